@@ -1,0 +1,144 @@
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// Which member of a duplicate cluster is kept.
+///
+/// Every policy breaks ties by the smallest id (byte order), so the survivor never
+/// depends on input order or thread count.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Survivor {
+    /// The member from which cleaning removed the fewest characters (page chrome,
+    /// comments, embeds), then the longest, then the smallest id. Default.
+    #[default]
+    LeastChrome,
+    /// The longest member (in characters of its key text), then the smallest id.
+    Longest,
+    /// The smallest value of a record field (e.g. `earliest:date`), compared as
+    /// numbers when both are numbers, else as strings; records without it lose.
+    Earliest(String),
+    /// The largest value of a record field (e.g. `highest:priority`).
+    Highest(String),
+}
+
+impl fmt::Display for Survivor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Survivor::LeastChrome => f.write_str("least-chrome"),
+            Survivor::Longest => f.write_str("longest"),
+            Survivor::Earliest(k) => write!(f, "earliest:{k}"),
+            Survivor::Highest(k) => write!(f, "highest:{k}"),
+        }
+    }
+}
+
+impl FromStr for Survivor {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.split_once(':') {
+            None if s == "least-chrome" => Ok(Survivor::LeastChrome),
+            None if s == "longest" => Ok(Survivor::Longest),
+            Some(("earliest", f)) if !f.is_empty() => Ok(Survivor::Earliest(f.into())),
+            Some(("highest", f)) if !f.is_empty() => Ok(Survivor::Highest(f.into())),
+            _ => Err(Error::Config(format!(
+                "unknown survivor policy {s:?} (least-chrome, longest, earliest:FIELD, highest:FIELD)"
+            ))),
+        }
+    }
+}
+
+/// Near-duplicate settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DedupConfig {
+    /// Estimated Jaccard similarity at or above which two documents are
+    /// near-duplicates (default 0.8).
+    pub threshold: f64,
+    /// Words per shingle (default 5).
+    pub ngram: usize,
+    /// MinHash permutations (default 128).
+    pub num_perm: usize,
+    /// LSH bands; chosen from the threshold when unset.
+    pub bands: Option<usize>,
+    /// LSH rows per band; chosen from the threshold when unset.
+    pub rows: Option<usize>,
+    /// Seed of the shingle hash and the permutations (default 0). Fixed for a key
+    /// version: outputs are comparable across runs only with the same seed.
+    pub seed: u64,
+    /// Also treat a text mostly contained in another one as a duplicate (default true).
+    pub containment: bool,
+    /// Share of the smaller document's shingles found in the larger one at or
+    /// above which it is contained (default 0.8).
+    pub containment_threshold: f64,
+    /// A containment pair is merged only when the smaller document covers at least
+    /// this share of the larger one (default 0.5), so that a short item quoted in a
+    /// long round-up does not cost us the round-up.
+    pub min_coverage: f64,
+    /// Survivor policy (default `least-chrome`).
+    pub survivor: Survivor,
+    /// Only exact duplicates (skip MinHash). Default false.
+    pub exact_only: bool,
+}
+
+impl Default for DedupConfig {
+    fn default() -> Self {
+        DedupConfig {
+            threshold: 0.8,
+            ngram: 5,
+            num_perm: 128,
+            bands: None,
+            rows: None,
+            seed: 0,
+            containment: true,
+            containment_threshold: 0.8,
+            min_coverage: 0.5,
+            survivor: Survivor::default(),
+            exact_only: false,
+        }
+    }
+}
+
+impl DedupConfig {
+    /// Checks ranges and the bands × rows product.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the bad value.
+    pub fn validate(&self) -> Result<()> {
+        let unit = |name: &str, v: f64| {
+            if (0.0..=1.0).contains(&v) && v > 0.0 {
+                Ok(())
+            } else {
+                Err(Error::Config(format!("{name} must be in (0, 1], got {v}")))
+            }
+        };
+        unit("threshold", self.threshold)?;
+        unit("containment_threshold", self.containment_threshold)?;
+        unit("min_coverage", self.min_coverage)?;
+        if self.ngram == 0 {
+            return Err(Error::Config("ngram must be at least 1".into()));
+        }
+        if self.num_perm == 0 || self.num_perm > 1024 {
+            return Err(Error::Config(format!(
+                "num_perm must be in 1..=1024, got {}",
+                self.num_perm
+            )));
+        }
+        match (self.bands, self.rows) {
+            (Some(b), Some(r)) if b * r > self.num_perm || b == 0 || r == 0 => {
+                Err(Error::Config(format!(
+                    "bands × rows = {} exceeds num_perm = {}",
+                    b * r,
+                    self.num_perm
+                )))
+            }
+            (Some(_), None) | (None, Some(_)) => {
+                Err(Error::Config("set both bands and rows, or neither".into()))
+            }
+            _ => Ok(()),
+        }
+    }
+}

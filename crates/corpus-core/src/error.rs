@@ -1,0 +1,69 @@
+//! The one error type of `corpus-core`.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in `corpus-core`.
+///
+/// Messages name the file and, where there is one, the line (1-based) or byte
+/// offset, so that a front-end can print them as they are.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder concerned (`-` for standard input/output).
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// One input record is bad (malformed JSON, missing text, ...). Under
+    /// `on_error = "skip"` it becomes a reject and the run goes on.
+    #[error("{path}:{line}: {reason}")]
+    Record {
+        /// The input file.
+        path: PathBuf,
+        /// 1-based line of the record (0 for a whole-file document).
+        line: u64,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// Input that cannot be read any further (a truncated archive, undecodable bytes).
+    #[error("{path}: byte {offset}: {reason}")]
+    Data {
+        /// The input file.
+        path: PathBuf,
+        /// Byte offset in the (decompressed) input where the problem was seen.
+        offset: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A configuration value is invalid.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// The output folder exists and `overwrite` was not asked for.
+    #[error("{0}: output folder exists (use --overwrite to replace it)")]
+    OutputExists(PathBuf),
+    /// An internal consistency check failed (e.g. the record accounting).
+    #[error("internal check failed: {0}")]
+    Invariant(String),
+}
+
+impl Error {
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// True for errors that concern one record only and can be skipped.
+    pub fn is_record_error(&self) -> bool {
+        matches!(self, Error::Record { .. })
+    }
+}
+
+/// `Result` with [`Error`] as the default error type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

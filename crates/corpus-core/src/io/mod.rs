@@ -1,0 +1,12 @@
+//! Reading inputs and writing outputs.
+//!
+//! Inputs are folders of `.txt` files (one document per file, id = relative path
+//! without extension), JSON Lines files (optionally `.gz`, `.zst`, `.bz2`) and
+//! standard input (`-`, JSON Lines). Readers stream: they yield one
+//! `Result<Document>` at a time and never hold the corpus.
+
+mod read;
+mod write;
+
+pub use read::{InputConfig, InputFile, InputKind, Reader, list_inputs};
+pub use write::{JsonlWriter, OutputDir, fingerprint_file};

@@ -1,0 +1,188 @@
+use std::fs::{self, File};
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::{Error, Result};
+
+/// An output folder written atomically: everything goes into a temporary sibling
+/// folder that is renamed onto the final path by [`OutputDir::commit`]. A crash
+/// leaves either the previous complete output or none.
+#[derive(Debug)]
+pub struct OutputDir {
+    final_path: PathBuf,
+    tmp_path: PathBuf,
+    overwrite: bool,
+    committed: bool,
+}
+
+impl OutputDir {
+    /// Prepares a temporary folder beside `path`.
+    ///
+    /// # Errors
+    /// [`Error::OutputExists`] if `path` exists and `overwrite` is false;
+    /// [`Error::Io`] if the temporary folder cannot be made.
+    pub fn create(path: &Path, overwrite: bool) -> Result<Self> {
+        if path.exists() && !overwrite {
+            return Err(Error::OutputExists(path.to_path_buf()));
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let parent = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+        let tmp_path = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+        if tmp_path.exists() {
+            fs::remove_dir_all(&tmp_path).map_err(|e| Error::io(&tmp_path, e))?;
+        }
+        fs::create_dir(&tmp_path).map_err(|e| Error::io(&tmp_path, e))?;
+        Ok(OutputDir {
+            final_path: path.to_path_buf(),
+            tmp_path,
+            overwrite,
+            committed: false,
+        })
+    }
+
+    /// Path of a file inside the (temporary) folder.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.tmp_path.join(name)
+    }
+
+    /// The final path.
+    pub fn path(&self) -> &Path {
+        &self.final_path
+    }
+
+    /// Moves the finished folder into place.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if a rename fails.
+    pub fn commit(mut self) -> Result<()> {
+        let old = self.final_path.with_file_name(format!(
+            ".{}.old-{}",
+            self.final_path
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default(),
+            std::process::id()
+        ));
+        let had_old = self.overwrite && self.final_path.exists();
+        if had_old {
+            fs::rename(&self.final_path, &old).map_err(|e| Error::io(&self.final_path, e))?;
+        }
+        fs::rename(&self.tmp_path, &self.final_path).map_err(|e| Error::io(&self.final_path, e))?;
+        self.committed = true;
+        if had_old {
+            fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for OutputDir {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.tmp_path);
+        }
+    }
+}
+
+/// A JSON Lines writer, plain or zstd-compressed (by the `.zst` extension).
+pub struct JsonlWriter {
+    path: PathBuf,
+    out: Box<dyn Write + Send>,
+    lines: u64,
+}
+
+impl JsonlWriter {
+    /// Creates (truncates) `path`.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the file cannot be created.
+    pub fn create(path: &Path) -> Result<Self> {
+        let file = File::create(path).map_err(|e| Error::io(path, e))?;
+        let buf = BufWriter::with_capacity(1 << 20, file);
+        let out: Box<dyn Write + Send> = if path.extension().is_some_and(|e| e == "zst") {
+            Box::new(
+                zstd::Encoder::new(buf, 3)
+                    .map_err(|e| Error::io(path, e))?
+                    .auto_finish(),
+            )
+        } else {
+            Box::new(buf)
+        };
+        Ok(JsonlWriter {
+            path: path.to_path_buf(),
+            out,
+            lines: 0,
+        })
+    }
+
+    /// Writes one value as a line.
+    ///
+    /// # Errors
+    /// [`Error::Io`] on a write failure.
+    pub fn write<T: Serialize>(&mut self, value: &T) -> Result<()> {
+        serde_json::to_writer(&mut self.out, value)
+            .map_err(|e| Error::io(&self.path, std::io::Error::other(e)))?;
+        self.end_line()
+    }
+
+    /// Writes one line that is already JSON.
+    ///
+    /// # Errors
+    /// [`Error::Io`] on a write failure.
+    pub fn write_raw(&mut self, json: &str) -> Result<()> {
+        self.out
+            .write_all(json.as_bytes())
+            .map_err(|e| Error::io(&self.path, e))?;
+        self.end_line()
+    }
+
+    fn end_line(&mut self) -> Result<()> {
+        self.lines += 1;
+        self.out
+            .write_all(b"\n")
+            .map_err(|e| Error::io(&self.path, e))
+    }
+
+    /// Lines written so far.
+    pub fn lines(&self) -> u64 {
+        self.lines
+    }
+
+    /// Flushes and closes the file.
+    ///
+    /// # Errors
+    /// [`Error::Io`] on a write failure.
+    pub fn finish(mut self) -> Result<()> {
+        self.out.flush().map_err(|e| Error::io(&self.path, e))
+    }
+}
+
+/// A fingerprint of a file's content: size and 64-bit xxh3 of its bytes, as
+/// `"<bytes>:<hex>"`.
+///
+/// # Errors
+/// [`Error::Io`] if the file cannot be read.
+pub fn fingerprint_file(path: &Path) -> Result<String> {
+    let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut total = 0u64;
+    loop {
+        let n = f.read(&mut buf).map_err(|e| Error::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        h.update(&buf[..n]);
+    }
+    Ok(format!("{total}:{:016x}", h.digest()))
+}

@@ -1,0 +1,37 @@
+//! Parse, normalize, clean and deduplicate text corpora — Arabic first.
+//!
+//! The pipeline: [`io`] streams [`Document`]s out of text folders and JSON Lines
+//! files; [`clean`] cuts page chrome; [`normalize`] builds the `key` text that
+//! [`dedup`] hashes and sketches; [`pipeline`] runs the whole job and writes the
+//! output folder described in SCHEMA.md.
+//!
+//! ```
+//! use corpus_core::dedup::{DedupConfig, Sketcher};
+//! use corpus_core::normalize::{NormalizeConfig, Normalizer};
+//!
+//! let key = Normalizer::new(&NormalizeConfig::default())?;
+//! let sketcher = Sketcher::new(&DedupConfig::default())?;
+//! let mut scratch = Vec::new();
+//! let a = sketcher.sketch(&key.normalize("أعلنت الحكومة السورية اليوم عن خطة جديدة للإعمار"), &mut scratch);
+//! let b = sketcher.sketch(&key.normalize("اعلنت الحكومة السورية اليوم عن خطة جديدة للاعمار"), &mut scratch);
+//! assert_eq!(a.exact, b.exact); // hamza and alef variants fold in the key
+//! # Ok::<(), corpus_core::Error>(())
+//! ```
+
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+pub mod clean;
+pub mod config;
+pub mod dedup;
+pub mod document;
+mod error;
+pub mod io;
+pub mod normalize;
+pub mod pipeline;
+
+pub use config::{Config, OnError};
+pub use document::{Document, Origin};
+pub use error::{Error, Result};

@@ -1,0 +1,3 @@
+//! Integration tests of corpus-core (one binary).
+
+mod seeds;
