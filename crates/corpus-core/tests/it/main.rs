@@ -1,3 +1,4 @@
 //! Integration tests of corpus-core (one binary).
 
+mod common;
 mod seeds;

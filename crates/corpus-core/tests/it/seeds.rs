@@ -1,13 +1,11 @@
 //! The bundled sample corpus, end to end through the dedup job.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use corpus_core::Config;
 use corpus_core::pipeline::run_dedup;
 
-fn seeds() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpora/seeds")
-}
+use crate::common::seeds;
 
 fn clusters(dir: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(dir.join("clusters.jsonl"))
