@@ -4,7 +4,7 @@
 //! (in parallel batches, in input order), the second copies the kept records.
 //! Standard input is spilled to a file first so that it can be read twice.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -271,6 +271,8 @@ fn run_dedup_inner(
     let mut seen: Vec<Seen> = Vec::new();
     let mut rejects: Vec<Reject> = Vec::new();
     let mut first_seen: HashMap<String, Origin> = HashMap::new();
+    // Records read but rejected for a taken id: pass 2 skips them.
+    let mut dup_ids: HashSet<Origin> = HashSet::new();
     let mut reader = Reader::new(files.clone(), cfg.input.clone());
     let mut batch: Vec<Document> = Vec::with_capacity(BATCH);
     loop {
@@ -291,6 +293,7 @@ fn run_dedup_inner(
                             reason: format!("duplicate id {:?}, first seen at {first}", doc.id),
                         };
                         reject(e, cfg.on_error, &mut rejects)?;
+                        dup_ids.insert(doc.origin);
                         continue;
                     }
                     first_seen.insert(doc.id.clone(), doc.origin.clone());
@@ -338,7 +341,7 @@ fn run_dedup_inner(
         rj.write(r)?;
     }
     rj.finish()?;
-    let kept_written = write_kept(&files, cfg, &out, &seen, &verdicts)?;
+    let kept_written = write_kept(&files, cfg, &out, &seen, &verdicts, &dup_ids)?;
     timings.insert("write".into(), t2.elapsed().as_secs_f64());
 
     counts.rejected = rejects.len() as u64;
@@ -439,6 +442,7 @@ fn write_kept(
     out: &OutputDir,
     seen: &[Seen],
     verdicts: &[Verdict],
+    skipped: &HashSet<Origin>,
 ) -> Result<u64> {
     let mut sizes: HashMap<usize, u64> = HashMap::new();
     for v in verdicts {
@@ -460,20 +464,17 @@ fn write_kept(
     let mut next = 0usize; // index into `seen`, advanced for each document read
     for item in Reader::new(files.to_vec(), cfg.input.clone()) {
         let Ok(doc) = item else { continue };
-        let Some(s) = seen.get(next) else {
-            return Err(Error::Invariant(
-                "input changed during the run (more records)".into(),
-            ));
-        };
-        if s.member.id != doc.id || s.origin != doc.origin {
-            // A duplicate-id reject: it was not analyzed in pass 1.
-            if s.origin != doc.origin {
-                continue;
+        if skipped.contains(&doc.origin) {
+            continue;
+        }
+        match seen.get(next) {
+            Some(s) if s.member.id == doc.id && s.origin == doc.origin => {}
+            _ => {
+                return Err(Error::Invariant(format!(
+                    "input changed during the run at {}",
+                    doc.origin
+                )));
             }
-            return Err(Error::Invariant(format!(
-                "input changed during the run at {}",
-                doc.origin
-            )));
         }
         let v = &verdicts[next];
         next += 1;

@@ -1,0 +1,155 @@
+//! The `ghirbal` binary: exit codes, messages and files, as a user sees them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn ghirbal(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ghirbal"))
+        .args(args)
+        .output()
+        .expect("run ghirbal")
+}
+
+fn seeds() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpora/seeds")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn dedup_on_seeds_succeeds_and_writes_the_contract_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = ghirbal(&[
+        "dedup",
+        seeds().to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in [
+        "kept.jsonl",
+        "clusters.jsonl",
+        "rejects.jsonl",
+        "summary.json",
+    ] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    assert!(stderr(&o).contains("5 records"), "{}", stderr(&o));
+    // Running again without --overwrite is a usage error (2) and keeps the output.
+    let again = ghirbal(&[
+        "dedup",
+        seeds().to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
+    assert!(stderr(&again).contains("--overwrite"));
+}
+
+#[test]
+fn bad_record_exits_1_naming_file_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.jsonl");
+    std::fs::write(
+        &input,
+        "{\"id\":\"a\",\"text\":\"نص\"}\n{\"id\":\"b\",\"text\":null}\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let o = ghirbal(&[
+        "dedup",
+        input.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("in.jsonl:2"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("null"), "{}", stderr(&o));
+    assert!(!out.exists());
+    let o = ghirbal(&[
+        "dedup",
+        input.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+        "--on-error",
+        "skip",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rejects = std::fs::read_to_string(out.join("rejects.jsonl")).unwrap();
+    assert_eq!(rejects.lines().count(), 1);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let o = ghirbal(&["dedup", "--output", "x"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = ghirbal(&["dedup", "nope", "--output", "x", "--threshold", "1.5"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("threshold"));
+}
+
+#[test]
+fn dedup_reads_stdin() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ghirbal"))
+        .args(["dedup", "-", "--output", out.to_str().unwrap(), "--quiet"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        for (i, t) in [
+            "نص أول للتجربة هنا",
+            "نص ثان مختلف تماما عنه",
+            "نص أول للتجربة هنا",
+        ]
+        .iter()
+        .enumerate()
+        {
+            writeln!(
+                stdin,
+                "{}",
+                serde_json::json!({"id": format!("d{i}"), "text": t})
+            )
+            .unwrap();
+        }
+    }
+    assert!(child.wait().unwrap().success());
+    let clusters = std::fs::read_to_string(out.join("clusters.jsonl")).unwrap();
+    assert_eq!(clusters.lines().count(), 3);
+    assert!(
+        clusters.contains(
+            r#""id":"d2","cluster":"d0","kept":false,"duplicate_of":"d0","reason":"exact""#
+        ),
+        "{clusters}"
+    );
+    // The spilled copy of stdin is not left in the output.
+    assert!(!out.join("stdin.jsonl").exists());
+}
+
+#[test]
+fn normalize_key_profile_folds_arabic() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ghirbal"))
+        .args(["normalize", "--profile", "key"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all("أَهْلاً   بالعـــالم ١٢".as_bytes())
+            .unwrap();
+    }
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    assert_eq!(String::from_utf8(o.stdout).unwrap(), "اهلا بالعالم 12\n");
+}

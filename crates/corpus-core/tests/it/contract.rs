@@ -1,0 +1,240 @@
+//! The output contract of the dedup job (SCHEMA.md): accounting, rejects,
+//! lossless kept records, canonical clusters, order and thread independence.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use corpus_core::pipeline::run_dedup;
+use corpus_core::{Config, Error, OnError};
+use serde_json::{Value, json};
+
+use crate::common::seeds;
+
+/// The seed articles as JSONL records, plus variants made from them.
+fn seed_records() -> Vec<Value> {
+    let mut names: Vec<PathBuf> = fs::read_dir(seeds())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .map(|p| {
+            let id = p.file_stem().unwrap().to_string_lossy().into_owned();
+            json!({"id": id, "text": fs::read_to_string(p).unwrap(), "outlet": "seed", "n": 1.50})
+        })
+        .collect()
+}
+
+/// Adds orthographic noise that the key profile folds: diacritics on every alef,
+/// tatweel, hamza-alef variants, Arabic-Indic digits.
+fn ortho_noise(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        match c {
+            'ا' => out.push_str("أَ"),
+            'ل' => out.push_str("لـ"),
+            '2' => out.push('٢'),
+            '0' => out.push('٠'),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn write_jsonl(path: &Path, lines: &[String]) {
+    fs::write(path, lines.join("\n") + "\n").unwrap();
+}
+
+fn records_to_lines(recs: &[Value]) -> Vec<String> {
+    recs.iter()
+        .map(|r| serde_json::to_string(r).unwrap())
+        .collect()
+}
+
+fn read_lines(path: &Path) -> Vec<Value> {
+    fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn corpus_with_variants() -> Vec<Value> {
+    let mut recs = seed_records();
+    let base = recs[4]["text"].as_str().unwrap().to_owned();
+    recs.push(json!({"id": "900_ortho", "text": ortho_noise(&base)}));
+    let third = recs[2]["text"].as_str().unwrap().to_owned();
+    recs.push(json!({"id": "901_exact", "text": third}));
+    recs
+}
+
+#[test]
+fn orthographic_variants_are_exact_duplicates_after_normalization() {
+    // Fails if the key normalization were the identity: the noisy copy would then
+    // differ from its source in almost every word.
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.jsonl");
+    write_jsonl(&input, &records_to_lines(&corpus_with_variants()));
+    let out = tmp.path().join("out");
+    run_dedup(&[input], &out, &Config::default(), None).unwrap();
+    let clusters = read_lines(&out.join("clusters.jsonl"));
+    let line = clusters.iter().find(|c| c["id"] == "900_ortho").unwrap();
+    assert_eq!(line["kept"], false);
+    assert_eq!(line["reason"], "exact", "{line}");
+    assert_eq!(line["cluster"], "004_1c5e705472457648");
+    assert_eq!(line["duplicate_of"], "004_1c5e705472457648");
+    let exact = clusters.iter().find(|c| c["id"] == "901_exact").unwrap();
+    assert_eq!(exact["reason"], "exact");
+    assert_eq!(exact["duplicate_of"], "002_290732b282cce92e");
+}
+
+#[test]
+fn result_does_not_depend_on_input_order_or_threads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let recs = corpus_with_variants();
+    let mut outputs = Vec::new();
+    let orders: [&[usize]; 3] = [
+        &[0, 1, 2, 3, 4, 5, 6],
+        &[6, 5, 4, 3, 2, 1, 0],
+        &[3, 6, 0, 5, 1, 4, 2],
+    ];
+    for (k, order) in orders.iter().enumerate() {
+        for threads in [1, 2] {
+            let input = tmp.path().join(format!("in{k}.jsonl"));
+            let lines: Vec<String> = order.iter().map(|&i| recs[i].to_string()).collect();
+            write_jsonl(&input, &lines);
+            let out = tmp.path().join(format!("out{k}-{threads}"));
+            let cfg = Config {
+                threads,
+                ..Config::default()
+            };
+            run_dedup(&[input], &out, &cfg, None).unwrap();
+            outputs.push(fs::read(out.join("clusters.jsonl")).unwrap());
+        }
+    }
+    // `source` names the input file and line, which differ between the orders:
+    // compare everything else byte for byte.
+    let strip = |b: &[u8]| -> Vec<Value> {
+        String::from_utf8_lossy(b)
+            .lines()
+            .map(|l| {
+                let mut v: Value = serde_json::from_str(l).unwrap();
+                v.as_object_mut().unwrap().remove("source");
+                v
+            })
+            .collect()
+    };
+    let first = strip(&outputs[0]);
+    assert!(
+        first.iter().any(|v| v["kept"] == false),
+        "the corpus has duplicates"
+    );
+    for o in &outputs[1..] {
+        assert_eq!(strip(o), first);
+    }
+}
+
+#[test]
+fn rejects_are_accounted_for_and_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("bad.jsonl");
+    let mut lines = records_to_lines(&seed_records());
+    lines.insert(1, "{not json".into());
+    lines.insert(3, r#"{"id": "no-text"}"#.into());
+    lines.insert(4, r#"{"id": "num", "text": 42}"#.into());
+    lines.push(
+        r#"{"id": "000_317578cd049caa39", "text": "a second record with a taken id"}"#.into(),
+    );
+    write_jsonl(&input, &lines);
+
+    // Default: the first bad record stops the run, naming file and line, no output.
+    let out = tmp.path().join("out");
+    let err = run_dedup(std::slice::from_ref(&input), &out, &Config::default(), None).unwrap_err();
+    assert!(matches!(err, Error::Record { line: 2, .. }), "{err}");
+    assert!(err.to_string().contains("bad.jsonl:2"), "{err}");
+    assert!(!out.exists());
+
+    let cfg = Config {
+        on_error: OnError::Skip,
+        ..Config::default()
+    };
+    let summary = run_dedup(&[input], &out, &cfg, None).unwrap();
+    let c = &summary.counts;
+    assert_eq!((c.input, c.rejected), (9, 4));
+    assert_eq!(c.input, c.kept + c.removed + c.rejected);
+    let rejects = read_lines(&out.join("rejects.jsonl"));
+    let lines_rejected: Vec<u64> = rejects
+        .iter()
+        .map(|r| r["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines_rejected, [2, 4, 5, 9]);
+    assert!(
+        rejects[3]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("first seen at")
+    );
+    assert_eq!(
+        read_lines(&out.join("clusters.jsonl")).len() as u64,
+        c.kept + c.removed
+    );
+    assert_eq!(read_lines(&out.join("kept.jsonl")).len() as u64, c.kept);
+}
+
+#[test]
+fn kept_records_are_lossless() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.jsonl");
+    // Unusual but valid JSON: spacing, escapes, a float written as 1.50, key order.
+    let raw = r#"{"z": 1.50, "text": "نص \"مقتبس\" \u0041", "id": "x1",  "meta": {"b": [1, 2], "a": null}}"#;
+    write_jsonl(&input, &[raw.to_owned()]);
+    let out = tmp.path().join("out");
+    run_dedup(&[input], &out, &Config::default(), None).unwrap();
+    let kept = fs::read_to_string(out.join("kept.jsonl")).unwrap();
+    let line = kept.lines().next().unwrap();
+    assert!(line.starts_with(&raw[..raw.len() - 1]), "{line}");
+    let v: Value = serde_json::from_str(line).unwrap();
+    assert_eq!(v["ghirbal"]["cluster"], "x1");
+    let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["z", "text", "id", "meta", "ghirbal"]);
+}
+
+#[test]
+fn existing_output_is_refused_unless_overwrite() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    fs::create_dir(&out).unwrap();
+    fs::write(out.join("keep-me"), "x").unwrap();
+    let err = run_dedup(&[seeds()], &out, &Config::default(), None).unwrap_err();
+    assert!(matches!(err, Error::OutputExists(_)));
+    assert!(out.join("keep-me").exists());
+    let mut cfg = Config::default();
+    cfg.output.overwrite = true;
+    run_dedup(&[seeds()], &out, &cfg, None).unwrap();
+    assert!(!out.join("keep-me").exists());
+    assert!(out.join("summary.json").exists());
+    // No temporary folder is left beside it.
+    let leftovers: Vec<_> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+}
+
+#[test]
+fn config_file_fills_the_same_structs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("g.toml");
+    fs::write(
+        &p,
+        "threads = 1\non_error = \"skip\"\n[dedup]\nthreshold = 0.7\nsurvivor = \"longest\"\n",
+    )
+    .unwrap();
+    let cfg = Config::from_toml_file(&p).unwrap();
+    assert_eq!(cfg.dedup.threshold, 0.7);
+    assert_eq!(cfg.on_error, OnError::Skip);
+    fs::write(&p, "[dedup]\nthreshhold = 0.7\n").unwrap();
+    let err = Config::from_toml_file(&p).unwrap_err().to_string();
+    assert!(err.contains("threshhold"), "{err}");
+}
