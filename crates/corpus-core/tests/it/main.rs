@@ -2,4 +2,5 @@
 
 mod common;
 mod contract;
+mod news;
 mod seeds;

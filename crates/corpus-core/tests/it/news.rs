@@ -1,0 +1,71 @@
+//! The dedup job on the real Arabic development news (../shared/corpora).
+
+use std::collections::HashMap;
+
+use corpus_core::Config;
+use corpus_core::pipeline::run_dedup;
+use serde_json::Value;
+
+use crate::common::shared;
+
+fn read_jsonl(path: &std::path::Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn arabic_news_identical_texts_share_a_cluster_with_one_survivor() {
+    let Some(shared) = shared() else { return };
+    for file in [
+        "saudinewsnet.jsonl",
+        "ant_multisource.jsonl",
+        "ant_jawharafm.jsonl",
+    ] {
+        let input = shared.join("corpora/arabic_news").join(file);
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let summary =
+            run_dedup(std::slice::from_ref(&input), &out, &Config::default(), None).unwrap();
+        let c = &summary.counts;
+        let records = read_jsonl(&input);
+        assert_eq!(c.input, records.len() as u64);
+        assert_eq!((c.rejected, c.input), (0, c.kept + c.removed));
+
+        let clusters: HashMap<String, Value> = read_jsonl(&out.join("clusters.jsonl"))
+            .into_iter()
+            .map(|v| (v["id"].as_str().unwrap().to_owned(), v))
+            .collect();
+        let mut by_text: HashMap<&str, Vec<&str>> = HashMap::new();
+        for r in &records {
+            by_text
+                .entry(r["text"].as_str().unwrap())
+                .or_default()
+                .push(r["id"].as_str().unwrap());
+        }
+        let groups: Vec<&Vec<&str>> = by_text.values().filter(|ids| ids.len() > 1).collect();
+        assert!(
+            !groups.is_empty(),
+            "{file}: the corpus README lists exact duplicates"
+        );
+        for ids in groups {
+            let cl: Vec<&Value> = ids.iter().map(|id| &clusters[*id]["cluster"]).collect();
+            assert!(
+                cl.windows(2).all(|w| w[0] == w[1]),
+                "{file}: {ids:?} split: {cl:?}"
+            );
+            let kept = ids
+                .iter()
+                .filter(|id| clusters[**id]["kept"] == true)
+                .count();
+            assert!(kept <= 1, "{file}: {ids:?} keeps {kept}");
+        }
+        // Real news has few duplicates: a sanity bound against over-merging.
+        assert!(
+            c.removed * 10 < c.input,
+            "{file}: implausibly many removals: {c:?}"
+        );
+    }
+}
