@@ -16,7 +16,9 @@ use crate::clean::Cleaner;
 use crate::config::{Config, OnError};
 use crate::dedup::{Member, RankValue, Reason, Sketcher, Survivor, Verdict, cluster};
 use crate::document::{Document, Origin};
-use crate::io::{InputFile, JsonlWriter, OutputDir, Reader, fingerprint_file, list_inputs};
+use crate::io::{
+    DecodeReport, InputFile, JsonlWriter, OutputDir, Reader, fingerprint_file, list_inputs,
+};
 use crate::normalize::{KEY_VERSION, Normalizer};
 use crate::{Error, Result};
 
@@ -71,6 +73,8 @@ pub struct Summary {
     pub lsh: Option<(usize, usize)>,
     /// Inputs and their fingerprints.
     pub inputs: Vec<InputSummary>,
+    /// Per input file: encoding used, how it was chosen, replacements, truncations.
+    pub decoding: Vec<DecodeReport>,
     /// Record accounting.
     pub counts: Counts,
     /// Seconds per stage.
@@ -297,11 +301,12 @@ fn run_dedup_inner(
                     batch.push(doc);
                 }
                 Some(Err(e)) => {
-                    if matches!(e, Error::Record { .. }) {
-                        counts.input += 1;
-                    } else if !matches!(e, Error::Data { .. }) {
+                    // A `Data` error stands for the unreadable rest of one file:
+                    // one input record, rejected, so the accounting still holds.
+                    if !matches!(e, Error::Record { .. } | Error::Data { .. }) {
                         return Err(e);
                     }
+                    counts.input += 1;
                     reject(e, cfg.on_error, &mut rejects)?;
                 }
             }
@@ -321,6 +326,7 @@ fn run_dedup_inner(
         }
     }
     drop(first_seen);
+    let decoding = reader.reports().to_vec();
     timings.insert("read_and_sketch".into(), t0.elapsed().as_secs_f64());
 
     // Cluster.
@@ -378,6 +384,7 @@ fn run_dedup_inner(
             .collect(),
         lsh: (!cfg.dedup.exact_only).then(|| crate::dedup::lsh_bands(&cfg.dedup)),
         inputs: input_summaries,
+        decoding,
         counts,
         timings,
     };
@@ -458,8 +465,13 @@ fn write_kept(
     let mut w = JsonlWriter::create(&out.file(&shard_name(shard)))?;
     let mut written = 0u64;
     let mut next = 0usize; // index into `seen`, advanced for each document read
+    let mut ids = std::collections::HashSet::new();
     for item in Reader::new(files.to_vec(), cfg.input.clone()) {
         let Ok(doc) = item else { continue };
+        // A duplicate-id reject was not analyzed in pass 1.
+        if !ids.insert(doc.id.clone()) {
+            continue;
+        }
         let Some(s) = seen.get(next) else {
             return Err(Error::Invariant(
                 "input changed during the run (more records)".into(),

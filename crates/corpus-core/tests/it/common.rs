@@ -14,6 +14,7 @@ pub fn seeds() -> PathBuf {
 
 /// `../shared` beside the repository (or `$GHIRBAL_SHARED`), or `None` when it is
 /// absent and we are not in CI. Under `CI=true` a missing folder fails the test.
+#[allow(dead_code)] // for tests that read ../shared
 pub fn shared() -> Option<PathBuf> {
     let dir = std::env::var_os("GHIRBAL_SHARED")
         .map(PathBuf::from)
