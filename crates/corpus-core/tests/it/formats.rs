@@ -95,7 +95,7 @@ fn on_error_fail_stops_with_file_and_line() {
     let body = format!("{}\nnot json\n", rec("a", &seed(0)));
     let p = write(tmp.path(), "in.jsonl", body.as_bytes());
     let out = tmp.path().join("out");
-    let err = run_dedup(&[p.clone()], &out, &Config::default(), None).unwrap_err();
+    let err = run_dedup(std::slice::from_ref(&p), &out, &Config::default(), None).unwrap_err();
     assert!(
         err.to_string()
             .starts_with(&format!("{}:2: malformed JSON", p.display())),
@@ -245,7 +245,7 @@ fn skip_sends_every_bad_record_to_rejects_and_accounting_holds() {
     body.extend_from_slice(b"\n{\"id\": \"u\", \"text\": \"\xff\xfe\"}\n");
     let p = write(tmp.path(), "in.jsonl", &body);
     let out = tmp.path().join("out");
-    let s = run_dedup(&[p.clone()], &out, &skip_cfg(), None).unwrap();
+    let s = run_dedup(std::slice::from_ref(&p), &out, &skip_cfg(), None).unwrap();
     let c = &s.counts;
     assert_eq!(c.input, 8);
     assert_eq!(c.rejected, 6);
