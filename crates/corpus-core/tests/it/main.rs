@@ -1,5 +1,6 @@
 //! Integration tests of corpus-core (one binary).
 
 mod common;
+mod determinism;
 mod formats;
 mod seeds;
