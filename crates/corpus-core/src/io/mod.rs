@@ -11,4 +11,4 @@ mod write;
 
 pub use decode::{DecodeReport, Detection, InvalidBytes, decode_bytes, detect};
 pub use read::{InputConfig, InputFile, InputKind, Oversize, Reader, list_inputs};
-pub use write::{JsonlWriter, OutputDir, fingerprint_file};
+pub use write::{JsonlWriter, OutputDir, fingerprint_file, recover};
