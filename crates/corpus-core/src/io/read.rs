@@ -236,6 +236,23 @@ impl Reader {
         }
     }
 
+    /// A reader over JSON Lines held in memory (named `path` in errors), decoded
+    /// and checked exactly like a file.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for an unknown encoding label.
+    pub fn from_jsonl_bytes(path: &Path, bytes: Vec<u8>, cfg: InputConfig) -> Result<Self> {
+        let mut r = Reader::new(Vec::new(), cfg);
+        let requested = Requested::parse(&r.cfg.encoding)?;
+        let d = decode_stream(
+            Box::new(std::io::Cursor::new(bytes)),
+            requested,
+            r.cfg.invalid_bytes,
+        )?;
+        r.start(path, d);
+        Ok(r)
+    }
+
     /// Encoding facts of every file read to its end so far (all files once the
     /// reader is exhausted), in input order.
     pub fn reports(&self) -> &[DecodeReport] {
@@ -419,20 +436,24 @@ impl Reader {
 
     fn open(&mut self, f: &InputFile) -> Result<()> {
         let d = self.decoded(&f.path)?;
+        self.start(&f.path, d);
+        Ok(())
+    }
+
+    fn start(&mut self, path: &Path, d: Decoded) {
         self.offset = if d.detection == Detection::Bom && d.damage.is_none() {
             3 // the UTF-8 BOM skipped on the fast path
         } else {
             0
         };
         self.line_no = 0;
-        let report = Self::report(&f.path, &d);
+        let report = Self::report(path, &d);
         self.current = Some(Current {
-            path: Arc::from(f.path.as_path()),
+            path: Arc::from(path),
             rd: d.reader,
             damage: d.damage,
             report,
         });
-        Ok(())
     }
 
     fn close(&mut self) {

@@ -3,4 +3,5 @@
 mod common;
 mod determinism;
 mod formats;
+mod fuzz_replay;
 mod seeds;
