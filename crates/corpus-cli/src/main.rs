@@ -39,7 +39,7 @@ enum Command {
 
 Writes OUT/kept.jsonl, OUT/clusters.jsonl, OUT/rejects.jsonl and OUT/summary.json
 (see SCHEMA.md). Exit codes: 0 success, 1 bad input data, 2 usage error.")]
-    Dedup(DedupArgs),
+    Dedup(Box<DedupArgs>),
     /// Normalize text read from standard input (or JSONL records' text field).
     #[command(after_help = "Examples:
   echo 'أَهْلاً  وسَهْلاً' | ghirbal normalize
@@ -65,9 +65,28 @@ struct Common {
     /// JSON field holding the text.
     #[arg(long)]
     text_field: Option<String>,
+    /// Input encoding: utf-8 (default), auto (detect per file), or a label such
+    /// as windows-1256, iso-8859-6, utf-16le. A byte-order mark always wins.
+    #[arg(long, value_name = "auto|LABEL")]
+    encoding: Option<String>,
+    /// Bytes invalid in the encoding: error (reject the record) or replace (U+FFFD, counted).
+    #[arg(long, value_name = "error|replace")]
+    invalid_bytes: Option<String>,
+    /// Largest document text accepted, in bytes.
+    #[arg(long, value_name = "BYTES")]
+    max_doc_bytes: Option<u64>,
+    /// A longer document: reject (default) or truncate.
+    #[arg(long, value_name = "reject|truncate")]
+    oversize: Option<String>,
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
+}
+
+/// Parses a lowercase enum value the way the TOML configuration spells it.
+fn parse_choice<T: serde::de::DeserializeOwned>(flag: &str, v: &str) -> anyhow::Result<T> {
+    serde_json::from_value(serde_json::Value::String(v.to_owned()))
+        .map_err(|_| Error::Config(format!("--{flag}: unexpected value {v:?}")).into())
 }
 
 #[derive(Args)]
@@ -155,7 +174,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Dedup(args) => dedup(args),
+        Command::Dedup(args) => dedup(*args),
         Command::Normalize(args) => normalize(args),
     }
 }
@@ -184,6 +203,18 @@ fn base_config(c: &Common) -> anyhow::Result<Config> {
     }
     if let Some(f) = &c.text_field {
         cfg.input.text_field = f.clone();
+    }
+    if let Some(e) = &c.encoding {
+        cfg.input.encoding = e.clone();
+    }
+    if let Some(v) = &c.invalid_bytes {
+        cfg.input.invalid_bytes = parse_choice("invalid-bytes", v)?;
+    }
+    if c.max_doc_bytes.is_some() {
+        cfg.input.max_doc_bytes = c.max_doc_bytes;
+    }
+    if let Some(v) = &c.oversize {
+        cfg.input.oversize = parse_choice("oversize", v)?;
     }
     Ok(cfg)
 }

@@ -16,7 +16,9 @@ use crate::clean::Cleaner;
 use crate::config::{Config, OnError};
 use crate::dedup::{Member, RankValue, Reason, Sketcher, Survivor, Verdict, cluster};
 use crate::document::{Document, Origin};
-use crate::io::{InputFile, JsonlWriter, OutputDir, Reader, fingerprint_file, list_inputs};
+use crate::io::{
+    DecodeReport, InputFile, JsonlWriter, OutputDir, Reader, fingerprint_file, list_inputs,
+};
 use crate::normalize::{KEY_VERSION, Normalizer};
 use crate::{Error, Result};
 
@@ -71,6 +73,8 @@ pub struct Summary {
     pub lsh: Option<(usize, usize)>,
     /// Inputs and their fingerprints.
     pub inputs: Vec<InputSummary>,
+    /// Per input file: encoding used, how it was chosen, replacements, truncations.
+    pub decoding: Vec<DecodeReport>,
     /// Record accounting.
     pub counts: Counts,
     /// Seconds per stage.
@@ -300,11 +304,12 @@ fn run_dedup_inner(
                     batch.push(doc);
                 }
                 Some(Err(e)) => {
-                    if matches!(e, Error::Record { .. }) {
-                        counts.input += 1;
-                    } else if !matches!(e, Error::Data { .. }) {
+                    // A `Data` error stands for the unreadable rest of one file:
+                    // one input record, rejected, so the accounting still holds.
+                    if !matches!(e, Error::Record { .. } | Error::Data { .. }) {
                         return Err(e);
                     }
+                    counts.input += 1;
                     reject(e, cfg.on_error, &mut rejects)?;
                 }
             }
@@ -324,6 +329,7 @@ fn run_dedup_inner(
         }
     }
     drop(first_seen);
+    let decoding = reader.reports().to_vec();
     timings.insert("read_and_sketch".into(), t0.elapsed().as_secs_f64());
 
     // Cluster.
@@ -381,6 +387,7 @@ fn run_dedup_inner(
             .collect(),
         lsh: (!cfg.dedup.exact_only).then(|| crate::dedup::lsh_bands(&cfg.dedup)),
         inputs: input_summaries,
+        decoding,
         counts,
         timings,
     };

@@ -5,8 +5,10 @@
 //! standard input (`-`, JSON Lines). Readers stream: they yield one
 //! `Result<Document>` at a time and never hold the corpus.
 
+mod decode;
 mod read;
 mod write;
 
-pub use read::{InputConfig, InputFile, InputKind, Reader, list_inputs};
-pub use write::{JsonlWriter, OutputDir, fingerprint_file};
+pub use decode::{DecodeReport, Detection, InvalidBytes, decode_bytes, detect};
+pub use read::{InputConfig, InputFile, InputKind, Oversize, Reader, list_inputs};
+pub use write::{JsonlWriter, OutputDir, fingerprint_file, recover};

@@ -6,6 +6,10 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::decode::{
+    DecodeReport, Decoded, Detection, InvalidBytes, Requested, SharedDamage, decode_stream, lock,
+    read_whole,
+};
 use crate::document::{Document, Origin};
 use crate::{Error, Result};
 
@@ -17,6 +21,49 @@ pub struct InputConfig {
     pub id_field: String,
     /// JSON field holding the text (default `text`).
     pub text_field: String,
+    /// Character encoding of the inputs: `utf-8` (default), `auto` (detect per
+    /// file with chardetng) or any WHATWG label (`windows-1256`, `iso-8859-6`,
+    /// `utf-16le`, ...). A byte-order mark always wins.
+    pub encoding: String,
+    /// Bytes invalid in that encoding: `error` (default: reject the record with
+    /// the byte offset) or `replace` (U+FFFD, counted in the summary).
+    pub invalid_bytes: InvalidBytes,
+    /// Largest text accepted, in UTF-8 bytes; no limit when unset (default).
+    pub max_doc_bytes: Option<u64>,
+    /// What to do with a longer text: `reject` (default) or `truncate` it at a
+    /// character boundary.
+    pub oversize: Oversize,
+}
+
+/// What to do with a document over [`InputConfig::max_doc_bytes`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Oversize {
+    /// Reject the record (default).
+    #[default]
+    Reject,
+    /// Keep the first `max_doc_bytes` bytes of the text (at a character boundary).
+    Truncate,
+}
+
+impl InputConfig {
+    /// Checks the values.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for an unknown encoding label, empty field names or a
+    /// zero `max_doc_bytes`.
+    pub fn validate(&self) -> Result<()> {
+        Requested::parse(&self.encoding)?;
+        if self.id_field.is_empty() || self.text_field.is_empty() {
+            return Err(Error::Config(
+                "id_field and text_field must not be empty".into(),
+            ));
+        }
+        if self.max_doc_bytes == Some(0) {
+            return Err(Error::Config("max_doc_bytes must be at least 1".into()));
+        }
+        Ok(())
+    }
 }
 
 impl Default for InputConfig {
@@ -24,6 +71,10 @@ impl Default for InputConfig {
         InputConfig {
             id_field: "id".into(),
             text_field: "text".into(),
+            encoding: "utf-8".into(),
+            invalid_bytes: InvalidBytes::Error,
+            max_doc_bytes: None,
+            oversize: Oversize::Reject,
         }
     }
 }
@@ -120,11 +171,12 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-/// Opens a file (or stdin for `-`), decompressing by extension.
+/// Opens a file (or stdin for `-`), decompressing by extension (`.gz`
+/// multi-member, `.zst` multi-frame, `.bz2` multi-stream).
 ///
 /// # Errors
 /// [`Error::Io`] if the file cannot be opened.
-pub(crate) fn open_decoded(path: &Path) -> Result<Box<dyn BufRead + Send>> {
+pub(crate) fn open_decompressed(path: &Path) -> Result<Box<dyn BufRead + Send>> {
     let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
         Box::new(io::stdin())
     } else {
@@ -143,14 +195,30 @@ pub(crate) fn open_decoded(path: &Path) -> Result<Box<dyn BufRead + Send>> {
     Ok(Box::new(BufReader::with_capacity(1 << 20, dec)))
 }
 
+/// One JSONL file being read.
+struct Current {
+    path: Arc<Path>,
+    rd: Box<dyn BufRead + Send>,
+    damage: Option<SharedDamage>,
+    report: DecodeReport,
+}
+
 /// Streams documents out of a list of input files, in order.
+///
+/// Every record comes out as `Ok(Document)` or as an error naming its place:
+/// [`Error::Record`] (`file:line`, one bad record; reading goes on) or
+/// [`Error::Data`] (`file: byte N`, the rest of that file is unreadable, e.g. a
+/// truncated archive; reading goes on with the next file). Blank lines are not
+/// records and are skipped.
 pub struct Reader {
     files: std::vec::IntoIter<InputFile>,
     cfg: InputConfig,
-    current: Option<(Arc<Path>, Box<dyn BufRead + Send>)>,
+    requested: Option<Requested>,
+    current: Option<Current>,
     line_no: u64,
     offset: u64,
     buf: Vec<u8>,
+    reports: Vec<DecodeReport>,
 }
 
 impl Reader {
@@ -158,25 +226,85 @@ impl Reader {
     pub fn new(files: Vec<InputFile>, cfg: InputConfig) -> Self {
         Reader {
             files: files.into_iter(),
+            requested: Requested::parse(&cfg.encoding).ok(),
             cfg,
             current: None,
             line_no: 0,
             offset: 0,
             buf: Vec::new(),
+            reports: Vec::new(),
         }
     }
 
-    fn read_text_file(&self, f: &InputFile) -> Result<Document> {
+    /// A reader over JSON Lines held in memory (named `path` in errors), decoded
+    /// and checked exactly like a file.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for an unknown encoding label.
+    pub fn from_jsonl_bytes(path: &Path, bytes: Vec<u8>, cfg: InputConfig) -> Result<Self> {
+        let mut r = Reader::new(Vec::new(), cfg);
+        let requested = Requested::parse(&r.cfg.encoding)?;
+        let d = decode_stream(
+            Box::new(std::io::Cursor::new(bytes)),
+            requested,
+            r.cfg.invalid_bytes,
+        )?;
+        r.start(path, d);
+        Ok(r)
+    }
+
+    /// Encoding facts of every file read to its end so far (all files once the
+    /// reader is exhausted), in input order.
+    pub fn reports(&self) -> &[DecodeReport] {
+        &self.reports
+    }
+
+    fn decoded(&self, path: &Path) -> Result<Decoded> {
+        let requested = self
+            .requested
+            .ok_or_else(|| Error::Config(format!("unknown encoding {:?}", self.cfg.encoding)))?;
+        decode_stream(open_decompressed(path)?, requested, self.cfg.invalid_bytes)
+    }
+
+    fn report(path: &Path, d: &Decoded) -> DecodeReport {
+        DecodeReport {
+            path: path.display().to_string(),
+            encoding: d.encoding.name(),
+            detection: d.detection,
+            confidence: match (d.detection, d.confident) {
+                (Detection::Detected, true) => "high",
+                (Detection::Detected, false) => "low",
+                _ => "certain",
+            },
+            replaced: 0,
+            truncated: 0,
+        }
+    }
+
+    fn read_text_file(&mut self, f: &InputFile) -> Result<Document> {
         let path: Arc<Path> = Arc::from(f.path.as_path());
-        let mut bytes = Vec::new();
-        open_decoded(&f.path)?
-            .read_to_end(&mut bytes)
-            .map_err(|e| Error::io(&f.path, e))?;
-        let text = decode_utf8(&path, bytes, 0)?;
-        let text = text
-            .strip_prefix('\u{FEFF}')
-            .map(str::to_owned)
-            .unwrap_or(text);
+        let d = self.decoded(&f.path)?;
+        let mut report = Self::report(&f.path, &d);
+        let result = read_whole(d, &f.path);
+        let (mut text, replaced) = match result {
+            Ok(t) => t,
+            Err(e) => {
+                self.reports.push(report);
+                return Err(e);
+            }
+        };
+        report.replaced = replaced;
+        let record_err = |reason: String| Error::Record {
+            path: f.path.clone(),
+            line: 0,
+            reason,
+        };
+        let checked = self.check_size(&mut text, &mut report);
+        self.reports.push(report);
+        checked.map_err(record_err)?;
+        if text.trim().is_empty() {
+            return Err(record_err("empty text".into()));
+        }
         let id = f
             .text_id
             .clone()
@@ -189,18 +317,55 @@ impl Reader {
         })
     }
 
-    fn parse_line(&self, path: &Arc<Path>, line: &str) -> Result<Document> {
+    /// Applies `max_doc_bytes`: `Err(reason)` to reject, or truncates in place
+    /// and returns whether it did.
+    fn check_size(
+        &self,
+        text: &mut String,
+        report: &mut DecodeReport,
+    ) -> std::result::Result<bool, String> {
+        let Some(max) = self.cfg.max_doc_bytes else {
+            return Ok(false);
+        };
+        if text.len() as u64 <= max {
+            return Ok(false);
+        }
+        match self.cfg.oversize {
+            Oversize::Reject => Err(format!(
+                "text is {} bytes, over max_doc_bytes = {max}",
+                text.len()
+            )),
+            Oversize::Truncate => {
+                let mut cut = usize::try_from(max).unwrap_or(usize::MAX).min(text.len());
+                while !text.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                text.truncate(cut);
+                report.truncated += 1;
+                Ok(true)
+            }
+        }
+    }
+
+    fn parse_line(&mut self, path: &Arc<Path>, line: &str) -> Result<Document> {
+        let line_no = self.line_no;
         let record_err = |reason: String| Error::Record {
             path: path.to_path_buf(),
-            line: self.line_no,
+            line: line_no,
             reason,
         };
-        let value: Value =
-            serde_json::from_str(line).map_err(|e| record_err(format!("malformed JSON: {e}")))?;
-        let Value::Object(map) = &value else {
+        let value: Value = serde_json::from_str(line).map_err(|e| {
+            let hint = if e.to_string().contains("escape") && has_surrogate_escape(line) {
+                " (a lone UTF-16 surrogate escape cannot be text)"
+            } else {
+                ""
+            };
+            record_err(format!("malformed JSON: {e}{hint}"))
+        })?;
+        let Value::Object(mut map) = value else {
             return Err(record_err("record is not a JSON object".into()));
         };
-        let text = match map.get(&self.cfg.text_field) {
+        let mut text = match map.get(&self.cfg.text_field) {
             Some(Value::String(s)) => s.clone(),
             Some(other) => {
                 return Err(record_err(format!(
@@ -219,7 +384,7 @@ impl Reader {
         let id = match map.get(&self.cfg.id_field) {
             Some(Value::String(s)) => s.clone(),
             Some(Value::Number(n)) => n.to_string(),
-            Some(Value::Null) | None => format!("{}:{}", path.display(), self.line_no),
+            Some(Value::Null) | None => format!("{}:{}", path.display(), line_no),
             Some(other) => {
                 return Err(record_err(format!(
                     "field {:?} is {}, not a string or number",
@@ -228,16 +393,138 @@ impl Reader {
                 )));
             }
         };
+        let mut report = match self.current.as_mut() {
+            Some(c) => std::mem::replace(&mut c.report, Self::blank_report()),
+            None => Self::blank_report(),
+        };
+        let checked = self.check_size(&mut text, &mut report);
+        if let Some(c) = self.current.as_mut() {
+            c.report = report;
+        }
+        let truncated = checked.map_err(&record_err)?;
+        if text.trim().is_empty() {
+            return Err(record_err("empty text".into()));
+        }
+        let raw = if truncated {
+            // The record is rewritten with the cut text; every other field stays.
+            map.insert(self.cfg.text_field.clone(), Value::String(text.clone()));
+            Value::Object(map).to_string()
+        } else {
+            line.to_owned()
+        };
         Ok(Document {
             id,
             text,
             origin: Origin {
                 path: path.clone(),
-                line: self.line_no,
+                line: line_no,
             },
-            raw: Some(line.to_owned()),
+            raw: Some(raw),
         })
     }
+
+    fn blank_report() -> DecodeReport {
+        DecodeReport {
+            path: String::new(),
+            encoding: "UTF-8",
+            detection: Detection::Given,
+            confidence: "certain",
+            replaced: 0,
+            truncated: 0,
+        }
+    }
+
+    fn open(&mut self, f: &InputFile) -> Result<()> {
+        let d = self.decoded(&f.path)?;
+        self.start(&f.path, d);
+        Ok(())
+    }
+
+    fn start(&mut self, path: &Path, d: Decoded) {
+        self.offset = if d.detection == Detection::Bom && d.damage.is_none() {
+            3 // the UTF-8 BOM skipped on the fast path
+        } else {
+            0
+        };
+        self.line_no = 0;
+        let report = Self::report(path, &d);
+        self.current = Some(Current {
+            path: Arc::from(path),
+            rd: d.reader,
+            damage: d.damage,
+            report,
+        });
+    }
+
+    fn close(&mut self) {
+        if let Some(c) = self.current.take() {
+            let mut report = c.report;
+            if let Some(d) = &c.damage {
+                report.replaced = lock(d).replaced;
+            }
+            self.reports.push(report);
+        }
+    }
+
+    /// The longest line buffered under `oversize = "reject"`: beyond it the text
+    /// cannot fit in `max_doc_bytes` even fully JSON-escaped (6 bytes per
+    /// character), so the rest is skipped unread and memory stays bounded.
+    fn line_cap(&self) -> Option<u64> {
+        match (self.cfg.max_doc_bytes, self.cfg.oversize) {
+            (Some(max), Oversize::Reject) => Some(max.saturating_mul(6).saturating_add(1 << 20)),
+            _ => None,
+        }
+    }
+}
+
+/// Reads up to and including the next `\n`, keeping at most `cap` bytes in
+/// `buf`. Returns the bytes consumed and whether some were dropped.
+fn read_line_capped(
+    rd: &mut dyn BufRead,
+    buf: &mut Vec<u8>,
+    cap: Option<u64>,
+) -> io::Result<(u64, bool)> {
+    let Some(cap) = cap else {
+        let n = rd.read_until(b'\n', buf)?;
+        return Ok((n as u64, false));
+    };
+    let cap = usize::try_from(cap).unwrap_or(usize::MAX);
+    let mut total = 0u64;
+    let mut dropped = false;
+    loop {
+        let chunk = match rd.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            return Ok((total, dropped));
+        }
+        let (take, found) = match memchr::memchr(b'\n', chunk) {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), false),
+        };
+        let room = cap.saturating_sub(buf.len());
+        if take > room {
+            dropped = true;
+        }
+        buf.extend_from_slice(&chunk[..take.min(room)]);
+        rd.consume(take);
+        total += take as u64;
+        if found {
+            return Ok((total, dropped));
+        }
+    }
+}
+
+/// Whether the line holds a `\uD800`..`\uDFFF` escape.
+fn has_surrogate_escape(line: &str) -> bool {
+    line.as_bytes().windows(4).any(|w| {
+        w[0] == b'\\'
+            && w[1] == b'u'
+            && matches!(w[2], b'd' | b'D')
+            && matches!(w[3], b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F')
+    })
 }
 
 fn json_type(v: &Value) -> &'static str {
@@ -251,13 +538,7 @@ fn json_type(v: &Value) -> &'static str {
     }
 }
 
-fn decode_utf8(path: &Path, bytes: Vec<u8>, base: u64) -> Result<String> {
-    String::from_utf8(bytes).map_err(|e| Error::Data {
-        path: path.to_path_buf(),
-        offset: base + e.utf8_error().valid_up_to() as u64,
-        reason: "invalid UTF-8".into(),
-    })
-}
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 impl Iterator for Reader {
     type Item = Result<Document>;
@@ -269,58 +550,84 @@ impl Iterator for Reader {
                 if f.kind == InputKind::Text {
                     return Some(self.read_text_file(&f));
                 }
-                match open_decoded(&f.path) {
-                    Ok(r) => self.current = Some((Arc::from(f.path.as_path()), r)),
-                    Err(e) => return Some(Err(e)),
+                if let Err(e) = self.open(&f) {
+                    return Some(Err(e));
                 }
-                self.line_no = 0;
-                self.offset = 0;
             }
-            let (path, rd) = self.current.as_mut()?;
-            let path = path.clone();
+            let cap = self.line_cap();
+            let cur = self.current.as_mut()?;
+            let path = cur.path.clone();
             self.buf.clear();
-            let n = match rd.read_until(b'\n', &mut self.buf) {
-                Ok(n) => n,
+            let (n, dropped) = match read_line_capped(&mut cur.rd, &mut self.buf, cap) {
+                Ok(r) => r,
                 Err(e) => {
-                    self.current = None;
+                    let offset = self.offset;
+                    self.close();
                     return Some(Err(Error::Data {
                         path: path.to_path_buf(),
-                        offset: self.offset,
+                        offset,
                         reason: format!("cannot read further: {e}"),
                     }));
                 }
             };
             if n == 0 {
-                self.current = None;
+                self.close();
                 continue;
             }
             self.line_no += 1;
             let start = self.offset;
-            self.offset += n as u64;
+            self.offset += n;
+            let record_err = |reason: String| {
+                Some(Err(Error::Record {
+                    path: path.to_path_buf(),
+                    line: self.line_no,
+                    reason,
+                }))
+            };
+            if let Some(damage) = &cur.damage {
+                let mut d = lock(damage);
+                let mut bad = None;
+                while d.spots.front().is_some_and(|&(out, _)| out < self.offset) {
+                    if let Some((out, at)) = d.spots.pop_front() {
+                        if out >= start && bad.is_none() {
+                            bad = Some(at);
+                        }
+                    }
+                }
+                drop(d);
+                if let Some(at) = bad {
+                    let enc = cur.report.encoding;
+                    return record_err(format!("invalid {enc} bytes at byte {at}"));
+                }
+            }
+            if dropped {
+                return record_err(format!(
+                    "record is {n} bytes, far over max_doc_bytes = {}",
+                    self.cfg.max_doc_bytes.unwrap_or(0)
+                ));
+            }
             let mut line = std::mem::take(&mut self.buf);
             while line.last().is_some_and(|&b| b == b'\n' || b == b'\r') {
                 line.pop();
             }
-            if self.line_no == 1 && line.starts_with(b"\xEF\xBB\xBF") {
-                line.drain(..3);
+            // A BOM may start any line: files joined with `cat` keep theirs.
+            if line.starts_with(BOM) {
+                line.drain(..BOM.len());
             }
             if line.iter().all(u8::is_ascii_whitespace) {
+                self.buf = line;
                 continue;
             }
             let text = match String::from_utf8(line) {
                 Ok(t) => t,
                 Err(e) => {
-                    return Some(Err(Error::Record {
-                        path: path.to_path_buf(),
-                        line: self.line_no,
-                        reason: format!(
-                            "invalid UTF-8 at byte {}",
-                            start + e.utf8_error().valid_up_to() as u64
-                        ),
-                    }));
+                    let at = start + e.utf8_error().valid_up_to() as u64;
+                    return record_err(format!("invalid UTF-8 at byte {at}"));
                 }
             };
-            return Some(self.parse_line(&path, &text));
+            let doc = self.parse_line(&path, &text);
+            self.buf = text.into_bytes();
+            return Some(doc);
         }
     }
 }

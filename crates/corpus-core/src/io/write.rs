@@ -24,6 +24,7 @@ impl OutputDir {
     /// [`Error::OutputExists`] if `path` exists and `overwrite` is false;
     /// [`Error::Io`] if the temporary folder cannot be made.
     pub fn create(path: &Path, overwrite: bool) -> Result<Self> {
+        recover(path)?;
         if path.exists() && !overwrite {
             return Err(Error::OutputExists(path.to_path_buf()));
         }
@@ -91,6 +92,71 @@ impl Drop for OutputDir {
             let _ = fs::remove_dir_all(&self.tmp_path);
         }
     }
+}
+
+/// Hidden siblings of `path` left by runs that were killed: `(tmp, old)`
+/// folders named `.NAME.tmp-PID` and `.NAME.old-PID`.
+fn leftovers(path: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let (mut tmp, mut old) = (Vec::new(), Vec::new());
+    let Ok(entries) = fs::read_dir(&parent) else {
+        return Ok((tmp, old));
+    };
+    let (tmp_prefix, old_prefix) = (format!(".{name}.tmp-"), format!(".{name}.old-"));
+    for e in entries {
+        let e = e.map_err(|e| Error::io(&parent, e))?;
+        let f = e.file_name().to_string_lossy().into_owned();
+        if let Some(pid) = f.strip_prefix(&tmp_prefix) {
+            if !alive(pid) {
+                tmp.push(e.path());
+            }
+        } else if let Some(pid) = f.strip_prefix(&old_prefix) {
+            if !alive(pid) {
+                old.push(e.path());
+            }
+        }
+    }
+    old.sort();
+    Ok((tmp, old))
+}
+
+/// Whether the process that owns a leftover folder still runs. Where this
+/// cannot be known (no `/proc`), it is assumed to run, so nothing is touched.
+fn alive(pid: &str) -> bool {
+    if pid.parse::<u32>().is_err() {
+        return true;
+    }
+    let proc = Path::new("/proc");
+    !proc.is_dir() || proc.join(pid).exists()
+}
+
+/// Repairs what a killed run can leave beside an output folder. A run killed
+/// between the two renames of an overwrite leaves the previous output under
+/// `.NAME.old-PID` and nothing at `NAME`: it is moved back. Unfinished
+/// temporary folders of dead runs are removed.
+///
+/// # Errors
+/// [`Error::Io`] if a leftover cannot be moved or removed.
+pub fn recover(path: &Path) -> Result<()> {
+    let (tmp, old) = leftovers(path)?;
+    for t in tmp {
+        fs::remove_dir_all(&t).map_err(|e| Error::io(&t, e))?;
+    }
+    for o in old {
+        if path.exists() {
+            // The new output was already in place: the old one is garbage.
+            fs::remove_dir_all(&o).map_err(|e| Error::io(&o, e))?;
+        } else {
+            fs::rename(&o, path).map_err(|e| Error::io(&o, e))?;
+        }
+    }
+    Ok(())
 }
 
 /// A JSON Lines writer, plain or zstd-compressed (by the `.zst` extension).

@@ -2,5 +2,8 @@
 
 mod common;
 mod contract;
+mod determinism;
+mod formats;
+mod fuzz_replay;
 mod news;
 mod seeds;

@@ -1,0 +1,131 @@
+//! The `ghirbal` binary: exit codes and messages on bad input (see docs/failures.md).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn ghirbal(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ghirbal"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn seed_text() -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpora/seeds");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    std::fs::read_to_string(&files[0]).unwrap()
+}
+
+fn input(dir: &Path) -> PathBuf {
+    let good = serde_json::json!({"id": "a", "text": seed_text()}).to_string();
+    let p = dir.join("in.jsonl");
+    std::fs::write(&p, format!("{good}\n{{\"id\": \"b\", \"text\": 7}}\n")).unwrap();
+    p
+}
+
+#[test]
+fn bad_record_exits_1_naming_file_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = input(tmp.path());
+    let out = tmp.path().join("out");
+    let o = ghirbal(&[
+        "dedup",
+        p.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!("{}:2: field \"text\" is a number", p.display())),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn skip_exits_0_and_writes_the_reject() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = input(tmp.path());
+    let out = tmp.path().join("out");
+    let o = ghirbal(&[
+        "dedup",
+        p.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "-q",
+        "--on-error",
+        "skip",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let rejects = std::fs::read_to_string(out.join("rejects.jsonl")).unwrap();
+    let r: serde_json::Value = serde_json::from_str(rejects.trim()).unwrap();
+    assert_eq!(r["line"], 2);
+}
+
+#[test]
+fn bad_encoding_or_choice_is_a_usage_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = input(tmp.path());
+    let out = tmp.path().join("out");
+    for extra in [
+        ["--encoding", "klingon"],
+        ["--oversize", "shrink"],
+        ["--invalid-bytes", "x"],
+    ] {
+        let mut args = vec![
+            "dedup",
+            p.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "-q",
+        ];
+        args.extend(extra);
+        let o = ghirbal(&args);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}");
+        assert!(!String::from_utf8_lossy(&o.stderr).is_empty());
+    }
+}
+
+#[test]
+fn oversize_document_rejected_then_truncated() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = input(tmp.path());
+    for (mode, kept) in [("reject", 0), ("truncate", 1)] {
+        let out = tmp.path().join(mode);
+        let o = ghirbal(&[
+            "dedup",
+            p.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "-q",
+            "--on-error",
+            "skip",
+            "--max-doc-bytes",
+            "1001",
+            "--oversize",
+            mode,
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let s: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap())
+                .unwrap();
+        assert_eq!(s["counts"]["kept"], kept, "{mode}");
+        assert_eq!(s["counts"]["input"], 2);
+    }
+}

@@ -1,0 +1,663 @@
+//! Broken records, compression and encodings: what the reader does with each
+//! kind of bad input (the table in docs/failures.md points at these tests).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use corpus_core::io::{
+    Detection, InputConfig, InvalidBytes, Oversize, Reader, decode_bytes, list_inputs,
+};
+use corpus_core::pipeline::run_dedup;
+use corpus_core::{Config, Document, Error, OnError};
+use serde_json::{Value, json};
+
+use crate::common::seeds;
+
+/// The text of one bundled seed article.
+pub fn seed(n: usize) -> String {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(seeds())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    std::fs::read_to_string(&files[n]).unwrap()
+}
+
+/// One JSONL line for a seed-derived record.
+fn rec(id: &str, text: &str) -> String {
+    json!({"id": id, "text": text, "source": "test"}).to_string()
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+fn read_all(path: &Path, cfg: InputConfig) -> (Vec<Result<Document, Error>>, Reader) {
+    let files = list_inputs(&[path.to_path_buf()]).unwrap();
+    let mut r = Reader::new(files, cfg);
+    let items: Vec<_> = r.by_ref().collect();
+    (items, r)
+}
+
+fn ok_docs(items: &[Result<Document, Error>]) -> Vec<&Document> {
+    items.iter().filter_map(|r| r.as_ref().ok()).collect()
+}
+
+/// The reason of a record error at `line`, or a panic naming what came instead.
+fn record_error(item: &Result<Document, Error>, line: u64) -> String {
+    match item {
+        Err(Error::Record {
+            line: l, reason, ..
+        }) if *l == line => reason.clone(),
+        other => panic!("expected a record error at line {line}, got {other:?}"),
+    }
+}
+
+fn skip_cfg() -> Config {
+    Config {
+        on_error: OnError::Skip,
+        ..Config::default()
+    }
+}
+
+fn rejects(out: &Path) -> Vec<Value> {
+    std::fs::read_to_string(out.join("rejects.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn malformed_json_names_file_and_line_and_reading_goes_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let body = format!(
+        "{}\n{{\"id\": \"b\", \"text\": \"نص مقطوع\n{}\n",
+        rec("a", &seed(0)),
+        rec("c", &seed(2))
+    );
+    let p = write(tmp.path(), "in.jsonl", body.as_bytes());
+    let (items, _) = read_all(&p, InputConfig::default());
+    assert_eq!(items.len(), 3);
+    let reason = record_error(&items[1], 2);
+    assert!(reason.starts_with("malformed JSON"), "{reason}");
+    let msg = items[1].as_ref().unwrap_err().to_string();
+    assert!(msg.starts_with(&format!("{}:2: ", p.display())), "{msg}");
+    let ids: Vec<_> = ok_docs(&items).iter().map(|d| d.id.clone()).collect();
+    assert_eq!(ids, ["a", "c"]);
+}
+
+#[test]
+fn on_error_fail_stops_with_file_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let body = format!("{}\nnot json\n", rec("a", &seed(0)));
+    let p = write(tmp.path(), "in.jsonl", body.as_bytes());
+    let out = tmp.path().join("out");
+    let err = run_dedup(std::slice::from_ref(&p), &out, &Config::default(), None).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with(&format!("{}:2: malformed JSON", p.display())),
+        "{err}"
+    );
+    assert!(!out.exists(), "a failed run leaves no output folder");
+}
+
+#[test]
+fn lone_surrogate_escape_is_rejected_but_a_pair_is_read() {
+    // serde_json refuses a lone surrogate: it cannot be held in a Rust string,
+    // and writing U+FFFD in its place would change the record silently.
+    let tmp = tempfile::tempdir().unwrap();
+    let body = concat!(
+        r#"{"id": "lone", "text": "قبل \ud800 بعد"}"#,
+        "\n",
+        r#"{"id": "pair", "text": "وجه \ud83d\ude00 مبتسم"}"#,
+        "\n",
+        r#"{"id": "low", "text": "\udc00"}"#,
+        "\n"
+    );
+    let p = write(tmp.path(), "in.jsonl", body.as_bytes());
+    let (items, _) = read_all(&p, InputConfig::default());
+    for (i, line) in [(0, 1), (2, 3)] {
+        let r = record_error(&items[i], line);
+        assert!(
+            r.starts_with("malformed JSON") && r.contains("surrogate"),
+            "{r}"
+        );
+    }
+    assert_eq!(items[1].as_ref().unwrap().text, "وجه 😀 مبتسم");
+}
+
+#[test]
+fn nul_bytes_raw_are_rejected_escaped_are_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut body = Vec::new();
+    body.extend_from_slice(b"{\"id\": \"raw\", \"text\": \"a\0b\"}\n");
+    body.extend_from_slice(b"{\"id\": \"esc\", \"text\": \"\\u0000\xd9\x86\xd8\xb5\"}\n");
+    body.extend_from_slice(b"\0\n");
+    let p = write(tmp.path(), "in.jsonl", &body);
+    let (items, _) = read_all(&p, InputConfig::default());
+    assert!(record_error(&items[0], 1).contains("control character"));
+    assert_eq!(items[1].as_ref().unwrap().text, "\0نص");
+    assert!(record_error(&items[2], 3).starts_with("malformed JSON"));
+    // A NUL inside a plain-text file is text like any other character.
+    let t = write(tmp.path(), "nul.txt", "نص\0نص".as_bytes());
+    let (items, _) = read_all(&t, InputConfig::default());
+    assert_eq!(items[0].as_ref().unwrap().text, "نص\0نص");
+}
+
+#[test]
+fn crlf_blank_lines_bom_and_missing_final_newline() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b, c) = (seed(0), seed(2), seed(3));
+    let mut body = Vec::new();
+    body.extend_from_slice(b"\xEF\xBB\xBF");
+    body.extend_from_slice(rec("a", &a).as_bytes());
+    body.extend_from_slice(b"\r\n\r\n   \n\t\r\n");
+    // A second file joined with `cat` keeps its BOM in the middle.
+    body.extend_from_slice(b"\xEF\xBB\xBF");
+    body.extend_from_slice(rec("b", &b).as_bytes());
+    body.extend_from_slice(b"\r\n");
+    body.extend_from_slice(rec("c", &c).as_bytes()); // no final newline
+    let p = write(tmp.path(), "in.jsonl", &body);
+    let (items, _) = read_all(&p, InputConfig::default());
+    let docs: Vec<_> = items.into_iter().map(Result::unwrap).collect();
+    let got: Vec<_> = docs
+        .iter()
+        .map(|d| (d.id.as_str(), d.origin.line))
+        .collect();
+    // Blank lines are not records, but line numbers still count them.
+    assert_eq!(got, [("a", 1), ("b", 5), ("c", 6)]);
+    assert_eq!(docs[0].text, a);
+    assert_eq!(docs[2].text, c);
+    for d in &docs {
+        let raw = d.raw.as_deref().unwrap();
+        assert!(
+            !raw.ends_with('\r') && !raw.starts_with('\u{FEFF}'),
+            "{raw:?}"
+        );
+    }
+}
+
+#[test]
+fn text_field_missing_null_number_array_or_empty() {
+    let tmp = tempfile::tempdir().unwrap();
+    let body = [
+        r#"{"id": "1", "body": "نص"}"#,
+        r#"{"id": "2", "text": null}"#,
+        r#"{"id": "3", "text": 42}"#,
+        r#"{"id": "4", "text": ["نص", "آخر"]}"#,
+        r#"{"id": "5", "text": ""}"#,
+        r#"{"id": "6", "text": " \n\t "}"#,
+        r#"["not", "an", "object"]"#,
+        r#"{"id": {"nested": 1}, "text": "نص"}"#,
+        r#"{"id": "9", "text": "نص سليم"}"#,
+    ]
+    .join("\n");
+    let p = write(tmp.path(), "in.jsonl", body.as_bytes());
+    let (items, _) = read_all(&p, InputConfig::default());
+    assert_eq!(record_error(&items[0], 1), "missing field \"text\"");
+    assert_eq!(
+        record_error(&items[1], 2),
+        "field \"text\" is null, not a string"
+    );
+    assert_eq!(
+        record_error(&items[2], 3),
+        "field \"text\" is a number, not a string"
+    );
+    assert_eq!(
+        record_error(&items[3], 4),
+        "field \"text\" is an array, not a string"
+    );
+    assert_eq!(record_error(&items[4], 5), "empty text");
+    assert_eq!(record_error(&items[5], 6), "empty text");
+    assert_eq!(record_error(&items[6], 7), "record is not a JSON object");
+    assert!(record_error(&items[7], 8).contains("\"id\" is an object"));
+    assert_eq!(items[8].as_ref().unwrap().id, "9");
+    // An empty .txt file is an empty document: rejected too.
+    let t = write(tmp.path(), "empty.txt", b"");
+    let (items, _) = read_all(&t, InputConfig::default());
+    assert_eq!(record_error(&items[0], 0), "empty text");
+}
+
+#[test]
+fn skip_sends_every_bad_record_to_rejects_and_accounting_holds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut body = Vec::new();
+    for (i, line) in [
+        rec("a", &seed(0)),
+        "{broken".to_string(),
+        r#"{"id": "n", "text": null}"#.to_string(),
+        r#"{"id": "s", "text": "\ud800"}"#.to_string(),
+        rec("b", &seed(2)),
+        r#"{"id": "e", "text": ""}"#.to_string(),
+        rec("a", &seed(3)), // duplicate id
+    ]
+    .iter()
+    .enumerate()
+    {
+        if i > 0 {
+            body.push(b'\n');
+        }
+        body.extend_from_slice(line.as_bytes());
+    }
+    body.extend_from_slice(b"\n{\"id\": \"u\", \"text\": \"\xff\xfe\"}\n");
+    let p = write(tmp.path(), "in.jsonl", &body);
+    let out = tmp.path().join("out");
+    let s = run_dedup(std::slice::from_ref(&p), &out, &skip_cfg(), None).unwrap();
+    let c = &s.counts;
+    assert_eq!(c.input, 8);
+    assert_eq!(c.rejected, 6);
+    assert_eq!(c.kept + c.removed, 2);
+    assert_eq!(c.input, c.kept + c.removed + c.rejected);
+    let r = rejects(&out);
+    let lines: Vec<u64> = r.iter().map(|v| v["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [2, 3, 4, 6, 7, 8]);
+    for v in &r {
+        assert_eq!(v["file"], p.display().to_string());
+        assert!(!v["reason"].as_str().unwrap().is_empty());
+    }
+    assert!(r[4]["reason"].as_str().unwrap().contains("duplicate id"));
+    assert!(
+        r[5]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("invalid UTF-8 at byte")
+    );
+}
+
+#[test]
+fn invalid_utf8_in_a_line_names_the_byte_offset() {
+    let tmp = tempfile::tempdir().unwrap();
+    let first = rec("a", &seed(0));
+    let mut body = first.clone().into_bytes();
+    body.push(b'\n');
+    let second = b"{\"id\": \"b\", \"text\": \"ab\xC3(\"}";
+    body.extend_from_slice(second);
+    let p = write(tmp.path(), "in.jsonl", &body);
+    let (items, _) = read_all(&p, InputConfig::default());
+    let at = first.len() + 1 + second.iter().position(|&b| b == 0xC3).unwrap();
+    assert_eq!(
+        record_error(&items[1], 2),
+        format!("invalid UTF-8 at byte {at}")
+    );
+    // Under `replace` it is read, with U+FFFD, and counted.
+    let cfg = InputConfig {
+        invalid_bytes: InvalidBytes::Replace,
+        ..InputConfig::default()
+    };
+    let (items, r) = read_all(&p, cfg);
+    assert_eq!(items[1].as_ref().unwrap().text, "ab\u{FFFD}(");
+    assert_eq!(r.reports()[0].replaced, 1);
+}
+
+/// An Arabic article of about `bytes` bytes, from the seeds.
+fn big_text(bytes: usize) -> String {
+    let base = seed(0) + "\n" + &seed(2);
+    let mut t = String::with_capacity(bytes + base.len());
+    while t.len() < bytes {
+        t.push_str(&base);
+    }
+    t
+}
+
+#[test]
+fn fifty_megabyte_document_rejected_or_truncated() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = big_text(50 << 20);
+    let body = format!("{}\n{}\n", rec("big", &text), rec("small", &seed(3)));
+    let p = write(tmp.path(), "in.jsonl", body.as_bytes());
+    // No limit: read whole.
+    let (items, _) = read_all(&p, InputConfig::default());
+    assert_eq!(items[0].as_ref().unwrap().text.len(), text.len());
+    // Reject.
+    let max = 1_000_001; // odd: falls inside a two-byte Arabic letter
+    let cfg = InputConfig {
+        max_doc_bytes: Some(max),
+        ..InputConfig::default()
+    };
+    let (items, _) = read_all(&p, cfg.clone());
+    let reason = record_error(&items[0], 1);
+    assert!(reason.contains("over max_doc_bytes = 1000001"), "{reason}");
+    assert_eq!(items[1].as_ref().unwrap().id, "small");
+    // Truncate: cut at a character boundary, other fields kept.
+    let cfg = InputConfig {
+        oversize: Oversize::Truncate,
+        ..cfg
+    };
+    let (items, r) = read_all(&p, cfg);
+    let d = items[0].as_ref().unwrap();
+    assert!(d.text.len() as u64 <= max && d.text.len() as u64 > max - 4);
+    assert!(text.starts_with(&d.text));
+    let raw: Value = serde_json::from_str(d.raw.as_deref().unwrap()).unwrap();
+    assert_eq!(raw["text"].as_str().unwrap(), d.text);
+    assert_eq!(raw["source"], "test");
+    assert_eq!(r.reports()[0].truncated, 1);
+}
+
+#[test]
+fn overlong_line_is_skipped_without_buffering_it() {
+    // Far over the limit even fully escaped: dropped while reading.
+    let tmp = tempfile::tempdir().unwrap();
+    let text = big_text(3 << 20);
+    let body = format!("{}\n{}\n", rec("big", &text), rec("small", &seed(3)));
+    let p = write(tmp.path(), "in.jsonl", body.as_bytes());
+    let cfg = InputConfig {
+        max_doc_bytes: Some(10_000),
+        ..InputConfig::default()
+    };
+    let (items, _) = read_all(&p, cfg);
+    assert!(record_error(&items[0], 1).contains("far over max_doc_bytes = 10000"));
+    assert_eq!(items[1].as_ref().unwrap().id, "small");
+}
+
+fn records(n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| rec(&format!("r{i}"), &seed(i % 5)))
+        .collect()
+}
+
+fn gz(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+fn zst(data: &[u8]) -> Vec<u8> {
+    zstd::encode_all(data, 3).unwrap()
+}
+
+fn bz2(data: &[u8]) -> Vec<u8> {
+    let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+#[test]
+fn multi_member_gz_multi_frame_zst_multi_stream_bz2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let recs = records(9);
+    // Three members/frames/streams; the middle split falls inside a record.
+    let all = recs.join("\n") + "\n";
+    let cut = all.len() / 2;
+    let parts = [
+        &all[..recs[0].len() + 1],
+        &all[recs[0].len() + 1..cut],
+        &all[cut..],
+    ];
+    for (ext, f) in [
+        ("gz", gz as fn(&[u8]) -> Vec<u8>),
+        ("zst", zst),
+        ("bz2", bz2),
+    ] {
+        let mut bytes = Vec::new();
+        for p in parts {
+            bytes.extend(f(p.as_bytes()));
+        }
+        let p = write(tmp.path(), &format!("in.jsonl.{ext}"), &bytes);
+        let (items, _) = read_all(&p, InputConfig::default());
+        let ids: Vec<_> = items
+            .iter()
+            .map(|d| d.as_ref().unwrap().id.clone())
+            .collect();
+        let want: Vec<_> = (0..9).map(|i| format!("r{i}")).collect();
+        assert_eq!(ids, want, "{ext}");
+        assert_eq!(items[4].as_ref().unwrap().text, seed(4), "{ext}");
+    }
+}
+
+#[test]
+fn truncated_gz_and_zst_are_data_errors_and_skip_keeps_the_rest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let all = records(40).join("\n") + "\n";
+    for (ext, bytes) in [("gz", gz(all.as_bytes())), ("zst", zst(all.as_bytes()))] {
+        // Cut inside the last block: everything before it still decodes.
+        let cut = &bytes[..bytes.len() - 20];
+        let p = write(tmp.path(), &format!("cut.jsonl.{ext}"), cut);
+        let (items, _) = read_all(&p, InputConfig::default());
+        let last = items.last().unwrap();
+        match last {
+            Err(Error::Data {
+                path,
+                offset,
+                reason,
+            }) => {
+                assert_eq!(path, &p);
+                assert!(
+                    *offset > 0 && reason.starts_with("cannot read further"),
+                    "{reason}"
+                );
+            }
+            other => panic!("{ext}: expected a data error at the end, got {other:?}"),
+        }
+        let good = ok_docs(&items).len();
+        assert!(
+            good > 10 && good < 40,
+            "{ext}: {good} records before the cut"
+        );
+        // With skip, a second intact file is still read and the accounting holds.
+        let whole = write(
+            tmp.path(),
+            "whole.jsonl",
+            records(3).join("\n").replace("\"r", "\"w").as_bytes(),
+        );
+        let out = tmp.path().join(format!("out-{ext}"));
+        let s = run_dedup(&[p.clone(), whole], &out, &skip_cfg(), None).unwrap();
+        assert_eq!(s.counts.rejected, 1);
+        assert_eq!(s.counts.input, good as u64 + 1 + 3);
+        assert_eq!(
+            s.counts.input,
+            s.counts.kept + s.counts.removed + s.counts.rejected
+        );
+        let r = rejects(&out);
+        assert!(r[0]["offset"].as_u64().unwrap() > 0);
+    }
+}
+
+/// Encodes text in a single-byte code page (the text must fit it).
+fn encode(text: &str, label: &str) -> Vec<u8> {
+    let enc = encoding_rs::Encoding::for_label(label.as_bytes()).unwrap();
+    let (bytes, _, unmappable) = enc.encode(text);
+    assert!(!unmappable, "{label} cannot hold the text");
+    bytes.into_owned()
+}
+
+fn utf16(text: &str, le: bool) -> Vec<u8> {
+    let mut out = if le {
+        vec![0xFF, 0xFE]
+    } else {
+        vec![0xFE, 0xFF]
+    };
+    for u in text.encode_utf16() {
+        out.extend(if le { u.to_le_bytes() } else { u.to_be_bytes() });
+    }
+    out
+}
+
+/// The same Arabic article in every supported encoding, as text files.
+fn encoded_variants(text: &str) -> Vec<(&'static str, &'static str, Vec<u8>)> {
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(text.as_bytes());
+    vec![
+        ("utf8", "UTF-8", text.as_bytes().to_vec()),
+        ("utf8bom", "UTF-8", bom),
+        ("utf16le", "UTF-16LE", utf16(text, true)),
+        ("utf16be", "UTF-16BE", utf16(text, false)),
+        ("cp1256", "windows-1256", encode(text, "windows-1256")),
+        ("iso88596", "ISO-8859-6", encode(text, "iso-8859-6")),
+    ]
+}
+
+#[test]
+fn auto_detects_every_encoding_of_real_arabic_text() {
+    for n in [0, 3] {
+        let text = seed(n);
+        let tmp = tempfile::tempdir().unwrap();
+        for (name, want, bytes) in encoded_variants(&text) {
+            let p = write(tmp.path(), &format!("{name}.txt"), &bytes);
+            let cfg = InputConfig {
+                encoding: "auto".into(),
+                ..InputConfig::default()
+            };
+            let (items, r) = read_all(&p, cfg);
+            assert_eq!(items[0].as_ref().unwrap().text, text, "seed {n} {name}");
+            let rep = &r.reports()[0];
+            assert_eq!(rep.encoding, want, "seed {n} {name}");
+            let bom = name.starts_with("utf16") || name == "utf8bom";
+            assert_eq!(rep.detection == Detection::Bom, bom, "{name}");
+            if !bom {
+                assert_eq!(rep.confidence, "high", "seed {n} {name}");
+            }
+        }
+    }
+}
+
+#[test]
+fn auto_detects_legacy_encodings_in_jsonl_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = [rec("a", &seed(0)), rec("b", &seed(3))].join("\r\n");
+    for label in ["windows-1256", "iso-8859-6"] {
+        let p = write(tmp.path(), &format!("{label}.jsonl"), &encode(&text, label));
+        let (items, r) = read_all(
+            &p,
+            InputConfig {
+                encoding: "auto".into(),
+                ..InputConfig::default()
+            },
+        );
+        assert_eq!(items[1].as_ref().unwrap().text, seed(3), "{label}");
+        assert_eq!(r.reports()[0].encoding.to_ascii_lowercase(), label);
+        // The default (UTF-8) refuses the same bytes, naming line and byte.
+        let (items, _) = read_all(&p, InputConfig::default());
+        assert!(record_error(&items[0], 1).starts_with("invalid UTF-8 at byte"));
+    }
+    let p = write(tmp.path(), "u16.jsonl", &utf16(&text, true));
+    let (items, r) = read_all(&p, InputConfig::default());
+    assert_eq!(items[0].as_ref().unwrap().text, seed(0));
+    assert_eq!(r.reports()[0].encoding, "UTF-16LE");
+}
+
+#[test]
+fn forced_encoding_is_used_as_given() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = seed(3);
+    let bytes = encode(&text, "windows-1256");
+    let p = write(tmp.path(), "doc.txt", &bytes);
+    let cfg = |e: &str| InputConfig {
+        encoding: e.into(),
+        ..InputConfig::default()
+    };
+    let (items, r) = read_all(&p, cfg("windows-1256"));
+    assert_eq!(items[0].as_ref().unwrap().text, text);
+    assert_eq!(r.reports()[0].detection, Detection::Given);
+    // Forced wrongly, it decodes to different (mojibake) text: the user's call.
+    let (items, _) = read_all(&p, cfg("iso-8859-6"));
+    match &items[0] {
+        Ok(d) => assert_ne!(d.text, text),
+        Err(Error::Data { .. }) => {}
+        Err(e) => panic!("{e}"),
+    }
+    assert!(
+        InputConfig {
+            encoding: "klingon".into(),
+            ..InputConfig::default()
+        }
+        .validate()
+        .is_err()
+    );
+}
+
+#[test]
+fn invalid_bytes_error_with_offset_or_replaced_and_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = seed(0);
+    let mut bytes = encode(&text, "iso-8859-6");
+    // 0xA1 is unassigned in ISO-8859-6.
+    let at = bytes.iter().position(|&b| b == b' ').unwrap() + 1;
+    bytes.insert(at, 0xA1);
+    let p = write(tmp.path(), "doc.txt", &bytes);
+    let forced = InputConfig {
+        encoding: "iso-8859-6".into(),
+        ..InputConfig::default()
+    };
+    let (items, _) = read_all(&p, forced.clone());
+    match &items[0] {
+        Err(Error::Data { offset, reason, .. }) => {
+            assert_eq!(*offset, at as u64);
+            assert_eq!(reason, "invalid ISO-8859-6 bytes");
+        }
+        other => panic!("{other:?}"),
+    }
+    let lenient = InputConfig {
+        invalid_bytes: InvalidBytes::Replace,
+        ..forced
+    };
+    let (items, r) = read_all(&p, lenient.clone());
+    let got = &items[0].as_ref().unwrap().text;
+    assert_eq!(got.replace('\u{FFFD}', ""), text);
+    assert_eq!(r.reports()[0].replaced, 1);
+    // The count reaches summary.json.
+    let out = tmp.path().join("out");
+    let cfg = Config {
+        input: lenient,
+        ..Config::default()
+    };
+    run_dedup(&[p], &out, &cfg, None).unwrap();
+    let s: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(s["decoding"][0]["replaced"], 1);
+    assert_eq!(s["decoding"][0]["encoding"], "ISO-8859-6");
+    assert_eq!(s["config"]["input"]["invalid_bytes"], "replace");
+}
+
+#[test]
+fn invalid_bytes_in_a_legacy_jsonl_line_reject_that_line_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lines = [
+        rec("a", &seed(0)),
+        rec("b", &seed(3)),
+        rec("c", &seed(0).replace("حلب", "دمشق")),
+    ];
+    let mut bytes = Vec::new();
+    let mut bad_at = 0;
+    for (i, l) in lines.iter().enumerate() {
+        let mut e = encode(l, "iso-8859-6");
+        if i == 1 {
+            let pos = e.len() - 10;
+            e.insert(pos, 0xA1);
+            bad_at = bytes.len() + pos;
+        }
+        bytes.extend(e);
+        bytes.push(b'\n');
+    }
+    let p = write(tmp.path(), "doc.jsonl", &bytes);
+    let (items, _) = read_all(
+        &p,
+        InputConfig {
+            encoding: "iso-8859-6".into(),
+            ..InputConfig::default()
+        },
+    );
+    assert_eq!(items.len(), 3);
+    assert_eq!(
+        record_error(&items[1], 2),
+        format!("invalid ISO-8859-6 bytes at byte {bad_at}")
+    );
+    assert_eq!(items[2].as_ref().unwrap().id, "c");
+}
+
+#[test]
+fn decode_bytes_matches_the_reader() {
+    let text = seed(3);
+    for (name, want, bytes) in encoded_variants(&text) {
+        let (got, enc, replaced) = decode_bytes(&bytes, "auto", InvalidBytes::Error).unwrap();
+        assert_eq!(
+            (got.as_str(), enc, replaced),
+            (text.as_str(), want, 0),
+            "{name}"
+        );
+    }
+    let err = decode_bytes(b"ab\xffcd", "utf-8", InvalidBytes::Error).unwrap_err();
+    assert!(matches!(err, Error::Data { offset: 2, .. }), "{err}");
+}
