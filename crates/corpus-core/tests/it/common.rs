@@ -12,7 +12,6 @@ pub fn seeds() -> PathBuf {
     repo().join("corpora/seeds")
 }
 
-#[allow(clippy::print_stderr)] // a skipped test says why
 /// `../shared` beside the repository (or `$GHIRBAL_SHARED`), or `None` when it is
 /// absent and we are not in CI. Under `CI=true` a missing folder fails the test.
 #[allow(dead_code, clippy::print_stderr)] // for tests that read ../shared; says why it skips
