@@ -190,40 +190,62 @@ impl Reader {
     }
 
     fn parse_line(&self, path: &Arc<Path>, line: &str) -> Result<Document> {
-        let record_err = |reason: String| Error::Record {
-            path: path.to_path_buf(),
+        let origin = Origin {
+            path: path.clone(),
             line: self.line_no,
+        };
+        self.cfg.parse_record(line, origin, || {
+            format!("{}:{}", path.display(), self.line_no)
+        })
+    }
+}
+
+impl InputConfig {
+    /// Parses one JSON record (one line of a JSON Lines file, or a record handed
+    /// over in memory) into a [`Document`]: the text field must be a string, the id
+    /// field a string or a number; without an id the document gets `default_id()`.
+    /// `raw` keeps `json` as it is.
+    ///
+    /// # Errors
+    /// [`Error::Record`] at `origin` for malformed JSON, a record that is not an
+    /// object, or a missing or mistyped text or id field.
+    pub fn parse_record(
+        &self,
+        json: &str,
+        origin: Origin,
+        default_id: impl FnOnce() -> String,
+    ) -> Result<Document> {
+        let record_err = |reason: String| Error::Record {
+            path: origin.path.to_path_buf(),
+            line: origin.line,
             reason,
         };
         let value: Value =
-            serde_json::from_str(line).map_err(|e| record_err(format!("malformed JSON: {e}")))?;
+            serde_json::from_str(json).map_err(|e| record_err(format!("malformed JSON: {e}")))?;
         let Value::Object(map) = &value else {
             return Err(record_err("record is not a JSON object".into()));
         };
-        let text = match map.get(&self.cfg.text_field) {
+        let text = match map.get(&self.text_field) {
             Some(Value::String(s)) => s.clone(),
             Some(other) => {
                 return Err(record_err(format!(
                     "field {:?} is {}, not a string",
-                    self.cfg.text_field,
+                    self.text_field,
                     json_type(other)
                 )));
             }
             None => {
-                return Err(record_err(format!(
-                    "missing field {:?}",
-                    self.cfg.text_field
-                )));
+                return Err(record_err(format!("missing field {:?}", self.text_field)));
             }
         };
-        let id = match map.get(&self.cfg.id_field) {
+        let id = match map.get(&self.id_field) {
             Some(Value::String(s)) => s.clone(),
             Some(Value::Number(n)) => n.to_string(),
-            Some(Value::Null) | None => format!("{}:{}", path.display(), self.line_no),
+            Some(Value::Null) | None => default_id(),
             Some(other) => {
                 return Err(record_err(format!(
                     "field {:?} is {}, not a string or number",
-                    self.cfg.id_field,
+                    self.id_field,
                     json_type(other)
                 )));
             }
@@ -231,11 +253,8 @@ impl Reader {
         Ok(Document {
             id,
             text,
-            origin: Origin {
-                path: path.clone(),
-                line: self.line_no,
-            },
-            raw: Some(line.to_owned()),
+            origin,
+            raw: Some(json.to_owned()),
         })
     }
 }
