@@ -186,3 +186,25 @@ fn overrides_route_flat_keys_and_reject_unknown_ones() {
         .unwrap_err();
     assert!(matches!(wrong_type, Error::Config(_)), "{wrong_type}");
 }
+
+#[test]
+fn survivor_is_written_as_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = dir.path().join("c.toml");
+    std::fs::write(&toml, "[dedup]\nsurvivor = \"earliest:date\"\n").unwrap();
+    let cfg = Config::from_toml_file(&toml).unwrap();
+    assert_eq!(
+        cfg.dedup.survivor,
+        corpus_core::dedup::Survivor::Earliest("date".into())
+    );
+    let json = serde_json::to_value(&cfg).unwrap();
+    assert_eq!(json["dedup"]["survivor"], "earliest:date");
+    let same = Config::default()
+        .with_overrides(json!({"survivor": "earliest:date"}))
+        .unwrap();
+    assert_eq!(same, cfg);
+    let bad = Config::default()
+        .with_overrides(json!({"survivor": "newest"}))
+        .unwrap_err();
+    assert!(bad.to_string().contains("unknown survivor policy"), "{bad}");
+}
