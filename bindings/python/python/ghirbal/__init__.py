@@ -64,7 +64,8 @@ def _path(p: Optional[PathLike]) -> Optional[str]:
 def resolve_config(config: Optional[PathLike] = None, **options: Any) -> dict[str, Any]:
     """The fully resolved configuration (as in ``summary.json``) for ``config``
     (a TOML file) and keyword ``options``."""
-    return json.loads(_core.resolve_config(_path(config), _overrides(options)))
+    cfg: dict[str, Any] = json.loads(_core.resolve_config(_path(config), _overrides(options)))
+    return cfg
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,8 @@ def dedup_files(
         _path(config),
         _overrides(dict(options, overwrite=overwrite)),
     )
-    return json.loads(summary)
+    result: dict[str, Any] = json.loads(summary)
+    return result
 
 
 if find_spec("pandas") is not None:

@@ -1,6 +1,20 @@
 # Stubs of the compiled module (checked with `python -m mypy.stubtest ghirbal._core`).
 from os import PathLike
-from typing import Any, Iterable, Optional, Sequence, Union
+from typing import Any, Iterable, Optional, Sequence, Union, final
+
+__all__ = [
+    "__version__",
+    "STEPS",
+    "CorpusError",
+    "ConfigError",
+    "DataError",
+    "Normalizer",
+    "normalize",
+    "dedup",
+    "dedup_files",
+    "resolve_config",
+    "_cli_main",
+]
 
 __version__: str
 STEPS: list[str]
@@ -13,6 +27,7 @@ def normalize(
     text: str, profile: str = "key", add: Sequence[str] = ..., remove: Sequence[str] = ...
 ) -> str: ...
 
+@final
 class Normalizer:
     def __new__(
         cls, profile: str = "key", add: Sequence[str] = ..., remove: Sequence[str] = ...
@@ -28,7 +43,7 @@ class Normalizer:
     @property
     def remove(self) -> list[str]: ...
     def __reduce__(self) -> tuple[Any, tuple[str, list[str], list[str]]]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 def resolve_config(config_path: Optional[Union[str, PathLike[str]]], overrides_json: str) -> str: ...
