@@ -76,6 +76,8 @@ fn extract(docs: &Bound<'_, PyAny>) -> PyResult<Vec<Pending>> {
     let dumps = json.getattr("dumps")?;
     let kwargs = PyDict::new(py);
     kwargs.set_item("ensure_ascii", false)?;
+    // NaN is not JSON: say so rather than fail later on "malformed JSON".
+    kwargs.set_item("allow_nan", false)?;
     // Dates, numpy scalars and the like become strings rather than errors.
     kwargs.set_item("default", py.get_type::<PyString>())?;
     let mut out = Vec::new();

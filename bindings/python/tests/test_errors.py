@@ -65,6 +65,8 @@ def test_normalize_errors() -> None:
         (3.5, "docs[1]: expected a str or a dict, got float"),
         ("\ud800", "docs[1]: text is not valid Unicode"),
         ({"id": "0", "text": "نص"}, 'docs[1]: duplicate id "0", first seen at docs[0]'),
+        ({"id": "a", "text": float("nan")}, "docs[1]: record cannot be read as JSON"),
+        (b"bytes", "docs[1]: expected a str or a dict, got bytes"),
     ],
 )
 def test_bad_records_raise_data_error_naming_the_position(doc: object, words: str) -> None:
@@ -96,3 +98,17 @@ def test_bad_jsonl_names_file_and_line(tmp_path: Path) -> None:
         ghirbal.dedup_files([bad], tmp_path / "out")
     s = ghirbal.dedup_files([bad, SEEDS], tmp_path / "out", on_error="skip")
     assert s["counts"]["rejected"] == 1 and s["counts"]["input"] == 7
+
+
+def test_a_lone_string_or_a_frame_is_not_a_list_of_documents() -> None:
+    with pytest.raises(TypeError, match="iterable of documents"):
+        ghirbal.dedup("نص واحد")
+
+    class FakeFrame:
+        columns = ["id", "text"]
+
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            return iter(self.columns)
+
+    with pytest.raises(TypeError, match="dedup_frame"):
+        ghirbal.dedup(FakeFrame())  # type: ignore[arg-type]

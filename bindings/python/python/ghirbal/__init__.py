@@ -144,6 +144,12 @@ def dedup(
     ``on_error="skip"`` become ``rejected`` entries. The work runs without the
     GIL; the result does not depend on the order of ``docs``.
     """
+    if isinstance(docs, (str, bytes)) or hasattr(docs, "columns"):
+        # Iterating these would give characters or column names, not documents.
+        raise TypeError(
+            "docs must be an iterable of documents (str or dict); "
+            "for a DataFrame use ghirbal.dedup_frame or df.to_dict('records')"
+        )
     opts = dict(
         options,
         threshold=threshold,
