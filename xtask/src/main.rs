@@ -1,7 +1,8 @@
 //! Project tasks, run as `cargo xtask <task>`:
 //!
 //! - `test`: rustfmt check, clippy (warnings denied), rustdoc (warnings denied),
-//!   every Rust test, then the Python package built into a virtualenv and pytest.
+//!   every Rust test, then the Python package built into a virtualenv, its stubs
+//!   checked (mypy stubtest, mypy --strict) and pytest.
 //! - `dist`: the release binary and an abi3 wheel in `dist/`.
 //!
 //! No dependencies, so that it compiles in a second.
@@ -15,6 +16,9 @@ use std::process::{Command, ExitCode};
 /// Pinned Python tools, installed by the task itself.
 const MATURIN: &str = "maturin==1.16.0";
 const PYTEST: &str = "pytest==9.2.0";
+/// For `mypy.stubtest` (the hand-written `_core.pyi` against the built module)
+/// and a strict type check of the pure-Python part; a few seconds.
+const MYPY: &str = "mypy==2.4.1";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -113,6 +117,7 @@ fn venv() -> Result<PathBuf> {
         "--disable-pip-version-check",
         MATURIN,
         PYTEST,
+        MYPY,
     ]);
     run(pip)?;
     Ok(py)
@@ -145,6 +150,21 @@ fn python_tests() -> Result {
         )
         .env("PATH", prepend_path(&bin));
     run(develop)?;
+    let mut stubtest = Command::new(&py);
+    stubtest.current_dir(root().join("bindings/python")).args([
+        "-m",
+        "mypy.stubtest",
+        "ghirbal._core",
+    ]);
+    run(stubtest)?;
+    let mut mypy = Command::new(&py);
+    mypy.current_dir(root().join("bindings/python")).args([
+        "-m",
+        "mypy",
+        "--strict",
+        "python/ghirbal",
+    ]);
+    run(mypy)?;
     let mut pytest = Command::new(&py);
     pytest
         .current_dir(root())

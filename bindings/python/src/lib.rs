@@ -1,4 +1,13 @@
 //! Python bindings of corpus-core: the `ghirbal._core` extension module.
+//!
+//! Each function converts its arguments, releases the GIL for the work, calls
+//! corpus-core and maps errors to the `CorpusError` hierarchy. The pure-Python
+//! part of the package (`python/ghirbal`) wraps these into the public API.
+
+mod cli;
+mod dedup;
+mod errors;
+mod normalize;
 
 use pyo3::prelude::*;
 
@@ -6,5 +15,13 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("STEPS", normalize::all_steps())?;
+    errors::register(m)?;
+    m.add_function(wrap_pyfunction!(normalize::normalize, m)?)?;
+    m.add_class::<normalize::PyNormalizer>()?;
+    m.add_function(wrap_pyfunction!(dedup::dedup, m)?)?;
+    m.add_function(wrap_pyfunction!(dedup::dedup_files, m)?)?;
+    m.add_function(wrap_pyfunction!(dedup::resolve_config, m)?)?;
+    m.add_function(wrap_pyfunction!(cli::_cli_main, m)?)?;
     Ok(())
 }

@@ -68,6 +68,73 @@ impl Config {
         Ok(cfg)
     }
 
+    /// This configuration with `overrides` (a JSON object) laid over it: the way
+    /// keyword arguments of the Python API fill it.
+    ///
+    /// A key that names a section (`"dedup": {"threshold": 0.7}`) or a top-level
+    /// field (`"threads"`) goes there, a section's value being merged key by key.
+    /// Any other key is looked up among the sections' fields and goes to the one
+    /// section that has it (`"threshold"` is `dedup.threshold`, `"id_field"` is
+    /// `input.id_field`). Unknown keys are errors, worded as serde words them for
+    /// a TOML file.
+    ///
+    /// ```
+    /// let cfg = corpus_core::Config::default()
+    ///     .with_overrides(serde_json::json!({"threshold": 0.7, "clean": {"enabled": false}}))?;
+    /// assert_eq!(cfg.dedup.threshold, 0.7);
+    /// assert!(!cfg.clean.enabled);
+    /// # Ok::<(), corpus_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Config`] for an unknown or ambiguous key, a value of the wrong type,
+    /// or a configuration that does not [`validate`](Config::validate).
+    pub fn with_overrides(&self, overrides: serde_json::Value) -> Result<Config> {
+        use serde_json::Value;
+        let json_err = |e: serde_json::Error| Error::Config(e.to_string());
+        let Value::Object(overrides) = overrides else {
+            return Err(Error::Config("overrides must be a JSON object".into()));
+        };
+        let Value::Object(mut base) = serde_json::to_value(self).map_err(json_err)? else {
+            return Err(Error::Config("configuration is not a JSON object".into()));
+        };
+        for (key, value) in overrides {
+            if base.contains_key(&key) {
+                match (base.get_mut(&key), value) {
+                    (Some(Value::Object(section)), Value::Object(fields)) => section.extend(fields),
+                    (Some(slot), value) => *slot = value,
+                    (None, _) => {}
+                }
+                continue;
+            }
+            let owners: Vec<String> = base
+                .iter()
+                .filter(|(_, v)| v.as_object().is_some_and(|o| o.contains_key(&key)))
+                .map(|(k, _)| k.clone())
+                .collect();
+            match owners.as_slice() {
+                [section] => {
+                    if let Some(Value::Object(o)) = base.get_mut(section) {
+                        o.insert(key, value);
+                    }
+                }
+                [] => {
+                    // Let serde reject it, with the same words as for a TOML file.
+                    base.insert(key, value);
+                }
+                many => {
+                    return Err(Error::Config(format!(
+                        "ambiguous key {key:?}: it is a field of {}; give it inside its section",
+                        many.join(" and ")
+                    )));
+                }
+            }
+        }
+        let cfg: Config = serde_json::from_value(Value::Object(base)).map_err(json_err)?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
     /// Checks every section.
     ///
     /// # Errors

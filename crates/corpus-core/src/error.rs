@@ -20,11 +20,12 @@ pub enum Error {
     },
     /// One input record is bad (malformed JSON, missing text, ...). Under
     /// `on_error = "skip"` it becomes a reject and the run goes on.
-    #[error("{path}:{line}: {reason}")]
+    #[error("{path}{}: {reason}", LineSuffix(*.line))]
     Record {
         /// The input file.
         path: PathBuf,
-        /// 1-based line of the record (0 for a whole-file document).
+        /// 1-based line of the record (0 for a whole-file document or an in-memory
+        /// record; the message then shows the path alone).
         line: u64,
         /// Why it was rejected.
         reason: String,
@@ -62,6 +63,19 @@ impl Error {
     /// True for errors that concern one record only and can be skipped.
     pub fn is_record_error(&self) -> bool {
         matches!(self, Error::Record { .. })
+    }
+}
+
+/// `:line` after a path, or nothing for line 0 (a whole-file document or an
+/// in-memory record, whose "path" already says where it is).
+struct LineSuffix(u64);
+
+impl std::fmt::Display for LineSuffix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            0 => Ok(()),
+            n => write!(f, ":{n}"),
+        }
     }
 }
 

@@ -290,17 +290,11 @@ fn run_dedup_inner(
                 }
                 Some(Ok(doc)) => {
                     counts.input += 1;
-                    if let Some(first) = first_seen.get(&doc.id) {
-                        let e = Error::Record {
-                            path: doc.origin.path.to_path_buf(),
-                            line: doc.origin.line,
-                            reason: format!("duplicate id {:?}, first seen at {first}", doc.id),
-                        };
+                    if let Some(e) = duplicate_id(&mut first_seen, &doc) {
                         reject(e, cfg.on_error, &mut rejects)?;
                         dup_ids.insert(doc.origin);
                         continue;
                     }
-                    first_seen.insert(doc.id.clone(), doc.origin.clone());
                     batch.push(doc);
                 }
                 Some(Err(e)) => {
@@ -351,7 +345,66 @@ fn run_dedup_inner(
     timings.insert("write".into(), t2.elapsed().as_secs_f64());
 
     counts.rejected = rejects.len() as u64;
-    for v in &verdicts {
+    tally(&verdicts, &mut counts);
+    check_accounting(&counts, Some(kept_written))?;
+    timings.insert("total".into(), t0.elapsed().as_secs_f64());
+    let mut summary = Summary::new(cfg, &analyzer, input_summaries, counts, timings);
+    summary.decoding = decoding;
+    let path = out.file("summary.json");
+    let json = serde_json::to_string_pretty(&summary)
+        .map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
+    std::fs::write(&path, json + "\n").map_err(|e| Error::io(&path, e))?;
+    // The spilled copy of stdin is not part of the output.
+    let _ = std::fs::remove_file(out.file(STDIN_SPILL));
+    out.commit()?;
+    Ok(summary)
+}
+
+impl Summary {
+    fn new(
+        cfg: &Config,
+        analyzer: &Analyzer,
+        inputs: Vec<InputSummary>,
+        counts: Counts,
+        timings: BTreeMap<String, f64>,
+    ) -> Summary {
+        Summary {
+            schema_version: SCHEMA_VERSION,
+            ghirbal_version: env!("CARGO_PKG_VERSION"),
+            key_version: KEY_VERSION,
+            config: cfg.clone(),
+            key_steps: analyzer
+                .normalizer()
+                .steps()
+                .iter()
+                .map(|s| s.name().to_owned())
+                .collect(),
+            lsh: (!cfg.dedup.exact_only).then(|| crate::dedup::lsh_bands(&cfg.dedup)),
+            inputs,
+            decoding: Vec::new(),
+            counts,
+            timings,
+        }
+    }
+}
+
+/// The error for a document whose id was seen before, or `None` after recording
+/// where this id was first seen.
+fn duplicate_id(first_seen: &mut HashMap<String, Origin>, doc: &Document) -> Option<Error> {
+    if let Some(first) = first_seen.get(&doc.id) {
+        return Some(Error::Record {
+            path: doc.origin.path.to_path_buf(),
+            line: doc.origin.line,
+            reason: format!("duplicate id {:?}, first seen at {first}", doc.id),
+        });
+    }
+    first_seen.insert(doc.id.clone(), doc.origin.clone());
+    None
+}
+
+/// Adds the verdicts to the kept / removed counts.
+fn tally(verdicts: &[Verdict], counts: &mut Counts) {
+    for v in verdicts {
         if v.kept {
             counts.kept += 1;
             if v.reason == Reason::Survivor {
@@ -366,39 +419,151 @@ fn run_dedup_inner(
             *counts.removed_by_reason.entry(name).or_default() += 1;
         }
     }
-    if counts.input != counts.kept + counts.removed + counts.rejected || kept_written != counts.kept
+}
+
+/// Fails loudly unless every input record is kept, removed or rejected (and, for
+/// the file job, every kept record was written).
+fn check_accounting(counts: &Counts, kept_written: Option<u64>) -> Result<()> {
+    if counts.input != counts.kept + counts.removed + counts.rejected
+        || kept_written.is_some_and(|k| k != counts.kept)
     {
         return Err(Error::Invariant(format!(
-            "accounting: input {} != kept {} + removed {} + rejected {} (kept written: {kept_written})",
+            "accounting: input {} != kept {} + removed {} + rejected {} (kept written: {kept_written:?})",
             counts.input, counts.kept, counts.removed, counts.rejected
         )));
     }
-    timings.insert("total".into(), t0.elapsed().as_secs_f64());
-    let summary = Summary {
-        schema_version: SCHEMA_VERSION,
-        ghirbal_version: env!("CARGO_PKG_VERSION"),
-        key_version: KEY_VERSION,
-        config: cfg.clone(),
-        key_steps: analyzer
-            .normalizer()
-            .steps()
-            .iter()
-            .map(|s| s.name().to_owned())
-            .collect(),
-        lsh: (!cfg.dedup.exact_only).then(|| crate::dedup::lsh_bands(&cfg.dedup)),
-        inputs: input_summaries,
-        decoding,
-        counts,
-        timings,
+    Ok(())
+}
+
+/// What happened to one record handed to [`dedup_documents`].
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    /// It was analyzed; `cluster` and `duplicate_of` are indices into the input
+    /// (the records handed over, rejected ones included).
+    Verdict(Verdict),
+    /// It was rejected (under `on_error = "skip"`), with the reason.
+    Rejected(Reject),
+}
+
+/// The result of [`dedup_documents`].
+#[derive(Clone, Debug)]
+pub struct MemoryRun {
+    /// One outcome per input record, in input order.
+    pub outcomes: Vec<Outcome>,
+    /// Ids of the records, in input order (empty for records that could not be read).
+    pub ids: Vec<String>,
+    /// The same summary as `summary.json`, with no input files.
+    pub summary: Summary,
+}
+
+/// Deduplicates documents held in memory: the dedup job without files, for
+/// front-ends such as the Python `ghirbal.dedup`.
+///
+/// Each item is a document or the error met while building it; errors and
+/// duplicate ids follow `cfg.on_error` exactly as in [`run_dedup`]. Verdicts do
+/// not depend on the order of the documents.
+///
+/// ```
+/// use corpus_core::{Config, Document, Origin};
+/// use corpus_core::pipeline::{Outcome, dedup_documents};
+///
+/// let text = "أعلنت الحكومة اليوم عن خطة جديدة لإعادة إعمار المدينة القديمة وترميم أسواقها";
+/// let doc = |id: &str, text: &str| Ok(Document {
+///     id: id.into(),
+///     text: text.into(),
+///     origin: Origin { path: std::path::Path::new(id).into(), line: 0 },
+///     raw: None,
+/// });
+/// let run = dedup_documents(vec![doc("b", text), doc("a", &text.replace('إ', "ا"))], &Config::default())?;
+/// let Outcome::Verdict(v) = &run.outcomes[0] else { panic!() };
+/// assert!(!v.kept && v.duplicate_of == Some(1)); // "a" is the smaller id, and equal length
+/// # Ok::<(), corpus_core::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Config`] for an invalid configuration; under `on_error = "fail"` the
+/// first bad record ([`Error::Record`] / [`Error::Data`]); [`Error::Invariant`] if
+/// the accounting does not add up.
+pub fn dedup_documents(
+    docs: impl IntoIterator<Item = Result<Document>>,
+    cfg: &Config,
+) -> Result<MemoryRun> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.threads)
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start {} threads: {e}", cfg.threads)))?;
+    let docs: Vec<Result<Document>> = docs.into_iter().collect();
+    pool.install(|| dedup_documents_inner(docs, cfg))
+}
+
+fn dedup_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<MemoryRun> {
+    let t0 = Instant::now();
+    let analyzer = Analyzer::new(cfg)?;
+    let mut counts = Counts {
+        input: docs.len() as u64,
+        ..Counts::default()
     };
-    let path = out.file("summary.json");
-    let json = serde_json::to_string_pretty(&summary)
-        .map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
-    std::fs::write(&path, json + "\n").map_err(|e| Error::io(&path, e))?;
-    // The spilled copy of stdin is not part of the output.
-    let _ = std::fs::remove_file(out.file(STDIN_SPILL));
-    out.commit()?;
-    Ok(summary)
+    let mut first_seen: HashMap<String, Origin> = HashMap::new();
+    let mut rejects: Vec<Reject> = Vec::new();
+    let mut ids = Vec::with_capacity(docs.len());
+    // Per input record: Ok(index into `good`) or Err(index into `rejects`).
+    let mut slots: Vec<std::result::Result<usize, usize>> = Vec::with_capacity(docs.len());
+    let mut good: Vec<(usize, Document)> = Vec::with_capacity(docs.len());
+    for (i, doc) in docs.into_iter().enumerate() {
+        let (id, doc) = match doc {
+            Ok(d) => match duplicate_id(&mut first_seen, &d) {
+                Some(e) => (d.id, Err(e)),
+                None => (d.id.clone(), Ok(d)),
+            },
+            Err(e) => (String::new(), Err(e)),
+        };
+        ids.push(id);
+        match doc {
+            Ok(d) => {
+                slots.push(Ok(good.len()));
+                good.push((i, d));
+            }
+            Err(e) => {
+                reject(e, cfg.on_error, &mut rejects)?;
+                slots.push(Err(rejects.len() - 1));
+            }
+        }
+    }
+    drop(first_seen);
+    let members: Vec<Member> = good.par_iter().map(|(_, d)| analyzer.member(d)).collect();
+    let mut timings = BTreeMap::new();
+    timings.insert("read_and_sketch".into(), t0.elapsed().as_secs_f64());
+
+    let t1 = Instant::now();
+    let verdicts = cluster(&members, &cfg.dedup);
+    drop(members);
+    timings.insert("cluster".into(), t1.elapsed().as_secs_f64());
+
+    counts.rejected = rejects.len() as u64;
+    tally(&verdicts, &mut counts);
+    check_accounting(&counts, None)?;
+    // Member indices -> input indices.
+    let input_index = |m: usize| good[m].0;
+    let outcomes = slots
+        .into_iter()
+        .map(|slot| match slot {
+            Ok(m) => {
+                let v = &verdicts[m];
+                Outcome::Verdict(Verdict {
+                    cluster: input_index(v.cluster),
+                    duplicate_of: v.duplicate_of.map(input_index),
+                    ..v.clone()
+                })
+            }
+            Err(r) => Outcome::Rejected(rejects[r].clone()),
+        })
+        .collect();
+    timings.insert("total".into(), t0.elapsed().as_secs_f64());
+    Ok(MemoryRun {
+        outcomes,
+        ids,
+        summary: Summary::new(cfg, &analyzer, Vec::new(), counts, timings),
+    })
 }
 
 fn reject(e: Error, on_error: OnError, rejects: &mut Vec<Reject>) -> Result<()> {

@@ -9,8 +9,11 @@ use crate::{Error, Result};
 ///
 /// Every policy breaks ties by the smallest id (byte order), so the survivor never
 /// depends on input order or thread count.
+///
+/// In a TOML file, JSON or Python options it is written as on the command line:
+/// `"least-chrome"`, `"longest"`, `"earliest:date"`, `"highest:priority"`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(into = "String", try_from = "String")]
 pub enum Survivor {
     /// The member from which cleaning removed the fewest characters (page chrome,
     /// comments, embeds), then the longest, then the smallest id. Default.
@@ -33,6 +36,19 @@ impl fmt::Display for Survivor {
             Survivor::Earliest(k) => write!(f, "earliest:{k}"),
             Survivor::Highest(k) => write!(f, "highest:{k}"),
         }
+    }
+}
+
+impl From<Survivor> for String {
+    fn from(s: Survivor) -> String {
+        s.to_string()
+    }
+}
+
+impl TryFrom<String> for Survivor {
+    type Error = Error;
+    fn try_from(s: String) -> Result<Self> {
+        s.parse()
     }
 }
 

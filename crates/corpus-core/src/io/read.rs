@@ -299,7 +299,10 @@ impl Reader {
             line: 0,
             reason,
         };
-        let checked = self.check_size(&mut text, &mut report);
+        let checked = self.cfg.check_size(&mut text);
+        if checked == Ok(true) {
+            report.truncated += 1;
+        }
         self.reports.push(report);
         checked.map_err(record_err)?;
         if text.trim().is_empty() {
@@ -317,121 +320,21 @@ impl Reader {
         })
     }
 
-    /// Applies `max_doc_bytes`: `Err(reason)` to reject, or truncates in place
-    /// and returns whether it did.
-    fn check_size(
-        &self,
-        text: &mut String,
-        report: &mut DecodeReport,
-    ) -> std::result::Result<bool, String> {
-        let Some(max) = self.cfg.max_doc_bytes else {
-            return Ok(false);
-        };
-        if text.len() as u64 <= max {
-            return Ok(false);
-        }
-        match self.cfg.oversize {
-            Oversize::Reject => Err(format!(
-                "text is {} bytes, over max_doc_bytes = {max}",
-                text.len()
-            )),
-            Oversize::Truncate => {
-                let mut cut = usize::try_from(max).unwrap_or(usize::MAX).min(text.len());
-                while !text.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                text.truncate(cut);
-                report.truncated += 1;
-                Ok(true)
-            }
-        }
-    }
-
     fn parse_line(&mut self, path: &Arc<Path>, line: &str) -> Result<Document> {
         let line_no = self.line_no;
-        let record_err = |reason: String| Error::Record {
-            path: path.to_path_buf(),
+        let origin = Origin {
+            path: path.clone(),
             line: line_no,
-            reason,
         };
-        let value: Value = serde_json::from_str(line).map_err(|e| {
-            let hint = if e.to_string().contains("escape") && has_surrogate_escape(line) {
-                " (a lone UTF-16 surrogate escape cannot be text)"
-            } else {
-                ""
-            };
-            record_err(format!("malformed JSON: {e}{hint}"))
-        })?;
-        let Value::Object(mut map) = value else {
-            return Err(record_err("record is not a JSON object".into()));
-        };
-        let mut text = match map.get(&self.cfg.text_field) {
-            Some(Value::String(s)) => s.clone(),
-            Some(other) => {
-                return Err(record_err(format!(
-                    "field {:?} is {}, not a string",
-                    self.cfg.text_field,
-                    json_type(other)
-                )));
+        let (doc, truncated) = self
+            .cfg
+            .parse_json(line, origin, || format!("{}:{}", path.display(), line_no))?;
+        if truncated {
+            if let Some(c) = self.current.as_mut() {
+                c.report.truncated += 1;
             }
-            None => {
-                return Err(record_err(format!(
-                    "missing field {:?}",
-                    self.cfg.text_field
-                )));
-            }
-        };
-        let id = match map.get(&self.cfg.id_field) {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
-            Some(Value::Null) | None => format!("{}:{}", path.display(), line_no),
-            Some(other) => {
-                return Err(record_err(format!(
-                    "field {:?} is {}, not a string or number",
-                    self.cfg.id_field,
-                    json_type(other)
-                )));
-            }
-        };
-        let mut report = match self.current.as_mut() {
-            Some(c) => std::mem::replace(&mut c.report, Self::blank_report()),
-            None => Self::blank_report(),
-        };
-        let checked = self.check_size(&mut text, &mut report);
-        if let Some(c) = self.current.as_mut() {
-            c.report = report;
         }
-        let truncated = checked.map_err(&record_err)?;
-        if text.trim().is_empty() {
-            return Err(record_err("empty text".into()));
-        }
-        let raw = if truncated {
-            // The record is rewritten with the cut text; every other field stays.
-            map.insert(self.cfg.text_field.clone(), Value::String(text.clone()));
-            Value::Object(map).to_string()
-        } else {
-            line.to_owned()
-        };
-        Ok(Document {
-            id,
-            text,
-            origin: Origin {
-                path: path.clone(),
-                line: line_no,
-            },
-            raw: Some(raw),
-        })
-    }
-
-    fn blank_report() -> DecodeReport {
-        DecodeReport {
-            path: String::new(),
-            encoding: "UTF-8",
-            detection: Detection::Given,
-            confidence: "certain",
-            replaced: 0,
-            truncated: 0,
-        }
+        Ok(doc)
     }
 
     fn open(&mut self, f: &InputFile) -> Result<()> {
@@ -628,6 +531,122 @@ impl Iterator for Reader {
             let doc = self.parse_line(&path, &text);
             self.buf = text.into_bytes();
             return Some(doc);
+        }
+    }
+}
+
+impl InputConfig {
+    /// Parses one JSON record (one line of a JSON Lines file, or a record handed
+    /// over in memory) into a [`Document`]: the text field must be a non-empty
+    /// string, the id field a string or a number; without an id the document gets
+    /// `default_id()`. `max_doc_bytes` applies. `raw` keeps `json` as it is unless
+    /// the text was truncated.
+    ///
+    /// # Errors
+    /// [`Error::Record`] at `origin` for malformed JSON, a record that is not an
+    /// object, a missing, mistyped, empty or oversize text, or a mistyped id.
+    pub fn parse_record(
+        &self,
+        json: &str,
+        origin: Origin,
+        default_id: impl FnOnce() -> String,
+    ) -> Result<Document> {
+        self.parse_json(json, origin, default_id)
+            .map(|(doc, _)| doc)
+    }
+
+    /// [`InputConfig::parse_record`], also telling whether the text was truncated.
+    fn parse_json(
+        &self,
+        line: &str,
+        origin: Origin,
+        default_id: impl FnOnce() -> String,
+    ) -> Result<(Document, bool)> {
+        let record_err = |reason: String| Error::Record {
+            path: origin.path.to_path_buf(),
+            line: origin.line,
+            reason,
+        };
+        let value: Value = serde_json::from_str(line).map_err(|e| {
+            let hint = if e.to_string().contains("escape") && has_surrogate_escape(line) {
+                " (a lone UTF-16 surrogate escape cannot be text)"
+            } else {
+                ""
+            };
+            record_err(format!("malformed JSON: {e}{hint}"))
+        })?;
+        let Value::Object(mut map) = value else {
+            return Err(record_err("record is not a JSON object".into()));
+        };
+        let mut text = match map.get(&self.text_field) {
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => {
+                return Err(record_err(format!(
+                    "field {:?} is {}, not a string",
+                    self.text_field,
+                    json_type(other)
+                )));
+            }
+            None => {
+                return Err(record_err(format!("missing field {:?}", self.text_field)));
+            }
+        };
+        let id = match map.get(&self.id_field) {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            Some(Value::Null) | None => default_id(),
+            Some(other) => {
+                return Err(record_err(format!(
+                    "field {:?} is {}, not a string or number",
+                    self.id_field,
+                    json_type(other)
+                )));
+            }
+        };
+        let truncated = self.check_size(&mut text).map_err(&record_err)?;
+        if text.trim().is_empty() {
+            return Err(record_err("empty text".into()));
+        }
+        let raw = if truncated {
+            // The record is rewritten with the cut text; every other field stays.
+            map.insert(self.text_field.clone(), Value::String(text.clone()));
+            Value::Object(map).to_string()
+        } else {
+            line.to_owned()
+        };
+        Ok((
+            Document {
+                id,
+                text,
+                origin,
+                raw: Some(raw),
+            },
+            truncated,
+        ))
+    }
+
+    /// Applies `max_doc_bytes`: `Err(reason)` to reject, or truncates in place
+    /// and returns whether it did.
+    fn check_size(&self, text: &mut String) -> std::result::Result<bool, String> {
+        let Some(max) = self.max_doc_bytes else {
+            return Ok(false);
+        };
+        if text.len() as u64 <= max {
+            return Ok(false);
+        }
+        match self.oversize {
+            Oversize::Reject => Err(format!(
+                "text is {} bytes, over max_doc_bytes = {max}",
+                text.len()
+            )),
+            Oversize::Truncate => {
+                let mut cut = usize::try_from(max).unwrap_or(usize::MAX).min(text.len());
+                while !text.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                text.truncate(cut);
+                Ok(true)
+            }
         }
     }
 }

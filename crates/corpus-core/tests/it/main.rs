@@ -5,5 +5,6 @@ mod contract;
 mod determinism;
 mod formats;
 mod fuzz_replay;
+mod memory;
 mod news;
 mod seeds;

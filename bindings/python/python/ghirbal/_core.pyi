@@ -1,0 +1,70 @@
+# Stubs of the compiled module (checked with `python -m mypy.stubtest ghirbal._core`).
+from os import PathLike
+from typing import Any, Iterable, Optional, Sequence, Union, final
+
+__all__ = [
+    "__version__",
+    "STEPS",
+    "CorpusError",
+    "ConfigError",
+    "DataError",
+    "Normalizer",
+    "normalize",
+    "dedup",
+    "dedup_files",
+    "resolve_config",
+    "_cli_main",
+]
+
+__version__: str
+STEPS: list[str]
+
+class CorpusError(Exception): ...
+class ConfigError(CorpusError): ...
+class DataError(CorpusError): ...
+
+def normalize(
+    text: str, profile: str = "key", add: Sequence[str] = ..., remove: Sequence[str] = ...
+) -> str: ...
+
+@final
+class Normalizer:
+    def __new__(
+        cls, profile: str = "key", add: Sequence[str] = ..., remove: Sequence[str] = ...
+    ) -> Normalizer: ...
+    def normalize(self, text: str) -> str: ...
+    def normalize_batch(self, texts: Sequence[str]) -> list[str]: ...
+    @property
+    def steps(self) -> list[str]: ...
+    @property
+    def profile(self) -> str: ...
+    @property
+    def add(self) -> list[str]: ...
+    @property
+    def remove(self) -> list[str]: ...
+    def __reduce__(self) -> tuple[Any, tuple[str, list[str], list[str]]]: ...
+    def __eq__(self, value: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def resolve_config(config_path: Optional[Union[str, PathLike[str]]], overrides_json: str) -> str: ...
+def dedup(
+    docs: Iterable[Any],
+    config_path: Optional[Union[str, PathLike[str]]],
+    overrides_json: str,
+) -> tuple[
+    list[str],
+    list[Optional[str]],
+    list[bool],
+    list[Optional[str]],
+    list[str],
+    list[Optional[float]],
+    list[tuple[int, str]],
+    str,
+]: ...
+def dedup_files(
+    inputs: Sequence[Union[str, PathLike[str]]],
+    output: Union[str, PathLike[str]],
+    config_path: Optional[Union[str, PathLike[str]]],
+    overrides_json: str,
+) -> str: ...
+def _cli_main(argv: Sequence[str]) -> int: ...

@@ -1,0 +1,200 @@
+//! `dedup` (documents in memory), `dedup_files` (the file job) and
+//! `resolve_config`.
+
+use std::path::{Path, PathBuf};
+
+use corpus_core::pipeline::{Outcome, dedup_documents, run_dedup};
+use corpus_core::{Config, Document, Error, Origin};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyMapping, PyString};
+
+use crate::errors::{ConfigError, to_py};
+
+/// The configuration: a TOML file (or the defaults) with the keyword arguments,
+/// given as a JSON object, laid over it.
+fn resolve(config_path: Option<PathBuf>, overrides_json: &str) -> PyResult<Config> {
+    let base = match &config_path {
+        Some(p) => Config::from_toml_file(p).map_err(to_py)?,
+        None => Config::default(),
+    };
+    let overrides: serde_json::Value = serde_json::from_str(overrides_json)
+        .map_err(|e| ConfigError::new_err(format!("options are not JSON: {e}")))?;
+    base.with_overrides(overrides).map_err(to_py)
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> PyResult<String> {
+    serde_json::to_string(v).map_err(|e| crate::errors::CorpusError::new_err(e.to_string()))
+}
+
+/// The fully resolved configuration, as JSON.
+#[pyfunction]
+#[pyo3(signature = (config_path, overrides_json))]
+pub fn resolve_config(config_path: Option<PathBuf>, overrides_json: &str) -> PyResult<String> {
+    to_json(&resolve(config_path, overrides_json)?)
+}
+
+/// One input record as extracted while holding the GIL.
+enum Pending {
+    Text(String),
+    Json(String),
+    Bad(String),
+}
+
+fn place(i: usize) -> Origin {
+    Origin {
+        path: Path::new(&format!("docs[{i}]")).into(),
+        line: 0,
+    }
+}
+
+/// Builds the documents (outside the GIL): the same record parsing as a JSONL
+/// line, so a dict is accepted or rejected exactly like a record in a file.
+fn documents(pending: Vec<Pending>, cfg: &Config) -> Vec<corpus_core::Result<Document>> {
+    pending
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| match p {
+            Pending::Text(text) => Ok(Document {
+                id: i.to_string(),
+                text,
+                origin: place(i),
+                raw: None,
+            }),
+            Pending::Json(json) => cfg.input.parse_record(&json, place(i), || i.to_string()),
+            Pending::Bad(reason) => Err(Error::Record {
+                path: PathBuf::from(format!("docs[{i}]")),
+                line: 0,
+                reason,
+            }),
+        })
+        .collect()
+}
+
+fn extract(docs: &Bound<'_, PyAny>) -> PyResult<Vec<Pending>> {
+    let py = docs.py();
+    let json = py.import("json")?;
+    let dumps = json.getattr("dumps")?;
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("ensure_ascii", false)?;
+    // NaN is not JSON: say so rather than fail later on "malformed JSON".
+    kwargs.set_item("allow_nan", false)?;
+    // Dates, numpy scalars and the like become strings rather than errors.
+    kwargs.set_item("default", py.get_type::<PyString>())?;
+    let mut out = Vec::new();
+    for item in docs.try_iter()? {
+        let item = item?;
+        let pending = if let Ok(s) = item.cast::<PyString>() {
+            match s.to_cow() {
+                Ok(t) => Pending::Text(t.into_owned()),
+                Err(e) => Pending::Bad(format!("text is not valid Unicode: {e}")),
+            }
+        } else if item.cast::<PyDict>().is_ok() || item.cast::<PyMapping>().is_ok() {
+            let dict = match item.cast::<PyDict>() {
+                Ok(d) => d.clone(),
+                Err(_) => PyDict::from_sequence(&item.call_method0("items")?)?,
+            };
+            match dumps.call((dict,), Some(&kwargs)) {
+                Ok(j) => Pending::Json(j.extract::<String>()?),
+                Err(e) => Pending::Bad(format!("record cannot be read as JSON: {e}")),
+            }
+        } else {
+            let ty = item.get_type().name()?;
+            Pending::Bad(format!("expected a str or a dict, got {ty}"))
+        };
+        out.push(pending);
+    }
+    Ok(out)
+}
+
+/// The columns of a dedup result, aligned with the input.
+type Columns = (
+    Vec<String>,
+    Vec<Option<String>>,
+    Vec<bool>,
+    Vec<Option<String>>,
+    Vec<String>,
+    Vec<Option<f64>>,
+    Vec<(usize, String)>,
+    String,
+);
+
+/// Deduplicates documents held in memory (strings, or dicts with the id and
+/// text fields). Returns (ids, clusters, kept, duplicate_of, reason,
+/// similarity, rejects, summary JSON).
+#[pyfunction]
+#[pyo3(signature = (docs, config_path, overrides_json))]
+pub fn dedup(
+    py: Python<'_>,
+    docs: &Bound<'_, PyAny>,
+    config_path: Option<PathBuf>,
+    overrides_json: &str,
+) -> PyResult<Columns> {
+    let cfg = resolve(config_path, overrides_json)?;
+    let pending = extract(docs)?;
+    let run = py
+        .detach(|| dedup_documents(documents(pending, &cfg), &cfg))
+        .map_err(to_py)?;
+    let n = run.outcomes.len();
+    let (mut clusters, mut kept, mut duplicate_of, mut reason, mut similarity, mut rejects) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::new(),
+    );
+    let id = |i: usize| run.ids[i].clone();
+    for (i, o) in run.outcomes.iter().enumerate() {
+        match o {
+            Outcome::Verdict(v) => {
+                clusters.push(Some(id(v.cluster)));
+                kept.push(v.kept);
+                duplicate_of.push(v.duplicate_of.map(id));
+                reason.push(
+                    serde_json::to_value(v.reason)
+                        .ok()
+                        .and_then(|r| r.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                );
+                similarity.push(Some(v.similarity));
+            }
+            Outcome::Rejected(r) => {
+                clusters.push(None);
+                kept.push(false);
+                duplicate_of.push(None);
+                reason.push("rejected".to_owned());
+                similarity.push(None);
+                rejects.push((i, r.reason.clone()));
+            }
+        }
+    }
+    let summary = to_json(&run.summary)?;
+    Ok((
+        run.ids,
+        clusters,
+        kept,
+        duplicate_of,
+        reason,
+        similarity,
+        rejects,
+        summary,
+    ))
+}
+
+/// Runs the dedup job on files and folders, writing the output folder; returns
+/// the summary as JSON.
+#[pyfunction]
+#[pyo3(signature = (inputs, output, config_path, overrides_json))]
+pub fn dedup_files(
+    py: Python<'_>,
+    inputs: Vec<PathBuf>,
+    output: PathBuf,
+    config_path: Option<PathBuf>,
+    overrides_json: &str,
+) -> PyResult<String> {
+    let cfg = resolve(config_path, overrides_json)?;
+    let summary = py
+        .detach(|| run_dedup(&inputs, &output, &cfg, None))
+        .map_err(to_py)?;
+    to_json(&summary)
+}

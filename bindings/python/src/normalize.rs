@@ -1,0 +1,136 @@
+//! `normalize` and the `Normalizer` class.
+
+use corpus_core::normalize::{NormalizeConfig, Normalizer, Profile, Step};
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+
+use crate::errors::to_py;
+
+fn config(profile: &str, add: Vec<String>, remove: Vec<String>) -> PyResult<NormalizeConfig> {
+    let steps = |names: Vec<String>| -> PyResult<Vec<Step>> {
+        names
+            .iter()
+            .map(|n| n.parse::<Step>().map_err(to_py))
+            .collect()
+    };
+    Ok(NormalizeConfig {
+        profile: profile.parse::<Profile>().map_err(to_py)?,
+        add: steps(add)?,
+        remove: steps(remove)?,
+    })
+}
+
+fn names(steps: &[Step]) -> Vec<&'static str> {
+    steps.iter().map(|s| s.name()).collect()
+}
+
+/// Normalizes one text with a profile ("key", "stored" or "none") plus steps
+/// added or removed by name.
+#[pyfunction]
+#[pyo3(signature = (text, profile = "key", add = Vec::new(), remove = Vec::new()))]
+pub fn normalize(
+    text: &str,
+    profile: &str,
+    add: Vec<String>,
+    remove: Vec<String>,
+) -> PyResult<String> {
+    let n = Normalizer::new(&config(profile, add, remove)?).map_err(to_py)?;
+    Ok(n.normalize(text).into_owned())
+}
+
+/// A reusable normalizer: a profile plus steps added or removed by name.
+#[pyclass(name = "Normalizer", module = "ghirbal._core", frozen)]
+pub struct PyNormalizer {
+    cfg: NormalizeConfig,
+    inner: Normalizer,
+}
+
+#[pymethods]
+impl PyNormalizer {
+    #[new]
+    #[pyo3(signature = (profile = "key", add = Vec::new(), remove = Vec::new()))]
+    fn new(profile: &str, add: Vec<String>, remove: Vec<String>) -> PyResult<Self> {
+        let cfg = config(profile, add, remove)?;
+        let inner = Normalizer::new(&cfg).map_err(to_py)?;
+        Ok(PyNormalizer { cfg, inner })
+    }
+
+    /// Normalizes one text.
+    fn normalize(&self, text: &str) -> String {
+        self.inner.normalize(text).into_owned()
+    }
+
+    /// Normalizes many texts, without holding the GIL.
+    fn normalize_batch(&self, py: Python<'_>, texts: Vec<String>) -> Vec<String> {
+        let inner = &self.inner;
+        py.detach(|| {
+            texts
+                .iter()
+                .map(|t| inner.normalize(t).into_owned())
+                .collect()
+        })
+    }
+
+    /// The steps run, in order.
+    #[getter]
+    fn steps(&self) -> Vec<&'static str> {
+        names(self.inner.steps())
+    }
+
+    /// The profile this normalizer starts from.
+    #[getter]
+    fn profile(&self) -> String {
+        // The serde name is the public one (as in a TOML file).
+        serde_json::to_value(self.cfg.profile)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    /// Steps added to the profile.
+    #[getter]
+    fn add(&self) -> Vec<&'static str> {
+        names(&self.cfg.add)
+    }
+
+    /// Steps removed from the profile.
+    #[getter]
+    fn remove(&self) -> Vec<&'static str> {
+        names(&self.cfg.remove)
+    }
+
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+        let me = slf.get();
+        let args = (me.profile(), me.add(), me.remove());
+        Ok((slf.get_type().into_any(), args.into_pyobject(slf.py())?))
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<PyNormalizer>()
+            .is_ok_and(|o| o.get().inner.steps() == self.inner.steps())
+    }
+
+    fn __hash__(&self) -> u64 {
+        self.inner
+            .steps()
+            .iter()
+            .fold(17u64, |h, s| h.wrapping_mul(31).wrapping_add(*s as u64))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Normalizer(profile={:?}, add={:?}, remove={:?})",
+            self.profile(),
+            self.add(),
+            self.remove()
+        )
+    }
+}
+
+/// Every step name, in the order a normalizer applies them.
+pub fn all_steps() -> Vec<&'static str> {
+    names(Step::ALL)
+}

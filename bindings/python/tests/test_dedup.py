@@ -1,0 +1,195 @@
+"""ghirbal.dedup and ghirbal.dedup_files on real text."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import random
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import ghirbal
+from conftest import SEEDS
+
+
+def by_id(r: ghirbal.DedupResult) -> dict[str, tuple[Any, ...]]:
+    return {
+        i: (c, k, d, reason, None if s is None else round(s, 4))
+        for i, c, k, d, reason, s in zip(
+            r.ids, r.clusters, r.kept, r.duplicate_of, r.reason, r.similarity
+        )
+    }
+
+
+def test_seeds_alignment_and_accounting(seed_docs: list[dict[str, str]]) -> None:
+    r = ghirbal.dedup(seed_docs)
+    n = len(seed_docs)
+    assert r.ids == [d["id"] for d in seed_docs]
+    for column in (r.clusters, r.kept, r.duplicate_of, r.reason, r.similarity):
+        assert len(column) == n
+    c = r.summary["counts"]
+    assert c["input"] == n == c["kept"] + c["removed"] + c["rejected"]
+    assert c["kept"] == sum(r.kept) and c["removed"] == n - sum(r.kept)
+    # Every cluster id is a member id, and the smallest one of its cluster.
+    for cid in set(r.clusters):
+        members = [i for i, c2 in zip(r.ids, r.clusters) if c2 == cid]
+        assert cid == min(members)
+    # A removed document points at a kept one of its own cluster.
+    for i, k, d, c2 in zip(r.ids, r.kept, r.duplicate_of, r.clusters):
+        if not k:
+            assert d in r.kept_ids and r.clusters[r.ids.index(d)] == c2
+    # 000 and 001 carry the same article; 002, 003 and 004 stay apart.
+    assert r.clusters[0] == r.clusters[1] == "000_317578cd049caa39"
+    assert len({r.clusters[2], r.clusters[3], r.clusters[4]} - {r.clusters[0]}) == 3
+    assert r.summary["config"]["dedup"]["threshold"] == 0.8
+    assert len(r) == n and len(r.to_records()) == n
+
+
+def test_strings_get_their_position_as_id(seed_docs: list[dict[str, str]]) -> None:
+    texts = [d["text"] for d in seed_docs]
+    r = ghirbal.dedup(texts + [texts[2]])
+    assert r.ids == ["0", "1", "2", "3", "4", "5"]
+    assert r.clusters[5] == "2" and not r.kept[5]
+    assert r.duplicate_of[5] == "2" and r.reason[5] == "exact"
+    # Dicts without an id get their position too.
+    r2 = ghirbal.dedup([{"text": t} for t in texts])
+    assert r2.ids == ["0", "1", "2", "3", "4"]
+
+
+def test_any_iterable_of_str_or_dict(seed_docs: list[dict[str, str]]) -> None:
+    gen = (d if i % 2 else d["text"] for i, d in enumerate(seed_docs))
+    r = ghirbal.dedup(gen)
+    assert r.ids == ["0", seed_docs[1]["id"], "2", seed_docs[3]["id"], "4"]
+
+
+def test_result_does_not_depend_on_input_order(seed_docs: list[dict[str, str]]) -> None:
+    forward = by_id(ghirbal.dedup(seed_docs))
+    for seed in range(3):
+        docs = seed_docs[:]
+        random.Random(seed).shuffle(docs)
+        assert by_id(ghirbal.dedup(docs)) == forward
+    assert by_id(ghirbal.dedup(seed_docs[::-1], threads=1)) == forward
+
+
+def test_memory_and_file_jobs_agree_on_shared_news(shared: Path, tmp_path: Path) -> None:
+    path = shared / "corpora" / "arabic_news" / "saudinewsnet.jsonl"
+    docs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    r = ghirbal.dedup(docs)
+    summary = ghirbal.dedup_files([path], tmp_path / "out")
+    lines = (tmp_path / "out" / "clusters.jsonl").read_text(encoding="utf-8").splitlines()
+    from_files = {
+        v["id"]: (v["cluster"], v["kept"], v["duplicate_of"], v["reason"], v["similarity"])
+        for v in map(json.loads, lines)
+    }
+    assert by_id(r) == from_files
+    assert summary["counts"]["input"] == len(docs) == len(r)
+    for key in ("kept", "removed", "rejected", "removed_by_reason"):
+        assert summary["counts"][key] == r.summary["counts"][key]
+    # Order independence on 800 real articles.
+    shuffled = docs[:]
+    random.Random(7).shuffle(shuffled)
+    assert by_id(ghirbal.dedup(shuffled)) == by_id(r)
+
+
+def test_survivor_field_of_a_dict_is_used(seed_docs: list[dict[str, str]]) -> None:
+    text = seed_docs[2]["text"]
+    docs = [
+        {"id": "a", "text": text, "date": "2015-05-02"},
+        {"id": "b", "text": text, "date": "2015-05-01"},
+    ]
+    assert ghirbal.dedup(docs, survivor="earliest:date").kept == [False, True]
+    assert ghirbal.dedup(docs, survivor="highest:date").kept == [True, False]
+
+
+def test_exact_only_and_options_reach_the_summary(seed_docs: list[dict[str, str]]) -> None:
+    r = ghirbal.dedup(seed_docs, exact_only=True, ngram=3, dedup={"num_perm": 64})
+    d = r.summary["config"]["dedup"]
+    assert (d["exact_only"], d["ngram"], d["num_perm"]) == (True, 3, 64)
+    assert all(r.kept)  # no two seeds are byte-for-byte equal after normalization
+    assert r.summary["lsh"] is None
+
+
+def test_on_error_skip_keeps_alignment(seed_docs: list[dict[str, str]]) -> None:
+    docs: list[Any] = [*seed_docs, {"id": "x"}, 42, seed_docs[0]]
+    r = ghirbal.dedup(docs, on_error="skip")
+    assert len(r) == 8
+    assert r.reason[5:] == ["rejected"] * 3
+    assert r.clusters[5:] == [None] * 3 and r.kept[5:] == [False] * 3
+    assert [i for i, _ in r.rejects] == [5, 6, 7]
+    assert 'missing field "text"' in r.rejects[0][1]
+    assert "got int" in r.rejects[1][1]
+    assert "duplicate id" in r.rejects[2][1]
+    c = r.summary["counts"]
+    assert (c["input"], c["rejected"]) == (8, 3)
+    assert c["input"] == c["kept"] + c["removed"] + c["rejected"]
+
+
+def test_result_pickles(seed_docs: list[dict[str, str]]) -> None:
+    r = ghirbal.dedup(seed_docs)
+    assert pickle.loads(pickle.dumps(r)) == r
+
+
+def test_dedup_files_writes_the_contract(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    summary = ghirbal.dedup_files(SEEDS, out)
+    for name in ("kept.jsonl", "clusters.jsonl", "rejects.jsonl", "summary.json"):
+        assert (out / name).is_file()
+    assert json.loads((out / "summary.json").read_text(encoding="utf-8")) == summary
+    c = summary["counts"]
+    assert c["input"] == 5 == c["kept"] + c["removed"] + c["rejected"]
+    # Existing output is refused, then replaced on request.
+    with pytest.raises(FileExistsError):
+        ghirbal.dedup_files([SEEDS], out)
+    assert ghirbal.dedup_files([str(SEEDS)], out, overwrite=True)["counts"] == c
+
+
+def _run_beside_main_thread(docs: list[str]) -> tuple[float, float, int]:
+    """Runs dedup in a thread while this one ticks every millisecond; returns
+    (elapsed, worst gap between ticks, ticks)."""
+    done = threading.Event()
+    error: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            ghirbal.dedup(docs, threads=1)
+        except BaseException as e:  # pragma: no cover - reported below
+            error.append(e)
+        finally:
+            done.set()
+
+    t0 = time.perf_counter()
+    worker = threading.Thread(target=work)
+    worker.start()
+    ticks, last, worst_gap = 0, time.perf_counter(), 0.0
+    while not done.is_set():
+        time.sleep(0.001)
+        now = time.perf_counter()
+        worst_gap = max(worst_gap, now - last)
+        last = now
+        ticks += 1
+    worker.join(timeout=120)
+    assert not error
+    return time.perf_counter() - t0, worst_gap, ticks
+
+
+def test_dedup_releases_the_gil(seed_docs: list[dict[str, str]]) -> None:
+    # Distinct windows of real text; grown until the run is long enough to tell
+    # (debug and release builds differ by an order of magnitude).
+    words = " ".join(d["text"] for d in seed_docs).split()
+    rng = random.Random(1)
+    for n in (400, 2000, 10000):
+        docs = []
+        for i in range(n):
+            start = rng.randrange(len(words) - 300)
+            docs.append(" ".join(words[start : start + 300]) + f" {i}")
+        elapsed, worst_gap, ticks = _run_beside_main_thread(docs)
+        if elapsed > 0.3:
+            break
+    assert elapsed > 0.3, f"run too short to tell ({elapsed:.3f}s)"
+    # Holding the GIL through the work would stall this loop for the whole run.
+    assert worst_gap < elapsed / 2, (worst_gap, elapsed, ticks)
+    assert ticks > 20

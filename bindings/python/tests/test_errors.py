@@ -1,0 +1,114 @@
+"""Typed exceptions: every failure is a CorpusError subclass or an OSError one,
+with a message naming the place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import ghirbal
+from conftest import SEEDS
+
+
+def test_hierarchy() -> None:
+    assert issubclass(ghirbal.ConfigError, ghirbal.CorpusError)
+    assert issubclass(ghirbal.DataError, ghirbal.CorpusError)
+    assert issubclass(ghirbal.CorpusError, Exception)
+    assert ghirbal.ConfigError.__module__ == "ghirbal"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"treshold": 0.7}, "unknown field `treshold`"),
+        ({"threshold": 1.5}, "threshold must be in (0, 1]"),
+        ({"ngram": "five"}, "invalid type"),
+        ({"on_error": "ignore"}, "unknown variant `ignore`"),
+        ({"survivor": "newest"}, "unknown survivor policy"),
+        ({"dedup": {"bands": 4}}, "set both bands and rows"),
+        ({"threads": -1}, "invalid value"),
+    ],
+)
+def test_config_errors(kwargs: dict[str, object], words: str) -> None:
+    with pytest.raises(ghirbal.ConfigError, match="invalid configuration") as e:
+        ghirbal.dedup(["نص"], **kwargs)
+    assert words in str(e.value)
+
+
+def test_unknown_key_reads_the_same_from_a_toml_file(tmp_path: Path) -> None:
+    toml = tmp_path / "c.toml"
+    toml.write_text("treshold = 0.7\n", encoding="utf-8")
+    with pytest.raises(ghirbal.ConfigError, match="unknown field `treshold`"):
+        ghirbal.dedup(["نص"], config=toml)
+    with pytest.raises(ghirbal.ConfigError, match="unknown field `treshold`"):
+        ghirbal.resolve_config(treshold=0.7)
+
+
+def test_normalize_errors() -> None:
+    with pytest.raises(ghirbal.ConfigError, match="unknown profile"):
+        ghirbal.normalize("نص", profile="strict")
+    with pytest.raises(ghirbal.ConfigError, match="unknown normalization step \"hamza\""):
+        ghirbal.normalize("نص", add=["hamza"])
+    with pytest.raises(ghirbal.ConfigError, match="unknown normalization step"):
+        ghirbal.Normalizer("key", remove=["nope"])
+    with pytest.raises(TypeError):
+        ghirbal.normalize(5)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("doc", "words"),
+    [
+        ({"id": "a"}, 'docs[1]: missing field "text"'),
+        ({"id": "a", "text": 5}, 'docs[1]: field "text" is a number, not a string'),
+        ({"id": ["a"], "text": "نص"}, 'docs[1]: field "id" is an array'),
+        (3.5, "docs[1]: expected a str or a dict, got float"),
+        ("\ud800", "docs[1]: text is not valid Unicode"),
+        ({"id": "0", "text": "نص"}, 'docs[1]: duplicate id "0", first seen at docs[0]'),
+        ({"id": "a", "text": float("nan")}, "docs[1]: record cannot be read as JSON"),
+        (b"bytes", "docs[1]: expected a str or a dict, got bytes"),
+    ],
+)
+def test_bad_records_raise_data_error_naming_the_position(doc: object, words: str) -> None:
+    with pytest.raises(ghirbal.DataError) as e:
+        ghirbal.dedup(["نص أول", doc])
+    assert words in str(e.value)
+
+
+def test_custom_fields(seed_docs: list[dict[str, str]]) -> None:
+    docs = [{"key": d["id"], "body": d["text"]} for d in seed_docs]
+    r = ghirbal.dedup(docs, id_field="key", text_field="body")
+    assert r.ids == [d["id"] for d in seed_docs]
+    with pytest.raises(ghirbal.DataError, match='docs\\[0\\]: missing field "body"'):
+        ghirbal.dedup(seed_docs, text_field="body")
+
+
+def test_missing_files(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="no-such-dir"):
+        ghirbal.dedup_files([tmp_path / "no-such-dir"], tmp_path / "out")
+    with pytest.raises(FileNotFoundError, match="missing.toml"):
+        ghirbal.dedup(["نص"], config=tmp_path / "missing.toml")
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_jsonl_names_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "text": "نص"}\n{"id": "b"\n', encoding="utf-8")
+    with pytest.raises(ghirbal.DataError, match=r"bad\.jsonl:2: malformed JSON"):
+        ghirbal.dedup_files([bad], tmp_path / "out")
+    s = ghirbal.dedup_files([bad, SEEDS], tmp_path / "out", on_error="skip")
+    assert s["counts"]["rejected"] == 1 and s["counts"]["input"] == 7
+
+
+def test_a_lone_string_or_a_frame_is_not_a_list_of_documents() -> None:
+    with pytest.raises(TypeError, match="iterable of documents"):
+        ghirbal.dedup("نص واحد")
+
+    class FakeFrame:
+        columns = ["id", "text"]
+
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            return iter(self.columns)
+
+    with pytest.raises(TypeError, match="dedup_frame"):
+        ghirbal.dedup(FakeFrame())  # type: ignore[arg-type]

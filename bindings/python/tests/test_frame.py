@@ -1,0 +1,33 @@
+"""ghirbal.dedup_frame: pandas in, pandas out (skipped without pandas)."""
+
+from __future__ import annotations
+
+import pytest
+
+import ghirbal
+
+pd = pytest.importorskip("pandas")
+
+
+def test_dedup_frame_adds_aligned_columns(seed_docs) -> None:
+    df = pd.DataFrame(seed_docs + [dict(seed_docs[2], id="copy")])
+    df["date"] = pd.Timestamp("2015-01-01")
+    out = ghirbal.dedup_frame(df)
+    assert list(out.columns[: len(df.columns)]) == list(df.columns)
+    assert list(out["id"]) == list(df["id"])
+    r = ghirbal.dedup(df[["id", "text"]].to_dict("records"))
+    assert list(out["cluster"]) == r.clusters
+    assert list(out["kept"]) == r.kept
+    assert out.loc[5, "duplicate_of"] == seed_docs[2]["id"]
+    assert out.loc[5, "reason"] == "exact"
+    assert "cluster" not in df.columns  # the input frame is left alone
+
+
+def test_dedup_frame_custom_columns(seed_docs) -> None:
+    df = pd.DataFrame({"k": [d["id"] for d in seed_docs], "body": [d["text"] for d in seed_docs]})
+    out = ghirbal.dedup_frame(df, id_col="k", text_col="body", threshold=0.9)
+    assert len(out) == 5 and out["kept"].sum() >= 4
+    # Records straight from a frame (Timestamps included) are accepted by dedup.
+    df["date"] = pd.to_datetime(["2015-01-0%d" % (i + 1) for i in range(5)])
+    recs = df.rename(columns={"k": "id", "body": "text"}).to_dict("records")
+    assert ghirbal.dedup(recs, survivor="earliest:date").ids == list(df["k"])

@@ -1,0 +1,117 @@
+"""ghirbal.normalize and ghirbal.Normalizer against ../shared/ARABIC.md."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import threading
+
+import pytest
+
+import ghirbal
+
+# (input, profile, add, expected), from the cases written out in ARABIC.md.
+CASES = [
+    # 4. Tatweel.
+    ("العـــــربية", "none", ["tatweel"], "العربية"),
+    ('بـ"جرائم', "none", ["tatweel"], 'ب"جرائم'),
+    # 5. Diacritics, U+0670 included in the key set.
+    ("رحمٰن", "none", ["diacritics"], "رحمن"),
+    ("أَهْلًا", "none", ["diacritics"], "أهلا"),
+    # 6. Alef folding: exactly آ أ إ ٱ, and ى is not an alef.
+    ("أحمد إلى آخر ٱلكتاب", "none", ["alef"], "احمد الى اخر الكتاب"),
+    # 7-8. Alef maqsura and teh marbuta.
+    ("إلى مصطفى", "none", ["alef_maksura"], "إلي مصطفي"),
+    ("مدينة جميلة", "none", ["teh_marbuta"], "مدينه جميله"),
+    # 11. Digits, Arabic-Indic and Persian.
+    ("عام ٢٠١٥ و۱۳۹۴", "none", ["digits"], "عام 2015 و1394"),
+    # 12. Punctuation.
+    ("لماذا؟ نعم، لا؛ «قال»", "none", ["punct"], 'لماذا? نعم, لا; "قال"'),
+    # 13. Whitespace: every space character, runs collapsed, lines trimmed.
+    ("  أهلا\u00a0\u2003 وسهلا \r\nسلام  ", "none", ["whitespace"], "أهلا وسهلا\nسلام"),
+    # 1. Bidi and invisible controls go; ZWNJ stays in stored text.
+    ("\ufeffمرحبا\u200f \u202bعالم\u202c", "stored", [], "مرحبا عالم"),
+    ("می\u200cخواهم", "stored", [], "می\u200cخواهم"),
+    # The key profile does all of it at once.
+    ("أَهْلًا   وسهلاً", "key", [], "اهلا وسهلا"),
+    ("«العـــربيّة» مدرسةٌ، إلى ٢٠١٥!", "key", [], '"العربيه" مدرسه, الي 2015!'),
+]
+
+
+@pytest.mark.parametrize(("text", "profile", "add", "expected"), CASES)
+def test_arabic_cases(text: str, profile: str, add: list[str], expected: str) -> None:
+    assert ghirbal.normalize(text, profile=profile, add=add) == expected
+    assert ghirbal.Normalizer(profile, add).normalize(text) == expected
+
+
+def test_stored_profile_never_changes_spelling() -> None:
+    text = "أَهْلًا بِكُمْ فِي مَدْرَسَةٍ إلى"
+    assert ghirbal.normalize(text, profile="stored") == text
+    assert ghirbal.normalize(text, profile="none") == text
+
+
+def test_key_differs_from_identity_on_real_text(seed_docs: list[dict[str, str]]) -> None:
+    text = seed_docs[0]["text"]
+    key = ghirbal.normalize(text)
+    assert key != text
+    assert "أ" in text and "أ" not in key
+    # Idempotent.
+    assert ghirbal.normalize(key) == key
+
+
+def test_remove_a_step_from_the_key_profile() -> None:
+    n = ghirbal.Normalizer("key", remove=["teh_marbuta"])
+    assert "teh_marbuta" not in n.steps
+    assert n.normalize("مدرسة") == "مدرسة"
+    assert ghirbal.normalize("مدرسة", remove=["teh_marbuta"]) == "مدرسة"
+
+
+def test_steps_are_public_names_in_order() -> None:
+    assert ghirbal.STEPS[:3] == ["controls", "joiners", "nfc"]
+    n = ghirbal.Normalizer("none", ["casefold", "alef"])
+    assert n.steps == ["alef", "casefold"]
+    assert ghirbal.Normalizer("key").steps == [s for s in ghirbal.STEPS if s != "nfc"]
+
+
+@pytest.mark.parametrize(
+    ("vectors", "step"),
+    [
+        ("pyarabic.strip_tatweel", "tatweel"),
+        ("camel.normalize_alef_maksura_ar", "alef_maksura"),
+        ("camel.normalize_teh_marbuta_ar", "teh_marbuta"),
+    ],
+)
+def test_golden_vectors(shared, vectors: str, step: str) -> None:
+    n = ghirbal.Normalizer("none", [step])
+    lines = (shared / "arabic-vectors" / f"{vectors}.jsonl").read_text(encoding="utf-8")
+    cases = [json.loads(line) for line in lines.split("\n") if line]
+    assert len(cases) > 500
+    bad = [c for c in cases if n.normalize(c["input"]) != c["output"]]
+    assert bad == []
+    assert n.normalize_batch([c["input"] for c in cases]) == [c["output"] for c in cases]
+
+
+def test_normalizer_pickles_and_compares() -> None:
+    n = ghirbal.Normalizer("key", add=[], remove=["casefold", "digits"])
+    m = pickle.loads(pickle.dumps(n))
+    assert m == n and hash(m) == hash(n)
+    assert m.remove == ["casefold", "digits"] and m.profile == "key"
+    assert m.normalize("ABC ٣") == "ABC ٣"
+    assert n != ghirbal.Normalizer("key")
+    assert repr(n) == "Normalizer(profile=\"key\", add=[], remove=[\"casefold\", \"digits\"])"
+
+
+def test_normalizer_is_shareable_across_threads(seed_docs: list[dict[str, str]]) -> None:
+    n = ghirbal.Normalizer()
+    texts = [d["text"] for d in seed_docs] * 20
+    expected = [ghirbal.normalize(t) for t in texts]
+    results: list[list[str]] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(n.normalize_batch(texts)))
+        for _ in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert results == [expected] * 4

@@ -1,0 +1,346 @@
+//! `ghirbal`: the command-line front-end of corpus-core. Arguments, progress and
+//! exit codes only; every decision is made in corpus-core.
+//!
+//! A library so that the `ghirbal` command installed by the Python package runs
+//! this very code: `src/main.rs` and the bindings both call [`main_from_args`].
+
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a CLI prints
+
+use std::ffi::OsString;
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use corpus_core::dedup::Survivor;
+use corpus_core::normalize::{NormalizeConfig, Normalizer, Profile, Step};
+use corpus_core::{Config, Error, OnError, pipeline};
+
+/// Exit code for bad input data.
+const EXIT_DATA: u8 = 1;
+/// Exit code for a usage or configuration error.
+const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "ghirbal",
+    version,
+    about = "Arabic-first cleaning and deduplication of text corpora."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Remove exact and near-duplicate documents.
+    #[command(after_help = "Examples:
+  ghirbal dedup corpora/seeds --output out
+  ghirbal dedup news.jsonl.zst --output out --threshold 0.7 --on-error skip
+  cat news.jsonl | ghirbal dedup - --output out --config ghirbal.toml
+
+Writes OUT/kept.jsonl, OUT/clusters.jsonl, OUT/rejects.jsonl and OUT/summary.json
+(see SCHEMA.md). Exit codes: 0 success, 1 bad input data, 2 usage error.")]
+    Dedup(Box<DedupArgs>),
+    /// Normalize text read from standard input (or JSONL records' text field).
+    #[command(after_help = "Examples:
+  echo 'أَهْلاً  وسَهْلاً' | ghirbal normalize
+  ghirbal normalize --profile stored --step +digits < text.txt
+  ghirbal normalize --jsonl < docs.jsonl > docs.norm.jsonl")]
+    Normalize(NormalizeArgs),
+}
+
+#[derive(Args)]
+struct Common {
+    /// TOML configuration file (the same keys as summary.json's "config").
+    #[arg(long, value_name = "FILE.toml")]
+    config: Option<PathBuf>,
+    /// Worker threads (0 = one per core).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// What to do with a bad record: fail (default) or skip it into rejects.jsonl.
+    #[arg(long, value_name = "fail|skip")]
+    on_error: Option<String>,
+    /// JSON field holding the id.
+    #[arg(long)]
+    id_field: Option<String>,
+    /// JSON field holding the text.
+    #[arg(long)]
+    text_field: Option<String>,
+    /// Input encoding: utf-8 (default), auto (detect per file), or a label such
+    /// as windows-1256, iso-8859-6, utf-16le. A byte-order mark always wins.
+    #[arg(long, value_name = "auto|LABEL")]
+    encoding: Option<String>,
+    /// Bytes invalid in the encoding: error (reject the record) or replace (U+FFFD, counted).
+    #[arg(long, value_name = "error|replace")]
+    invalid_bytes: Option<String>,
+    /// Largest document text accepted, in bytes.
+    #[arg(long, value_name = "BYTES")]
+    max_doc_bytes: Option<u64>,
+    /// A longer document: reject (default) or truncate.
+    #[arg(long, value_name = "reject|truncate")]
+    oversize: Option<String>,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Parses a lowercase enum value the way the TOML configuration spells it.
+fn parse_choice<T: serde::de::DeserializeOwned>(flag: &str, v: &str) -> anyhow::Result<T> {
+    serde_json::from_value(serde_json::Value::String(v.to_owned()))
+        .map_err(|_| Error::Config(format!("--{flag}: unexpected value {v:?}")).into())
+}
+
+#[derive(Args)]
+struct DedupArgs {
+    /// Inputs: folders of .txt files, .jsonl[.gz|.zst|.bz2] files, or - for stdin.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// Output folder (written atomically).
+    #[arg(long, short)]
+    output: PathBuf,
+    /// Replace an existing output folder.
+    #[arg(long)]
+    overwrite: bool,
+    /// Jaccard similarity threshold for near-duplicates.
+    #[arg(long)]
+    threshold: Option<f64>,
+    /// Words per shingle.
+    #[arg(long)]
+    ngram: Option<usize>,
+    /// MinHash permutations.
+    #[arg(long)]
+    num_perm: Option<usize>,
+    /// Exact duplicates only.
+    #[arg(long)]
+    exact_only: bool,
+    /// Do not treat contained texts as duplicates.
+    #[arg(long)]
+    no_containment: bool,
+    /// Do not clean page chrome before comparing.
+    #[arg(long)]
+    no_clean: bool,
+    /// Survivor policy: least-chrome, longest, earliest:FIELD, highest:FIELD.
+    #[arg(long)]
+    survivor: Option<String>,
+    /// Write kept records zstd-compressed.
+    #[arg(long)]
+    compress: bool,
+    /// Shard kept records every this many bytes.
+    #[arg(long)]
+    shard_size: Option<u64>,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args)]
+struct NormalizeArgs {
+    /// Profile: stored, key or none.
+    #[arg(long, default_value = "stored")]
+    profile: String,
+    /// Add (+name) or remove (-name) a step; repeatable.
+    #[arg(long = "step", value_name = "+NAME|-NAME", allow_hyphen_values = true)]
+    steps: Vec<String>,
+    /// Read JSON Lines and normalize the text field of each record.
+    #[arg(long)]
+    jsonl: bool,
+    /// JSON field holding the text (with --jsonl).
+    #[arg(long, default_value = "text")]
+    text_field: String,
+}
+
+/// Runs the `ghirbal` command on `args` (the program name first, as in
+/// `std::env::args_os()`) and returns its exit status: 0 success, 1 bad data,
+/// 2 usage error. Never exits the process, so that a host (the Python package)
+/// keeps control.
+pub fn main_from_args<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version land here too, with exit code 0.
+            let _ = e.print();
+            return u8::try_from(e.exit_code()).unwrap_or(EXIT_USAGE);
+        }
+    };
+    match run(cli) {
+        Ok(()) => 0,
+        Err(e) => {
+            if e.downcast_ref::<io::Error>()
+                .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+            {
+                return 0;
+            }
+            eprintln!("ghirbal: {e:#}");
+            match e.downcast_ref::<Error>() {
+                Some(Error::Record { .. } | Error::Data { .. } | Error::Invariant(_)) => EXIT_DATA,
+                Some(Error::Io { source, .. }) if source.kind() == io::ErrorKind::BrokenPipe => 0,
+                Some(Error::Io { .. }) => EXIT_DATA,
+                _ => EXIT_USAGE,
+            }
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Dedup(args) => dedup(*args),
+        Command::Normalize(args) => normalize(args),
+    }
+}
+
+fn base_config(c: &Common) -> anyhow::Result<Config> {
+    let mut cfg = match &c.config {
+        Some(p) => Config::from_toml_file(p)?,
+        None => Config::default(),
+    };
+    if let Some(t) = c.threads {
+        cfg.threads = t;
+    }
+    if let Some(o) = &c.on_error {
+        cfg.on_error = match o.as_str() {
+            "fail" => OnError::Fail,
+            "skip" => OnError::Skip,
+            _ => {
+                return Err(
+                    Error::Config(format!("--on-error takes fail or skip, not {o:?}")).into(),
+                );
+            }
+        };
+    }
+    if let Some(f) = &c.id_field {
+        cfg.input.id_field = f.clone();
+    }
+    if let Some(f) = &c.text_field {
+        cfg.input.text_field = f.clone();
+    }
+    if let Some(e) = &c.encoding {
+        cfg.input.encoding = e.clone();
+    }
+    if let Some(v) = &c.invalid_bytes {
+        cfg.input.invalid_bytes = parse_choice("invalid-bytes", v)?;
+    }
+    if c.max_doc_bytes.is_some() {
+        cfg.input.max_doc_bytes = c.max_doc_bytes;
+    }
+    if let Some(v) = &c.oversize {
+        cfg.input.oversize = parse_choice("oversize", v)?;
+    }
+    Ok(cfg)
+}
+
+fn dedup(a: DedupArgs) -> anyhow::Result<()> {
+    let mut cfg = base_config(&a.common)?;
+    let d = &mut cfg.dedup;
+    if let Some(t) = a.threshold {
+        d.threshold = t;
+    }
+    if let Some(n) = a.ngram {
+        d.ngram = n;
+    }
+    if let Some(n) = a.num_perm {
+        d.num_perm = n;
+    }
+    if let Some(s) = &a.survivor {
+        d.survivor = s.parse::<Survivor>()?;
+    }
+    d.exact_only |= a.exact_only;
+    d.containment &= !a.no_containment;
+    cfg.clean.enabled &= !a.no_clean;
+    cfg.output.overwrite |= a.overwrite;
+    cfg.output.compress |= a.compress;
+    if a.shard_size.is_some() {
+        cfg.output.shard_size = a.shard_size;
+    }
+    cfg.validate()?;
+
+    let bar = (!a.common.quiet && io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new_spinner();
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {elapsed} {pos} records read ({per_sec})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        b
+    });
+    let progress = |n: u64| {
+        if let Some(b) = &bar {
+            b.set_position(n);
+        }
+    };
+    let summary = pipeline::run_dedup(&a.inputs, &a.output, &cfg, Some(&progress))
+        .with_context(|| format!("dedup into {}", a.output.display()))?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    if !a.common.quiet {
+        let c = &summary.counts;
+        eprintln!(
+            "ghirbal: {} records: {} kept, {} removed, {} rejected -> {}",
+            c.input,
+            c.kept,
+            c.removed,
+            c.rejected,
+            a.output.display()
+        );
+    }
+    Ok(())
+}
+
+fn normalize(a: NormalizeArgs) -> anyhow::Result<()> {
+    let mut cfg = NormalizeConfig::profile(a.profile.parse::<Profile>()?);
+    for s in &a.steps {
+        let (add, name) = match s.split_at_checked(1) {
+            Some(("+", n)) => (true, n),
+            Some(("-", n)) => (false, n),
+            _ => (true, s.as_str()),
+        };
+        let step: Step = name.parse()?;
+        if add {
+            cfg.add.push(step)
+        } else {
+            cfg.remove.push(step)
+        }
+    }
+    let n = Normalizer::new(&cfg)?;
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    if a.jsonl {
+        for (i, line) in io::stdin().lock().lines().enumerate() {
+            let line = line.context("reading stdin")?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let mut v: serde_json::Value =
+                serde_json::from_str(&line).map_err(|e| Error::Record {
+                    path: "-".into(),
+                    line: i as u64 + 1,
+                    reason: format!("malformed JSON: {e}"),
+                })?;
+            let Some(text) = v.get(&a.text_field).and_then(|t| t.as_str()) else {
+                return Err(Error::Record {
+                    path: "-".into(),
+                    line: i as u64 + 1,
+                    reason: format!("missing string field {:?}", a.text_field),
+                }
+                .into());
+            };
+            let norm = n.normalize(text).into_owned();
+            v[&a.text_field] = serde_json::Value::String(norm);
+            writeln!(out, "{v}")?;
+        }
+    } else {
+        let mut text = String::new();
+        io::Read::read_to_string(&mut io::stdin(), &mut text).context("reading stdin")?;
+        out.write_all(n.normalize(&text).as_bytes())?;
+        if !text.ends_with('\n') {
+            out.write_all(b"\n")?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}

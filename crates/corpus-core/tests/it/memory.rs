@@ -1,0 +1,210 @@
+//! The in-memory dedup entry point (used by the Python bindings) and config
+//! overrides: they must agree with the file job.
+
+use std::path::Path;
+
+use corpus_core::io::{InputConfig, Reader, list_inputs};
+use corpus_core::pipeline::{Outcome, dedup_documents, run_dedup};
+use corpus_core::{Config, Document, Error, OnError, Origin};
+use serde_json::{Value, json};
+
+use crate::common::seeds;
+
+fn seed_docs() -> Vec<Document> {
+    let files = list_inputs(&[seeds()]).unwrap();
+    Reader::new(files, InputConfig::default())
+        .map(|d| d.unwrap())
+        .collect()
+}
+
+fn verdicts(run: &corpus_core::pipeline::MemoryRun) -> Vec<(String, String, bool, Option<String>)> {
+    run.outcomes
+        .iter()
+        .enumerate()
+        .map(|(i, o)| match o {
+            Outcome::Verdict(v) => (
+                run.ids[i].clone(),
+                run.ids[v.cluster].clone(),
+                v.kept,
+                v.duplicate_of.map(|d| run.ids[d].clone()),
+            ),
+            Outcome::Rejected(r) => panic!("unexpected reject {r:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn memory_run_matches_the_file_job_on_the_seeds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    run_dedup(&[seeds()], &out, &Config::default(), None).unwrap();
+    let mut from_files: Vec<(String, String, bool, Option<String>)> =
+        std::fs::read_to_string(out.join("clusters.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let v: Value = serde_json::from_str(l).unwrap();
+                (
+                    v["id"].as_str().unwrap().to_owned(),
+                    v["cluster"].as_str().unwrap().to_owned(),
+                    v["kept"].as_bool().unwrap(),
+                    v["duplicate_of"].as_str().map(str::to_owned),
+                )
+            })
+            .collect();
+    from_files.sort();
+
+    let run = dedup_documents(seed_docs().into_iter().map(Ok), &Config::default()).unwrap();
+    let mut in_memory = verdicts(&run);
+    in_memory.sort();
+    assert_eq!(in_memory, from_files);
+    let c = &run.summary.counts;
+    assert_eq!(c.input, 5);
+    assert_eq!(c.input, c.kept + c.removed + c.rejected);
+}
+
+#[test]
+fn memory_run_does_not_depend_on_input_order() {
+    let docs = seed_docs();
+    let forward = dedup_documents(docs.iter().cloned().map(Ok), &Config::default()).unwrap();
+    let backward = dedup_documents(docs.iter().rev().cloned().map(Ok), &Config::default()).unwrap();
+    let mut a = verdicts(&forward);
+    let mut b = verdicts(&backward);
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn memory_run_rejects_bad_records_and_duplicate_ids_by_policy() {
+    let mut docs: Vec<corpus_core::Result<Document>> = seed_docs().into_iter().map(Ok).collect();
+    let dup = seed_docs().remove(2);
+    docs.push(Ok(dup));
+    let origin = Origin {
+        path: Path::new("docs[6]").into(),
+        line: 0,
+    };
+    docs.push(InputConfig::default().parse_record(r#"{"id": 7}"#, origin, || "6".into()));
+
+    // fail: the first bad record stops the run, naming where it was.
+    let err = dedup_documents(docs.iter().map(clone_result), &Config::default()).unwrap_err();
+    assert!(matches!(err, Error::Record { .. }), "{err}");
+    assert!(err.to_string().contains("duplicate id"), "{err}");
+
+    // skip: both become rejects, and the accounting adds up.
+    let cfg = Config {
+        on_error: OnError::Skip,
+        ..Config::default()
+    };
+    let run = dedup_documents(docs.iter().map(clone_result), &cfg).unwrap();
+    assert_eq!(run.outcomes.len(), 7);
+    let rejected: Vec<&str> = run
+        .outcomes
+        .iter()
+        .filter_map(|o| match o {
+            Outcome::Rejected(r) => Some(r.reason.as_str()),
+            Outcome::Verdict(_) => None,
+        })
+        .collect();
+    assert_eq!(rejected.len(), 2, "{rejected:?}");
+    assert!(rejected[0].starts_with("duplicate id"));
+    assert_eq!(rejected[1], "missing field \"text\"");
+    let c = &run.summary.counts;
+    assert_eq!((c.input, c.rejected), (7, 2));
+    assert_eq!(c.input, c.kept + c.removed + c.rejected);
+}
+
+fn clone_result(d: &corpus_core::Result<Document>) -> corpus_core::Result<Document> {
+    match d {
+        Ok(d) => Ok(d.clone()),
+        Err(Error::Record { path, line, reason }) => Err(Error::Record {
+            path: path.clone(),
+            line: *line,
+            reason: reason.clone(),
+        }),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn record_errors_name_the_place_without_a_zero_line() {
+    let origin = Origin {
+        path: Path::new("docs[3]").into(),
+        line: 0,
+    };
+    let err = InputConfig::default()
+        .parse_record(r#"{"id": "x", "text": 5}"#, origin, String::new)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "docs[3]: field \"text\" is a number, not a string"
+    );
+}
+
+#[test]
+fn overrides_route_flat_keys_and_reject_unknown_ones() {
+    let cfg = Config::default()
+        .with_overrides(json!({
+            "threshold": 0.7,
+            "id_field": "key",
+            "threads": 2,
+            "clean": {"enabled": false},
+            "on_error": "skip",
+        }))
+        .unwrap();
+    assert_eq!(cfg.dedup.threshold, 0.7);
+    assert_eq!(cfg.input.id_field, "key");
+    assert_eq!(cfg.input.text_field, "text"); // the rest of a section stays
+    assert_eq!(cfg.threads, 2);
+    assert!(!cfg.clean.enabled);
+    assert_eq!(cfg.on_error, OnError::Skip);
+
+    // The same words as a TOML file with the same typo.
+    let typo = Config::default()
+        .with_overrides(json!({"treshold": 0.7}))
+        .unwrap_err();
+    let dir = tempfile::tempdir().unwrap();
+    let toml = dir.path().join("c.toml");
+    std::fs::write(&toml, "treshold = 0.7\n").unwrap();
+    let toml_err = Config::from_toml_file(&toml).unwrap_err();
+    assert!(matches!(typo, Error::Config(_)));
+    assert!(
+        typo.to_string().contains("unknown field `treshold`"),
+        "{typo}"
+    );
+    assert!(
+        toml_err.to_string().contains("unknown field `treshold`"),
+        "{toml_err}"
+    );
+
+    let bad = Config::default()
+        .with_overrides(json!({"threshold": 1.5}))
+        .unwrap_err();
+    assert!(bad.to_string().contains("threshold"), "{bad}");
+    let wrong_type = Config::default()
+        .with_overrides(json!({"ngram": "five"}))
+        .unwrap_err();
+    assert!(matches!(wrong_type, Error::Config(_)), "{wrong_type}");
+}
+
+#[test]
+fn survivor_is_written_as_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = dir.path().join("c.toml");
+    std::fs::write(&toml, "[dedup]\nsurvivor = \"earliest:date\"\n").unwrap();
+    let cfg = Config::from_toml_file(&toml).unwrap();
+    assert_eq!(
+        cfg.dedup.survivor,
+        corpus_core::dedup::Survivor::Earliest("date".into())
+    );
+    let json = serde_json::to_value(&cfg).unwrap();
+    assert_eq!(json["dedup"]["survivor"], "earliest:date");
+    let same = Config::default()
+        .with_overrides(json!({"survivor": "earliest:date"}))
+        .unwrap();
+    assert_eq!(same, cfg);
+    let bad = Config::default()
+        .with_overrides(json!({"survivor": "newest"}))
+        .unwrap_err();
+    assert!(bad.to_string().contains("unknown survivor policy"), "{bad}");
+}
