@@ -19,6 +19,8 @@ const PYTEST: &str = "pytest==9.2.0";
 /// For `mypy.stubtest` (the hand-written `_core.pyi` against the built module)
 /// and a strict type check of the pure-Python part; a few seconds.
 const MYPY: &str = "mypy==2.4.1";
+/// The pandas helper (`ghirbal.dedup_frame`) is tested too.
+const PANDAS: &str = "pandas==3.1.1";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -118,6 +120,7 @@ fn venv() -> Result<PathBuf> {
         MATURIN,
         PYTEST,
         MYPY,
+        PANDAS,
     ]);
     run(pip)?;
     Ok(py)
