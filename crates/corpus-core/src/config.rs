@@ -73,6 +73,7 @@ impl Config {
     /// # Errors
     /// [`Error::Config`] naming the bad value.
     pub fn validate(&self) -> Result<()> {
+        self.clean.validate()?;
         self.dedup.validate()
     }
 }
