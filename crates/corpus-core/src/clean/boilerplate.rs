@@ -233,6 +233,13 @@ impl BoilerplateCounter {
         }
     }
 
+    /// Adds one document, hashing its lines with `cleaner`'s key folding.
+    pub fn count_document(&mut self, cleaner: &super::Cleaner, doc: &Document) {
+        let group = self.cfg.group_by.group_of(doc);
+        let lines = cleaner.line_hashes(&doc.text, self.cfg.min_chars);
+        self.add(&group, xxh3_64(doc.text.as_bytes()), &lines);
+    }
+
     /// The model: the boilerplate lines of each group.
     pub fn finish(self) -> BoilerplateModel {
         let mut groups = HashMap::new();

@@ -29,13 +29,14 @@
 //! ```
 
 pub mod boilerplate;
+pub mod eval;
 mod fold;
 pub mod job;
 mod rules;
 
 use serde::{Deserialize, Serialize};
 
-pub use boilerplate::{BoilerplateConfig, BoilerplateModel, GroupBy};
+pub use boilerplate::{BoilerplateConfig, BoilerplateCounter, BoilerplateModel, GroupBy};
 pub use job::{CleanCounts, CleanSummary, run_clean};
 pub use rules::Rule;
 
