@@ -317,8 +317,14 @@ mod tests {
     fn hosts_and_groups() {
         assert_eq!(host("https://www.Example.com:8080/a/b?x"), "example.com");
         assert_eq!(host("news.site.org/x"), "news.site.org");
-        assert_eq!("outlet".parse::<GroupBy>().unwrap(), GroupBy::Field("outlet".into()));
-        assert_eq!("host:url".parse::<GroupBy>().unwrap(), GroupBy::Host("url".into()));
+        assert_eq!(
+            "outlet".parse::<GroupBy>().unwrap(),
+            GroupBy::Field("outlet".into())
+        );
+        assert_eq!(
+            "host:url".parse::<GroupBy>().unwrap(),
+            GroupBy::Host("url".into())
+        );
     }
 
     #[test]
@@ -341,7 +347,10 @@ mod tests {
             c.add("a", t, &[footer]);
         }
         let m = c.finish();
-        assert!(m.is_boilerplate("a", "// انتهي // 19:59"), "digits collapse");
+        assert!(
+            m.is_boilerplate("a", "// انتهي // 19:59"),
+            "digits collapse"
+        );
         assert!(!m.is_boilerplate("b", "// انتهي // 19:59"));
     }
 }

@@ -197,7 +197,10 @@ impl Report {
             }
             let cat = gl.category.clone().unwrap_or_else(|| "content".into());
             self.total.add(&t);
-            self.by_outlet.entry(gold.outlet.clone()).or_default().add(&t);
+            self.by_outlet
+                .entry(gold.outlet.clone())
+                .or_default()
+                .add(&t);
             self.by_category.entry(cat).or_default().add(&t);
         }
     }

@@ -351,7 +351,14 @@ const FOLLOW: &[&str] = &[
 ];
 /// App promo words: an app word plus a notification/download word.
 const APP: &[&str] = &["تطبيق", "app"];
-const APP_ACTION: &[&str] = &["إشعارات", "تحميل", "حمل", "نزل", "download", "notifications"];
+const APP_ACTION: &[&str] = &[
+    "إشعارات",
+    "تحميل",
+    "حمل",
+    "نزل",
+    "download",
+    "notifications",
+];
 
 /// `A post shared by …` openers of Instagram-style attributions.
 const POST_SHARED: &[&str] = &["a post shared by", "منشور شاركه", "منشور تمت مشاركته"];
@@ -493,7 +500,11 @@ impl Ctx<'_> {
 }
 
 fn count_words(k: &str) -> usize {
-    if k.is_empty() { 0 } else { k.split(' ').count() }
+    if k.is_empty() {
+        0
+    } else {
+        k.split(' ').count()
+    }
 }
 
 /// Letters only, runs of anything else collapsed to one space.
@@ -554,12 +565,13 @@ fn is_headline(k: &str, words: usize) -> bool {
 /// A sentence-ending `.` followed by more text (an ellipsis `..` is not one).
 fn has_full_stop_inside(k: &str) -> bool {
     let b = k.as_bytes();
-    (1..b.len().saturating_sub(1))
-        .any(|i| b[i] == b'.' && b[i + 1] == b' ' && b[i - 1] != b'.')
+    (1..b.len().saturating_sub(1)).any(|i| b[i] == b'.' && b[i + 1] == b' ' && b[i - 1] != b'.')
 }
 
 fn is_year(t: &str) -> bool {
-    t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()) && (t.starts_with("19") || t.starts_with("20"))
+    t.len() == 4
+        && t.bytes().all(|b| b.is_ascii_digit())
+        && (t.starts_with("19") || t.starts_with("20"))
 }
 
 fn is_url_token(t: &str) -> bool {
@@ -713,7 +725,7 @@ impl RuleSet {
             let k = cx.key(i);
             let head = letters(k);
             let is_header = cx.lines[i].words <= 5
-                && self.m.comment_headers.iter().any(|h| *h == head)
+                && self.m.comment_headers.contains(&head)
                 && !k.ends_with('.');
             if !is_header {
                 i += 1;
@@ -752,7 +764,10 @@ impl RuleSet {
         let Some(colon) = k.find(':') else {
             return false;
         };
-        let name = k[..colon].trim().trim_start_matches(['-', '_', '*', '.']).trim();
+        let name = k[..colon]
+            .trim()
+            .trim_start_matches(['-', '_', '*', '.'])
+            .trim();
         let rest = k[colon + 1..].trim();
         let nw = count_words(name);
         (1..=5).contains(&nw)
@@ -767,7 +782,7 @@ impl RuleSet {
         let t = k.trim_end();
         t.ends_with(':') && {
             let l = letters(t);
-            self.m.comment_labels.iter().any(|x| *x == l)
+            self.m.comment_labels.contains(&l)
         }
     }
 
@@ -805,7 +820,10 @@ impl RuleSet {
                 let t = tok
                     .trim_start_matches("https://")
                     .trim_start_matches("http://");
-                if EMBED_HOSTS.iter().any(|h| t.starts_with(h) && t.len() > h.len()) {
+                if EMBED_HOSTS
+                    .iter()
+                    .any(|h| t.starts_with(h) && t.len() > h.len())
+                {
                     spans.push((a, b));
                 }
             }
@@ -853,14 +871,14 @@ impl RuleSet {
             let words = cx.lines[i].words;
             let l = letters(&k);
             // (a) a marker line, the headline it links, a glued timestamp.
-            if words <= 5 && self.m.read_more.iter().any(|m| *m == l) && !k.ends_with('.') {
+            if words <= 5 && self.m.read_more.contains(&l) && !k.ends_with('.') {
                 cx.cut_line(i, Rule::ReadMore);
                 if let Some(j) = cx.next_live(i) {
                     let (kj, wj) = (cx.key(j).to_owned(), cx.lines[j].words);
-                    if is_headline(&kj, wj) && !self.starts_with_ago(&kj).is_some() {
+                    if is_headline(&kj, wj) && self.starts_with_ago(&kj).is_none() {
                         cx.cut_line(j, Rule::ReadMore);
                         if let Some(t) = cx.next_live(j) {
-                            if let Some(e) = self.starts_with_ago(&cx.key(t).to_owned()) {
+                            if let Some(e) = self.starts_with_ago(cx.key(t)) {
                                 cx.cut_span(t, 0, e, Rule::ReadMore);
                             }
                         }
@@ -880,7 +898,7 @@ impl RuleSet {
             // (c) a trailing `...المزيد` stub.
             if let Some(dots) = k.rfind("...") {
                 let tail = letters(&k[dots..]);
-                if !tail.is_empty() && self.m.more_stub.iter().any(|m| *m == tail) {
+                if !tail.is_empty() && self.m.more_stub.contains(&tail) {
                     cx.cut_span(i, dots, k.len(), Rule::ReadMore);
                 }
             }
@@ -971,11 +989,8 @@ impl RuleSet {
             let k = cx.key(i).to_owned();
             let l = letters(&k);
             let delims = k.chars().any(|c| matches!(c, '/' | '-' | '(' | '[' | '*'));
-            let arabic = l.chars().any(|c| !c.is_ascii());
-            if cx.lines[i].words <= 4
-                && self.m.signoff.iter().any(|s| *s == l)
-                && (delims || arabic)
-            {
+            let arabic = !l.is_ascii();
+            if cx.lines[i].words <= 4 && self.m.signoff.contains(&l) && (delims || arabic) {
                 cx.cut_line(i, Rule::Signoff);
                 continue;
             }
@@ -1005,7 +1020,7 @@ impl RuleSet {
         let other_ok = rest
             .chars()
             .all(|c| c.is_alphabetic() || c.is_ascii_digit() || c == ' ' || c == '.');
-        other_ok && (tag.is_empty() || self.m.time_tags.iter().any(|t| *t == tag))
+        other_ok && (tag.is_empty() || self.m.time_tags.contains(&tag))
     }
 
     /// Start (folded bytes) of a sign-off glued to the end of `k`.
@@ -1111,7 +1126,9 @@ impl RuleSet {
         // Dashes glued to a word (`سبق-`) count as a separator too.
         let glued = toks
             .iter()
-            .filter(|t| !is_sep(t) && (t.ends_with(['-', '–', '—']) || t.starts_with(['-', '–', '—'])))
+            .filter(|t| {
+                !is_sep(t) && (t.ends_with(['-', '–', '—']) || t.starts_with(['-', '–', '—']))
+            })
             .count();
         if seps + glued != 1 || toks.len() > 7 {
             return false;
@@ -1134,7 +1151,10 @@ impl RuleSet {
         if k.contains(['.', ';', '?', '!', '"', '(']) {
             return false;
         }
-        let toks: Vec<&str> = k.split([' ', ',', '/', '-']).filter(|t| !t.is_empty()).collect();
+        let toks: Vec<&str> = k
+            .split([' ', ',', '/', '-'])
+            .filter(|t| !t.is_empty())
+            .collect();
         let mut date = 0;
         let mut year = false;
         for t in &toks {
@@ -1162,9 +1182,9 @@ impl RuleSet {
         }
         // Tail: from the first nav/widget line after the last paragraph.
         let live: Vec<usize> = cx.live().collect();
-        let last_par = live
-            .iter()
-            .rposition(|&i| is_paragraph(cx.key(i), cx.lines[i].words) && !self.is_widget(cx.key(i)));
+        let last_par = live.iter().rposition(|&i| {
+            is_paragraph(cx.key(i), cx.lines[i].words) && !self.is_widget(cx.key(i))
+        });
         let tail_from = last_par.map_or(0, |p| p + 1);
         let tail = &live[tail_from..];
         let start = tail.iter().position(|&i| {
@@ -1189,8 +1209,12 @@ impl RuleSet {
             return false;
         }
         let is_sep = |t: &str| {
-            t.chars()
-                .all(|c| matches!(c, '-' | '–' | '—' | '|' | '/' | '»' | '«' | '>' | '<' | '›' | '•' | '·'))
+            t.chars().all(|c| {
+                matches!(
+                    c,
+                    '-' | '–' | '—' | '|' | '/' | '»' | '«' | '>' | '<' | '›' | '•' | '·'
+                )
+            })
         };
         let mut items: Vec<usize> = vec![0];
         for t in orig.split_whitespace() {
@@ -1203,7 +1227,8 @@ impl RuleSet {
         if items.iter().any(|&n| n == 0 || n > 3) {
             return false;
         }
-        items.len() >= 3 || (items.len() >= 2 && self.m.home.iter().any(|h| starts_with_words(k, h)))
+        items.len() >= 3
+            || (items.len() >= 2 && self.m.home.iter().any(|h| starts_with_words(k, h)))
     }
 
     fn tag_list(&self, cx: &mut Ctx<'_>) {
@@ -1213,8 +1238,7 @@ impl RuleSet {
         let k = cx.key(i).to_owned();
         let tail_ok = |rest: &str| {
             let w = count_words(rest.trim());
-            (1..=15).contains(&w)
-                && !rest.contains(['.', ';', ':', '?', '!', '"', '(', ')'])
+            (1..=15).contains(&w) && !rest.contains(['.', ';', ':', '?', '!', '"', '(', ')'])
         };
         for m in &self.m.tags_bare {
             let pat = format!(" {m} ");
