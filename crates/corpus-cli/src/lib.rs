@@ -49,6 +49,46 @@ Writes OUT/kept.jsonl, OUT/clusters.jsonl, OUT/rejects.jsonl and OUT/summary.jso
   ghirbal normalize --profile stored --step +digits < text.txt
   ghirbal normalize --jsonl < docs.jsonl > docs.norm.jsonl")]
     Normalize(NormalizeArgs),
+    /// Cut page chrome and boilerplate repeated across a source.
+    #[command(after_help = "Examples:
+  ghirbal clean corpora/seeds --output out
+  ghirbal clean news.jsonl.zst --output out --group-by outlet
+  ghirbal clean news.jsonl --output out --group-by host:url --disable signature
+
+Writes OUT/kept.jsonl (records with the cut text, other fields unchanged),
+OUT/removed.jsonl (every cut: id, rule, [start,end) in code points, text),
+OUT/emptied.jsonl, OUT/rejects.jsonl and OUT/summary.json.")]
+    Clean(Box<CleanArgs>),
+}
+
+#[derive(Args)]
+struct CleanArgs {
+    /// Inputs: folders of .txt files, .jsonl[.gz|.zst|.bz2] files, or - for stdin.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// Output folder (written atomically).
+    #[arg(long, short)]
+    output: PathBuf,
+    /// Replace an existing output folder.
+    #[arg(long)]
+    overwrite: bool,
+    /// Group for boilerplate lines: corpus, a JSON field (outlet), or host:FIELD.
+    #[arg(long)]
+    group_by: Option<String>,
+    /// A line is boilerplate when it occurs in at least this many documents.
+    #[arg(long)]
+    min_docs: Option<u64>,
+    /// ... and in at least this share of its group's documents.
+    #[arg(long)]
+    min_fraction: Option<f64>,
+    /// Switch a rule off by name (repeatable; `boilerplate` = corpus-level stage).
+    #[arg(long, value_name = "RULE")]
+    disable: Vec<String>,
+    /// Normalize the kept text with this profile (stored, key).
+    #[arg(long)]
+    profile: Option<String>,
+    #[command(flatten)]
+    common: Common,
 }
 
 #[derive(Args)]
@@ -190,7 +230,44 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Dedup(args) => dedup(*args),
         Command::Normalize(args) => normalize(args),
+        Command::Clean(args) => clean(*args),
     }
+}
+
+fn clean(a: CleanArgs) -> anyhow::Result<()> {
+    let mut cfg = base_config(&a.common)?;
+    let c = &mut cfg.clean;
+    c.enabled = true;
+    c.disable.extend(a.disable.iter().cloned());
+    if let Some(g) = &a.group_by {
+        c.boilerplate.group_by = g.parse()?;
+    }
+    if let Some(n) = a.min_docs {
+        c.boilerplate.min_docs = n;
+    }
+    if let Some(f) = a.min_fraction {
+        c.boilerplate.min_fraction = f;
+    }
+    if let Some(p) = &a.profile {
+        c.output_profile = Some(p.parse::<Profile>()?);
+    }
+    cfg.output.overwrite |= a.overwrite;
+    cfg.validate()?;
+    let summary = corpus_core::clean::run_clean(&a.inputs, &a.output, &cfg, None)
+        .with_context(|| format!("clean into {}", a.output.display()))?;
+    if !a.common.quiet {
+        let n = &summary.counts;
+        eprintln!(
+            "ghirbal: {} records: {} kept, {} emptied, {} rejected; {} cuts -> {}",
+            n.input,
+            n.kept,
+            n.emptied,
+            n.rejected,
+            n.cuts_by_rule.values().sum::<u64>(),
+            a.output.display()
+        );
+    }
+    Ok(())
 }
 
 fn base_config(c: &Common) -> anyhow::Result<Config> {

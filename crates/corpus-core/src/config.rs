@@ -141,6 +141,7 @@ impl Config {
     /// [`Error::Config`] naming the bad value.
     pub fn validate(&self) -> Result<()> {
         self.input.validate()?;
+        self.clean.validate()?;
         self.dedup.validate()
     }
 }

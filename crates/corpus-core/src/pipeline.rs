@@ -566,7 +566,7 @@ fn dedup_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Me
     })
 }
 
-fn reject(e: Error, on_error: OnError, rejects: &mut Vec<Reject>) -> Result<()> {
+pub(crate) fn reject(e: Error, on_error: OnError, rejects: &mut Vec<Reject>) -> Result<()> {
     match (on_error, Reject::from_error(&e)) {
         (OnError::Skip, Some(r)) => {
             rejects.push(r);
@@ -576,9 +576,9 @@ fn reject(e: Error, on_error: OnError, rejects: &mut Vec<Reject>) -> Result<()> 
     }
 }
 
-const STDIN_SPILL: &str = "stdin.jsonl";
+pub(crate) const STDIN_SPILL: &str = "stdin.jsonl";
 
-fn spill_stdin(files: &mut [InputFile], out: &OutputDir) -> Result<()> {
+pub(crate) fn spill_stdin(files: &mut [InputFile], out: &OutputDir) -> Result<()> {
     for f in files.iter_mut().filter(|f| f.path.as_os_str() == "-") {
         let dest = out.file(STDIN_SPILL);
         let mut w = std::fs::File::create(&dest).map_err(|e| Error::io(&dest, e))?;

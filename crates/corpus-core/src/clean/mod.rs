@@ -1,20 +1,62 @@
 //! Cleaning: page chrome and boilerplate cut out of a document before dedup.
 //!
-//! Each rule is named and switchable; every cut is recorded as a [`Cut`] with
-//! its rule and its byte span in the original text.
+//! Two kinds of evidence are used:
+//!
+//! * **Single-document rules** ([`Rule`]): structural patterns that need no
+//!   corpus — embed attributions, link-only lines, read-more blocks, reader
+//!   comment blocks, navigation at the edges of a page, bylines, agency
+//!   sign-offs, site signatures, disclaimers. Each rule is named, documented
+//!   and can be switched off by name (`disable`). Markers are matched on the
+//!   `key`-normalized text ([`crate::normalize::Profile::Key`]), so spelling
+//!   variants (أ/ا, ة/ه, tanwin, dashes, quotes) collapse.
+//! * **Corpus-level boilerplate** ([`boilerplate`]): lines that recur in many
+//!   distinct documents of the same source (grouped by a metadata field, a URL
+//!   host, or the whole corpus). This needs a first pass over the corpus that
+//!   counts line hashes; see [`boilerplate::BoilerplateModel`].
+//!
+//! Every cut is a [`Cut`] with its rule and its byte span in the original text;
+//! [`apply`] removes them. The `clean` job ([`job::run_clean`]) records them in
+//! code points.
+//!
+//! ```
+//! use corpus_core::clean::{apply, CleanConfig, Cleaner};
+//! let cleaner = Cleaner::new(&CleanConfig::default())?;
+//! let text = "نص الخبر الأول وهو طويل بما يكفي ليكون فقرة كاملة من فقرات المقال هنا.\n// انتهى //";
+//! let cuts = cleaner.cuts(text);
+//! assert_eq!(cuts[0].rule, "signoff");
+//! assert!(!apply(text, &cuts).contains("انتهى"));
+//! # Ok::<(), corpus_core::Error>(())
+//! ```
+
+pub mod boilerplate;
+pub mod eval;
+mod fold;
+pub mod job;
+mod rules;
 
 use serde::{Deserialize, Serialize};
 
-use crate::Result;
+pub use boilerplate::{BoilerplateConfig, BoilerplateCounter, BoilerplateModel, GroupBy};
+pub use job::{CleanCounts, CleanSummary, run_clean};
+pub use rules::Rule;
+
+use crate::normalize::Profile;
+use crate::{Error, Result};
 
 /// Cleaning settings.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CleanConfig {
     /// Run cleaning (default true).
     pub enabled: bool,
-    /// Rules switched off by name.
+    /// Rules switched off by name (see [`Rule::ALL`]; `boilerplate` switches the
+    /// corpus-level stage off).
     pub disable: Vec<String>,
+    /// Corpus-level boilerplate (lines recurring across documents of a source).
+    pub boilerplate: BoilerplateConfig,
+    /// `clean` job only: normalize the kept text with this profile (default: none,
+    /// the text is written as read minus the cuts).
+    pub output_profile: Option<Profile>,
 }
 
 impl Default for CleanConfig {
@@ -22,7 +64,36 @@ impl Default for CleanConfig {
         CleanConfig {
             enabled: true,
             disable: Vec::new(),
+            boilerplate: BoilerplateConfig::default(),
+            output_profile: None,
         }
+    }
+}
+
+impl CleanConfig {
+    /// Checks rule names and thresholds.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming an unknown rule or a bad threshold.
+    pub fn validate(&self) -> Result<()> {
+        for name in &self.disable {
+            if name != boilerplate::RULE && Rule::from_name(name).is_none() {
+                let known: Vec<&str> = Rule::ALL.iter().map(|r| r.name()).collect();
+                return Err(Error::Config(format!(
+                    "unknown cleaning rule {name:?} (known: {}, {})",
+                    known.join(", "),
+                    boilerplate::RULE
+                )));
+            }
+        }
+        self.boilerplate.validate()
+    }
+
+    /// True when the corpus-level boilerplate stage runs.
+    pub fn boilerplate_enabled(&self) -> bool {
+        self.enabled
+            && self.boilerplate.enabled
+            && !self.disable.iter().any(|d| d == boilerplate::RULE)
     }
 }
 
@@ -37,10 +108,10 @@ pub struct Cut {
     pub end: usize,
 }
 
-/// Applies the single-document cleaning rules.
+/// Applies the cleaning rules to one document.
 #[derive(Clone, Debug)]
 pub struct Cleaner {
-    cfg: CleanConfig,
+    rules: rules::RuleSet,
 }
 
 impl Cleaner {
@@ -49,13 +120,28 @@ impl Cleaner {
     /// # Errors
     /// [`crate::Error::Config`] if a disabled rule name is unknown.
     pub fn new(cfg: &CleanConfig) -> Result<Self> {
-        Ok(Cleaner { cfg: cfg.clone() })
+        cfg.validate()?;
+        Ok(Cleaner {
+            rules: rules::RuleSet::new(cfg)?,
+        })
     }
 
-    /// The spans to cut from `text`, sorted and non-overlapping.
+    /// The spans the single-document rules cut from `text`, sorted and
+    /// non-overlapping.
     pub fn cuts(&self, text: &str) -> Vec<Cut> {
-        let _ = (&self.cfg, text);
-        Vec::new()
+        self.rules.cuts(text, None)
+    }
+
+    /// Like [`Cleaner::cuts`], and also cuts the lines that `model` knows as
+    /// boilerplate of `group`.
+    pub fn cuts_with(&self, text: &str, model: &BoilerplateModel, group: &str) -> Vec<Cut> {
+        self.rules.cuts(text, Some((model, group)))
+    }
+
+    /// The key used for counting a line in the boilerplate model (see
+    /// [`BoilerplateModel`]); `None` for lines too short to count.
+    pub(crate) fn line_hashes(&self, text: &str, min_chars: usize) -> Vec<u64> {
+        self.rules.line_hashes(text, min_chars)
     }
 }
 
@@ -64,9 +150,11 @@ pub fn apply(text: &str, cuts: &[Cut]) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pos = 0;
     for c in cuts {
-        out.push_str(&text[pos..c.start]);
-        pos = c.end;
+        if c.start >= pos && c.end <= text.len() && c.start <= c.end {
+            out.push_str(text.get(pos..c.start).unwrap_or_default());
+            pos = c.end;
+        }
     }
-    out.push_str(&text[pos..]);
+    out.push_str(text.get(pos..).unwrap_or_default());
     out
 }

@@ -1,5 +1,6 @@
 //! Integration tests of corpus-core (one binary).
 
+mod clean;
 mod common;
 mod contract;
 mod determinism;

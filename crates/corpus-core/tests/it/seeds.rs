@@ -33,3 +33,28 @@ fn seeds_accounting_and_contract_files() {
     }
     assert_eq!(clusters(&out).len(), 5);
 }
+
+/// After cleaning, 001 (the article inside page chrome and reader comments) is a
+/// duplicate of 000, and 000 — the clean text — is kept; 002, 003, 004 stay.
+#[test]
+fn seeds_dedup_after_cleaning_keeps_000_and_drops_001() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    run_dedup(&[seeds()], &out, &Config::default(), None).unwrap();
+    let cl = clusters(&out);
+    let by_id = |p: &str| {
+        cl.iter()
+            .find(|c| c["id"].as_str().unwrap().starts_with(p))
+            .unwrap()
+            .clone()
+    };
+    let (c0, c1) = (by_id("000"), by_id("001"));
+    assert_eq!(c0["kept"], true);
+    assert_eq!(c1["kept"], false);
+    assert_eq!(c1["duplicate_of"], c0["id"]);
+    for p in ["002", "003", "004"] {
+        let c = by_id(p);
+        assert_eq!(c["kept"], true, "{p}");
+        assert_eq!(c["cluster"], c["id"], "{p} is alone");
+    }
+}

@@ -1,0 +1,548 @@
+//! The `clean` job: cut page chrome and boilerplate, write the output folder.
+//!
+//! Pass 1 (only when the corpus-level stage is on) counts line hashes per
+//! group; pass 2 cuts and writes. Standard input is spilled to a file in the
+//! output folder first so that it can be read twice; compressed files are simply
+//! decompressed twice.
+//!
+//! Outputs (atomically, like the dedup job):
+//! * `kept.jsonl` — every record that still has text, in input order, with the
+//!   text field replaced by the cleaned text and every other byte of the record
+//!   unchanged (plain-text inputs become `{"id", "text"}`);
+//! * `removed.jsonl` — one line per cut: `{"id", "rule", "start", "end", "text"}`
+//!   with `[start, end)` in code points of the original text;
+//! * `emptied.jsonl` — documents that cleaning left without text, with the reason;
+//! * `rejects.jsonl` — unreadable records; `summary.json` — counts per rule.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::Value;
+use xxhash_rust::xxh3::xxh3_64;
+
+use super::boilerplate::{BoilerplateCounter, BoilerplateModel, GroupStats};
+use super::{Cleaner, Cut, apply};
+use crate::config::Config;
+use crate::document::{Document, Origin};
+use crate::io::{JsonlWriter, OutputDir, Reader, fingerprint_file, list_inputs};
+use crate::normalize::{NormalizeConfig, Normalizer};
+use crate::pipeline::{InputSummary, Progress, Reject, SCHEMA_VERSION, reject, spill_stdin};
+use crate::{Error, Result};
+
+const BATCH: usize = 2048;
+
+/// Counts of one `clean` run. `input == kept + emptied + rejected` always holds.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct CleanCounts {
+    /// Records read (including the rejected ones).
+    pub input: u64,
+    /// Records written to `kept.jsonl`.
+    pub kept: u64,
+    /// Records whose whole text was cut (listed in `emptied.jsonl`).
+    pub emptied: u64,
+    /// Records rejected as unreadable.
+    pub rejected: u64,
+    /// Records with at least one cut.
+    pub changed: u64,
+    /// Cuts per rule.
+    pub cuts_by_rule: BTreeMap<String, u64>,
+    /// Code points removed per rule.
+    pub chars_removed_by_rule: BTreeMap<String, u64>,
+    /// Code points read (text fields only).
+    pub chars_in: u64,
+    /// Code points removed.
+    pub chars_removed: u64,
+}
+
+/// The content of `summary.json` for the `clean` job.
+#[derive(Clone, Debug, Serialize)]
+pub struct CleanSummary {
+    /// Output contract version.
+    pub schema_version: &'static str,
+    /// ghirbal version.
+    pub ghirbal_version: &'static str,
+    /// The job (`clean`).
+    pub job: &'static str,
+    /// The fully resolved configuration.
+    pub config: Config,
+    /// Inputs and their fingerprints.
+    pub inputs: Vec<InputSummary>,
+    /// What the boilerplate pass learnt, per group (empty when it did not run).
+    pub boilerplate_groups: Vec<GroupStats>,
+    /// Record accounting.
+    pub counts: CleanCounts,
+    /// Seconds per stage.
+    pub timings: BTreeMap<String, f64>,
+}
+
+/// One line of `removed.jsonl`.
+#[derive(Serialize)]
+struct RemovedLine<'a> {
+    id: &'a str,
+    rule: &'a str,
+    start: u64,
+    end: u64,
+    text: &'a str,
+}
+
+/// One line of `emptied.jsonl`.
+#[derive(Serialize)]
+struct EmptiedLine<'a> {
+    id: &'a str,
+    source: String,
+    reason: String,
+    rules: Vec<&'a str>,
+}
+
+/// The result of cleaning one document.
+struct Cleaned {
+    cuts: Vec<Cut>,
+    text: String,
+}
+
+/// Cuts with code-point offsets: `(rule, start, end, byte range)`.
+fn char_spans(text: &str, cuts: &[Cut]) -> Vec<(u64, u64)> {
+    let mut out = Vec::with_capacity(cuts.len());
+    let mut byte = 0;
+    let mut chars = 0u64;
+    for c in cuts {
+        chars += text[byte..c.start].chars().count() as u64;
+        let len = text[c.start..c.end].chars().count() as u64;
+        out.push((chars, chars + len));
+        chars += len;
+        byte = c.end;
+    }
+    out
+}
+
+/// Runs the `clean` job on `inputs`, writing `output` atomically.
+///
+/// # Errors
+/// [`Error::OutputExists`], I/O errors, [`Error::Config`], and under
+/// `on_error = fail` the first bad record ([`Error::Record`] / [`Error::Data`]).
+pub fn run_clean(
+    inputs: &[PathBuf],
+    output: &Path,
+    cfg: &Config,
+    progress: Option<Progress<'_>>,
+) -> Result<CleanSummary> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.threads)
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start {} threads: {e}", cfg.threads)))?;
+    pool.install(|| run_clean_inner(inputs, output, cfg, progress))
+}
+
+/// Reads batches of documents, handing each batch to `f`.
+fn for_batches(
+    reader: &mut Reader,
+    mut on_item: impl FnMut(Result<Document>, &mut Vec<Document>) -> Result<()>,
+    mut f: impl FnMut(&mut Vec<Document>) -> Result<()>,
+) -> Result<()> {
+    let mut batch = Vec::with_capacity(BATCH);
+    loop {
+        let mut done = false;
+        while batch.len() < BATCH {
+            match reader.next() {
+                None => {
+                    done = true;
+                    break;
+                }
+                Some(item) => on_item(item, &mut batch)?,
+            }
+        }
+        f(&mut batch)?;
+        batch.clear();
+        if done {
+            return Ok(());
+        }
+    }
+}
+
+fn run_clean_inner(
+    inputs: &[PathBuf],
+    output: &Path,
+    cfg: &Config,
+    progress: Option<Progress<'_>>,
+) -> Result<CleanSummary> {
+    let t0 = Instant::now();
+    let mut timings = BTreeMap::new();
+    cfg.validate()?;
+    let cleaner = Cleaner::new(&cfg.clean)?;
+    let stored = cfg
+        .clean
+        .output_profile
+        .map(|p| Normalizer::new(&NormalizeConfig::profile(p)))
+        .transpose()?;
+    let out = OutputDir::create(output, cfg.output.overwrite)?;
+    let mut files = list_inputs(inputs)?;
+    if files.is_empty() {
+        return Err(Error::Config("no input files found".into()));
+    }
+    spill_stdin(&mut files, &out)?;
+    let mut input_summaries = Vec::new();
+    for f in &files {
+        input_summaries.push(InputSummary {
+            path: f.path.display().to_string(),
+            fingerprint: fingerprint_file(&f.path)?,
+        });
+    }
+    let bp = &cfg.clean.boilerplate;
+    let use_model = cfg.clean.enabled && cfg.clean.boilerplate_enabled();
+
+    // Pass 1: count line hashes per group. Bad records are dealt with in pass 2.
+    let model = if use_model {
+        let t = Instant::now();
+        let mut counter = BoilerplateCounter::new(bp);
+        let mut reader = Reader::new(files.clone(), cfg.input.clone());
+        for_batches(
+            &mut reader,
+            |item, batch| {
+                if let Ok(doc) = item {
+                    batch.push(doc);
+                }
+                Ok(())
+            },
+            |batch| {
+                let rows: Vec<(String, u64, Vec<u64>)> = batch
+                    .par_iter()
+                    .map(|d| {
+                        (
+                            bp.group_by.group_of(d),
+                            xxh3_64(d.text.as_bytes()),
+                            cleaner.line_hashes(&d.text, bp.min_chars),
+                        )
+                    })
+                    .collect();
+                for (g, th, lines) in rows {
+                    counter.add(&g, th, &lines);
+                }
+                Ok(())
+            },
+        )?;
+        timings.insert("count".into(), t.elapsed().as_secs_f64());
+        Some(counter.finish())
+    } else {
+        None
+    };
+
+    // Pass 2: cut and write.
+    let t = Instant::now();
+    let mut counts = CleanCounts::default();
+    let mut rejects: Vec<Reject> = Vec::new();
+    let mut first_seen: HashMap<String, Origin> = HashMap::new();
+    let mut kept_w = JsonlWriter::create(&out.file("kept.jsonl"))?;
+    let mut removed_w = JsonlWriter::create(&out.file("removed.jsonl"))?;
+    let mut emptied_w = JsonlWriter::create(&out.file("emptied.jsonl"))?;
+    let mut reader = Reader::new(files.clone(), cfg.input.clone());
+    let on_error = cfg.on_error;
+    let mut pending_input = 0u64;
+    {
+        let counts_in = std::cell::Cell::new(0u64);
+        for_batches(
+            &mut reader,
+            |item, batch| {
+                match item {
+                    Ok(doc) => {
+                        counts_in.set(counts_in.get() + 1);
+                        if let Some(first) = first_seen.get(&doc.id) {
+                            let e = Error::Record {
+                                path: doc.origin.path.to_path_buf(),
+                                line: doc.origin.line,
+                                reason: format!("duplicate id {:?}, first seen at {first}", doc.id),
+                            };
+                            return reject(e, on_error, &mut rejects);
+                        }
+                        first_seen.insert(doc.id.clone(), doc.origin.clone());
+                        batch.push(doc);
+                    }
+                    Err(e) => {
+                        if matches!(e, Error::Record { .. }) {
+                            counts_in.set(counts_in.get() + 1);
+                        } else if !matches!(e, Error::Data { .. }) {
+                            return Err(e);
+                        }
+                        reject(e, on_error, &mut rejects)?;
+                    }
+                }
+                Ok(())
+            },
+            |batch| {
+                let cleaned: Vec<Cleaned> = batch
+                    .par_iter()
+                    .map(|d| clean_one(&cleaner, model.as_ref(), cfg, stored.as_ref(), d))
+                    .collect();
+                for (doc, c) in batch.iter().zip(cleaned) {
+                    write_one(
+                        doc,
+                        &c,
+                        cfg,
+                        &mut counts,
+                        &mut kept_w,
+                        &mut removed_w,
+                        &mut emptied_w,
+                    )?;
+                }
+                if let Some(p) = progress {
+                    p(counts_in.get());
+                }
+                Ok(())
+            },
+        )?;
+        pending_input += counts_in.get();
+    }
+    counts.input = pending_input;
+    kept_w.finish()?;
+    removed_w.finish()?;
+    emptied_w.finish()?;
+    let mut rj = JsonlWriter::create(&out.file("rejects.jsonl"))?;
+    for r in &rejects {
+        rj.write(r)?;
+    }
+    rj.finish()?;
+    counts.rejected = rejects.len() as u64;
+    timings.insert("clean_and_write".into(), t.elapsed().as_secs_f64());
+
+    if counts.input != counts.kept + counts.emptied + counts.rejected {
+        return Err(Error::Invariant(format!(
+            "accounting: input {} != kept {} + emptied {} + rejected {}",
+            counts.input, counts.kept, counts.emptied, counts.rejected
+        )));
+    }
+    timings.insert("total".into(), t0.elapsed().as_secs_f64());
+    let summary = CleanSummary {
+        schema_version: SCHEMA_VERSION,
+        ghirbal_version: env!("CARGO_PKG_VERSION"),
+        job: "clean",
+        config: cfg.clone(),
+        inputs: input_summaries,
+        boilerplate_groups: model.map(|m| m.stats().to_vec()).unwrap_or_default(),
+        counts,
+        timings,
+    };
+    let path = out.file("summary.json");
+    let json = serde_json::to_string_pretty(&summary)
+        .map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
+    std::fs::write(&path, json + "\n").map_err(|e| Error::io(&path, e))?;
+    let _ = std::fs::remove_file(out.file(crate::pipeline::STDIN_SPILL));
+    out.commit()?;
+    Ok(summary)
+}
+
+fn clean_one(
+    cleaner: &Cleaner,
+    model: Option<&BoilerplateModel>,
+    cfg: &Config,
+    stored: Option<&Normalizer>,
+    doc: &Document,
+) -> Cleaned {
+    let cuts = if !cfg.clean.enabled {
+        Vec::new()
+    } else if let Some(m) = model {
+        let group = cfg.clean.boilerplate.group_by.group_of(doc);
+        cleaner.cuts_with(&doc.text, m, &group)
+    } else {
+        cleaner.cuts(&doc.text)
+    };
+    let text = if cuts.is_empty() {
+        doc.text.clone()
+    } else {
+        apply(&doc.text, &cuts)
+    };
+    let text = match stored {
+        Some(n) => n.normalize(&text).into_owned(),
+        None => text,
+    };
+    Cleaned { cuts, text }
+}
+
+fn write_one(
+    doc: &Document,
+    c: &Cleaned,
+    cfg: &Config,
+    counts: &mut CleanCounts,
+    kept_w: &mut JsonlWriter,
+    removed_w: &mut JsonlWriter,
+    emptied_w: &mut JsonlWriter,
+) -> Result<()> {
+    counts.chars_in += doc.text.chars().count() as u64;
+    if !c.cuts.is_empty() {
+        counts.changed += 1;
+    }
+    for (cut, (s, e)) in c.cuts.iter().zip(char_spans(&doc.text, &c.cuts)) {
+        *counts.cuts_by_rule.entry(cut.rule.to_owned()).or_default() += 1;
+        *counts
+            .chars_removed_by_rule
+            .entry(cut.rule.to_owned())
+            .or_default() += e - s;
+        counts.chars_removed += e - s;
+        removed_w.write(&RemovedLine {
+            id: &doc.id,
+            rule: cut.rule,
+            start: s,
+            end: e,
+            text: &doc.text[cut.start..cut.end],
+        })?;
+    }
+    if !c.cuts.is_empty() && c.text.trim().is_empty() {
+        let mut rules: Vec<&str> = c.cuts.iter().map(|c| c.rule).collect();
+        rules.sort_unstable();
+        rules.dedup();
+        counts.emptied += 1;
+        return emptied_w.write(&EmptiedLine {
+            id: &doc.id,
+            source: doc.origin.to_string(),
+            reason: "every line was cut as chrome or boilerplate".into(),
+            rules,
+        });
+    }
+    counts.kept += 1;
+    let unchanged = c.cuts.is_empty() && c.text == doc.text;
+    let line = match (&doc.raw, unchanged) {
+        (Some(raw), true) => raw.clone(),
+        (Some(raw), false) => replace_text(raw, &cfg.input.text_field, &c.text)?,
+        (None, _) => {
+            let mut m = serde_json::Map::new();
+            m.insert(cfg.input.id_field.clone(), Value::String(doc.id.clone()));
+            m.insert(cfg.input.text_field.clone(), Value::String(c.text.clone()));
+            Value::Object(m).to_string()
+        }
+    };
+    kept_w.write_raw(&line)
+}
+
+/// `raw` (one JSON object) with the value of `field` replaced by the string
+/// `text`; every other byte stays as it was.
+fn replace_text(raw: &str, field: &str, text: &str) -> Result<String> {
+    let new = serde_json::to_string(text)
+        .map_err(|e| Error::Invariant(format!("cannot encode text: {e}")))?;
+    match value_span(raw, field) {
+        Some((a, b)) => Ok(format!("{}{new}{}", &raw[..a], &raw[b..])),
+        None => Err(Error::Invariant(format!(
+            "cannot find field {field:?} in a record that was read with it"
+        ))),
+    }
+}
+
+/// Byte span of the value of top-level key `field` in the JSON object `raw`
+/// (the last one if the key repeats, as serde_json reads it).
+fn value_span(raw: &str, field: &str) -> Option<(usize, usize)> {
+    let b = raw.as_bytes();
+    let mut i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    i += 1;
+    let mut found = None;
+    loop {
+        i = skip_ws(b, i);
+        match b.get(i)? {
+            b'}' => break,
+            b',' => {
+                i += 1;
+                continue;
+            }
+            b'"' => {}
+            _ => return None,
+        }
+        let ke = skip_string(b, i)?;
+        let key: String = serde_json::from_str(&raw[i..ke]).ok()?;
+        i = skip_ws(b, ke);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i = skip_ws(b, i + 1);
+        let ve = skip_value(b, i)?;
+        if key == field {
+            found = Some((i, ve));
+        }
+        i = ve;
+    }
+    found
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while b.get(i).is_some_and(|c| c.is_ascii_whitespace()) {
+        i += 1;
+    }
+    i
+}
+
+/// End (exclusive) of the string starting at `b[i] == '"'`.
+fn skip_string(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    while j < b.len() {
+        match b[j] {
+            b'\\' => j += 2,
+            b'"' => return Some(j + 1),
+            _ => j += 1,
+        }
+    }
+    None
+}
+
+/// End (exclusive) of the JSON value starting at `b[i]`.
+fn skip_value(b: &[u8], i: usize) -> Option<usize> {
+    match b.get(i)? {
+        b'"' => skip_string(b, i),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut j = i;
+            while j < b.len() {
+                match b[j] {
+                    b'"' => {
+                        j = skip_string(b, j)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(j + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            None
+        }
+        _ => {
+            let mut j = i;
+            while j < b.len() && !matches!(b[j], b',' | b'}' | b']') && !b[j].is_ascii_whitespace()
+            {
+                j += 1;
+            }
+            Some(j)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_only_the_text_value() {
+        let raw = r#"{"id": "a", "text" : "x \"q\" y", "meta": {"text": "keep"}, "n": 1.50}"#;
+        let out = replace_text(raw, "text", "نص").unwrap();
+        assert_eq!(
+            out,
+            r#"{"id": "a", "text" : "نص", "meta": {"text": "keep"}, "n": 1.50}"#
+        );
+    }
+
+    #[test]
+    fn code_point_spans() {
+        let text = "أب\nجد\nهو";
+        let cuts = vec![Cut {
+            rule: "x",
+            start: text.find('ج').unwrap(),
+            end: text.find('ه').unwrap(),
+        }];
+        assert_eq!(char_spans(text, &cuts), vec![(3, 6)]);
+    }
+}

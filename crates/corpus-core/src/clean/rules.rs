@@ -1,0 +1,1369 @@
+//! The single-document cleaning rules.
+//!
+//! Every rule looks at the *shape* of a line — where it sits in the document,
+//! how long it is, its punctuation, links, handles and dates — and, where a
+//! word is needed, at a short marker list (Arabic and English, written in
+//! natural spelling below and key-folded when the cleaner is built). Lines are
+//! compared in `key`-normalized form; cuts are spans of the original text.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use super::boilerplate::{self, BoilerplateModel};
+use super::fold::{Folded, Folder};
+use super::{CleanConfig, Cut};
+use crate::Result;
+
+/// A named single-document rule. Names are public (configuration, output).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// Attribution line under an embedded post: a dash, a name, an `(@handle)`
+    /// and a date (`— Name (@handle) January 8, 2026`), or `A post shared by …`.
+    /// The post's own text above it is kept.
+    EmbedAttribution,
+    /// Media links of embedded posts (`pic.twitter.com/…`, `t.co/…`), cut as a
+    /// span from the line that carries them.
+    EmbedLink,
+    /// A line made only of URLs and handles.
+    LinkLine,
+    /// Read-more blocks: a marker line (`اقرأ المزيد`, `Read more`) with the
+    /// headline it links and a relative timestamp (`منذ يوم`) glued to the next
+    /// paragraph; a marker-prefixed headline (`للمزيد: …`, `قد يهمك.. …`); a
+    /// trailing `...المزيد` stub.
+    ReadMore,
+    /// A copy-the-link line or tail (`رابط الخبر …: <title>`).
+    Permalink,
+    /// Reader-comment blocks: a comments header followed by `name : text`
+    /// lines, topic labels (`الموضوع :`) and the titles they name.
+    Comments,
+    /// Navigation at the edges of a page: separator lists
+    /// (`سوريا - لبنان - فلسطين`), breadcrumbs, and the widget block that
+    /// follows the last paragraph (`آخر الاضافات`, `الأكثر مشاهدة …`).
+    EdgeNav,
+    /// A CMS tag list glued after the last sentence (`… . سمات a b c`, `Tags: …`).
+    TagList,
+    /// Bylines and datelines standing apart from the text: `Name – City` at an
+    /// edge, a date-only line with an agency code, a `Name- Outlet- City:`
+    /// prefix glued to the lede, a `*نقلا عن …` credit.
+    Byline,
+    /// Agency sign-offs and transmission stamps: `// انتهى //`, `/يتبع/`,
+    /// `16:16 ت م`, alone or glued to the end of a paragraph.
+    Signoff,
+    /// A one- or two-word site signature on the last line, after a paragraph.
+    Signature,
+    /// Short copyright / opinion disclaimers near the end of a document.
+    Disclaimer,
+    /// Share bars, follow-us lines and app-notification promos.
+    Share,
+    /// Lines made only of punctuation or symbols (`-----`, `***`).
+    Separator,
+}
+
+impl Rule {
+    /// Every rule, in the order they run.
+    pub const ALL: &'static [Rule] = &[
+        Rule::Comments,
+        Rule::EmbedAttribution,
+        Rule::EmbedLink,
+        Rule::LinkLine,
+        Rule::ReadMore,
+        Rule::Permalink,
+        Rule::Signoff,
+        Rule::Byline,
+        Rule::EdgeNav,
+        Rule::TagList,
+        Rule::Signature,
+        Rule::Disclaimer,
+        Rule::Share,
+        Rule::Separator,
+    ];
+
+    /// The public name of the rule.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::EmbedAttribution => "embed_attribution",
+            Rule::EmbedLink => "embed_link",
+            Rule::LinkLine => "link_line",
+            Rule::ReadMore => "read_more",
+            Rule::Permalink => "permalink",
+            Rule::Comments => "comments",
+            Rule::EdgeNav => "edge_nav",
+            Rule::TagList => "tag_list",
+            Rule::Byline => "byline",
+            Rule::Signoff => "signoff",
+            Rule::Signature => "signature",
+            Rule::Disclaimer => "disclaimer",
+            Rule::Share => "share",
+            Rule::Separator => "separator",
+        }
+    }
+
+    /// The rule called `name`.
+    pub fn from_name(name: &str) -> Option<Rule> {
+        Rule::ALL.iter().copied().find(|r| r.name() == name)
+    }
+}
+
+// ---- marker lists (natural spelling; key-folded at build time) ----
+
+/// Read-more / related-link markers.
+const READ_MORE: &[&str] = &[
+    "اقرأ المزيد",
+    "اقرأ أيضا",
+    "اقرأ أيضاً",
+    "اقرأ كذلك",
+    "طالع أيضا",
+    "شاهد أيضا",
+    "شاهد",
+    "قد يهمك",
+    "قد يهمك أيضا",
+    "يهمك أيضا",
+    "للمزيد",
+    "المزيد",
+    "كذلك",
+    "ذات صلة",
+    "أخبار ذات صلة",
+    "مواضيع ذات صلة",
+    "مقالات ذات صلة",
+    "read more",
+    "read also",
+    "see also",
+    "related",
+    "more",
+    "watch",
+];
+
+/// Words for "more" that end a truncated teaser (`...المزيد`).
+const MORE_STUB: &[&str] = &["المزيد", "اقرأ المزيد", "التفاصيل", "more", "read more"];
+
+/// Relative-time units after `منذ` (longest first within a family).
+const AGO_UNITS_AR: &[&str] = &[
+    "يومين",
+    "يوم",
+    "أيام",
+    "ساعتين",
+    "ساعات",
+    "ساعة",
+    "دقيقتين",
+    "دقائق",
+    "دقيقة",
+    "ثوان",
+    "أسبوعين",
+    "أسابيع",
+    "أسبوع",
+    "شهرين",
+    "أشهر",
+    "شهر",
+    "سنتين",
+    "سنوات",
+    "سنة",
+];
+const AGO_UNITS_EN: &[&str] = &[
+    "seconds", "second", "minutes", "minute", "mins", "min", "hours", "hour", "days", "day",
+    "weeks", "week", "months", "month",
+];
+
+/// Copy-the-link markers (followed by `:` within a few words).
+const PERMALINK: &[&str] = &[
+    "رابط الخبر",
+    "رابط المقال",
+    "الرابط المختصر",
+    "رابط مختصر",
+    "permalink",
+    "short link",
+];
+
+/// Reader-comment block headers (the whole line).
+const COMMENT_HEADERS: &[&str] = &[
+    "التعليقات",
+    "تعليقات",
+    "تعليق",
+    "تعليقات القراء",
+    "أضف تعليقك",
+    "أضف تعليقا",
+    "اترك تعليقا",
+    "اكتب تعليقك",
+    "comments",
+    "reader comments",
+    "leave a comment",
+    "add a comment",
+];
+
+/// Labels inside comment blocks that name the commented article.
+const COMMENT_LABELS: &[&str] = &["الموضوع", "المقال", "الخبر", "topic", "re"];
+
+/// Widget / section headers that open the block after the last paragraph.
+const WIDGETS: &[&str] = &[
+    "آخر الإضافات",
+    "آخر الأخبار",
+    "أحدث الأخبار",
+    "الأكثر مشاهدة",
+    "الأكثر قراءة",
+    "الأكثر تداولا",
+    "الأكثر تعليقا",
+    "الأكثر شعبية",
+    "أخبار ذات صلة",
+    "أخبار متعلقة",
+    "مواضيع ذات صلة",
+    "مواضيع متعلقة",
+    "مقالات ذات صلة",
+    "اقرأ أيضا",
+    "تابعونا على",
+    "تابعنا على",
+    "most read",
+    "most viewed",
+    "most popular",
+    "latest news",
+    "related articles",
+    "related stories",
+    "recent posts",
+    "popular posts",
+    "follow us",
+    "next previous",
+];
+
+/// Breadcrumb roots.
+const HOME: &[&str] = &["الرئيسية", "الصفحة الرئيسية", "home"];
+
+/// Tag-list markers. The bare ones (no colon) must follow a sentence end.
+const TAGS_BARE: &[&str] = &["سمات"];
+const TAGS_COLON: &[&str] = &[
+    "الوسوم",
+    "وسوم",
+    "الكلمات المفتاحية",
+    "كلمات مفتاحية",
+    "tags",
+    "keywords",
+];
+
+/// Agency end markers (the whole marker, between delimiters).
+const SIGNOFF: &[&str] = &["انتهى", "يتبع", "ends", "end"];
+
+/// Time-zone tags after a transmission time (`16:16 ت م` = Makkah time).
+const TIME_TAGS: &[&str] = &["ت م", "ت غ", "تم", "تغ", "بتوقيت مكة", "gmt", "utc"];
+
+/// Month and calendar words for datelines.
+const MONTHS: &[&str] = &[
+    "يناير",
+    "فبراير",
+    "مارس",
+    "أبريل",
+    "ابريل",
+    "مايو",
+    "يونيو",
+    "يوليو",
+    "أغسطس",
+    "سبتمبر",
+    "أكتوبر",
+    "نوفمبر",
+    "ديسمبر",
+    "كانون",
+    "شباط",
+    "آذار",
+    "نيسان",
+    "أيار",
+    "حزيران",
+    "تموز",
+    "آب",
+    "أيلول",
+    "تشرين",
+    "محرم",
+    "صفر",
+    "ربيع",
+    "جمادى",
+    "رجب",
+    "شعبان",
+    "رمضان",
+    "شوال",
+    "القعدة",
+    "الحجة",
+    "ذو",
+    "الأول",
+    "الثاني",
+    "الآخر",
+    "هـ",
+    "م",
+    "الموافق",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+/// Source-credit openers (`*نقلاً عن …`).
+const CREDIT: &[&str] = &["نقلا عن", "نقلاً عن", "المصدر", "source"];
+
+/// Disclaimer phrases (copyright, opinion).
+const DISCLAIMER: &[&str] = &[
+    "جميع الحقوق محفوظة",
+    "الحقوق محفوظة",
+    "حقوق الطبع والنشر",
+    "حقوق النشر محفوظة",
+    "تمثل رأي كتابها",
+    "تمثل رأي كاتبها",
+    "تعبر عن رأي كاتبها",
+    "تعبر عن رأي كتابها",
+    "لا تعكس بالضرورة",
+    "all rights reserved",
+    "copyright",
+    "the views expressed",
+];
+
+/// Social platforms (two on one short line make a share bar).
+const PLATFORMS: &[&str] = &[
+    "تويتر",
+    "فيسبوك",
+    "فيس بوك",
+    "واتساب",
+    "واتس اب",
+    "تلغرام",
+    "تيليجرام",
+    "انستغرام",
+    "انستجرام",
+    "يوتيوب",
+    "لينكد إن",
+    "جوجل بلس",
+    "twitter",
+    "facebook",
+    "whatsapp",
+    "telegram",
+    "instagram",
+    "youtube",
+    "linkedin",
+];
+/// Follow / share openers.
+const FOLLOW: &[&str] = &[
+    "تابعونا على",
+    "تابعنا على",
+    "تابعونا عبر",
+    "follow us on",
+    "share on",
+];
+/// App promo words: an app word plus a notification/download word.
+const APP: &[&str] = &["تطبيق", "app"];
+const APP_ACTION: &[&str] = &[
+    "إشعارات",
+    "تحميل",
+    "حمل",
+    "نزل",
+    "download",
+    "notifications",
+];
+
+/// `A post shared by …` openers of Instagram-style attributions.
+const POST_SHARED: &[&str] = &["a post shared by", "منشور شاركه", "منشور تمت مشاركته"];
+
+/// Media-link hosts of embedded posts.
+const EMBED_HOSTS: &[&str] = &["pic.twitter.com/", "t.co/", "instagr.am/"];
+
+#[derive(Clone, Debug)]
+struct Markers {
+    read_more: Vec<String>,
+    more_stub: Vec<String>,
+    ago_ar: Vec<String>,
+    ago_en: Vec<String>,
+    permalink: Vec<String>,
+    comment_headers: Vec<String>,
+    comment_labels: Vec<String>,
+    widgets: Vec<String>,
+    home: Vec<String>,
+    tags_bare: Vec<String>,
+    tags_colon: Vec<String>,
+    signoff: Vec<String>,
+    time_tags: Vec<String>,
+    months: HashSet<String>,
+    credit: Vec<String>,
+    disclaimer: Vec<String>,
+    platforms: Vec<String>,
+    follow: Vec<String>,
+    app: Vec<String>,
+    app_action: Vec<String>,
+    post_shared: Vec<String>,
+}
+
+/// The compiled rule set.
+#[derive(Clone, Debug)]
+pub(crate) struct RuleSet {
+    folder: Folder,
+    on: Vec<Rule>,
+    boilerplate_on: bool,
+    m: Markers,
+}
+
+/// One non-empty line of the document.
+struct Line {
+    /// Byte range in the document, without the newline.
+    start: usize,
+    end: usize,
+    key: Folded,
+    /// `letters(key)`, computed once.
+    letters: String,
+    words: usize,
+}
+
+struct Ctx<'a> {
+    text: &'a str,
+    lines: Vec<Line>,
+    dead: Vec<bool>,
+    cuts: Vec<Cut>,
+}
+
+impl Ctx<'_> {
+    fn live(&self) -> impl DoubleEndedIterator<Item = usize> + '_ {
+        (0..self.lines.len()).filter(|&i| !self.dead[i])
+    }
+
+    fn next_live(&self, i: usize) -> Option<usize> {
+        (i + 1..self.lines.len()).find(|&j| !self.dead[j])
+    }
+
+    fn prev_live(&self, i: usize) -> Option<usize> {
+        (0..i).rev().find(|&j| !self.dead[j])
+    }
+
+    fn key(&self, i: usize) -> &str {
+        &self.lines[i].key.s
+    }
+
+    fn cut_line(&mut self, i: usize, rule: Rule) {
+        let l = &self.lines[i];
+        let mut end = l.end;
+        if self.text.as_bytes().get(end) == Some(&b'\n') {
+            end += 1;
+        }
+        self.cuts.push(Cut {
+            rule: rule.name(),
+            start: l.start,
+            end,
+        });
+        self.dead[i] = true;
+    }
+
+    /// Cuts folded bytes `[a, b)` of line `i`, widened over the whitespace that
+    /// separates the span from the rest of the line.
+    fn cut_span(&mut self, i: usize, a: usize, b: usize, rule: Rule) {
+        let l = &self.lines[i];
+        let klen = l.key.s.len();
+        if a == 0 && b >= klen {
+            self.cut_line(i, rule);
+            return;
+        }
+        let mut start = if a == 0 {
+            l.start
+        } else {
+            l.start + l.key.orig(a)
+        };
+        let mut end = if b >= klen {
+            l.end
+        } else {
+            l.start + l.key.orig(b)
+        };
+        if b >= klen {
+            // A tail: take the space before it too.
+            while start > l.start {
+                let Some(c) = self.text[..start].chars().next_back() else {
+                    break;
+                };
+                if !c.is_whitespace() {
+                    break;
+                }
+                start -= c.len_utf8();
+            }
+        } else if a == 0 {
+            // A head: take the space after it too.
+            while end < l.end {
+                let Some(c) = self.text[end..].chars().next() else {
+                    break;
+                };
+                if !c.is_whitespace() {
+                    break;
+                }
+                end += c.len_utf8();
+            }
+        }
+        if start < end {
+            self.cuts.push(Cut {
+                rule: rule.name(),
+                start,
+                end,
+            });
+        }
+    }
+}
+
+fn count_words(k: &str) -> usize {
+    if k.is_empty() {
+        0
+    } else {
+        k.split(' ').count()
+    }
+}
+
+/// Letters only, runs of anything else collapsed to one space.
+fn letters(k: &str) -> String {
+    let mut out = String::with_capacity(k.len());
+    let mut gap = false;
+    for c in k.chars() {
+        if is_letter(c) {
+            if gap && !out.is_empty() {
+                out.push(' ');
+            }
+            gap = false;
+            out.push(c);
+        } else {
+            gap = true;
+        }
+    }
+    out
+}
+
+/// `char::is_alphabetic` with fast paths for ASCII and Arabic letters (its
+/// table lookup dominated the rules' profile).
+fn is_letter(c: char) -> bool {
+    match c {
+        'a'..='z' | 'A'..='Z' | '\u{0621}'..='\u{063A}' | '\u{0641}'..='\u{064A}' => true,
+        _ if c.is_ascii() => false,
+        _ => c.is_alphabetic(),
+    }
+}
+
+/// `s` starts with the word sequence `w` (whole words).
+fn starts_with_words(s: &str, w: &str) -> bool {
+    s.starts_with(w)
+        && s[w.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| !c.is_alphanumeric())
+}
+
+fn has_sentence_punct(k: &str) -> bool {
+    k.chars()
+        .any(|c| matches!(c, '.' | ',' | ';' | ':' | '?' | '!' | '"' | '(' | ')'))
+}
+
+fn ends_sentence(k: &str) -> bool {
+    k.trim_end()
+        .chars()
+        .next_back()
+        .is_some_and(|c| matches!(c, '.' | '!' | '?' | '"'))
+}
+
+/// A running paragraph (not a title, label or widget line).
+fn is_paragraph(k: &str, words: usize) -> bool {
+    words >= 12 || (words >= 4 && ends_sentence(k))
+}
+
+/// A link headline: a few words, one sentence, not closed by a full stop.
+fn is_headline(k: &str, words: usize) -> bool {
+    let k = k.trim_end();
+    (2..=25).contains(&words)
+        && k.len() <= 300
+        && (!k.ends_with('.') || k.ends_with("..."))
+        && !k.ends_with(':')
+        && !k.ends_with(',')
+        && !has_full_stop_inside(k)
+}
+
+/// A sentence-ending `.` followed by more text (an ellipsis `..` is not one).
+fn has_full_stop_inside(k: &str) -> bool {
+    let b = k.as_bytes();
+    (1..b.len().saturating_sub(1)).any(|i| b[i] == b'.' && b[i + 1] == b' ' && b[i - 1] != b'.')
+}
+
+fn is_year(t: &str) -> bool {
+    t.len() == 4
+        && t.bytes().all(|b| b.is_ascii_digit())
+        && (t.starts_with("19") || t.starts_with("20"))
+}
+
+fn is_url_token(t: &str) -> bool {
+    t.contains("://")
+        || t.starts_with("www.")
+        || EMBED_HOSTS.iter().any(|h| t.starts_with(h))
+        || (t.contains('.') && t.contains('/') && t.is_ascii() && !t.starts_with('/'))
+}
+
+impl RuleSet {
+    pub fn new(cfg: &CleanConfig) -> Result<Self> {
+        let folder = Folder::new()?;
+        let mut scratch = Folded::default();
+        let mut fold_all = |list: &[&str]| -> Vec<String> {
+            let mut v: Vec<String> = list
+                .iter()
+                .map(|s| {
+                    folder.fold(s, &mut scratch);
+                    scratch.s.clone()
+                })
+                .collect();
+            // Longest first, so that prefix matching takes the fullest marker.
+            v.sort_by_key(|s| std::cmp::Reverse(s.len()));
+            v.dedup();
+            v
+        };
+        let m = Markers {
+            read_more: fold_all(READ_MORE).iter().map(|s| letters(s)).collect(),
+            more_stub: fold_all(MORE_STUB).iter().map(|s| letters(s)).collect(),
+            ago_ar: fold_all(AGO_UNITS_AR),
+            ago_en: fold_all(AGO_UNITS_EN),
+            permalink: fold_all(PERMALINK),
+            comment_headers: fold_all(COMMENT_HEADERS),
+            comment_labels: fold_all(COMMENT_LABELS),
+            widgets: fold_all(WIDGETS).iter().map(|s| letters(s)).collect(),
+            home: fold_all(HOME),
+            tags_bare: fold_all(TAGS_BARE),
+            tags_colon: fold_all(TAGS_COLON),
+            signoff: fold_all(SIGNOFF),
+            time_tags: fold_all(TIME_TAGS).iter().map(|s| letters(s)).collect(),
+            months: fold_all(MONTHS).into_iter().collect(),
+            credit: fold_all(CREDIT).iter().map(|s| letters(s)).collect(),
+            disclaimer: fold_all(DISCLAIMER),
+            platforms: fold_all(PLATFORMS),
+            follow: fold_all(FOLLOW),
+            app: fold_all(APP),
+            app_action: fold_all(APP_ACTION),
+            post_shared: fold_all(POST_SHARED),
+        };
+        let on = Rule::ALL
+            .iter()
+            .copied()
+            .filter(|r| !cfg.disable.iter().any(|d| d == r.name()))
+            .collect();
+        Ok(RuleSet {
+            folder,
+            on,
+            boilerplate_on: cfg.boilerplate_enabled(),
+            m,
+        })
+    }
+
+    fn lines(&self, text: &str) -> Vec<Line> {
+        let mut lines = Vec::new();
+        let mut start = 0;
+        for raw in text.split('\n') {
+            let end = start + raw.len();
+            if !raw.trim().is_empty() {
+                let mut key = Folded::default();
+                self.folder.fold(raw, &mut key);
+                if !key.s.is_empty() {
+                    let words = count_words(&key.s);
+                    let letters = letters(&key.s);
+                    lines.push(Line {
+                        start,
+                        end,
+                        key,
+                        letters,
+                        words,
+                    });
+                }
+            }
+            start = end + 1;
+        }
+        lines
+    }
+
+    /// Hashes of the lines of `text` for the boilerplate model: key-folded, digit
+    /// runs collapsed, at least `min_chars` characters; each hash once.
+    pub fn line_hashes(&self, text: &str, min_chars: usize) -> Vec<u64> {
+        let mut out: Vec<u64> = self
+            .lines(text)
+            .iter()
+            .filter_map(|l| boilerplate::line_hash(&l.key.s, min_chars))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    pub fn cuts(&self, text: &str, model: Option<(&BoilerplateModel, &str)>) -> Vec<Cut> {
+        let lines = self.lines(text);
+        let n = lines.len();
+        let mut cx = Ctx {
+            text,
+            lines,
+            dead: vec![false; n],
+            cuts: Vec::new(),
+        };
+        for &rule in &self.on {
+            match rule {
+                Rule::Comments => self.comments(&mut cx),
+                Rule::EmbedAttribution => self.embed_attribution(&mut cx),
+                Rule::EmbedLink => self.embed_link(&mut cx),
+                Rule::LinkLine => self.link_line(&mut cx),
+                Rule::ReadMore => self.read_more(&mut cx),
+                Rule::Permalink => self.permalink(&mut cx),
+                Rule::Signoff => self.signoff(&mut cx),
+                Rule::Byline => self.byline(&mut cx),
+                Rule::EdgeNav => self.edge_nav(&mut cx),
+                Rule::TagList => self.tag_list(&mut cx),
+                Rule::Signature => self.signature(&mut cx),
+                Rule::Disclaimer => self.disclaimer(&mut cx),
+                Rule::Share => self.share(&mut cx),
+                Rule::Separator => self.separator(&mut cx),
+            }
+        }
+        if let (true, Some((model, group))) = (self.boilerplate_on, model) {
+            for i in 0..n {
+                if !cx.dead[i] && model.is_boilerplate(group, &cx.lines[i].key.s) {
+                    cx.cuts.push(Cut {
+                        rule: boilerplate::RULE,
+                        start: cx.lines[i].start,
+                        end: if text.as_bytes().get(cx.lines[i].end) == Some(&b'\n') {
+                            cx.lines[i].end + 1
+                        } else {
+                            cx.lines[i].end
+                        },
+                    });
+                    cx.dead[i] = true;
+                }
+            }
+        }
+        merge(cx.cuts)
+    }
+
+    // ---- rules ----
+
+    fn comments(&self, cx: &mut Ctx<'_>) {
+        let n = cx.lines.len();
+        let mut i = 0;
+        while i < n {
+            let k = cx.key(i);
+            let head = &cx.lines[i].letters;
+            let is_header = cx.lines[i].words <= 5
+                && self.m.comment_headers.contains(head)
+                && !k.ends_with('.');
+            if !is_header {
+                i += 1;
+                continue;
+            }
+            let mut j = i + 1;
+            let mut comments = 0;
+            while j < n {
+                let kj = cx.key(j);
+                if self.is_comment(kj) {
+                    comments += 1;
+                    j += 1;
+                } else if self.is_comment_label(kj) {
+                    j += 1;
+                    if j < n && cx.lines[j].words <= 40 && !self.is_comment(cx.key(j)) {
+                        j += 1;
+                    }
+                } else {
+                    break;
+                }
+            }
+            let near_end = cx.live().filter(|&x| x > i).count() <= 1;
+            if comments > 0 || near_end {
+                for x in i..j {
+                    if !cx.dead[x] {
+                        cx.cut_line(x, Rule::Comments);
+                    }
+                }
+            }
+            i = j.max(i + 1);
+        }
+    }
+
+    /// `name : text` — a short name (no sentence punctuation) before a colon.
+    fn is_comment(&self, k: &str) -> bool {
+        let Some(colon) = k.find(':') else {
+            return false;
+        };
+        let name = k[..colon]
+            .trim()
+            .trim_start_matches(['-', '_', '*', '.'])
+            .trim();
+        let rest = k[colon + 1..].trim();
+        let nw = count_words(name);
+        (1..=5).contains(&nw)
+            && !rest.is_empty()
+            && name.chars().any(char::is_alphabetic)
+            && !name.chars().any(|c| c.is_ascii_digit())
+            && !has_sentence_punct(name)
+            && !self.is_comment_label(k)
+    }
+
+    fn is_comment_label(&self, k: &str) -> bool {
+        let t = k.trim_end();
+        t.ends_with(':') && {
+            let l = letters(t);
+            self.m.comment_labels.contains(&l)
+        }
+    }
+
+    fn embed_attribution(&self, cx: &mut Ctx<'_>) {
+        for i in 0..cx.lines.len() {
+            if cx.dead[i] || cx.lines[i].words > 30 {
+                continue;
+            }
+            let k = cx.key(i);
+            let last = k.rsplit(' ').next().unwrap_or_default();
+            if !is_year(last) {
+                continue;
+            }
+            let dash = k.starts_with('-') && k.contains("(@") && k.contains(')');
+            let shared = self.m.post_shared.iter().any(|p| starts_with_words(k, p))
+                && (k.contains('@') || k.contains('('));
+            if dash || shared {
+                cx.cut_line(i, Rule::EmbedAttribution);
+            }
+        }
+    }
+
+    fn embed_link(&self, cx: &mut Ctx<'_>) {
+        for i in 0..cx.lines.len() {
+            if cx.dead[i] {
+                continue;
+            }
+            let k = cx.key(i).to_owned();
+            let mut spans = Vec::new();
+            let mut pos = 0;
+            for tok in k.split(' ') {
+                let a = pos;
+                let b = pos + tok.len();
+                pos = b + 1;
+                let t = tok
+                    .trim_start_matches("https://")
+                    .trim_start_matches("http://");
+                if EMBED_HOSTS
+                    .iter()
+                    .any(|h| t.starts_with(h) && t.len() > h.len())
+                {
+                    spans.push((a, b));
+                }
+            }
+            // Merge neighbouring link tokens into one span.
+            let mut merged: Vec<(usize, usize)> = Vec::new();
+            for (a, b) in spans {
+                match merged.last_mut() {
+                    Some(last) if last.1 + 1 == a => last.1 = b,
+                    _ => merged.push((a, b)),
+                }
+            }
+            for (a, b) in merged {
+                cx.cut_span(i, a, b, Rule::EmbedLink);
+            }
+        }
+    }
+
+    fn link_line(&self, cx: &mut Ctx<'_>) {
+        for i in 0..cx.lines.len() {
+            if cx.dead[i] {
+                continue;
+            }
+            let k = cx.key(i);
+            let mut urls = 0;
+            let all = k.split(' ').all(|t| {
+                if is_url_token(t) {
+                    urls += 1;
+                    true
+                } else {
+                    t.starts_with('@') || t.chars().all(|c| !c.is_alphanumeric())
+                }
+            });
+            if all && urls > 0 {
+                cx.cut_line(i, Rule::LinkLine);
+            }
+        }
+    }
+
+    fn read_more(&self, cx: &mut Ctx<'_>) {
+        for i in 0..cx.lines.len() {
+            if cx.dead[i] {
+                continue;
+            }
+            let k = cx.key(i).to_owned();
+            let words = cx.lines[i].words;
+            let l = cx.lines[i].letters.clone();
+            // (a) a marker line, the headline it links, a glued timestamp.
+            if words <= 5 && self.m.read_more.contains(&l) && !k.ends_with('.') {
+                cx.cut_line(i, Rule::ReadMore);
+                if let Some(j) = cx.next_live(i) {
+                    let (kj, wj) = (cx.key(j).to_owned(), cx.lines[j].words);
+                    if is_headline(&kj, wj) && self.starts_with_ago(&kj).is_none() {
+                        cx.cut_line(j, Rule::ReadMore);
+                        if let Some(t) = cx.next_live(j) {
+                            if let Some(e) = self.starts_with_ago(cx.key(t)) {
+                                cx.cut_span(t, 0, e, Rule::ReadMore);
+                            }
+                        }
+                    } else if let Some(e) = self.starts_with_ago(&kj) {
+                        cx.cut_span(j, 0, e, Rule::ReadMore);
+                    }
+                }
+                continue;
+            }
+            // (b) a marker, a separator, a headline.
+            if let Some(rest) = self.marker_prefix(&k) {
+                if is_headline(rest.trim(), count_words(rest.trim())) {
+                    cx.cut_line(i, Rule::ReadMore);
+                    continue;
+                }
+            }
+            // (c) a trailing `...المزيد` stub.
+            if let Some(dots) = k.rfind("...") {
+                let tail = letters(&k[dots..]);
+                if !tail.is_empty() && self.m.more_stub.contains(&tail) {
+                    cx.cut_span(i, dots, k.len(), Rule::ReadMore);
+                }
+            }
+        }
+    }
+
+    /// The text after a read-more marker and its separator (`للمزيد: …`).
+    fn marker_prefix<'k>(&self, k: &'k str) -> Option<&'k str> {
+        for m in &self.m.read_more {
+            if !starts_with_words(k, m) {
+                continue;
+            }
+            let rest = k[m.len()..].trim_start();
+            for sep in ["...", "..", ":", "-", "\"", ">", "|"] {
+                if let Some(r) = rest.strip_prefix(sep) {
+                    if !r.trim().is_empty() {
+                        return Some(r);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// End (folded bytes) of a relative timestamp at the start of `k`
+    /// (`منذ يوم`, `منذ 3 ساعات`, `2 hours ago`), even when glued to the next word.
+    fn starts_with_ago(&self, k: &str) -> Option<usize> {
+        if let Some(r) = k.strip_prefix("منذ ") {
+            let base = k.len() - r.len();
+            let digits = r.bytes().take_while(u8::is_ascii_digit).count();
+            let r2 = if digits > 0 {
+                r[digits..].strip_prefix(' ')?
+            } else {
+                r
+            };
+            let base = base + (r.len() - r2.len());
+            for u in &self.m.ago_ar {
+                if r2.starts_with(u.as_str()) {
+                    return Some(base + u.len());
+                }
+            }
+            return None;
+        }
+        let digits = k.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 {
+            let r = k[digits..].strip_prefix(' ')?;
+            for u in &self.m.ago_en {
+                if let Some(r2) = r.strip_prefix(u.as_str()) {
+                    if let Some(r3) = r2.strip_prefix(" ago") {
+                        return Some(k.len() - r3.len());
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    fn permalink(&self, cx: &mut Ctx<'_>) {
+        for i in 0..cx.lines.len() {
+            if cx.dead[i] {
+                continue;
+            }
+            let k = cx.key(i).to_owned();
+            for m in &self.m.permalink {
+                let mut from = 0;
+                while let Some(p) = k[from..].find(m.as_str()).map(|p| p + from) {
+                    from = p + m.len();
+                    let at_word = p == 0 || k[..p].ends_with(' ');
+                    let colon = k[p..].find(':').map(|c| c + p);
+                    let near = colon.is_some_and(|c| count_words(k[p..c].trim()) <= 5);
+                    if at_word && near {
+                        cx.cut_span(i, p, k.len(), Rule::Permalink);
+                        break;
+                    }
+                }
+                if cx.dead[i] || cx.cuts.last().is_some_and(|c| c.rule == "permalink") {
+                    break;
+                }
+            }
+        }
+    }
+
+    fn signoff(&self, cx: &mut Ctx<'_>) {
+        for i in 0..cx.lines.len() {
+            if cx.dead[i] {
+                continue;
+            }
+            let k = cx.key(i).to_owned();
+            let l = cx.lines[i].letters.clone();
+            let delims = k.chars().any(|c| matches!(c, '/' | '-' | '(' | '[' | '*'));
+            let arabic = !l.is_ascii();
+            if cx.lines[i].words <= 4 && self.m.signoff.contains(&l) && (delims || arabic) {
+                cx.cut_line(i, Rule::Signoff);
+                continue;
+            }
+            if self.is_time_stamp(&k) {
+                cx.cut_line(i, Rule::Signoff);
+                continue;
+            }
+            // Glued at the end of a paragraph: `… . // انتهى //`.
+            if let Some(a) = self.glued_signoff(&k) {
+                cx.cut_span(i, a, k.len(), Rule::Signoff);
+            }
+        }
+    }
+
+    fn is_time_stamp(&self, k: &str) -> bool {
+        let b = k.as_bytes();
+        let h = b.iter().take_while(|c| c.is_ascii_digit()).count();
+        if !(1..=2).contains(&h) || b.get(h) != Some(&b':') {
+            return false;
+        }
+        let m = b[h + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if m != 2 {
+            return false;
+        }
+        let rest = &k[h + 1 + m..];
+        let tag = letters(rest);
+        let other_ok = rest
+            .chars()
+            .all(|c| c.is_alphabetic() || c.is_ascii_digit() || c == ' ' || c == '.');
+        other_ok && (tag.is_empty() || self.m.time_tags.contains(&tag))
+    }
+
+    /// Start (folded bytes) of a sign-off glued to the end of `k`.
+    fn glued_signoff(&self, k: &str) -> Option<usize> {
+        let is_delim = |c: char| matches!(c, '/' | '-' | '(' | ')' | '[' | ']' | '*');
+        for s in &self.m.signoff {
+            if s.is_ascii() {
+                continue; // English words are too common to cut from prose
+            }
+            let Some(p) = k.rfind(s.as_str()) else {
+                continue;
+            };
+            let after = k[p + s.len()..].trim();
+            if !after.chars().all(|c| is_delim(c) || c == ' ') {
+                continue;
+            }
+            let before = k[..p].trim_end();
+            let open = before.len()
+                - before
+                    .chars()
+                    .rev()
+                    .take_while(|&c| is_delim(c) || c == ' ')
+                    .map(char::len_utf8)
+                    .sum::<usize>();
+            if open == before.len() && after.is_empty() {
+                continue; // no delimiter at all: a word in a sentence
+            }
+            return Some(open);
+        }
+        None
+    }
+
+    fn byline(&self, cx: &mut Ctx<'_>) {
+        let live: Vec<usize> = cx.live().collect();
+        let Some(&first) = live.first() else {
+            return;
+        };
+        let last = *live.last().unwrap_or(&first);
+        // Glued `Name- Outlet- City:` prefix on the lede.
+        {
+            let k = cx.key(first).to_owned();
+            if let Some(colon) = k.find(':').filter(|&c| c <= 120) {
+                let parts: Vec<&str> = k[..colon].split('-').map(str::trim).collect();
+                let ok = parts.len() == 3
+                    && parts.iter().all(|p| {
+                        (1..=4).contains(&count_words(p))
+                            && p.chars().all(|c| c.is_alphabetic() || c == ' ')
+                    });
+                if ok && count_words(k[colon + 1..].trim()) >= 5 {
+                    cx.cut_span(first, 0, colon + 1, Rule::Byline);
+                }
+            }
+        }
+        let edges: Vec<usize> = {
+            let mut e = live.iter().take(2).copied().collect::<Vec<_>>();
+            e.extend(live.iter().rev().take(2).copied());
+            e.sort_unstable();
+            e.dedup();
+            e
+        };
+        for i in edges {
+            if cx.dead[i] {
+                continue;
+            }
+            let k = cx.key(i).to_owned();
+            let words = cx.lines[i].words;
+            if self.is_dateline(&k) {
+                cx.cut_line(i, Rule::Byline);
+                continue;
+            }
+            let l = cx.lines[i].letters.clone();
+            if words <= 8
+                && self.m.credit.iter().any(|c| starts_with_words(&l, c))
+                && (k.starts_with('*') || k.contains(':'))
+            {
+                cx.cut_line(i, Rule::Byline);
+                continue;
+            }
+            // `Name – City` standing alone next to a paragraph.
+            if i == first || i == last {
+                let orig = &cx.text[cx.lines[i].start..cx.lines[i].end];
+                let neighbour = if i == first {
+                    cx.next_live(i)
+                } else {
+                    cx.prev_live(i)
+                };
+                let beside_paragraph =
+                    neighbour.is_some_and(|j| is_paragraph(cx.key(j), cx.lines[j].words));
+                if beside_paragraph && self.is_name_dash_place(orig, &k) {
+                    cx.cut_line(i, Rule::Byline);
+                }
+            }
+        }
+    }
+
+    /// `X – Y`: one dash-like separator between two runs of 1–3 words.
+    fn is_name_dash_place(&self, orig: &str, k: &str) -> bool {
+        let mut toks: Vec<&str> = orig.split_whitespace().collect();
+        let lk = letters(k);
+        if starts_with_words(&lk, "next previous") {
+            toks.drain(..2.min(toks.len()));
+        }
+        let is_sep = |t: &str| t.chars().all(|c| matches!(c, '-' | '–' | '—' | 'ـ' | '|'));
+        let seps = toks.iter().filter(|t| is_sep(t)).count();
+        // Dashes glued to a word (`سبق-`) count as a separator too.
+        let glued = toks
+            .iter()
+            .filter(|t| {
+                !is_sep(t) && (t.ends_with(['-', '–', '—']) || t.starts_with(['-', '–', '—']))
+            })
+            .count();
+        if seps + glued != 1 || toks.len() > 7 {
+            return false;
+        }
+        let body: String = toks.join(" ");
+        let parts: Vec<&str> = body
+            .split(['-', '–', '—', 'ـ', '|'])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
+        parts.len() == 2
+            && parts.iter().all(|p| {
+                let w = p.split_whitespace().count();
+                (1..=3).contains(&w) && p.chars().all(|c| c.is_alphabetic() || c.is_whitespace())
+            })
+    }
+
+    /// A line that is a date (and a place and agency code) and nothing else.
+    fn is_dateline(&self, k: &str) -> bool {
+        if k.contains(['.', ';', '?', '!', '"', '(']) {
+            return false;
+        }
+        let toks: Vec<&str> = k
+            .split([' ', ',', '/', '-'])
+            .filter(|t| !t.is_empty())
+            .collect();
+        let mut date = 0;
+        let mut year = false;
+        for t in &toks {
+            if t.bytes().all(|b| b.is_ascii_digit()) && t.len() <= 4 {
+                date += 1;
+                year |= t.len() == 4;
+            } else if self.m.months.contains(*t) {
+                date += 1;
+            }
+        }
+        year && date >= 4 && toks.len() - date <= 4
+    }
+
+    fn edge_nav(&self, cx: &mut Ctx<'_>) {
+        // Head: nav lists and widget lines before the text.
+        let head: Vec<usize> = cx.live().take(3).collect();
+        for i in head {
+            let orig = &cx.text[cx.lines[i].start..cx.lines[i].end];
+            let k = cx.key(i).to_owned();
+            if self.is_nav_list(orig, &k) || (cx.lines[i].words <= 8 && self.is_widget(&k)) {
+                cx.cut_line(i, Rule::EdgeNav);
+            } else {
+                break;
+            }
+        }
+        // Tail: from the first nav/widget line after the last paragraph.
+        let live: Vec<usize> = cx.live().collect();
+        let last_par = live.iter().rposition(|&i| {
+            is_paragraph(cx.key(i), cx.lines[i].words) && !self.is_widget(cx.key(i))
+        });
+        let tail_from = last_par.map_or(0, |p| p + 1);
+        let tail = &live[tail_from..];
+        let start = tail.iter().position(|&i| {
+            let orig = &cx.text[cx.lines[i].start..cx.lines[i].end];
+            self.is_widget(cx.key(i)) || self.is_nav_list(orig, cx.key(i))
+        });
+        if let Some(s) = start {
+            for &i in &tail[s..] {
+                cx.cut_line(i, Rule::EdgeNav);
+            }
+        }
+    }
+
+    fn is_widget(&self, k: &str) -> bool {
+        let l = letters(k);
+        count_words(k) <= 12 && self.m.widgets.iter().any(|w| starts_with_words(&l, w))
+    }
+
+    /// `a - b - c` (three or more short items) or `Home > x`.
+    fn is_nav_list(&self, orig: &str, k: &str) -> bool {
+        if k.contains(['.', ',', ';', ':', '?', '!', '"']) {
+            return false;
+        }
+        let is_sep = |t: &str| {
+            t.chars().all(|c| {
+                matches!(
+                    c,
+                    '-' | '–' | '—' | '|' | '/' | '»' | '«' | '>' | '<' | '›' | '•' | '·'
+                )
+            })
+        };
+        let mut items: Vec<usize> = vec![0];
+        for t in orig.split_whitespace() {
+            if is_sep(t) {
+                items.push(0);
+            } else if let Some(n) = items.last_mut() {
+                *n += 1;
+            }
+        }
+        if items.iter().any(|&n| n == 0 || n > 3) {
+            return false;
+        }
+        items.len() >= 3
+            || (items.len() >= 2 && self.m.home.iter().any(|h| starts_with_words(k, h)))
+    }
+
+    fn tag_list(&self, cx: &mut Ctx<'_>) {
+        let Some(i) = cx.live().next_back() else {
+            return;
+        };
+        let k = cx.key(i).to_owned();
+        let tail_ok = |rest: &str| {
+            let w = count_words(rest.trim());
+            (1..=15).contains(&w) && !rest.contains(['.', ';', ':', '?', '!', '"', '(', ')'])
+        };
+        for m in &self.m.tags_bare {
+            let pat = format!(" {m} ");
+            if let Some(p) = k.rfind(&pat) {
+                let before = k[..p].trim_end();
+                if ends_sentence(before) && tail_ok(&k[p + pat.len()..]) {
+                    cx.cut_span(i, p + 1, k.len(), Rule::TagList);
+                    return;
+                }
+            }
+        }
+        for m in &self.m.tags_colon {
+            let mut from = 0;
+            while let Some(p) = k[from..].find(m.as_str()).map(|p| p + from) {
+                from = p + m.len();
+                let at_word = p == 0 || k[..p].ends_with(' ');
+                let rest = k[p + m.len()..].trim_start();
+                if at_word {
+                    if let Some(r) = rest.strip_prefix(':') {
+                        if tail_ok(&r.replace(',', " ")) {
+                            cx.cut_span(i, p, k.len(), Rule::TagList);
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn signature(&self, cx: &mut Ctx<'_>) {
+        let live: Vec<usize> = cx.live().collect();
+        if live.len() < 3 {
+            return;
+        }
+        let i = live[live.len() - 1];
+        let p = live[live.len() - 2];
+        let k = cx.key(i);
+        if cx.lines[i].words <= 2
+            && k.chars().count() <= 20
+            && letters(k) == k
+            && cx.lines[p].words >= 12
+        {
+            cx.cut_line(i, Rule::Signature);
+        }
+    }
+
+    fn disclaimer(&self, cx: &mut Ctx<'_>) {
+        let live: Vec<usize> = cx.live().collect();
+        let n = live.len();
+        for (pos, &i) in live.iter().enumerate() {
+            let k = cx.key(i);
+            let near_end = pos + 3 >= n;
+            let marked = k.starts_with('*') || k.starts_with('©');
+            if cx.lines[i].words <= 15
+                && (near_end || marked)
+                && self.m.disclaimer.iter().any(|d| k.contains(d.as_str()))
+            {
+                cx.cut_line(i, Rule::Disclaimer);
+            }
+        }
+    }
+
+    fn share(&self, cx: &mut Ctx<'_>) {
+        let live: Vec<usize> = cx.live().collect();
+        let n = live.len();
+        for (pos, &i) in live.iter().enumerate() {
+            let k = cx.key(i);
+            let words = cx.lines[i].words;
+            let platforms = self
+                .m
+                .platforms
+                .iter()
+                .filter(|p| k.contains(p.as_str()))
+                .count();
+            let follow = self.m.follow.iter().any(|f| starts_with_words(k, f));
+            let app = pos + 3 >= n
+                && words <= 30
+                && self.m.app.iter().any(|a| k.contains(a.as_str()))
+                && self.m.app_action.iter().any(|a| k.contains(a.as_str()));
+            if (words <= 15 && (platforms >= 2 || (follow && platforms >= 1))) || app {
+                cx.cut_line(i, Rule::Share);
+            }
+        }
+    }
+
+    fn separator(&self, cx: &mut Ctx<'_>) {
+        for i in 0..cx.lines.len() {
+            let k = cx.key(i);
+            if !cx.dead[i] && k.chars().count() >= 3 && !k.chars().any(char::is_alphanumeric) {
+                cx.cut_line(i, Rule::Separator);
+            }
+        }
+    }
+}
+
+/// Sorts the cuts and merges overlapping ones (the first rule keeps the name).
+fn merge(mut cuts: Vec<Cut>) -> Vec<Cut> {
+    cuts.sort_by_key(|c| (c.start, std::cmp::Reverse(c.end)));
+    let mut out: Vec<Cut> = Vec::with_capacity(cuts.len());
+    for c in cuts {
+        if c.start >= c.end {
+            continue;
+        }
+        match out.last_mut() {
+            Some(last) if c.start < last.end => last.end = last.end.max(c.end),
+            // Neighbouring lines cut by the same rule are one block.
+            Some(last) if c.start == last.end && c.rule == last.rule => last.end = c.end,
+            _ => out.push(c),
+        }
+    }
+    out
+}
