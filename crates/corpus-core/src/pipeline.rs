@@ -17,7 +17,8 @@ use crate::config::{Config, OnError};
 use crate::dedup::{Member, RankValue, Reason, Sketcher, Survivor, Verdict, cluster};
 use crate::document::{Document, Origin};
 use crate::io::{
-    DecodeReport, InputFile, JsonlWriter, OutputDir, Reader, fingerprint_file, list_inputs,
+    DecodeReport, InputFile, JsonlWriter, OutputDir, OutputFormat, Reader, fingerprint_file,
+    list_inputs,
 };
 use crate::normalize::{KEY_VERSION, Normalizer};
 use crate::{Error, Result};
@@ -344,7 +345,10 @@ fn run_dedup_inner(
         rj.write(r)?;
     }
     rj.finish()?;
-    let kept_written = write_kept(&files, cfg, &out, &seen, &verdicts)?;
+    let kept_written = match cfg.output.format.resolve(&files)? {
+        OutputFormat::Parquet => write_kept_parquet(&files, &out, &seen, &verdicts)?,
+        _ => write_kept(&files, cfg, &out, &seen, &verdicts)?,
+    };
     timings.insert("write".into(), t2.elapsed().as_secs_f64());
 
     counts.rejected = rejects.len() as u64;
@@ -437,6 +441,37 @@ fn write_clusters(path: &Path, seen: &[Seen], verdicts: &[Verdict]) -> Result<()
         })?;
     }
     w.finish()
+}
+
+/// Pass 2 for Parquet inputs: copy the kept rows into `kept.parquet`.
+#[cfg(feature = "parquet")]
+fn write_kept_parquet(
+    files: &[InputFile],
+    out: &OutputDir,
+    seen: &[Seen],
+    verdicts: &[Verdict],
+) -> Result<u64> {
+    let mut sizes: HashMap<usize, u64> = HashMap::new();
+    for v in verdicts {
+        *sizes.entry(v.cluster).or_default() += 1;
+    }
+    let kept: crate::io::KeptRows = seen
+        .iter()
+        .zip(verdicts)
+        .filter(|(_, v)| v.kept)
+        .map(|(s, v)| {
+            let key = (s.origin.path.to_path_buf(), s.origin.line);
+            let size = sizes.get(&v.cluster).copied().unwrap_or(1);
+            (key, (seen[v.cluster].member.id.clone(), size))
+        })
+        .collect();
+    let paths: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
+    crate::io::write_kept_parquet(&paths, &kept, &out.file("kept.parquet"))
+}
+
+#[cfg(not(feature = "parquet"))]
+fn write_kept_parquet(_: &[InputFile], _: &OutputDir, _: &[Seen], _: &[Verdict]) -> Result<u64> {
+    Err(Error::Config("this build has no Parquet support".into()))
 }
 
 /// Pass 2: copy the kept records, in input order, losslessly.

@@ -4,4 +4,6 @@ mod common;
 mod determinism;
 mod formats;
 mod fuzz_replay;
+#[cfg(feature = "parquet")]
+mod parquet;
 mod seeds;
