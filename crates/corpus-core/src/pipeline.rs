@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::checkpoint::Checkpoints;
 use crate::clean::Cleaner;
 use crate::config::{Config, OnError};
 use crate::dedup::{Member, RankValue, Reason, Sketcher, Survivor, Verdict, cluster};
@@ -48,6 +49,15 @@ pub struct Counts {
     pub duplicate_clusters: u64,
 }
 
+/// Resume accounting of one run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Resume {
+    /// Input files read and sketched (one shard each).
+    pub shards: u64,
+    /// Shards loaded from checkpoints instead of being read again.
+    pub skipped_shards: u64,
+}
+
 /// One input file as recorded in the summary.
 #[derive(Clone, Debug, Serialize)]
 pub struct InputSummary {
@@ -76,6 +86,9 @@ pub struct Summary {
     pub inputs: Vec<InputSummary>,
     /// Per input file: encoding used, how it was chosen, replacements, truncations.
     pub decoding: Vec<DecodeReport>,
+    /// Shards (input files) of the read-and-sketch stage, and how many were
+    /// taken from the checkpoints of an interrupted run.
+    pub resume: Resume,
     /// Record accounting.
     pub counts: Counts,
     /// Seconds per stage.
@@ -83,7 +96,7 @@ pub struct Summary {
 }
 
 /// A rejected record, as written to `rejects.jsonl`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Reject {
     /// Input file.
     pub file: String,
@@ -276,58 +289,93 @@ fn run_dedup_inner(
     let mut seen: Vec<Seen> = Vec::new();
     let mut rejects: Vec<Reject> = Vec::new();
     let mut first_seen: HashMap<String, Origin> = HashMap::new();
-    let mut reader = Reader::new(files.clone(), cfg.input.clone());
-    let mut batch: Vec<Document> = Vec::with_capacity(BATCH);
-    loop {
-        batch.clear();
-        let mut done = false;
-        while batch.len() < BATCH {
-            match reader.next() {
-                None => {
-                    done = true;
-                    break;
-                }
-                Some(Ok(doc)) => {
-                    counts.input += 1;
-                    if let Some(first) = first_seen.get(&doc.id) {
-                        let e = Error::Record {
-                            path: doc.origin.path.to_path_buf(),
-                            line: doc.origin.line,
-                            reason: format!("duplicate id {:?}, first seen at {first}", doc.id),
-                        };
+    let mut decoding = Vec::new();
+    // Standard input cannot be read again after a crash: no checkpoints then.
+    let ckpt = if inputs.iter().any(|p| p.as_os_str() == "-") {
+        Checkpoints::disabled()
+    } else {
+        let fps: Vec<(String, String)> = input_summaries
+            .iter()
+            .map(|s| (s.path.clone(), s.fingerprint.clone()))
+            .collect();
+        Checkpoints::open(output, cfg, &fps)?
+    };
+    let mut resume = Resume::default();
+    for (shard_no, file) in files.iter().enumerate() {
+        resume.shards += 1;
+        if let Some(shard) = ckpt.load(shard_no, &file.path)? {
+            resume.skipped_shards += 1;
+            counts.input += shard.input;
+            for (member, origin) in shard.members {
+                first_seen.insert(member.id.clone(), origin.clone());
+                seen.push(Seen { member, origin });
+            }
+            rejects.extend(shard.rejects);
+            decoding.extend(shard.decoding);
+            continue;
+        }
+        let (seen0, rejects0, input0) = (seen.len(), rejects.len(), counts.input);
+        let mut reader = Reader::new(vec![file.clone()], cfg.input.clone());
+        let mut batch: Vec<Document> = Vec::with_capacity(BATCH);
+        loop {
+            batch.clear();
+            let mut done = false;
+            while batch.len() < BATCH {
+                match reader.next() {
+                    None => {
+                        done = true;
+                        break;
+                    }
+                    Some(Ok(doc)) => {
+                        counts.input += 1;
+                        if let Some(first) = first_seen.get(&doc.id) {
+                            let e = Error::Record {
+                                path: doc.origin.path.to_path_buf(),
+                                line: doc.origin.line,
+                                reason: format!("duplicate id {:?}, first seen at {first}", doc.id),
+                            };
+                            reject(e, cfg.on_error, &mut rejects)?;
+                            continue;
+                        }
+                        first_seen.insert(doc.id.clone(), doc.origin.clone());
+                        batch.push(doc);
+                    }
+                    Some(Err(e)) => {
+                        // A `Data` error stands for the unreadable rest of one file:
+                        // one input record, rejected, so the accounting still holds.
+                        if !matches!(e, Error::Record { .. } | Error::Data { .. }) {
+                            return Err(e);
+                        }
+                        counts.input += 1;
                         reject(e, cfg.on_error, &mut rejects)?;
-                        continue;
                     }
-                    first_seen.insert(doc.id.clone(), doc.origin.clone());
-                    batch.push(doc);
-                }
-                Some(Err(e)) => {
-                    // A `Data` error stands for the unreadable rest of one file:
-                    // one input record, rejected, so the accounting still holds.
-                    if !matches!(e, Error::Record { .. } | Error::Data { .. }) {
-                        return Err(e);
-                    }
-                    counts.input += 1;
-                    reject(e, cfg.on_error, &mut rejects)?;
                 }
             }
+            let members: Vec<Member> = batch.par_iter().map(|d| analyzer.member(d)).collect();
+            for (doc, member) in batch.drain(..).zip(members) {
+                seen.push(Seen {
+                    member,
+                    origin: doc.origin,
+                });
+            }
+            if let Some(p) = progress {
+                p(counts.input);
+            }
+            if done {
+                break;
+            }
         }
-        let members: Vec<Member> = batch.par_iter().map(|d| analyzer.member(d)).collect();
-        for (doc, member) in batch.drain(..).zip(members) {
-            seen.push(Seen {
-                member,
-                origin: doc.origin,
-            });
-        }
-        if let Some(p) = progress {
-            p(counts.input);
-        }
-        if done {
-            break;
-        }
+        decoding.extend(reader.reports().iter().cloned());
+        ckpt.save(
+            shard_no,
+            &file.path,
+            counts.input - input0,
+            seen[seen0..].iter().map(|s| (&s.member, &s.origin)),
+            &rejects[rejects0..],
+            reader.reports(),
+        )?;
     }
     drop(first_seen);
-    let decoding = reader.reports().to_vec();
     timings.insert("read_and_sketch".into(), t0.elapsed().as_secs_f64());
 
     // Cluster.
@@ -389,6 +437,7 @@ fn run_dedup_inner(
         lsh: (!cfg.dedup.exact_only).then(|| crate::dedup::lsh_bands(&cfg.dedup)),
         inputs: input_summaries,
         decoding,
+        resume,
         counts,
         timings,
     };
@@ -399,6 +448,7 @@ fn run_dedup_inner(
     // The spilled copy of stdin is not part of the output.
     let _ = std::fs::remove_file(out.file(STDIN_SPILL));
     out.commit()?;
+    ckpt.finish()?;
     Ok(summary)
 }
 

@@ -277,13 +277,14 @@ impl Reader {
     fn report(path: &Path, d: &Decoded) -> DecodeReport {
         DecodeReport {
             path: path.display().to_string(),
-            encoding: d.encoding.name(),
+            encoding: d.encoding.name().to_owned(),
             detection: d.detection,
             confidence: match (d.detection, d.confident) {
                 (Detection::Detected, true) => "high",
                 (Detection::Detected, false) => "low",
                 _ => "certain",
-            },
+            }
+            .to_owned(),
             replaced: 0,
             truncated: 0,
         }
@@ -518,9 +519,9 @@ impl Reader {
     fn blank_report() -> DecodeReport {
         DecodeReport {
             path: String::new(),
-            encoding: "UTF-8",
+            encoding: "UTF-8".to_owned(),
             detection: Detection::Given,
-            confidence: "certain",
+            confidence: "certain".to_owned(),
             replaced: 0,
             truncated: 0,
         }
@@ -701,7 +702,7 @@ impl Iterator for Reader {
                 }
                 drop(d);
                 if let Some(at) = bad {
-                    let enc = cur.report.encoding;
+                    let enc = &cur.report.encoding;
                     return record_err(format!("invalid {enc} bytes at byte {at}"));
                 }
             }
