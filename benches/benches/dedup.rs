@@ -1,5 +1,7 @@
 //! Shingling + MinHash signatures and clustering on the Arabic development corpus.
 
+#![allow(missing_docs)] // criterion's macros generate undocumented items
+
 use std::hint::black_box;
 
 use corpus_core::dedup::{DedupConfig, Member, Sketcher, cluster};
