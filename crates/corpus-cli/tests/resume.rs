@@ -145,3 +145,19 @@ fn changed_input_or_config_is_refused() {
     assert_eq!(o.status.code(), Some(2));
     assert!(!out.exists());
 }
+
+#[test]
+fn a_run_stopped_by_bad_data_leaves_no_checkpoints() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = inputs(tmp.path());
+    let out = tmp.path().join("out");
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ghirbal"));
+    let o = c
+        .args(["dedup", "-q", "-o"])
+        .arg(&out)
+        .args(&files)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!tmp.path().join(".out.ckpt").exists());
+}

@@ -63,6 +63,21 @@ pub(crate) struct Checkpoints {
     dir: Option<PathBuf>,
 }
 
+/// The checkpoint folder of an output folder.
+fn dir_of(output: &Path) -> PathBuf {
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    output.with_file_name(format!(".{name}.ckpt"))
+}
+
+/// Removes the checkpoints of a run stopped by bad data: once the input is
+/// fixed they could only be refused.
+pub(crate) fn discard(output: &Path) {
+    let _ = fs::remove_dir_all(dir_of(output));
+}
+
 /// Fingerprint of everything in the configuration that changes results.
 fn config_fingerprint(cfg: &Config) -> String {
     let mut v = serde_json::to_value(cfg).unwrap_or(Value::Null);
@@ -89,11 +104,7 @@ impl Checkpoints {
     /// [`Error::Config`] when checkpoints of a run with other inputs or another
     /// configuration are there; [`Error::Io`] on file errors.
     pub fn open(output: &Path, cfg: &Config, inputs: &[(String, String)]) -> Result<Self> {
-        let name = output
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let dir = output.with_file_name(format!(".{name}.ckpt"));
+        let dir = dir_of(output);
         let manifest = Manifest {
             version: VERSION,
             ghirbal_version: env!("CARGO_PKG_VERSION").to_owned(),

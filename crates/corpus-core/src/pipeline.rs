@@ -257,7 +257,11 @@ pub fn run_dedup(
         .num_threads(cfg.threads)
         .build()
         .map_err(|e| Error::Config(format!("cannot start {} threads: {e}", cfg.threads)))?;
-    pool.install(|| run_dedup_inner(inputs, output, cfg, progress))
+    let result = pool.install(|| run_dedup_inner(inputs, output, cfg, progress));
+    if let Err(Error::Record { .. } | Error::Data { .. } | Error::Invariant(_)) = &result {
+        crate::checkpoint::discard(output);
+    }
+    result
 }
 
 fn run_dedup_inner(
