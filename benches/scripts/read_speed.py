@@ -3,7 +3,8 @@
 
 Builds (once) FILE.jsonl.zst and FILE.parquet from a JSONL corpus, then times, in
 this one script, on the same files:
-  - ghirbal: `cargo run --release --example read_speed` (Reader, text decoded and checked)
+  - ghirbal: `cargo run --release --features parquet --example read_speed` (Reader:
+    records decoded, checked and turned into documents with their raw JSON)
   - pyarrow.json.read_json on the decompressed JSONL stream
   - pyarrow.parquet.ParquetFile.iter_batches (row-group streaming)
 and prints one JSON line per reader plus a Markdown table. MB/s is text bytes
@@ -13,7 +14,6 @@ Full run (~1 GB), see ../shared/bench/README.md for gen_corpus.py:
   python3 -m venv /tmp/rs && /tmp/rs/bin/pip install pyarrow zstandard
   /tmp/rs/bin/python ../shared/bench/gen_corpus.py --scale 650000 --seed 2 --out /tmp/scale.jsonl
   /tmp/rs/bin/python benches/scripts/read_speed.py /tmp/scale.jsonl
-Ghirbal has no Parquet reader yet, so its Parquet row is missing.
 """
 
 import io
@@ -73,7 +73,8 @@ def pyarrow_parquet(par):
 
 
 def ghirbal(path):
-    cmd = ["cargo", "run", "--quiet", "--release", "-p", "corpus-core", "--example", "read_speed", "--", path]
+    cmd = ["cargo", "run", "--quiet", "--release", "-p", "corpus-core", "--features", "parquet",
+           "--example", "read_speed", "--", path]
     subprocess.run(cmd[:-2] + ["--help"], cwd=ROOT, capture_output=True)  # build outside the timing
     out = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True).stdout
     return json.loads(out)
@@ -86,6 +87,7 @@ def main():
     for name, fmt, fn in [
         ("ghirbal", "jsonl.zst", lambda: ghirbal(zst)),
         ("pyarrow", "jsonl.zst", lambda: timed(pyarrow_jsonl(zst))),
+        ("ghirbal", "parquet", lambda: ghirbal(par)),
         ("pyarrow", "parquet", lambda: timed(pyarrow_parquet(par))),
     ]:
         r = fn()

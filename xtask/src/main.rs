@@ -94,6 +94,20 @@ fn test(args: &[String]) -> Result {
         let mut t = cargo();
         t.args(["test", "--workspace", "--exclude", "corpus-py"]);
         run(t)?;
+        // Parquet sits behind a feature (arrow + parquet add ~1 min of user CPU
+        // to a cold build); its tests run here so CI always covers it.
+        let mut pq = cargo();
+        pq.args([
+            "test",
+            "-p",
+            "corpus-core",
+            "--features",
+            "parquet",
+            "--test",
+            "it",
+            "parquet",
+        ]);
+        run(pq)?;
     }
     if !rust_only {
         python_tests()?;
@@ -188,7 +202,15 @@ fn dist() -> Result {
     let out = root().join("dist");
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     let mut build = cargo();
-    build.args(["build", "--profile", "dist", "-p", "corpus-cli"]);
+    build.args([
+        "build",
+        "--profile",
+        "dist",
+        "-p",
+        "corpus-cli",
+        "--features",
+        "parquet",
+    ]);
     run(build)?;
     let exe = root().join("target/dist/ghirbal");
     std::fs::copy(&exe, out.join("ghirbal")).map_err(|e| format!("{}: {e}", exe.display()))?;
@@ -203,6 +225,8 @@ fn dist() -> Result {
             "dist",
             "-m",
             "bindings/python/Cargo.toml",
+            "--features",
+            "parquet",
             "--out",
         ])
         .arg(&out);

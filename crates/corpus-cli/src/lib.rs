@@ -134,7 +134,7 @@ fn parse_choice<T: serde::de::DeserializeOwned>(flag: &str, v: &str) -> anyhow::
 
 #[derive(Args)]
 struct DedupArgs {
-    /// Inputs: folders of .txt files, .jsonl[.gz|.zst|.bz2] files, or - for stdin.
+    /// Inputs: folders of .txt files, .jsonl[.gz|.zst|.bz2] or .parquet files, or - for stdin.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
     /// Output folder (written atomically).
@@ -170,6 +170,9 @@ struct DedupArgs {
     /// Shard kept records every this many bytes.
     #[arg(long)]
     shard_size: Option<u64>,
+    /// Format of the kept records: auto (Parquet for Parquet inputs), jsonl or parquet.
+    #[arg(long, value_name = "auto|jsonl|parquet")]
+    output_format: Option<String>,
     #[command(flatten)]
     common: Common,
 }
@@ -332,6 +335,9 @@ fn dedup(a: DedupArgs) -> anyhow::Result<()> {
     cfg.output.compress |= a.compress;
     if a.shard_size.is_some() {
         cfg.output.shard_size = a.shard_size;
+    }
+    if let Some(v) = &a.output_format {
+        cfg.output.format = parse_choice("output-format", v)?;
     }
     cfg.validate()?;
 

@@ -32,6 +32,9 @@ pub struct OutputConfig {
     pub compress: bool,
     /// Start a new `kept-NNNNN` shard after this many bytes of JSON; one file when unset.
     pub shard_size: Option<u64>,
+    /// Format of the kept records: `auto` (default: follows the inputs), `jsonl`
+    /// or `parquet`.
+    pub format: crate::io::OutputFormat,
 }
 
 /// A whole job's configuration.

@@ -23,6 +23,7 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod checkpoint;
 pub mod clean;
 pub mod config;
 pub mod dedup;

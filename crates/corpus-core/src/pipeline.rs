@@ -12,12 +12,14 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::checkpoint::Checkpoints;
 use crate::clean::Cleaner;
 use crate::config::{Config, OnError};
 use crate::dedup::{Member, RankValue, Reason, Sketcher, Survivor, Verdict, cluster};
 use crate::document::{Document, Origin};
 use crate::io::{
-    DecodeReport, InputFile, JsonlWriter, OutputDir, Reader, fingerprint_file, list_inputs,
+    DecodeReport, InputFile, JsonlWriter, OutputDir, OutputFormat, Reader, fingerprint_file,
+    list_inputs,
 };
 use crate::normalize::{KEY_VERSION, Normalizer};
 use crate::{Error, Result};
@@ -45,6 +47,15 @@ pub struct Counts {
     pub removed_by_reason: BTreeMap<String, u64>,
     /// Clusters with more than one member.
     pub duplicate_clusters: u64,
+}
+
+/// Resume accounting of one run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Resume {
+    /// Input files read and sketched (one shard each).
+    pub shards: u64,
+    /// Shards loaded from checkpoints instead of being read again.
+    pub skipped_shards: u64,
 }
 
 /// One input file as recorded in the summary.
@@ -75,6 +86,9 @@ pub struct Summary {
     pub inputs: Vec<InputSummary>,
     /// Per input file: encoding used, how it was chosen, replacements, truncations.
     pub decoding: Vec<DecodeReport>,
+    /// Shards (input files) of the read-and-sketch stage, and how many were
+    /// taken from the checkpoints of an interrupted run.
+    pub resume: Resume,
     /// Record accounting.
     pub counts: Counts,
     /// Seconds per stage.
@@ -82,7 +96,7 @@ pub struct Summary {
 }
 
 /// A rejected record, as written to `rejects.jsonl`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Reject {
     /// Input file.
     pub file: String,
@@ -243,7 +257,11 @@ pub fn run_dedup(
         .num_threads(cfg.threads)
         .build()
         .map_err(|e| Error::Config(format!("cannot start {} threads: {e}", cfg.threads)))?;
-    pool.install(|| run_dedup_inner(inputs, output, cfg, progress))
+    let result = pool.install(|| run_dedup_inner(inputs, output, cfg, progress));
+    if let Err(Error::Record { .. } | Error::Data { .. } | Error::Invariant(_)) = &result {
+        crate::checkpoint::discard(output);
+    }
+    result
 }
 
 fn run_dedup_inner(
@@ -275,55 +293,87 @@ fn run_dedup_inner(
     let mut seen: Vec<Seen> = Vec::new();
     let mut rejects: Vec<Reject> = Vec::new();
     let mut first_seen: HashMap<String, Origin> = HashMap::new();
-    // Records read but rejected for a taken id: pass 2 skips them.
-    let mut dup_ids: HashSet<Origin> = HashSet::new();
-    let mut reader = Reader::new(files.clone(), cfg.input.clone());
-    let mut batch: Vec<Document> = Vec::with_capacity(BATCH);
-    loop {
-        batch.clear();
-        let mut done = false;
-        while batch.len() < BATCH {
-            match reader.next() {
-                None => {
-                    done = true;
-                    break;
-                }
-                Some(Ok(doc)) => {
-                    counts.input += 1;
-                    if let Some(e) = duplicate_id(&mut first_seen, &doc) {
+    let mut decoding = Vec::new();
+    // Standard input cannot be read again after a crash: no checkpoints then.
+    let ckpt = if inputs.iter().any(|p| p.as_os_str() == "-") {
+        Checkpoints::disabled()
+    } else {
+        let fps: Vec<(String, String)> = input_summaries
+            .iter()
+            .map(|s| (s.path.clone(), s.fingerprint.clone()))
+            .collect();
+        Checkpoints::open(output, cfg, &fps)?
+    };
+    let mut resume = Resume::default();
+    for (shard_no, file) in files.iter().enumerate() {
+        resume.shards += 1;
+        if let Some(shard) = ckpt.load(shard_no, &file.path)? {
+            resume.skipped_shards += 1;
+            counts.input += shard.input;
+            for (member, origin) in shard.members {
+                first_seen.insert(member.id.clone(), origin.clone());
+                seen.push(Seen { member, origin });
+            }
+            rejects.extend(shard.rejects);
+            decoding.extend(shard.decoding);
+            continue;
+        }
+        let (seen0, rejects0, input0) = (seen.len(), rejects.len(), counts.input);
+        let mut reader = Reader::new(vec![file.clone()], cfg.input.clone());
+        let mut batch: Vec<Document> = Vec::with_capacity(BATCH);
+        loop {
+            batch.clear();
+            let mut done = false;
+            while batch.len() < BATCH {
+                match reader.next() {
+                    None => {
+                        done = true;
+                        break;
+                    }
+                    Some(Ok(doc)) => {
+                        counts.input += 1;
+                        if let Some(e) = duplicate_id(&mut first_seen, &doc) {
+                            reject(e, cfg.on_error, &mut rejects)?;
+                            continue;
+                        }
+                        batch.push(doc);
+                    }
+                    Some(Err(e)) => {
+                        // A `Data` error stands for the unreadable rest of one file:
+                        // one input record, rejected, so the accounting still holds.
+                        if !matches!(e, Error::Record { .. } | Error::Data { .. }) {
+                            return Err(e);
+                        }
+                        counts.input += 1;
                         reject(e, cfg.on_error, &mut rejects)?;
-                        dup_ids.insert(doc.origin);
-                        continue;
                     }
-                    batch.push(doc);
-                }
-                Some(Err(e)) => {
-                    // A `Data` error stands for the unreadable rest of one file:
-                    // one input record, rejected, so the accounting still holds.
-                    if !matches!(e, Error::Record { .. } | Error::Data { .. }) {
-                        return Err(e);
-                    }
-                    counts.input += 1;
-                    reject(e, cfg.on_error, &mut rejects)?;
                 }
             }
+            let members: Vec<Member> = batch.par_iter().map(|d| analyzer.member(d)).collect();
+            for (doc, member) in batch.drain(..).zip(members) {
+                seen.push(Seen {
+                    member,
+                    origin: doc.origin,
+                });
+            }
+            if let Some(p) = progress {
+                p(counts.input);
+            }
+            if done {
+                break;
+            }
         }
-        let members: Vec<Member> = batch.par_iter().map(|d| analyzer.member(d)).collect();
-        for (doc, member) in batch.drain(..).zip(members) {
-            seen.push(Seen {
-                member,
-                origin: doc.origin,
-            });
-        }
-        if let Some(p) = progress {
-            p(counts.input);
-        }
-        if done {
-            break;
-        }
+        decoding.extend(reader.reports().iter().cloned());
+        ckpt.save(
+            shard_no,
+            &file.path,
+            counts.input - input0,
+            seen[seen0..].iter().map(|s| (&s.member, &s.origin)),
+            &rejects[rejects0..],
+            reader.reports(),
+        )?;
     }
     drop(first_seen);
-    let decoding = reader.reports().to_vec();
     timings.insert("read_and_sketch".into(), t0.elapsed().as_secs_f64());
 
     // Cluster.
@@ -341,7 +391,10 @@ fn run_dedup_inner(
         rj.write(r)?;
     }
     rj.finish()?;
-    let kept_written = write_kept(&files, cfg, &out, &seen, &verdicts, &dup_ids)?;
+    let kept_written = match cfg.output.format.resolve(&files)? {
+        OutputFormat::Parquet => write_kept_parquet(&files, &out, &seen, &verdicts)?,
+        _ => write_kept(&files, cfg, &out, &seen, &verdicts)?,
+    };
     timings.insert("write".into(), t2.elapsed().as_secs_f64());
 
     counts.rejected = rejects.len() as u64;
@@ -350,6 +403,7 @@ fn run_dedup_inner(
     timings.insert("total".into(), t0.elapsed().as_secs_f64());
     let mut summary = Summary::new(cfg, &analyzer, input_summaries, counts, timings);
     summary.decoding = decoding;
+    summary.resume = resume;
     let path = out.file("summary.json");
     let json = serde_json::to_string_pretty(&summary)
         .map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
@@ -357,6 +411,7 @@ fn run_dedup_inner(
     // The spilled copy of stdin is not part of the output.
     let _ = std::fs::remove_file(out.file(STDIN_SPILL));
     out.commit()?;
+    ckpt.finish()?;
     Ok(summary)
 }
 
@@ -382,6 +437,7 @@ impl Summary {
             lsh: (!cfg.dedup.exact_only).then(|| crate::dedup::lsh_bands(&cfg.dedup)),
             inputs,
             decoding: Vec::new(),
+            resume: Resume::default(),
             counts,
             timings,
         }
@@ -607,6 +663,37 @@ fn write_clusters(path: &Path, seen: &[Seen], verdicts: &[Verdict]) -> Result<()
     w.finish()
 }
 
+/// Pass 2 for Parquet inputs: copy the kept rows into `kept.parquet`.
+#[cfg(feature = "parquet")]
+fn write_kept_parquet(
+    files: &[InputFile],
+    out: &OutputDir,
+    seen: &[Seen],
+    verdicts: &[Verdict],
+) -> Result<u64> {
+    let mut sizes: HashMap<usize, u64> = HashMap::new();
+    for v in verdicts {
+        *sizes.entry(v.cluster).or_default() += 1;
+    }
+    let kept: crate::io::KeptRows = seen
+        .iter()
+        .zip(verdicts)
+        .filter(|(_, v)| v.kept)
+        .map(|(s, v)| {
+            let key = (s.origin.path.to_path_buf(), s.origin.line);
+            let size = sizes.get(&v.cluster).copied().unwrap_or(1);
+            (key, (seen[v.cluster].member.id.clone(), size))
+        })
+        .collect();
+    let paths: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
+    crate::io::write_kept_parquet(&paths, &kept, &out.file("kept.parquet"))
+}
+
+#[cfg(not(feature = "parquet"))]
+fn write_kept_parquet(_: &[InputFile], _: &OutputDir, _: &[Seen], _: &[Verdict]) -> Result<u64> {
+    Err(Error::Config("this build has no Parquet support".into()))
+}
+
 /// Pass 2: copy the kept records, in input order, losslessly.
 fn write_kept(
     files: &[InputFile],
@@ -614,7 +701,6 @@ fn write_kept(
     out: &OutputDir,
     seen: &[Seen],
     verdicts: &[Verdict],
-    skipped: &HashSet<Origin>,
 ) -> Result<u64> {
     let mut sizes: HashMap<usize, u64> = HashMap::new();
     for v in verdicts {
@@ -634,9 +720,12 @@ fn write_kept(
     let mut w = JsonlWriter::create(&out.file(&shard_name(shard)))?;
     let mut written = 0u64;
     let mut next = 0usize; // index into `seen`, advanced for each document read
+    // Ids met in this pass: a later record with a taken id was rejected in pass 1
+    // (checkpoints keep no list of those, so this pass finds them again).
+    let mut ids = HashSet::new();
     for item in Reader::new(files.to_vec(), cfg.input.clone()) {
         let Ok(doc) = item else { continue };
-        if skipped.contains(&doc.origin) {
+        if !ids.insert(doc.id.clone()) {
             continue;
         }
         match seen.get(next) {

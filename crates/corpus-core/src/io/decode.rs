@@ -25,7 +25,7 @@ pub enum InvalidBytes {
 }
 
 /// How a file's encoding was chosen.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Detection {
     /// A byte-order mark (always honoured, as browsers do).
@@ -37,18 +37,18 @@ pub enum Detection {
 }
 
 /// Encoding facts about one input file, recorded in `summary.json`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DecodeReport {
     /// The file.
     pub path: String,
     /// WHATWG name of the encoding used (`UTF-8`, `UTF-16LE`, `windows-1256`, ...).
-    pub encoding: &'static str,
+    pub encoding: String,
     /// How it was chosen.
     pub detection: Detection,
     /// For a detected encoding: `high` when chardetng scored its guess above
     /// another candidate, `low` when it did not (the guess is likely wrong);
     /// `certain` for a BOM or a given encoding.
-    pub confidence: &'static str,
+    pub confidence: String,
     /// Invalid byte sequences replaced by U+FFFD (`invalid_bytes = "replace"`).
     pub replaced: u64,
     /// Documents cut to `max_doc_bytes` (`oversize = "truncate"`).

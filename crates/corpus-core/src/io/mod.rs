@@ -6,9 +6,13 @@
 //! `Result<Document>` at a time and never hold the corpus.
 
 mod decode;
+#[cfg(feature = "parquet")]
+mod parquet;
 mod read;
 mod write;
 
 pub use decode::{DecodeReport, Detection, InvalidBytes, decode_bytes, detect};
+#[cfg(feature = "parquet")]
+pub use parquet::{KeptRows, write_kept_parquet};
 pub use read::{InputConfig, InputFile, InputKind, Oversize, Reader, list_inputs};
-pub use write::{JsonlWriter, OutputDir, fingerprint_file, recover};
+pub use write::{JsonlWriter, OutputDir, OutputFormat, fingerprint_file, recover};

@@ -87,6 +87,8 @@ pub enum InputKind {
     Text,
     /// JSON Lines, one record per line.
     Jsonl,
+    /// Parquet, one record per row (needs the `parquet` feature).
+    Parquet,
 }
 
 /// One input file, found by [`list_inputs`].
@@ -133,6 +135,8 @@ pub fn list_inputs(inputs: &[PathBuf]) -> Result<Vec<InputFile>> {
         } else {
             let kind = if is_text_name(input) {
                 InputKind::Text
+            } else if input.extension().is_some_and(|e| e == "parquet") {
+                InputKind::Parquet
             } else {
                 InputKind::Jsonl
             };
@@ -219,6 +223,8 @@ pub struct Reader {
     offset: u64,
     buf: Vec<u8>,
     reports: Vec<DecodeReport>,
+    #[cfg(feature = "parquet")]
+    parquet: Option<(Arc<Path>, super::parquet::ParquetRows, DecodeReport)>,
 }
 
 impl Reader {
@@ -233,6 +239,8 @@ impl Reader {
             offset: 0,
             buf: Vec::new(),
             reports: Vec::new(),
+            #[cfg(feature = "parquet")]
+            parquet: None,
         }
     }
 
@@ -269,13 +277,14 @@ impl Reader {
     fn report(path: &Path, d: &Decoded) -> DecodeReport {
         DecodeReport {
             path: path.display().to_string(),
-            encoding: d.encoding.name(),
+            encoding: d.encoding.name().to_owned(),
             detection: d.detection,
             confidence: match (d.detection, d.confident) {
                 (Detection::Detected, true) => "high",
                 (Detection::Detected, false) => "low",
                 _ => "certain",
-            },
+            }
+            .to_owned(),
             replaced: 0,
             truncated: 0,
         }
@@ -335,6 +344,103 @@ impl Reader {
             }
         }
         Ok(doc)
+    }
+
+    /// The next row of the open Parquet file, as a document or a located error;
+    /// `None` when that file is done.
+    #[cfg(feature = "parquet")]
+    fn next_parquet_row(&mut self) -> Option<Result<Document>> {
+        let (path, rows, report) = self.parquet.as_mut()?;
+        let path = path.clone();
+        let row = match rows.next() {
+            None => {
+                if let Some((_, _, report)) = self.parquet.take() {
+                    self.reports.push(report);
+                }
+                return None;
+            }
+            Some(Err(e)) => {
+                if let Some((_, _, report)) = self.parquet.take() {
+                    self.reports.push(report);
+                }
+                return Some(Err(e));
+            }
+            Some(Ok(row)) => row,
+        };
+        let mut report = std::mem::replace(report, Self::blank_report());
+        let record_err = |reason: String| Error::Record {
+            path: path.to_path_buf(),
+            line: row.line,
+            reason,
+        };
+        let result = (|| {
+            let mut text = row.text.map_err(record_err)?;
+            let truncated = self.cfg.check_size(&mut text).map_err(record_err)?;
+            if truncated {
+                report.truncated += 1;
+            }
+            if text.trim().is_empty() {
+                return Err(record_err("empty text".into()));
+            }
+            let raw = if truncated {
+                let mut map: serde_json::Map<String, Value> =
+                    serde_json::from_str(&row.raw).unwrap_or_default();
+                map.insert(self.cfg.text_field.clone(), Value::String(text.clone()));
+                Value::Object(map).to_string()
+            } else {
+                row.raw
+            };
+            Ok(Document {
+                id: row
+                    .id
+                    .unwrap_or_else(|| format!("{}:{}", path.display(), row.line)),
+                text,
+                origin: Origin {
+                    path: path.clone(),
+                    line: row.line,
+                },
+                raw: Some(raw),
+            })
+        })();
+        if let Some((_, _, r)) = self.parquet.as_mut() {
+            *r = report;
+        }
+        Some(result)
+    }
+
+    /// Starts reading a Parquet file.
+    fn open_parquet(&mut self, f: &InputFile) -> Result<()> {
+        #[cfg(feature = "parquet")]
+        {
+            let rows = super::parquet::ParquetRows::open(
+                &f.path,
+                &self.cfg.text_field,
+                &self.cfg.id_field,
+            )?;
+            let report = DecodeReport {
+                path: f.path.display().to_string(),
+                ..Self::blank_report()
+            };
+            self.parquet = Some((Arc::from(f.path.as_path()), rows, report));
+            Ok(())
+        }
+        #[cfg(not(feature = "parquet"))]
+        Err(Error::Config(format!(
+            "{}: this build has no Parquet support (cargo feature \"parquet\")",
+            f.path.display()
+        )))
+    }
+
+    #[cfg(feature = "parquet")]
+    fn blank_report() -> DecodeReport {
+        DecodeReport {
+            path: String::new(),
+            encoding: "UTF-8".to_owned(),
+            detection: Detection::Given,
+            confidence: "certain".to_owned(),
+            replaced: 0,
+            truncated: 0,
+        }
     }
 
     fn open(&mut self, f: &InputFile) -> Result<()> {
@@ -448,10 +554,23 @@ impl Iterator for Reader {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
+            #[cfg(feature = "parquet")]
+            if self.parquet.is_some() {
+                match self.next_parquet_row() {
+                    Some(item) => return Some(item),
+                    None => continue,
+                }
+            }
             if self.current.is_none() {
                 let f = self.files.next()?;
                 if f.kind == InputKind::Text {
                     return Some(self.read_text_file(&f));
+                }
+                if f.kind == InputKind::Parquet {
+                    match self.open_parquet(&f) {
+                        Ok(()) => continue,
+                        Err(e) => return Some(Err(e)),
+                    }
                 }
                 if let Err(e) = self.open(&f) {
                     return Some(Err(e));
@@ -499,7 +618,7 @@ impl Iterator for Reader {
                 }
                 drop(d);
                 if let Some(at) = bad {
-                    let enc = cur.report.encoding;
+                    let enc = &cur.report.encoding;
                     return record_err(format!("invalid {enc} bytes at byte {at}"));
                 }
             }

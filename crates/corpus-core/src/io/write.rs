@@ -6,6 +6,43 @@ use serde::Serialize;
 
 use crate::{Error, Result};
 
+/// The format of the kept records.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputFormat {
+    /// Parquet when every input is Parquet, JSON Lines otherwise (default).
+    #[default]
+    Auto,
+    /// `kept.jsonl` (or `.jsonl.zst`, sharded).
+    Jsonl,
+    /// `kept.parquet`: the input columns plus a `ghirbal` struct column (needs
+    /// the `parquet` feature and Parquet inputs sharing one schema).
+    Parquet,
+}
+
+impl OutputFormat {
+    /// The format actually written for these inputs.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when Parquet is asked for inputs that are not all
+    /// Parquet, or in a build without the `parquet` feature.
+    pub fn resolve(self, inputs: &[super::InputFile]) -> Result<OutputFormat> {
+        let all_parquet =
+            !inputs.is_empty() && inputs.iter().all(|f| f.kind == super::InputKind::Parquet);
+        match self {
+            OutputFormat::Auto if all_parquet => Ok(OutputFormat::Parquet),
+            OutputFormat::Auto | OutputFormat::Jsonl => Ok(OutputFormat::Jsonl),
+            OutputFormat::Parquet if !cfg!(feature = "parquet") => Err(Error::Config(
+                "this build has no Parquet support (cargo feature \"parquet\")".into(),
+            )),
+            OutputFormat::Parquet if !all_parquet => Err(Error::Config(
+                "Parquet output needs Parquet inputs (their schema is carried through)".into(),
+            )),
+            OutputFormat::Parquet => Ok(OutputFormat::Parquet),
+        }
+    }
+}
+
 /// An output folder written atomically: everything goes into a temporary sibling
 /// folder that is renamed onto the final path by [`OutputDir::commit`]. A crash
 /// leaves either the previous complete output or none.

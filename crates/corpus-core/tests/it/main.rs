@@ -8,4 +8,6 @@ mod formats;
 mod fuzz_replay;
 mod memory;
 mod news;
+#[cfg(feature = "parquet")]
+mod parquet;
 mod seeds;

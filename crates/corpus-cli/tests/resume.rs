@@ -1,0 +1,163 @@
+//! Resume: a run killed after some shards were checkpointed, run again with the
+//! same command, skips those shards and writes exactly what an uninterrupted
+//! run writes; other inputs or another configuration are refused.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const SHARDS: usize = 6;
+
+/// Six input files of seed-paragraph mixes, with duplicates across files.
+fn inputs(dir: &Path) -> Vec<PathBuf> {
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpora/seeds");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(seeds)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let paras: Vec<String> = files
+        .iter()
+        .flat_map(|f| {
+            std::fs::read_to_string(f)
+                .unwrap()
+                .split('\n')
+                .filter(|p| p.split_whitespace().count() > 8)
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let k = paras.len();
+    (0..SHARDS)
+        .map(|s| {
+            let mut body = String::new();
+            for j in 0..300usize {
+                let i = s * 300 + j;
+                let text = format!("{} {} رقم {}", paras[i % k], paras[(i * 7 + 3) % k], i / 4);
+                body.push_str(
+                    &serde_json::json!({"id": format!("s{s}-{j:04}"), "text": text}).to_string(),
+                );
+                body.push('\n');
+            }
+            body.push_str("{broken\n");
+            let p = dir.join(format!("part{s}.jsonl"));
+            std::fs::write(&p, body).unwrap();
+            p
+        })
+        .collect()
+}
+
+fn cmd(inputs: &[PathBuf], out: &Path, extra: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ghirbal"));
+    c.args(["dedup", "-q", "--on-error", "skip", "-o"])
+        .arg(out)
+        .args(extra)
+        .args(inputs);
+    c
+}
+
+fn run(inputs: &[PathBuf], out: &Path, extra: &[&str]) -> Output {
+    cmd(inputs, out, extra).output().unwrap()
+}
+
+/// Starts a run and kills it once `shards` shards are checkpointed.
+fn interrupt(inputs: &[PathBuf], out: &Path, shards: usize) {
+    let done = out.with_file_name(format!(
+        ".{}.ckpt/shard-{:05}.done",
+        out.file_name().unwrap().to_string_lossy(),
+        shards - 1
+    ));
+    let mut child = cmd(inputs, out, &[])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    while !done.exists() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it could be killed"
+        );
+        assert!(t.elapsed() < Duration::from_secs(120));
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!out.exists(), "a killed first run leaves no output");
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap()
+}
+
+fn summary(out: &Path) -> serde_json::Value {
+    serde_json::from_str(&read(&out.join("summary.json"))).unwrap()
+}
+
+#[test]
+fn an_interrupted_run_resumes_and_equals_an_uninterrupted_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = inputs(tmp.path());
+    let reference = tmp.path().join("reference");
+    let o = run(&files, &reference, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(summary(&reference)["resume"]["skipped_shards"], 0);
+
+    let out = tmp.path().join("out");
+    interrupt(&files, &out, 2);
+    let o = run(&files, &out, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = summary(&out);
+    let skipped = s["resume"]["skipped_shards"].as_u64().unwrap();
+    assert!(skipped >= 2 && skipped < SHARDS as u64, "skipped {skipped}");
+    assert_eq!(s["resume"]["shards"], SHARDS);
+    for f in ["clusters.jsonl", "kept.jsonl", "rejects.jsonl"] {
+        assert!(
+            read(&out.join(f)) == read(&reference.join(f)),
+            "{f} differs"
+        );
+    }
+    let (a, b) = (summary(&reference), s);
+    assert_eq!(a["counts"], b["counts"]);
+    assert_eq!(a["decoding"], b["decoding"]);
+    assert_eq!(a["counts"]["rejected"], SHARDS);
+    assert!(
+        !tmp.path().join(".out.ckpt").exists(),
+        "checkpoints removed"
+    );
+}
+
+#[test]
+fn changed_input_or_config_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = inputs(tmp.path());
+    let out = tmp.path().join("out");
+    interrupt(&files, &out, 1);
+    // Another configuration.
+    let o = run(&files, &out, &["--threshold", "0.5"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("checkpoints of an interrupted run"));
+    // A changed input.
+    let mut body = read(&files[3]);
+    body.push_str("{\"id\": \"new\", \"text\": \"نص جديد أضيف بعد الانقطاع\"}\n");
+    std::fs::write(&files[3], body).unwrap();
+    let o = run(&files, &out, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_run_stopped_by_bad_data_leaves_no_checkpoints() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = inputs(tmp.path());
+    let out = tmp.path().join("out");
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ghirbal"));
+    let o = c
+        .args(["dedup", "-q", "-o"])
+        .arg(&out)
+        .args(&files)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!tmp.path().join(".out.ckpt").exists());
+}

@@ -1,0 +1,259 @@
+//! Parquet in and out (cargo feature `parquet`): string, large_string and
+//! dictionary text columns, nested columns carried through, row-group streaming.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::builder::{ListBuilder, StringBuilder};
+use arrow_array::types::Int32Type;
+use arrow_array::{
+    Array, ArrayRef, DictionaryArray, Int64Array, LargeStringArray, RecordBatch, StringArray,
+    StructArray,
+};
+use arrow_schema::{DataType, Field, Fields, Schema};
+use corpus_core::io::{InputConfig, OutputFormat, Reader, list_inputs};
+use corpus_core::pipeline::run_dedup;
+use corpus_core::{Config, Error, OnError};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::file::properties::WriterProperties;
+use serde_json::Value;
+
+use crate::formats::seed;
+
+/// Texts: the five seeds, an exact copy of seed 0, a near copy of seed 2, and
+/// (when `with_null`) a null text.
+fn texts(with_null: bool) -> Vec<Option<String>> {
+    let mut t: Vec<Option<String>> = (0..5).map(|i| Some(seed(i))).collect();
+    t.push(Some(seed(0)));
+    t.push(Some(seed(2).replacen("حلب", "مدينة حلب", 1)));
+    if with_null {
+        t.push(None);
+    }
+    t
+}
+
+fn nested(n: usize) -> (Field, ArrayRef) {
+    let sources: Vec<String> = (0..n).map(|i| format!("site{}", i % 3)).collect();
+    let mut tags = ListBuilder::new(StringBuilder::new());
+    for i in 0..n {
+        tags.values().append_value("أخبار");
+        if i % 2 == 0 {
+            tags.values().append_value(format!("t{i}"));
+        }
+        tags.append(true);
+    }
+    let tags = tags.finish();
+    let fields = Fields::from(vec![
+        Field::new("source", DataType::Utf8, false),
+        Field::new("tags", tags.data_type().clone(), true),
+    ]);
+    let arr = StructArray::new(
+        fields.clone(),
+        vec![
+            Arc::new(StringArray::from(sources)) as ArrayRef,
+            Arc::new(tags),
+        ],
+        None,
+    );
+    (
+        Field::new("meta", DataType::Struct(fields), true),
+        Arc::new(arr),
+    )
+}
+
+/// Writes a Parquet file with `text` in the given column type, row groups of 3 rows.
+fn write_parquet(path: &Path, kind: &str, with_null: bool) -> RecordBatch {
+    let t = texts(with_null);
+    let n = t.len();
+    let text: ArrayRef = match kind {
+        "string" => Arc::new(StringArray::from(t.clone())),
+        "large_string" => Arc::new(LargeStringArray::from(t.clone())),
+        "dictionary" => Arc::new(
+            t.iter()
+                .map(|s| s.as_deref())
+                .collect::<DictionaryArray<Int32Type>>(),
+        ),
+        _ => unreachable!(),
+    };
+    let ids: ArrayRef = Arc::new(StringArray::from(
+        (0..n).map(|i| format!("doc{i}")).collect::<Vec<_>>(),
+    ));
+    let year: ArrayRef = Arc::new(Int64Array::from(
+        (0..n as i64).map(|i| 2020 + i).collect::<Vec<_>>(),
+    ));
+    let (meta_field, meta) = nested(n);
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("doc_id", DataType::Utf8, false),
+        Field::new("body", text.data_type().clone(), true),
+        Field::new("year", DataType::Int64, false),
+        meta_field,
+    ]));
+    let batch = RecordBatch::try_new(schema.clone(), vec![ids, text, year, meta]).unwrap();
+    let props = WriterProperties::builder()
+        .set_max_row_group_size(3)
+        .build();
+    let mut w = ArrowWriter::try_new(File::create(path).unwrap(), schema, Some(props)).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    batch
+}
+
+fn cfg() -> InputConfig {
+    InputConfig {
+        id_field: "doc_id".into(),
+        text_field: "body".into(),
+        ..InputConfig::default()
+    }
+}
+
+fn read_back(path: &Path) -> Vec<RecordBatch> {
+    ParquetRecordBatchReaderBuilder::try_new(File::open(path).unwrap())
+        .unwrap()
+        .build()
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn string_large_string_and_dictionary_text_columns_are_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    for kind in ["string", "large_string", "dictionary"] {
+        let p = tmp.path().join(format!("{kind}.parquet"));
+        write_parquet(&p, kind, true);
+        let files = list_inputs(std::slice::from_ref(&p)).unwrap();
+        let items: Vec<_> = Reader::new(files, cfg()).collect();
+        assert_eq!(items.len(), 8, "{kind}");
+        for (i, want) in texts(false).iter().enumerate() {
+            let d = items[i].as_ref().unwrap();
+            assert_eq!(Some(&d.text), want.as_ref(), "{kind} row {i}");
+            assert_eq!(d.id, format!("doc{i}"));
+            assert_eq!(d.origin.line, i as u64 + 1);
+            let raw: Value = serde_json::from_str(d.raw.as_deref().unwrap()).unwrap();
+            assert_eq!(raw["year"], 2020 + i as i64);
+            assert_eq!(raw["meta"]["tags"][0], "أخبار");
+        }
+        match &items[7] {
+            Err(Error::Record {
+                line: 8, reason, ..
+            }) => {
+                assert_eq!(reason, "column \"body\" is null")
+            }
+            other => panic!("{kind}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn missing_text_column_is_a_data_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("x.parquet");
+    write_parquet(&p, "string", false);
+    let files = list_inputs(std::slice::from_ref(&p)).unwrap();
+    let items: Vec<_> = Reader::new(files, InputConfig::default()).collect();
+    assert_eq!(items.len(), 1);
+    assert!(
+        matches!(&items[0], Err(Error::Data { reason, .. }) if reason == "no column \"text\""),
+        "{items:?}"
+    );
+    // Not Parquet at all.
+    let bad = tmp.path().join("bad.parquet");
+    std::fs::write(&bad, b"PAR1 this is not parquet").unwrap();
+    let files = list_inputs(std::slice::from_ref(&bad)).unwrap();
+    let items: Vec<_> = Reader::new(files, cfg()).collect();
+    assert!(matches!(&items[0], Err(Error::Data { .. })), "{items:?}");
+}
+
+fn run(inputs: &[PathBuf], out: &Path, format: OutputFormat) -> corpus_core::pipeline::Summary {
+    let mut c = Config {
+        input: cfg(),
+        on_error: OnError::Skip,
+        ..Config::default()
+    };
+    c.output.format = format;
+    run_dedup(inputs, out, &c, None).unwrap()
+}
+
+#[test]
+fn parquet_in_parquet_out_carries_every_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("in.parquet");
+    let input = write_parquet(&p, "dictionary", true);
+    let out = tmp.path().join("out");
+    let s = run(std::slice::from_ref(&p), &out, OutputFormat::Auto);
+    assert_eq!(s.counts.input, 8);
+    assert_eq!(s.counts.rejected, 1);
+    assert!(
+        s.counts.removed >= 2,
+        "the copies of seeds 0 and 2 are removed"
+    );
+    assert!(!out.join("kept.jsonl").exists());
+    let batches = read_back(&out.join("kept.parquet"));
+    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    assert_eq!(rows as u64, s.counts.kept);
+    let schema = batches[0].schema();
+    // The input columns, unchanged (types included), then ours.
+    for (f, g) in input.schema().fields().iter().zip(schema.fields()) {
+        assert_eq!(f, g);
+    }
+    assert_eq!(schema.field(4).name(), "ghirbal");
+    // Kept rows match clusters.jsonl and carry their nested values.
+    let clusters = std::fs::read_to_string(out.join("clusters.jsonl")).unwrap();
+    let kept_ids: Vec<String> = clusters
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["kept"] == true)
+        .map(|v| v["id"].as_str().unwrap().to_owned())
+        .collect();
+    let mut got = Vec::new();
+    for b in &batches {
+        let ids = b.column(0).as_any().downcast_ref::<StringArray>().unwrap();
+        let meta = b.column(3).as_any().downcast_ref::<StructArray>().unwrap();
+        let src = meta
+            .column(0)
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .unwrap();
+        for i in 0..b.num_rows() {
+            let n: usize = ids.value(i)[3..].parse().unwrap();
+            assert_eq!(src.value(i), format!("site{}", n % 3));
+            got.push(ids.value(i).to_owned());
+        }
+    }
+    let mut sorted = got.clone();
+    sorted.sort();
+    assert_eq!(sorted, kept_ids);
+}
+
+#[test]
+fn parquet_in_jsonl_out_by_flag_and_mixed_inputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("in.parquet");
+    write_parquet(&p, "large_string", false);
+    let out = tmp.path().join("out");
+    let s = run(std::slice::from_ref(&p), &out, OutputFormat::Jsonl);
+    let kept = std::fs::read_to_string(out.join("kept.jsonl")).unwrap();
+    assert_eq!(kept.lines().count() as u64, s.counts.kept);
+    let first: Value = serde_json::from_str(kept.lines().next().unwrap()).unwrap();
+    let n: usize = first["doc_id"].as_str().unwrap()[3..].parse().unwrap();
+    assert_eq!(first["meta"]["source"], format!("site{}", n % 3));
+    assert_eq!(first["meta"]["tags"][0], "أخبار");
+    assert_eq!(first["year"], 2020 + n as i64);
+    assert!(first["ghirbal"]["cluster"].is_string());
+    // Parquet output needs Parquet inputs only.
+    let j = tmp.path().join("more.jsonl");
+    std::fs::write(&j, "{\"doc_id\": \"j\", \"body\": \"نص قصير آخر هنا\"}\n").unwrap();
+    let mut c = Config {
+        input: cfg(),
+        ..Config::default()
+    };
+    c.output.format = OutputFormat::Parquet;
+    let err = run_dedup(&[p.clone(), j.clone()], &tmp.path().join("o2"), &c, None).unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err}");
+    // Auto with mixed inputs writes JSONL.
+    let s = run(&[p, j], &tmp.path().join("o3"), OutputFormat::Auto);
+    assert!(tmp.path().join("o3/kept.jsonl").exists());
+    assert_eq!(s.counts.input, 8);
+}
