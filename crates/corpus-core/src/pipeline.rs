@@ -196,8 +196,7 @@ impl Analyzer {
             None => (std::borrow::Cow::Borrowed(doc.text.as_str()), 0),
         };
         let key = self.key.normalize(&text);
-        let mut scratch = Vec::new();
-        let sketch = self.sketcher.sketch(&key, &mut scratch);
+        let sketch = self.sketcher.sketch_local(&key);
         let rank = self
             .rank_field
             .as_ref()

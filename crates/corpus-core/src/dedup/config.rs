@@ -51,7 +51,52 @@ impl FromStr for Survivor {
     }
 }
 
+/// How verified pairs form clusters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClusterMode {
+    /// Default. Documents in survivor-policy order; each one not yet taken keeps
+    /// itself and takes every document verified similar to it. Every removed
+    /// document is then similar to the one kept in its place: clusters cannot chain.
+    #[default]
+    Star,
+    /// Connected components of the verified pairs (what most peers do). Chains
+    /// A~B~C can join dissimilar A and C; `audit.json` reports each cluster's
+    /// minimum similarity to its survivor.
+    Components,
+}
+
+impl FromStr for ClusterMode {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "star" => Ok(ClusterMode::Star),
+            "components" => Ok(ClusterMode::Components),
+            _ => Err(Error::Config(format!(
+                "unknown cluster mode {s:?} (star or components)"
+            ))),
+        }
+    }
+}
+
 /// Near-duplicate settings.
+///
+/// Two documents are compared only when LSH makes them a candidate pair; the pair
+/// is then verified on the MinHash estimates before anything is merged:
+/// - **near-duplicate** when the estimated Jaccard similarity of their shingle
+///   sets is at least `threshold`;
+/// - **containment** when at least `containment_threshold` of the smaller text's
+///   shingles are in the larger one and the smaller has at least `min_shingles`
+///   shingles (short template texts share most of their words by construction).
+///   Either one may be removed, as the survivor policy decides, when the smaller
+///   also covers at least `min_coverage` of the larger; otherwise only the
+///   smaller (contained) one may be removed: a short wire item quoted in a long
+///   round-up never costs us the round-up;
+/// - never when each text carries numbers the other lacks (`check_numbers`):
+///   weather bulletins of two days, tolls of two attacks.
+///
+/// In the default star mode a document is removed only in favour of a document it
+/// was verified against.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DedupConfig {
@@ -82,6 +127,13 @@ pub struct DedupConfig {
     pub survivor: Survivor,
     /// Only exact duplicates (skip MinHash). Default false.
     pub exact_only: bool,
+    /// How verified pairs form clusters (default `star`).
+    pub mode: ClusterMode,
+    /// Containment counts only when the smaller text has at least this many
+    /// shingles (default 60, about 60 words).
+    pub min_shingles: u32,
+    /// Refuse a pair when each text carries numbers the other lacks (default true).
+    pub check_numbers: bool,
 }
 
 impl Default for DedupConfig {
@@ -98,6 +150,9 @@ impl Default for DedupConfig {
             min_coverage: 0.5,
             survivor: Survivor::default(),
             exact_only: false,
+            mode: ClusterMode::Star,
+            min_shingles: 60,
+            check_numbers: true,
         }
     }
 }

@@ -4,6 +4,15 @@ use super::DedupConfig;
 use crate::Result;
 use crate::normalize::words;
 
+/// Version of the signature scheme (shingle hash, permutation family, seeds
+/// derivation). Sketches are comparable only within one version and one
+/// `normalize::KEY_VERSION`; it is recorded in `summary.json`.
+pub const SIGNATURE_VERSION: u32 = 2;
+
+/// At most this many number tokens are kept per document for the number check:
+/// the ones with the smallest hashes, so two documents keep comparable samples.
+const MAX_NUMBERS: usize = 32;
+
 /// Fixed-size summary of one document's key text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sketch {
@@ -15,6 +24,11 @@ pub struct Sketch {
     pub shingles: u32,
     /// Length of the key text in characters.
     pub chars: u64,
+    /// Hashes of the distinct number tokens (runs of ASCII digits after key
+    /// normalization), sorted; a bottom-k sample of at most 32. Two texts that each
+    /// carry numbers the other lacks (other dates, scores, tolls) are reports of
+    /// different events even when their wording is a shared template.
+    pub numbers: Box<[u32]>,
 }
 
 impl Sketch {
@@ -35,27 +49,78 @@ impl Sketch {
     /// Estimated containment of the smaller shingle set in the larger one, and the
     /// share of the larger one it covers, from the Jaccard estimate and the sizes.
     pub fn containment(&self, other: &Sketch) -> (f64, f64) {
-        let j = self.jaccard(other);
-        let (a, b) = (self.shingles as f64, other.shingles as f64);
-        if a == 0.0 || b == 0.0 {
-            return (j, j);
-        }
-        let inter = j * (a + b) / (1.0 + j);
-        let (small, large) = if a <= b { (a, b) } else { (b, a) };
-        ((inter / small).min(1.0), (inter / large).min(1.0))
+        containment_from(self.jaccard(other), self.shingles, other.shingles)
     }
+
+    /// Whether both texts carry numbers the other lacks, and they share at most
+    /// half of the smaller set of numbers: a sign of two reports of different
+    /// events (dates, tolls, scores) written from one template.
+    pub fn numbers_conflict(&self, other: &Sketch) -> bool {
+        let (a, b) = (&self.numbers, &other.numbers);
+        if a.is_empty() || b.is_empty() {
+            return false;
+        }
+        // Both are bottom-k samples: compare below the smaller sample's maximum.
+        let cap = match (a.len() == MAX_NUMBERS, b.len() == MAX_NUMBERS) {
+            (true, true) => a[a.len() - 1].min(b[b.len() - 1]),
+            (true, false) => a[a.len() - 1],
+            (false, true) => b[b.len() - 1],
+            (false, false) => u32::MAX,
+        };
+        let a: Vec<u32> = a.iter().copied().filter(|&x| x <= cap).collect();
+        let b: Vec<u32> = b.iter().copied().filter(|&x| x <= cap).collect();
+        let (mut i, mut j, mut shared) = (0, 0, 0usize);
+        while i < a.len() && j < b.len() {
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    shared += 1;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        let only_a = a.len() - shared;
+        let only_b = b.len() - shared;
+        only_a > 0 && only_b > 0 && 2 * shared <= a.len().min(b.len())
+    }
+}
+
+/// Containment of the smaller set in the larger, and coverage of the larger, from
+/// a Jaccard value and the two set sizes: |A∩B| = J·(|A|+|B|)/(1+J).
+pub(crate) fn containment_from(j: f64, a: u32, b: u32) -> (f64, f64) {
+    let (a, b) = (a as f64, b as f64);
+    if a == 0.0 || b == 0.0 {
+        return (j, j);
+    }
+    let inter = j * (a + b) / (1.0 + j);
+    let (small, large) = if a <= b { (a, b) } else { (b, a) };
+    ((inter / small).min(1.0), (inter / large).min(1.0))
 }
 
 /// Computes [`Sketch`]es. Hash functions and seeds are fixed: the same text,
 /// configuration and key version give the same sketch on every machine.
+///
+/// Shingles are word n-grams of the key text, each hashed with seeded xxh3-64 over
+/// the n token hashes and folded to 32 bits; permutation `i` maps a shingle `x` to
+/// `mul[i]·x + add[i]` (mod 2³², `mul[i]` odd, a bijection). Measured on random set
+/// pairs this family's Jaccard estimate has the textbook error √(J(1−J)/k), the
+/// same as 64-bit multiply-shift, and it runs on 32-bit vector lanes (SSE2, and
+/// AVX2/AVX-512 chosen at run time).
 #[derive(Clone, Debug)]
 pub struct Sketcher {
     ngram: usize,
     seed: u64,
     exact_only: bool,
-    mul: Vec<u64>,
-    add: Vec<u64>,
+    num_perm: usize,
+    /// Multipliers and offsets, padded to a multiple of [`LANES`].
+    mul: Box<[u32]>,
+    add: Box<[u32]>,
 }
+
+/// Permutations computed together, kept in vector registers across all shingles.
+const LANES: usize = 32;
 
 fn splitmix64(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -65,6 +130,16 @@ fn splitmix64(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// Reusable buffers of [`Sketcher::sketch_with`]: nothing is allocated per shingle,
+/// and nothing per document once the buffers have grown (the signature itself is
+/// the one allocation that leaves).
+#[derive(Clone, Debug, Default)]
+pub struct Scratch {
+    hashes: Vec<u64>,
+    folded: Vec<u32>,
+    numbers: Vec<u32>,
+}
+
 impl Sketcher {
     /// Builds a sketcher for `cfg`.
     ///
@@ -72,22 +147,47 @@ impl Sketcher {
     /// [`crate::Error::Config`] if `cfg` is invalid.
     pub fn new(cfg: &DedupConfig) -> Result<Self> {
         cfg.validate()?;
-        let mut state = cfg.seed ^ 0x6768_6972_6261_6c00; // "ghirbal"
+        // "ghirbal" + signature version: seeds are derived, never random.
+        let mut state = cfg.seed ^ 0x6768_6972_6261_6c00 ^ SIGNATURE_VERSION as u64;
         let n = if cfg.exact_only { 0 } else { cfg.num_perm };
-        // Multiply-shift hashing: odd multipliers, top 32 bits of a·x + b.
-        let mul = (0..n).map(|_| splitmix64(&mut state) | 1).collect();
-        let add = (0..n).map(|_| splitmix64(&mut state)).collect();
+        let padded = n.div_ceil(LANES) * LANES;
+        let mul = (0..padded)
+            .map(|_| (splitmix64(&mut state) >> 32) as u32 | 1)
+            .collect();
+        let add = (0..padded)
+            .map(|_| (splitmix64(&mut state) >> 32) as u32)
+            .collect();
         Ok(Sketcher {
             ngram: cfg.ngram,
             seed: cfg.seed,
             exact_only: cfg.exact_only,
+            num_perm: n,
             mul,
             add,
         })
     }
 
-    /// Sketches one key text. `scratch` is reused across calls to avoid allocation.
+    /// Sketches one key text. `scratch` is reused across calls.
     pub fn sketch(&self, key: &str, scratch: &mut Vec<u64>) -> Sketch {
+        let mut s = Scratch {
+            hashes: std::mem::take(scratch),
+            ..Scratch::default()
+        };
+        let out = self.sketch_with(key, &mut s);
+        *scratch = s.hashes;
+        out
+    }
+
+    /// Sketches one key text with this thread's reusable [`Scratch`] buffers.
+    pub fn sketch_local(&self, key: &str) -> Sketch {
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+        }
+        SCRATCH.with(|s| self.sketch_with(key, &mut s.borrow_mut()))
+    }
+
+    /// Sketches one key text with reusable [`Scratch`] buffers (the fast path).
+    pub fn sketch_with(&self, key: &str, scratch: &mut Scratch) -> Sketch {
         let exact = xxh3_128_with_seed(key.as_bytes(), self.seed);
         let chars = key.chars().count() as u64;
         if self.exact_only {
@@ -96,45 +196,144 @@ impl Sketcher {
                 sig: Box::new([]),
                 shingles: 0,
                 chars,
+                numbers: Box::new([]),
             };
         }
-        scratch.clear();
-        let tokens: Vec<u64> = words(key)
-            .map(|w| xxh3_64_with_seed(w.as_bytes(), self.seed))
-            .collect();
-        if !tokens.is_empty() {
-            let n = self.ngram.min(tokens.len());
-            let mut buf = [0u8; 8 * 16];
-            for win in tokens.windows(n) {
-                let h = if n <= 16 {
-                    for (i, t) in win.iter().enumerate() {
-                        buf[i * 8..i * 8 + 8].copy_from_slice(&t.to_le_bytes());
-                    }
-                    xxh3_64_with_seed(&buf[..n * 8], self.seed)
-                } else {
-                    let bytes: Vec<u8> = win.iter().flat_map(|t| t.to_le_bytes()).collect();
-                    xxh3_64_with_seed(&bytes, self.seed)
-                };
-                scratch.push(h);
-            }
-        }
-        scratch.sort_unstable();
-        scratch.dedup();
-        let mut sig = vec![u32::MAX; self.mul.len()].into_boxed_slice();
-        for &x in scratch.iter() {
-            for ((s, &m), &a) in sig.iter_mut().zip(&self.mul).zip(&self.add) {
-                let v = (m.wrapping_mul(x).wrapping_add(a) >> 32) as u32;
-                if v < *s {
-                    *s = v;
-                }
-            }
-        }
+        self.shingle_hashes(key, scratch);
+        let shingles = scratch.hashes.len() as u32;
+        scratch.folded.clear();
+        scratch
+            .folded
+            .extend(scratch.hashes.iter().map(|&x| (x ^ (x >> 32)) as u32));
+        let mut sig = vec![u32::MAX; self.mul.len()];
+        signature(&mut sig, &scratch.folded, &self.mul, &self.add);
+        sig.truncate(self.num_perm);
         Sketch {
             exact,
-            sig,
-            shingles: scratch.len() as u32,
+            sig: sig.into_boxed_slice(),
+            shingles,
             chars,
+            numbers: scratch.numbers.as_slice().into(),
         }
+    }
+
+    /// Fills `scratch.hashes` with the distinct shingle hashes of `key` (sorted)
+    /// and `scratch.numbers` with the number sample.
+    fn shingle_hashes(&self, key: &str, scratch: &mut Scratch) {
+        let (hashes, numbers) = (&mut scratch.hashes, &mut scratch.numbers);
+        hashes.clear();
+        numbers.clear();
+        for w in words(key) {
+            let h = xxh3_64_with_seed(w.as_bytes(), self.seed);
+            if w.bytes().all(|b| b.is_ascii_digit()) {
+                numbers.push(h as u32);
+            }
+            hashes.push(h);
+        }
+        numbers.sort_unstable();
+        numbers.dedup();
+        numbers.truncate(MAX_NUMBERS);
+        if hashes.is_empty() {
+            return;
+        }
+        // In place: shingle i needs tokens i..i+n, so writing it over token i is safe.
+        let n = self.ngram.min(hashes.len());
+        let count = hashes.len() + 1 - n;
+        let mut buf = [0u8; 8 * 16];
+        for i in 0..count {
+            let h = if n <= 16 {
+                for (k, t) in hashes[i..i + n].iter().enumerate() {
+                    buf[k * 8..k * 8 + 8].copy_from_slice(&t.to_le_bytes());
+                }
+                xxh3_64_with_seed(&buf[..n * 8], self.seed)
+            } else {
+                // Rare (ngram > 16): chain the hashes instead of buffering them.
+                hashes[i..i + n]
+                    .iter()
+                    .fold(self.seed, |acc, t| xxh3_64_with_seed(&t.to_le_bytes(), acc))
+            };
+            hashes[i] = h;
+        }
+        hashes.truncate(count);
+        hashes.sort_unstable();
+        hashes.dedup();
+    }
+
+    /// Distinct shingle hashes of `key`, sorted (for exact verification and tests).
+    pub fn shingle_set(&self, key: &str) -> Vec<u64> {
+        let mut s = Scratch::default();
+        self.shingle_hashes(key, &mut s);
+        s.hashes
+    }
+}
+
+/// Signature of folded shingle hashes, on the widest vector unit available.
+fn signature(sig: &mut [u32], xs: &[u32], mul: &[u32], add: &[u32]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU supports AVX-512F (checked just above).
+            #[allow(unsafe_code)]
+            unsafe {
+                return signature_avx512(sig, xs, mul, add);
+            }
+        }
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            #[allow(unsafe_code)]
+            unsafe {
+                return signature_avx2(sig, xs, mul, add);
+            }
+        }
+        if std::is_x86_feature_detected!("sse4.1") {
+            // SAFETY: the CPU supports SSE4.1 (checked just above).
+            #[allow(unsafe_code)]
+            unsafe {
+                return signature_sse41(sig, xs, mul, add);
+            }
+        }
+    }
+    signature_portable(sig, xs, mul, add)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn signature_avx512(sig: &mut [u32], xs: &[u32], mul: &[u32], add: &[u32]) {
+    signature_portable(sig, xs, mul, add)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn signature_avx2(sig: &mut [u32], xs: &[u32], mul: &[u32], add: &[u32]) {
+    signature_portable(sig, xs, mul, add)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse4.1")]
+fn signature_sse41(sig: &mut [u32], xs: &[u32], mul: &[u32], add: &[u32]) {
+    signature_portable(sig, xs, mul, add)
+}
+
+/// The kernel: [`LANES`] permutations at a time, their minima held in registers
+/// while every shingle streams past, so the compiler vectorizes over lanes.
+#[inline(always)]
+fn signature_portable(sig: &mut [u32], xs: &[u32], mul: &[u32], add: &[u32]) {
+    for ((s, m), a) in sig
+        .chunks_exact_mut(LANES)
+        .zip(mul.chunks_exact(LANES))
+        .zip(add.chunks_exact(LANES))
+    {
+        let mut acc = [u32::MAX; LANES];
+        let mut mm = [0u32; LANES];
+        let mut aa = [0u32; LANES];
+        mm.copy_from_slice(m);
+        aa.copy_from_slice(a);
+        for &x in xs {
+            for l in 0..LANES {
+                acc[l] = acc[l].min(mm[l].wrapping_mul(x).wrapping_add(aa[l]));
+            }
+        }
+        s.copy_from_slice(&acc);
     }
 }
 
@@ -186,5 +385,53 @@ mod tests {
             &mut scratch,
         );
         assert!(a.jaccard(&c) < 0.2);
+    }
+
+    #[test]
+    fn dispatched_kernel_equals_portable_kernel() {
+        let s = Sketcher::new(&DedupConfig::default()).unwrap();
+        let xs: Vec<u32> = (0..777u32).map(|i| i.wrapping_mul(0x9E37_79B9)).collect();
+        let mut a = vec![u32::MAX; s.mul.len()];
+        let mut b = a.clone();
+        signature(&mut a, &xs, &s.mul, &s.add);
+        signature_portable(&mut b, &xs, &s.mul, &s.add);
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn estimate_error_matches_theory() {
+        // Sets of 300 with J = 0.5: the estimate's RMSE over many pairs must be
+        // close to sqrt(J(1-J)/k) = 0.044 for k = 128 (a weak family shows more).
+        let s = Sketcher::new(&DedupConfig::default()).unwrap();
+        let mut state = 1u64;
+        let mut se = 0.0;
+        let trials = 300;
+        for _ in 0..trials {
+            let common: Vec<u32> = (0..200).map(|_| splitmix64(&mut state) as u32).collect();
+            let mut a = common.clone();
+            let mut b = common;
+            a.extend((0..100).map(|_| splitmix64(&mut state) as u32));
+            b.extend((0..100).map(|_| splitmix64(&mut state) as u32));
+            let (mut sa, mut sb) = (vec![u32::MAX; 128], vec![u32::MAX; 128]);
+            signature(&mut sa, &a, &s.mul, &s.add);
+            signature(&mut sb, &b, &s.mul, &s.add);
+            let eq = sa.iter().zip(&sb).filter(|(x, y)| x == y).count();
+            se += (eq as f64 / 128.0 - 0.5).powi(2);
+        }
+        let rmse = (se / trials as f64).sqrt();
+        assert!(rmse < 0.055, "rmse {rmse}");
+    }
+
+    #[test]
+    fn numbers_conflict_needs_numbers_on_both_sides() {
+        let s = Sketcher::new(&DedupConfig::default()).unwrap();
+        let mut sc = Vec::new();
+        let a = s.sketch("درجة الحرارة 45 في الرياض و 38 في جدة", &mut sc);
+        let b = s.sketch("درجة الحرارة 41 في الرياض و 33 في جدة", &mut sc);
+        let c = s.sketch("درجة الحرارة 45 في الرياض", &mut sc);
+        let d = s.sketch("درجة الحرارة في الرياض", &mut sc);
+        assert!(a.numbers_conflict(&b));
+        assert!(!a.numbers_conflict(&c)); // a subset: a trimmed copy
+        assert!(!a.numbers_conflict(&d));
     }
 }

@@ -9,6 +9,9 @@ mod cluster;
 mod config;
 mod minhash;
 
-pub use cluster::{Member, RankValue, Reason, Verdict, cluster, lsh_bands};
-pub use config::{DedupConfig, Survivor};
-pub use minhash::{Sketch, Sketcher, lsh_params};
+pub use cluster::{
+    Member, PairCheck, RankValue, Reason, Rejection, Report, UnionFind, Verdict, band_key,
+    bucket_pairs, cluster, cluster_report, lsh_bands,
+};
+pub use config::{ClusterMode, DedupConfig, Survivor};
+pub use minhash::{SIGNATURE_VERSION, Scratch, Sketch, Sketcher, lsh_params};
