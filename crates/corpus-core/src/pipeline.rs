@@ -14,7 +14,8 @@ use serde_json::Value;
 
 use crate::clean::Cleaner;
 use crate::config::{Config, OnError};
-use crate::dedup::{Member, RankValue, Reason, Sketcher, Survivor, Verdict, cluster};
+use crate::dedup::audit::{Audit, write_audit};
+use crate::dedup::{Member, RankValue, Reason, Sketcher, Survivor, Verdict, cluster_report};
 use crate::document::{Document, Origin};
 use crate::io::{InputFile, JsonlWriter, OutputDir, Reader, fingerprint_file, list_inputs};
 use crate::normalize::{KEY_VERSION, Normalizer};
@@ -179,8 +180,30 @@ impl Analyzer {
         &self.key
     }
 
+    /// The sketcher.
+    pub fn sketcher(&self) -> &Sketcher {
+        &self.sketcher
+    }
+
     /// Analyzes one document into a clustering [`Member`].
     pub fn member(&self, doc: &Document) -> Member {
+        let (key, chrome) = self.key(doc);
+        let sketch = self.sketcher.sketch_local(&key);
+        let rank = self
+            .rank_field
+            .as_ref()
+            .and_then(|(f, _)| rank_value(doc, f));
+        Member {
+            id: doc.id.clone(),
+            sketch,
+            chrome,
+            rank,
+        }
+    }
+
+    /// The key text of a document (cleaned, then key-normalized) and the number
+    /// of characters cleaning removed.
+    pub fn key(&self, doc: &Document) -> (String, u64) {
         let (text, chrome) = match &self.cleaner {
             Some(c) => {
                 let cuts = c.cuts(&doc.text);
@@ -195,18 +218,7 @@ impl Analyzer {
             }
             None => (std::borrow::Cow::Borrowed(doc.text.as_str()), 0),
         };
-        let key = self.key.normalize(&text);
-        let sketch = self.sketcher.sketch_local(&key);
-        let rank = self
-            .rank_field
-            .as_ref()
-            .and_then(|(f, _)| rank_value(doc, f));
-        Member {
-            id: doc.id.clone(),
-            sketch,
-            chrome,
-            rank,
-        }
+        (self.key.normalize(&text).into_owned(), chrome)
     }
 }
 
@@ -325,8 +337,9 @@ fn run_dedup_inner(
     // Cluster.
     let t1 = Instant::now();
     let members: Vec<Member> = seen.iter().map(|s| s.member.clone()).collect();
-    let verdicts = cluster(&members, &cfg.dedup);
-    drop(members);
+    let (verdicts, report) = cluster_report(&members, &cfg.dedup);
+    let mut audit = Audit::new(&members, &verdicts, &report, &cfg.dedup);
+    drop((members, report));
     timings.insert("cluster".into(), t1.elapsed().as_secs_f64());
 
     // Outputs.
@@ -337,7 +350,16 @@ fn run_dedup_inner(
         rj.write(r)?;
     }
     rj.finish()?;
-    let kept_written = write_kept(&files, cfg, &out, &seen, &verdicts)?;
+    // The second pass also gives the audit the texts of its sampled clusters.
+    let mut observe = |i: usize, doc: &Document| {
+        if audit.wants(i) {
+            let (key, _) = analyzer.key(doc);
+            audit.observe(i, analyzer.sketcher().shingle_set(&key));
+        }
+    };
+    let kept_written = write_kept(&files, cfg, &out, &seen, &verdicts, &mut observe)?;
+    audit.finish();
+    write_audit(&out.file("audit.json"), &audit)?;
     timings.insert("write".into(), t2.elapsed().as_secs_f64());
 
     counts.rejected = rejects.len() as u64;
@@ -438,6 +460,7 @@ fn write_kept(
     out: &OutputDir,
     seen: &[Seen],
     verdicts: &[Verdict],
+    on_doc: &mut dyn FnMut(usize, &Document),
 ) -> Result<u64> {
     let mut sizes: HashMap<usize, u64> = HashMap::new();
     for v in verdicts {
@@ -474,6 +497,7 @@ fn write_kept(
                 doc.origin
             )));
         }
+        on_doc(next, &doc);
         let v = &verdicts[next];
         next += 1;
         if !v.kept {

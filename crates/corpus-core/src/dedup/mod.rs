@@ -5,6 +5,7 @@
 //! document (in parallel, by [`Sketcher`]), so memory grows with the number of
 //! documents, never with their text.
 
+pub mod audit;
 mod cluster;
 mod config;
 mod minhash;
