@@ -162,7 +162,12 @@ pub fn cluster_report(members: &[Member], cfg: &DedupConfig) -> (Vec<Verdict>, R
     if !cfg.exact_only {
         let lsh = lsh_bands(cfg);
         report.lsh = Some(lsh);
-        let pairs = candidate_pairs(&champions, &m, lsh);
+        let mut pairs = candidate_pairs(&champions, &m, lsh);
+        if cfg.containment {
+            pairs.extend(anchor_pairs(&champions, &m));
+            pairs.par_sort_unstable();
+            pairs.dedup();
+        }
         let checked: Vec<(u32, u32, PairCheck, Option<Edge>)> = pairs
             .par_iter()
             .map(|&(a, b)| {
@@ -537,6 +542,34 @@ fn candidate_pairs<'a>(
     pairs.par_sort_unstable();
     pairs.dedup();
     pairs
+}
+
+/// An anchor shared by more documents than this is site chrome or a formula, not
+/// evidence of copying: it makes no candidates.
+const MAX_ANCHOR_DF: usize = 32;
+
+/// Containment candidates: pairs of documents sharing at least two anchors.
+fn anchor_pairs<'a>(reps: &[u32], m: &(impl Fn(u32) -> &'a Member + Sync)) -> Vec<(u32, u32)> {
+    let mut entries: Vec<(u32, u32)> = reps
+        .par_iter()
+        .flat_map_iter(|&p| m(p).sketch.anchors.iter().map(move |&a| (a, p)))
+        .collect();
+    entries.par_sort_unstable();
+    let mut pairs: Vec<(u32, u32)> = entries
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|run| run.len() >= 2 && run.len() <= MAX_ANCHOR_DF)
+        .flat_map(|run| {
+            run.iter()
+                .enumerate()
+                .flat_map(move |(i, a)| run[i + 1..].iter().map(move |b| (a.1, b.1)))
+        })
+        .collect();
+    pairs.par_sort_unstable();
+    pairs
+        .chunk_by(|a, b| a == b)
+        .filter(|run| run.len() >= 2)
+        .map(|run| run[0])
+        .collect()
 }
 
 /// Hash of one band of a signature (no allocation). A collision only adds a

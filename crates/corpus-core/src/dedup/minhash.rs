@@ -29,6 +29,11 @@ pub struct Sketch {
     /// carry numbers the other lacks (other dates, scores, tolls) are reports of
     /// different events even when their wording is a shared template.
     pub numbers: Box<[u32]>,
+    /// Anchors: the shingles (folded to 32 bits) whose hash falls in a fixed
+    /// 1/16 slice, sorted; empty when containment is off. Two texts sharing two
+    /// anchors become a containment candidate even when their Jaccard similarity is
+    /// too low for LSH (a short item quoted in a long page).
+    pub anchors: Box<[u32]>,
 }
 
 impl Sketch {
@@ -113,6 +118,7 @@ pub struct Sketcher {
     ngram: usize,
     seed: u64,
     exact_only: bool,
+    anchors: bool,
     num_perm: usize,
     /// Multipliers and offsets, padded to a multiple of [`LANES`].
     mul: Box<[u32]>,
@@ -161,6 +167,7 @@ impl Sketcher {
             ngram: cfg.ngram,
             seed: cfg.seed,
             exact_only: cfg.exact_only,
+            anchors: cfg.containment,
             num_perm: n,
             mul,
             add,
@@ -197,6 +204,7 @@ impl Sketcher {
                 shingles: 0,
                 chars,
                 numbers: Box::new([]),
+                anchors: Box::new([]),
             };
         }
         self.shingle_hashes(key, scratch);
@@ -205,6 +213,20 @@ impl Sketcher {
         scratch
             .folded
             .extend(scratch.hashes.iter().map(|&x| (x ^ (x >> 32)) as u32));
+        let anchors: Box<[u32]> = if self.anchors {
+            let mut a: Vec<u32> = scratch
+                .folded
+                .iter()
+                .zip(&scratch.hashes)
+                .filter(|(_, h)| *h >> 60 == 0)
+                .map(|(f, _)| *f)
+                .collect();
+            a.sort_unstable();
+            a.dedup();
+            a.into()
+        } else {
+            Box::new([])
+        };
         let mut sig = vec![u32::MAX; self.mul.len()];
         signature(&mut sig, &scratch.folded, &self.mul, &self.add);
         sig.truncate(self.num_perm);
@@ -214,6 +236,7 @@ impl Sketcher {
             shingles,
             chars,
             numbers: scratch.numbers.as_slice().into(),
+            anchors,
         }
     }
 

@@ -1,4 +1,5 @@
 //! Integration tests of corpus-core (one binary).
 
 mod common;
+mod dedup;
 mod seeds;
