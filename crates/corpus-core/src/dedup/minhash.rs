@@ -1,8 +1,8 @@
 use xxhash_rust::xxh3::{xxh3_64_with_seed, xxh3_128_with_seed};
 
 use super::DedupConfig;
+use super::tokens::for_each_word;
 use crate::Result;
-use crate::normalize::words;
 
 /// Version of the signature scheme (shingle hash, permutation family, seeds
 /// derivation). Sketches are comparable only within one version and one
@@ -246,13 +246,14 @@ impl Sketcher {
         let (hashes, numbers) = (&mut scratch.hashes, &mut scratch.numbers);
         hashes.clear();
         numbers.clear();
-        for w in words(key) {
-            let h = xxh3_64_with_seed(w.as_bytes(), self.seed);
+        let seed = self.seed;
+        for_each_word(key, |w| {
+            let h = xxh3_64_with_seed(w.as_bytes(), seed);
             if w.bytes().all(|b| b.is_ascii_digit()) {
                 numbers.push(h as u32);
             }
             hashes.push(h);
-        }
+        });
         numbers.sort_unstable();
         numbers.dedup();
         numbers.truncate(MAX_NUMBERS);
@@ -280,6 +281,22 @@ impl Sketcher {
         hashes.truncate(count);
         hashes.sort_unstable();
         hashes.dedup();
+    }
+
+    /// The signature of 64-bit shingle hashes computed elsewhere (e.g. to compare
+    /// the kernel with another library on the same input), into `out`.
+    /// `portable` forces the baseline (SSE2 on x86-64) kernel instead of the one
+    /// chosen for this CPU.
+    pub fn signature_from_hashes(&self, hashes: &[u64], out: &mut Vec<u32>, portable: bool) {
+        let folded: Vec<u32> = hashes.iter().map(|&x| (x ^ (x >> 32)) as u32).collect();
+        out.clear();
+        out.resize(self.mul.len(), u32::MAX);
+        if portable {
+            signature_portable(out, &folded, &self.mul, &self.add);
+        } else {
+            signature(out, &folded, &self.mul, &self.add);
+        }
+        out.truncate(self.num_perm);
     }
 
     /// Distinct shingle hashes of `key`, sorted (for exact verification and tests).

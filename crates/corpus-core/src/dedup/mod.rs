@@ -9,6 +9,7 @@ pub mod audit;
 mod cluster;
 mod config;
 mod minhash;
+mod tokens;
 
 pub use cluster::{
     Member, PairCheck, RankValue, Reason, Rejection, Report, UnionFind, Verdict, band_key,

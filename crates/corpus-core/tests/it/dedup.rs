@@ -51,7 +51,10 @@ fn clusters_by_id(ms: &[Member], cfg: &DedupConfig) -> HashMap<String, String> {
         .collect()
 }
 
-fn news_pairs() -> Option<(Vec<(String, String)>, Vec<Value>)> {
+/// (id, text) of every document, and the labelled pairs.
+type Labelled = (Vec<(String, String)>, Vec<Value>);
+
+fn news_pairs() -> Option<Labelled> {
     let dir = shared()?.join("corpora/news_pairs");
     let docs = jsonl(&dir.join("docs.jsonl"))
         .iter()
