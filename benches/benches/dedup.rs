@@ -1,5 +1,5 @@
 //! Hot paths of the near-duplicate engine on the Arabic development corpus:
-//! shingling, signatures (dispatched and portable kernels), whole sketches, LSH
+//! shingling, signatures (each vector kernel this CPU has), whole sketches, LSH
 //! bucketing, pair verification, union-find and clustering.
 //!
 //! `cargo bench -p corpus-bench --bench dedup` (add `-- --save-baseline main` /
@@ -10,7 +10,8 @@
 use std::hint::black_box;
 
 use corpus_core::dedup::{
-    DedupConfig, Member, Scratch, Sketcher, UnionFind, band_key, bucket_pairs, cluster, lsh_bands,
+    DedupConfig, Kernel, Member, Scratch, Sketcher, UnionFind, band_key, bucket_pairs, cluster,
+    lsh_bands,
 };
 use corpus_core::normalize::{NormalizeConfig, Normalizer};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -48,15 +49,12 @@ fn bench(c: &mut Criterion) {
     let sets: Vec<Vec<u64>> = keys.iter().map(|k| sketcher.shingle_set(k)).collect();
     let shingles: u64 = sets.iter().map(|s| s.len() as u64).sum();
     g.throughput(Throughput::Elements(shingles));
-    for (name, portable) in [
-        ("signature/dispatched", false),
-        ("signature/portable", true),
-    ] {
-        g.bench_function(name, |b| {
+    for kernel in Kernel::ALL.into_iter().filter(|k| k.available()) {
+        g.bench_function(format!("signature/{kernel:?}"), |b| {
             let mut out = Vec::new();
             b.iter(|| {
                 for s in &sets {
-                    sketcher.signature_from_hashes(black_box(s), &mut out, portable);
+                    sketcher.signature_from_hashes(black_box(s), &mut out, kernel);
                     black_box(&out);
                 }
             })

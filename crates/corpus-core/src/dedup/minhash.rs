@@ -284,19 +284,23 @@ impl Sketcher {
     }
 
     /// The signature of 64-bit shingle hashes computed elsewhere (e.g. to compare
-    /// the kernel with another library on the same input), into `out`.
-    /// `portable` forces the baseline (SSE2 on x86-64) kernel instead of the one
-    /// chosen for this CPU.
-    pub fn signature_from_hashes(&self, hashes: &[u64], out: &mut Vec<u32>, portable: bool) {
-        let folded: Vec<u32> = hashes.iter().map(|&x| (x ^ (x >> 32)) as u32).collect();
+    /// the kernel with another library on the same input), into `out`, with the
+    /// given kernel. Returns false (and leaves `out` empty) when this CPU lacks it.
+    pub fn signature_from_hashes(
+        &self,
+        hashes: &[u64],
+        out: &mut Vec<u32>,
+        kernel: Kernel,
+    ) -> bool {
         out.clear();
-        out.resize(self.mul.len(), u32::MAX);
-        if portable {
-            signature_portable(out, &folded, &self.mul, &self.add);
-        } else {
-            signature(out, &folded, &self.mul, &self.add);
+        if !kernel.available() {
+            return false;
         }
+        let folded: Vec<u32> = hashes.iter().map(|&x| (x ^ (x >> 32)) as u32).collect();
+        out.resize(self.mul.len(), u32::MAX);
+        run_kernel(kernel, out, &folded, &self.mul, &self.add);
         out.truncate(self.num_perm);
+        true
     }
 
     /// Distinct shingle hashes of `key`, sorted (for exact verification and tests).
@@ -307,30 +311,77 @@ impl Sketcher {
     }
 }
 
+/// A signature kernel: the same arithmetic on vector units of different widths.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kernel {
+    /// The widest one this CPU has (what sketching uses).
+    Auto,
+    /// AVX-512F (16 lanes of 32 bits).
+    Avx512,
+    /// AVX2 (8 lanes).
+    Avx2,
+    /// SSE4.1 (4 lanes with a native 32-bit multiply).
+    Sse41,
+    /// The baseline the binary is compiled for (SSE2 on x86-64, 4 lanes with an
+    /// emulated 32-bit multiply).
+    Portable,
+}
+
+impl Kernel {
+    /// Every kernel, widest first.
+    pub const ALL: [Kernel; 5] = [
+        Kernel::Auto,
+        Kernel::Avx512,
+        Kernel::Avx2,
+        Kernel::Sse41,
+        Kernel::Portable,
+    ];
+
+    /// Whether this CPU can run it.
+    pub fn available(self) -> bool {
+        match self {
+            Kernel::Auto | Kernel::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 => std::is_x86_feature_detected!("avx512f"),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => std::is_x86_feature_detected!("avx2"),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Sse41 => std::is_x86_feature_detected!("sse4.1"),
+            #[cfg(not(target_arch = "x86_64"))]
+            _ => false,
+        }
+    }
+
+    /// The kernel [`Kernel::Auto`] resolves to on this CPU.
+    pub fn detect() -> Kernel {
+        [Kernel::Avx512, Kernel::Avx2, Kernel::Sse41]
+            .into_iter()
+            .find(|k| k.available())
+            .unwrap_or(Kernel::Portable)
+    }
+}
+
 /// Signature of folded shingle hashes, on the widest vector unit available.
 fn signature(sig: &mut [u32], xs: &[u32], mul: &[u32], add: &[u32]) {
+    run_kernel(Kernel::Auto, sig, xs, mul, add)
+}
+
+fn run_kernel(kernel: Kernel, sig: &mut [u32], xs: &[u32], mul: &[u32], add: &[u32]) {
+    let kernel = if kernel == Kernel::Auto {
+        Kernel::detect()
+    } else {
+        kernel
+    };
     #[cfg(target_arch = "x86_64")]
     {
-        if std::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU supports AVX-512F (checked just above).
-            #[allow(unsafe_code)]
-            unsafe {
-                return signature_avx512(sig, xs, mul, add);
-            }
-        }
-        if std::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2 (checked just above).
-            #[allow(unsafe_code)]
-            unsafe {
-                return signature_avx2(sig, xs, mul, add);
-            }
-        }
-        if std::is_x86_feature_detected!("sse4.1") {
-            // SAFETY: the CPU supports SSE4.1 (checked just above).
-            #[allow(unsafe_code)]
-            unsafe {
-                return signature_sse41(sig, xs, mul, add);
-            }
+        // SAFETY (all three): callers only pass a kernel whose `available()` is true
+        // (`Auto` resolves through `detect`, which checks the CPU features).
+        #[allow(unsafe_code)]
+        match kernel {
+            Kernel::Avx512 => return unsafe { signature_avx512(sig, xs, mul, add) },
+            Kernel::Avx2 => return unsafe { signature_avx2(sig, xs, mul, add) },
+            Kernel::Sse41 => return unsafe { signature_sse41(sig, xs, mul, add) },
+            _ => {}
         }
     }
     signature_portable(sig, xs, mul, add)
@@ -431,11 +482,13 @@ mod tests {
     fn dispatched_kernel_equals_portable_kernel() {
         let s = Sketcher::new(&DedupConfig::default()).unwrap();
         let xs: Vec<u32> = (0..777u32).map(|i| i.wrapping_mul(0x9E37_79B9)).collect();
-        let mut a = vec![u32::MAX; s.mul.len()];
-        let mut b = a.clone();
-        signature(&mut a, &xs, &s.mul, &s.add);
+        let mut b = vec![u32::MAX; s.mul.len()];
         signature_portable(&mut b, &xs, &s.mul, &s.add);
-        assert_eq!(a, b);
+        for k in Kernel::ALL.into_iter().filter(|k| k.available()) {
+            let mut a = vec![u32::MAX; s.mul.len()];
+            run_kernel(k, &mut a, &xs, &s.mul, &s.add);
+            assert_eq!(a, b, "{k:?}");
+        }
     }
 
     #[test]

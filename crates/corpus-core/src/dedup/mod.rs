@@ -16,4 +16,4 @@ pub use cluster::{
     bucket_pairs, cluster, cluster_report, lsh_bands,
 };
 pub use config::{ClusterMode, DedupConfig, Survivor};
-pub use minhash::{SIGNATURE_VERSION, Scratch, Sketch, Sketcher, lsh_params};
+pub use minhash::{Kernel, SIGNATURE_VERSION, Scratch, Sketch, Sketcher, lsh_params};
