@@ -64,6 +64,8 @@ pub struct Summary {
     pub ghirbal_version: &'static str,
     /// Version of the key normalization profile.
     pub key_version: u32,
+    /// Version of the MinHash signature scheme (`dedup::SIGNATURE_VERSION`).
+    pub signature_version: u32,
     /// The fully resolved configuration.
     pub config: Config,
     /// Normalization steps actually run for keys.
@@ -336,10 +338,17 @@ fn run_dedup_inner(
 
     // Cluster.
     let t1 = Instant::now();
-    let members: Vec<Member> = seen.iter().map(|s| s.member.clone()).collect();
+    // Members move out and back (no copy of every sketch at peak memory).
+    let (members, origins): (Vec<Member>, Vec<Origin>) =
+        seen.into_iter().map(|s| (s.member, s.origin)).unzip();
     let (verdicts, report) = cluster_report(&members, &cfg.dedup);
     let mut audit = Audit::new(&members, &verdicts, &report, &cfg.dedup);
-    drop((members, report));
+    drop(report);
+    let seen: Vec<Seen> = members
+        .into_iter()
+        .zip(origins)
+        .map(|(member, origin)| Seen { member, origin })
+        .collect();
     timings.insert("cluster".into(), t1.elapsed().as_secs_f64());
 
     // Outputs.
@@ -390,6 +399,7 @@ fn run_dedup_inner(
         schema_version: SCHEMA_VERSION,
         ghirbal_version: env!("CARGO_PKG_VERSION"),
         key_version: KEY_VERSION,
+        signature_version: crate::dedup::SIGNATURE_VERSION,
         config: cfg.clone(),
         key_steps: analyzer
             .normalizer()

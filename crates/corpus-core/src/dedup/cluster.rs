@@ -3,7 +3,6 @@ use std::cmp::Ordering;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::minhash::containment_from;
 use super::{ClusterMode, DedupConfig, Sketch, Survivor, lsh_params};
 
 /// Why a document was kept or removed.
@@ -367,9 +366,7 @@ fn components<'a>(
             .unwrap_or(comp[0]);
         for &p in comp {
             if p != surv {
-                let (sa, sb) = (&m(p).sketch, &m(surv).sketch);
-                let j = sa.jaccard(sb);
-                let (c, _) = containment_from(j, sa.shingles, sb.shingles);
+                let (j, c, _) = m(p).sketch.similarity(&m(surv).sketch);
                 parent[p as usize] = if j >= cfg.threshold || !cfg.containment {
                     (surv, j, Reason::NearDuplicate)
                 } else {
@@ -474,8 +471,7 @@ fn verify(
     b: &Sketch,
     cfg: &DedupConfig,
 ) -> (PairCheck, Option<Result<Reason, ()>>, f64) {
-    let j = a.jaccard(b);
-    let (c, cover) = containment_from(j, a.shingles, b.shingles);
+    let (j, c, cover) = a.similarity(b);
     let mut check = PairCheck {
         a: 0,
         b: 0,

@@ -92,6 +92,7 @@ impl FromStr for ClusterMode {
 ///   also covers at least `min_coverage` of the larger; otherwise only the
 ///   smaller (contained) one may be removed: a short wire item quoted in a long
 ///   round-up never costs us the round-up;
+/// - (`exact_verify` checks the exact shingle sets instead of the estimates);
 /// - never when each text carries numbers the other lacks (`check_numbers`):
 ///   weather bulletins of two days, tolls of two attacks.
 ///
@@ -135,6 +136,10 @@ pub struct DedupConfig {
     pub min_shingles: u32,
     /// Refuse a pair when each text carries numbers the other lacks (default true).
     pub check_numbers: bool,
+    /// Verify candidate pairs on the exact shingle sets instead of the MinHash
+    /// estimates (default false). Costs about 4 bytes per distinct shingle per
+    /// document of memory until clustering ends.
+    pub exact_verify: bool,
 }
 
 impl Default for DedupConfig {
@@ -154,6 +159,7 @@ impl Default for DedupConfig {
             mode: ClusterMode::Star,
             min_shingles: 60,
             check_numbers: true,
+            exact_verify: false,
         }
     }
 }

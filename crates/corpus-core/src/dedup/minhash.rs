@@ -34,9 +34,43 @@ pub struct Sketch {
     /// anchors become a containment candidate even when their Jaccard similarity is
     /// too low for LSH (a short item quoted in a long page).
     pub anchors: Box<[u32]>,
+    /// The whole shingle set (folded to 32 bits, sorted) when exact verification
+    /// is on (`DedupConfig::exact_verify`); empty otherwise.
+    pub set: Box<[u32]>,
 }
 
 impl Sketch {
+    /// Jaccard similarity and containment of the smaller set in the larger one
+    /// (and its coverage of the larger): exact when both sketches carry their
+    /// shingle sets, else estimated from the signatures.
+    pub fn similarity(&self, other: &Sketch) -> (f64, f64, f64) {
+        if self.set.is_empty() || other.set.is_empty() {
+            let j = self.jaccard(other);
+            let (c, v) = containment_from(j, self.shingles, other.shingles);
+            return (j, c, v);
+        }
+        let (a, b) = (&self.set, &other.set);
+        let (mut i, mut k, mut inter) = (0, 0, 0usize);
+        while i < a.len() && k < b.len() {
+            match a[i].cmp(&b[k]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => k += 1,
+                std::cmp::Ordering::Equal => {
+                    inter += 1;
+                    i += 1;
+                    k += 1;
+                }
+            }
+        }
+        let inter = inter as f64;
+        let (small, large) = (a.len().min(b.len()) as f64, a.len().max(b.len()) as f64);
+        (
+            inter / (small + large - inter),
+            inter / small,
+            inter / large,
+        )
+    }
+
     /// Estimated Jaccard similarity: the share of equal signature positions.
     pub fn jaccard(&self, other: &Sketch) -> f64 {
         if self.sig.is_empty() || self.shingles == 0 || other.shingles == 0 {
@@ -119,6 +153,7 @@ pub struct Sketcher {
     seed: u64,
     exact_only: bool,
     anchors: bool,
+    keep_set: bool,
     num_perm: usize,
     /// Multipliers and offsets, padded to a multiple of [`LANES`].
     mul: Box<[u32]>,
@@ -168,6 +203,7 @@ impl Sketcher {
             seed: cfg.seed,
             exact_only: cfg.exact_only,
             anchors: cfg.containment,
+            keep_set: cfg.exact_verify,
             num_perm: n,
             mul,
             add,
@@ -205,6 +241,7 @@ impl Sketcher {
                 chars,
                 numbers: Box::new([]),
                 anchors: Box::new([]),
+                set: Box::new([]),
             };
         }
         self.shingle_hashes(key, scratch);
@@ -237,6 +274,14 @@ impl Sketcher {
             chars,
             numbers: scratch.numbers.as_slice().into(),
             anchors,
+            set: if self.keep_set {
+                let mut f = scratch.folded.clone();
+                f.sort_unstable();
+                f.dedup();
+                f.into()
+            } else {
+                Box::new([])
+            },
         }
     }
 
