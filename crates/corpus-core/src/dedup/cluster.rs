@@ -492,6 +492,9 @@ fn verify(
         if cover >= cfg.min_coverage {
             (Ok(Reason::Containment), c)
         } else {
+            if !cfg.remove_contained {
+                return (check, None, 0.0);
+            }
             (Err(()), c)
         }
     } else {

@@ -151,7 +151,8 @@ fn a_quoted_wire_item_never_costs_the_roundup() {
         return;
     };
     // The policy prefers the wire item (earlier date), but it covers only a third
-    // of the round-up: the wire item goes, the round-up stays.
+    // of the round-up. By default both stay; with `remove_contained` the wire item
+    // goes and the round-up stays.
     let mut cfg = Config::default();
     cfg.dedup.survivor = Survivor::Earliest("date".into());
     let mut ms = members(
@@ -160,6 +161,9 @@ fn a_quoted_wire_item_never_costs_the_roundup() {
     );
     ms[0].rank = Some(RankValue::Str("2020-02-01".into()));
     ms[1].rank = Some(RankValue::Str("2020-01-01".into()));
+    let v = cluster(&ms, &cfg.dedup);
+    assert!(v[0].kept && v[1].kept, "{v:?}");
+    cfg.dedup.remove_contained = true;
     let v = cluster(&ms, &cfg.dedup);
     assert!(v[0].kept, "{v:?}");
     assert!(!v[1].kept);
