@@ -3,11 +3,13 @@
 //!
 //! ```text
 //! cargo run --release -p corpus-bench --example eval_pairs -- \
-//!     [--gen dev4k.jsonl] [--shared ../shared] [--set dedup.KEY=VALUE ...] [--no-curve]
+//!     [--gen dev4k.jsonl] [--shared ../shared] [--set dedup.KEY=VALUE ...]
+//!     [--sweep threshold|containment_threshold] [--no-curve]
 //! ```
 //! `--gen` takes a corpus written by `../shared/bench/gen_corpus.py` (fields id, text,
 //! cluster, edit); `--set` overrides any configuration key in TOML syntax, e.g.
-//! `--set dedup.ngram=5 --set clean.enabled=false`.
+//! `--set dedup.ngram=5 --set clean.enabled=false`. The curves vary `--sweep`
+//! (default `threshold`, the Jaccard threshold) from 0.50 to 0.95.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a report printer
 
@@ -25,6 +27,7 @@ fn main() {
     let mut shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared");
     let mut sets: Vec<String> = Vec::new();
     let mut curve = true;
+    let mut sweep_containment = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -32,6 +35,9 @@ fn main() {
             "--shared" => shared = args.next().map(PathBuf::from).unwrap_or(shared),
             "--set" => sets.extend(args.next()),
             "--no-curve" => curve = false,
+            "--sweep" => {
+                sweep_containment = args.next().as_deref() == Some("containment_threshold")
+            }
             _ => {
                 eprintln!("unknown argument {a}");
                 std::process::exit(2);
@@ -57,6 +63,18 @@ fn main() {
         d.check_numbers,
         cfg.clean.enabled
     );
+    let sweep = if sweep_containment {
+        SWEEP.with(|s| s.set(true));
+        "containment threshold"
+    } else {
+        "threshold"
+    };
+    let default_t = if sweep_containment {
+        cfg.dedup.containment_threshold
+    } else {
+        cfg.dedup.threshold
+    };
+    println!("curves: {sweep} from 0.50 to 0.95, the rest at the settings above\n");
     let thresholds: Vec<f64> = if curve {
         (10..=19).map(|i| i as f64 * 0.05).collect()
     } else {
@@ -72,16 +90,12 @@ fn main() {
         println!("| threshold | P | R | F1 | ARI | kept | gold kept |");
         println!("|---|---|---|---|---|---|---|");
         let mut fams = BTreeMap::new();
-        for &t in std::iter::once(&cfg.dedup.threshold).chain(&thresholds) {
+        for &t in std::iter::once(&default_t).chain(&thresholds) {
             let pred = set.run(&cfg, Some(t));
             let s = pair_scores(&gold, &pred);
             println!(
                 "| {}{t:.2} | {:.4} | {:.4} | {:.4} | {:.4} | {} | {} |",
-                if t == cfg.dedup.threshold && fams.is_empty() {
-                    "**default** "
-                } else {
-                    ""
-                },
+                if fams.is_empty() { "**default** " } else { "" },
                 s.precision,
                 s.recall,
                 s.f1,
@@ -124,7 +138,7 @@ fn main() {
         println!("|---|---|---|---|---|---|");
         let mut missed = Vec::new();
         let mut first = true;
-        for &t in std::iter::once(&cfg.dedup.threshold).chain(&thresholds) {
+        for &t in std::iter::once(&default_t).chain(&thresholds) {
             let pred = set.run(&cfg, Some(t));
             let mut by: BTreeMap<String, (usize, usize)> = BTreeMap::new();
             for p in &pairs {
@@ -188,7 +202,7 @@ fn main() {
             }
             let set = Set::new(&docs, &analyzer);
             let mut first = true;
-            for &t in std::iter::once(&cfg.dedup.threshold).chain(&thresholds) {
+            for &t in std::iter::once(&default_t).chain(&thresholds) {
                 let pred = set.run(&cfg, Some(t));
                 let mut c = [(0usize, 0usize); 2];
                 for p in &pairs {
@@ -249,6 +263,11 @@ fn config(sets: &[String]) -> Config {
     cfg
 }
 
+thread_local! {
+    /// Whether the curves vary the containment threshold instead of the Jaccard one.
+    static SWEEP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// One labelled set, analyzed once; clustered at any threshold.
 struct Set {
     members: Vec<Member>,
@@ -278,7 +297,11 @@ impl Set {
     fn run(&self, cfg: &Config, threshold: Option<f64>) -> Vec<usize> {
         let mut d = cfg.dedup.clone();
         if let Some(t) = threshold {
-            d.threshold = t;
+            if SWEEP.with(|s| s.get()) {
+                d.containment_threshold = t;
+            } else {
+                d.threshold = t;
+            }
         }
         cluster(&self.members, &d)
             .iter()

@@ -2,8 +2,9 @@
 //!
 //! The histogram of checked candidate pairs around the thresholds (joined or
 //! refused, and why), the cluster-size histogram, and a sample of clusters with
-//! each member's estimated similarity to the survivor, plus the exact similarity
-//! of its shingle set when the text was seen again (the dedup job's second pass).
+//! each member's similarity to the survivor (the one the decision used and the
+//! signature estimate), plus the exact similarity of its full 64-bit shingle set
+//! when the text was seen again (the dedup job's second pass).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -43,9 +44,11 @@ pub struct SampleMember {
     pub kept: bool,
     /// Why.
     pub reason: Reason,
-    /// Similarity to the survivor as estimated from the signatures (Jaccard, or
-    /// containment for a containment removal).
-    pub estimated: f64,
+    /// Similarity to the survivor the decision used (Jaccard, or containment for a
+    /// containment removal; exact unless `exact_verify` is off).
+    pub similarity: f64,
+    /// Jaccard similarity to the survivor estimated from the signatures.
+    pub estimated_jaccard: f64,
     /// Exact Jaccard similarity of the shingle sets with the survivor's, when the
     /// text was available.
     pub exact_jaccard: Option<f64>,
@@ -64,7 +67,7 @@ pub struct SampleCluster {
     pub survivor: String,
     /// Members.
     pub size: usize,
-    /// The smallest estimated similarity of a member to the survivor.
+    /// The smallest similarity of a member to the survivor.
     pub min_similarity: f64,
     /// Why it was sampled: `borderline` or `random`.
     pub picked: &'static str,
@@ -213,7 +216,10 @@ impl Audit {
                         id: members[i].id.clone(),
                         kept: v.kept,
                         reason: v.reason,
-                        estimated: round4(v.similarity),
+                        similarity: round4(v.similarity),
+                        estimated_jaccard: round4(
+                            members[i].sketch.jaccard(&members[list[0]].sketch),
+                        ),
                         exact_jaccard: None,
                         exact_containment: None,
                         shingles: members[i].sketch.shingles,

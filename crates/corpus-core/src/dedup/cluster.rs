@@ -15,7 +15,7 @@ pub enum Reason {
     Survivor,
     /// Removed: same key text as the survivor.
     Exact,
-    /// Removed: estimated Jaccard similarity to the survivor at or above the threshold.
+    /// Removed: Jaccard similarity to the survivor at or above the threshold.
     NearDuplicate,
     /// Removed: mostly contained in (or containing) the survivor.
     Containment,
@@ -63,7 +63,8 @@ pub struct Verdict {
     pub duplicate_of: Option<usize>,
     /// Why.
     pub reason: Reason,
-    /// Similarity to the survivor (estimated Jaccard, or containment), 1.0 for the survivor.
+    /// Similarity to the survivor (Jaccard, or containment for a containment
+    /// removal; exact unless `exact_verify` is off), 1.0 for the survivor.
     pub similarity: f64,
 }
 
@@ -86,9 +87,9 @@ pub struct PairCheck {
     pub a: usize,
     /// Input index of the other.
     pub b: usize,
-    /// Estimated Jaccard similarity.
+    /// Jaccard similarity (exact unless `exact_verify` is off).
     pub jaccard: f64,
-    /// Estimated containment of the smaller shingle set in the larger.
+    /// Containment of the smaller shingle set in the larger.
     pub containment: f64,
     /// The decision: `Ok(kind)` joined as near-duplicate or containment.
     pub outcome: Result<Reason, Rejection>,

@@ -1,13 +1,13 @@
 use xxhash_rust::xxh3::{xxh3_64_with_seed, xxh3_128_with_seed};
 
-use super::DedupConfig;
 use super::tokens::for_each_word;
+use super::{DedupConfig, Signature};
 use crate::Result;
 
 /// Version of the signature scheme (shingle hash, permutation family, seeds
 /// derivation). Sketches are comparable only within one version and one
 /// `normalize::KEY_VERSION`; it is recorded in `summary.json`.
-pub const SIGNATURE_VERSION: u32 = 2;
+pub const SIGNATURE_VERSION: u32 = 3;
 
 /// At most this many number tokens are kept per document for the number check:
 /// the ones with the smallest hashes, so two documents keep comparable samples.
@@ -154,6 +154,7 @@ pub struct Sketcher {
     exact_only: bool,
     anchors: bool,
     keep_set: bool,
+    one_permutation: bool,
     num_perm: usize,
     /// Multipliers and offsets, padded to a multiple of [`LANES`].
     mul: Box<[u32]>,
@@ -204,6 +205,7 @@ impl Sketcher {
             exact_only: cfg.exact_only,
             anchors: cfg.containment,
             keep_set: cfg.exact_verify,
+            one_permutation: cfg.signature == Signature::OnePermutation,
             num_perm: n,
             mul,
             add,
@@ -265,8 +267,13 @@ impl Sketcher {
             Box::new([])
         };
         let mut sig = vec![u32::MAX; self.mul.len()];
-        signature(&mut sig, &scratch.folded, &self.mul, &self.add);
-        sig.truncate(self.num_perm);
+        if self.one_permutation {
+            sig.truncate(self.num_perm);
+            one_permutation(&scratch.hashes, self.seed, &mut sig);
+        } else {
+            signature(&mut sig, &scratch.folded, &self.mul, &self.add);
+            sig.truncate(self.num_perm);
+        }
         Sketch {
             exact,
             sig: sig.into_boxed_slice(),
@@ -341,6 +348,11 @@ impl Sketcher {
         if !kernel.available() {
             return false;
         }
+        if kernel == Kernel::OnePermutation {
+            out.resize(self.num_perm, u32::MAX);
+            one_permutation(hashes, self.seed, out);
+            return true;
+        }
         let folded: Vec<u32> = hashes.iter().map(|&x| (x ^ (x >> 32)) as u32).collect();
         out.resize(self.mul.len(), u32::MAX);
         run_kernel(kernel, out, &folded, &self.mul, &self.add);
@@ -356,9 +368,49 @@ impl Sketcher {
     }
 }
 
-/// A signature kernel: the same arithmetic on vector units of different widths.
+/// One-permutation hashing with optimal densification: each shingle goes to one
+/// of `k` bins by the high half of its 64-bit hash and bids the low half; each bin
+/// keeps the minimum. An empty bin copies the bin found first by a fixed probe
+/// sequence of its own (Shrivastava, ICML 2017), so two documents with the same
+/// filled bins fill their empty ones alike. O(1) work per shingle instead of O(k);
+/// measured on random set pairs its Jaccard estimate is unbiased, with an error
+/// at or below k-permutation MinHash's from ~100 shingles up (sampling without
+/// replacement), and up to 10 % above it on 40–60-shingle texts.
+fn one_permutation(hashes: &[u64], seed: u64, sig: &mut [u32]) {
+    let k = sig.len() as u64;
+    sig.fill(u32::MAX);
+    let mut full = [0u64; 1024 / 64];
+    for &x in hashes {
+        let b = (((x >> 32) * k) >> 32) as usize;
+        sig[b] = sig[b].min(x as u32);
+        full[b / 64] |= 1 << (b % 64);
+    }
+    let is_full = |b: usize, full: &[u64; 16]| full[b / 64] & (1 << (b % 64)) != 0;
+    if hashes.is_empty() {
+        return;
+    }
+    for i in 0..sig.len() {
+        if is_full(i, &full) {
+            continue;
+        }
+        // Only filled bins are read and only empty ones written: no copy needed.
+        let mut state = seed ^ ((i as u64) << 32) ^ 0x6f70_6800_0000_0000;
+        loop {
+            let j = (((splitmix64(&mut state) >> 32) * k) >> 32) as usize;
+            if is_full(j, &full) {
+                sig[i] = sig[j];
+                break;
+            }
+        }
+    }
+}
+
+/// A signature kernel: one-permutation hashing, or k-permutation MinHash on
+/// vector units of different widths.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kernel {
+    /// One-permutation hashing with densification (the default scheme).
+    OnePermutation,
     /// The widest one this CPU has (what sketching uses).
     Auto,
     /// AVX-512F (16 lanes of 32 bits).
@@ -373,8 +425,9 @@ pub enum Kernel {
 }
 
 impl Kernel {
-    /// Every kernel, widest first.
-    pub const ALL: [Kernel; 5] = [
+    /// Every kernel.
+    pub const ALL: [Kernel; 6] = [
+        Kernel::OnePermutation,
         Kernel::Auto,
         Kernel::Avx512,
         Kernel::Avx2,
@@ -385,7 +438,7 @@ impl Kernel {
     /// Whether this CPU can run it.
     pub fn available(self) -> bool {
         match self {
-            Kernel::Auto | Kernel::Portable => true,
+            Kernel::OnePermutation | Kernel::Auto | Kernel::Portable => true,
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx512 => std::is_x86_feature_detected!("avx512f"),
             #[cfg(target_arch = "x86_64")]
@@ -529,7 +582,10 @@ mod tests {
         let xs: Vec<u32> = (0..777u32).map(|i| i.wrapping_mul(0x9E37_79B9)).collect();
         let mut b = vec![u32::MAX; s.mul.len()];
         signature_portable(&mut b, &xs, &s.mul, &s.add);
-        for k in Kernel::ALL.into_iter().filter(|k| k.available()) {
+        for k in Kernel::ALL
+            .into_iter()
+            .filter(|&k| k.available() && k != Kernel::OnePermutation)
+        {
             let mut a = vec![u32::MAX; s.mul.len()];
             run_kernel(k, &mut a, &xs, &s.mul, &s.add);
             assert_eq!(a, b, "{k:?}");
@@ -558,6 +614,32 @@ mod tests {
         }
         let rmse = (se / trials as f64).sqrt();
         assert!(rmse < 0.055, "rmse {rmse}");
+    }
+
+    #[test]
+    fn one_permutation_estimate_error_matches_theory() {
+        // As above, for one-permutation hashing with densification, on sets of 300
+        // and of 60 shingles (many empty bins to fill).
+        let mut state = 3u64;
+        for (n, common, tol) in [(300usize, 200usize, 0.055), (60, 40, 0.06)] {
+            let mut se = 0.0;
+            let trials = 300;
+            for _ in 0..trials {
+                let c: Vec<u64> = (0..common).map(|_| splitmix64(&mut state)).collect();
+                let mut a = c.clone();
+                let mut b = c;
+                a.extend((0..n - common).map(|_| splitmix64(&mut state)));
+                b.extend((0..n - common).map(|_| splitmix64(&mut state)));
+                let (mut sa, mut sb) = (vec![0u32; 128], vec![0u32; 128]);
+                one_permutation(&a, 0, &mut sa);
+                one_permutation(&b, 0, &mut sb);
+                let eq = sa.iter().zip(&sb).filter(|(x, y)| x == y).count();
+                let j = common as f64 / (2 * n - common) as f64;
+                se += (eq as f64 / 128.0 - j).powi(2);
+            }
+            let rmse = (se / trials as f64).sqrt();
+            assert!(rmse < tol, "n {n}: rmse {rmse}");
+        }
     }
 
     #[test]

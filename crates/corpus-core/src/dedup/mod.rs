@@ -15,5 +15,5 @@ pub use cluster::{
     Member, PairCheck, RankValue, Reason, Rejection, Report, UnionFind, Verdict, band_key,
     bucket_pairs, cluster, cluster_report, lsh_bands,
 };
-pub use config::{ClusterMode, DedupConfig, Survivor};
+pub use config::{ClusterMode, DedupConfig, Signature, Survivor};
 pub use minhash::{Kernel, SIGNATURE_VERSION, Scratch, Sketch, Sketcher, lsh_params};
