@@ -155,6 +155,7 @@ pub struct Sketcher {
     anchors: bool,
     keep_set: bool,
     one_permutation: bool,
+    probes: Box<[u16]>,
     num_perm: usize,
     /// Multipliers and offsets, padded to a multiple of [`LANES`].
     mul: Box<[u32]>,
@@ -206,6 +207,7 @@ impl Sketcher {
             anchors: cfg.containment,
             keep_set: cfg.exact_verify,
             one_permutation: cfg.signature == Signature::OnePermutation,
+            probes: probe_table(cfg.seed, n),
             num_perm: n,
             mul,
             add,
@@ -269,7 +271,7 @@ impl Sketcher {
         let mut sig = vec![u32::MAX; self.mul.len()];
         if self.one_permutation {
             sig.truncate(self.num_perm);
-            one_permutation(&scratch.hashes, self.seed, &mut sig);
+            one_permutation(&scratch.hashes, self.seed, &self.probes, &mut sig);
         } else {
             signature(&mut sig, &scratch.folded, &self.mul, &self.add);
             sig.truncate(self.num_perm);
@@ -350,7 +352,7 @@ impl Sketcher {
         }
         if kernel == Kernel::OnePermutation {
             out.resize(self.num_perm, u32::MAX);
-            one_permutation(hashes, self.seed, out);
+            one_permutation(hashes, self.seed, &self.probes, out);
             return true;
         }
         let folded: Vec<u32> = hashes.iter().map(|&x| (x ^ (x >> 32)) as u32).collect();
@@ -376,33 +378,71 @@ impl Sketcher {
 /// measured on random set pairs its Jaccard estimate is unbiased, with an error
 /// at or below k-permutation MinHash's from ~100 shingles up (sampling without
 /// replacement), and up to 10 % above it on 40–60-shingle texts.
-fn one_permutation(hashes: &[u64], seed: u64, sig: &mut [u32]) {
+fn one_permutation(hashes: &[u64], seed: u64, probes: &[u16], sig: &mut [u32]) {
     let k = sig.len() as u64;
     sig.fill(u32::MAX);
-    let mut full = [0u64; 1024 / 64];
+    // Bids stop at MAX - 1, so MAX marks an empty bin: no bitmap to update (a
+    // read-modify-write chain) per shingle.
     for &x in hashes {
         let b = (((x >> 32) * k) >> 32) as usize;
-        sig[b] = sig[b].min(x as u32);
-        full[b / 64] |= 1 << (b % 64);
+        if let Some(slot) = sig.get_mut(b) {
+            *slot = (*slot).min((x as u32).min(u32::MAX - 1));
+        }
     }
-    let is_full = |b: usize, full: &[u64; 16]| full[b / 64] & (1 << (b % 64)) != 0;
     if hashes.is_empty() {
         return;
     }
-    for i in 0..sig.len() {
-        if is_full(i, &full) {
+    let mut filled = [0u64; 1024 / 64];
+    for (i, &v) in sig.iter().enumerate() {
+        if v != u32::MAX {
+            filled[i / 64] |= 1 << (i % 64);
+        }
+    }
+    let is_filled = |j: usize| filled[j / 64] & (1 << (j % 64)) != 0;
+    'bins: for i in 0..sig.len() {
+        if sig[i] != u32::MAX {
             continue;
         }
-        // Only filled bins are read and only empty ones written: no copy needed.
-        let mut state = seed ^ ((i as u64) << 32) ^ 0x6f70_6800_0000_0000;
+        // Empty bins copy only originally filled ones; the probe sequence depends
+        // on the bin alone, so equal filled bins give equal copies in every document.
+        // Its first PROBES steps are cached in `probes`.
+        for &j in probes.get(i * PROBES..(i + 1) * PROBES).unwrap_or(&[]) {
+            if is_filled(j as usize) {
+                sig[i] = sig[j as usize];
+                continue 'bins;
+            }
+        }
+        let mut state = probe_state(seed, i);
+        for _ in 0..PROBES {
+            splitmix64(&mut state);
+        }
         loop {
             let j = (((splitmix64(&mut state) >> 32) * k) >> 32) as usize;
-            if is_full(j, &full) {
+            if is_filled(j) {
                 sig[i] = sig[j];
                 break;
             }
         }
     }
+}
+
+/// Probe steps cached per bin for densification.
+const PROBES: usize = 8;
+
+fn probe_state(seed: u64, bin: usize) -> u64 {
+    seed ^ ((bin as u64) << 32) ^ 0x6f70_6800_0000_0000
+}
+
+/// The first [`PROBES`] steps of every bin's probe sequence.
+fn probe_table(seed: u64, k: usize) -> Box<[u16]> {
+    let mut t = Vec::with_capacity(k * PROBES);
+    for i in 0..k {
+        let mut state = probe_state(seed, i);
+        for _ in 0..PROBES {
+            t.push((((splitmix64(&mut state) >> 32) * k as u64) >> 32) as u16);
+        }
+    }
+    t.into()
 }
 
 /// A signature kernel: one-permutation hashing, or k-permutation MinHash on
@@ -631,8 +671,9 @@ mod tests {
                 a.extend((0..n - common).map(|_| splitmix64(&mut state)));
                 b.extend((0..n - common).map(|_| splitmix64(&mut state)));
                 let (mut sa, mut sb) = (vec![0u32; 128], vec![0u32; 128]);
-                one_permutation(&a, 0, &mut sa);
-                one_permutation(&b, 0, &mut sb);
+                let probes = probe_table(0, 128);
+                one_permutation(&a, 0, &probes, &mut sa);
+                one_permutation(&b, 0, &probes, &mut sb);
                 let eq = sa.iter().zip(&sb).filter(|(x, y)| x == y).count();
                 let j = common as f64 / (2 * n - common) as f64;
                 se += (eq as f64 / 128.0 - j).powi(2);
