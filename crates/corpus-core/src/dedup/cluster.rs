@@ -3,6 +3,7 @@ use std::cmp::Ordering;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::minhash::containment_from;
 use super::{ClusterMode, DedupConfig, Sketch, Survivor, lsh_params};
 
 /// Why a document was kept or removed.
@@ -463,6 +464,10 @@ fn survivor_cmp(a: &Member, b: &Member, policy: &Survivor) -> Ordering {
     }
 }
 
+/// How far below a threshold a signature estimate must be for a pair to be
+/// rejected without its exact check: four standard errors of a 128-bin estimate.
+const PREFILTER_MARGIN: f64 = 0.2;
+
 /// Checks a candidate pair. Returns the record for the audit, the link
 /// (`Ok(reason)`: either may go; `Err(())`: only the contained one may go) and the
 /// similarity that justified it.
@@ -472,6 +477,24 @@ fn verify(
     b: &Sketch,
     cfg: &DedupConfig,
 ) -> (PairCheck, Option<Result<Reason, ()>>, f64) {
+    if !a.set.is_empty() && !b.set.is_empty() {
+        // Most candidates are far from every threshold: the signature estimate
+        // (error ±0.06 at 128 bins) settles them without intersecting the sets.
+        let j = a.jaccard(b);
+        let (c, _) = containment_from(j, a.shingles, b.shingles);
+        if j < cfg.threshold - PREFILTER_MARGIN
+            && (!cfg.containment || c < cfg.containment_threshold - PREFILTER_MARGIN)
+        {
+            let check = PairCheck {
+                a: 0,
+                b: 0,
+                jaccard: j,
+                containment: c,
+                outcome: Err(Rejection::Dissimilar),
+            };
+            return (check, None, 0.0);
+        }
+    }
     let (j, c, cover) = a.similarity(b);
     let mut check = PairCheck {
         a: 0,

@@ -50,17 +50,13 @@ impl Sketch {
             return (j, c, v);
         }
         let (a, b) = (&self.set, &other.set);
+        // Branch-free merge: the comparisons are unpredictable.
         let (mut i, mut k, mut inter) = (0, 0, 0usize);
         while i < a.len() && k < b.len() {
-            match a[i].cmp(&b[k]) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => k += 1,
-                std::cmp::Ordering::Equal => {
-                    inter += 1;
-                    i += 1;
-                    k += 1;
-                }
-            }
+            let (x, y) = (a[i], b[k]);
+            inter += (x == y) as usize;
+            i += (x <= y) as usize;
+            k += (y <= x) as usize;
         }
         let inter = inter as f64;
         let (small, large) = (a.len().min(b.len()) as f64, a.len().max(b.len()) as f64);
