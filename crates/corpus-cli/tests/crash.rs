@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const FILES: [&str; 4] = [
+const FILES: [&str; 5] = [
+    "audit.json",
     "clusters.jsonl",
     "kept.jsonl",
     "rejects.jsonl",

@@ -246,6 +246,9 @@ fn member_to_json(m: &Member, o: &Origin) -> Value {
         "line": o.line,
         "exact": format!("{:032x}", m.sketch.exact),
         "sig": m.sketch.sig,
+        "numbers": m.sketch.numbers,
+        "anchors": m.sketch.anchors,
+        "set": m.sketch.set,
         "shingles": m.sketch.shingles,
         "chars": m.sketch.chars,
         "chrome": m.chrome,
@@ -253,12 +256,14 @@ fn member_to_json(m: &Member, o: &Origin) -> Value {
     })
 }
 
-fn member_from_json(v: &Value, path: &Arc<Path>) -> Option<(Member, Origin)> {
-    let sig: Vec<u32> = v["sig"]
-        .as_array()?
+fn u32s(v: &Value) -> Option<Box<[u32]>> {
+    v.as_array()?
         .iter()
         .map(|x| x.as_u64().and_then(|x| u32::try_from(x).ok()))
-        .collect::<Option<_>>()?;
+        .collect()
+}
+
+fn member_from_json(v: &Value, path: &Arc<Path>) -> Option<(Member, Origin)> {
     let rank = match &v["rank"] {
         Value::Null => None,
         r => match (r.get("num"), r.get("str")) {
@@ -271,9 +276,12 @@ fn member_from_json(v: &Value, path: &Arc<Path>) -> Option<(Member, Origin)> {
         id: v["id"].as_str()?.to_owned(),
         sketch: Sketch {
             exact: u128::from_str_radix(v["exact"].as_str()?, 16).ok()?,
-            sig: sig.into_boxed_slice(),
+            sig: u32s(&v["sig"])?,
             shingles: u32::try_from(v["shingles"].as_u64()?).ok()?,
             chars: v["chars"].as_u64()?,
+            numbers: u32s(&v["numbers"])?,
+            anchors: u32s(&v["anchors"])?,
+            set: u32s(&v["set"])?,
         },
         chrome: v["chrome"].as_u64()?,
         rank,

@@ -15,7 +15,10 @@ use serde_json::Value;
 use crate::checkpoint::Checkpoints;
 use crate::clean::Cleaner;
 use crate::config::{Config, OnError};
-use crate::dedup::{Member, RankValue, Reason, Sketcher, Survivor, Verdict, cluster};
+use crate::dedup::audit::{Audit, write_audit};
+use crate::dedup::{
+    Member, RankValue, Reason, Sketcher, Survivor, Verdict, cluster, cluster_report,
+};
 use crate::document::{Document, Origin};
 use crate::io::{
     DecodeReport, InputFile, JsonlWriter, OutputDir, OutputFormat, Reader, fingerprint_file,
@@ -76,6 +79,8 @@ pub struct Summary {
     pub ghirbal_version: &'static str,
     /// Version of the key normalization profile.
     pub key_version: u32,
+    /// Version of the MinHash signature scheme (`dedup::SIGNATURE_VERSION`).
+    pub signature_version: u32,
     /// The fully resolved configuration.
     pub config: Config,
     /// Normalization steps actually run for keys.
@@ -197,8 +202,30 @@ impl Analyzer {
         &self.key
     }
 
+    /// The sketcher.
+    pub fn sketcher(&self) -> &Sketcher {
+        &self.sketcher
+    }
+
     /// Analyzes one document into a clustering [`Member`].
     pub fn member(&self, doc: &Document) -> Member {
+        let (key, chrome) = self.key(doc);
+        let sketch = self.sketcher.sketch_local(&key);
+        let rank = self
+            .rank_field
+            .as_ref()
+            .and_then(|(f, _)| rank_value(doc, f));
+        Member {
+            id: doc.id.clone(),
+            sketch,
+            chrome,
+            rank,
+        }
+    }
+
+    /// The key text of a document (cleaned, then key-normalized) and the number
+    /// of characters cleaning removed.
+    pub fn key(&self, doc: &Document) -> (String, u64) {
         let (text, chrome) = match &self.cleaner {
             Some(c) => {
                 let cuts = c.cuts(&doc.text);
@@ -213,19 +240,7 @@ impl Analyzer {
             }
             None => (std::borrow::Cow::Borrowed(doc.text.as_str()), 0),
         };
-        let key = self.key.normalize(&text);
-        let mut scratch = Vec::new();
-        let sketch = self.sketcher.sketch(&key, &mut scratch);
-        let rank = self
-            .rank_field
-            .as_ref()
-            .and_then(|(f, _)| rank_value(doc, f));
-        Member {
-            id: doc.id.clone(),
-            sketch,
-            chrome,
-            rank,
-        }
+        (self.key.normalize(&text).into_owned(), chrome)
     }
 }
 
@@ -378,9 +393,17 @@ fn run_dedup_inner(
 
     // Cluster.
     let t1 = Instant::now();
-    let members: Vec<Member> = seen.iter().map(|s| s.member.clone()).collect();
-    let verdicts = cluster(&members, &cfg.dedup);
-    drop(members);
+    // Members move out and back (no copy of every sketch at peak memory).
+    let (members, origins): (Vec<Member>, Vec<Origin>) =
+        seen.into_iter().map(|s| (s.member, s.origin)).unzip();
+    let (verdicts, report) = cluster_report(&members, &cfg.dedup);
+    let mut audit = Audit::new(&members, &verdicts, &report, &cfg.dedup);
+    drop(report);
+    let seen: Vec<Seen> = members
+        .into_iter()
+        .zip(origins)
+        .map(|(member, origin)| Seen { member, origin })
+        .collect();
     timings.insert("cluster".into(), t1.elapsed().as_secs_f64());
 
     // Outputs.
@@ -391,10 +414,19 @@ fn run_dedup_inner(
         rj.write(r)?;
     }
     rj.finish()?;
+    // The second pass also gives the audit the texts of its sampled clusters.
+    let mut observe = |i: usize, doc: &Document| {
+        if audit.wants(i) {
+            let (key, _) = analyzer.key(doc);
+            audit.observe(i, analyzer.sketcher().shingle_set(&key));
+        }
+    };
     let kept_written = match cfg.output.format.resolve(&files)? {
         OutputFormat::Parquet => write_kept_parquet(&files, &out, &seen, &verdicts)?,
-        _ => write_kept(&files, cfg, &out, &seen, &verdicts)?,
+        _ => write_kept(&files, cfg, &out, &seen, &verdicts, &mut observe)?,
     };
+    audit.finish();
+    write_audit(&out.file("audit.json"), &audit)?;
     timings.insert("write".into(), t2.elapsed().as_secs_f64());
 
     counts.rejected = rejects.len() as u64;
@@ -427,6 +459,7 @@ impl Summary {
             schema_version: SCHEMA_VERSION,
             ghirbal_version: env!("CARGO_PKG_VERSION"),
             key_version: KEY_VERSION,
+            signature_version: crate::dedup::SIGNATURE_VERSION,
             config: cfg.clone(),
             key_steps: analyzer
                 .normalizer()
@@ -701,6 +734,7 @@ fn write_kept(
     out: &OutputDir,
     seen: &[Seen],
     verdicts: &[Verdict],
+    on_doc: &mut dyn FnMut(usize, &Document),
 ) -> Result<u64> {
     let mut sizes: HashMap<usize, u64> = HashMap::new();
     for v in verdicts {
@@ -737,6 +771,7 @@ fn write_kept(
                 )));
             }
         }
+        on_doc(next, &doc);
         let v = &verdicts[next];
         next += 1;
         if !v.kept {

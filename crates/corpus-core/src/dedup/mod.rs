@@ -5,10 +5,15 @@
 //! document (in parallel, by [`Sketcher`]), so memory grows with the number of
 //! documents, never with their text.
 
+pub mod audit;
 mod cluster;
 mod config;
 mod minhash;
+mod tokens;
 
-pub use cluster::{Member, RankValue, Reason, Verdict, cluster, lsh_bands};
-pub use config::{DedupConfig, Survivor};
-pub use minhash::{Sketch, Sketcher, lsh_params};
+pub use cluster::{
+    Member, PairCheck, RankValue, Reason, Rejection, Report, UnionFind, Verdict, band_key,
+    bucket_pairs, cluster, cluster_report, lsh_bands,
+};
+pub use config::{ClusterMode, DedupConfig, Signature, Survivor};
+pub use minhash::{Kernel, SIGNATURE_VERSION, Scratch, Sketch, Sketcher, lsh_params};

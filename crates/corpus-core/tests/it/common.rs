@@ -14,7 +14,7 @@ pub fn seeds() -> PathBuf {
 
 /// `../shared` beside the repository (or `$GHIRBAL_SHARED`), or `None` when it is
 /// absent and we are not in CI. Under `CI=true` a missing folder fails the test.
-#[allow(dead_code, clippy::print_stderr)] // for tests that read ../shared; says why it skips
+#[allow(clippy::print_stderr)] // say why a test checked nothing
 pub fn shared() -> Option<PathBuf> {
     let dir = std::env::var_os("GHIRBAL_SHARED")
         .map(PathBuf::from)

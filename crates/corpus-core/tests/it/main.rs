@@ -3,6 +3,7 @@
 mod clean;
 mod common;
 mod contract;
+mod dedup;
 mod determinism;
 mod formats;
 mod fuzz_replay;
