@@ -1,4 +1,5 @@
 //! Shingling + MinHash signatures and clustering on the Arabic development corpus.
+#![allow(missing_docs)] // criterion_group! generates undocumented items
 
 use std::hint::black_box;
 

@@ -18,10 +18,19 @@ const EXIT_DATA: u8 = 1;
 /// Exit code for a usage or configuration error.
 const EXIT_USAGE: u8 = 2;
 
+/// `--version`: the package version and the pinned Unicode version.
+static VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "{} (Unicode {})",
+        env!("CARGO_PKG_VERSION"),
+        corpus_core::normalize::UNICODE_VERSION
+    )
+});
+
 #[derive(Parser)]
 #[command(
     name = "ghirbal",
-    version,
+    version = VERSION.as_str(),
     about = "Arabic-first cleaning and deduplication of text corpora."
 )]
 struct Cli {
