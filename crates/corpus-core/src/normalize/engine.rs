@@ -218,6 +218,8 @@ const CR: u8 = 5; // carriage return (joins a following LF)
 const GONE: u8 = 6; // deleted before normalization: transparent
 const MARK: u8 = 7; // a stable combining mark: fast when in canonical order
 const SLOW: u8 = 8; // may compose or reorder: normalize its segment
+const SUB: u8 = 9; // like MAP, but one starter of the same byte length: patched in runs
+const ASTRAL: u8 = 255; // in `kinds` only: outside the BMP, classified on the fly
 
 #[derive(Clone, Copy, Debug, Default)]
 struct Entry {
@@ -233,6 +235,8 @@ struct Entry {
 /// The per-code-point table of one plan (with or without the look-alike fold).
 #[derive(Debug)]
 pub(crate) struct Table {
+    /// The kind of every BMP code point (the hot loop reads only this).
+    kinds: Box<[u8]>,
     bmp: Box<[Entry]>,
     pool: String,
 }
@@ -271,8 +275,21 @@ impl Plan {
         }
         let n = self.form.apply(&p);
         let out = self.post_fix(&n, look);
-        e.ccc = n.chars().next_back().map_or(0, ccc);
+        // A following mark is in order only if it sorts after both the
+        // normalized character and its folded image (casefold İ → i + U+0307).
+        e.ccc = n
+            .chars()
+            .next_back()
+            .map_or(0, ccc)
+            .max(out.chars().next_back().map_or(0, ccc));
         e.look = look && out != self.post_fix(&n, false);
+        // A deleted starter (tatweel) or an image that starts with a mark (U+FCF2
+        // → tatweel + marks, tatweel deleted) lets the marks meet the previous
+        // character: normalize it together with its neighbours.
+        if self.form != Form::None && out.chars().next().is_none_or(|f| ccc(f) != 0) {
+            e.kind = SLOW;
+            return (e, String::new());
+        }
         let has_ws = out
             .chars()
             .any(|ch| is_space(ch) || is_newline(ch) || ch == '\r');
@@ -286,6 +303,8 @@ impl Plan {
             }
         } else if out.as_str() == c.encode_utf8(&mut [0; 4]) && e.ccc == 0 {
             COPY
+        } else if out.len() == c.len_utf8() && out.chars().count() == 1 && e.ccc == 0 {
+            SUB
         } else {
             MAP
         };
@@ -312,7 +331,8 @@ impl Plan {
             }
             bmp[cp as usize] = e;
         }
-        Table { bmp, pool }
+        let kinds = bmp.iter().map(|e| e.kind).collect();
+        Table { kinds, bmp, pool }
     }
 }
 
@@ -474,6 +494,9 @@ fn decode(b: &[u8], i: usize) -> (u32, usize) {
     }
 }
 
+/// How many same-length substitutions a run holds before it is flushed.
+const PATCHES: usize = 32;
+
 /// Segment start saved so that a later combining character can back up to it.
 #[derive(Clone, Copy)]
 struct Seg {
@@ -509,10 +532,70 @@ impl Plan {
         let mut sp_at = usize::MAX; // a single ' ' taken into the run, and ...
         let mut before_sp = 0usize; // ... the start of the character before it
         let mut owned;
+        // Same-length substitutions inside the current run: (input offset, entry).
+        let mut patches: [(usize, Entry); PATCHES] = [(0, Entry::default()); PATCHES];
+        let mut npatch = 0usize;
         let mut i = 0usize;
         while i < n {
             let (cp, len) = decode(b, i);
-            let (e, img): (Entry, &str) = if cp < 0x10000 {
+            let k = if cp < 0x10000 {
+                tab.kinds[cp as usize & 0xFFFF]
+            } else {
+                ASTRAL
+            };
+            if !T::ON {
+                if k == COPY {
+                    sp_at = usize::MAX;
+                    last_start = i;
+                    i += len;
+                    continue;
+                }
+                if k == SPACE && cp == 0x20 && i > run_start && sp_at == usize::MAX {
+                    sp_at = i;
+                    before_sp = last_start;
+                    last_start = i;
+                    i += 1;
+                    continue;
+                }
+                if k == SUB && npatch < PATCHES {
+                    patches[npatch] = (i, tab.bmp[cp as usize & 0xFFFF]);
+                    npatch += 1;
+                    sp_at = usize::MAX;
+                    last_start = i;
+                    i += len;
+                    continue;
+                }
+                if run_start < i {
+                    let end = if sp_at != usize::MAX { sp_at } else { i };
+                    let last = if sp_at != usize::MAX {
+                        before_sp
+                    } else {
+                        last_start
+                    };
+                    flush_run(text, run_start, end, last, out, &mut ws, &mut seg);
+                    if npatch > 0 {
+                        let base = out.len() - (end - run_start);
+                        for &(at, e) in &patches[..npatch] {
+                            let img = &pool[e.off as usize..e.off as usize + e.len as usize];
+                            let o = base + (at - run_start);
+                            out.replace_range(o..o + img.len(), img);
+                            looked |= e.look;
+                        }
+                        npatch = 0;
+                    }
+                    if sp_at != usize::MAX {
+                        seg = Seg {
+                            inp: sp_at,
+                            out: out.len(),
+                            ws,
+                        };
+                        ws.space(sp_at, sp_at + 1);
+                        sp_at = usize::MAX;
+                    }
+                    last_ccc = 0;
+                }
+            }
+            let (e, img): (Entry, &str) = if k != ASTRAL {
                 let e = tab.bmp[cp as usize & 0xFFFF];
                 (e, &pool[e.off as usize..e.off as usize + e.len as usize])
             } else {
@@ -521,39 +604,9 @@ impl Plan {
                 owned = s;
                 (e, owned.as_str())
             };
-            if !T::ON {
-                if e.kind == COPY {
-                    sp_at = usize::MAX;
-                    last_start = i;
-                    i += len;
-                    continue;
-                }
-                if e.kind == SPACE && cp == 0x20 && i > run_start && sp_at == usize::MAX {
-                    sp_at = i;
-                    before_sp = last_start;
-                    last_start = i;
-                    i += 1;
-                    continue;
-                }
-                if run_start < i {
-                    if sp_at != usize::MAX {
-                        flush_run(text, run_start, sp_at, before_sp, out, &mut ws, &mut seg);
-                        seg = Seg {
-                            inp: sp_at,
-                            out: out.len(),
-                            ws,
-                        };
-                        ws.space(sp_at, sp_at + 1);
-                        sp_at = usize::MAX;
-                    } else {
-                        flush_run(text, run_start, i, last_start, out, &mut ws, &mut seg);
-                    }
-                    last_ccc = 0;
-                }
-            }
             match e.kind {
                 GONE => {}
-                COPY | MAP => {
+                COPY | MAP | SUB => {
                     seg = Seg {
                         inp: i,
                         out: out.len(),
@@ -629,11 +682,20 @@ impl Plan {
             run_start = i;
         }
         if !T::ON && run_start < n {
-            if sp_at != usize::MAX {
-                // A trailing space is trimmed.
-                flush_run(text, run_start, sp_at, before_sp, out, &mut ws, &mut seg);
+            // A trailing space is trimmed.
+            let end = if sp_at != usize::MAX { sp_at } else { n };
+            let last = if sp_at != usize::MAX {
+                before_sp
             } else {
-                flush_run(text, run_start, n, last_start, out, &mut ws, &mut seg);
+                last_start
+            };
+            flush_run(text, run_start, end, last, out, &mut ws, &mut seg);
+            let base = out.len() - (end - run_start);
+            for &(at, e) in &patches[..npatch] {
+                let img = &pool[e.off as usize..e.off as usize + e.len as usize];
+                let o = base + (at - run_start);
+                out.replace_range(o..o + img.len(), img);
+                looked |= e.look;
             }
         }
         looked

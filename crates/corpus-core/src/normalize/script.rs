@@ -1,9 +1,12 @@
 //! Per-document language detection with no downloaded model.
 //!
 //! Text mostly in Arabic script is told apart by its letter profile: letters that
-//! only Arabic uses (ة ي ك ى أ إ), the Persian set (ی ک پ چ ژ گ), the Urdu set
+//! only Arabic uses (ي ك ى), the Persian set (ی ک پ چ ژ گ), the Urdu set
 //! (ٹ ڈ ڑ ں ے ہ ھ) and letters of other Arabic-script languages (Kurdish, Pashto,
 //! Sindhi, Uyghur …). Other text goes to `whatlang`'s embedded trigram profiles.
+
+use unicode_general_category::{GeneralCategory as G, get_general_category};
+use unicode_normalization::char::decompose_compatible;
 
 /// A detected language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,17 +58,33 @@ impl Detection {
     }
 }
 
+/// Letters only (not the marks that are Alphabetic too), so that deleting
+/// diacritics does not change the decision.
+fn is_letter(c: char) -> bool {
+    matches!(
+        get_general_category(c),
+        G::UppercaseLetter
+            | G::LowercaseLetter
+            | G::TitlecaseLetter
+            | G::ModifierLetter
+            | G::OtherLetter
+    )
+}
+
 fn is_arabic_script_letter(c: char) -> bool {
     matches!(c, '\u{0620}'..='\u{063F}' | '\u{0641}'..='\u{064A}' | '\u{066E}'..='\u{066F}'
         | '\u{0671}'..='\u{06D3}' | '\u{06D5}' | '\u{06EE}'..='\u{06EF}' | '\u{06FA}'..='\u{06FF}'
-        | '\u{0750}'..='\u{077F}' | '\u{08A0}'..='\u{08C9}' | '\u{FB50}'..='\u{FDFF}'
+        | '\u{0750}'..='\u{077F}' | '\u{0870}'..='\u{0887}' | '\u{0889}'..='\u{088E}'
+        | '\u{08A0}'..='\u{08C9}' | '\u{FB50}'..='\u{FDFF}'
         | '\u{FE70}'..='\u{FEFC}')
 }
 
 /// How much each letter says for each language (Arabic, Persian, Urdu, other).
 fn weights(c: char) -> [u32; 4] {
     match c {
-        'ة' | 'ي' | 'ك' | 'ى' | 'أ' | 'إ' => [1, 0, 0, 0],
+        // Not ة أ إ: the key folds them away, and the decision must not change
+        // when a key is normalized again.
+        'ي' | 'ك' | 'ى' => [1, 0, 0, 0],
         'ی' | 'ک' => [0, 1, 0, 0],
         'پ' | 'چ' | 'ژ' | 'گ' => [0, 3, 0, 0],
         'ٹ' | 'ڈ' | 'ڑ' | 'ں' | 'ے' | 'ہ' | 'ھ' | 'ۓ' => [0, 0, 1, 0],
@@ -74,9 +93,7 @@ fn weights(c: char) -> [u32; 4] {
         | '\u{06CB}' | '\u{06D0}' | '\u{067C}' | '\u{0693}' | '\u{0696}' | '\u{069A}'
         | '\u{06AB}' | '\u{06BC}' | '\u{06CD}' | '\u{0684}' | '\u{0683}' | '\u{0687}'
         | '\u{0699}' | '\u{06BB}' | '\u{067B}' | '\u{0680}' | '\u{067A}' | '\u{067D}'
-        | '\u{067F}' | '\u{06A6}' | '\u{06B3}' | '\u{06B1}' | '\u{06AA}' | '\u{06D5}' => {
-            [0, 0, 0, 3]
-        }
+        | '\u{067F}' | '\u{06A6}' | '\u{06B3}' | '\u{06B1}' | '\u{06AA}' => [0, 0, 0, 3],
         _ => [0; 4],
     }
 }
@@ -96,15 +113,33 @@ pub fn detect(text: &str) -> Detection {
     let mut arabic = 0u32;
     let mut other = 0u32;
     let mut score = [0u32; 4];
-    for c in text.chars() {
+    let mut count = |c: char| {
+        // What the key deletes does not count, so that a key is judged as its text.
+        if c == '\u{0640}' || super::tables::is_diacritic(c) {
+            return;
+        }
         if is_arabic_script_letter(c) {
             arabic += 1;
             let w = weights(c);
             for k in 0..4 {
                 score[k] += w[k];
             }
-        } else if c.is_alphabetic() {
+        } else if is_letter(c) {
             other += 1;
+        }
+    };
+    for c in text.chars() {
+        // Every character counts as the letters of its decomposition, so that
+        // normalizing (ﮤ → ۀ, presentation forms, Hangul) cannot change the result.
+        if c.is_ascii() {
+            count(c);
+        } else if matches!(c, '\u{FDFC}' | '\u{FDFD}') {
+            // As the key's `camel_ligatures` spells them out.
+            let mut spelled = String::new();
+            super::tables::map_char(super::Step::CamelLigatures, c, &mut spelled);
+            spelled.chars().for_each(&mut count);
+        } else {
+            decompose_compatible(c, &mut count);
         }
     }
     let letters = arabic + other;

@@ -3,5 +3,6 @@
 #![allow(clippy::print_stderr)]
 
 mod common;
+mod normalize_props;
 mod normalize_vectors;
 mod seeds;
