@@ -236,7 +236,7 @@ struct Entry {
 #[derive(Debug)]
 pub(crate) struct Table {
     /// The kind of every BMP code point (the hot loop reads only this).
-    kinds: Box<[u8]>,
+    kinds: Box<[u8; 0x10000]>,
     bmp: Box<[Entry]>,
     pool: String,
 }
@@ -331,7 +331,10 @@ impl Plan {
             }
             bmp[cp as usize] = e;
         }
-        let kinds = bmp.iter().map(|e| e.kind).collect();
+        let mut kinds = Box::new([0u8; 0x10000]);
+        for (k, e) in kinds.iter_mut().zip(bmp.iter()) {
+            *k = e.kind;
+        }
         Table { kinds, bmp, pool }
     }
 }
@@ -527,74 +530,33 @@ impl Plan {
         };
         let mut last_ccc = 0u8;
         let mut looked = false;
-        let mut run_start = 0usize;
-        let mut last_start = 0usize; // start of the last character of the run
-        let mut sp_at = usize::MAX; // a single ' ' taken into the run, and ...
-        let mut before_sp = 0usize; // ... the start of the character before it
+        let mut run = Run {
+            start: 0,
+            last: 0,
+            sp_at: NONE,
+            before_sp: 0,
+            npatch: 0,
+            patches: [(0, 0); PATCHES],
+        };
         let mut owned;
-        // Same-length substitutions inside the current run: (input offset, entry).
-        let mut patches: [(usize, Entry); PATCHES] = [(0, Entry::default()); PATCHES];
-        let mut npatch = 0usize;
         let mut i = 0usize;
         while i < n {
+            if !T::ON {
+                i = scan(b, &tab.kinds, i, &mut run);
+                if run.start < i {
+                    looked |= run.flush(tab, text, i, out, &mut ws, &mut seg);
+                    last_ccc = 0;
+                }
+                if i >= n {
+                    break;
+                }
+            }
             let (cp, len) = decode(b, i);
             let k = if cp < 0x10000 {
                 tab.kinds[cp as usize & 0xFFFF]
             } else {
                 ASTRAL
             };
-            if !T::ON {
-                if k == COPY {
-                    sp_at = usize::MAX;
-                    last_start = i;
-                    i += len;
-                    continue;
-                }
-                if k == SPACE && cp == 0x20 && i > run_start && sp_at == usize::MAX {
-                    sp_at = i;
-                    before_sp = last_start;
-                    last_start = i;
-                    i += 1;
-                    continue;
-                }
-                if k == SUB && npatch < PATCHES {
-                    patches[npatch] = (i, tab.bmp[cp as usize & 0xFFFF]);
-                    npatch += 1;
-                    sp_at = usize::MAX;
-                    last_start = i;
-                    i += len;
-                    continue;
-                }
-                if run_start < i {
-                    let end = if sp_at != usize::MAX { sp_at } else { i };
-                    let last = if sp_at != usize::MAX {
-                        before_sp
-                    } else {
-                        last_start
-                    };
-                    flush_run(text, run_start, end, last, out, &mut ws, &mut seg);
-                    if npatch > 0 {
-                        let base = out.len() - (end - run_start);
-                        for &(at, e) in &patches[..npatch] {
-                            let img = &pool[e.off as usize..e.off as usize + e.len as usize];
-                            let o = base + (at - run_start);
-                            out.replace_range(o..o + img.len(), img);
-                            looked |= e.look;
-                        }
-                        npatch = 0;
-                    }
-                    if sp_at != usize::MAX {
-                        seg = Seg {
-                            inp: sp_at,
-                            out: out.len(),
-                            ws,
-                        };
-                        ws.space(sp_at, sp_at + 1);
-                        sp_at = usize::MAX;
-                    }
-                    last_ccc = 0;
-                }
-            }
             let (e, img): (Entry, &str) = if k != ASTRAL {
                 let e = tab.bmp[cp as usize & 0xFFFF];
                 (e, &pool[e.off as usize..e.off as usize + e.len as usize])
@@ -674,30 +636,111 @@ impl Plan {
                     }
                     last_ccc = img.chars().next_back().map_or(0, ccc);
                     i = j;
-                    run_start = j;
+                    run.start = j;
                     continue;
                 }
             }
             i += len;
-            run_start = i;
+            run.start = i;
         }
-        if !T::ON && run_start < n {
-            // A trailing space is trimmed.
-            let end = if sp_at != usize::MAX { sp_at } else { n };
-            let last = if sp_at != usize::MAX {
-                before_sp
-            } else {
-                last_start
-            };
-            flush_run(text, run_start, end, last, out, &mut ws, &mut seg);
-            let base = out.len() - (end - run_start);
-            for &(at, e) in &patches[..npatch] {
-                let img = &pool[e.off as usize..e.off as usize + e.len as usize];
-                let o = base + (at - run_start);
+        looked
+    }
+}
+
+const NONE: usize = usize::MAX;
+
+/// A run of characters written with one copy: unchanged ones, single spaces
+/// between them, and a few same-length substitutions patched in afterwards.
+struct Run {
+    start: usize,
+    /// Start of the run's last character.
+    last: usize,
+    /// A single ' ' taken into the run as its last character, or NONE ...
+    sp_at: usize,
+    /// ... and then the start of the character before it.
+    before_sp: usize,
+    npatch: usize,
+    /// (input offset, code point) of the substitutions.
+    patches: [(usize, u16); PATCHES],
+}
+
+/// Extends the run from `i` as far as it goes; returns where it stopped.
+#[inline(never)]
+fn scan(b: &[u8], kinds: &[u8; 0x10000], mut i: usize, r: &mut Run) -> usize {
+    let n = b.len();
+    let (start, mut last, mut sp_at, mut before_sp, mut np) =
+        (r.start, r.last, r.sp_at, r.before_sp, r.npatch);
+    while i < n {
+        let (cp, len) = decode(b, i);
+        let k = if cp < 0x10000 {
+            kinds[cp as usize & 0xFFFF]
+        } else {
+            ASTRAL
+        };
+        if k == COPY {
+            sp_at = NONE;
+            last = i;
+            i += len;
+        } else if k == SPACE && cp == 0x20 && i > start && sp_at == NONE {
+            sp_at = i;
+            before_sp = last;
+            last = i;
+            i += 1;
+        } else if k == SUB && np < PATCHES {
+            r.patches[np] = (i, cp as u16);
+            np += 1;
+            sp_at = NONE;
+            last = i;
+            i += len;
+        } else {
+            break;
+        }
+    }
+    (r.last, r.sp_at, r.before_sp, r.npatch) = (last, sp_at, before_sp, np);
+    i
+}
+
+impl Run {
+    /// Writes the run; a space it ends with stays pending (trimmed at the end).
+    /// Returns whether a substitution was a look-alike fold.
+    #[allow(clippy::too_many_arguments)]
+    fn flush(
+        &mut self,
+        tab: &Table,
+        text: &str,
+        stop: usize,
+        out: &mut String,
+        ws: &mut Ws,
+        seg: &mut Seg,
+    ) -> bool {
+        let (end, last) = if self.sp_at != NONE {
+            (self.sp_at, self.before_sp)
+        } else {
+            (stop, self.last)
+        };
+        let mut looked = false;
+        if self.start < end {
+            flush_run(text, self.start, end, last, out, ws, seg);
+            let base = out.len() - (end - self.start);
+            for &(at, cp) in &self.patches[..self.npatch] {
+                let e = tab.bmp[cp as usize];
+                let img = &tab.pool[e.off as usize..e.off as usize + e.len as usize];
+                let o = base + (at - self.start);
                 out.replace_range(o..o + img.len(), img);
                 looked |= e.look;
             }
         }
+        self.npatch = 0;
+        if self.sp_at != NONE {
+            *seg = Seg {
+                inp: self.sp_at,
+                out: out.len(),
+                ws: *ws,
+            };
+            ws.space(self.sp_at, self.sp_at + 1);
+            self.sp_at = NONE;
+        }
+        self.start = stop;
         looked
     }
 }
