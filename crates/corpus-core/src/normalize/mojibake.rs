@@ -15,9 +15,9 @@ use std::sync::OnceLock;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MojibakeKind {
     /// UTF-8 read as windows-1256 (Arabic Windows).
-    Windows1256,
+    Windows1256 = 0,
     /// UTF-8 read as windows-1252 or Latin-1 (doubly encoded UTF-8).
-    Latin1,
+    Latin1 = 1,
 }
 
 /// Mojibake found in one document.
@@ -79,32 +79,58 @@ fn round_trip(token: &str, table: &HashMap<char, u8>) -> Option<String> {
     (s != token).then_some(s)
 }
 
-/// Repairs one whitespace-free token, if it is mojibake.
-fn repair_token(token: &str) -> Option<(MojibakeKind, String)> {
-    // A cheap pre-check: the lead-byte characters of 2- and 3-byte UTF-8.
-    let lead_1256 = token.chars().any(|c| matches!(c, '\u{0637}'..='\u{063A}'));
-    if lead_1256 {
+/// Repairs one token, if it is mojibake. A *strong* token holds the lead-byte
+/// characters of 2-byte UTF-8 (ط ظ ع غ for windows-1256, Â … ô for Latin-1);
+/// others (`آ` + NBSP, `â€` + ZWNJ) are only repaired in a document that has a
+/// strong token of the same kind, since alone they could be real text.
+fn repair_token(token: &str, weak: [bool; 2]) -> Option<(MojibakeKind, String, bool)> {
+    let strong_1256 = token.chars().any(|c| matches!(c, '\u{0637}'..='\u{063A}'));
+    if strong_1256 || weak[0] {
         if let Some(s) = round_trip(token, cp1256()) {
-            return Some((MojibakeKind::Windows1256, s));
+            return Some((MojibakeKind::Windows1256, s, strong_1256));
         }
     }
-    let lead_latin = token.chars().any(|c| matches!(c, '\u{00C2}'..='\u{00F4}'));
-    if lead_latin {
+    let strong_latin = token.chars().any(|c| matches!(c, '\u{00C2}'..='\u{00F4}'));
+    if strong_latin || weak[1] {
         if let Some(s) = round_trip(token, cp1252()) {
-            return Some((MojibakeKind::Latin1, s));
+            return Some((MojibakeKind::Latin1, s, strong_latin));
         }
     }
     None
 }
 
-/// Whitespace-separated tokens with their byte ranges.
+/// The mojibake tokens of `text`: (range, kind, repair).
+fn find(text: &str) -> Vec<(Range<usize>, MojibakeKind, String)> {
+    let mut strong = [false; 2];
+    let mut found = Vec::new();
+    for t in tokens(text) {
+        if let Some((kind, fixed, is_strong)) = repair_token(&text[t.clone()], [false; 2]) {
+            strong[kind as usize] |= is_strong;
+            found.push((t, kind, fixed));
+        }
+    }
+    if !(strong[0] || strong[1]) {
+        return Vec::new();
+    }
+    // Second pass: weak tokens of a kind the document is known to have.
+    found.clear();
+    for t in tokens(text) {
+        if let Some((kind, fixed, _)) = repair_token(&text[t.clone()], strong) {
+            found.push((t, kind, fixed));
+        }
+    }
+    found
+}
+
+/// Tokens between ASCII whitespace (which survives mis-decoding, unlike the
+/// U+00A0 that a 0xA0 continuation byte turns into) with their byte ranges.
 fn tokens(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
     let mut pos = 0;
     std::iter::from_fn(move || {
         let rest = &text[pos..];
-        let start = pos + rest.find(|c: char| !c.is_whitespace())?;
+        let start = pos + rest.find(|c: char| !c.is_ascii_whitespace())?;
         let end = text[start..]
-            .find(char::is_whitespace)
+            .find(|c: char| c.is_ascii_whitespace())
             .map_or(text.len(), |e| start + e);
         pos = end;
         Some(start..end)
@@ -114,11 +140,10 @@ fn tokens(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
 /// Counts mojibake tokens in `text`.
 pub fn detect_mojibake(text: &str) -> MojibakeReport {
     let mut r = MojibakeReport::default();
-    for t in tokens(text) {
-        match repair_token(&text[t]) {
-            Some((MojibakeKind::Windows1256, _)) => r.windows_1256 += 1,
-            Some((MojibakeKind::Latin1, _)) => r.latin1 += 1,
-            None => {}
+    for (_, kind, _) in find(text) {
+        match kind {
+            MojibakeKind::Windows1256 => r.windows_1256 += 1,
+            MojibakeKind::Latin1 => r.latin1 += 1,
         }
     }
     r
@@ -161,20 +186,19 @@ impl Repaired {
 }
 
 pub(crate) fn repair(text: &str) -> Option<Repaired> {
-    let mut out = String::new();
-    let mut edits = Vec::new();
-    let mut last = 0;
-    for t in tokens(text) {
-        if let Some((_, fixed)) = repair_token(&text[t.clone()]) {
-            out.push_str(&text[last..t.start]);
-            let start = out.len();
-            out.push_str(&fixed);
-            edits.push((start..out.len(), t.clone()));
-            last = t.end;
-        }
-    }
-    if edits.is_empty() {
+    let found = find(text);
+    if found.is_empty() {
         return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut edits = Vec::with_capacity(found.len());
+    let mut last = 0;
+    for (t, _, fixed) in found {
+        out.push_str(&text[last..t.start]);
+        let start = out.len();
+        out.push_str(&fixed);
+        edits.push((start..out.len(), t.clone()));
+        last = t.end;
     }
     out.push_str(&text[last..]);
     Some(Repaired { text: out, edits })

@@ -3,6 +3,7 @@
 #![allow(clippy::print_stderr)]
 
 mod common;
+mod normalize_detect;
 mod normalize_props;
 mod normalize_vectors;
 mod seeds;
