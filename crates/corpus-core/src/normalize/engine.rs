@@ -68,7 +68,8 @@ fn composes_backwards(c: char) -> bool {
     static SET: OnceLock<Vec<u64>> = OnceLock::new();
     let set = SET.get_or_init(|| {
         let mut bits = vec![0u64; 0x110000 / 64];
-        for cp in 0..0x110000u32 {
+        // Canonical decompositions exist only below U+30000.
+        for cp in 0..0x30000u32 {
             let Some(x) = char::from_u32(cp) else {
                 continue;
             };
@@ -244,6 +245,9 @@ pub(crate) struct Table {
 impl Plan {
     /// What the whole chain does to `c` alone: the entry and its output.
     fn classify(&self, c: char, look: bool) -> (Entry, String) {
+        if self.inert(c, look) {
+            return (Entry::default(), c.to_string());
+        }
         let p = Self::chain(&self.pre, c.encode_utf8(&mut [0; 4]), false);
         let mut e = Entry::default();
         let Some(first) = p.chars().next() else {
@@ -311,6 +315,41 @@ impl Plan {
         (e, out)
     }
 
+    /// True when no step touches `c` and it is a stable starter: a COPY entry,
+    /// found without running the chain (most of the BMP: this keeps building fast).
+    fn inert(&self, c: char, look: bool) -> bool {
+        let mut scratch = String::new();
+        let untouched = |steps: &[Step], scratch: &mut String| {
+            steps.iter().all(|&st| {
+                (st == Step::Lookalikes && !look) || {
+                    scratch.clear();
+                    !map_char(st, c, scratch)
+                }
+            })
+        };
+        if !untouched(&self.pre, &mut scratch) || !untouched(&self.post, &mut scratch) {
+            return false;
+        }
+        if self.ws && (is_space(c) || is_newline(c) || c == '\r') {
+            return false;
+        }
+        // Hangul syllables decompose, but normalize back to themselves alone.
+        if self.form == Form::None || matches!(c, '\u{AC00}'..='\u{D7A3}') {
+            return true;
+        }
+        let mut n = 0;
+        let mut same = true;
+        let mut each = |d: char| {
+            n += 1;
+            same &= d == c;
+        };
+        match self.form {
+            Form::Nfkc => decompose_compatible(c, &mut each),
+            _ => decompose_canonical(c, &mut each),
+        }
+        n == 1 && same && ccc(c) == 0 && !composes_backwards(c)
+    }
+
     fn build_table(&self, look: bool) -> Table {
         let mut bmp = vec![Entry::default(); 0x10000].into_boxed_slice();
         let mut pool = String::new();
@@ -320,7 +359,7 @@ impl Plan {
                 continue;
             };
             let (mut e, out) = self.classify(c, look);
-            if !out.is_empty() {
+            if e.kind != COPY && !out.is_empty() {
                 let (off, len) = *interned.entry(out).or_insert_with_key(|s| {
                     let off = pool.len() as u32;
                     pool.push_str(s);
@@ -573,6 +612,12 @@ impl Plan {
                         inp: i,
                         out: out.len(),
                         ws,
+                    };
+                    // COPY entries keep no image: the source is the image.
+                    let img = if e.kind == COPY {
+                        &text[i..i + len]
+                    } else {
+                        img
                     };
                     if !img.is_empty() {
                         ws.other(out, tr, img, i, i + len);
