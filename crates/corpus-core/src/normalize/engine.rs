@@ -571,9 +571,6 @@ impl Plan {
         let mut looked = false;
         let mut run = Run {
             start: 0,
-            last: 0,
-            sp_at: NONE,
-            before_sp: 0,
             npatch: 0,
             patches: [(0, 0); PATCHES],
         };
@@ -694,61 +691,67 @@ impl Plan {
 
 const NONE: usize = usize::MAX;
 
-/// A run of characters written with one copy: unchanged ones, single spaces
-/// between them, and a few same-length substitutions patched in afterwards.
+/// A run of characters written with plain copies: unchanged ones, single spaces
+/// between them, and a few same-length substitutions.
 struct Run {
     start: usize,
-    /// Start of the run's last character.
-    last: usize,
-    /// A single ' ' taken into the run as its last character, or NONE ...
-    sp_at: usize,
-    /// ... and then the start of the character before it.
-    before_sp: usize,
     npatch: usize,
     /// (input offset, code point) of the substitutions.
     patches: [(usize, u16); PATCHES],
 }
 
-/// Extends the run from `i` as far as it goes; returns where it stopped.
+/// Extends the run from `i` as far as it goes; returns where it stopped. Kept
+/// small so that its state stays in registers: where the run's last character
+/// starts and whether it ends with a space are worked out by `flush`.
 #[inline(never)]
 fn scan(b: &[u8], kinds: &[u8; 0x10000], mut i: usize, r: &mut Run) -> usize {
     let n = b.len();
-    let (start, mut last, mut sp_at, mut before_sp, mut np) =
-        (r.start, r.last, r.sp_at, r.before_sp, r.npatch);
+    let start = r.start;
+    let mut np = r.npatch;
     while i < n {
-        let (cp, len) = decode(b, i);
-        let k = if cp < 0x10000 {
-            kinds[cp as usize & 0xFFFF]
+        let b0 = b[i];
+        let (cp, len) = if b0 < 0x80 {
+            (b0 as usize, 1)
+        } else if b0 < 0xE0 {
+            (((b0 as usize & 0x1F) << 6) | (b[i + 1] as usize & 0x3F), 2)
+        } else if b0 < 0xF0 {
+            let cp = ((b0 as usize & 0x0F) << 12)
+                | ((b[i + 1] as usize & 0x3F) << 6)
+                | (b[i + 2] as usize & 0x3F);
+            (cp, 3)
         } else {
-            ASTRAL
+            break;
         };
+        let k = kinds[cp & 0xFFFF];
         if k == COPY {
-            sp_at = NONE;
-            last = i;
             i += len;
-        } else if k == SPACE && cp == 0x20 && i > start && sp_at == NONE {
-            sp_at = i;
-            before_sp = last;
-            last = i;
+        } else if k == SPACE && cp == 0x20 && i > start && b[i - 1] != b' ' {
             i += 1;
         } else if k == SUB && np < PATCHES {
             r.patches[np] = (i, cp as u16);
             np += 1;
-            sp_at = NONE;
-            last = i;
             i += len;
         } else {
             break;
         }
     }
-    (r.last, r.sp_at, r.before_sp, r.npatch) = (last, sp_at, before_sp, np);
+    r.npatch = np;
     i
 }
 
+/// Start of the character that ends just before `end` (> 0).
+fn char_start_before(b: &[u8], end: usize) -> usize {
+    let mut j = end - 1;
+    while j > 0 && b[j] & 0xC0 == 0x80 {
+        j -= 1;
+    }
+    j
+}
+
 impl Run {
-    /// Writes the run; a space it ends with stays pending (trimmed at the end).
-    /// Returns whether a substitution was a look-alike fold.
-    #[allow(clippy::too_many_arguments)]
+    /// Writes the run `[start, stop)`; a space it ends with stays pending (and is
+    /// trimmed at the end of a line). Records the run's last character as the
+    /// segment start. Returns whether a substitution was a look-alike fold.
     fn flush(
         &mut self,
         tab: &Table,
@@ -758,64 +761,53 @@ impl Run {
         ws: &mut Ws,
         seg: &mut Seg,
     ) -> bool {
-        let (end, last) = if self.sp_at != NONE {
-            (self.sp_at, self.before_sp)
-        } else {
-            (stop, self.last)
-        };
+        let b = text.as_bytes();
+        let mut end = stop;
+        let mut sp = NONE;
+        if end > self.start && b[end - 1] == b' ' && tab.kinds[0x20] == SPACE {
+            sp = end - 1;
+            end -= 1;
+        }
         let mut looked = false;
         if self.start < end {
-            flush_run(text, self.start, end, last, out, ws, seg);
-            let base = out.len() - (end - self.start);
-            for &(at, cp) in &self.patches[..self.npatch] {
+            let last = char_start_before(b, end);
+            let pre_ws = *ws;
+            let pre_len = out.len();
+            ws.other(out, &mut (), "", 0, 0);
+            let mut at = self.start;
+            for &(p, cp) in &self.patches[..self.npatch] {
                 let e = tab.bmp[cp as usize];
                 let img = &tab.pool[e.off as usize..e.off as usize + e.len as usize];
-                let o = base + (at - self.start);
-                out.replace_range(o..o + img.len(), img);
+                out.push_str(&text[at..p]);
+                out.push_str(img);
                 looked |= e.look;
+                at = p + img.len();
             }
+            out.push_str(&text[at..end]);
+            *seg = if last == self.start {
+                Seg {
+                    inp: last,
+                    out: pre_len,
+                    ws: pre_ws,
+                }
+            } else {
+                Seg {
+                    inp: last,
+                    out: out.len() - (end - last),
+                    ws: Ws::MID_LINE,
+                }
+            };
         }
         self.npatch = 0;
-        if self.sp_at != NONE {
+        if sp != NONE {
             *seg = Seg {
-                inp: self.sp_at,
+                inp: sp,
                 out: out.len(),
                 ws: *ws,
             };
-            ws.space(self.sp_at, self.sp_at + 1);
-            self.sp_at = NONE;
+            ws.space(sp, sp + 1);
         }
         self.start = stop;
         looked
     }
-}
-
-/// Writes a run of unchanged characters and records its last character as the
-/// current segment start.
-#[inline]
-fn flush_run(
-    text: &str,
-    start: usize,
-    end: usize,
-    last: usize,
-    out: &mut String,
-    ws: &mut Ws,
-    seg: &mut Seg,
-) {
-    let pre_ws = *ws;
-    let pre_len = out.len();
-    ws.other(out, &mut (), &text[start..end], start, end);
-    *seg = if last == start {
-        Seg {
-            inp: start,
-            out: pre_len,
-            ws: pre_ws,
-        }
-    } else {
-        Seg {
-            inp: last,
-            out: out.len() - (end - last),
-            ws: Ws::MID_LINE,
-        }
-    };
 }

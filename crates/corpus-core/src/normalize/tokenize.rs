@@ -242,23 +242,51 @@ mod tests {
     fn sentence_rule_of_arabic_md() {
         // Ends at . ! ? ؟ ۔ … and line breaks; also before an Arabic letter.
         assert_eq!(split("حضرت؟نعم"), ["حضرت؟", "نعم"]);
-        assert_eq!(split("جاء! ثم ذهب۔ وعاد… أخيرا"), ["جاء!", "ثم ذهب۔", "وعاد…", "أخيرا"]);
+        assert_eq!(
+            split("جاء! ثم ذهب۔ وعاد… أخيرا"),
+            ["جاء!", "ثم ذهب۔", "وعاد…", "أخيرا"]
+        );
         // Not at ، or ؛, nor inside numbers.
-        assert_eq!(split("قال، ثم؛ بلغ ٣٫٥ و3.5 بالمئة."), ["قال، ثم؛ بلغ ٣٫٥ و3.5 بالمئة."]);
+        assert_eq!(
+            split("قال، ثم؛ بلغ ٣٫٥ و3.5 بالمئة."),
+            ["قال، ثم؛ بلغ ٣٫٥ و3.5 بالمئة."]
+        );
         // Closing quotes stay with their sentence; runs of terminators are one end.
-        assert_eq!(split("قال: «انتهى.» ماذا؟!  نعم"), ["قال: «انتهى.»", "ماذا؟!", "نعم"]);
+        assert_eq!(
+            split("قال: «انتهى.» ماذا؟!  نعم"),
+            ["قال: «انتهى.»", "ماذا؟!", "نعم"]
+        );
         assert_eq!(split("سطر\r\n\nآخر"), ["سطر", "آخر"]);
         assert_eq!(split("   "), Vec::<&str>::new());
         // Latin abbreviations and URLs glued to letters do not split.
-        assert_eq!(split("see www.example.com now"), ["see www.example.com now"]);
+        assert_eq!(
+            split("see www.example.com now"),
+            ["see www.example.com now"]
+        );
     }
 
     #[test]
     fn words_split_like_camel() {
-        let w: Vec<_> = words("و«الحكومة»(2024) ـ بـ\"جرائم\" كل\u{200C}مة 👨\u{200D}👩\u{200D}👧").collect();
+        let w: Vec<_> =
+            words("و«الحكومة»(2024) ـ بـ\"جرائم\" كل\u{200C}مة 👨\u{200D}👩\u{200D}👧").collect();
         assert_eq!(
             w,
-            ["و", "«", "الحكومة", "»", "(", "2024", ")", "ـ", "بـ", "\"", "جرائم", "\"", "كل\u{200C}مة", "👨\u{200D}👩\u{200D}👧"]
+            [
+                "و",
+                "«",
+                "الحكومة",
+                "»",
+                "(",
+                "2024",
+                ")",
+                "ـ",
+                "بـ",
+                "\"",
+                "جرائم",
+                "\"",
+                "كل\u{200C}مة",
+                "👨\u{200D}👩\u{200D}👧"
+            ]
         );
     }
 }

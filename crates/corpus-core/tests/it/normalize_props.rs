@@ -82,7 +82,16 @@ fn text_strategy() -> impl Strategy<Value = String> {
                 &v[at..]
             )
         });
-    prop_oneof![3 => random, 1 => vector, 2 => spliced]
+    // A small alphabet that makes long runs, single and double spaces, same-length
+    // substitutions (ة, A) and marks that end runs.
+    let runs = proptest::collection::vec(
+        proptest::sample::select(vec![
+            ' ', ' ', 'ب', 'ب', 'ة', 'A', 'a', '\n', '\u{064B}', '\u{0654}', 'ـ', '«', 'ھ', '٣',
+        ]),
+        0..60,
+    )
+    .prop_map(|v| v.into_iter().collect::<String>());
+    prop_oneof![3 => random, 1 => vector, 2 => spliced, 2 => runs]
 }
 
 /// The profiles, every single step, and a few other combinations.
