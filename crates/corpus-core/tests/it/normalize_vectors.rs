@@ -1,36 +1,42 @@
 //! Golden vectors (ARABIC.md): every file marked "reproduce exactly" against the
 //! matching step or step combination. The only differences allowed are those
-//! ARABIC.md prescribes, each with its expected count on the shipped vectors.
+//! ARABIC.md prescribes. Each is checked exactly (our output must equal the
+//! library's output with the prescribed change applied to it) and counted; on the
+//! shipped vectors the counts must equal the listed ones.
 //!
-//! The folder is `$ARABIC_VECTORS`, or `../shared/arabic-vectors`.
+//! The folder is `$ARABIC_VECTORS`, or `../shared/arabic-vectors`. On another
+//! folder (a held-out split) the counts are reported, not compared.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use corpus_core::normalize::{NormalizeConfig, Normalizer, Profile, Step, words};
 
-/// A difference ARABIC.md prescribes: its name, which inputs it concerns, and how
-/// many of the shipped vectors it explains.
-type Prescribed = (&'static str, fn(&str) -> bool, usize);
+/// A difference ARABIC.md prescribes: its name, the change it makes to the
+/// library's output, and how many of the shipped vectors it explains.
+type Prescribed = (&'static str, fn(&str) -> String, usize);
 
-fn has(s: &str, f: impl Fn(char) -> bool) -> bool {
-    s.chars().any(f)
+fn delete(s: &str, f: impl Fn(char) -> bool) -> String {
+    s.chars().filter(|&c| !f(c)).collect()
 }
 
-fn small_waw_yeh(s: &str) -> bool {
-    has(s, |c| matches!(c, '\u{06E5}' | '\u{06E6}'))
+fn small_waw_yeh(s: &str) -> String {
+    delete(s, |c| matches!(c, '\u{06E5}' | '\u{06E6}'))
 }
-fn high_hamza(s: &str) -> bool {
-    has(s, |c| c == '\u{0674}')
+fn high_hamza(s: &str) -> String {
+    delete(s, |c| c == '\u{0674}')
 }
-fn extended_a_marks(s: &str) -> bool {
-    has(
+fn extended_a_marks(s: &str) -> String {
+    delete(
         s,
         |c| matches!(c, '\u{08D3}'..='\u{08E1}' | '\u{08E3}'..='\u{08FF}'),
     )
 }
-fn extra_alefs(s: &str) -> bool {
-    has(s, |c| matches!(c, '\u{0672}' | '\u{0673}' | '\u{0675}'))
+fn extra_alefs(s: &str) -> String {
+    let fold = |c| matches!(c, '\u{0672}' | '\u{0673}' | '\u{0675}');
+    s.chars()
+        .map(|c| if fold(c) { '\u{0627}' } else { c })
+        .collect()
 }
 
 struct Case {
@@ -136,6 +142,7 @@ fn only(steps: &[Step]) -> Normalizer {
 #[test]
 fn vectors_reproduce_exactly() {
     let Some(dir) = folder() else { return };
+    let shipped = std::env::var_os("ARABIC_VECTORS").is_none();
     let mut report = Vec::new();
     let mut failures = Vec::new();
     for case in CASES {
@@ -157,7 +164,7 @@ fn vectors_reproduce_exactly() {
             match case
                 .prescribed
                 .iter()
-                .find(|(_, applies, _)| applies(input))
+                .find(|(_, change, _)| got == change(want))
             {
                 Some((why, _, _)) => *counts.entry(why).or_default() += 1,
                 None => failures.push(format!(
@@ -169,7 +176,7 @@ fn vectors_reproduce_exactly() {
         for (why, _, expected) in case.prescribed {
             let got = counts.get(why).copied().unwrap_or(0);
             report.push(format!("{}: {why}: {got} (expected {expected})", case.file));
-            if got != *expected {
+            if shipped && got != *expected {
                 failures.push(format!(
                     "{}: {why}: {got} differences, expected {expected}",
                     case.file
