@@ -442,6 +442,39 @@ mod tests {
         assert_eq!(stored.normalize("ﬁ ½ كل\u{200C}مة"), "ﬁ ½ كل\u{200C}مة");
     }
 
+    #[test]
+    fn offsets_map_expansions_and_clusters() {
+        let key = Normalizer::new(&NormalizeConfig::default()).expect("key");
+        // One-to-many: every byte of U+FDFA's expansion maps to U+FDFA.
+        let text = "ب \u{FDFA} ج";
+        let (out, offs) = key.normalize_with_offsets(text);
+        assert_eq!(out, "ب صلي الله عليه وسلم ج");
+        let fdfa = 3..6;
+        let from = out.find('ص').expect("expansion");
+        let to = out.rfind('م').expect("expansion") + 'م'.len_utf8();
+        assert!(
+            offs[from..to].iter().all(|r| *r == fdfa),
+            "{:?}",
+            &offs[from..to]
+        );
+        // Many-to-one: ا + U+0654 composes; the result maps to the whole cluster.
+        let (out, offs) = key.normalize_with_offsets("ا\u{0654}ب");
+        assert_eq!(out, "اب");
+        assert_eq!(offs[..2], [0..4, 0..4]);
+        assert_eq!(offs[2..], [4..6, 4..6]);
+        // Through a mojibake repair, to the mis-decoded token in the input.
+        let mut cfg = NormalizeConfig::default();
+        cfg.add.push(Step::Mojibake);
+        let n = Normalizer::new(&cfg).expect("key + mojibake");
+        let bad = "ط§ظ„ط¹ط±ط¨ظٹط©";
+        let text = format!("x {bad} y");
+        let (out, offs) = n.normalize_with_offsets(&text);
+        assert_eq!(out, "x العربيه y");
+        let tok = 2..2 + bad.len();
+        assert!(offs[2..out.len() - 2].iter().all(|r| *r == tok));
+        assert_eq!(offs[out.len() - 1], text.len() - 1..text.len());
+    }
+
     trait NfcString {
         fn nfc_string(&self) -> String;
     }
