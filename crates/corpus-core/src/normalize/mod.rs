@@ -357,7 +357,6 @@ impl Normalizer {
     fn run<T: engine::Track>(&self, text: &str, out: &mut String, tr: &mut T) {
         if self.steps.is_empty() {
             out.push_str(text);
-            tr.push(0, 0, 0);
             if T::ON {
                 for (i, c) in text.char_indices() {
                     tr.push(c.len_utf8(), i, i + c.len_utf8());
