@@ -44,7 +44,7 @@ impl Form {
         }
     }
 
-    /// Calls `f` with the first character of `c`'s decomposition.
+    /// The first character of `c`'s decomposition in this form.
     fn first_of_decomposition(self, c: char) -> char {
         let mut first = None;
         let mut keep = |d: char| {
