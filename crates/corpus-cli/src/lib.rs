@@ -21,10 +21,19 @@ const EXIT_DATA: u8 = 1;
 /// Exit code for a usage or configuration error.
 const EXIT_USAGE: u8 = 2;
 
+/// `--version`: the package version and the pinned Unicode version.
+static VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "{} (Unicode {})",
+        env!("CARGO_PKG_VERSION"),
+        corpus_core::normalize::UNICODE_VERSION
+    )
+});
+
 #[derive(Parser)]
 #[command(
     name = "ghirbal",
-    version,
+    version = VERSION.as_str(),
     about = "Arabic-first cleaning and deduplication of text corpora."
 )]
 struct Cli {
@@ -191,6 +200,9 @@ struct NormalizeArgs {
     /// JSON field holding the text (with --jsonl).
     #[arg(long, default_value = "text")]
     text_field: String,
+    /// Print to stderr the time spent normalizing (JSON and I/O excluded).
+    #[arg(long)]
+    stats: bool,
 }
 
 /// Runs the `ghirbal` command on `args` (the program name first, as in
@@ -390,7 +402,18 @@ fn normalize(a: NormalizeArgs) -> anyhow::Result<()> {
             cfg.remove.push(step)
         }
     }
+    let built = std::time::Instant::now();
     let n = Normalizer::new(&cfg)?;
+    let build = built.elapsed();
+    let (mut spent, mut bytes, mut docs) = (std::time::Duration::ZERO, 0usize, 0usize);
+    let mut timed = |text: &str| {
+        let t0 = std::time::Instant::now();
+        let norm = n.normalize(text).into_owned();
+        spent += t0.elapsed();
+        bytes += text.len();
+        docs += 1;
+        norm
+    };
     let mut out = io::BufWriter::new(io::stdout().lock());
     if a.jsonl {
         for (i, line) in io::stdin().lock().lines().enumerate() {
@@ -412,18 +435,26 @@ fn normalize(a: NormalizeArgs) -> anyhow::Result<()> {
                 }
                 .into());
             };
-            let norm = n.normalize(text).into_owned();
+            let norm = timed(text);
             v[&a.text_field] = serde_json::Value::String(norm);
             writeln!(out, "{v}")?;
         }
     } else {
         let mut text = String::new();
         io::Read::read_to_string(&mut io::stdin(), &mut text).context("reading stdin")?;
-        out.write_all(n.normalize(&text).as_bytes())?;
+        out.write_all(timed(&text).as_bytes())?;
         if !text.ends_with('\n') {
             out.write_all(b"\n")?;
         }
     }
     out.flush()?;
+    if a.stats {
+        let secs = spent.as_secs_f64();
+        eprintln!(
+            "normalize: {docs} documents, {bytes} bytes in {secs:.6} s ({:.1} MB/s); tables built in {:.1} ms",
+            bytes as f64 / secs.max(1e-9) / 1e6,
+            build.as_secs_f64() * 1e3
+        );
+    }
     Ok(())
 }

@@ -5,34 +5,28 @@
 
 use std::sync::OnceLock;
 
+use crate::normalize::tokenize::{is_punct_or_symbol, is_py_space, split_word};
+
 const SPACE: u8 = 0;
 const WORD: u8 = 1;
 const OTHER: u8 = 2;
 
-/// Arabic diacritics, Quranic marks and tatweel: part of a word (as in `words`).
-fn is_mark(c: char) -> bool {
-    matches!(c, '\u{0610}'..='\u{061A}' | '\u{064B}'..='\u{065F}' | '\u{0670}'
-        | '\u{06D6}'..='\u{06DC}' | '\u{06DF}'..='\u{06E8}' | '\u{06EA}'..='\u{06ED}' | '\u{0640}')
-}
-
-fn classify_slow(c: char) -> u8 {
-    if c.is_whitespace() {
-        SPACE
-    } else if c.is_alphanumeric() || is_mark(c) {
-        WORD
-    } else {
-        OTHER
-    }
-}
-
-/// Classes of U+0000–U+07FF (ASCII, Latin, Greek, Cyrillic, Hebrew, Arabic).
+/// Classes of U+0000–U+07FF (ASCII, Latin, Greek, Cyrillic, Hebrew, Arabic), as
+/// `normalize::words` sees them: Python whitespace, punctuation or symbol (a
+/// token alone), or part of a word.
 fn table() -> &'static [u8; 0x800] {
     static T: OnceLock<[u8; 0x800]> = OnceLock::new();
     T.get_or_init(|| {
-        let mut t = [OTHER; 0x800];
+        let mut t = [WORD; 0x800];
         for (i, slot) in t.iter_mut().enumerate() {
             if let Some(c) = char::from_u32(i as u32) {
-                *slot = classify_slow(c);
+                *slot = if is_py_space(c) {
+                    SPACE
+                } else if is_punct_or_symbol(c) {
+                    OTHER
+                } else {
+                    WORD
+                };
             }
         }
         t
@@ -40,38 +34,63 @@ fn table() -> &'static [u8; 0x800] {
 }
 
 /// Calls `f` with every word token of `text`, exactly as `normalize::words` yields
-/// them: runs of letters, digits and marks; every other non-space character alone.
+/// them. A whitespace-delimited word made only of characters below U+0800 is split
+/// by the table; emoji sequences need characters above it, so any other word goes
+/// through `normalize`'s own splitter.
 #[inline]
 pub(crate) fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
     let t = table();
-    let class = |c: char| -> u8 {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        // Skip whitespace (any Python space: the table for small ones).
+        let c = text[i..].chars().next().unwrap_or(' ');
         let u = c as u32;
-        if u < 0x800 {
-            t[u as usize]
+        let is_space = if u < 0x800 {
+            t[u as usize] == SPACE
         } else {
-            classify_slow(c)
+            is_py_space(c)
+        };
+        if is_space {
+            i += c.len_utf8();
+            continue;
         }
-    };
-    let mut start: Option<usize> = None;
-    for (i, c) in text.char_indices() {
-        match class(c) {
-            WORD => {
-                if start.is_none() {
-                    start = Some(i);
+        // The whitespace-delimited word starting at i.
+        let mut end = i;
+        let mut wide = false;
+        for (k, d) in text[i..].char_indices() {
+            let v = d as u32;
+            let space = if v < 0x800 {
+                t[v as usize] == SPACE
+            } else {
+                is_py_space(d)
+            };
+            if space {
+                break;
+            }
+            wide |= v >= 0x800;
+            end = i + k + d.len_utf8();
+        }
+        let word = &text[i..end];
+        if wide {
+            split_word(word).for_each(&mut f);
+        } else {
+            let mut start: Option<usize> = None;
+            for (k, d) in word.char_indices() {
+                if t[d as usize] == OTHER {
+                    if let Some(s) = start.take() {
+                        f(&word[s..k]);
+                    }
+                    f(&word[k..k + d.len_utf8()]);
+                } else if start.is_none() {
+                    start = Some(k);
                 }
             }
-            k => {
-                if let Some(s) = start.take() {
-                    f(&text[s..i]);
-                }
-                if k == OTHER {
-                    f(&text[i..i + c.len_utf8()]);
-                }
+            if let Some(s) = start {
+                f(&word[s..]);
             }
         }
-    }
-    if let Some(s) = start {
-        f(&text[s..]);
+        i = end;
     }
 }
 
@@ -100,7 +119,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn equals_normalize_words(s in "\\PC{0,80}|[ a-z0-9\u{0600}-\u{06FF}\u{064B}\u{0640}.,:\u{00A0}\u{2003}]{0,80}") {
+        fn equals_normalize_words(s in "\\PC{0,80}|[ a-z0-9\u{0600}-\u{06FF}\u{064B}\u{0640}.,:\u{00A0}\u{2003}\u{00A9}\u{FE0F}\u{200D}\u{1F600}]{0,80}") {
             proptest::prop_assert_eq!(ours(&s), words(&s).collect::<Vec<_>>());
         }
     }

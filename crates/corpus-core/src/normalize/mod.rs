@@ -4,18 +4,34 @@
 //! added or removed by name) and then applied to many texts. The `key` profile is
 //! what deduplication hashes and shingles; `stored` is what may be written out.
 
+mod engine;
+mod mojibake;
+mod script;
+mod tables;
+pub(crate) mod tokenize;
+
+pub use mojibake::{MojibakeKind, MojibakeReport, detect_mojibake, repair_mojibake};
+pub use script::{Detection, Language, detect};
+pub use tokenize::{sentences, words};
+
 use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use unicode_normalization::UnicodeNormalization;
+use std::ops::Range;
+use std::sync::Arc;
 
 use crate::{Error, Result};
 
 /// Version of the `key` profile. Changing what the key profile does changes every
 /// hash, so it is recorded in `summary.json` and in anything saved.
-pub const KEY_VERSION: u32 = 1;
+pub const KEY_VERSION: u32 = 2;
+
+/// The Unicode version of the normalization data (that of the `unicode-normalization`
+/// crate). Python 3.11, which made the golden vectors, uses Unicode 14.0; the
+/// normalization of characters assigned by 14.0 is stable across versions.
+pub const UNICODE_VERSION: &str = "18.0.0";
 
 /// A normalization profile: a fixed, ordered list of steps.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,50 +60,76 @@ impl FromStr for Profile {
     }
 }
 
-/// One named normalization step. Names are public API (see the README).
+/// One named normalization step. Names are public API (docs/normalization.md
+/// lists the code points each touches).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
-    /// Delete BOM, bidi and invisible format controls (keeps ZWNJ/ZWJ).
+    /// Repair mojibake (UTF-8 read as windows-1256, windows-1252 or Latin-1)
+    /// where the repair is unambiguous. Opt-in; runs first.
+    Mojibake,
+    /// Delete BOM, bidi controls and invisible format characters (keeps ZWNJ/ZWJ).
     Controls,
     /// Also delete ZWNJ U+200C and ZWJ U+200D (keys only).
     Joiners,
+    /// Map the 14 presentation forms that NFKC turns into space + mark(s)
+    /// (U+FE70 … U+FE7E even, U+FC5E–U+FC63) to the bare mark(s), before NFKC.
+    SpacingMarks,
+    /// CAMeL's pre-map: U+FDFC ﷼ → ريال, U+FDFD ﷽ → بسم الله الرحمن الرحيم.
+    CamelLigatures,
+    /// NFKC applied only to the Arabic presentation forms (U+FB50–U+FDFF,
+    /// U+FE70–U+FEFE): what `stored` uses instead of full NFKC.
+    PresentationForms,
     /// Unicode NFC.
     Nfc,
     /// Unicode NFKC (full compatibility decomposition, then composition).
     Nfkc,
     /// Delete tatweel U+0640.
     Tatweel,
-    /// Delete Arabic diacritics and Quranic marks.
+    /// Delete Arabic diacritics and Quranic marks (the toolkit's key set).
     Diacritics,
-    /// Fold آ أ إ ٱ to ا.
+    /// Delete CAMeL `dediac_ar`'s set only: U+064B–U+0652 and U+0670.
+    Dediac,
+    /// Fold Persian/Urdu look-alike letters to Arabic (Arabic documents only).
+    Lookalikes,
+    /// Fold آ أ إ ٱ (and U+0672, U+0673, U+0675) to ا.
     Alef,
     /// Fold alef maqsura ى to ي.
     AlefMaksura,
     /// Fold teh marbuta ة to ه.
     TehMarbuta,
+    /// Fold hamza carriers ؤ → و and ئ → ي.
+    Hamza,
     /// Map Arabic-Indic and Persian digits to ASCII.
     Digits,
     /// Map Arabic punctuation, quotes and dashes to ASCII.
     Punct,
-    /// Map every space character to U+0020, collapse runs, trim lines.
+    /// Map every space character to U+0020, collapse runs, trim lines; CR LF,
+    /// CR and U+2029 become LF.
     Whitespace,
-    /// Lower-case (full Unicode case folding for cased scripts).
+    /// Full Unicode case folding (Latin, Greek and other cased scripts).
     Casefold,
 }
 
 impl Step {
     /// Every step, in the order a normalizer applies them.
     pub const ALL: &'static [Step] = &[
+        Step::Mojibake,
         Step::Controls,
         Step::Joiners,
+        Step::SpacingMarks,
+        Step::CamelLigatures,
+        Step::PresentationForms,
         Step::Nfc,
         Step::Nfkc,
         Step::Tatweel,
         Step::Diacritics,
+        Step::Dediac,
+        Step::Lookalikes,
         Step::Alef,
         Step::AlefMaksura,
         Step::TehMarbuta,
+        Step::Hamza,
         Step::Digits,
         Step::Punct,
         Step::Whitespace,
@@ -97,15 +139,22 @@ impl Step {
     /// The public name of the step.
     pub fn name(self) -> &'static str {
         match self {
+            Step::Mojibake => "mojibake",
             Step::Controls => "controls",
             Step::Joiners => "joiners",
+            Step::SpacingMarks => "spacing_marks",
+            Step::CamelLigatures => "camel_ligatures",
+            Step::PresentationForms => "presentation_forms",
             Step::Nfc => "nfc",
             Step::Nfkc => "nfkc",
             Step::Tatweel => "tatweel",
             Step::Diacritics => "diacritics",
+            Step::Dediac => "dediac",
+            Step::Lookalikes => "lookalikes",
             Step::Alef => "alef",
             Step::AlefMaksura => "alef_maksura",
             Step::TehMarbuta => "teh_marbuta",
+            Step::Hamza => "hamza",
             Step::Digits => "digits",
             Step::Punct => "punct",
             Step::Whitespace => "whitespace",
@@ -141,13 +190,22 @@ impl Profile {
     /// The steps of this profile, in application order.
     pub fn steps(self) -> &'static [Step] {
         match self {
-            Profile::Stored => &[Step::Controls, Step::Nfc, Step::Whitespace],
+            Profile::Stored => &[
+                Step::Controls,
+                Step::SpacingMarks,
+                Step::PresentationForms,
+                Step::Nfc,
+                Step::Whitespace,
+            ],
             Profile::Key => &[
                 Step::Controls,
                 Step::Joiners,
+                Step::SpacingMarks,
+                Step::CamelLigatures,
                 Step::Nfkc,
                 Step::Tatweel,
                 Step::Diacritics,
+                Step::Lookalikes,
                 Step::Alef,
                 Step::AlefMaksura,
                 Step::TehMarbuta,
@@ -193,7 +251,7 @@ impl NormalizeConfig {
     }
 }
 
-/// Applies a fixed list of normalization steps.
+/// Applies a fixed list of normalization steps in one pass.
 ///
 /// ```
 /// use corpus_core::normalize::{Normalizer, NormalizeConfig};
@@ -204,15 +262,34 @@ impl NormalizeConfig {
 #[derive(Clone, Debug)]
 pub struct Normalizer {
     steps: Vec<Step>,
+    plan: engine::Plan,
+    mojibake: bool,
+    table: Arc<engine::Table>,
+    nolook: Option<Arc<engine::Table>>,
 }
 
 impl Normalizer {
-    /// Builds a normalizer.
+    /// Builds a normalizer. The per-character tables are built once per distinct
+    /// list of steps in a process and shared.
     ///
     /// # Errors
     /// [`Error::Config`] if the configuration is inconsistent.
     pub fn new(cfg: &NormalizeConfig) -> Result<Self> {
-        Ok(Normalizer { steps: cfg.steps() })
+        let steps = cfg.steps();
+        if let Some(s) = cfg.add.iter().find(|s| cfg.remove.contains(s)) {
+            return Err(Error::Config(format!(
+                "normalization step {s} is both added and removed"
+            )));
+        }
+        let plan = engine::Plan::new(&steps);
+        let (table, nolook) = engine::tables(&plan);
+        Ok(Normalizer {
+            mojibake: steps.contains(&Step::Mojibake),
+            steps,
+            plan,
+            table,
+            nolook,
+        })
     }
 
     /// The steps this normalizer runs, in order.
@@ -237,117 +314,173 @@ impl Normalizer {
     /// Normalizes `text` into `out` (cleared first), reusing its allocation.
     pub fn normalize_into(&self, text: &str, out: &mut String) {
         out.clear();
-        let mut cur: Cow<'_, str> = Cow::Borrowed(text);
-        for &step in &self.steps {
-            cur = Cow::Owned(apply_step(step, &cur));
-        }
-        out.push_str(&cur);
+        let repaired = self.repair(text);
+        let t = repaired.as_ref().map_or(text, |r| r.text.as_str());
+        self.run(t, out, &mut ());
     }
-}
 
-fn apply_step(step: Step, s: &str) -> String {
-    match step {
-        Step::Controls => s.chars().filter(|&c| !is_control(c)).collect(),
-        Step::Joiners => s
-            .chars()
-            .filter(|&c| c != '\u{200C}' && c != '\u{200D}')
-            .collect(),
-        Step::Nfc => s.nfc().collect(),
-        Step::Nfkc => s.nfkc().collect(),
-        Step::Tatweel => s.chars().filter(|&c| c != '\u{0640}').collect(),
-        Step::Diacritics => s.chars().filter(|&c| !is_diacritic(c)).collect(),
-        Step::Alef => s
-            .chars()
-            .map(|c| {
-                if matches!(c, '\u{0622}' | '\u{0623}' | '\u{0625}' | '\u{0671}') {
-                    'ا'
-                } else {
-                    c
-                }
-            })
-            .collect(),
-        Step::AlefMaksura => s.chars().map(|c| if c == 'ى' { 'ي' } else { c }).collect(),
-        Step::TehMarbuta => s.chars().map(|c| if c == 'ة' { 'ه' } else { c }).collect(),
-        Step::Digits => s
-            .chars()
-            .map(|c| match c {
-                '\u{0660}'..='\u{0669}' => char::from(b'0' + (c as u32 - 0x0660) as u8),
-                '\u{06F0}'..='\u{06F9}' => char::from(b'0' + (c as u32 - 0x06F0) as u8),
-                _ => c,
-            })
-            .collect(),
-        Step::Punct => s
-            .chars()
-            .map(|c| match c {
-                '\u{060C}' => ',',
-                '\u{061B}' => ';',
-                '\u{061F}' => '?',
-                '\u{00AB}' | '\u{00BB}' | '\u{201C}'..='\u{201F}' => '"',
-                '\u{2018}'..='\u{201B}' => '\'',
-                '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
-                _ => c,
-            })
-            .collect(),
-        Step::Whitespace => whitespace(s),
-        Step::Casefold => s.to_lowercase(),
-    }
-}
-
-fn is_control(c: char) -> bool {
-    matches!(c,
-        '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
-        | '\u{061C}' | '\u{2060}' | '\u{00AD}' | '\u{180E}' | '\u{FEFF}')
-}
-
-fn is_diacritic(c: char) -> bool {
-    matches!(c, '\u{0610}'..='\u{061A}' | '\u{064B}'..='\u{065F}' | '\u{0670}'
-        | '\u{06D6}'..='\u{06DC}' | '\u{06DF}'..='\u{06E8}' | '\u{06EA}'..='\u{06ED}')
-}
-
-fn whitespace(s: &str) -> String {
-    let s = s.replace("\r\n", "\n").replace(['\r', '\u{2029}'], "\n");
-    let mut out = String::with_capacity(s.len());
-    for (i, line) in s.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        let mut first = true;
-        for w in line
-            .split(|c: char| c.is_whitespace())
-            .filter(|w| !w.is_empty())
-        {
-            if !first {
-                out.push(' ');
+    /// Normalizes `text` and maps every output byte to the `[start, end)` byte
+    /// range of `text` it came from. Ranges are monotone; a character expanded to
+    /// many (U+FDFA) maps all its output to itself, and characters composed or
+    /// reordered together map to their whole cluster.
+    pub fn normalize_with_offsets(&self, text: &str) -> (String, Vec<Range<usize>>) {
+        let mut out = String::with_capacity(text.len());
+        let mut offs = Vec::with_capacity(text.len());
+        let repaired = self.repair(text);
+        let t = repaired.as_ref().map_or(text, |r| r.text.as_str());
+        self.run(t, &mut out, &mut offs);
+        if let Some(r) = repaired {
+            for o in &mut offs {
+                *o = r.original_range(o.clone());
             }
-            out.push_str(w);
-            first = false;
+        }
+        (out, offs)
+    }
+
+    /// The simple, slow reference: each step over the whole text in turn. The
+    /// fast path must give byte-identical output (checked by property tests).
+    pub fn normalize_reference(&self, text: &str) -> String {
+        let repaired = self.repair(text);
+        let t = repaired.as_ref().map_or(text, |r| r.text.as_str());
+        let look = self.plan.has_lookalikes() && detect(t).is_arabic();
+        self.plan.reference(t, look)
+    }
+
+    fn repair(&self, text: &str) -> Option<mojibake::Repaired> {
+        if self.mojibake {
+            mojibake::repair(text)
+        } else {
+            None
         }
     }
-    out
+
+    fn run<T: engine::Track>(&self, text: &str, out: &mut String, tr: &mut T) {
+        if self.steps.is_empty() {
+            out.push_str(text);
+            if T::ON {
+                for (i, c) in text.char_indices() {
+                    tr.push(c.len_utf8(), i, i + c.len_utf8());
+                }
+            }
+            return;
+        }
+        let looked = self.plan.run(&self.table, true, text, out, tr);
+        if let Some(nolook) = &self.nolook {
+            // The look-alike fold applies to Arabic documents only.
+            if looked && !detect(text).is_arabic() {
+                out.clear();
+                tr.truncate(0);
+                self.plan.run(nolook, false, text, out, tr);
+            }
+        }
+    }
 }
 
-/// Splits normalized text into word tokens: runs of letters, digits and marks;
-/// every other non-space character is a token of its own.
-pub fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split_whitespace().flat_map(split_punct)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn split_punct(w: &str) -> impl Iterator<Item = &str> {
-    let mut rest = w;
-    std::iter::from_fn(move || {
-        let c = rest.chars().next()?;
-        let end = if c.is_alphanumeric() || is_mark(c) {
-            rest.find(|c: char| !(c.is_alphanumeric() || is_mark(c)))
-                .unwrap_or(rest.len())
-        } else {
-            c.len_utf8()
-        };
-        let (tok, r) = rest.split_at(end);
-        rest = r;
-        Some(tok)
-    })
-}
+    #[test]
+    fn unicode_version_is_that_of_the_data() {
+        let (a, b, c) = unicode_normalization::UNICODE_VERSION;
+        assert_eq!(UNICODE_VERSION, format!("{a}.{b}.{c}"));
+    }
 
-fn is_mark(c: char) -> bool {
-    is_diacritic(c) || c == '\u{0640}'
+    #[test]
+    fn step_names_round_trip() {
+        for &s in Step::ALL {
+            assert_eq!(s.name().parse::<Step>().expect("known"), s);
+            let json = serde_json::to_string(&s).expect("serialize");
+            assert_eq!(json, format!("\"{}\"", s.name()));
+        }
+        assert!("nope".parse::<Step>().is_err());
+    }
+
+    #[test]
+    fn key_profile_folds_what_arabic_md_asks() {
+        let key = Normalizer::new(&NormalizeConfig::default()).expect("key");
+        let cases = [
+            ("\u{200F}مرحبا\u{200F}", "مرحبا"),
+            ("كل\u{200C}مة", "كلمه"),
+            ("العـــــربية", "العربيه"),
+            ("إِلَى مَدْرَسَةٍ", "الي مدرسه"),
+            ("رحمٰن", "رحمن"),
+            ("ا\u{0654}", "ا"),
+            ("ب\u{FE76}ت", "بت"),
+            ("\u{FDFA}", "صلي الله عليه وسلم"),
+            ("\u{FDFC}", "ريال"),
+            ("٣٫١٤ ۱۲", "3.14 12"),
+            ("«نعم»، ؟", "\"نعم\", ?"),
+            ("  a \t b  \r\n\r\n c ", "a b\n\nc"),
+            ("Straße FILE", "strasse file"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(key.normalize(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn lookalikes_only_for_arabic_documents() {
+        let key = Normalizer::new(&NormalizeConfig::default()).expect("key");
+        // An Arabic report quoting a tweet written with Urdu heh.
+        assert_eq!(
+            key.normalize("قالت الوزارة في بيانها إن ھذا الارھاب مرفوض"),
+            "قالت الوزاره في بيانها ان هذا الارهاب مرفوض"
+        );
+        // A Persian sentence keeps its letters.
+        let fa = "این یک کتاب خوب است که من خواندم";
+        assert_eq!(key.normalize(fa), fa);
+    }
+
+    #[test]
+    fn stored_never_changes_spelling() {
+        let stored = Normalizer::new(&NormalizeConfig::profile(Profile::Stored)).expect("stored");
+        let text = "إِلَى مَدْرَسَةٍ ى ة ٣ «x»";
+        assert_eq!(stored.normalize(text), text.nfc_string());
+        assert_eq!(stored.normalize("\u{FEF7}"), "لأ");
+        assert_eq!(stored.normalize("ﬁ ½ كل\u{200C}مة"), "ﬁ ½ كل\u{200C}مة");
+    }
+
+    #[test]
+    fn offsets_map_expansions_and_clusters() {
+        let key = Normalizer::new(&NormalizeConfig::default()).expect("key");
+        // One-to-many: every byte of U+FDFA's expansion maps to U+FDFA.
+        let text = "ب \u{FDFA} ج";
+        let (out, offs) = key.normalize_with_offsets(text);
+        assert_eq!(out, "ب صلي الله عليه وسلم ج");
+        let fdfa = 3..6;
+        let from = out.find('ص').expect("expansion");
+        let to = out.rfind('م').expect("expansion") + 'م'.len_utf8();
+        assert!(
+            offs[from..to].iter().all(|r| *r == fdfa),
+            "{:?}",
+            &offs[from..to]
+        );
+        // Many-to-one: ا + U+0654 composes; the result maps to the whole cluster.
+        let (out, offs) = key.normalize_with_offsets("ا\u{0654}ب");
+        assert_eq!(out, "اب");
+        assert_eq!(offs[..2], [0..4, 0..4]);
+        assert_eq!(offs[2..], [4..6, 4..6]);
+        // Through a mojibake repair, to the mis-decoded token in the input.
+        let mut cfg = NormalizeConfig::default();
+        cfg.add.push(Step::Mojibake);
+        let n = Normalizer::new(&cfg).expect("key + mojibake");
+        let bad = "ط§ظ„ط¹ط±ط¨ظٹط©";
+        let text = format!("x {bad} y");
+        let (out, offs) = n.normalize_with_offsets(&text);
+        assert_eq!(out, "x العربيه y");
+        let tok = 2..2 + bad.len();
+        assert!(offs[2..out.len() - 2].iter().all(|r| *r == tok));
+        assert_eq!(offs[out.len() - 1], text.len() - 1..text.len());
+    }
+
+    trait NfcString {
+        fn nfc_string(&self) -> String;
+    }
+    impl NfcString for str {
+        fn nfc_string(&self) -> String {
+            use unicode_normalization::UnicodeNormalization;
+            self.nfc().collect()
+        }
+    }
 }

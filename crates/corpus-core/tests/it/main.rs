@@ -1,4 +1,6 @@
 //! Integration tests of corpus-core (one binary).
+// Tests report what they measured on stderr.
+#![allow(clippy::print_stderr)]
 
 mod clean;
 mod common;
@@ -9,6 +11,9 @@ mod formats;
 mod fuzz_replay;
 mod memory;
 mod news;
+mod normalize_detect;
+mod normalize_props;
+mod normalize_vectors;
 #[cfg(feature = "parquet")]
 mod parquet;
 mod seeds;

@@ -1,0 +1,62 @@
+//! Normalization throughput on the concatenated Arabic development news
+//! (`../shared/corpora/arabic_news`), single thread.
+#![allow(missing_docs)] // criterion_group! generates undocumented items
+
+use std::hint::black_box;
+
+use corpus_core::normalize::{NormalizeConfig, Normalizer, Profile, detect, words};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+fn bench(c: &mut Criterion) {
+    let texts = corpus_bench::arabic_texts();
+    let bytes: usize = texts.iter().map(String::len).sum();
+    let key = Normalizer::new(&NormalizeConfig::profile(Profile::Key)).expect("key");
+    let stored = Normalizer::new(&NormalizeConfig::profile(Profile::Stored)).expect("stored");
+
+    let mut g = c.benchmark_group("normalize");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(bytes as u64));
+    for (name, n) in [("ar/key", &key), ("ar/stored", &stored)] {
+        g.bench_function(name, |b| {
+            let mut out = String::new();
+            b.iter(|| {
+                for t in &texts {
+                    n.normalize_into(black_box(t), &mut out);
+                    black_box(&out);
+                }
+            })
+        });
+    }
+    g.bench_function("ar/key+offsets", |b| {
+        b.iter(|| {
+            for t in &texts {
+                black_box(key.normalize_with_offsets(black_box(t)));
+            }
+        })
+    });
+    g.bench_function("ar/key-reference", |b| {
+        b.iter(|| {
+            for t in &texts {
+                black_box(key.normalize_reference(black_box(t)));
+            }
+        })
+    });
+    g.bench_function("ar/detect", |b| {
+        b.iter(|| {
+            for t in &texts {
+                black_box(detect(black_box(t)));
+            }
+        })
+    });
+    g.bench_function("ar/words", |b| {
+        b.iter(|| {
+            for t in &texts {
+                black_box(words(black_box(t)).count());
+            }
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,195 @@
+//! Per-document language detection with no downloaded model.
+//!
+//! Text mostly in Arabic script is told apart by its letter profile: letters that
+//! only Arabic uses (ي ك ى), the Persian set (ی ک پ چ ژ گ), the Urdu set
+//! (ٹ ڈ ڑ ں ے ہ ھ) and letters of other Arabic-script languages (Kurdish, Pashto,
+//! Sindhi, Uyghur …). Other text goes to `whatlang`'s embedded trigram profiles.
+
+use unicode_general_category::{GeneralCategory as G, get_general_category};
+use unicode_normalization::char::decompose_compatible;
+
+/// A detected language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Language {
+    /// Arabic (any variety).
+    Arabic,
+    /// Persian.
+    Persian,
+    /// Urdu.
+    Urdu,
+    /// Another language in Arabic script (Kurdish, Pashto, Sindhi, Uyghur …).
+    OtherArabicScript,
+    /// A language in another script, as whatlang's ISO 639-3 code.
+    Other(&'static str),
+    /// Too little text to tell.
+    Unknown,
+}
+
+impl Language {
+    /// ISO 639-3 code (`ara`, `fas`, `urd`, `eng` …); `arb-script` for other
+    /// Arabic-script languages and `und` when unknown.
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::Arabic => "ara",
+            Language::Persian => "fas",
+            Language::Urdu => "urd",
+            Language::OtherArabicScript => "arab-script",
+            Language::Other(c) => c,
+            Language::Unknown => "und",
+        }
+    }
+}
+
+/// The result of [`detect`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Detection {
+    /// The language.
+    pub language: Language,
+    /// Confidence in `[0, 1]`.
+    pub confidence: f32,
+    /// Share of the letters that are in Arabic script.
+    pub arabic_script: f32,
+}
+
+impl Detection {
+    /// True for Arabic: the documents the look-alike fold applies to.
+    pub fn is_arabic(&self) -> bool {
+        self.language == Language::Arabic
+    }
+}
+
+/// Letters only (not the marks that are Alphabetic too), so that deleting
+/// diacritics does not change the decision.
+fn is_letter(c: char) -> bool {
+    matches!(
+        get_general_category(c),
+        G::UppercaseLetter
+            | G::LowercaseLetter
+            | G::TitlecaseLetter
+            | G::ModifierLetter
+            | G::OtherLetter
+    )
+}
+
+fn is_arabic_script_letter(c: char) -> bool {
+    matches!(c, '\u{0620}'..='\u{063F}' | '\u{0641}'..='\u{064A}' | '\u{066E}'..='\u{066F}'
+        | '\u{0671}'..='\u{06D3}' | '\u{06D5}' | '\u{06EE}'..='\u{06EF}' | '\u{06FA}'..='\u{06FF}'
+        | '\u{0750}'..='\u{077F}' | '\u{0870}'..='\u{0887}' | '\u{0889}'..='\u{088E}'
+        | '\u{08A0}'..='\u{08C9}' | '\u{FB50}'..='\u{FDFF}'
+        | '\u{FE70}'..='\u{FEFC}')
+}
+
+/// How much each letter says for each language (Arabic, Persian, Urdu, other).
+fn weights(c: char) -> [u32; 4] {
+    match c {
+        // Not ة أ إ: the key folds them away, and the decision must not change
+        // when a key is normalized again.
+        'ي' | 'ك' | 'ى' => [1, 0, 0, 0],
+        'ی' | 'ک' => [0, 1, 0, 0],
+        'پ' | 'چ' | 'ژ' | 'گ' => [0, 3, 0, 0],
+        'ٹ' | 'ڈ' | 'ڑ' | 'ں' | 'ے' | 'ہ' | 'ھ' | 'ۓ' => [0, 0, 1, 0],
+        // Kurdish, Pashto, Sindhi, Uyghur, Kashmiri …
+        '\u{0695}' | '\u{06B5}' | '\u{06C6}' | '\u{06CE}' | '\u{06C7}' | '\u{06C8}'
+        | '\u{06CB}' | '\u{06D0}' | '\u{067C}' | '\u{0693}' | '\u{0696}' | '\u{069A}'
+        | '\u{06AB}' | '\u{06BC}' | '\u{06CD}' | '\u{0684}' | '\u{0683}' | '\u{0687}'
+        | '\u{0699}' | '\u{06BB}' | '\u{067B}' | '\u{0680}' | '\u{067A}' | '\u{067D}'
+        | '\u{067F}' | '\u{06A6}' | '\u{06B3}' | '\u{06B1}' | '\u{06AA}' => [0, 0, 0, 3],
+        _ => [0; 4],
+    }
+}
+
+/// How much text whatlang sees: its trigram profile settles long before this.
+const WHATLANG_BYTES: usize = 4096;
+
+/// Detects the language of a document.
+///
+/// ```
+/// use corpus_core::normalize::{detect, Language};
+/// assert_eq!(detect("ذهبت الطالبة إلى المدرسة في الصباح").language, Language::Arabic);
+/// assert_eq!(detect("این یک کتاب خوب است که من خواندم").language, Language::Persian);
+/// assert_eq!(detect("یہ ایک اچھی کتاب ہے جو میں نے پڑھی").language, Language::Urdu);
+/// ```
+pub fn detect(text: &str) -> Detection {
+    let mut arabic = 0u32;
+    let mut other = 0u32;
+    let mut score = [0u32; 4];
+    let mut count = |c: char| {
+        // What the key deletes does not count, so that a key is judged as its text.
+        if c == '\u{0640}' || super::tables::is_diacritic(c) {
+            return;
+        }
+        if is_arabic_script_letter(c) {
+            arabic += 1;
+            let w = weights(c);
+            for k in 0..4 {
+                score[k] += w[k];
+            }
+        } else if is_letter(c) {
+            other += 1;
+        }
+    };
+    for c in text.chars() {
+        // Every character counts as the letters of its decomposition, so that
+        // normalizing (ﮤ → ۀ, presentation forms, Hangul) cannot change the result.
+        if c.is_ascii() {
+            count(c);
+        } else if matches!(c, '\u{FDFC}' | '\u{FDFD}') {
+            // As the key's `camel_ligatures` spells them out.
+            let mut spelled = String::new();
+            super::tables::map_char(super::Step::CamelLigatures, c, &mut spelled);
+            spelled.chars().for_each(&mut count);
+        } else {
+            decompose_compatible(c, &mut count);
+        }
+    }
+    let letters = arabic + other;
+    if letters == 0 {
+        return Detection {
+            language: Language::Unknown,
+            confidence: 0.0,
+            arabic_script: 0.0,
+        };
+    }
+    let share = arabic as f32 / letters as f32;
+    if arabic >= other {
+        let total: u32 = score.iter().sum();
+        let (language, confidence) = if total == 0 {
+            // Only letters common to all: most likely Arabic, weakly.
+            (Language::Arabic, 0.5)
+        } else {
+            let f = |k: usize| score[k] as f32 / total as f32;
+            if f(3) > 0.15 {
+                (Language::OtherArabicScript, f(3))
+            } else if f(0) >= 0.5 {
+                (Language::Arabic, f(0))
+            } else if f(2) >= 0.12 {
+                (Language::Urdu, f(1) + f(2))
+            } else {
+                (Language::Persian, f(1))
+            }
+        };
+        // Few deciding letters, little confidence.
+        let evidence = (total as f32 / 10.0).min(1.0);
+        return Detection {
+            language,
+            confidence: confidence * share * (0.5 + 0.5 * evidence),
+            arabic_script: share,
+        };
+    }
+    let mut end = text.len().min(WHATLANG_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    match whatlang::detect(&text[..end]) {
+        Some(info) => Detection {
+            language: Language::Other(info.lang().code()),
+            confidence: info.confidence() as f32 * (1.0 - share),
+            arabic_script: share,
+        },
+        None => Detection {
+            language: Language::Unknown,
+            confidence: 0.0,
+            arabic_script: share,
+        },
+    }
+}
