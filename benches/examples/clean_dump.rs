@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! cargo run --release -p corpus-bench --example clean_dump [-- SHARED_DIR] > cuts.tsv
+//! cargo run --release -p corpus-bench --example clean_dump -- --time   # timing only
 //! ```
 //! Reads `SHARED_DIR/corpora/arabic_news/*.jsonl` and
 //! `SHARED_DIR/corpora/boilerplate_gold/docs.jsonl`; for each document prints the
@@ -19,8 +20,11 @@ use corpus_core::clean::{BoilerplateCounter, CleanConfig, Cleaner};
 use corpus_core::{Document, Origin};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let shared = std::env::args()
-        .nth(1)
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let time_only = args.iter().any(|a| a == "--time");
+    let shared = args
+        .iter()
+        .find(|a| !a.starts_with("--"))
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
     let files = [
@@ -52,18 +56,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let cfg = CleanConfig::default();
     let cleaner = Cleaner::new(&cfg)?;
-    let mut counter = BoilerplateCounter::new(&cfg.boilerplate);
-    for (_, d) in &docs {
-        counter.count_document(&cleaner, d);
-    }
-    let model = counter.finish();
-    for (f, d) in &docs {
-        for c in cleaner.cuts(&d.text) {
-            println!("{f}\t{}\trules\t{}\t{}\t{}", d.id, c.rule, c.start, c.end);
-        }
-        for c in cleaner.cuts_with(&d.text, &model, "") {
-            println!("{f}\t{}\tmodel\t{}\t{}\t{}", d.id, c.rule, c.start, c.end);
-        }
+    if !time_only {
+        dump(&cleaner, &cfg, &docs);
     }
     let bytes: usize = docs.iter().map(|(_, d)| d.text.len()).sum();
     let rounds = 5;
@@ -82,4 +76,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (bytes * rounds) as f64 / 1e6 / s
     );
     Ok(())
+}
+
+fn dump(cleaner: &Cleaner, cfg: &CleanConfig, docs: &[(&str, Document)]) {
+    let mut counter = BoilerplateCounter::new(&cfg.boilerplate);
+    for (_, d) in docs {
+        counter.count_document(cleaner, d);
+    }
+    let model = counter.finish();
+    for (f, d) in docs {
+        for c in cleaner.cuts(&d.text) {
+            println!("{f}\t{}\trules\t{}\t{}\t{}", d.id, c.rule, c.start, c.end);
+        }
+        for c in cleaner.cuts_with(&d.text, &model, "") {
+            println!("{f}\t{}\tmodel\t{}\t{}\t{}", d.id, c.rule, c.start, c.end);
+        }
+    }
 }

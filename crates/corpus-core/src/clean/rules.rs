@@ -605,7 +605,7 @@ fn is_year(t: &str) -> bool {
 }
 
 fn is_url_token(t: &str) -> bool {
-    t.contains("://")
+    has(t, "://")
         || t.starts_with("www.")
         || EMBED_HOSTS.iter().any(|h| t.starts_with(h))
         || (t.contains('.') && t.contains('/') && t.is_ascii() && !t.starts_with('/'))
@@ -827,7 +827,7 @@ impl RuleSet {
             if !is_year(last) {
                 continue;
             }
-            let dash = k.starts_with('-') && k.contains("(@") && k.contains(')');
+            let dash = k.starts_with('-') && has(k, "(@") && k.contains(')');
             let shared = self.m.post_shared.iter().any(|p| starts_with_words(k, p))
                 && (k.contains('@') || k.contains('('));
             if dash || shared {
@@ -1074,20 +1074,16 @@ impl RuleSet {
     /// Start (folded bytes) of a sign-off glued to the end of `k`.
     fn glued_signoff(&self, k: &str) -> Option<usize> {
         let is_delim = |c: char| matches!(c, '/' | '-' | '(' | ')' | '[' | ']' | '*');
-        // Without any delimiter a marker is a word in a sentence (see below).
-        if !k
-            .bytes()
-            .any(|b| matches!(b, b'/' | b'-' | b'(' | b')' | b'[' | b']' | b'*'))
-        {
-            return None;
-        }
+        // Only delimiters and spaces may follow the marker, so it ends `core`.
+        let core = k.trim_end_matches(|c: char| is_delim(c) || c.is_whitespace());
         for s in &self.m.signoff {
             if s.is_ascii() {
                 continue; // English words are too common to cut from prose
             }
-            let Some(p) = memchr::memmem::rfind(k.as_bytes(), s.as_bytes()) else {
+            if !core.ends_with(s.as_str()) {
                 continue;
-            };
+            }
+            let p = core.len() - s.len();
             let after = k[p + s.len()..].trim();
             if !after.chars().all(|c| is_delim(c) || c == ' ') {
                 continue;
@@ -1176,7 +1172,11 @@ impl RuleSet {
 
     /// `X – Y`: one dash-like separator between two runs of 1–3 words.
     fn is_name_dash_place(&self, orig: &str, k: &str) -> bool {
-        let mut toks: Vec<&str> = orig.split_whitespace().collect();
+        // At most 7 tokens after dropping a 2-word `Next Previous` prefix.
+        let mut toks: Vec<&str> = orig.split_whitespace().take(10).collect();
+        if toks.len() > 9 {
+            return false;
+        }
         let lk = letters(k);
         if starts_with_words(&lk, "next previous") {
             toks.drain(..2.min(toks.len()));
@@ -1211,21 +1211,23 @@ impl RuleSet {
         if k.contains(['.', ';', '?', '!', '"', '(']) {
             return false;
         }
-        let toks: Vec<&str> = k
-            .split([' ', ',', '/', '-'])
-            .filter(|t| !t.is_empty())
-            .collect();
         let mut date = 0;
+        let mut other = 0;
         let mut year = false;
-        for t in &toks {
+        for t in k.split([' ', ',', '/', '-']).filter(|t| !t.is_empty()) {
             if t.bytes().all(|b| b.is_ascii_digit()) && t.len() <= 4 {
                 date += 1;
                 year |= t.len() == 4;
-            } else if self.m.months.contains(*t) {
+            } else if self.m.months.contains(t) {
                 date += 1;
+            } else {
+                other += 1;
+                if other > 4 {
+                    return false;
+                }
             }
         }
-        year && date >= 4 && toks.len() - date <= 4
+        year && date >= 4
     }
 
     fn edge_nav(&self, cx: &mut Ctx<'_>) {
@@ -1284,6 +1286,9 @@ impl RuleSet {
                 items.push(0);
             } else if let Some(n) = items.last_mut() {
                 *n += 1;
+                if *n > 3 {
+                    return false;
+                }
             }
         }
         if items.iter().any(|&n| n == 0 || n > 3) {
@@ -1304,7 +1309,7 @@ impl RuleSet {
         };
         for m in &self.m.tags_bare {
             let pat = format!(" {m} ");
-            if let Some(p) = k.rfind(&pat) {
+            if let Some(p) = memchr::memmem::rfind(k.as_bytes(), pat.as_bytes()) {
                 let before = k[..p].trim_end();
                 if ends_sentence(before) && tail_ok(&k[p + pat.len()..]) {
                     cx.cut_span(i, p + 1, k.len(), Rule::TagList);
