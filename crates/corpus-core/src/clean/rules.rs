@@ -383,12 +383,38 @@ struct Markers {
     time_tags: Vec<String>,
     months: HashSet<String>,
     credit: Vec<String>,
-    disclaimer: Vec<String>,
-    platforms: Vec<String>,
+    disclaimer: Needles,
+    platforms: Needles,
     follow: Vec<String>,
-    app: Vec<String>,
-    app_action: Vec<String>,
+    app: Needles,
+    app_action: Needles,
     post_shared: Vec<String>,
+}
+
+/// Markers searched anywhere in a line, with their searchers built once.
+#[derive(Clone, Debug)]
+struct Needles(Vec<memchr::memmem::Finder<'static>>);
+
+impl Needles {
+    fn new(list: &[String]) -> Self {
+        Needles(
+            list.iter()
+                .map(|s| memchr::memmem::Finder::new(s.as_bytes()).into_owned())
+                .collect(),
+        )
+    }
+
+    fn any_in(&self, k: &str) -> bool {
+        self.0.iter().any(|f| f.find(k.as_bytes()).is_some())
+    }
+
+    /// How many of the markers occur in `k`.
+    fn count_in(&self, k: &str) -> usize {
+        self.0
+            .iter()
+            .filter(|f| f.find(k.as_bytes()).is_some())
+            .count()
+    }
 }
 
 /// The compiled rule set.
@@ -555,6 +581,16 @@ fn is_letter(c: char) -> bool {
     }
 }
 
+/// `char::is_alphanumeric` with the fast paths of [`is_letter`].
+fn is_alnum(c: char) -> bool {
+    is_letter(c)
+        || if c.is_ascii() {
+            c.is_ascii_digit()
+        } else {
+            c.is_alphanumeric()
+        }
+}
+
 /// `s` starts with the word sequence `w` (whole words).
 fn starts_with_words(s: &str, w: &str) -> bool {
     s.starts_with(w)
@@ -644,11 +680,11 @@ impl RuleSet {
             time_tags: fold_all(TIME_TAGS).iter().map(|s| letters(s)).collect(),
             months: fold_all(MONTHS).into_iter().collect(),
             credit: fold_all(CREDIT).iter().map(|s| letters(s)).collect(),
-            disclaimer: fold_all(DISCLAIMER),
-            platforms: fold_all(PLATFORMS),
+            disclaimer: Needles::new(&fold_all(DISCLAIMER)),
+            platforms: Needles::new(&fold_all(PLATFORMS)),
             follow: fold_all(FOLLOW),
-            app: fold_all(APP),
-            app_action: fold_all(APP_ACTION),
+            app: Needles::new(&fold_all(APP)),
+            app_action: Needles::new(&fold_all(APP_ACTION)),
             post_shared: fold_all(POST_SHARED),
         };
         let on = Rule::ALL
@@ -887,7 +923,7 @@ impl RuleSet {
             let all = k.split(' ').all(|t| {
                 // A word (no `.` or `/`, starting with a letter or digit) is
                 // neither a URL nor a handle nor punctuation.
-                let plain = t.chars().next().is_some_and(char::is_alphanumeric)
+                let plain = t.chars().next().is_some_and(is_alnum)
                     && !t.bytes().any(|b| b == b'.' || b == b'/');
                 if plain {
                     return false;
@@ -1208,7 +1244,9 @@ impl RuleSet {
 
     /// A line that is a date (and a place and agency code) and nothing else.
     fn is_dateline(&self, k: &str) -> bool {
-        if k.contains(['.', ';', '?', '!', '"', '(']) {
+        if k.bytes()
+            .any(|b| matches!(b, b'.' | b';' | b'?' | b'!' | b'"' | b'('))
+        {
             return false;
         }
         let mut date = 0;
@@ -1245,7 +1283,9 @@ impl RuleSet {
         // Tail: from the first nav/widget line after the last paragraph.
         let live: Vec<usize> = cx.live().collect();
         let last_par = live.iter().rposition(|&i| {
-            is_paragraph(cx.key(i), cx.lines[i].words) && !self.is_widget(cx.key(i))
+            // A widget line has at most 12 words.
+            is_paragraph(cx.key(i), cx.lines[i].words)
+                && (cx.lines[i].words > 12 || !self.is_widget(cx.key(i)))
         });
         let tail_from = last_par.map_or(0, |p| p + 1);
         let tail = &live[tail_from..];
@@ -1269,7 +1309,9 @@ impl RuleSet {
 
     /// `a - b - c` (three or more short items) or `Home > x`.
     fn is_nav_list(&self, orig: &str, k: &str) -> bool {
-        if k.contains(['.', ',', ';', ':', '?', '!', '"']) {
+        if k.bytes()
+            .any(|b| matches!(b, b'.' | b',' | b';' | b':' | b'?' | b'!' | b'"'))
+        {
             return false;
         }
         let is_sep = |t: &str| {
@@ -1317,9 +1359,13 @@ impl RuleSet {
                 }
             }
         }
+        // Every marker below is followed by a colon.
+        if memchr::memchr(b':', k.as_bytes()).is_none() {
+            return;
+        }
         for m in &self.m.tags_colon {
             let mut from = 0;
-            while let Some(p) = k[from..].find(m.as_str()).map(|p| p + from) {
+            while let Some(p) = find(&k[from..], m).map(|p| p + from) {
                 from = p + m.len();
                 let at_word = p == 0 || k[..p].ends_with(' ');
                 let rest = k[p + m.len()..].trim_start();
@@ -1359,10 +1405,7 @@ impl RuleSet {
             let k = cx.key(i);
             let near_end = pos + 3 >= n;
             let marked = k.starts_with('*') || k.starts_with('©');
-            if cx.lines[i].words <= 15
-                && (near_end || marked)
-                && self.m.disclaimer.iter().any(|d| has(k, d))
-            {
+            if cx.lines[i].words <= 15 && (near_end || marked) && self.m.disclaimer.any_in(k) {
                 cx.cut_line(i, Rule::Disclaimer);
             }
         }
@@ -1375,14 +1418,12 @@ impl RuleSet {
             let k = cx.key(i);
             let words = cx.lines[i].words;
             let bar = words <= 15 && {
-                let platforms = self.m.platforms.iter().filter(|p| has(k, p)).count();
+                let platforms = self.m.platforms.count_in(k);
                 let follow = self.m.follow.iter().any(|f| starts_with_words(k, f));
                 platforms >= 2 || (follow && platforms >= 1)
             };
-            let app = pos + 3 >= n
-                && words <= 30
-                && self.m.app.iter().any(|a| has(k, a))
-                && self.m.app_action.iter().any(|a| has(k, a));
+            let app =
+                pos + 3 >= n && words <= 30 && self.m.app.any_in(k) && self.m.app_action.any_in(k);
             if bar || app {
                 cx.cut_line(i, Rule::Share);
             }
@@ -1392,7 +1433,7 @@ impl RuleSet {
     fn separator(&self, cx: &mut Ctx<'_>) {
         for i in 0..cx.lines.len() {
             let k = cx.key(i);
-            if !cx.dead[i] && !k.chars().any(char::is_alphanumeric) && k.chars().count() >= 3 {
+            if !cx.dead[i] && !k.chars().any(is_alnum) && k.chars().count() >= 3 {
                 cx.cut_line(i, Rule::Separator);
             }
         }
