@@ -61,6 +61,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let bytes: usize = docs.iter().map(|(_, d)| d.text.len()).sum();
     let rounds = 5;
+    let cpu0 = cpu_ns();
     let t = Instant::now();
     let mut n = 0;
     for _ in 0..rounds {
@@ -69,12 +70,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let s = t.elapsed().as_secs_f64();
+    let cpu = cpu_ns().zip(cpu0).map(|(b, a)| (b - a) as f64 / 1e9);
     eprintln!(
-        "rules: {} docs, {:.1} MB x {rounds} in {s:.2} s = {:.1} MB/s ({n} cuts)",
+        "rules: {} docs, {:.1} MB x {rounds} in {s:.2} s = {:.1} MB/s wall ({n} cuts)",
         docs.len(),
         bytes as f64 / 1e6,
         (bytes * rounds) as f64 / 1e6 / s
     );
+    if let Some(cpu) = cpu {
+        // On a loaded machine the thread is descheduled part of the time.
+        eprintln!(
+            "rules: {cpu:.2} s on CPU = {:.1} MB/s per CPU-second",
+            (bytes * rounds) as f64 / 1e6 / cpu
+        );
+    }
     Ok(())
 }
 
@@ -92,4 +101,10 @@ fn dump(cleaner: &Cleaner, cfg: &CleanConfig, docs: &[(&str, Document)]) {
             println!("{f}\t{}\tmodel\t{}\t{}\t{}", d.id, c.rule, c.start, c.end);
         }
     }
+}
+
+/// Nanoseconds this thread ran on a CPU (Linux `schedstat`), if available.
+fn cpu_ns() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    s.split_whitespace().next()?.parse().ok()
 }

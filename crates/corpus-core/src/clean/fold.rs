@@ -165,6 +165,13 @@ impl Folder {
                 i += width;
                 continue;
             }
+            // A single space between two characters that fold to themselves
+            // stays as it is: keep the run going.
+            if b0 == b' ' && run < i && self.ident_at(b, i + 1) {
+                spaces += 1;
+                i += 1;
+                continue;
+            }
             if run < i {
                 if pending_space {
                     out.push(' ');
@@ -218,6 +225,19 @@ impl Folder {
             out.push_str(&line[run..]);
         }
         if out.len() > base { spaces + 1 } else { 0 }
+    }
+
+    /// True when the character at byte `i` of `b` is tabled and folds to itself.
+    #[inline]
+    fn ident_at(&self, b: &[u8], i: usize) -> bool {
+        match b.get(i) {
+            Some(&b0) if b0 < 0x80 => self.entries[b0 as usize] & IDENT != 0,
+            Some(&b0) if b0 < 0xE0 => b.get(i + 1).is_some_and(|&b1| {
+                let slot = ((b0 as usize & 0x1F) << 6) | (b1 as usize & 0x3F);
+                self.entries[slot] & IDENT != 0
+            }),
+            _ => false,
+        }
     }
 
     /// Folds `line` into `out` with the map back to the original bytes.
