@@ -147,9 +147,29 @@ impl Folder {
         let mut i = 0;
         // Characters that fold to themselves are copied in runs.
         let mut run = 0;
+        // One- and two-byte characters are all in the table; a fixed-size view
+        // lets the hot lookups go without bounds checks.
+        let Some(low) = self.entries.get(..0x800).and_then(|s| <&[u32; 0x800]>::try_from(s).ok())
+        else {
+            return 0;
+        };
         while i < b.len() {
             let b0 = b[i];
-            // One- and two-byte characters are all in the table.
+            if b0 < 0xE0 {
+                // Fast path, without branches on the width: a character that
+                // folds to itself.
+                let two = b0 >= 0x80;
+                let b1 = b.get(i + 1).copied().unwrap_or(0);
+                let slot = if two {
+                    ((b0 as usize & 0x1F) << 6) | (b1 as usize & 0x3F)
+                } else {
+                    b0 as usize
+                };
+                if low[slot & 0x7FF] & IDENT != 0 {
+                    i += 1 + usize::from(two);
+                    continue;
+                }
+            }
             let (e, width) = if b0 < 0x80 {
                 (self.entries[b0 as usize], 1)
             } else if b0 < 0xE0 && i + 1 < b.len() {

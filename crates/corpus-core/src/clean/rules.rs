@@ -541,6 +541,22 @@ fn find(hay: &str, needle: &str) -> Option<usize> {
     memchr::memmem::find(hay.as_bytes(), needle.as_bytes())
 }
 
+/// `k` contains one of `bytes` (SIMD scans, three bytes at a time).
+fn any_byte(k: &str, bytes: &[u8]) -> bool {
+    let h = k.as_bytes();
+    bytes.chunks(3).any(|c| match *c {
+        [a, b, c] => memchr::memchr3(a, b, c, h).is_some(),
+        [a, b] => memchr::memchr2(a, b, h).is_some(),
+        [a] => memchr::memchr(a, h).is_some(),
+        _ => false,
+    })
+}
+
+/// The last space-separated word of `s`.
+fn last_word(s: &str) -> &str {
+    s.rsplit(' ').next().unwrap_or(s)
+}
+
 fn has(hay: &str, needle: &str) -> bool {
     find(hay, needle).is_some()
 }
@@ -973,7 +989,12 @@ impl RuleSet {
                     continue;
                 }
             }
-            // (c) a trailing `...المزيد` stub.
+            // (c) a trailing `...المزيد` stub. The line's last word is the
+            // stub's last word, which is cheaper to check than finding `...`.
+            let last = k.trim_end_matches(|c: char| !is_letter(c));
+            if !self.m.more_stub.iter().any(|m| last.ends_with(last_word(m))) {
+                continue;
+            }
             if let Some(dots) = memchr::memmem::rfind(k.as_bytes(), b"...") {
                 let tail = letters(&k[dots..]);
                 if !tail.is_empty() && self.m.more_stub.contains(&tail) {
@@ -1244,9 +1265,7 @@ impl RuleSet {
 
     /// A line that is a date (and a place and agency code) and nothing else.
     fn is_dateline(&self, k: &str) -> bool {
-        if k.bytes()
-            .any(|b| matches!(b, b'.' | b';' | b'?' | b'!' | b'"' | b'('))
-        {
+        if any_byte(k, b".;?!\"(") {
             return false;
         }
         let mut date = 0;
@@ -1309,9 +1328,7 @@ impl RuleSet {
 
     /// `a - b - c` (three or more short items) or `Home > x`.
     fn is_nav_list(&self, orig: &str, k: &str) -> bool {
-        if k.bytes()
-            .any(|b| matches!(b, b'.' | b',' | b';' | b':' | b'?' | b'!' | b'"'))
-        {
+        if any_byte(k, b".,;:?!\"") {
             return false;
         }
         let is_sep = |t: &str| {
