@@ -149,7 +149,10 @@ impl Folder {
         let mut run = 0;
         // One- and two-byte characters are all in the table; a fixed-size view
         // lets the hot lookups go without bounds checks.
-        let Some(low) = self.entries.get(..0x800).and_then(|s| <&[u32; 0x800]>::try_from(s).ok())
+        let Some(low) = self
+            .entries
+            .get(..0x800)
+            .and_then(|s| <&[u32; 0x800]>::try_from(s).ok())
         else {
             return 0;
         };
