@@ -5,7 +5,9 @@ use std::path::Path;
 
 use corpus_core::Config;
 use corpus_core::OnError;
-use corpus_core::clean::{CleanConfig, Cleaner, GroupBy, apply, eval, run_clean};
+use corpus_core::clean::{
+    CleanConfig, CleanOutcome, Cleaner, GroupBy, apply, clean_documents, eval, run_clean,
+};
 
 use crate::common::{seeds, shared};
 
@@ -363,4 +365,50 @@ fn gold_precision_and_recall() {
         "content kept {:.4}",
         t.content_kept()
     );
+}
+
+#[test]
+fn memory_and_file_jobs_make_the_same_cuts() {
+    let Some(shared) = shared() else { return };
+    let input = shared.join("corpora/arabic_news/saudinewsnet.jsonl");
+    let mut cfg = Config {
+        on_error: OnError::Skip,
+        ..Default::default()
+    };
+    cfg.clean.boilerplate.group_by = GroupBy::Field("outlet".into());
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("o");
+    let s = run_clean(std::slice::from_ref(&input), &out, &cfg, None).unwrap();
+    let files = corpus_core::io::list_inputs(std::slice::from_ref(&input)).unwrap();
+    let docs: Vec<_> = corpus_core::io::Reader::new(files, cfg.input.clone()).collect();
+    let run = clean_documents(docs, &cfg).unwrap();
+    assert_eq!(run.summary.counts, s.counts);
+    assert!(s.counts.cuts_by_rule.get("boilerplate").is_some_and(|&n| n > 0));
+    let removed = read_jsonl(&out.join("removed.jsonl"));
+    let mut from_memory = Vec::new();
+    let mut kept = Vec::new();
+    for (id, o) in run.ids.iter().zip(&run.outcomes) {
+        let CleanOutcome::Cleaned {
+            text,
+            cuts,
+            emptied,
+        } = o
+        else {
+            panic!("{id} rejected");
+        };
+        if !emptied {
+            kept.push(text.clone());
+        }
+        for c in cuts {
+            from_memory.push(serde_json::json!({
+                "id": id, "rule": c.rule, "start": c.start, "end": c.end, "text": c.text,
+            }));
+        }
+    }
+    assert_eq!(from_memory, removed);
+    let kept_file: Vec<String> = read_jsonl(&out.join("kept.jsonl"))
+        .iter()
+        .map(|v| v["text"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(kept, kept_file);
 }
