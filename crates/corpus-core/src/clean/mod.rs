@@ -37,7 +37,9 @@ mod rules;
 use serde::{Deserialize, Serialize};
 
 pub use boilerplate::{BoilerplateConfig, BoilerplateCounter, BoilerplateModel, GroupBy};
-pub use job::{CleanCounts, CleanOutcome, CleanRun, CleanSummary, CutRecord, clean_documents, run_clean};
+pub use job::{
+    CleanCounts, CleanOutcome, CleanRun, CleanSummary, CutRecord, clean_documents, run_clean,
+};
 pub use rules::Rule;
 
 use crate::normalize::Profile;

@@ -984,21 +984,21 @@ impl RuleSet {
                 cx.cut_line(i, Rule::ReadMore);
                 if let Some(j) = cx.next_live(i) {
                     let (kj, wj) = (cx.key(j), cx.lines[j].words);
-                    if is_headline(&kj, wj) && self.starts_with_ago(&kj).is_none() {
+                    if is_headline(kj, wj) && self.starts_with_ago(kj).is_none() {
                         cx.cut_line(j, Rule::ReadMore);
                         if let Some(t) = cx.next_live(j) {
                             if let Some(e) = self.starts_with_ago(cx.key(t)) {
                                 cx.cut_span(t, 0, e, Rule::ReadMore);
                             }
                         }
-                    } else if let Some(e) = self.starts_with_ago(&kj) {
+                    } else if let Some(e) = self.starts_with_ago(kj) {
                         cx.cut_span(j, 0, e, Rule::ReadMore);
                     }
                 }
                 continue;
             }
             // (b) a marker, a separator, a headline.
-            if let Some(rest) = self.marker_prefix(&k) {
+            if let Some(rest) = self.marker_prefix(k) {
                 if is_headline(rest.trim(), count_words(rest.trim())) {
                     cx.cut_line(i, Rule::ReadMore);
                     continue;
@@ -1128,12 +1128,12 @@ impl RuleSet {
                     continue;
                 }
             }
-            if self.is_time_stamp(&k) {
+            if self.is_time_stamp(k) {
                 cx.cut_line(i, Rule::Signoff);
                 continue;
             }
             // Glued at the end of a paragraph: `… . // انتهى //`.
-            if let Some(a) = self.glued_signoff(&k) {
+            if let Some(a) = self.glued_signoff(k) {
                 cx.cut_span(i, a, k.len(), Rule::Signoff);
             }
         }
@@ -1224,7 +1224,7 @@ impl RuleSet {
             }
             let k = cx.key(i);
             let words = cx.lines[i].words;
-            if self.is_dateline(&k) {
+            if self.is_dateline(k) {
                 cx.cut_line(i, Rule::Byline);
                 continue;
             }
@@ -1249,7 +1249,7 @@ impl RuleSet {
                 };
                 let beside_paragraph =
                     neighbour.is_some_and(|j| is_paragraph(cx.key(j), cx.lines[j].words));
-                if beside_paragraph && self.is_name_dash_place(orig, &k) {
+                if beside_paragraph && self.is_name_dash_place(orig, k) {
                     cx.cut_line(i, Rule::Byline);
                 }
             }
@@ -1322,7 +1322,7 @@ impl RuleSet {
         for i in head {
             let orig = &cx.text[cx.lines[i].start..cx.lines[i].end];
             let k = cx.key(i);
-            if self.is_nav_list(orig, &k) || (cx.lines[i].words <= 8 && self.is_widget(&k)) {
+            if self.is_nav_list(orig, k) || (cx.lines[i].words <= 8 && self.is_widget(k)) {
                 cx.cut_line(i, Rule::EdgeNav);
             } else {
                 break;

@@ -383,7 +383,12 @@ fn memory_and_file_jobs_make_the_same_cuts() {
     let docs: Vec<_> = corpus_core::io::Reader::new(files, cfg.input.clone()).collect();
     let run = clean_documents(docs, &cfg).unwrap();
     assert_eq!(run.summary.counts, s.counts);
-    assert!(s.counts.cuts_by_rule.get("boilerplate").is_some_and(|&n| n > 0));
+    assert!(
+        s.counts
+            .cuts_by_rule
+            .get("boilerplate")
+            .is_some_and(|&n| n > 0)
+    );
     let removed = read_jsonl(&out.join("removed.jsonl"));
     let mut from_memory = Vec::new();
     let mut kept = Vec::new();
