@@ -7,7 +7,7 @@ deduplication of text corpora.
 >>> r = ghirbal.dedup(["نص أول", "نص أول", "نص ثان"], exact_only=True)
 >>> r.kept
 [True, False, True]
->>> c = ghirbal.clean(["نص الخبر الأول وهو طويل بما يكفي ليكون فقرة كاملة من فقرات المقال.\n// انتهى //"])
+>>> c = ghirbal.clean(["نص الخبر الأول وهو طويل بما يكفي ليكون فقرة كاملة من فقرات المقال.\\n// انتهى //"])
 >>> c.cuts[0][0].rule, c.texts[0].endswith("انتهى //")
 ('signoff', False)
 
