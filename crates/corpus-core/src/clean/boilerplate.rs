@@ -136,6 +136,9 @@ pub struct BoilerplateConfig {
     pub min_fraction: f64,
     /// Lines shorter than this many key characters are never counted (default 8).
     pub min_chars: usize,
+    /// Also run the corpus-level stage before `ghirbal dedup` (default false):
+    /// one more pass over the input counts the lines before sketching.
+    pub in_dedup: bool,
 }
 
 impl Default for BoilerplateConfig {
@@ -146,6 +149,7 @@ impl Default for BoilerplateConfig {
             min_docs: 3,
             min_fraction: 0.005,
             min_chars: 8,
+            in_dedup: false,
         }
     }
 }

@@ -27,7 +27,7 @@ use super::boilerplate::{BoilerplateCounter, BoilerplateModel, GroupStats};
 use super::{Cleaner, Cut, apply};
 use crate::config::Config;
 use crate::document::{Document, Origin};
-use crate::io::{JsonlWriter, OutputDir, Reader, fingerprint_file, list_inputs};
+use crate::io::{InputFile, JsonlWriter, OutputDir, Reader, fingerprint_file, list_inputs};
 use crate::normalize::{NormalizeConfig, Normalizer};
 use crate::pipeline::{InputSummary, Progress, Reject, SCHEMA_VERSION, reject, spill_stdin};
 use crate::{Error, Result};
@@ -162,6 +162,45 @@ fn for_batches(
     }
 }
 
+/// Pass 1 of the corpus-level stage: the boilerplate model of `files` (read
+/// once; unreadable records are skipped here and dealt with by the caller's
+/// own pass). Runs in the current rayon pool.
+pub(crate) fn count_files(
+    files: &[InputFile],
+    cfg: &Config,
+    cleaner: &Cleaner,
+) -> Result<BoilerplateModel> {
+    let bp = &cfg.clean.boilerplate;
+    let mut counter = BoilerplateCounter::new(bp);
+    let mut reader = Reader::new(files.to_vec(), cfg.input.clone());
+    for_batches(
+        &mut reader,
+        |item, batch| {
+            if let Ok(doc) = item {
+                batch.push(doc);
+            }
+            Ok(())
+        },
+        |batch| {
+            let rows: Vec<(String, u64, Vec<u64>)> = batch
+                .par_iter()
+                .map(|d| {
+                    (
+                        bp.group_by.group_of(d),
+                        xxh3_64(d.text.as_bytes()),
+                        cleaner.line_hashes(&d.text, bp.min_chars),
+                    )
+                })
+                .collect();
+            for (g, th, lines) in rows {
+                counter.add(&g, th, &lines);
+            }
+            Ok(())
+        },
+    )?;
+    Ok(counter.finish())
+}
+
 fn run_clean_inner(
     inputs: &[PathBuf],
     output: &Path,
@@ -190,41 +229,14 @@ fn run_clean_inner(
             fingerprint: fingerprint_file(&f.path)?,
         });
     }
-    let bp = &cfg.clean.boilerplate;
     let use_model = cfg.clean.enabled && cfg.clean.boilerplate_enabled();
 
     // Pass 1: count line hashes per group. Bad records are dealt with in pass 2.
     let model = if use_model {
         let t = Instant::now();
-        let mut counter = BoilerplateCounter::new(bp);
-        let mut reader = Reader::new(files.clone(), cfg.input.clone());
-        for_batches(
-            &mut reader,
-            |item, batch| {
-                if let Ok(doc) = item {
-                    batch.push(doc);
-                }
-                Ok(())
-            },
-            |batch| {
-                let rows: Vec<(String, u64, Vec<u64>)> = batch
-                    .par_iter()
-                    .map(|d| {
-                        (
-                            bp.group_by.group_of(d),
-                            xxh3_64(d.text.as_bytes()),
-                            cleaner.line_hashes(&d.text, bp.min_chars),
-                        )
-                    })
-                    .collect();
-                for (g, th, lines) in rows {
-                    counter.add(&g, th, &lines);
-                }
-                Ok(())
-            },
-        )?;
+        let model = count_files(&files, cfg, &cleaner)?;
         timings.insert("count".into(), t.elapsed().as_secs_f64());
-        Some(counter.finish())
+        Some(model)
     } else {
         None
     };
@@ -438,7 +450,14 @@ fn clean_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Cl
     // Per input item: Ok(index into `good`) or Err(index into `rejects`).
     let mut slots: Vec<std::result::Result<usize, usize>> = Vec::with_capacity(docs.len());
     let mut good: Vec<Document> = Vec::with_capacity(docs.len());
+    // Like the job's pass 1, the model counts every readable record.
+    let t = Instant::now();
+    let mut counter = (cfg.clean.enabled && cfg.clean.boilerplate_enabled())
+        .then(|| BoilerplateCounter::new(&cfg.clean.boilerplate));
     for doc in docs {
+        if let (Some(counter), Ok(d)) = (&mut counter, &doc) {
+            counter.count_document(&cleaner, d);
+        }
         let (id, doc) = match doc {
             Ok(d) => match duplicate_id(&mut first_seen, &d) {
                 Some(e) => (d.id, Err(e)),
@@ -458,17 +477,10 @@ fn clean_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Cl
             }
         }
     }
-    let model = if cfg.clean.enabled && cfg.clean.boilerplate_enabled() {
-        let t = Instant::now();
-        let mut counter = BoilerplateCounter::new(&cfg.clean.boilerplate);
-        for d in &good {
-            counter.count_document(&cleaner, d);
-        }
+    let model = counter.map(|c| {
         timings.insert("count".into(), t.elapsed().as_secs_f64());
-        Some(counter.finish())
-    } else {
-        None
-    };
+        c.finish()
+    });
     let t = Instant::now();
     let cleaned: Vec<Cleaned> = good
         .par_iter()

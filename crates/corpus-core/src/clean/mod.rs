@@ -91,6 +91,11 @@ impl CleanConfig {
         self.boilerplate.validate()
     }
 
+    /// True when the dedup job runs the corpus-level boilerplate stage too.
+    pub fn boilerplate_in_dedup(&self) -> bool {
+        self.boilerplate_enabled() && self.boilerplate.in_dedup
+    }
+
     /// True when the corpus-level boilerplate stage runs.
     pub fn boilerplate_enabled(&self) -> bool {
         self.enabled

@@ -417,3 +417,66 @@ fn memory_and_file_jobs_make_the_same_cuts() {
         .collect();
     assert_eq!(kept, kept_file);
 }
+
+#[test]
+fn dedup_can_cut_corpus_boilerplate_before_comparing() {
+    use corpus_core::pipeline::{Outcome, dedup_documents, run_dedup};
+    // An outlet's long self-description under most of its articles: no
+    // single-document rule knows it, only its recurrence gives it away.
+    let footer = "صحيفة المدينة الإلكترونية صحيفة يومية مستقلة تصدر من مدينة جدة وتهتم بالشأن المحلي والعربي والدولي وتقدم لقرائها تغطية شاملة لأهم الأحداث السياسية والاقتصادية والرياضية والثقافية على مدار الساعة عبر فريق من المحررين والمراسلين المنتشرين في مختلف المناطق والمحافظات والعواصم العربية والعالمية منذ تأسيسها";
+    let article = "أعلنت وزارة النقل اليوم بدء العمل في مشروع الطريق الساحلي الجديد الذي يربط بين المدن الشمالية والجنوبية. وقال المتحدث باسم الوزارة إن المشروع سيكتمل خلال ثلاث سنوات.";
+    let others = [
+        "افتتح أمير المنطقة معرض الكتاب السنوي بمشاركة أكثر من خمسمئة دار نشر من عشرين دولة عربية وأجنبية.",
+        "سجلت أسعار النفط ارتفاعا ملحوظا في تعاملات الأسبوع بعد قرار المنتجين خفض الإنتاج لدعم استقرار السوق.",
+        "تأهل المنتخب الوطني إلى الدور النهائي من البطولة بعد فوزه على منافسه بهدفين مقابل هدف واحد في مباراة مثيرة.",
+    ];
+    let mut lines = vec![
+        serde_json::json!({"id": "a", "text": format!("{article}\n{footer}")}),
+        serde_json::json!({"id": "b", "text": article}),
+    ];
+    for (i, t) in others.iter().enumerate() {
+        lines.push(serde_json::json!({"id": format!("o{i}"), "text": format!("{t}\n{footer}")}));
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.jsonl");
+    let body: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    std::fs::write(&input, body.join("\n") + "\n").unwrap();
+
+    let plain = run_dedup(
+        std::slice::from_ref(&input),
+        &tmp.path().join("plain"),
+        &Config::default(),
+        None,
+    )
+    .unwrap();
+    assert_eq!(plain.counts.removed, 0, "the footer hides the duplicate");
+
+    let mut cfg = Config::default();
+    cfg.clean.boilerplate.in_dedup = true;
+    let s = run_dedup(
+        std::slice::from_ref(&input),
+        &tmp.path().join("bp"),
+        &cfg,
+        None,
+    )
+    .unwrap();
+    assert_eq!((s.counts.kept, s.counts.removed), (4, 1));
+    assert!(s.timings.contains_key("boilerplate_count"));
+    // The in-memory API does the same.
+    let files = corpus_core::io::list_inputs(std::slice::from_ref(&input)).unwrap();
+    let docs: Vec<_> = corpus_core::io::Reader::new(files, cfg.input.clone()).collect();
+    let run = dedup_documents(docs, &cfg).unwrap();
+    assert_eq!(run.summary.counts.removed, 1);
+    let removed: Vec<&str> = run
+        .outcomes
+        .iter()
+        .zip(&run.ids)
+        .filter(|(o, _)| matches!(o, Outcome::Verdict(v) if !v.kept))
+        .map(|(_, id)| id.as_str())
+        .collect();
+    assert!(removed == ["a"] || removed == ["b"], "{removed:?}");
+    // Switching the corpus-level stage off switches it off in dedup too.
+    cfg.clean.disable = vec!["boilerplate".into()];
+    let off = run_dedup(&[input], &tmp.path().join("off"), &cfg, None).unwrap();
+    assert_eq!(off.counts.removed, 0);
+}
