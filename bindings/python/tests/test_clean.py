@@ -78,3 +78,27 @@ def test_shared_news_grouped_by_outlet_matches_the_file_job(shared: Path, tmp_pa
     assert r.summary["counts"] == s["counts"]
     assert r.to_records() == read_jsonl(out / "removed.jsonl")
     assert r.summary["config"]["clean"]["boilerplate"]["group_by"] == "field:outlet"
+
+
+def test_dedup_can_cut_corpus_boilerplate_first() -> None:
+    # An outlet's long self-description under most articles hides a duplicate
+    # unless the corpus-level stage runs before dedup.
+    footer = (
+        "صحيفة المدينة الإلكترونية صحيفة يومية مستقلة تصدر من مدينة جدة وتهتم بالشأن المحلي "
+        "والعربي والدولي وتقدم لقرائها تغطية شاملة لأهم الأحداث السياسية والاقتصادية والرياضية "
+        "والثقافية على مدار الساعة عبر فريق من المحررين والمراسلين المنتشرين في مختلف المناطق"
+    )
+    article = (
+        "أعلنت وزارة النقل اليوم بدء العمل في مشروع الطريق الساحلي الجديد الذي يربط بين المدن "
+        "الشمالية والجنوبية. وقال المتحدث باسم الوزارة إن المشروع سيكتمل خلال ثلاث سنوات."
+    )
+    others = [
+        "افتتح أمير المنطقة معرض الكتاب السنوي بمشاركة أكثر من خمسمئة دار نشر من عشرين دولة.",
+        "سجلت أسعار النفط ارتفاعا ملحوظا في تعاملات الأسبوع بعد قرار المنتجين خفض الإنتاج.",
+        "تأهل المنتخب الوطني إلى الدور النهائي من البطولة بعد فوزه على منافسه بهدفين مقابل هدف.",
+    ]
+    docs = [f"{article}\n{footer}", article] + [f"{t}\n{footer}" for t in others]
+    assert ghirbal.dedup(docs).kept == [True] * 5
+    r = ghirbal.dedup(docs, clean={"boilerplate": {"in_dedup": True}})
+    assert sum(r.kept) == 4 and r.clusters[0] == r.clusters[1]
+    assert r.summary["config"]["clean"]["boilerplate"]["in_dedup"] is True
