@@ -12,7 +12,7 @@ use crate::errors::{ConfigError, to_py};
 
 /// The configuration: a TOML file (or the defaults) with the keyword arguments,
 /// given as a JSON object, laid over it.
-fn resolve(config_path: Option<PathBuf>, overrides_json: &str) -> PyResult<Config> {
+pub(crate) fn resolve(config_path: Option<PathBuf>, overrides_json: &str) -> PyResult<Config> {
     let base = match &config_path {
         Some(p) => Config::from_toml_file(p).map_err(to_py)?,
         None => Config::default(),
@@ -22,7 +22,7 @@ fn resolve(config_path: Option<PathBuf>, overrides_json: &str) -> PyResult<Confi
     base.with_overrides(overrides).map_err(to_py)
 }
 
-fn to_json<T: serde::Serialize>(v: &T) -> PyResult<String> {
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> PyResult<String> {
     serde_json::to_string(v).map_err(|e| crate::errors::CorpusError::new_err(e.to_string()))
 }
 
@@ -34,7 +34,7 @@ pub fn resolve_config(config_path: Option<PathBuf>, overrides_json: &str) -> PyR
 }
 
 /// One input record as extracted while holding the GIL.
-enum Pending {
+pub(crate) enum Pending {
     Text(String),
     Json(String),
     Bad(String),
@@ -49,7 +49,7 @@ fn place(i: usize) -> Origin {
 
 /// Builds the documents (outside the GIL): the same record parsing as a JSONL
 /// line, so a dict is accepted or rejected exactly like a record in a file.
-fn documents(pending: Vec<Pending>, cfg: &Config) -> Vec<corpus_core::Result<Document>> {
+pub(crate) fn documents(pending: Vec<Pending>, cfg: &Config) -> Vec<corpus_core::Result<Document>> {
     pending
         .into_iter()
         .enumerate()
@@ -70,7 +70,7 @@ fn documents(pending: Vec<Pending>, cfg: &Config) -> Vec<corpus_core::Result<Doc
         .collect()
 }
 
-fn extract(docs: &Bound<'_, PyAny>) -> PyResult<Vec<Pending>> {
+pub(crate) fn extract(docs: &Bound<'_, PyAny>) -> PyResult<Vec<Pending>> {
     let py = docs.py();
     let json = py.import("json")?;
     let dumps = json.getattr("dumps")?;

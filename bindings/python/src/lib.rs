@@ -4,6 +4,7 @@
 //! corpus-core and maps errors to the `CorpusError` hierarchy. The pure-Python
 //! part of the package (`python/ghirbal`) wraps these into the public API.
 
+mod clean;
 mod cli;
 mod dedup;
 mod errors;
@@ -22,6 +23,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dedup::dedup, m)?)?;
     m.add_function(wrap_pyfunction!(dedup::dedup_files, m)?)?;
     m.add_function(wrap_pyfunction!(dedup::resolve_config, m)?)?;
+    m.add_function(wrap_pyfunction!(clean::clean, m)?)?;
+    m.add_function(wrap_pyfunction!(clean::clean_files, m)?)?;
     m.add_function(wrap_pyfunction!(cli::_cli_main, m)?)?;
     Ok(())
 }

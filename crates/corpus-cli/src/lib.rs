@@ -170,6 +170,10 @@ struct DedupArgs {
     /// Do not clean page chrome before comparing.
     #[arg(long)]
     no_clean: bool,
+    /// Also cut corpus-level boilerplate (lines recurring across documents, as
+    /// in `ghirbal clean`) before comparing: one more pass over the input.
+    #[arg(long, conflicts_with = "no_clean")]
+    boilerplate: bool,
     /// Survivor policy: least-chrome, longest, earliest:FIELD, highest:FIELD.
     #[arg(long)]
     survivor: Option<String>,
@@ -343,6 +347,7 @@ fn dedup(a: DedupArgs) -> anyhow::Result<()> {
     d.exact_only |= a.exact_only;
     d.containment &= !a.no_containment;
     cfg.clean.enabled &= !a.no_clean;
+    cfg.clean.boilerplate.in_dedup |= a.boilerplate;
     cfg.output.overwrite |= a.overwrite;
     cfg.output.compress |= a.compress;
     if a.shard_size.is_some() {

@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::checkpoint::Checkpoints;
-use crate::clean::Cleaner;
+use crate::clean::{BoilerplateCounter, BoilerplateModel, Cleaner, GroupBy};
 use crate::config::{Config, OnError};
 use crate::dedup::audit::{Audit, write_audit};
 use crate::dedup::{
@@ -167,6 +167,9 @@ struct Seen {
 /// key normalization and sketching.
 pub struct Analyzer {
     cleaner: Option<Cleaner>,
+    /// The corpus-level boilerplate model and how documents are grouped, when
+    /// `clean.boilerplate.in_dedup` is on (see [`Analyzer::learn_boilerplate`]).
+    boilerplate: Option<(BoilerplateModel, GroupBy)>,
     key: Normalizer,
     sketcher: Sketcher,
     rank_field: Option<(String, String)>,
@@ -191,10 +194,27 @@ impl Analyzer {
                 .enabled
                 .then(|| Cleaner::new(&cfg.clean))
                 .transpose()?,
+            boilerplate: None,
             key: Normalizer::new(&cfg.normalize)?,
             sketcher: Sketcher::new(&cfg.dedup)?,
             rank_field,
         })
+    }
+
+    /// When `clean.boilerplate.in_dedup` asks for it, builds the corpus-level
+    /// boilerplate model with `count` (given the cleaner); [`Analyzer::member`]
+    /// then cuts those lines too.
+    fn learn_boilerplate(
+        &mut self,
+        cfg: &Config,
+        count: impl FnOnce(&Cleaner) -> Result<BoilerplateModel>,
+    ) -> Result<()> {
+        let (Some(cleaner), true) = (&self.cleaner, cfg.clean.boilerplate_in_dedup()) else {
+            return Ok(());
+        };
+        let model = count(cleaner)?;
+        self.boilerplate = Some((model, cfg.clean.boilerplate.group_by.clone()));
+        Ok(())
     }
 
     /// The key normalizer.
@@ -228,7 +248,10 @@ impl Analyzer {
     pub fn key(&self, doc: &Document) -> (String, u64) {
         let (text, chrome) = match &self.cleaner {
             Some(c) => {
-                let cuts = c.cuts(&doc.text);
+                let cuts = match &self.boilerplate {
+                    Some((model, by)) => c.cuts_with(&doc.text, model, &by.group_of(doc)),
+                    None => c.cuts(&doc.text),
+                };
                 let removed: usize = cuts
                     .iter()
                     .map(|c| doc.text[c.start..c.end].chars().count())
@@ -287,7 +310,7 @@ fn run_dedup_inner(
 ) -> Result<Summary> {
     let t0 = Instant::now();
     let mut timings = BTreeMap::new();
-    let analyzer = Analyzer::new(cfg)?;
+    let mut analyzer = Analyzer::new(cfg)?;
     let out = OutputDir::create(output, cfg.output.overwrite)?;
 
     let mut files = list_inputs(inputs)?;
@@ -301,6 +324,11 @@ fn run_dedup_inner(
             path: f.path.display().to_string(),
             fingerprint: fingerprint_file(&f.path)?,
         });
+    }
+
+    analyzer.learn_boilerplate(cfg, |c| crate::clean::job::count_files(&files, cfg, c))?;
+    if cfg.clean.boilerplate_in_dedup() {
+        timings.insert("boilerplate_count".into(), t0.elapsed().as_secs_f64());
     }
 
     // Pass 1: sketch every record, in input order, in parallel batches.
@@ -587,7 +615,7 @@ pub fn dedup_documents(
 
 fn dedup_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<MemoryRun> {
     let t0 = Instant::now();
-    let analyzer = Analyzer::new(cfg)?;
+    let mut analyzer = Analyzer::new(cfg)?;
     let mut counts = Counts {
         input: docs.len() as u64,
         ..Counts::default()
@@ -619,6 +647,13 @@ fn dedup_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Me
         }
     }
     drop(first_seen);
+    analyzer.learn_boilerplate(cfg, |c| {
+        let mut counter = BoilerplateCounter::new(&cfg.clean.boilerplate);
+        for (_, d) in &good {
+            counter.count_document(c, d);
+        }
+        Ok(counter.finish())
+    })?;
     let members: Vec<Member> = good.par_iter().map(|(_, d)| analyzer.member(d)).collect();
     let mut timings = BTreeMap::new();
     timings.insert("read_and_sketch".into(), t0.elapsed().as_secs_f64());

@@ -7,6 +7,9 @@ deduplication of text corpora.
 >>> r = ghirbal.dedup(["نص أول", "نص أول", "نص ثان"], exact_only=True)
 >>> r.kept
 [True, False, True]
+>>> c = ghirbal.clean(["نص الخبر الأول وهو طويل بما يكفي ليكون فقرة كاملة من فقرات المقال.\\n// انتهى //"])
+>>> c.cuts[0][0].rule, c.texts[0].endswith("انتهى //")
+('signoff', False)
 
 Every function takes the job configuration as keyword arguments: a section
 (``dedup={"threshold": 0.7}``), a top-level key (``threads=2``) or a field of
@@ -21,7 +24,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from importlib.util import find_spec
-from typing import Any, Iterable, Mapping, Optional, Sequence, Union
+from typing import Any, Iterable, Mapping, NamedTuple, Optional, Sequence, Union
 
 from ghirbal import _core
 from ghirbal._core import (
@@ -37,11 +40,15 @@ from ghirbal._core import (
 __all__ = [
     "STEPS",
     "ConfigError",
+    "CleanResult",
     "CorpusError",
+    "Cut",
     "DataError",
     "DedupResult",
     "Normalizer",
     "__version__",
+    "clean",
+    "clean_files",
     "dedup",
     "dedup_files",
     "normalize",
@@ -189,6 +196,172 @@ def dedup_files(
         _path(config),
         _overrides(dict(options, overwrite=overwrite)),
     )
+    result: dict[str, Any] = json.loads(summary)
+    return result
+
+
+class Cut(NamedTuple):
+    """One span cut by :func:`clean`: ``text`` is ``original[start:end]``
+    (offsets in code points, i.e. Python string indices)."""
+
+    rule: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    """The outcome of :func:`clean`: one entry per input document, in input order.
+
+    ``texts[i]`` is the document without its cuts (``None`` for a record rejected
+    under ``on_error="skip"``; ``rejects`` says why), ``cuts[i]`` the removed
+    spans in text order, ``emptied[i]`` true when nothing was left (the file job
+    lists those in ``emptied.jsonl``). ``summary`` is ``summary.json``.
+    """
+
+    ids: list[str]
+    texts: list[Optional[str]]
+    cuts: list[list[Cut]]
+    emptied: list[bool]
+    rejects: list[tuple[int, str]]
+    summary: dict[str, Any] = field(repr=False)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One dict per cut, with the fields of ``removed.jsonl``."""
+        return [
+            {"id": i, "rule": c.rule, "start": c.start, "end": c.end, "text": c.text}
+            for i, cs in zip(self.ids, self.cuts)
+            for c in cs
+        ]
+
+
+def _clean_options(
+    options: Mapping[str, Any],
+    disable: Optional[Sequence[str]],
+    boilerplate: Optional[bool],
+    group_by: Optional[str],
+    min_docs: Optional[int],
+    min_fraction: Optional[float],
+    output_profile: Optional[str],
+) -> dict[str, Any]:
+    # The shortcuts fill the ``clean`` section (and its ``boilerplate`` table)
+    # on top of a ``clean={...}`` given as well.
+    clean = dict(options.get("clean") or {})
+    bp = {
+        k: v
+        for k, v in (
+            ("enabled", boilerplate),
+            ("group_by", group_by),
+            ("min_docs", min_docs),
+            ("min_fraction", min_fraction),
+        )
+        if v is not None
+    }
+    if bp:
+        clean["boilerplate"] = dict(clean.get("boilerplate") or {}, **bp)
+    if disable is not None:
+        clean["disable"] = list(disable)
+    if output_profile is not None:
+        clean["output_profile"] = output_profile
+    out = dict(options)
+    if clean:
+        out["clean"] = clean
+    return out
+
+
+def clean(
+    docs: Iterable[Doc],
+    *,
+    config: Optional[PathLike] = None,
+    disable: Optional[Sequence[str]] = None,
+    boilerplate: Optional[bool] = None,
+    group_by: Optional[str] = None,
+    min_docs: Optional[int] = None,
+    min_fraction: Optional[float] = None,
+    output_profile: Optional[str] = None,
+    threads: Optional[int] = None,
+    on_error: Optional[str] = None,
+    id_field: Optional[str] = None,
+    text_field: Optional[str] = None,
+    **options: Any,
+) -> CleanResult:
+    """Cuts page chrome and boilerplate out of ``docs``, like ``ghirbal clean``.
+
+    ``docs`` is read as in :func:`dedup` (strings, or dicts read like JSON Lines
+    records). ``disable`` names rules to switch off (``"boilerplate"`` switches
+    off the corpus-level stage, also ``boilerplate=False``); ``group_by``
+    (``"corpus"``, ``"field:outlet"``, ``"host:url"``), ``min_docs`` and
+    ``min_fraction`` tune the corpus-level stage, whose line counts are taken
+    over ``docs``. ``output_profile="key"`` normalizes the cleaned texts. The
+    work runs without the GIL.
+    """
+    if isinstance(docs, (str, bytes)) or hasattr(docs, "columns"):
+        raise TypeError(
+            "docs must be an iterable of documents (str or dict); "
+            "for a DataFrame use df.to_dict('records')"
+        )
+    opts = _clean_options(
+        dict(
+            options,
+            threads=threads,
+            on_error=on_error,
+            id_field=id_field,
+            text_field=text_field,
+        ),
+        disable,
+        boilerplate,
+        group_by,
+        min_docs,
+        min_fraction,
+        output_profile,
+    )
+    ids, texts, cuts, emptied, rejects, summary = _core.clean(
+        docs, _path(config), _overrides(opts)
+    )
+    return CleanResult(
+        ids,
+        texts,
+        [[Cut(*c) for c in cs] for cs in cuts],
+        emptied,
+        rejects,
+        json.loads(summary),
+    )
+
+
+def clean_files(
+    inputs: Union[PathLike, Sequence[PathLike]],
+    output: PathLike,
+    *,
+    config: Optional[PathLike] = None,
+    overwrite: Optional[bool] = None,
+    disable: Optional[Sequence[str]] = None,
+    boilerplate: Optional[bool] = None,
+    group_by: Optional[str] = None,
+    min_docs: Optional[int] = None,
+    min_fraction: Optional[float] = None,
+    output_profile: Optional[str] = None,
+    **options: Any,
+) -> dict[str, Any]:
+    """Runs ``ghirbal clean INPUTS --output OUTPUT``: writes ``kept.jsonl``,
+    ``removed.jsonl``, ``emptied.jsonl``, ``rejects.jsonl`` and ``summary.json``
+    (atomically). Options as in :func:`clean`. Returns ``summary.json`` as a dict."""
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]
+    paths = [os.fspath(p) for p in inputs]
+    opts = _clean_options(
+        dict(options, overwrite=overwrite),
+        disable,
+        boilerplate,
+        group_by,
+        min_docs,
+        min_fraction,
+        output_profile,
+    )
+    summary = _core.clean_files(paths, os.fspath(output), _path(config), _overrides(opts))
     result: dict[str, Any] = json.loads(summary)
     return result
 

@@ -12,6 +12,8 @@ __all__ = [
     "normalize",
     "dedup",
     "dedup_files",
+    "clean",
+    "clean_files",
     "resolve_config",
     "_cli_main",
 ]
@@ -62,6 +64,24 @@ def dedup(
     str,
 ]: ...
 def dedup_files(
+    inputs: Sequence[Union[str, PathLike[str]]],
+    output: Union[str, PathLike[str]],
+    config_path: Optional[Union[str, PathLike[str]]],
+    overrides_json: str,
+) -> str: ...
+def clean(
+    docs: Iterable[Any],
+    config_path: Optional[Union[str, PathLike[str]]],
+    overrides_json: str,
+) -> tuple[
+    list[str],
+    list[Optional[str]],
+    list[list[tuple[str, int, int, str]]],
+    list[bool],
+    list[tuple[int, str]],
+    str,
+]: ...
+def clean_files(
     inputs: Sequence[Union[str, PathLike[str]]],
     output: Union[str, PathLike[str]],
     config_path: Optional[Union[str, PathLike[str]]],

@@ -136,6 +136,9 @@ pub struct BoilerplateConfig {
     pub min_fraction: f64,
     /// Lines shorter than this many key characters are never counted (default 8).
     pub min_chars: usize,
+    /// Also run the corpus-level stage before `ghirbal dedup` (default false):
+    /// one more pass over the input counts the lines before sketching.
+    pub in_dedup: bool,
 }
 
 impl Default for BoilerplateConfig {
@@ -146,6 +149,7 @@ impl Default for BoilerplateConfig {
             min_docs: 3,
             min_fraction: 0.005,
             min_chars: 8,
+            in_dedup: false,
         }
     }
 }
@@ -175,24 +179,29 @@ impl BoilerplateConfig {
 /// Hash of a key-folded line with digit runs collapsed; `None` when the line has
 /// fewer than `min_chars` non-space characters.
 pub(crate) fn line_hash(key: &str, min_chars: usize) -> Option<u64> {
-    let mut shape = String::with_capacity(key.len());
-    let mut chars = 0;
-    let mut in_digits = false;
-    for c in key.chars() {
-        if c != ' ' {
-            chars += 1;
-        }
-        if c.is_ascii_digit() {
-            if !in_digits {
-                shape.push('0');
-            }
-            in_digits = true;
-        } else {
-            in_digits = false;
-            shape.push(c);
-        }
+    let b = key.as_bytes();
+    // Code points other than spaces: bytes that do not continue a character.
+    let chars = b
+        .iter()
+        .filter(|&&x| x != b' ' && (x & 0xC0) != 0x80)
+        .count();
+    if chars < min_chars {
+        return None;
     }
-    (chars >= min_chars).then(|| xxh3_64(shape.as_bytes()))
+    if !b.iter().any(u8::is_ascii_digit) {
+        return Some(xxh3_64(b));
+    }
+    // Streamed, without building the collapsed line: same digest as hashing it.
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    let mut rest = b;
+    while let Some(p) = rest.iter().position(u8::is_ascii_digit) {
+        h.update(&rest[..p]);
+        h.update(b"0");
+        let run = rest[p..].iter().take_while(|x| x.is_ascii_digit()).count();
+        rest = &rest[p + run..];
+    }
+    h.update(rest);
+    Some(h.digest())
 }
 
 #[derive(Default)]
@@ -297,8 +306,10 @@ pub struct BoilerplateModel {
 impl BoilerplateModel {
     /// True when the key-folded line `key` is boilerplate in `group`.
     pub fn is_boilerplate(&self, group: &str, key: &str) -> bool {
-        match (self.groups.get(group), line_hash(key, self.min_chars)) {
-            (Some(set), Some(h)) => set.contains(&h),
+        match self.groups.get(group) {
+            Some(set) if !set.is_empty() => {
+                line_hash(key, self.min_chars).is_some_and(|h| set.contains(&h))
+            }
             _ => false,
         }
     }
@@ -312,6 +323,32 @@ impl BoilerplateModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_hash_collapses_digit_runs_like_the_plain_definition() {
+        let plain = |key: &str| {
+            let mut shape = String::new();
+            let mut in_digits = false;
+            for c in key.chars() {
+                if c.is_ascii_digit() {
+                    if !in_digits {
+                        shape.push('0');
+                    }
+                    in_digits = true;
+                } else {
+                    in_digits = false;
+                    shape.push(c);
+                }
+            }
+            xxh3_64(shape.as_bytes())
+        };
+        for key in ["عدد 12 من 2015 مواد", "2015", "بلا ارقام هنا", "a1b22c333 4"]
+        {
+            assert_eq!(line_hash(key, 0), Some(plain(key)), "{key}");
+        }
+        assert_eq!(line_hash("عدد 12", 5), Some(plain("عدد 12")));
+        assert_eq!(line_hash("عدد 12", 6), None); // 5 characters besides the space
+    }
 
     #[test]
     fn hosts_and_groups() {

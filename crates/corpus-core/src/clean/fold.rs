@@ -1,23 +1,53 @@
-//! Key-folding of one line with a map back to the original bytes.
+//! Key-folding of one line, with an optional map back to the original bytes.
 //!
 //! Rules match markers on `key`-normalized text, but cuts must be spans of the
 //! original text. Normalizing a whole line loses the alignment, so each
 //! character is folded on its own through the public [`Normalizer`] (the key
 //! profile's steps are all per-character except whitespace, which is done
-//! here) and every folded byte remembers the original byte it came from.
+//! here). Folding runs on every line of every document, so the folds of the
+//! common characters are precomputed into one flat table and the hot loop
+//! ([`Folder::fold_into`]) works on bytes and keeps no offset map; the map is
+//! rebuilt ([`Folder::fold`]) only for the rare line a rule cuts a span from.
+
+use std::borrow::Cow;
 
 use crate::Result;
 use crate::normalize::{NormalizeConfig, Normalizer, Profile};
 
-/// Characters below this code point are folded once, up front; Arabic, Latin and
-/// most punctuation live there.
-const TABLE: u32 = 0x0800;
+/// Characters in these ranges are folded once, up front: Arabic, Latin and most
+/// punctuation (`[0, 0x800)`), and the general punctuation block (dashes,
+/// quotes, joiners) that news text is full of.
+const RANGES: [(u32, u32); 2] = [(0, 0x0800), (0x2000, 0x2070)];
+const TABLE_LEN: usize = 0x0800 + 0x70;
+
+/// Index of `cp` in the table, if it is in one of the [`RANGES`].
+#[inline]
+fn slot(cp: u32) -> Option<usize> {
+    if cp < 0x0800 {
+        Some(cp as usize)
+    } else if (0x2000..0x2070).contains(&cp) {
+        Some(cp as usize - 0x2000 + 0x0800)
+    } else {
+        None
+    }
+}
+
+/// Table flag: the character is whitespace.
+const SPACE: u32 = 1;
+/// Table flag: the character folds to itself.
+const IDENT: u32 = 2;
+/// Table length value meaning "too long, ask the normalizer".
+const LONG: u32 = 0x7F;
 
 /// Folds characters with the key profile.
 #[derive(Clone, Debug)]
 pub(crate) struct Folder {
     norm: Normalizer,
-    low: Vec<Box<str>>,
+    /// Folded bytes of every tabled character, back to back.
+    bytes: String,
+    /// Per table slot: start in `bytes` (bits 9..), length (bits 2..9), and
+    /// the [`SPACE`] and [`IDENT`] flags.
+    entries: Vec<u32>,
 }
 
 /// A folded line: `s` and, for each byte of `s`, the byte offset in the original
@@ -39,39 +69,214 @@ impl Folded {
     }
 }
 
+/// What to do with one character.
+enum Fold<'a> {
+    Space,
+    Text(Cow<'a, str>),
+}
+
 impl Folder {
     pub fn new() -> Result<Self> {
         let norm = Normalizer::new(&NormalizeConfig::profile(Profile::Key))?;
-        let low = (0..TABLE)
-            .map(|u| match char::from_u32(u) {
-                Some(c) => {
-                    let mut b = [0u8; 4];
-                    Box::from(norm.normalize(c.encode_utf8(&mut b)).as_ref())
+        let mut bytes = String::new();
+        let mut entries = vec![0u32; TABLE_LEN];
+        for (lo, hi) in RANGES {
+            for u in lo..hi {
+                let Some(i) = slot(u) else { continue };
+                let Some(c) = char::from_u32(u) else { continue };
+                let mut b = [0u8; 4];
+                let f = norm.normalize(c.encode_utf8(&mut b));
+                // Lengths above 127 bytes do not occur; fall back to the
+                // normalizer if one ever does.
+                let len = if f.len() < LONG as usize {
+                    f.len() as u32
+                } else {
+                    LONG
+                };
+                let start = bytes.len() as u32;
+                if len < LONG {
+                    bytes.push_str(&f);
                 }
-                None => Box::from(""),
-            })
-            .collect();
-        Ok(Folder { norm, low })
+                let flags = if c.is_whitespace() {
+                    SPACE
+                } else if f.chars().eq(std::iter::once(c)) {
+                    IDENT
+                } else {
+                    0
+                };
+                entries[i] = (start << 9) | (len << 2) | flags;
+            }
+        }
+        Ok(Folder {
+            norm,
+            bytes,
+            entries,
+        })
     }
 
-    /// Folds `line` into `out`: key-normalized, whitespace runs collapsed to one
-    /// space, trimmed.
+    #[inline]
+    fn fold_char(&self, c: char) -> Fold<'_> {
+        if let Some(i) = slot(c as u32) {
+            let e = self.entries[i];
+            if e & SPACE != 0 {
+                return Fold::Space;
+            }
+            let len = (e >> 2) & 0x7F;
+            if len < LONG {
+                let (start, len) = ((e >> 9) as usize, len as usize);
+                return Fold::Text(Cow::Borrowed(&self.bytes[start..start + len]));
+            }
+        }
+        if c.is_whitespace() {
+            return Fold::Space;
+        }
+        let mut b = [0u8; 4];
+        Fold::Text(Cow::Owned(
+            self.norm.normalize(c.encode_utf8(&mut b)).into_owned(),
+        ))
+    }
+
+    /// Appends the fold of `line` to `out` (key-normalized, whitespace runs
+    /// collapsed to one space, trimmed) and returns the number of words (pieces
+    /// between single spaces). Same result as [`Folder::fold`], without the map.
+    pub fn fold_into(&self, line: &str, out: &mut String) -> usize {
+        let base = out.len();
+        let mut pending_space = false;
+        let mut spaces = 0;
+        let b = line.as_bytes();
+        let mut i = 0;
+        // Characters that fold to themselves are copied in runs.
+        let mut run = 0;
+        // One- and two-byte characters are all in the table; a fixed-size view
+        // lets the hot lookups go without bounds checks.
+        let Some(low) = self
+            .entries
+            .get(..0x800)
+            .and_then(|s| <&[u32; 0x800]>::try_from(s).ok())
+        else {
+            return 0;
+        };
+        while i < b.len() {
+            let b0 = b[i];
+            if b0 < 0xE0 {
+                // Fast path, without branches on the width: a character that
+                // folds to itself.
+                let two = b0 >= 0x80;
+                let b1 = b.get(i + 1).copied().unwrap_or(0);
+                let slot = if two {
+                    ((b0 as usize & 0x1F) << 6) | (b1 as usize & 0x3F)
+                } else {
+                    b0 as usize
+                };
+                if low[slot & 0x7FF] & IDENT != 0 {
+                    i += 1 + usize::from(two);
+                    continue;
+                }
+            }
+            let (e, width) = if b0 < 0x80 {
+                (self.entries[b0 as usize], 1)
+            } else if b0 < 0xE0 && i + 1 < b.len() {
+                let slot = ((b0 as usize & 0x1F) << 6) | (b[i + 1] as usize & 0x3F);
+                (self.entries[slot], 2)
+            } else {
+                (0, 0)
+            };
+            // Three- and four-byte characters and over-long folds (none so
+            // far) take the general path.
+            let width = if (e >> 2) & 0x7F == LONG { 0 } else { width };
+            if e & IDENT != 0 {
+                i += width;
+                continue;
+            }
+            // A single space between two characters that fold to themselves
+            // stays as it is: keep the run going.
+            if b0 == b' ' && run < i && self.ident_at(b, i + 1) {
+                spaces += 1;
+                i += 1;
+                continue;
+            }
+            if run < i {
+                if pending_space {
+                    out.push(' ');
+                    spaces += 1;
+                    pending_space = false;
+                }
+                out.push_str(&line[run..i]);
+            }
+            let f: Cow<'_, str> = if width == 0 {
+                let c = line[i..].chars().next().unwrap_or_default();
+                i += c.len_utf8();
+                match self.fold_char(c) {
+                    Fold::Space => {
+                        pending_space = out.len() > base;
+                        run = i;
+                        continue;
+                    }
+                    Fold::Text(f) => f,
+                }
+            } else {
+                i += width;
+                if e & SPACE != 0 {
+                    pending_space = out.len() > base;
+                    run = i;
+                    continue;
+                }
+                let len = ((e >> 2) & 0x7F) as usize;
+                let start = (e >> 9) as usize;
+                Cow::Borrowed(&self.bytes[start..start + len])
+            };
+            run = i;
+            if f.is_empty() {
+                continue;
+            }
+            if pending_space {
+                out.push(' ');
+                spaces += 1;
+                pending_space = false;
+            }
+            if f.len() > 1 {
+                // Compatibility folds can contain spaces.
+                spaces += f.bytes().filter(|&x| x == b' ').count();
+            }
+            out.push_str(&f);
+        }
+        if run < b.len() {
+            if pending_space {
+                out.push(' ');
+                spaces += 1;
+            }
+            out.push_str(&line[run..]);
+        }
+        if out.len() > base { spaces + 1 } else { 0 }
+    }
+
+    /// True when the character at byte `i` of `b` is tabled and folds to itself.
+    #[inline]
+    fn ident_at(&self, b: &[u8], i: usize) -> bool {
+        match b.get(i) {
+            Some(&b0) if b0 < 0x80 => self.entries[b0 as usize] & IDENT != 0,
+            Some(&b0) if b0 < 0xE0 => b.get(i + 1).is_some_and(|&b1| {
+                let slot = ((b0 as usize & 0x1F) << 6) | (b1 as usize & 0x3F);
+                self.entries[slot] & IDENT != 0
+            }),
+            _ => false,
+        }
+    }
+
+    /// Folds `line` into `out` with the map back to the original bytes.
     pub fn fold(&self, line: &str, out: &mut Folded) {
         out.s.clear();
         out.map.clear();
         let mut pending_space: Option<usize> = None;
         for (i, c) in line.char_indices() {
-            if c.is_whitespace() {
-                if !out.s.is_empty() && pending_space.is_none() {
-                    pending_space = Some(i);
+            let folded = match self.fold_char(c) {
+                Fold::Space => {
+                    if !out.s.is_empty() && pending_space.is_none() {
+                        pending_space = Some(i);
+                    }
+                    continue;
                 }
-                continue;
-            }
-            let mut b = [0u8; 4];
-            let folded: std::borrow::Cow<'_, str> = if (c as u32) < TABLE {
-                std::borrow::Cow::Borrowed(&self.low[c as usize])
-            } else {
-                self.norm.normalize(c.encode_utf8(&mut b))
+                Fold::Text(f) => f,
             };
             if folded.is_empty() {
                 continue;
@@ -101,5 +306,29 @@ mod tests {
         let sp = out.s.find(' ').unwrap();
         assert_eq!(&line[out.orig(0)..out.orig(sp)], "اقرأ");
         assert_eq!(out.orig(out.s.len()), line.len());
+    }
+
+    #[test]
+    fn fast_fold_matches_mapped_fold() {
+        let f = Folder::new().unwrap();
+        let mut out = Folded::default();
+        for line in [
+            "  اقرأ   المزيــد ",
+            "“قالَ” — Name (@handle) January 8, 2026 pic.twitter.com/x",
+            "\u{a0}ﷺ\u{2003}ـ ـ ﻻ\u{200c}x ＡＢＣ 𝐀 ",
+            "",
+            "ـ",
+        ] {
+            f.fold(line, &mut out);
+            let mut s = String::from("prefix");
+            let words = f.fold_into(line, &mut s);
+            assert_eq!(&s["prefix".len()..], out.s, "{line:?}");
+            let expected = if out.s.is_empty() {
+                0
+            } else {
+                out.s.split(' ').count()
+            };
+            assert_eq!(words, expected, "{line:?}");
+        }
     }
 }

@@ -27,7 +27,7 @@ use super::boilerplate::{BoilerplateCounter, BoilerplateModel, GroupStats};
 use super::{Cleaner, Cut, apply};
 use crate::config::Config;
 use crate::document::{Document, Origin};
-use crate::io::{JsonlWriter, OutputDir, Reader, fingerprint_file, list_inputs};
+use crate::io::{InputFile, JsonlWriter, OutputDir, Reader, fingerprint_file, list_inputs};
 use crate::normalize::{NormalizeConfig, Normalizer};
 use crate::pipeline::{InputSummary, Progress, Reject, SCHEMA_VERSION, reject, spill_stdin};
 use crate::{Error, Result};
@@ -162,6 +162,45 @@ fn for_batches(
     }
 }
 
+/// Pass 1 of the corpus-level stage: the boilerplate model of `files` (read
+/// once; unreadable records are skipped here and dealt with by the caller's
+/// own pass). Runs in the current rayon pool.
+pub(crate) fn count_files(
+    files: &[InputFile],
+    cfg: &Config,
+    cleaner: &Cleaner,
+) -> Result<BoilerplateModel> {
+    let bp = &cfg.clean.boilerplate;
+    let mut counter = BoilerplateCounter::new(bp);
+    let mut reader = Reader::new(files.to_vec(), cfg.input.clone());
+    for_batches(
+        &mut reader,
+        |item, batch| {
+            if let Ok(doc) = item {
+                batch.push(doc);
+            }
+            Ok(())
+        },
+        |batch| {
+            let rows: Vec<(String, u64, Vec<u64>)> = batch
+                .par_iter()
+                .map(|d| {
+                    (
+                        bp.group_by.group_of(d),
+                        xxh3_64(d.text.as_bytes()),
+                        cleaner.line_hashes(&d.text, bp.min_chars),
+                    )
+                })
+                .collect();
+            for (g, th, lines) in rows {
+                counter.add(&g, th, &lines);
+            }
+            Ok(())
+        },
+    )?;
+    Ok(counter.finish())
+}
+
 fn run_clean_inner(
     inputs: &[PathBuf],
     output: &Path,
@@ -190,41 +229,14 @@ fn run_clean_inner(
             fingerprint: fingerprint_file(&f.path)?,
         });
     }
-    let bp = &cfg.clean.boilerplate;
     let use_model = cfg.clean.enabled && cfg.clean.boilerplate_enabled();
 
     // Pass 1: count line hashes per group. Bad records are dealt with in pass 2.
     let model = if use_model {
         let t = Instant::now();
-        let mut counter = BoilerplateCounter::new(bp);
-        let mut reader = Reader::new(files.clone(), cfg.input.clone());
-        for_batches(
-            &mut reader,
-            |item, batch| {
-                if let Ok(doc) = item {
-                    batch.push(doc);
-                }
-                Ok(())
-            },
-            |batch| {
-                let rows: Vec<(String, u64, Vec<u64>)> = batch
-                    .par_iter()
-                    .map(|d| {
-                        (
-                            bp.group_by.group_of(d),
-                            xxh3_64(d.text.as_bytes()),
-                            cleaner.line_hashes(&d.text, bp.min_chars),
-                        )
-                    })
-                    .collect();
-                for (g, th, lines) in rows {
-                    counter.add(&g, th, &lines);
-                }
-                Ok(())
-            },
-        )?;
+        let model = count_files(&files, cfg, &cleaner)?;
         timings.insert("count".into(), t.elapsed().as_secs_f64());
-        Some(counter.finish())
+        Some(model)
     } else {
         None
     };
@@ -248,15 +260,9 @@ fn run_clean_inner(
                 match item {
                     Ok(doc) => {
                         counts_in.set(counts_in.get() + 1);
-                        if let Some(first) = first_seen.get(&doc.id) {
-                            let e = Error::Record {
-                                path: doc.origin.path.to_path_buf(),
-                                line: doc.origin.line,
-                                reason: format!("duplicate id {:?}, first seen at {first}", doc.id),
-                            };
+                        if let Some(e) = duplicate_id(&mut first_seen, &doc) {
                             return reject(e, on_error, &mut rejects);
                         }
-                        first_seen.insert(doc.id.clone(), doc.origin.clone());
                         batch.push(doc);
                     }
                     Err(e) => {
@@ -332,6 +338,210 @@ fn run_clean_inner(
     Ok(summary)
 }
 
+/// The error for a document whose id was seen before (else records the id).
+fn duplicate_id(first_seen: &mut HashMap<String, Origin>, doc: &Document) -> Option<Error> {
+    if let Some(first) = first_seen.get(&doc.id) {
+        return Some(Error::Record {
+            path: doc.origin.path.to_path_buf(),
+            line: doc.origin.line,
+            reason: format!("duplicate id {:?}, first seen at {first}", doc.id),
+        });
+    }
+    first_seen.insert(doc.id.clone(), doc.origin.clone());
+    None
+}
+
+/// One cut of [`clean_documents`], as in `removed.jsonl`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CutRecord {
+    /// The rule that made the cut.
+    pub rule: &'static str,
+    /// Start, in code points of the original text.
+    pub start: u64,
+    /// End (exclusive), in code points of the original text.
+    pub end: u64,
+    /// The removed text.
+    pub text: String,
+}
+
+/// What happened to one document handed to [`clean_documents`].
+#[derive(Clone, Debug)]
+pub enum CleanOutcome {
+    /// The document was read and cleaned.
+    Cleaned {
+        /// The text without the cuts (normalized if `clean.output_profile` is set).
+        text: String,
+        /// The cuts, in text order.
+        cuts: Vec<CutRecord>,
+        /// Cleaning left no text (the job lists it in `emptied.jsonl`).
+        emptied: bool,
+    },
+    /// The record was unreadable or its id repeated (`on_error = "skip"`).
+    Rejected(Reject),
+}
+
+/// The result of [`clean_documents`].
+#[derive(Clone, Debug)]
+pub struct CleanRun {
+    /// Per input item, in input order: its id (empty for an unreadable record).
+    pub ids: Vec<String>,
+    /// Per input item, in input order.
+    pub outcomes: Vec<CleanOutcome>,
+    /// The summary (as `summary.json`, with no inputs listed).
+    pub summary: CleanSummary,
+}
+
+/// Cleans documents held in memory: the `clean` job without files, for
+/// front-ends such as the Python `ghirbal.clean`. Same rules, same corpus-level
+/// boilerplate model (counted over these documents), same cuts and counts as
+/// [`run_clean`] on the same records.
+///
+/// ```
+/// use corpus_core::{Config, Document, Origin};
+/// use corpus_core::clean::job::{CleanOutcome, clean_documents};
+///
+/// let text = "نص الخبر الأول وهو طويل بما يكفي ليكون فقرة كاملة من فقرات المقال هنا.\n// انتهى //";
+/// let doc = Document {
+///     id: "a".into(),
+///     text: text.into(),
+///     origin: Origin { path: std::path::Path::new("a").into(), line: 0 },
+///     raw: None,
+/// };
+/// let run = clean_documents(vec![Ok(doc)], &Config::default())?;
+/// let CleanOutcome::Cleaned { cuts, .. } = &run.outcomes[0] else { panic!() };
+/// assert_eq!(cuts[0].rule, "signoff");
+/// assert_eq!(cuts[0].text, "// انتهى //");
+/// # Ok::<(), corpus_core::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Config`] for an invalid configuration; under `on_error = "fail"` the
+/// first bad record or repeated id; [`Error::Invariant`] if the accounting does
+/// not add up.
+pub fn clean_documents(
+    docs: impl IntoIterator<Item = Result<Document>>,
+    cfg: &Config,
+) -> Result<CleanRun> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.threads)
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start {} threads: {e}", cfg.threads)))?;
+    let docs: Vec<Result<Document>> = docs.into_iter().collect();
+    pool.install(|| clean_documents_inner(docs, cfg))
+}
+
+fn clean_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<CleanRun> {
+    let t0 = Instant::now();
+    let mut timings = BTreeMap::new();
+    cfg.validate()?;
+    let cleaner = Cleaner::new(&cfg.clean)?;
+    let stored = cfg
+        .clean
+        .output_profile
+        .map(|p| Normalizer::new(&NormalizeConfig::profile(p)))
+        .transpose()?;
+    let mut counts = CleanCounts {
+        input: docs.len() as u64,
+        ..CleanCounts::default()
+    };
+    let mut first_seen: HashMap<String, Origin> = HashMap::new();
+    let mut rejects: Vec<Reject> = Vec::new();
+    let mut ids = Vec::with_capacity(docs.len());
+    // Per input item: Ok(index into `good`) or Err(index into `rejects`).
+    let mut slots: Vec<std::result::Result<usize, usize>> = Vec::with_capacity(docs.len());
+    let mut good: Vec<Document> = Vec::with_capacity(docs.len());
+    // Like the job's pass 1, the model counts every readable record.
+    let t = Instant::now();
+    let mut counter = (cfg.clean.enabled && cfg.clean.boilerplate_enabled())
+        .then(|| BoilerplateCounter::new(&cfg.clean.boilerplate));
+    for doc in docs {
+        if let (Some(counter), Ok(d)) = (&mut counter, &doc) {
+            counter.count_document(&cleaner, d);
+        }
+        let (id, doc) = match doc {
+            Ok(d) => match duplicate_id(&mut first_seen, &d) {
+                Some(e) => (d.id, Err(e)),
+                None => (d.id.clone(), Ok(d)),
+            },
+            Err(e) => (String::new(), Err(e)),
+        };
+        ids.push(id);
+        match doc {
+            Ok(d) => {
+                slots.push(Ok(good.len()));
+                good.push(d);
+            }
+            Err(e) => {
+                reject(e, cfg.on_error, &mut rejects)?;
+                slots.push(Err(rejects.len() - 1));
+            }
+        }
+    }
+    let model = counter.map(|c| {
+        timings.insert("count".into(), t.elapsed().as_secs_f64());
+        c.finish()
+    });
+    let t = Instant::now();
+    let cleaned: Vec<Cleaned> = good
+        .par_iter()
+        .map(|d| clean_one(&cleaner, model.as_ref(), cfg, stored.as_ref(), d))
+        .collect();
+    let mut results: Vec<CleanOutcome> = Vec::with_capacity(good.len());
+    for (doc, c) in good.iter().zip(cleaned) {
+        let (spans, emptied) = tally_one(doc, &c, &mut counts);
+        let cuts = c
+            .cuts
+            .iter()
+            .zip(spans)
+            .map(|(cut, (start, end))| CutRecord {
+                rule: cut.rule,
+                start,
+                end,
+                text: doc.text[cut.start..cut.end].to_owned(),
+            })
+            .collect();
+        results.push(CleanOutcome::Cleaned {
+            text: c.text,
+            cuts,
+            emptied,
+        });
+    }
+    counts.rejected = rejects.len() as u64;
+    timings.insert("clean".into(), t.elapsed().as_secs_f64());
+    if counts.input != counts.kept + counts.emptied + counts.rejected {
+        return Err(Error::Invariant(format!(
+            "accounting: input {} != kept {} + emptied {} + rejected {}",
+            counts.input, counts.kept, counts.emptied, counts.rejected
+        )));
+    }
+    // The readable documents come back in input order.
+    let mut results = results.into_iter();
+    let outcomes = slots
+        .into_iter()
+        .map(|slot| match slot {
+            Ok(_) => results
+                .next()
+                .ok_or_else(|| Error::Invariant("a cleaned document went missing".into())),
+            Err(r) => Ok(CleanOutcome::Rejected(rejects[r].clone())),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    timings.insert("total".into(), t0.elapsed().as_secs_f64());
+    Ok(CleanRun {
+        ids,
+        outcomes,
+        summary: CleanSummary {
+            schema_version: SCHEMA_VERSION,
+            ghirbal_version: env!("CARGO_PKG_VERSION"),
+            job: "clean",
+            config: cfg.clone(),
+            inputs: Vec::new(),
+            boilerplate_groups: model.map(|m| m.stats().to_vec()).unwrap_or_default(),
+            counts,
+            timings,
+        },
+    })
+}
+
 fn clean_one(
     cleaner: &Cleaner,
     model: Option<&BoilerplateModel>,
@@ -359,6 +569,31 @@ fn clean_one(
     Cleaned { cuts, text }
 }
 
+/// Counts one cleaned document; returns its cuts in code points and whether
+/// cleaning emptied it.
+fn tally_one(doc: &Document, c: &Cleaned, counts: &mut CleanCounts) -> (Vec<(u64, u64)>, bool) {
+    counts.chars_in += doc.text.chars().count() as u64;
+    if !c.cuts.is_empty() {
+        counts.changed += 1;
+    }
+    let spans = char_spans(&doc.text, &c.cuts);
+    for (cut, (s, e)) in c.cuts.iter().zip(&spans) {
+        *counts.cuts_by_rule.entry(cut.rule.to_owned()).or_default() += 1;
+        *counts
+            .chars_removed_by_rule
+            .entry(cut.rule.to_owned())
+            .or_default() += e - s;
+        counts.chars_removed += e - s;
+    }
+    let emptied = !c.cuts.is_empty() && c.text.trim().is_empty();
+    if emptied {
+        counts.emptied += 1;
+    } else {
+        counts.kept += 1;
+    }
+    (spans, emptied)
+}
+
 fn write_one(
     doc: &Document,
     c: &Cleaned,
@@ -368,17 +603,8 @@ fn write_one(
     removed_w: &mut JsonlWriter,
     emptied_w: &mut JsonlWriter,
 ) -> Result<()> {
-    counts.chars_in += doc.text.chars().count() as u64;
-    if !c.cuts.is_empty() {
-        counts.changed += 1;
-    }
-    for (cut, (s, e)) in c.cuts.iter().zip(char_spans(&doc.text, &c.cuts)) {
-        *counts.cuts_by_rule.entry(cut.rule.to_owned()).or_default() += 1;
-        *counts
-            .chars_removed_by_rule
-            .entry(cut.rule.to_owned())
-            .or_default() += e - s;
-        counts.chars_removed += e - s;
+    let (spans, emptied) = tally_one(doc, c, counts);
+    for (cut, (s, e)) in c.cuts.iter().zip(spans) {
         removed_w.write(&RemovedLine {
             id: &doc.id,
             rule: cut.rule,
@@ -387,11 +613,10 @@ fn write_one(
             text: &doc.text[cut.start..cut.end],
         })?;
     }
-    if !c.cuts.is_empty() && c.text.trim().is_empty() {
+    if emptied {
         let mut rules: Vec<&str> = c.cuts.iter().map(|c| c.rule).collect();
         rules.sort_unstable();
         rules.dedup();
-        counts.emptied += 1;
         return emptied_w.write(&EmptiedLine {
             id: &doc.id,
             source: doc.origin.to_string(),
@@ -399,7 +624,6 @@ fn write_one(
             rules,
         });
     }
-    counts.kept += 1;
     let unchanged = c.cuts.is_empty() && c.text == doc.text;
     let line = match (&doc.raw, unchanged) {
         (Some(raw), true) => raw.clone(),

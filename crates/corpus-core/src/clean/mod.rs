@@ -37,7 +37,9 @@ mod rules;
 use serde::{Deserialize, Serialize};
 
 pub use boilerplate::{BoilerplateConfig, BoilerplateCounter, BoilerplateModel, GroupBy};
-pub use job::{CleanCounts, CleanSummary, run_clean};
+pub use job::{
+    CleanCounts, CleanOutcome, CleanRun, CleanSummary, CutRecord, clean_documents, run_clean,
+};
 pub use rules::Rule;
 
 use crate::normalize::Profile;
@@ -87,6 +89,11 @@ impl CleanConfig {
             }
         }
         self.boilerplate.validate()
+    }
+
+    /// True when the dedup job runs the corpus-level boilerplate stage too.
+    pub fn boilerplate_in_dedup(&self) -> bool {
+        self.boilerplate_enabled() && self.boilerplate.in_dedup
     }
 
     /// True when the corpus-level boilerplate stage runs.

@@ -5,7 +5,9 @@ use std::path::Path;
 
 use corpus_core::Config;
 use corpus_core::OnError;
-use corpus_core::clean::{CleanConfig, Cleaner, GroupBy, apply, eval, run_clean};
+use corpus_core::clean::{
+    CleanConfig, CleanOutcome, Cleaner, GroupBy, apply, clean_documents, eval, run_clean,
+};
 
 use crate::common::{seeds, shared};
 
@@ -363,4 +365,134 @@ fn gold_precision_and_recall() {
         "content kept {:.4}",
         t.content_kept()
     );
+}
+
+#[test]
+fn memory_and_file_jobs_make_the_same_cuts() {
+    let Some(shared) = shared() else { return };
+    let input = shared.join("corpora/arabic_news/saudinewsnet.jsonl");
+    let mut cfg = Config {
+        on_error: OnError::Skip,
+        ..Default::default()
+    };
+    cfg.clean.boilerplate.group_by = GroupBy::Field("outlet".into());
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("o");
+    let s = run_clean(std::slice::from_ref(&input), &out, &cfg, None).unwrap();
+    let files = corpus_core::io::list_inputs(std::slice::from_ref(&input)).unwrap();
+    let docs: Vec<_> = corpus_core::io::Reader::new(files, cfg.input.clone()).collect();
+    let run = clean_documents(docs, &cfg).unwrap();
+    assert_eq!(run.summary.counts, s.counts);
+    assert!(
+        s.counts
+            .cuts_by_rule
+            .get("boilerplate")
+            .is_some_and(|&n| n > 0)
+    );
+    let removed = read_jsonl(&out.join("removed.jsonl"));
+    let mut from_memory = Vec::new();
+    let mut kept = Vec::new();
+    for (id, o) in run.ids.iter().zip(&run.outcomes) {
+        let CleanOutcome::Cleaned {
+            text,
+            cuts,
+            emptied,
+        } = o
+        else {
+            panic!("{id} rejected");
+        };
+        if !emptied {
+            kept.push(text.clone());
+        }
+        for c in cuts {
+            from_memory.push(serde_json::json!({
+                "id": id, "rule": c.rule, "start": c.start, "end": c.end, "text": c.text,
+            }));
+        }
+    }
+    assert_eq!(from_memory, removed);
+    let kept_file: Vec<String> = read_jsonl(&out.join("kept.jsonl"))
+        .iter()
+        .map(|v| v["text"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(kept, kept_file);
+}
+
+#[test]
+fn dedup_can_cut_corpus_boilerplate_before_comparing() {
+    use corpus_core::pipeline::{Outcome, dedup_documents, run_dedup};
+    // An outlet's long self-description under most of its articles: no
+    // single-document rule knows it, only its recurrence gives it away.
+    let footer = "صحيفة المدينة الإلكترونية صحيفة يومية مستقلة تصدر من مدينة جدة وتهتم بالشأن المحلي والعربي والدولي وتقدم لقرائها تغطية شاملة لأهم الأحداث السياسية والاقتصادية والرياضية والثقافية على مدار الساعة عبر فريق من المحررين والمراسلين المنتشرين في مختلف المناطق والمحافظات والعواصم العربية والعالمية منذ تأسيسها";
+    let article = "أعلنت وزارة النقل اليوم بدء العمل في مشروع الطريق الساحلي الجديد الذي يربط بين المدن الشمالية والجنوبية. وقال المتحدث باسم الوزارة إن المشروع سيكتمل خلال ثلاث سنوات.";
+    let others = [
+        "افتتح أمير المنطقة معرض الكتاب السنوي بمشاركة أكثر من خمسمئة دار نشر من عشرين دولة عربية وأجنبية.",
+        "سجلت أسعار النفط ارتفاعا ملحوظا في تعاملات الأسبوع بعد قرار المنتجين خفض الإنتاج لدعم استقرار السوق.",
+        "تأهل المنتخب الوطني إلى الدور النهائي من البطولة بعد فوزه على منافسه بهدفين مقابل هدف واحد في مباراة مثيرة.",
+    ];
+    let mut lines = vec![
+        serde_json::json!({"id": "a", "text": format!("{article}\n{footer}")}),
+        serde_json::json!({"id": "b", "text": article}),
+    ];
+    for (i, t) in others.iter().enumerate() {
+        lines.push(serde_json::json!({"id": format!("o{i}"), "text": format!("{t}\n{footer}")}));
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.jsonl");
+    let body: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    std::fs::write(&input, body.join("\n") + "\n").unwrap();
+
+    // Whether "a" and "b" (the same article, one with the footer) share a cluster.
+    let a_and_b_together = |dir: &std::path::Path| {
+        let lines = read_jsonl(&dir.join("clusters.jsonl"));
+        let cluster = |id: &str| {
+            lines
+                .iter()
+                .find(|v| v["id"] == id)
+                .map(|v| v["cluster"].clone())
+                .unwrap()
+        };
+        cluster("a") == cluster("b")
+    };
+    run_dedup(
+        std::slice::from_ref(&input),
+        &tmp.path().join("plain"),
+        &Config::default(),
+        None,
+    )
+    .unwrap();
+    assert!(
+        !a_and_b_together(&tmp.path().join("plain")),
+        "the footer hides the duplicate"
+    );
+
+    let mut cfg = Config::default();
+    cfg.clean.boilerplate.in_dedup = true;
+    let s = run_dedup(
+        std::slice::from_ref(&input),
+        &tmp.path().join("bp"),
+        &cfg,
+        None,
+    )
+    .unwrap();
+    assert_eq!((s.counts.kept, s.counts.removed), (4, 1));
+    assert!(a_and_b_together(&tmp.path().join("bp")));
+    assert!(s.timings.contains_key("boilerplate_count"));
+    // The in-memory API does the same.
+    let files = corpus_core::io::list_inputs(std::slice::from_ref(&input)).unwrap();
+    let docs: Vec<_> = corpus_core::io::Reader::new(files, cfg.input.clone()).collect();
+    let run = dedup_documents(docs, &cfg).unwrap();
+    assert_eq!(run.summary.counts.removed, 1);
+    let removed: Vec<&str> = run
+        .outcomes
+        .iter()
+        .zip(&run.ids)
+        .filter(|(o, _)| matches!(o, Outcome::Verdict(v) if !v.kept))
+        .map(|(_, id)| id.as_str())
+        .collect();
+    assert!(removed == ["a"] || removed == ["b"], "{removed:?}");
+    // Switching the corpus-level stage off switches it off in dedup too.
+    cfg.clean.disable = vec!["boilerplate".into()];
+    run_dedup(&[input], &tmp.path().join("off"), &cfg, None).unwrap();
+    assert!(!a_and_b_together(&tmp.path().join("off")));
 }

@@ -1,0 +1,104 @@
+"""ghirbal.clean and ghirbal.clean_files on real text."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import ghirbal
+from conftest import SEEDS
+
+
+def read_jsonl(p: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines() if line]
+
+
+def test_seeds_same_cuts_as_the_file_job(seed_docs: list[dict[str, str]], tmp_path: Path) -> None:
+    r = ghirbal.clean(seed_docs)
+    out = tmp_path / "out"
+    summary = ghirbal.clean_files(SEEDS, out)
+    assert r.ids == [d["id"] for d in seed_docs]
+    assert r.to_records() == read_jsonl(out / "removed.jsonl")
+    kept = {k["id"]: k["text"] for k in read_jsonl(out / "kept.jsonl")}
+    assert dict(zip(r.ids, r.texts)) == kept
+    assert r.summary["counts"] == summary["counts"]
+    c = r.summary["counts"]
+    assert c["input"] == 5 == c["kept"] + c["emptied"] + c["rejected"]
+    # The seeds carry comments, read-more, embeds and page chrome.
+    rules = {cut.rule for cuts in r.cuts for cut in cuts}
+    assert {"comments", "read_more", "embed_attribution", "embed_link", "edge_nav"} <= rules
+    for doc, text, cuts in zip(seed_docs, r.texts, r.cuts):
+        original = doc["text"]
+        rebuilt, pos = [], 0
+        for cut in cuts:
+            # Offsets are Python string indices into the original text.
+            assert original[cut.start : cut.end] == cut.text
+            rebuilt.append(original[pos : cut.start])
+            pos = cut.end
+        rebuilt.append(original[pos:])
+        assert "".join(rebuilt) == text
+
+
+def test_options_switch_rules_and_normalize(seed_docs: list[dict[str, str]]) -> None:
+    base = ghirbal.clean(seed_docs)
+    off = ghirbal.clean(seed_docs, disable=["comments", "read_more"])
+    assert any(c.rule == "comments" for cs in base.cuts for c in cs)
+    assert not any(c.rule in ("comments", "read_more") for cs in off.cuts for c in cs)
+    assert off.summary["config"]["clean"]["disable"] == ["comments", "read_more"]
+    assert ghirbal.clean(seed_docs, boilerplate=False).summary["boilerplate_groups"] == []
+    key = ghirbal.clean(seed_docs, output_profile="key")
+    assert key.texts == [ghirbal.normalize(t or "") for t in base.texts]
+    with pytest.raises(ghirbal.ConfigError, match="unknown cleaning rule"):
+        ghirbal.clean(seed_docs, disable=["no_such_rule"])
+
+
+def test_bad_records_are_rejected_or_raise(seed_docs: list[dict[str, str]]) -> None:
+    docs: list[Any] = [seed_docs[0], {"id": "x", "text": 5}, seed_docs[0]["text"], "// انتهى //"]
+    r = ghirbal.clean(docs, on_error="skip")
+    assert r.texts[1] is None and r.rejects[0][0] == 1
+    assert r.emptied == [False, False, False, True]
+    assert r.texts[3] == ""
+    c = r.summary["counts"]
+    assert (c["input"], c["kept"], c["emptied"], c["rejected"]) == (4, 2, 1, 1)
+    with pytest.raises(ghirbal.DataError, match=r"docs\[1\]"):
+        ghirbal.clean(docs)
+    with pytest.raises(TypeError):
+        ghirbal.clean("one string")
+
+
+def test_shared_news_grouped_by_outlet_matches_the_file_job(shared: Path, tmp_path: Path) -> None:
+    path = shared / "corpora" / "arabic_news" / "ant_multisource.jsonl"
+    docs = read_jsonl(path)
+    r = ghirbal.clean(docs, group_by="field:outlet")
+    out = tmp_path / "out"
+    s = ghirbal.clean_files(path, out, group_by="field:outlet")
+    assert r.summary["counts"] == s["counts"]
+    assert r.to_records() == read_jsonl(out / "removed.jsonl")
+    assert r.summary["config"]["clean"]["boilerplate"]["group_by"] == "field:outlet"
+
+
+def test_dedup_can_cut_corpus_boilerplate_first() -> None:
+    # An outlet's long self-description under most articles hides a duplicate
+    # unless the corpus-level stage runs before dedup.
+    footer = (
+        "صحيفة المدينة الإلكترونية صحيفة يومية مستقلة تصدر من مدينة جدة وتهتم بالشأن المحلي "
+        "والعربي والدولي وتقدم لقرائها تغطية شاملة لأهم الأحداث السياسية والاقتصادية والرياضية "
+        "والثقافية على مدار الساعة عبر فريق من المحررين والمراسلين المنتشرين في مختلف المناطق"
+    )
+    article = (
+        "أعلنت وزارة النقل اليوم بدء العمل في مشروع الطريق الساحلي الجديد الذي يربط بين المدن "
+        "الشمالية والجنوبية. وقال المتحدث باسم الوزارة إن المشروع سيكتمل خلال ثلاث سنوات."
+    )
+    others = [
+        "افتتح أمير المنطقة معرض الكتاب السنوي بمشاركة أكثر من خمسمئة دار نشر من عشرين دولة.",
+        "سجلت أسعار النفط ارتفاعا ملحوظا في تعاملات الأسبوع بعد قرار المنتجين خفض الإنتاج.",
+        "تأهل المنتخب الوطني إلى الدور النهائي من البطولة بعد فوزه على منافسه بهدفين مقابل هدف.",
+    ]
+    docs = [f"{article}\n{footer}", article] + [f"{t}\n{footer}" for t in others]
+    assert ghirbal.dedup(docs).kept == [True] * 5
+    r = ghirbal.dedup(docs, clean={"boilerplate": {"in_dedup": True}})
+    assert sum(r.kept) == 4 and r.clusters[0] == r.clusters[1]
+    assert r.summary["config"]["clean"]["boilerplate"]["in_dedup"] is True
