@@ -138,6 +138,19 @@ impl Config {
         Ok(cfg)
     }
 
+    /// Runs `job` on a pool of `threads` worker threads (0 = one per core), so that
+    /// every front-end gets the same thread count for the same configuration.
+    ///
+    /// # Errors
+    /// [`Error::Config`] if the pool cannot start; otherwise what `job` returns.
+    pub(crate) fn in_pool<T: Send>(&self, job: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(self.threads)
+            .build()
+            .map_err(|e| Error::Config(format!("cannot start {} threads: {e}", self.threads)))?
+            .install(job)
+    }
+
     /// Checks every section.
     ///
     /// # Errors

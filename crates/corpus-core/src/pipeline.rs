@@ -291,11 +291,7 @@ pub fn run_dedup(
     cfg: &Config,
     progress: Option<Progress<'_>>,
 ) -> Result<Summary> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(cfg.threads)
-        .build()
-        .map_err(|e| Error::Config(format!("cannot start {} threads: {e}", cfg.threads)))?;
-    let result = pool.install(|| run_dedup_inner(inputs, output, cfg, progress));
+    let result = cfg.in_pool(|| run_dedup_inner(inputs, output, cfg, progress));
     if let Err(Error::Record { .. } | Error::Data { .. } | Error::Invariant(_)) = &result {
         crate::checkpoint::discard(output);
     }
@@ -605,12 +601,8 @@ pub fn dedup_documents(
     docs: impl IntoIterator<Item = Result<Document>>,
     cfg: &Config,
 ) -> Result<MemoryRun> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(cfg.threads)
-        .build()
-        .map_err(|e| Error::Config(format!("cannot start {} threads: {e}", cfg.threads)))?;
     let docs: Vec<Result<Document>> = docs.into_iter().collect();
-    pool.install(|| dedup_documents_inner(docs, cfg))
+    cfg.in_pool(|| dedup_documents_inner(docs, cfg))
 }
 
 fn dedup_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<MemoryRun> {

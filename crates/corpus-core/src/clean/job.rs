@@ -129,11 +129,7 @@ pub fn run_clean(
     cfg: &Config,
     progress: Option<Progress<'_>>,
 ) -> Result<CleanSummary> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(cfg.threads)
-        .build()
-        .map_err(|e| Error::Config(format!("cannot start {} threads: {e}", cfg.threads)))?;
-    pool.install(|| run_clean_inner(inputs, output, cfg, progress))
+    cfg.in_pool(|| run_clean_inner(inputs, output, cfg, progress))
 }
 
 /// Reads batches of documents, handing each batch to `f`.
@@ -422,12 +418,8 @@ pub fn clean_documents(
     docs: impl IntoIterator<Item = Result<Document>>,
     cfg: &Config,
 ) -> Result<CleanRun> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(cfg.threads)
-        .build()
-        .map_err(|e| Error::Config(format!("cannot start {} threads: {e}", cfg.threads)))?;
     let docs: Vec<Result<Document>> = docs.into_iter().collect();
-    pool.install(|| clean_documents_inner(docs, cfg))
+    cfg.in_pool(|| clean_documents_inner(docs, cfg))
 }
 
 fn clean_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<CleanRun> {
