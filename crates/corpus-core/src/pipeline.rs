@@ -36,6 +36,43 @@ pub const OUR_KEY: &str = "ghirbal";
 
 const BATCH: usize = 2048;
 
+/// Bytes of the key text that language detection looks at (40-odd words):
+/// enough for the script vote and whatlang's trigrams, while whole texts would
+/// double the cost of a run.
+const LANG_PREFIX: usize = 256;
+
+/// Bytes of the text searched for mojibake: a wrong decoding spoils a whole
+/// document, so its start tells.
+const MOJIBAKE_PREFIX: usize = 1024;
+
+/// A cheap gate before mojibake detection. UTF-8 read as windows-1252 leaves a
+/// lead byte as one of U+00C2..U+00F4 (Â..ô); read as windows-1256 it leaves ط
+/// or ظ (lead bytes D8, D9) followed by what a continuation byte becomes there
+/// (Latin-1 signs and punctuation, or پ ٹ چ ژ ڈ گ ک ڑ ں ھ ، ؛ ؟).
+fn may_have_mojibake(s: &str) -> bool {
+    let mut after_lead = false;
+    for c in s.chars() {
+        if matches!(c, '\u{C2}'..='\u{F4}')
+            || after_lead
+                && matches!(c, '\u{80}'..='\u{2FF}' | '\u{2000}'..='\u{206F}'
+                    | 'پ' | 'ٹ' | 'چ' | 'ژ' | 'ڈ' | 'گ' | 'ک' | 'ڑ' | 'ں' | 'ھ' | '،' | '؛' | '؟')
+        {
+            return true;
+        }
+        after_lead = matches!(c, 'ط' | 'ظ');
+    }
+    false
+}
+
+/// The first `max` bytes of `s`, cut at a character boundary.
+fn prefix(s: &str, max: usize) -> &str {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 /// Counts of one run. `input == kept + removed + rejected` always holds.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
@@ -156,6 +193,13 @@ pub struct ClusterLine<'a> {
     pub similarity: f64,
     /// `file:line` of the record.
     pub source: String,
+    /// Detected language of the key text (ISO 639-3; `und` when unknown).
+    pub lang: &'a str,
+    /// Confidence of `lang`, in `[0, 1]`.
+    pub lang_confidence: f64,
+    /// Mojibake tokens found at the start of the text, when there are any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mojibake: Option<u32>,
 }
 
 /// Everything pass 1 keeps about a document.
@@ -241,16 +285,23 @@ impl Analyzer {
         let (doc, truncated) = p.finish(input);
         let doc = doc?;
         let general = fast_ours.unwrap_or(false) || truncated || raw_has_our_key(&doc);
-        let member = self.member(&doc);
+        let (member, key) = self.member_and_key(&doc);
+        let lang = crate::normalize::detect_common(prefix(&key, LANG_PREFIX));
+        let start = prefix(&doc.text, MOJIBAKE_PREFIX);
+        let mojibake = if may_have_mojibake(start) {
+            crate::normalize::detect_mojibake(start).total()
+        } else {
+            0
+        };
         Ok(Seen {
             member,
             info: DocInfo {
                 line_hash,
                 general,
                 truncated,
-                lang: "und",
-                lang_confidence: 0.0,
-                mojibake: 0,
+                lang: lang.language.code(),
+                lang_confidence: lang.confidence,
+                mojibake: u32::try_from(mojibake).unwrap_or(u32::MAX),
             },
             origin: doc.origin,
         })
@@ -258,18 +309,23 @@ impl Analyzer {
 
     /// Analyzes one document into a clustering [`Member`].
     pub fn member(&self, doc: &Document) -> Member {
+        self.member_and_key(doc).0
+    }
+
+    fn member_and_key(&self, doc: &Document) -> (Member, String) {
         let (key, chrome) = self.key(doc);
         let sketch = self.sketcher.sketch_local(&key);
         let rank = self
             .rank_field
             .as_ref()
             .and_then(|(f, _)| rank_value(doc, f));
-        Member {
+        let member = Member {
             id: doc.id.clone(),
             sketch,
             chrome,
             rank,
-        }
+        };
+        (member, key)
     }
 
     /// The key text of a document (cleaned, then key-normalized) and the number
@@ -796,6 +852,9 @@ fn write_clusters(path: &Path, seen: &[Seen], verdicts: &[Verdict]) -> Result<()
             reason: v.reason,
             similarity: (v.similarity * 1e4).round() / 1e4,
             source: seen[i].origin.to_string(),
+            lang: seen[i].info.lang,
+            lang_confidence: (f64::from(seen[i].info.lang_confidence) * 1e3).round() / 1e3,
+            mojibake: (seen[i].info.mojibake > 0).then_some(seen[i].info.mojibake),
         })?;
     }
     w.finish()
