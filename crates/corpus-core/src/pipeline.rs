@@ -29,7 +29,7 @@ use crate::normalize::{KEY_VERSION, Normalizer};
 use crate::{Error, Result};
 
 /// Version of the output contract (see SCHEMA.md).
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "1.1";
 
 /// The key under which ghirbal adds its fields to a kept record.
 pub const OUR_KEY: &str = "ghirbal";
@@ -134,6 +134,12 @@ pub struct Summary {
     pub resume: Resume,
     /// Record accounting.
     pub counts: Counts,
+    /// Analyzed records per detected language (file job only).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub languages: BTreeMap<String, u64>,
+    /// Records with mojibake found at the start of their text (file job only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mojibake_documents: Option<u64>,
     /// Seconds per stage.
     pub timings: BTreeMap<String, f64>,
 }
@@ -593,6 +599,10 @@ fn run_dedup_inner(
     let mut summary = Summary::new(cfg, &analyzer, input_summaries, counts, timings);
     summary.decoding = decoding;
     summary.resume = resume;
+    for s in &seen {
+        *summary.languages.entry(s.info.lang.to_owned()).or_default() += 1;
+    }
+    summary.mojibake_documents = Some(seen.iter().filter(|s| s.info.mojibake > 0).count() as u64);
     let path = out.file("summary.json");
     let json = serde_json::to_string_pretty(&summary)
         .map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
@@ -629,6 +639,8 @@ impl Summary {
             decoding: Vec::new(),
             resume: Resume::default(),
             counts,
+            languages: BTreeMap::new(),
+            mojibake_documents: None,
             timings,
         }
     }

@@ -1039,3 +1039,57 @@ pub(crate) mod fields {
         }
     }
 }
+
+#[cfg(test)]
+mod fast_parse_tests {
+    use super::*;
+
+    /// The tree-free parser gives the general parser's document for every record
+    /// it accepts, and declines the ones the general parser reports.
+    #[test]
+    fn fast_path_agrees_with_the_general_one() {
+        let lines = [
+            r#"{"id":"a","text":"نص عربي"}"#,
+            r#"{"text":"x y","id":12}"#,
+            r#"{"text":"x y","id":1.5e3}"#,
+            r#"{"text":"x y","id":null}"#,
+            r#"{"text":"x y"}"#,
+            r#"{"id":"a","text":"first","text":"second"}"#,
+            r#"{"meta":{"text":"inner","id":[1,{"a":null}]},"id":"b","text":"outer"}"#,
+            r#"{"te\u0078t":"escaped key","id":"c"}"#,
+            r#"{"id":"d","text":"line\nbreak \"quoted\" \u0645"}"#,
+            r#"  {"id":"e","text":"spaces around"}  "#,
+            r#"{"id":true,"text":"bad id"}"#,
+            r#"{"id":"f","text":5}"#,
+            r#"{"id":"g"}"#,
+            r#"[1,2]"#,
+            r#"{"id":"h","text":"unterminated"#,
+            r#"{"id":"i","text":"   "}"#,
+            r#"{"id":"j","text":"x"} trailing"#,
+        ];
+        let cfg = InputConfig::default();
+        let path: Arc<Path> = Arc::from(Path::new("t.jsonl"));
+        for (n, line) in lines.iter().enumerate() {
+            let origin = Origin {
+                path: path.clone(),
+                line: n as u64 + 1,
+            };
+            let slow = cfg.parse_json(line, origin.clone(), || "default".into());
+            let fast = cfg.parse_json_owned(line.to_string(), origin, || "default".into());
+            match (slow, fast) {
+                (Ok((a, ta)), Ok((b, tb))) => {
+                    assert_eq!(
+                        (a.id, a.text, a.raw, ta),
+                        (b.id, b.text, b.raw, tb),
+                        "{line}"
+                    );
+                }
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{line}"),
+                (a, b) => panic!("{line}: {a:?} vs {b:?}"),
+            }
+            let scanned = fields::scan(line, "id", "text").is_some();
+            // A blank text is well-formed: `parse_json_owned` reports it the general way.
+            assert_eq!(scanned, n < 10 || n == 15, "{line}");
+        }
+    }
+}
