@@ -6,27 +6,27 @@
 //! fingerprints of the inputs and of the configuration; a later run with
 //! other inputs or another configuration is refused rather than mixed.
 //! A shard is complete when `shard-NNNNN.done` exists and names the size and
-//! xxh3 checksum of `shard-NNNNN.jsonl`; each file is written under a
+//! xxh3 checksum of `shard-NNNNN.bin`; each file is written under a
 //! temporary name and renamed, so a kill leaves no half-written shard that
 //! looks complete. A shard whose checksum does not match is recomputed.
 
 use std::fs;
-use std::io::{BufRead, BufReader};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::config::Config;
 use crate::dedup::{Member, RankValue, Sketch};
 use crate::document::Origin;
-use crate::io::{DecodeReport, JsonlWriter, fingerprint_file};
-use crate::pipeline::Reject;
+use crate::io::{DecodeReport, fingerprint_file};
+use crate::pipeline::{DocInfo, Reject, Seen};
 use crate::{Error, Result};
 
 /// Version of the checkpoint files; older ones are refused.
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
 struct Manifest {
@@ -49,8 +49,8 @@ struct Header {
 pub(crate) struct Shard {
     /// Records read (kept, removed or rejected later).
     pub input: u64,
-    /// Sketched records with their origin, in input order.
-    pub members: Vec<(Member, Origin)>,
+    /// Sketched records, in input order.
+    pub members: Vec<Seen>,
     /// Rejected records.
     pub rejects: Vec<Reject>,
     /// Encoding report of the file.
@@ -134,7 +134,7 @@ impl Checkpoints {
     fn paths(&self, i: usize) -> Option<(PathBuf, PathBuf)> {
         let d = self.dir.as_ref()?;
         Some((
-            d.join(format!("shard-{i:05}.jsonl")),
+            d.join(format!("shard-{i:05}.bin")),
             d.join(format!("shard-{i:05}.done")),
         ))
     }
@@ -153,29 +153,23 @@ impl Checkpoints {
         if !data.exists() || fingerprint_file(&data)? != want.trim() {
             return Ok(None);
         }
-        let f = fs::File::open(&data).map_err(|e| Error::io(&data, e))?;
-        let mut lines = BufReader::new(f).lines();
+        let bytes = fs::read(&data).map_err(|e| Error::io(&data, e))?;
         let bad = |what: &str| {
             Error::Invariant(format!(
                 "{}: checkpoint has a valid checksum but {what}",
                 data.display()
             ))
         };
-        let head = lines
-            .next()
-            .transpose()
-            .map_err(|e| Error::io(&data, e))?
-            .ok_or_else(|| bad("no header"))?;
-        let head: Header = serde_json::from_str(&head).map_err(|_| bad("a bad header"))?;
+        let mut r = Bytes(&bytes);
+        let head = r.bytes().ok_or_else(|| bad("no header"))?;
+        let head: Header = serde_json::from_slice(head).map_err(|_| bad("a bad header"))?;
         if head.file != file.display().to_string() {
             return Ok(None);
         }
         let path: Arc<Path> = Arc::from(file);
         let mut members = Vec::new();
-        for line in lines {
-            let line = line.map_err(|e| Error::io(&data, e))?;
-            let v: Value = serde_json::from_str(&line).map_err(|_| bad("a bad record"))?;
-            members.push(member_from_json(&v, &path).ok_or_else(|| bad("a bad record"))?);
+        while !r.0.is_empty() {
+            members.push(read_seen(&mut r, &path).ok_or_else(|| bad("a bad record"))?);
         }
         Ok(Some(Shard {
             input: head.input,
@@ -189,32 +183,53 @@ impl Checkpoints {
     ///
     /// # Errors
     /// [`Error::Io`] on write failures.
-    pub fn save<'a>(
+    pub fn save(
         &self,
         i: usize,
         file: &Path,
         input: u64,
-        members: impl Iterator<Item = (&'a Member, &'a Origin)>,
+        members: &[Seen],
         rejects: &[Reject],
         decoding: &[DecodeReport],
     ) -> Result<()> {
         let Some((data, done)) = self.paths(i) else {
             return Ok(());
         };
-        let tmp = data.with_extension("jsonl.tmp");
-        let mut w = JsonlWriter::create(&tmp)?;
-        w.write(&Header {
+        let tmp = data.with_extension("bin.tmp");
+        let head = serde_json::to_vec(&Header {
             file: file.display().to_string(),
             input,
             rejects: rejects.to_vec(),
             decoding: decoding.to_vec(),
-        })?;
-        for (m, o) in members {
-            w.write(&member_to_json(m, o))?;
+        })
+        .map_err(|e| Error::io(&tmp, std::io::Error::other(e)))?;
+        let mut buf = Vec::with_capacity(head.len() + members.len() * 256);
+        put_bytes(&mut buf, &head);
+        let mut w = std::io::BufWriter::with_capacity(
+            1 << 20,
+            fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?,
+        );
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        let mut size = 0u64;
+        let mut flush = |buf: &mut Vec<u8>, w: &mut std::io::BufWriter<fs::File>| {
+            hasher.update(buf);
+            size += buf.len() as u64;
+            let r = w.write_all(buf);
+            buf.clear();
+            r
+        };
+        for s in members {
+            write_seen(&mut buf, s);
+            if buf.len() >= 1 << 20 {
+                flush(&mut buf, &mut w).map_err(|e| Error::io(&tmp, e))?;
+            }
         }
-        w.finish()?;
+        flush(&mut buf, &mut w).map_err(|e| Error::io(&tmp, e))?;
+        w.flush().map_err(|e| Error::io(&tmp, e))?;
+        drop(w);
         fs::rename(&tmp, &data).map_err(|e| Error::io(&data, e))?;
-        write_atomic(&done, fingerprint_file(&data)?.as_bytes())
+        let fp = format!("{size}:{:016x}", hasher.digest());
+        write_atomic(&done, fp.as_bytes())
     }
 
     /// Removes the checkpoints once the output is in place.
@@ -235,60 +250,138 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
-fn member_to_json(m: &Member, o: &Origin) -> Value {
-    let rank = match &m.rank {
-        None => Value::Null,
-        Some(RankValue::Num(x)) => json!({ "num": x }),
-        Some(RankValue::Str(s)) => json!({ "str": s }),
+// The shard file is binary (little-endian, length-prefixed): the JSON of
+// sketches with their whole shingle sets cost a quarter of a run.
+
+fn put_u32s(buf: &mut Vec<u8>, v: &[u32]) {
+    buf.extend_from_slice(&(v.len() as u32).to_le_bytes());
+    for x in v {
+        buf.extend_from_slice(&x.to_le_bytes());
+    }
+}
+
+fn put_bytes(buf: &mut Vec<u8>, v: &[u8]) {
+    buf.extend_from_slice(&(v.len() as u32).to_le_bytes());
+    buf.extend_from_slice(v);
+}
+
+fn write_seen(buf: &mut Vec<u8>, s: &Seen) {
+    let (m, info) = (&s.member, &s.info);
+    put_bytes(buf, m.id.as_bytes());
+    buf.extend_from_slice(&s.origin.line.to_le_bytes());
+    buf.extend_from_slice(&m.sketch.exact.to_le_bytes());
+    buf.extend_from_slice(&m.sketch.shingles.to_le_bytes());
+    buf.extend_from_slice(&m.sketch.chars.to_le_bytes());
+    put_u32s(buf, &m.sketch.sig);
+    put_u32s(buf, &m.sketch.numbers);
+    put_u32s(buf, &m.sketch.anchors);
+    put_u32s(buf, &m.sketch.set);
+    buf.extend_from_slice(&m.chrome.to_le_bytes());
+    match &m.rank {
+        None => buf.push(0),
+        Some(RankValue::Num(x)) => {
+            buf.push(1);
+            buf.extend_from_slice(&x.to_le_bytes());
+        }
+        Some(RankValue::Str(x)) => {
+            buf.push(2);
+            put_bytes(buf, x.as_bytes());
+        }
+    }
+    buf.extend_from_slice(&info.line_hash.to_le_bytes());
+    buf.push(u8::from(info.general) | u8::from(info.truncated) << 1);
+    put_bytes(buf, info.lang.as_bytes());
+    buf.extend_from_slice(&info.lang_confidence.to_le_bytes());
+    buf.extend_from_slice(&info.mojibake.to_le_bytes());
+}
+
+/// A cursor over a shard file.
+struct Bytes<'a>(&'a [u8]);
+
+impl<'a> Bytes<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        Some(a)
+    }
+    fn arr<const N: usize>(&mut self) -> Option<[u8; N]> {
+        self.take(N)?.try_into().ok()
+    }
+    fn u8(&mut self) -> Option<u8> {
+        Some(self.arr::<1>()?[0])
+    }
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.arr()?))
+    }
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.arr()?))
+    }
+    fn bytes(&mut self) -> Option<&'a [u8]> {
+        let n = self.u32()? as usize;
+        self.take(n)
+    }
+    fn string(&mut self) -> Option<String> {
+        String::from_utf8(self.bytes()?.to_vec()).ok()
+    }
+    fn u32s(&mut self) -> Option<Box<[u32]>> {
+        let n = self.u32()? as usize;
+        let raw = self.take(n.checked_mul(4)?)?;
+        Some(
+            raw.chunks_exact(4)
+                .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+        )
+    }
+}
+
+fn read_seen(r: &mut Bytes<'_>, path: &Arc<Path>) -> Option<Seen> {
+    let id = r.string()?;
+    let line = r.u64()?;
+    let exact = u128::from_le_bytes(r.arr()?);
+    let shingles = r.u32()?;
+    let chars = r.u64()?;
+    let sketch = Sketch {
+        exact,
+        sig: r.u32s()?,
+        shingles,
+        chars,
+        numbers: r.u32s()?,
+        anchors: r.u32s()?,
+        set: r.u32s()?,
     };
-    json!({
-        "id": m.id,
-        "line": o.line,
-        "exact": format!("{:032x}", m.sketch.exact),
-        "sig": m.sketch.sig,
-        "numbers": m.sketch.numbers,
-        "anchors": m.sketch.anchors,
-        "set": m.sketch.set,
-        "shingles": m.sketch.shingles,
-        "chars": m.sketch.chars,
-        "chrome": m.chrome,
-        "rank": rank,
+    let chrome = r.u64()?;
+    let rank = match r.u8()? {
+        0 => None,
+        1 => Some(RankValue::Num(f64::from_le_bytes(r.arr()?))),
+        2 => Some(RankValue::Str(r.string()?)),
+        _ => return None,
+    };
+    let line_hash = r.u64()?;
+    let flags = r.u8()?;
+    let lang = crate::pipeline::lang_code(std::str::from_utf8(r.bytes()?).ok()?)?;
+    let lang_confidence = f32::from_le_bytes(r.arr()?);
+    let mojibake = r.u32()?;
+    Some(Seen {
+        member: Member {
+            id,
+            sketch,
+            chrome,
+            rank,
+        },
+        origin: Origin {
+            path: path.clone(),
+            line,
+        },
+        info: DocInfo {
+            line_hash,
+            general: flags & 1 != 0,
+            truncated: flags & 2 != 0,
+            lang,
+            lang_confidence,
+            mojibake,
+        },
     })
-}
-
-fn u32s(v: &Value) -> Option<Box<[u32]>> {
-    v.as_array()?
-        .iter()
-        .map(|x| x.as_u64().and_then(|x| u32::try_from(x).ok()))
-        .collect()
-}
-
-fn member_from_json(v: &Value, path: &Arc<Path>) -> Option<(Member, Origin)> {
-    let rank = match &v["rank"] {
-        Value::Null => None,
-        r => match (r.get("num"), r.get("str")) {
-            (Some(x), _) => Some(RankValue::Num(x.as_f64()?)),
-            (_, Some(s)) => Some(RankValue::Str(s.as_str()?.to_owned())),
-            _ => return None,
-        },
-    };
-    let member = Member {
-        id: v["id"].as_str()?.to_owned(),
-        sketch: Sketch {
-            exact: u128::from_str_radix(v["exact"].as_str()?, 16).ok()?,
-            sig: u32s(&v["sig"])?,
-            shingles: u32::try_from(v["shingles"].as_u64()?).ok()?,
-            chars: v["chars"].as_u64()?,
-            numbers: u32s(&v["numbers"])?,
-            anchors: u32s(&v["anchors"])?,
-            set: u32s(&v["set"])?,
-        },
-        chrome: v["chrome"].as_u64()?,
-        rank,
-    };
-    let origin = Origin {
-        path: path.clone(),
-        line: v["line"].as_u64()?,
-    };
-    Some((member, origin))
 }

@@ -4,7 +4,8 @@
 //! (in parallel batches, in input order), the second copies the kept records.
 //! Standard input is spilled to a file first so that it can be read twice.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -21,19 +22,56 @@ use crate::dedup::{
 };
 use crate::document::{Document, Origin};
 use crate::io::{
-    DecodeReport, InputFile, JsonlWriter, OutputDir, OutputFormat, Reader, fingerprint_file,
-    list_inputs,
+    DecodeReport, InputFile, JsonlWriter, OutputDir, OutputFormat, Pending, Reader,
+    fingerprint_file, list_inputs,
 };
 use crate::normalize::{KEY_VERSION, Normalizer};
 use crate::{Error, Result};
 
 /// Version of the output contract (see SCHEMA.md).
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "1.1";
 
 /// The key under which ghirbal adds its fields to a kept record.
 pub const OUR_KEY: &str = "ghirbal";
 
 const BATCH: usize = 2048;
+
+/// Bytes of the key text that language detection looks at (40-odd words):
+/// enough for the script vote and whatlang's trigrams, while whole texts would
+/// double the cost of a run.
+const LANG_PREFIX: usize = 256;
+
+/// Bytes of the text searched for mojibake: a wrong decoding spoils a whole
+/// document, so its start tells.
+const MOJIBAKE_PREFIX: usize = 1024;
+
+/// A cheap gate before mojibake detection. UTF-8 read as windows-1252 leaves a
+/// lead byte as one of U+00C2..U+00F4 (Â..ô); read as windows-1256 it leaves ط
+/// or ظ (lead bytes D8, D9) followed by what a continuation byte becomes there
+/// (Latin-1 signs and punctuation, or پ ٹ چ ژ ڈ گ ک ڑ ں ھ ، ؛ ؟).
+fn may_have_mojibake(s: &str) -> bool {
+    let mut after_lead = false;
+    for c in s.chars() {
+        if matches!(c, '\u{C2}'..='\u{F4}')
+            || after_lead
+                && matches!(c, '\u{80}'..='\u{2FF}' | '\u{2000}'..='\u{206F}'
+                    | 'پ' | 'ٹ' | 'چ' | 'ژ' | 'ڈ' | 'گ' | 'ک' | 'ڑ' | 'ں' | 'ھ' | '،' | '؛' | '؟')
+        {
+            return true;
+        }
+        after_lead = matches!(c, 'ط' | 'ظ');
+    }
+    false
+}
+
+/// The first `max` bytes of `s`, cut at a character boundary.
+fn prefix(s: &str, max: usize) -> &str {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
 
 /// Counts of one run. `input == kept + removed + rejected` always holds.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -96,6 +134,12 @@ pub struct Summary {
     pub resume: Resume,
     /// Record accounting.
     pub counts: Counts,
+    /// Analyzed records per detected language (file job only).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub languages: BTreeMap<String, u64>,
+    /// Records with mojibake found at the start of their text (file job only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mojibake_documents: Option<u64>,
     /// Seconds per stage.
     pub timings: BTreeMap<String, f64>,
 }
@@ -155,12 +199,43 @@ pub struct ClusterLine<'a> {
     pub similarity: f64,
     /// `file:line` of the record.
     pub source: String,
+    /// Detected language of the key text (ISO 639-3; `und` when unknown).
+    pub lang: &'a str,
+    /// Confidence of `lang`, in `[0, 1]`.
+    pub lang_confidence: f64,
+    /// Mojibake tokens found at the start of the text, when there are any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mojibake: Option<u32>,
 }
 
 /// Everything pass 1 keeps about a document.
-struct Seen {
-    member: Member,
-    origin: Origin,
+#[derive(Clone, Debug)]
+pub(crate) struct Seen {
+    /// What clustering needs.
+    pub member: Member,
+    /// Where the record is.
+    pub origin: Origin,
+    /// What pass 2 and the outputs need.
+    pub info: DocInfo,
+}
+
+/// Facts about one document besides its sketch.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct DocInfo {
+    /// xxh3-64 of the JSON Lines record as read; pass 2 copies a kept line as it
+    /// is after checking that it still hashes the same.
+    pub line_hash: u64,
+    /// Pass 2 must parse the record (not a plain JSON Lines record: text file,
+    /// Parquet row, truncated text, or our key already present).
+    pub general: bool,
+    /// The text was truncated under `oversize = "truncate"`.
+    pub truncated: bool,
+    /// Detected language (ISO 639-3 code, `und` when unknown).
+    pub lang: &'static str,
+    /// Confidence of `lang`.
+    pub lang_confidence: f32,
+    /// Mojibake tokens found.
+    pub mojibake: u32,
 }
 
 /// Per-document work shared by the dedup job and the in-memory API: cleaning,
@@ -227,20 +302,56 @@ impl Analyzer {
         &self.sketcher
     }
 
+    /// Parses and analyzes one record read by [`Reader::next_pending`].
+    fn analyze_pending(&self, p: Pending, input: &crate::io::InputConfig) -> Result<Seen> {
+        let (line_hash, fast_ours) = match &p {
+            Pending::Line(l) => (xxhash_rust::xxh3::xxh3_64(&l.bytes), None::<bool>),
+            Pending::Ready(_) => (0, Some(true)),
+        };
+        let (doc, truncated) = p.finish(input);
+        let doc = doc?;
+        let general = fast_ours.unwrap_or(false) || truncated || raw_has_our_key(&doc);
+        let (member, key) = self.member_and_key(&doc);
+        let lang = crate::normalize::detect_common(prefix(&key, LANG_PREFIX));
+        let start = prefix(&doc.text, MOJIBAKE_PREFIX);
+        let mojibake = if may_have_mojibake(start) {
+            crate::normalize::detect_mojibake(start).total()
+        } else {
+            0
+        };
+        Ok(Seen {
+            member,
+            info: DocInfo {
+                line_hash,
+                general,
+                truncated,
+                lang: lang.language.code(),
+                lang_confidence: lang.confidence,
+                mojibake: u32::try_from(mojibake).unwrap_or(u32::MAX),
+            },
+            origin: doc.origin,
+        })
+    }
+
     /// Analyzes one document into a clustering [`Member`].
     pub fn member(&self, doc: &Document) -> Member {
+        self.member_and_key(doc).0
+    }
+
+    fn member_and_key(&self, doc: &Document) -> (Member, String) {
         let (key, chrome) = self.key(doc);
         let sketch = self.sketcher.sketch_local(&key);
         let rank = self
             .rank_field
             .as_ref()
             .and_then(|(f, _)| rank_value(doc, f));
-        Member {
+        let member = Member {
             id: doc.id.clone(),
             sketch,
             chrome,
             rank,
-        }
+        };
+        (member, key)
     }
 
     /// The key text of a document (cleaned, then key-normalized) and the number
@@ -265,6 +376,32 @@ impl Analyzer {
         };
         (self.key.normalize(&text).into_owned(), chrome)
     }
+}
+
+/// Whether the record may already have our key (then pass 2 takes the general
+/// path, which merges ours into it).
+fn raw_has_our_key(doc: &Document) -> bool {
+    const QUOTED: &str = "\"ghirbal\"";
+    debug_assert_eq!(QUOTED, format!("\"{OUR_KEY}\""));
+    doc.raw
+        .as_deref()
+        .is_some_and(|r| memchr::memmem::find(r.as_bytes(), QUOTED.as_bytes()).is_some())
+}
+
+/// The static code of a language code read back from a checkpoint.
+pub(crate) fn lang_code(code: &str) -> Option<&'static str> {
+    use crate::normalize::Language as L;
+    [
+        L::Arabic,
+        L::Persian,
+        L::Urdu,
+        L::OtherArabicScript,
+        L::Unknown,
+    ]
+    .into_iter()
+    .map(L::code)
+    .find(|c| *c == code)
+    .or_else(|| whatlang::Lang::from_code(code).map(|l| l.code()))
 }
 
 fn rank_value(doc: &Document, field: &str) -> Option<RankValue> {
@@ -349,9 +486,9 @@ fn run_dedup_inner(
         if let Some(shard) = ckpt.load(shard_no, &file.path)? {
             resume.skipped_shards += 1;
             counts.input += shard.input;
-            for (member, origin) in shard.members {
-                first_seen.insert(member.id.clone(), origin.clone());
-                seen.push(Seen { member, origin });
+            for s in shard.members {
+                first_seen.insert(s.member.id.clone(), s.origin.clone());
+                seen.push(s);
             }
             rejects.extend(shard.rejects);
             decoding.extend(shard.decoding);
@@ -359,55 +496,65 @@ fn run_dedup_inner(
         }
         let (seen0, rejects0, input0) = (seen.len(), rejects.len(), counts.input);
         let mut reader = Reader::new(vec![file.clone()], cfg.input.clone());
-        let mut batch: Vec<Document> = Vec::with_capacity(BATCH);
-        loop {
-            batch.clear();
-            let mut done = false;
+        let read_batch = |reader: &mut Reader| -> Vec<Pending> {
+            let mut batch = Vec::with_capacity(BATCH);
             while batch.len() < BATCH {
-                match reader.next() {
-                    None => {
-                        done = true;
-                        break;
-                    }
-                    Some(Ok(doc)) => {
-                        counts.input += 1;
-                        if let Some(e) = duplicate_id(&mut first_seen, &doc) {
-                            reject(e, cfg.on_error, &mut rejects)?;
-                            continue;
-                        }
-                        batch.push(doc);
-                    }
-                    Some(Err(e)) => {
+                match reader.next_pending() {
+                    Some(p) => batch.push(p),
+                    None => break,
+                }
+            }
+            batch
+        };
+        // Reading (sequential, cheap) overlaps with parsing and analysis of the
+        // previous batch (parallel, in input order).
+        let mut batch = read_batch(&mut reader);
+        while !batch.is_empty() {
+            let (next, analyzed) = rayon::join(
+                || read_batch(&mut reader),
+                || {
+                    batch
+                        .into_par_iter()
+                        .map(|p| analyzer.analyze_pending(p, &cfg.input))
+                        .collect::<Vec<_>>()
+                },
+            );
+            for a in analyzed {
+                counts.input += 1;
+                match a {
+                    Err(e) => {
                         // A `Data` error stands for the unreadable rest of one file:
                         // one input record, rejected, so the accounting still holds.
                         if !matches!(e, Error::Record { .. } | Error::Data { .. }) {
                             return Err(e);
                         }
-                        counts.input += 1;
                         reject(e, cfg.on_error, &mut rejects)?;
                     }
+                    Ok(seen_doc) => {
+                        if seen_doc.info.truncated {
+                            reader.add_truncated(&seen_doc.origin.path, 1);
+                        }
+                        if let Some(e) =
+                            duplicate_id(&mut first_seen, &seen_doc.member.id, &seen_doc.origin)
+                        {
+                            reject(e, cfg.on_error, &mut rejects)?;
+                            continue;
+                        }
+                        seen.push(seen_doc);
+                    }
                 }
-            }
-            let members: Vec<Member> = batch.par_iter().map(|d| analyzer.member(d)).collect();
-            for (doc, member) in batch.drain(..).zip(members) {
-                seen.push(Seen {
-                    member,
-                    origin: doc.origin,
-                });
             }
             if let Some(p) = progress {
                 p(counts.input);
             }
-            if done {
-                break;
-            }
+            batch = next;
         }
         decoding.extend(reader.reports().iter().cloned());
         ckpt.save(
             shard_no,
             &file.path,
             counts.input - input0,
-            seen[seen0..].iter().map(|s| (&s.member, &s.origin)),
+            &seen[seen0..],
             &rejects[rejects0..],
             reader.reports(),
         )?;
@@ -418,15 +565,21 @@ fn run_dedup_inner(
     // Cluster.
     let t1 = Instant::now();
     // Members move out and back (no copy of every sketch at peak memory).
-    let (members, origins): (Vec<Member>, Vec<Origin>) =
-        seen.into_iter().map(|s| (s.member, s.origin)).unzip();
+    let (members, rest): (Vec<Member>, Vec<(Origin, DocInfo)>) = seen
+        .into_iter()
+        .map(|s| (s.member, (s.origin, s.info)))
+        .unzip();
     let (verdicts, report) = cluster_report(&members, &cfg.dedup);
     let mut audit = Audit::new(&members, &verdicts, &report, &cfg.dedup);
     drop(report);
     let seen: Vec<Seen> = members
         .into_iter()
-        .zip(origins)
-        .map(|(member, origin)| Seen { member, origin })
+        .zip(rest)
+        .map(|(member, (origin, info))| Seen {
+            member,
+            origin,
+            info,
+        })
         .collect();
     timings.insert("cluster".into(), t1.elapsed().as_secs_f64());
 
@@ -439,6 +592,8 @@ fn run_dedup_inner(
     }
     rj.finish()?;
     // The second pass also gives the audit the texts of its sampled clusters.
+    let wanted: Vec<bool> = (0..seen.len()).map(|i| audit.wants(i)).collect();
+    let wants_doc = |i: usize| wanted[i];
     let mut observe = |i: usize, doc: &Document| {
         if audit.wants(i) {
             let (key, _) = analyzer.key(doc);
@@ -447,7 +602,15 @@ fn run_dedup_inner(
     };
     let kept_written = match cfg.output.format.resolve(&files)? {
         OutputFormat::Parquet => write_kept_parquet(&files, &out, &seen, &verdicts)?,
-        _ => write_kept(&files, cfg, &out, &seen, &verdicts, &mut observe)?,
+        _ => write_kept(
+            &files,
+            cfg,
+            &out,
+            &seen,
+            &verdicts,
+            &wants_doc,
+            &mut observe,
+        )?,
     };
     audit.finish();
     write_audit(&out.file("audit.json"), &audit)?;
@@ -460,6 +623,10 @@ fn run_dedup_inner(
     let mut summary = Summary::new(cfg, &analyzer, input_summaries, counts, timings);
     summary.decoding = decoding;
     summary.resume = resume;
+    for s in &seen {
+        *summary.languages.entry(s.info.lang.to_owned()).or_default() += 1;
+    }
+    summary.mojibake_documents = Some(seen.iter().filter(|s| s.info.mojibake > 0).count() as u64);
     let path = out.file("summary.json");
     let json = serde_json::to_string_pretty(&summary)
         .map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
@@ -496,6 +663,8 @@ impl Summary {
             decoding: Vec::new(),
             resume: Resume::default(),
             counts,
+            languages: BTreeMap::new(),
+            mojibake_documents: None,
             timings,
         }
     }
@@ -503,15 +672,19 @@ impl Summary {
 
 /// The error for a document whose id was seen before, or `None` after recording
 /// where this id was first seen.
-fn duplicate_id(first_seen: &mut HashMap<String, Origin>, doc: &Document) -> Option<Error> {
-    if let Some(first) = first_seen.get(&doc.id) {
+fn duplicate_id(
+    first_seen: &mut HashMap<String, Origin>,
+    id: &str,
+    origin: &Origin,
+) -> Option<Error> {
+    if let Some(first) = first_seen.get(id) {
         return Some(Error::Record {
-            path: doc.origin.path.to_path_buf(),
-            line: doc.origin.line,
-            reason: format!("duplicate id {:?}, first seen at {first}", doc.id),
+            path: origin.path.to_path_buf(),
+            line: origin.line,
+            reason: format!("duplicate id {id:?}, first seen at {first}"),
         });
     }
-    first_seen.insert(doc.id.clone(), doc.origin.clone());
+    first_seen.insert(id.to_owned(), origin.clone());
     None
 }
 
@@ -620,7 +793,7 @@ fn dedup_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Me
     let mut good: Vec<(usize, Document)> = Vec::with_capacity(docs.len());
     for (i, doc) in docs.into_iter().enumerate() {
         let (id, doc) = match doc {
-            Ok(d) => match duplicate_id(&mut first_seen, &d) {
+            Ok(d) => match duplicate_id(&mut first_seen, &d.id, &d.origin) {
                 Some(e) => (d.id, Err(e)),
                 None => (d.id.clone(), Ok(d)),
             },
@@ -718,6 +891,9 @@ fn write_clusters(path: &Path, seen: &[Seen], verdicts: &[Verdict]) -> Result<()
             reason: v.reason,
             similarity: (v.similarity * 1e4).round() / 1e4,
             source: seen[i].origin.to_string(),
+            lang: seen[i].info.lang,
+            lang_confidence: (f64::from(seen[i].info.lang_confidence) * 1e3).round() / 1e3,
+            mojibake: (seen[i].info.mojibake > 0).then_some(seen[i].info.mojibake),
         })?;
     }
     w.finish()
@@ -755,17 +931,22 @@ fn write_kept_parquet(_: &[InputFile], _: &OutputDir, _: &[Seen], _: &[Verdict])
 }
 
 /// Pass 2: copy the kept records, in input order, losslessly.
+///
+/// A plain JSON Lines record is not parsed again: its line is checked against
+/// the hash taken in pass 1 and copied with our key appended. Lines rejected in
+/// pass 1 (bad records, taken ids) are not in `seen` and are passed over.
 fn write_kept(
     files: &[InputFile],
     cfg: &Config,
     out: &OutputDir,
     seen: &[Seen],
     verdicts: &[Verdict],
+    wants_doc: &dyn Fn(usize) -> bool,
     on_doc: &mut dyn FnMut(usize, &Document),
 ) -> Result<u64> {
-    let mut sizes: HashMap<usize, u64> = HashMap::new();
+    let mut sizes = vec![0u64; verdicts.len()];
     for v in verdicts {
-        *sizes.entry(v.cluster).or_default() += 1;
+        sizes[v.cluster] += 1;
     }
     let ext = if cfg.output.compress {
         "jsonl.zst"
@@ -780,45 +961,83 @@ fn write_kept(
     let mut shard_bytes = 0u64;
     let mut w = JsonlWriter::create(&out.file(&shard_name(shard)))?;
     let mut written = 0u64;
-    let mut next = 0usize; // index into `seen`, advanced for each document read
-    // Ids met in this pass: a later record with a taken id was rejected in pass 1
-    // (checkpoints keep no list of those, so this pass finds them again).
-    let mut ids = HashSet::new();
-    for item in Reader::new(files.to_vec(), cfg.input.clone()) {
-        let Ok(doc) = item else { continue };
-        if !ids.insert(doc.id.clone()) {
+    let mut next = 0usize; // index into `seen`, advanced for each document met
+    let changed = |at: &Origin| Error::Invariant(format!("input changed during the run at {at}"));
+    let mut line_out = String::new();
+    let mut reader = Reader::new(files.to_vec(), cfg.input.clone());
+    while let Some(pending) = reader.next_pending() {
+        let Some(s) = seen.get(next) else {
             continue;
-        }
-        match seen.get(next) {
-            Some(s) if s.member.id == doc.id && s.origin == doc.origin => {}
-            _ => {
-                return Err(Error::Invariant(format!(
-                    "input changed during the run at {}",
-                    doc.origin
-                )));
+        };
+        let i = next;
+        let v = &verdicts[i];
+        let ours = |line: &mut String| {
+            line.push_str("{\"cluster\":");
+            push_json_str(line, &seen[v.cluster].member.id);
+            line.push_str(",\"cluster_size\":");
+            let _ = write!(line, "{}", sizes[v.cluster]);
+            line.push('}');
+        };
+        line_out.clear();
+        match pending {
+            Pending::Line(raw) => {
+                if raw.origin != s.origin {
+                    continue;
+                }
+                if xxhash_rust::xxh3::xxh3_64(&raw.bytes) != s.info.line_hash {
+                    return Err(changed(&raw.origin));
+                }
+                next += 1;
+                if s.info.general || wants_doc(i) {
+                    let origin = raw.origin.clone();
+                    let (doc, _) = Pending::Line(raw).finish(&cfg.input);
+                    let doc = doc.map_err(|_| changed(&origin))?;
+                    if doc.id != s.member.id {
+                        return Err(changed(&origin));
+                    }
+                    on_doc(i, &doc);
+                    if v.kept {
+                        let mut o = String::new();
+                        ours(&mut o);
+                        line_out =
+                            with_our_key(&doc, &cfg.input.id_field, &cfg.input.text_field, &o);
+                    }
+                } else if v.kept {
+                    // Checked UTF-8 in pass 1, and the hash is the same.
+                    let text = std::str::from_utf8(&raw.bytes).map_err(|_| changed(&s.origin))?;
+                    append_our_key(&mut line_out, text, &ours);
+                }
+            }
+            Pending::Ready(Err(_)) => continue,
+            Pending::Ready(Ok(doc)) => {
+                if doc.origin != s.origin {
+                    continue;
+                }
+                if doc.id != s.member.id {
+                    return Err(changed(&doc.origin));
+                }
+                next += 1;
+                on_doc(i, &doc);
+                if v.kept {
+                    let mut o = String::new();
+                    ours(&mut o);
+                    line_out = with_our_key(&doc, &cfg.input.id_field, &cfg.input.text_field, &o);
+                }
             }
         }
-        on_doc(next, &doc);
-        let v = &verdicts[next];
-        next += 1;
         if !v.kept {
             continue;
         }
-        let ours = serde_json::json!({
-            "cluster": seen[v.cluster].member.id,
-            "cluster_size": sizes.get(&v.cluster).copied().unwrap_or(1),
-        });
-        let line = with_our_key(&doc, &cfg.input.id_field, &cfg.input.text_field, &ours);
         if let Some(limit) = cfg.output.shard_size {
-            if shard_bytes > 0 && shard_bytes + line.len() as u64 > limit {
+            if shard_bytes > 0 && shard_bytes + line_out.len() as u64 > limit {
                 w.finish()?;
                 shard += 1;
                 shard_bytes = 0;
                 w = JsonlWriter::create(&out.file(&shard_name(shard)))?;
             }
         }
-        shard_bytes += line.len() as u64 + 1;
-        w.write_raw(&line)?;
+        shard_bytes += line_out.len() as u64 + 1;
+        w.write_raw(&line_out)?;
         written += 1;
     }
     w.finish()?;
@@ -830,10 +1049,38 @@ fn write_kept(
     Ok(written)
 }
 
+/// `raw` (a JSON object without our key) with `"ghirbal":{ours}` added last.
+fn append_our_key(out: &mut String, raw: &str, ours: &dyn Fn(&mut String)) {
+    let trimmed = raw.trim_end();
+    let body = trimmed.strip_suffix('}').unwrap_or(trimmed);
+    out.push_str(body);
+    if !body.trim_end().ends_with('{') {
+        out.push(',');
+    }
+    out.push('"');
+    out.push_str(OUR_KEY);
+    out.push_str("\":");
+    ours(out);
+    out.push('}');
+}
+
+/// Appends `s` as a JSON string, escaped as serde_json does.
+fn push_json_str(out: &mut String, s: &str) {
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
+    // Rare: let serde_json escape it.
+    out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()));
+}
+
 /// The record as read, with our fields added under [`OUR_KEY`] at the end.
 /// The original bytes are kept as they are unless the record already has our key.
-fn with_our_key(doc: &Document, id_field: &str, text_field: &str, ours: &Value) -> String {
-    let ours_json = ours.to_string();
+fn with_our_key(doc: &Document, id_field: &str, text_field: &str, ours_json: &str) -> String {
+    let ours: Value = serde_json::from_str(ours_json).unwrap_or(Value::Null);
+    let ours = &ours;
     match &doc.raw {
         Some(raw) => {
             let trimmed = raw.trim_end();

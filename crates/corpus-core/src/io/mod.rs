@@ -14,5 +14,7 @@ mod write;
 pub use decode::{DecodeReport, Detection, InvalidBytes, decode_bytes, detect};
 #[cfg(feature = "parquet")]
 pub use parquet::{KeptRows, write_kept_parquet};
-pub use read::{InputConfig, InputFile, InputKind, Oversize, Reader, list_inputs};
+pub use read::{
+    InputConfig, InputFile, InputKind, Oversize, Pending, RawLine, Reader, list_inputs,
+};
 pub use write::{JsonlWriter, OutputDir, OutputFormat, fingerprint_file, recover};

@@ -329,23 +329,6 @@ impl Reader {
         })
     }
 
-    fn parse_line(&mut self, path: &Arc<Path>, line: &str) -> Result<Document> {
-        let line_no = self.line_no;
-        let origin = Origin {
-            path: path.clone(),
-            line: line_no,
-        };
-        let (doc, truncated) = self
-            .cfg
-            .parse_json(line, origin, || format!("{}:{}", path.display(), line_no))?;
-        if truncated {
-            if let Some(c) = self.current.as_mut() {
-                c.report.truncated += 1;
-            }
-        }
-        Ok(doc)
-    }
-
     /// The next row of the open Parquet file, as a document or a located error;
     /// `None` when that file is done.
     #[cfg(feature = "parquet")]
@@ -549,31 +532,111 @@ fn json_type(v: &Value) -> &'static str {
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-impl Iterator for Reader {
-    type Item = Result<Document>;
+/// One record as the sequential part of reading leaves it: either finished (a
+/// plain-text or Parquet document, or an error found while reading) or a JSON
+/// Lines line still to be checked and parsed, which [`Pending::finish`] does and
+/// which can run on any thread.
+#[derive(Debug)]
+pub enum Pending {
+    /// A finished document or error.
+    Ready(Result<Document>),
+    /// One non-blank line of a JSON Lines file (line ending and BOM removed).
+    Line(RawLine),
+}
 
-    fn next(&mut self) -> Option<Self::Item> {
+/// One line of a JSON Lines file, not yet checked for UTF-8 nor parsed.
+#[derive(Debug)]
+pub struct RawLine {
+    /// Where it came from.
+    pub origin: Origin,
+    /// Byte offset of the line in the decoded file.
+    pub offset: u64,
+    /// The line's bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl RawLine {
+    /// The line as text.
+    ///
+    /// # Errors
+    /// [`Error::Record`] for invalid UTF-8, naming its byte offset.
+    pub fn into_text(self) -> Result<(Origin, String)> {
+        match String::from_utf8(self.bytes) {
+            Ok(t) => Ok((self.origin, t)),
+            Err(e) => {
+                let at = self.offset + e.utf8_error().valid_up_to() as u64;
+                Err(Error::Record {
+                    path: self.origin.path.to_path_buf(),
+                    line: self.origin.line,
+                    reason: format!("invalid UTF-8 at byte {at}"),
+                })
+            }
+        }
+    }
+}
+
+impl Pending {
+    /// The document (or error) of this record, and whether its text was
+    /// truncated under `oversize = "truncate"` (see [`Reader::add_truncated`]).
+    pub fn finish(self, cfg: &InputConfig) -> (Result<Document>, bool) {
+        match self {
+            Pending::Ready(r) => (r, false),
+            Pending::Line(line) => match line.into_text() {
+                Err(e) => (Err(e), false),
+                Ok((origin, text)) => {
+                    let path = origin.path.clone();
+                    let line_no = origin.line;
+                    match cfg.parse_json_owned(text, origin, || {
+                        format!("{}:{}", path.display(), line_no)
+                    }) {
+                        Ok((doc, truncated)) => (Ok(doc), truncated),
+                        Err(e) => (Err(e), false),
+                    }
+                }
+            },
+        }
+    }
+}
+
+impl Reader {
+    /// Counts `n` more truncated texts in the report of `path` (for records
+    /// read with [`Reader::next_pending`] and finished elsewhere).
+    pub fn add_truncated(&mut self, path: &Path, n: u64) {
+        if n == 0 {
+            return;
+        }
+        let name = path.display().to_string();
+        if let Some(c) = self.current.as_mut().filter(|c| &*c.path == path) {
+            c.report.truncated += n;
+        } else if let Some(r) = self.reports.iter_mut().rev().find(|r| r.path == name) {
+            r.truncated += n;
+        }
+    }
+
+    /// The next record, with the JSON of JSON Lines records not yet parsed:
+    /// the cheap, sequential part of reading. `None` at the end of the inputs.
+    pub fn next_pending(&mut self) -> Option<Pending> {
         loop {
             #[cfg(feature = "parquet")]
             if self.parquet.is_some() {
                 match self.next_parquet_row() {
-                    Some(item) => return Some(item),
+                    Some(item) => return Some(Pending::Ready(item)),
                     None => continue,
                 }
             }
             if self.current.is_none() {
                 let f = self.files.next()?;
                 if f.kind == InputKind::Text {
-                    return Some(self.read_text_file(&f));
+                    return Some(Pending::Ready(self.read_text_file(&f)));
                 }
                 if f.kind == InputKind::Parquet {
                     match self.open_parquet(&f) {
                         Ok(()) => continue,
-                        Err(e) => return Some(Err(e)),
+                        Err(e) => return Some(Pending::Ready(Err(e))),
                     }
                 }
                 if let Err(e) = self.open(&f) {
-                    return Some(Err(e));
+                    return Some(Pending::Ready(Err(e)));
                 }
             }
             let cap = self.line_cap();
@@ -585,11 +648,11 @@ impl Iterator for Reader {
                 Err(e) => {
                     let offset = self.offset;
                     self.close();
-                    return Some(Err(Error::Data {
+                    return Some(Pending::Ready(Err(Error::Data {
                         path: path.to_path_buf(),
                         offset,
                         reason: format!("cannot read further: {e}"),
-                    }));
+                    })));
                 }
             };
             if n == 0 {
@@ -600,11 +663,11 @@ impl Iterator for Reader {
             let start = self.offset;
             self.offset += n;
             let record_err = |reason: String| {
-                Some(Err(Error::Record {
+                Some(Pending::Ready(Err(Error::Record {
                     path: path.to_path_buf(),
                     line: self.line_no,
                     reason,
-                }))
+                })))
             };
             if let Some(damage) = &cur.damage {
                 let mut d = lock(damage);
@@ -628,29 +691,46 @@ impl Iterator for Reader {
                     self.cfg.max_doc_bytes.unwrap_or(0)
                 ));
             }
-            let mut line = std::mem::take(&mut self.buf);
-            while line.last().is_some_and(|&b| b == b'\n' || b == b'\r') {
-                line.pop();
+            let mut end = self.buf.len();
+            while end > 0 && matches!(self.buf[end - 1], b'\n' | b'\r') {
+                end -= 1;
             }
             // A BOM may start any line: files joined with `cat` keep theirs.
-            if line.starts_with(BOM) {
-                line.drain(..BOM.len());
-            }
-            if line.iter().all(u8::is_ascii_whitespace) {
-                self.buf = line;
+            let begin = if self.buf[..end].starts_with(BOM) {
+                BOM.len()
+            } else {
+                0
+            };
+            let body = &self.buf[begin..end];
+            if body.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            let text = match String::from_utf8(line) {
-                Ok(t) => t,
-                Err(e) => {
-                    let at = start + e.utf8_error().valid_up_to() as u64;
-                    return record_err(format!("invalid UTF-8 at byte {at}"));
-                }
-            };
-            let doc = self.parse_line(&path, &text);
-            self.buf = text.into_bytes();
-            return Some(doc);
+            return Some(Pending::Line(RawLine {
+                origin: Origin {
+                    path,
+                    line: self.line_no,
+                },
+                offset: start,
+                bytes: body.to_vec(),
+            }));
         }
+    }
+}
+
+impl Iterator for Reader {
+    type Item = Result<Document>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let pending = self.next_pending()?;
+        let path = match &pending {
+            Pending::Line(l) => Some(l.origin.path.clone()),
+            Pending::Ready(_) => None,
+        };
+        let (doc, truncated) = pending.finish(&self.cfg);
+        if let (true, Some(p)) = (truncated, path) {
+            self.add_truncated(&p, 1);
+        }
+        Some(doc)
     }
 }
 
@@ -744,6 +824,39 @@ impl InputConfig {
         ))
     }
 
+    /// [`InputConfig::parse_json`] taking the line by value: the usual record
+    /// is parsed without building a JSON tree (only the id and text fields are
+    /// decoded, the rest is skipped) and the line itself becomes `raw`. Anything
+    /// unusual (malformed, not an object, wrong types, truncation) goes the
+    /// general way, so that errors and results are the same.
+    pub(crate) fn parse_json_owned(
+        &self,
+        line: String,
+        origin: Origin,
+        default_id: impl FnOnce() -> String,
+    ) -> Result<(Document, bool)> {
+        let fast = fields::scan(&line, &self.id_field, &self.text_field);
+        if let Some(f) = fast {
+            let fits = self.max_doc_bytes.is_none_or(|m| f.text.len() as u64 <= m);
+            if fits && !f.text.trim().is_empty() {
+                let id = match f.id {
+                    Some(id) => id,
+                    None => default_id(),
+                };
+                return Ok((
+                    Document {
+                        id,
+                        text: f.text,
+                        origin,
+                        raw: Some(line),
+                    },
+                    false,
+                ));
+            }
+        }
+        self.parse_json(&line, origin, default_id)
+    }
+
     /// Applies `max_doc_bytes`: `Err(reason)` to reject, or truncates in place
     /// and returns whether it did.
     fn check_size(&self, text: &mut String) -> std::result::Result<bool, String> {
@@ -766,6 +879,217 @@ impl InputConfig {
                 text.truncate(cut);
                 Ok(true)
             }
+        }
+    }
+}
+
+/// The id and text fields of a JSON record, read without a JSON tree.
+pub(crate) mod fields {
+    use std::fmt;
+
+    use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+    use serde_json::Value;
+
+    /// The two fields of a well-formed record.
+    pub(crate) struct Fields {
+        /// The id field as the general path renders it, if present and not null.
+        pub id: Option<String>,
+        /// The text field.
+        pub text: String,
+    }
+
+    /// The fields of `line`, or `None` when it is not a JSON object with a string
+    /// text and a string, number or null id (the general path then reports why).
+    pub(crate) fn scan(line: &str, id_field: &str, text_field: &str) -> Option<Fields> {
+        let mut de = serde_json::Deserializer::from_str(line);
+        let seed = Seed {
+            id_field,
+            text_field,
+        };
+        let out = seed.deserialize(&mut de).ok()??;
+        de.end().ok()?;
+        Some(out)
+    }
+
+    struct Seed<'f> {
+        id_field: &'f str,
+        text_field: &'f str,
+    }
+
+    enum Key {
+        Id,
+        Text,
+        Other,
+    }
+
+    struct KeySeed<'f>(&'f Seed<'f>);
+
+    impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+        type Value = Key;
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
+            d.deserialize_str(self)
+        }
+    }
+
+    impl Visitor<'_> for KeySeed<'_> {
+        type Value = Key;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a key")
+        }
+        fn visit_str<E: de::Error>(self, k: &str) -> Result<Key, E> {
+            // Text before id: with equal names the general path reads both from
+            // the one field.
+            Ok(if k == self.0.text_field {
+                Key::Text
+            } else if k == self.0.id_field {
+                Key::Id
+            } else {
+                Key::Other
+            })
+        }
+    }
+
+    /// A string value, or `None` for any other JSON value (skipped).
+    struct StrOrSkip;
+
+    impl<'de> DeserializeSeed<'de> for StrOrSkip {
+        type Value = Option<String>;
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for StrOrSkip {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any value")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_owned()))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+            while a.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+            while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+    }
+
+    impl<'de> DeserializeSeed<'de> for Seed<'_> {
+        type Value = Option<Fields>;
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Seed<'_> {
+        type Value = Option<Fields>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+            // Later duplicates win, as in a JSON tree.
+            let mut text: Option<Option<String>> = None;
+            let mut id: Option<Value> = None;
+            let same = self.id_field == self.text_field;
+            while let Some(key) = a.next_key_seed(KeySeed(&self))? {
+                match key {
+                    Key::Text if same => {
+                        let v: Value = a.next_value()?;
+                        text = Some(v.as_str().map(str::to_owned));
+                        id = Some(v);
+                    }
+                    Key::Text => text = Some(a.next_value_seed(StrOrSkip)?),
+                    Key::Id => id = Some(a.next_value()?),
+                    Key::Other => {
+                        a.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            let Some(Some(text)) = text else {
+                return Ok(None);
+            };
+            let id = match id {
+                Some(Value::String(s)) => Some(s),
+                Some(Value::Number(n)) => Some(n.to_string()),
+                Some(Value::Null) | None => None,
+                Some(_) => return Ok(None),
+            };
+            Ok(Some(Fields { id, text }))
+        }
+    }
+}
+
+#[cfg(test)]
+mod fast_parse_tests {
+    use super::*;
+
+    /// The tree-free parser gives the general parser's document for every record
+    /// it accepts, and declines the ones the general parser reports.
+    #[test]
+    fn fast_path_agrees_with_the_general_one() {
+        let lines = [
+            r#"{"id":"a","text":"نص عربي"}"#,
+            r#"{"text":"x y","id":12}"#,
+            r#"{"text":"x y","id":1.5e3}"#,
+            r#"{"text":"x y","id":null}"#,
+            r#"{"text":"x y"}"#,
+            r#"{"id":"a","text":"first","text":"second"}"#,
+            r#"{"meta":{"text":"inner","id":[1,{"a":null}]},"id":"b","text":"outer"}"#,
+            r#"{"te\u0078t":"escaped key","id":"c"}"#,
+            r#"{"id":"d","text":"line\nbreak \"quoted\" \u0645"}"#,
+            r#"  {"id":"e","text":"spaces around"}  "#,
+            r#"{"id":true,"text":"bad id"}"#,
+            r#"{"id":"f","text":5}"#,
+            r#"{"id":"g"}"#,
+            r#"[1,2]"#,
+            r#"{"id":"h","text":"unterminated"#,
+            r#"{"id":"i","text":"   "}"#,
+            r#"{"id":"j","text":"x"} trailing"#,
+        ];
+        let cfg = InputConfig::default();
+        let path: Arc<Path> = Arc::from(Path::new("t.jsonl"));
+        for (n, line) in lines.iter().enumerate() {
+            let origin = Origin {
+                path: path.clone(),
+                line: n as u64 + 1,
+            };
+            let slow = cfg.parse_json(line, origin.clone(), || "default".into());
+            let fast = cfg.parse_json_owned(line.to_string(), origin, || "default".into());
+            match (slow, fast) {
+                (Ok((a, ta)), Ok((b, tb))) => {
+                    assert_eq!(
+                        (a.id, a.text, a.raw, ta),
+                        (b.id, b.text, b.raw, tb),
+                        "{line}"
+                    );
+                }
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{line}"),
+                (a, b) => panic!("{line}: {a:?} vs {b:?}"),
+            }
+            let scanned = fields::scan(line, "id", "text").is_some();
+            // A blank text is well-formed: `parse_json_owned` reports it the general way.
+            assert_eq!(scanned, n < 10 || n == 15, "{line}");
         }
     }
 }

@@ -11,7 +11,7 @@ mod tables;
 pub(crate) mod tokenize;
 
 pub use mojibake::{MojibakeKind, MojibakeReport, detect_mojibake, repair_mojibake};
-pub use script::{Detection, Language, detect};
+pub use script::{Detection, Language, detect, detect_common};
 pub use tokenize::{sentences, words};
 
 use std::borrow::Cow;
