@@ -62,6 +62,23 @@ fn arabic_news_identical_texts_share_a_cluster_with_one_survivor() {
                 .count();
             assert!(kept <= 1, "{file}: {ids:?} keeps {kept}");
         }
+        // Every document carries its detected language (SCHEMA 1.1), and the
+        // summary counts them.
+        let arabic = clusters.values().filter(|v| v["lang"] == "ara").count();
+        assert!(
+            arabic * 100 >= clusters.len() * 99,
+            "{file}: {arabic} Arabic"
+        );
+        assert!(
+            clusters
+                .values()
+                .all(|v| v["lang_confidence"].as_f64().is_some())
+        );
+        assert_eq!(
+            summary.languages.get("ara").copied(),
+            Some(arabic as u64),
+            "{file}"
+        );
         // Real news has few duplicates: a sanity bound against over-merging.
         assert!(
             c.removed * 10 < c.input,
