@@ -88,7 +88,12 @@ fn config_fingerprint(cfg: &Config) -> String {
             o.remove("overwrite");
         }
     }
-    let text = format!("{}|{}|{v}", crate::normalize::KEY_VERSION, VERSION);
+    let text = format!(
+        "{}|{}|{}|{v}",
+        crate::normalize::KEY_VERSION,
+        crate::dedup::SIGNATURE_VERSION,
+        VERSION
+    );
     format!("{:016x}", xxhash_rust::xxh3::xxh3_64(text.as_bytes()))
 }
 

@@ -7,7 +7,7 @@ use crate::Result;
 /// Version of the signature scheme (shingle hash, permutation family, seeds
 /// derivation). Sketches are comparable only within one version and one
 /// `normalize::KEY_VERSION`; it is recorded in `summary.json`.
-pub const SIGNATURE_VERSION: u32 = 3;
+pub const SIGNATURE_VERSION: u32 = 4;
 
 /// At most this many number tokens are kept per document for the number check:
 /// the ones with the smallest hashes, so two documents keep comparable samples.
@@ -29,12 +29,12 @@ pub struct Sketch {
     /// carry numbers the other lacks (other dates, scores, tolls) are reports of
     /// different events even when their wording is a shared template.
     pub numbers: Box<[u32]>,
-    /// Anchors: the shingles (folded to 32 bits) whose hash falls in a fixed
-    /// 1/16 slice, sorted; empty when containment is off. Two texts sharing two
+    /// Anchors: the shingles whose 64-bit hash falls in a fixed 1/16 slice
+    /// (32 bits of each), sorted; empty when containment is off. Two texts sharing two
     /// anchors become a containment candidate even when their Jaccard similarity is
     /// too low for LSH (a short item quoted in a long page).
     pub anchors: Box<[u32]>,
-    /// The whole shingle set (folded to 32 bits, sorted) when exact verification
+    /// The whole shingle set (high 32 bits of each hash, sorted) when exact verification
     /// is on (`DedupConfig::exact_verify`); empty otherwise.
     pub set: Box<[u32]>,
 }
@@ -245,20 +245,17 @@ impl Sketcher {
             };
         }
         self.shingle_hashes(key, scratch);
-        let shingles = scratch.hashes.len() as u32;
-        scratch.folded.clear();
-        scratch
-            .folded
-            .extend(scratch.hashes.iter().map(|&x| (x ^ (x >> 32)) as u32));
+        let hashes = &scratch.hashes;
+        let shingles = hashes.len() as u32;
+        // `hashes` is sorted, so order-preserving projections of it need no sort:
+        // the set keeps the high 32 bits, an anchor (top 4 bits zero) the 32 bits
+        // below those.
         let anchors: Box<[u32]> = if self.anchors {
-            let mut a: Vec<u32> = scratch
-                .folded
+            let mut a: Vec<u32> = hashes
                 .iter()
-                .zip(&scratch.hashes)
-                .filter(|(_, h)| *h >> 60 == 0)
-                .map(|(f, _)| *f)
+                .take_while(|&&h| h >> 60 == 0)
+                .map(|&h| (h >> 28) as u32)
                 .collect();
-            a.sort_unstable();
             a.dedup();
             a.into()
         } else {
@@ -267,11 +264,22 @@ impl Sketcher {
         let mut sig = vec![u32::MAX; self.mul.len()];
         if self.one_permutation {
             sig.truncate(self.num_perm);
-            one_permutation(&scratch.hashes, self.seed, &self.probes, &mut sig);
+            one_permutation(hashes, self.seed, &self.probes, &mut sig);
         } else {
+            scratch.folded.clear();
+            scratch
+                .folded
+                .extend(hashes.iter().map(|&x| (x ^ (x >> 32)) as u32));
             signature(&mut sig, &scratch.folded, &self.mul, &self.add);
             sig.truncate(self.num_perm);
         }
+        let set: Box<[u32]> = if self.keep_set {
+            let mut f: Vec<u32> = hashes.iter().map(|&h| (h >> 32) as u32).collect();
+            f.dedup();
+            f.into()
+        } else {
+            Box::new([])
+        };
         Sketch {
             exact,
             sig: sig.into_boxed_slice(),
@@ -279,14 +287,7 @@ impl Sketcher {
             chars,
             numbers: scratch.numbers.as_slice().into(),
             anchors,
-            set: if self.keep_set {
-                let mut f = scratch.folded.clone();
-                f.sort_unstable();
-                f.dedup();
-                f.into()
-            } else {
-                Box::new([])
-            },
+            set,
         }
     }
 

@@ -305,7 +305,7 @@ pub(crate) fn read_whole(d: Decoded, path: &std::path::Path) -> Result<(String, 
         .read_to_end(&mut bytes)
         .map_err(|e| Error::io(path, e))?;
     match damage {
-        None => match String::from_utf8(bytes) {
+        None => match super::read::utf8_string(bytes) {
             Ok(s) => Ok((s, 0)),
             Err(e) => Err(Error::Data {
                 path: path.to_path_buf(),

@@ -110,7 +110,7 @@ const WHATLANG_BYTES: usize = 4096;
 /// assert_eq!(detect("یہ ایک اچھی کتاب ہے جو میں نے پڑھی").language, Language::Urdu);
 /// ```
 pub fn detect(text: &str) -> Detection {
-    detect_among(text, None)
+    detect_among(text, false)
 }
 
 /// The languages [`detect_common`] tells apart outside Arabic script: the
@@ -123,47 +123,71 @@ const COMMON: &[whatlang::Lang] = {
     ]
 };
 
+/// A detector limited to [`COMMON`], built once.
+static COMMON_DETECTOR: std::sync::LazyLock<whatlang::Detector> =
+    std::sync::LazyLock::new(|| whatlang::Detector::with_allowlist(COMMON.to_vec()));
+
 /// [`detect`] choosing among common languages only outside Arabic script
 /// (see the list in the source): whatlang's cost is per candidate language, so
 /// this is several times cheaper on Latin-script text, for per-document labels
 /// in bulk jobs. Arabic-script decisions are the same as [`detect`]'s.
 pub fn detect_common(text: &str) -> Detection {
-    detect_among(text, Some(COMMON))
+    detect_among(text, true)
 }
 
-fn detect_among(text: &str, allow: Option<&[whatlang::Lang]>) -> Detection {
-    let mut arabic = 0u32;
-    let mut other = 0u32;
-    let mut score = [0u32; 4];
-    let mut count = |c: char| {
+/// Letter counts of a text: Arabic-script letters, other letters, and the
+/// weights of [`weights`] summed per language.
+#[derive(Default)]
+struct Tally {
+    arabic: u32,
+    other: u32,
+    score: [u32; 4],
+}
+
+impl Tally {
+    fn add(&mut self, c: char) {
         // What the key deletes does not count, so that a key is judged as its text.
         if c == '\u{0640}' || super::tables::is_diacritic(c) {
             return;
         }
         if is_arabic_script_letter(c) {
-            arabic += 1;
-            let w = weights(c);
-            for k in 0..4 {
-                score[k] += w[k];
+            self.arabic += 1;
+            for (s, w) in self.score.iter_mut().zip(weights(c)) {
+                *s += w;
             }
         } else if is_letter(c) {
-            other += 1;
+            self.other += 1;
         }
-    };
+    }
+}
+
+fn detect_among(text: &str, common_only: bool) -> Detection {
+    let mut t = Tally::default();
     for c in text.chars() {
         // Every character counts as the letters of its decomposition, so that
         // normalizing (ﮤ → ۀ, presentation forms, Hangul) cannot change the result.
+        // The common cases go first, with the same outcome as `Tally::add`:
+        // ASCII, and the basic Arabic letters, which have no decomposition
+        // (آ أ ؤ إ ئ have one and take the general path).
         if c.is_ascii() {
-            count(c);
+            t.other += u32::from(c.is_ascii_alphabetic());
+        } else if matches!(c, '\u{0621}' | '\u{0627}'..='\u{063F}' | '\u{0641}'..='\u{064A}') {
+            t.arabic += 1;
+            t.score[0] += u32::from(matches!(c, 'ي' | 'ك' | 'ى'));
         } else if matches!(c, '\u{FDFC}' | '\u{FDFD}') {
             // As the key's `camel_ligatures` spells them out.
             let mut spelled = String::new();
             super::tables::map_char(super::Step::CamelLigatures, c, &mut spelled);
-            spelled.chars().for_each(&mut count);
+            spelled.chars().for_each(|c| t.add(c));
         } else {
-            decompose_compatible(c, &mut count);
+            decompose_compatible(c, |c| t.add(c));
         }
     }
+    let Tally {
+        arabic,
+        other,
+        score,
+    } = t;
     let letters = arabic + other;
     if letters == 0 {
         return Detection {
@@ -202,9 +226,10 @@ fn detect_among(text: &str, allow: Option<&[whatlang::Lang]>) -> Detection {
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    let info = match allow {
-        None => whatlang::detect(&text[..end]),
-        Some(langs) => whatlang::Detector::with_allowlist(langs.to_vec()).detect(&text[..end]),
+    let info = if common_only {
+        COMMON_DETECTOR.detect(&text[..end])
+    } else {
+        whatlang::detect(&text[..end])
     };
     match info {
         Some(info) => Detection {
