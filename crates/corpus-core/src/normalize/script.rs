@@ -123,6 +123,57 @@ const COMMON: &[whatlang::Lang] = {
     ]
 };
 
+/// English function words: in running English text about one word in three
+/// or four is one of these.
+const ENGLISH: &[&str] = &[
+    "the", "of", "and", "to", "in", "is", "that", "for", "on", "with", "was", "as", "by", "at",
+    "are", "from", "it", "has", "have", "be", "this", "which", "an", "were", "said", "he", "his",
+    "their", "will", "not", "but", "they", "been", "after", "who", "had", "its", "would", "she",
+    "her", "we", "more", "than", "also", "about", "into", "over",
+];
+
+/// Function words of the other common Latin-script languages (French, Spanish,
+/// Portuguese, Italian, German, Dutch, Swedish) that are not English words.
+const NOT_ENGLISH: &[&str] = &[
+    "de", "la", "le", "et", "les", "des", "un", "une", "du", "est", "que", "el", "los", "las", "y",
+    "por", "con", "para", "del", "der", "die", "das", "und", "ist", "nicht", "mit", "den", "il",
+    "di", "che", "per", "non", "da", "della", "het", "een", "van", "op", "och", "att", "en", "em",
+    "uma", "um", "dos", "ein", "eine", "zu", "auf", "sich",
+];
+
+/// Decides English from function words alone when the evidence is strong (at
+/// least 8 words, a fifth of them English function words, and almost none of
+/// another language's): the common case of English text in a bulk job, at a
+/// small fraction of the trigram detector's cost. `None` leaves the decision to
+/// the trigram detector. Returns the confidence.
+fn clearly_english(text: &str) -> Option<f32> {
+    let (mut words, mut en, mut other) = (0u32, 0u32, 0u32);
+    for w in text
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+    {
+        if !w.is_ascii() {
+            if w.chars().any(|c| matches!(c, '\u{C0}'..='\u{24F}')) {
+                // Accented Latin letters: not English; let the trigrams decide.
+                return None;
+            }
+            // Another script (a quoted Arabic name, say): not a Latin word.
+            continue;
+        }
+        words += 1;
+        let mut lower = [0u8; 8];
+        if w.len() <= lower.len() {
+            lower[..w.len()].copy_from_slice(w.as_bytes());
+            lower.make_ascii_lowercase();
+            let w = std::str::from_utf8(&lower[..w.len()]).unwrap_or_default();
+            en += u32::from(ENGLISH.contains(&w));
+            other += u32::from(NOT_ENGLISH.contains(&w));
+        }
+    }
+    (words >= 8 && 5 * en >= words && 8 * other <= en)
+        .then(|| (en as f32 / words as f32 * 2.5).min(1.0))
+}
+
 /// A detector limited to [`COMMON`], built once.
 static COMMON_DETECTOR: std::sync::LazyLock<whatlang::Detector> =
     std::sync::LazyLock::new(|| whatlang::Detector::with_allowlist(COMMON.to_vec()));
@@ -227,6 +278,13 @@ fn detect_among(text: &str, common_only: bool) -> Detection {
         end -= 1;
     }
     let info = if common_only {
+        if let Some(confidence) = clearly_english(&text[..end]) {
+            return Detection {
+                language: Language::Other(whatlang::Lang::Eng.code()),
+                confidence: confidence * (1.0 - share),
+                arabic_script: share,
+            };
+        }
         COMMON_DETECTOR.detect(&text[..end])
     } else {
         whatlang::detect(&text[..end])

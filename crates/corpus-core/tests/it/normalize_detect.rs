@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use corpus_core::normalize::{Language, detect, detect_mojibake, repair_mojibake};
+use corpus_core::normalize::{Language, detect, detect_common, detect_mojibake, repair_mojibake};
 
 fn records(path: &Path) -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -67,6 +67,37 @@ fn leipzig_sentences_languages() {
         acc * 100.0
     );
     assert!(acc >= 0.92, "accuracy {acc}");
+}
+
+/// The bulk per-document label (`detect_common`, with its function-word
+/// shortcut for English) is as accurate as the full detector on the Leipzig
+/// sentences, and its shortcut does not call other languages English.
+#[test]
+fn leipzig_sentences_bulk_labels() {
+    let Some(shared) = crate::common::shared() else {
+        return;
+    };
+    let rows = records(&shared.join("corpora/multilingual/leipzig_sentences.jsonl"));
+    let (mut ok_full, mut ok_bulk, mut false_en_full, mut false_en_bulk) = (0, 0, 0, 0);
+    let eng = Language::Other(whatlang_code("eng"));
+    for r in &rows {
+        let want = Language::Other(whatlang_code(r["lang"].as_str().expect("lang")));
+        let text = r["text"].as_str().expect("text");
+        let (full, bulk) = (detect(text).language, detect_common(text).language);
+        ok_full += usize::from(full == want);
+        ok_bulk += usize::from(bulk == want);
+        false_en_full += usize::from(full == eng && want != eng);
+        false_en_bulk += usize::from(bulk == eng && want != eng);
+    }
+    eprintln!(
+        "leipzig_sentences: full {ok_full}/{n}, bulk {ok_bulk}/{n}; other languages called English: full {false_en_full}, bulk {false_en_bulk}",
+        n = rows.len()
+    );
+    assert!(
+        ok_bulk >= ok_full,
+        "bulk labels less accurate: {ok_bulk} < {ok_full}"
+    );
+    assert!(false_en_bulk <= false_en_full + rows.len() / 500);
 }
 
 /// The corpus's ISO 639-3 codes as whatlang spells them.
