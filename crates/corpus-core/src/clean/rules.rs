@@ -33,6 +33,12 @@ pub enum Rule {
     /// paragraph; a marker-prefixed headline (`للمزيد: …`, `قد يهمك.. …`); a
     /// trailing `...المزيد` stub.
     ReadMore,
+    /// Related-stories blocks: a heading line (`اقرأ أيضا`, `مواضيع ذات صلة`,
+    /// `Related stories`) followed by two or more short headline items, up to
+    /// the next running paragraph or the end; and an author-archive list
+    /// (`مقالات أخرى للكاتب …`) that starts the last line or follows its last
+    /// sentence, with the titles glued after it.
+    RelatedBlock,
     /// A copy-the-link line or tail (`رابط الخبر …: <title>`).
     Permalink,
     /// Reader-comment blocks: a comments header followed by `name : text`
@@ -51,6 +57,12 @@ pub enum Rule {
     /// Agency sign-offs and transmission stamps: `// انتهى //`, `/يتبع/`,
     /// `16:16 ت م`, alone or glued to the end of a paragraph.
     Signoff,
+    /// A photo caption above the lede: the first line, one to four words and
+    /// letters only, directly before a running paragraph, that either opens with
+    /// a photo marker (`صورة`, `من اليمين`, `Photo`) or names someone or
+    /// something the lede then mentions (not as its first words, which is how a
+    /// title restated by a definition reads).
+    Caption,
     /// A one- or two-word site signature on the last line, after a paragraph.
     Signature,
     /// Short copyright / opinion disclaimers near the end of a document.
@@ -68,12 +80,14 @@ impl Rule {
         Rule::EmbedAttribution,
         Rule::EmbedLink,
         Rule::LinkLine,
+        Rule::RelatedBlock,
         Rule::ReadMore,
         Rule::Permalink,
         Rule::Signoff,
         Rule::Byline,
         Rule::EdgeNav,
         Rule::TagList,
+        Rule::Caption,
         Rule::Signature,
         Rule::Disclaimer,
         Rule::Share,
@@ -87,6 +101,8 @@ impl Rule {
             Rule::EmbedLink => "embed_link",
             Rule::LinkLine => "link_line",
             Rule::ReadMore => "read_more",
+            Rule::RelatedBlock => "related_block",
+            Rule::Caption => "caption",
             Rule::Permalink => "permalink",
             Rule::Comments => "comments",
             Rule::EdgeNav => "edge_nav",
@@ -133,6 +149,50 @@ const READ_MORE: &[&str] = &[
     "related",
     "more",
     "watch",
+];
+
+/// Related-stories headings (the whole line) that open a list of links, in
+/// addition to the read-more markers.
+const RELATED_HEADINGS: &[&str] = &[
+    "أخبار متعلقة",
+    "مواضيع متعلقة",
+    "موضوعات ذات صلة",
+    "قصص ذات صلة",
+    "المزيد من الأخبار",
+    "related articles",
+    "related stories",
+    "more stories",
+    "more on this story",
+];
+
+/// Author-archive markers: the other articles of the writer follow, their
+/// titles often glued to each other.
+const AUTHOR_ARCHIVE: &[&str] = &[
+    "مقالات أخرى للكاتب",
+    "مقالات سابقة للكاتب",
+    "مقالات أخرى للكاتبة",
+    "more from this author",
+    "more by this author",
+];
+
+/// A word that every [`AUTHOR_ARCHIVE`] marker contains (a cheap prefilter).
+const ARCHIVE_WORD: &[&str] = &["للكاتب", "author"];
+
+/// Longest author-archive list cut (folded bytes, marker included).
+const ARCHIVE_MAX: usize = 1200;
+
+/// Photo-caption openers (a caption line starting with one of these).
+const PHOTO: &[&str] = &[
+    "صورة",
+    "الصورة",
+    "صور",
+    "لقطة",
+    "جانب من",
+    "من اليمين",
+    "من اليسار",
+    "photo",
+    "file photo",
+    "pictured",
 ];
 
 /// Words for "more" that end a truncated teaser (`...المزيد`).
@@ -369,6 +429,10 @@ const EMBED_HOSTS: &[&str] = &["pic.twitter.com/", "t.co/", "instagr.am/"];
 #[derive(Clone, Debug)]
 struct Markers {
     read_more: Vec<String>,
+    related_headings: Vec<String>,
+    author_archive: Vec<String>,
+    archive_word: Needles,
+    photo: Vec<String>,
     more_stub: Vec<String>,
     ago_ar: Vec<String>,
     ago_en: Vec<String>,
@@ -697,6 +761,13 @@ impl RuleSet {
         };
         let m = Markers {
             read_more: fold_all(READ_MORE).iter().map(|s| letters(s)).collect(),
+            related_headings: fold_all(RELATED_HEADINGS)
+                .iter()
+                .map(|s| letters(s))
+                .collect(),
+            author_archive: fold_all(AUTHOR_ARCHIVE),
+            archive_word: Needles::new(&fold_all(ARCHIVE_WORD)),
+            photo: fold_all(PHOTO).iter().map(|s| letters(s)).collect(),
             more_stub: fold_all(MORE_STUB).iter().map(|s| letters(s)).collect(),
             ago_ar: fold_all(AGO_UNITS_AR),
             ago_en: fold_all(AGO_UNITS_EN),
@@ -784,12 +855,14 @@ impl RuleSet {
                 Rule::EmbedAttribution => self.embed_attribution(&mut cx),
                 Rule::EmbedLink => self.embed_link(&mut cx),
                 Rule::LinkLine => self.link_line(&mut cx),
+                Rule::RelatedBlock => self.related_block(&mut cx),
                 Rule::ReadMore => self.read_more(&mut cx),
                 Rule::Permalink => self.permalink(&mut cx),
                 Rule::Signoff => self.signoff(&mut cx),
                 Rule::Byline => self.byline(&mut cx),
                 Rule::EdgeNav => self.edge_nav(&mut cx),
                 Rule::TagList => self.tag_list(&mut cx),
+                Rule::Caption => self.caption(&mut cx),
                 Rule::Signature => self.signature(&mut cx),
                 Rule::Disclaimer => self.disclaimer(&mut cx),
                 Rule::Share => self.share(&mut cx),
@@ -968,6 +1041,72 @@ impl RuleSet {
             });
             if all && urls > 0 {
                 cx.cut_line(i, Rule::LinkLine);
+            }
+        }
+    }
+
+    fn related_block(&self, cx: &mut Ctx<'_>) {
+        let n = cx.lines.len();
+        let mut i = 0;
+        while i < n {
+            if cx.dead[i] {
+                i += 1;
+                continue;
+            }
+            let k = cx.key(i);
+            // (a) a heading line and the headline items under it. One item is
+            // left to `read_more` (marker + the headline it links).
+            if cx.lines[i].words <= 5 && !k.ends_with('.') && {
+                let l = letters(k);
+                self.m.read_more.contains(&l) || self.m.related_headings.contains(&l)
+            } {
+                let items: Vec<usize> = (i + 1..n)
+                    .filter(|&j| !cx.dead[j])
+                    .take_while(|&j| {
+                        let (kj, wj) = (cx.key(j), cx.lines[j].words);
+                        wj <= 15 && is_headline(kj, wj) && self.starts_with_ago(kj).is_none()
+                    })
+                    .collect();
+                if items.len() >= 2 {
+                    cx.cut_line(i, Rule::RelatedBlock);
+                    for &j in &items {
+                        cx.cut_line(j, Rule::RelatedBlock);
+                    }
+                    i = items[items.len() - 1] + 1;
+                    continue;
+                }
+            }
+            i += 1;
+        }
+        // (b) an author-archive list on the last line: the marker opens the
+        // line or follows a sentence end, and everything after it is titles.
+        let Some(last) = cx.live().next_back() else {
+            return;
+        };
+        let k = cx.key(last);
+        // Only the line's tail is searched: the list is short, and the last
+        // line of a one-line document is the whole text.
+        let mut from = k.len().saturating_sub(ARCHIVE_MAX);
+        while !k.is_char_boundary(from) {
+            from += 1;
+        }
+        // One prebuilt search for the word every marker has, then the markers.
+        if !self.m.archive_word.any_in(&k[from..]) {
+            return;
+        }
+        for m in &self.m.author_archive {
+            let Some(at) = find(&k[from..], m).map(|a| a + from) else {
+                continue;
+            };
+            let before = k[..at].trim_end();
+            let opens = before.is_empty()
+                || before
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| matches!(c, '.' | '!' | '?' | '"'));
+            if opens {
+                cx.cut_span(last, at, k.len(), Rule::RelatedBlock);
+                return;
             }
         }
     }
@@ -1424,6 +1563,41 @@ impl RuleSet {
                     }
                 }
             }
+        }
+    }
+
+    fn caption(&self, cx: &mut Ctx<'_>) {
+        let mut live = cx.live();
+        let first_two = (live.next(), live.next());
+        drop(live);
+        let (Some(i), Some(p)) = first_two else {
+            return;
+        };
+        let (k, kp) = (cx.key(i), cx.key(p));
+        let words = cx.lines[i].words;
+        if !(1..=4).contains(&words)
+            || k.chars().count() > 40
+            || letters(k) != k
+            || cx.lines[p].words < 12
+            || !is_paragraph(kp, cx.lines[p].words)
+        {
+            return;
+        }
+        let photo = self.m.photo.iter().any(|m| starts_with_words(k, m));
+        // The caption's words, in order, inside the lede's first 40 words, but
+        // not opening it.
+        let head: String = kp.split(' ').take(40).collect::<Vec<_>>().join(" ");
+        let head = letters(&head);
+        let named = !starts_with_words(&head, k)
+            && find(&head, k).is_some_and(|at| {
+                head[..at].ends_with(' ')
+                    && head[at + k.len()..]
+                        .chars()
+                        .next()
+                        .is_none_or(|c| !is_letter(c))
+            });
+        if photo || named {
+            cx.cut_line(i, Rule::Caption);
         }
     }
 

@@ -187,6 +187,91 @@ fn sub_line_signoff_and_odd_input_do_not_panic() {
     }
 }
 
+/// The text of document `id` in ../shared/corpora/arabic_news/`file`.
+fn news_doc(shared: &Path, file: &str, id: &str) -> String {
+    read_jsonl(&shared.join("corpora/arabic_news").join(file))
+        .into_iter()
+        .find(|d| d["id"] == id)
+        .and_then(|d| d["text"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| panic!("{id} missing from {file}"))
+}
+
+fn cleaned_without(text: &str, rule: &str) -> String {
+    let c = Cleaner::new(&CleanConfig {
+        disable: vec![rule.into()],
+        ..Default::default()
+    })
+    .unwrap();
+    apply(text, &c.cuts(text))
+}
+
+#[test]
+fn related_block_takes_every_headline_under_the_heading() {
+    let Some(shared) = shared() else { return };
+    // BBC: `اقرأ ايضاً:` and three linked headlines between two paragraphs.
+    let orig = news_doc(
+        &shared,
+        "ant_multisource.jsonl",
+        "ant-BB-middleEast-859-20180808",
+    );
+    let heads = [
+        "اقرأ ايضاً:",
+        "ستيفن هوكينغ: نبذة عن السفير الشعبي للعلوم",
+        "وفاة شيروود رولاند مكتشف تآكل طبقة الأوزون",
+        "جائزة نوبل في الكيمياء لمطوري",
+    ];
+    let clean = cleaned(&orig);
+    for h in heads {
+        assert!(!clean.contains(h), "{h}");
+    }
+    assert!(clean.contains("\nقام ببحوث ودراسات في الجيولوجيا"));
+    // The separator and the app promo at the end are other rules' cuts.
+    lines_survive(
+        &orig,
+        &clean,
+        &[&heads[..], &["---", "تطبيق بي بي سي"]].concat(),
+    );
+    // Switched off, `read_more` still takes the heading and the first headline only.
+    let partial = cleaned_without(&orig, "related_block");
+    assert!(!partial.contains(heads[1]) && partial.contains(heads[2]));
+
+    // Al-Jazirah: the writer's other titles glued after the last sentence.
+    let orig = news_doc(
+        &shared,
+        "saudinewsnet.jsonl",
+        "saudinewsnet-2015-08-04-00358",
+    );
+    let clean = cleaned(&orig);
+    assert!(!clean.contains("مقالات أخرى للكاتب"));
+    assert!(clean.trim_end().ends_with("إلى اللقاء."), "{clean}");
+    lines_survive(&orig, &clean, &["مقالات أخرى للكاتب"]);
+}
+
+#[test]
+fn caption_above_the_lede_goes_a_restated_title_stays() {
+    let Some(shared) = shared() else { return };
+    for (id, caption) in [
+        ("saudinewsnet-2015-08-11-00437", "دي بروين"),
+        ("saudinewsnet-2015-08-10-00400", "صورة هندسية للمشروع"),
+    ] {
+        let orig = news_doc(&shared, "saudinewsnet.jsonl", id);
+        let clean = cleaned(&orig);
+        let first = orig.lines().find(|l| !l.trim().is_empty()).unwrap();
+        assert_eq!(first.trim(), caption);
+        assert!(!clean.starts_with(first), "{id}");
+        lines_survive(&orig, &clean, &[first.trim()]);
+        assert!(cleaned_without(&orig, "caption").contains(first));
+    }
+    // A title that the first sentence restates as its subject is a title, and a
+    // short line before another short line is not above a lede.
+    for text in [
+        "الفيحاء\nالفيحاء نادٍ سعودي لكرة القدم تأسس في المجمعة، ويلعب في دوري الدرجة الأولى منذ سنوات طويلة.",
+        "دي بروين\nلاعب الوسط البلجيكي\nيبدو أن مانشستر سيتي اقترب من حسم صفقة تعاقده مع لاعب الوسط الدولي دي بروين.",
+    ] {
+        assert_eq!(cleaned(text), text);
+    }
+}
+
 fn read_jsonl(p: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(p)
         .unwrap()
@@ -357,9 +442,9 @@ fn gold_precision_and_recall() {
     let t = &r.total;
     assert!(t.chrome_lines >= 40, "gold set changed: {t:?}");
     assert!(t.precision() >= 0.98, "precision {:.3}", t.precision());
-    // Target 0.9; reached 0.854: the misses are five CNN teaser ledes of other
-    // stories (ordinary sentences) and one name-only photo caption.
-    assert!(t.recall() >= 0.85, "recall {:.3}", t.recall());
+    // Target 0.9; reached 0.878: the misses are five CNN teaser ledes of other
+    // stories, appended without a heading (ordinary sentences).
+    assert!(t.recall() >= 0.875, "recall {:.3}", t.recall());
     assert!(
         t.content_kept() >= 0.995,
         "content kept {:.4}",
