@@ -246,6 +246,9 @@ pub struct Analyzer {
     /// `clean.boilerplate.in_dedup` is on (see [`Analyzer::learn_boilerplate`]).
     boilerplate: Option<(BoilerplateModel, GroupBy)>,
     key: Normalizer,
+    /// The key profile is the cleaner's per-line fold, so the cleaner can hand
+    /// over the key of the cleaned text (see [`Cleaner::cuts_and_key`]).
+    key_is_fold: bool,
     sketcher: Sketcher,
     rank_field: Option<(String, String)>,
 }
@@ -271,6 +274,8 @@ impl Analyzer {
                 .transpose()?,
             boilerplate: None,
             key: Normalizer::new(&cfg.normalize)?,
+            key_is_fold: cfg.normalize
+                == crate::normalize::NormalizeConfig::profile(crate::normalize::Profile::Key),
             sketcher: Sketcher::new(&cfg.dedup)?,
             rank_field,
         })
@@ -357,24 +362,35 @@ impl Analyzer {
     /// The key text of a document (cleaned, then key-normalized) and the number
     /// of characters cleaning removed.
     pub fn key(&self, doc: &Document) -> (String, u64) {
-        let (text, chrome) = match &self.cleaner {
-            Some(c) => {
-                let cuts = match &self.boilerplate {
-                    Some((model, by)) => c.cuts_with(&doc.text, model, &by.group_of(doc)),
-                    None => c.cuts(&doc.text),
-                };
-                let removed: usize = cuts
-                    .iter()
-                    .map(|c| doc.text[c.start..c.end].chars().count())
-                    .sum();
-                (
-                    std::borrow::Cow::Owned(crate::clean::apply(&doc.text, &cuts)),
-                    removed as u64,
-                )
-            }
-            None => (std::borrow::Cow::Borrowed(doc.text.as_str()), 0),
+        let Some(c) = &self.cleaner else {
+            return (self.key.normalize(&doc.text).into_owned(), 0);
         };
-        (self.key.normalize(&text).into_owned(), chrome)
+        let group = self
+            .boilerplate
+            .as_ref()
+            .map(|(m, by)| (m, by.group_of(doc)));
+        let model = group.as_ref().map(|(m, g)| (*m, g.as_str()));
+        let (cuts, fused) = if self.key_is_fold {
+            c.cuts_and_key(&doc.text, model)
+        } else {
+            let cuts = match model {
+                Some((m, g)) => c.cuts_with(&doc.text, m, g),
+                None => c.cuts(&doc.text),
+            };
+            (cuts, None)
+        };
+        let removed: usize = cuts
+            .iter()
+            .map(|c| doc.text[c.start..c.end].chars().count())
+            .sum();
+        let key = match fused {
+            Some(k) => k,
+            None => self
+                .key
+                .normalize(&crate::clean::apply(&doc.text, &cuts))
+                .into_owned(),
+        };
+        (key, removed as u64)
     }
 }
 

@@ -75,6 +75,30 @@ enum Fold<'a> {
     Text(Cow<'a, str>),
 }
 
+/// Whether the key fold of `c` (`fold`) may depend on more than `c`: `c` may
+/// compose with the character before it under NFC/NFKC (quick-check value
+/// "maybe": U+0653–U+0655 after alef, waw or ya, Latin combining accents, Hangul
+/// vowel jamo …), its NFKC form holds such a character (´ → space + U+0301) or a
+/// letter of the look-alike fold (which applies only when the whole document is
+/// detected as Arabic), or its fold keeps a combining mark, which canonical
+/// ordering may swap with a neighbouring one.
+fn context_dependent(c: char, fold: &str) -> bool {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::canonical_combining_class as ccc;
+    let maybe = |d: char| {
+        unicode_normalization::is_nfkc_quick(std::iter::once(d))
+            == unicode_normalization::IsNormalized::Maybe
+    };
+    let lookalike = |d: char| {
+        matches!(d, '\u{06A9}' | '\u{06AA}' | '\u{06BE}' | '\u{06C0}'..='\u{06C3}'
+            | '\u{06CC}'..='\u{06CE}' | '\u{06D0}' | '\u{06D2}' | '\u{06D3}' | '\u{06D5}')
+    };
+    maybe(c)
+        || std::iter::once(c).nfkc().any(|d| maybe(d) || lookalike(d))
+        || (ccc(c) != 0 && !fold.is_empty())
+        || fold.chars().any(|d| ccc(d) != 0)
+}
+
 impl Folder {
     pub fn new() -> Result<Self> {
         let norm = Normalizer::new(&NormalizeConfig::profile(Profile::Key))?;
@@ -96,6 +120,11 @@ impl Folder {
                 let start = bytes.len() as u32;
                 if len < LONG {
                     bytes.push_str(&f);
+                }
+                if context_dependent(c, &f) {
+                    // Always the general path, which reports it.
+                    entries[i] = LONG << 2;
+                    continue;
                 }
                 let flags = if c.is_whitespace() {
                     SPACE
@@ -139,7 +168,10 @@ impl Folder {
     /// Appends the fold of `line` to `out` (key-normalized, whitespace runs
     /// collapsed to one space, trimmed) and returns the number of words (pieces
     /// between single spaces). Same result as [`Folder::fold`], without the map.
-    pub fn fold_into(&self, line: &str, out: &mut String) -> usize {
+    /// Sets `composes` when the line has a character whose fold depends on its
+    /// context (see [`context_dependent`]): then the fold of the whole document
+    /// may differ from this per-character fold.
+    pub fn fold_into(&self, line: &str, out: &mut String, composes: &mut bool) -> usize {
         let base = out.len();
         let mut pending_space = false;
         let mut spaces = 0;
@@ -212,7 +244,10 @@ impl Folder {
                         run = i;
                         continue;
                     }
-                    Fold::Text(f) => f,
+                    Fold::Text(f) => {
+                        *composes |= context_dependent(c, &f);
+                        f
+                    }
                 }
             } else {
                 i += width;
@@ -321,7 +356,7 @@ mod tests {
         ] {
             f.fold(line, &mut out);
             let mut s = String::from("prefix");
-            let words = f.fold_into(line, &mut s);
+            let words = f.fold_into(line, &mut s, &mut false);
             assert_eq!(&s["prefix".len()..], out.s, "{line:?}");
             let expected = if out.s.is_empty() {
                 0

@@ -145,6 +145,18 @@ impl Cleaner {
         self.rules.cuts(text, Some((model, group)))
     }
 
+    /// [`Cleaner::cuts`] (with the boilerplate of `group` in `model`, if given)
+    /// and, when it can be had from the folds the rules computed anyway, the
+    /// `key`-normalized cleaned text: equal to normalizing
+    /// [`apply`]`(text, &cuts)` with the key profile, without a second pass.
+    pub fn cuts_and_key(
+        &self,
+        text: &str,
+        model: Option<(&BoilerplateModel, &str)>,
+    ) -> (Vec<Cut>, Option<String>) {
+        self.rules.cuts_and_key(text, model)
+    }
+
     /// The key used for counting a line in the boilerplate model (see
     /// [`BoilerplateModel`]); `None` for lines too short to count.
     pub(crate) fn line_hashes(&self, text: &str, min_chars: usize) -> Vec<u64> {

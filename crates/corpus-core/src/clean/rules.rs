@@ -804,13 +804,19 @@ impl RuleSet {
 
     /// The non-empty lines of `text` and their key folds, back to back.
     fn lines(&self, text: &str) -> (Vec<Line>, String) {
+        self.lines_composing(text, &mut false)
+    }
+
+    /// [`RuleSet::lines`], setting `composes` when a line has a character that
+    /// may compose with the one before it.
+    fn lines_composing(&self, text: &str, composes: &mut bool) -> (Vec<Line>, String) {
         let mut lines = Vec::new();
         let mut keys = String::with_capacity(text.len());
         let mut start = 0;
         for raw in text.split('\n') {
             let end = start + raw.len();
             let kstart = keys.len();
-            let words = self.folder.fold_into(raw, &mut keys);
+            let words = self.folder.fold_into(raw, &mut keys, composes);
             if words > 0 {
                 lines.push(Line {
                     start,
@@ -840,11 +846,73 @@ impl RuleSet {
 
     pub fn cuts(&self, text: &str, model: Option<(&BoilerplateModel, &str)>) -> Vec<Cut> {
         let (lines, keys) = self.lines(text);
+        self.cuts_of(text, model, &lines, &keys)
+    }
+
+    /// [`RuleSet::cuts`], and the key of the cleaned text when it follows from
+    /// the lines' folds: every line is kept whole or cut whole (the common case),
+    /// so the key is the kept lines' folds with the kept line breaks (the key
+    /// profile trims each line and keeps line breaks). `None` when a cut takes
+    /// part of a line, the text has breaks other than LF, or characters that
+    /// compose with their neighbours; the caller then normalizes the cleaned text.
+    pub fn cuts_and_key(
+        &self,
+        text: &str,
+        model: Option<(&BoilerplateModel, &str)>,
+    ) -> (Vec<Cut>, Option<String>) {
+        let mut composes = false;
+        let (lines, keys) = self.lines_composing(text, &mut composes);
+        let cuts = self.cuts_of(text, model, &lines, &keys);
+        if composes || memchr::memchr(b'\r', text.as_bytes()).is_some() || text.contains('\u{2029}')
+        {
+            return (cuts, None);
+        }
+        let cut_at = |pos: usize, cuts: &[Cut]| cuts.iter().any(|c| c.start <= pos && pos < c.end);
+        let mut key = String::with_capacity(keys.len() + lines.len());
+        let mut folded = lines.iter().peekable();
+        let mut c = 0; // first cut that may still overlap
+        let mut start = 0;
+        for raw in text.split('\n') {
+            let end = start + raw.len();
+            while c < cuts.len() && cuts[c].end <= start {
+                c += 1;
+            }
+            let line = folded.next_if(|l| l.start == start);
+            if let Some(l) = line {
+                let rest = &cuts[c..];
+                match rest.first().filter(|cut| cut.start < end) {
+                    None => key.push_str(&keys[l.kstart..l.kend]),
+                    Some(cut) if cut.start <= start && cut.end >= end => {}
+                    Some(_) => return (cuts, None),
+                }
+            }
+            if end < text.len() && !cut_at(end, &cuts[c..]) {
+                key.push('\n');
+            }
+            start = end + 1;
+        }
+        // A last guard (the fold reports these as context-dependent already):
+        // look-alike letters (U+0680–U+06FF, lead bytes DA DB) and combining
+        // marks (U+0300–U+036F, lead bytes CC CD) in the key.
+        let k = key.as_bytes();
+        if memchr::memchr2(0xDA, 0xDB, k).is_some() || memchr::memchr2(0xCC, 0xCD, k).is_some() {
+            return (cuts, None);
+        }
+        (cuts, Some(key))
+    }
+
+    fn cuts_of(
+        &self,
+        text: &str,
+        model: Option<(&BoilerplateModel, &str)>,
+        lines: &[Line],
+        keys: &str,
+    ) -> Vec<Cut> {
         let n = lines.len();
         let mut cx = Ctx {
             text,
-            keys: &keys,
-            lines: &lines,
+            keys,
+            lines,
             folder: &self.folder,
             dead: vec![false; n],
             cuts: Vec::new(),

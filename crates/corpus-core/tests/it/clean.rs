@@ -581,3 +581,56 @@ fn dedup_can_cut_corpus_boilerplate_before_comparing() {
     run_dedup(&[input], &tmp.path().join("off"), &cfg, None).unwrap();
     assert!(!a_and_b_together(&tmp.path().join("off")));
 }
+
+/// The key of a cleaned text assembled from the rules' line folds equals the
+/// key normalizer's output on the cleaned text, on every development document.
+#[test]
+fn fused_key_equals_normalized_cleaned_text() {
+    use corpus_core::clean::{CleanConfig, Cleaner, apply};
+    use corpus_core::normalize::{NormalizeConfig, Normalizer, Profile};
+    let cleaner = Cleaner::new(&CleanConfig::default()).unwrap();
+    let key = Normalizer::new(&NormalizeConfig::profile(Profile::Key)).unwrap();
+    let mut texts: Vec<String> = crate::common::seed_texts();
+    if let Some(shared) = crate::common::shared() {
+        for dir in [
+            "arabic_news",
+            "multilingual",
+            "news_pairs",
+            "boilerplate_gold",
+            "near_dup_labeled",
+            "web_boilerplate",
+        ] {
+            texts.extend(crate::common::jsonl_texts(
+                &shared.join("corpora").join(dir),
+            ));
+        }
+    }
+    let (mut fused, mut mismatches) = (0, Vec::new());
+    for t in &texts {
+        let (cuts, k) = cleaner.cuts_and_key(t, None);
+        if let Some(k) = k {
+            fused += 1;
+            let want = key.normalize(&apply(t, &cuts)).into_owned();
+            if k != want {
+                mismatches.push((k, want));
+            }
+        }
+    }
+    eprintln!(
+        "{fused}/{} keys fused, {} mismatches",
+        texts.len(),
+        mismatches.len()
+    );
+    assert!(fused > texts.len() / 2, "the fused path is the common one");
+    for (got, want) in mismatches.iter().take(6) {
+        let (g, w): (Vec<char>, Vec<char>) = (got.chars().collect(), want.chars().collect());
+        let at = g.iter().zip(&w).take_while(|(a, b)| a == b).count();
+        let show = |v: &[char]| {
+            v[at.saturating_sub(15)..(at + 25).min(v.len())]
+                .iter()
+                .collect::<String>()
+        };
+        eprintln!("got  {:?}\nwant {:?}", show(&g), show(&w));
+    }
+    assert!(mismatches.is_empty(), "{} mismatches", mismatches.len());
+}

@@ -28,3 +28,44 @@ pub fn shared() -> Option<PathBuf> {
     eprintln!("skipping: {} not found", dir.display());
     None
 }
+
+/// The texts of the bundled sample corpus.
+pub fn seed_texts() -> Vec<String> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(seeds())
+        .expect("seeds")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| std::fs::read_to_string(p).expect("seed text"))
+        .collect()
+}
+
+/// Every string field named `text`, `text1`/`text2` or `a`/`b`... of every
+/// JSON Lines file in `dir`: the texts of a development corpus.
+pub fn jsonl_texts(dir: &Path) -> Vec<String> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    paths.sort();
+    let mut out = Vec::new();
+    for p in paths {
+        let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        for line in text.lines() {
+            let Ok(serde_json::Value::Object(m)) = serde_json::from_str(line) else {
+                continue;
+            };
+            for (k, v) in m {
+                if let (true, Some(s)) = (k.starts_with("text") || k == "html", v.as_str()) {
+                    out.push(s.to_owned());
+                }
+            }
+        }
+    }
+    out
+}

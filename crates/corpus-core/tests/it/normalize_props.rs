@@ -212,3 +212,24 @@ proptest! {
         }
     }
 }
+
+fn cleaner() -> &'static corpus_core::clean::Cleaner {
+    static C: OnceLock<corpus_core::clean::Cleaner> = OnceLock::new();
+    C.get_or_init(|| corpus_core::clean::Cleaner::new(&Default::default()).expect("cleaner"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// The key the cleaner assembles from its line folds, when it gives one,
+    /// is the key normalizer's output on the cleaned text.
+    #[test]
+    fn cleaner_key_equals_key_of_cleaned_text(lines in proptest::collection::vec(text_strategy(), 1..5)) {
+        let text = lines.join("\n");
+        let (cuts, fused) = cleaner().cuts_and_key(&text, None);
+        if let Some(k) = fused {
+            let want = normalizers()[0].1.normalize(&corpus_core::clean::apply(&text, &cuts)).into_owned();
+            prop_assert_eq!(k, want);
+        }
+    }
+}
