@@ -895,11 +895,10 @@ pub(crate) fn spill_stdin(files: &mut [InputFile], out: &OutputDir) -> Result<()
 
 fn write_clusters(path: &Path, seen: &[Seen], verdicts: &[Verdict]) -> Result<()> {
     let mut order: Vec<usize> = (0..seen.len()).collect();
-    order.sort_unstable_by(|&a, &b| seen[a].member.id.cmp(&seen[b].member.id));
-    let mut w = JsonlWriter::create(path)?;
-    for i in order {
+    order.par_sort_unstable_by(|&a, &b| seen[a].member.id.cmp(&seen[b].member.id));
+    let line = |i: usize, out: &mut Vec<u8>| {
         let v = &verdicts[i];
-        w.write(&ClusterLine {
+        let cl = ClusterLine {
             id: &seen[i].member.id,
             cluster: &seen[v.cluster].member.id,
             kept: v.kept,
@@ -910,7 +909,23 @@ fn write_clusters(path: &Path, seen: &[Seen], verdicts: &[Verdict]) -> Result<()
             lang: seen[i].info.lang,
             lang_confidence: (f64::from(seen[i].info.lang_confidence) * 1e3).round() / 1e3,
             mojibake: (seen[i].info.mojibake > 0).then_some(seen[i].info.mojibake),
-        })?;
+        };
+        // Serializing these plain fields into memory cannot fail.
+        let _ = serde_json::to_writer(&mut *out, &cl);
+        out.push(b'\n');
+    };
+    // Lines are formatted in parallel blocks and written in id order.
+    let blocks: Vec<Vec<u8>> = order
+        .par_chunks(4096)
+        .map(|chunk| {
+            let mut out = Vec::with_capacity(chunk.len() * 160);
+            chunk.iter().for_each(|&i| line(i, &mut out));
+            out
+        })
+        .collect();
+    let mut w = JsonlWriter::create(path)?;
+    for (block, chunk) in blocks.iter().zip(order.chunks(4096)) {
+        w.write_block(block, chunk.len() as u64)?;
     }
     w.finish()
 }

@@ -248,6 +248,18 @@ impl JsonlWriter {
         self.end_line()
     }
 
+    /// Writes `lines` lines already formatted (each ending in a newline), such
+    /// as a block formatted on another thread.
+    ///
+    /// # Errors
+    /// [`Error::Io`] on a write failure.
+    pub fn write_block(&mut self, block: &[u8], lines: u64) -> Result<()> {
+        self.lines += lines;
+        self.out
+            .write_all(block)
+            .map_err(|e| Error::io(&self.path, e))
+    }
+
     fn end_line(&mut self) -> Result<()> {
         self.lines += 1;
         self.out
