@@ -15,10 +15,10 @@ use crate::Result;
 use crate::normalize::{NormalizeConfig, Normalizer, Profile};
 
 /// Characters in these ranges are folded once, up front: Arabic, Latin and most
-/// punctuation (`[0, 0x800)`), and the general punctuation block (dashes,
-/// quotes, joiners) that news text is full of.
-const RANGES: [(u32, u32); 2] = [(0, 0x0800), (0x2000, 0x2070)];
-const TABLE_LEN: usize = 0x0800 + 0x70;
+/// punctuation (`[0, 0x800)`), the general punctuation block (dashes, quotes,
+/// joiners) that news text is full of, and the Arabic presentation forms.
+const RANGES: [(u32, u32); 3] = [(0, 0x0800), (0x2000, 0x2070), (0xFB50, 0xFF00)];
+const TABLE_LEN: usize = 0x0800 + 0x70 + (0xFF00 - 0xFB50);
 
 /// Index of `cp` in the table, if it is in one of the [`RANGES`].
 #[inline]
@@ -27,6 +27,8 @@ fn slot(cp: u32) -> Option<usize> {
         Some(cp as usize)
     } else if (0x2000..0x2070).contains(&cp) {
         Some(cp as usize - 0x2000 + 0x0800)
+    } else if (0xFB50..0xFF00).contains(&cp) {
+        Some(cp as usize - 0xFB50 + 0x0870)
     } else {
         None
     }
@@ -245,7 +247,11 @@ impl Folder {
                         continue;
                     }
                     Fold::Text(f) => {
-                        *composes |= context_dependent(c, &f);
+                        // Tabled characters were checked when the table was built
+                        // (the context-dependent ones are stored as LONG).
+                        let tabled =
+                            slot(c as u32).is_some_and(|i| (self.entries[i] >> 2) & 0x7F != LONG);
+                        *composes |= !tabled && context_dependent(c, &f);
                         f
                     }
                 }
