@@ -37,6 +37,11 @@ pub struct Sketch {
     /// The whole shingle set (folded to 32 bits, sorted) when exact verification
     /// is on (`DedupConfig::exact_verify`); empty otherwise.
     pub set: Box<[u32]>,
+    /// Where each entry of `set` first occurs in the text (its shingle index,
+    /// capped at 65,535), in `set` order; empty when `set` is. Verification uses it
+    /// to tell a copy with scattered edits from a text that shares a passage with
+    /// another one but also carries passages of its own ([`Sketch::own_passages`]).
+    pub pos: Box<[u16]>,
 }
 
 impl Sketch {
@@ -67,17 +72,61 @@ impl Sketch {
         )
     }
 
-    /// Estimated Jaccard similarity: the share of equal signature positions.
+    /// How much of this text is its own: the distinct shingles of `self` absent from
+    /// `other` that lie in runs of at least `run` consecutive shingle positions
+    /// (passages `other` does not have at all), and all distinct shingles absent
+    /// from `other`. `None` without exact sets (`exact_verify` off).
+    ///
+    /// A copy edited word by word misses shingles in short runs (an edit costs
+    /// `ngram` of them); a text made of a passage of another one plus paragraphs of
+    /// its own misses them in long runs.
+    pub fn own_passages(&self, other: &Sketch, run: usize) -> Option<(u32, u32)> {
+        let mut scratch = Overlap::default();
+        self.overlap(other, &mut scratch)?;
+        Some(scratch.own_passages(run))
+    }
+
+    /// Intersects the exact sets in one branch-free pass and records, in `out`,
+    /// where `self`'s shingles missing from `other` sit in its text. Returns the
+    /// intersection size; `None` without exact sets and positions.
+    pub(crate) fn overlap(&self, other: &Sketch, out: &mut Overlap) -> Option<usize> {
+        let (a, b, pos) = (&self.set, &other.set, &self.pos);
+        if pos.len() != a.len() || a.is_empty() || b.is_empty() {
+            return None;
+        }
+        out.missing.clear();
+        out.missing.resize(a.len(), 0);
+        let (mut i, mut k, mut inter, mut n) = (0, 0, 0usize, 0usize);
+        while i < a.len() && k < b.len() {
+            let (x, y) = (a[i], b[k]);
+            // Written every step, kept only when a[i] is missing from b.
+            out.missing[n] = i as u32;
+            n += (x < y) as usize;
+            inter += (x == y) as usize;
+            i += (x <= y) as usize;
+            k += (y <= x) as usize;
+        }
+        out.missing.truncate(n);
+        out.missing.extend(i as u32..a.len() as u32);
+        // Positions of the missing entries only: a near-copy reads few of them.
+        out.private.clear();
+        out.private
+            .extend(out.missing.iter().map(|&i| pos[i as usize]));
+        Some(inter)
+    }
+
+    /// Estimated Jaccard similarity: the share of equal signature positions.    /// Estimated Jaccard similarity: the share of equal signature positions.
     pub fn jaccard(&self, other: &Sketch) -> f64 {
         if self.sig.is_empty() || self.shingles == 0 || other.shingles == 0 {
             return if self.exact == other.exact { 1.0 } else { 0.0 };
         }
-        let eq = self
+        // A 32-bit sum vectorizes four lanes wide (a `count` adds 64-bit lanes).
+        let eq: u32 = self
             .sig
             .iter()
             .zip(other.sig.iter())
-            .filter(|(a, b)| a == b)
-            .count();
+            .map(|(a, b)| (a == b) as u32)
+            .sum();
         eq as f64 / self.sig.len() as f64
     }
 
@@ -119,6 +168,64 @@ impl Sketch {
         let only_a = a.len() - shared;
         let only_b = b.len() - shared;
         only_a > 0 && only_b > 0 && 2 * shared <= a.len().min(b.len())
+    }
+}
+
+/// Reusable buffers of [`Sketch::overlap`]: the text positions of one side's
+/// shingles missing from the other, and a bitmap to find their runs.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Overlap {
+    missing: Vec<u32>,
+    private: Vec<u16>,
+    bits: Vec<u64>,
+}
+
+impl Overlap {
+    /// The missing shingles lying in runs of at least `run` consecutive positions,
+    /// and all missing shingles (see [`Sketch::own_passages`]).
+    pub(crate) fn own_passages(&mut self, run: usize) -> (u32, u32) {
+        let missing = self.private.len() as u32;
+        let Some(&max) = self.private.iter().max() else {
+            return (0, 0);
+        };
+        let words = max as usize / 64 + 1;
+        self.bits.clear();
+        self.bits.resize(words, 0);
+        for &p in &self.private {
+            self.bits[p as usize / 64] |= 1 << (p % 64);
+        }
+        // Runs of set bits, across word boundaries (positions capped at 65,535
+        // share one bit: a text that long is judged on its first 65,535 shingles).
+        let (mut own, mut len) = (0u32, 0usize);
+        for &w in &self.bits {
+            if w == u64::MAX {
+                len += 64;
+                continue;
+            }
+            let mut w = w;
+            let mut bit = 0;
+            while bit < 64 {
+                // Ones continuing the current run, then the zeros that end it.
+                let ones = (!w).trailing_zeros() as usize;
+                len += ones;
+                bit += ones;
+                if bit >= 64 {
+                    break;
+                }
+                w >>= ones;
+                if len >= run {
+                    own += len as u32;
+                }
+                len = 0;
+                let zeros = (w.trailing_zeros() as usize).min(64 - bit);
+                bit += zeros;
+                w = w.checked_shr(zeros as u32).unwrap_or(0);
+            }
+        }
+        if len >= run {
+            own += len as u32;
+        }
+        (own, missing)
     }
 }
 
@@ -177,6 +284,8 @@ pub struct Scratch {
     hashes: Vec<u64>,
     folded: Vec<u32>,
     numbers: Vec<u32>,
+    /// Shingle hashes in text order (only when the set is kept).
+    order: Vec<u64>,
 }
 
 impl Sketcher {
@@ -242,6 +351,7 @@ impl Sketcher {
                 numbers: Box::new([]),
                 anchors: Box::new([]),
                 set: Box::new([]),
+                pos: Box::new([]),
             };
         }
         self.shingle_hashes(key, scratch);
@@ -264,6 +374,7 @@ impl Sketcher {
         } else {
             Box::new([])
         };
+        let (set, pos) = self.set_and_positions(scratch);
         let mut sig = vec![u32::MAX; self.mul.len()];
         if self.one_permutation {
             sig.truncate(self.num_perm);
@@ -279,23 +390,44 @@ impl Sketcher {
             chars,
             numbers: scratch.numbers.as_slice().into(),
             anchors,
-            set: if self.keep_set {
-                let mut f = scratch.folded.clone();
-                f.sort_unstable();
-                f.dedup();
-                f.into()
-            } else {
-                Box::new([])
-            },
+            set,
+            pos,
         }
+    }
+
+    /// The folded shingle set, sorted, and the first text position of each entry,
+    /// from the text-order hashes in `scratch.order`.
+    fn set_and_positions(&self, scratch: &mut Scratch) -> (Box<[u32]>, Box<[u16]>) {
+        if !self.keep_set {
+            return (Box::new([]), Box::new([]));
+        }
+        // (folded hash, position) packed in one u64: sorting puts each entry's
+        // first occurrence first.
+        let mut packed: Vec<u64> = scratch
+            .order
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| ((x ^ (x >> 32)) as u32 as u64) << 16 | i.min(u16::MAX as usize) as u64)
+            .collect();
+        packed.sort_unstable();
+        packed.dedup_by_key(|v| *v >> 16);
+        (
+            packed.iter().map(|&v| (v >> 16) as u32).collect(),
+            packed.iter().map(|&v| v as u16).collect(),
+        )
     }
 
     /// Fills `scratch.hashes` with the distinct shingle hashes of `key` (sorted)
     /// and `scratch.numbers` with the number sample.
     fn shingle_hashes(&self, key: &str, scratch: &mut Scratch) {
-        let (hashes, numbers) = (&mut scratch.hashes, &mut scratch.numbers);
+        let (hashes, numbers, order) = (
+            &mut scratch.hashes,
+            &mut scratch.numbers,
+            &mut scratch.order,
+        );
         hashes.clear();
         numbers.clear();
+        order.clear();
         let seed = self.seed;
         for_each_word(key, |w| {
             let h = xxh3_64_with_seed(w.as_bytes(), seed);
@@ -329,6 +461,9 @@ impl Sketcher {
             hashes[i] = h;
         }
         hashes.truncate(count);
+        if self.keep_set {
+            order.extend_from_slice(hashes);
+        }
         hashes.sort_unstable();
         hashes.dedup();
     }
@@ -677,6 +812,51 @@ mod tests {
             let rmse = (se / trials as f64).sqrt();
             assert!(rmse < tol, "n {n}: rmse {rmse}");
         }
+    }
+
+    #[test]
+    fn own_passages_counts_long_runs_only() {
+        // Missing positions in runs of 1, 3, 10 and 12 (the last across a word
+        // boundary of the bitmap), in scrambled order.
+        let mut private: Vec<u16> = [5u16]
+            .into_iter()
+            .chain(20..23)
+            .chain(40..50)
+            .chain(58..70)
+            .collect();
+        private.reverse();
+        let mut o = Overlap {
+            private,
+            ..Overlap::default()
+        };
+        assert_eq!(o.own_passages(10), (22, 26));
+        assert_eq!(o.own_passages(3), (25, 26));
+        assert_eq!(o.own_passages(11), (12, 26));
+        o.private = (0..200).collect();
+        assert_eq!(o.own_passages(10), (200, 200));
+        o.private.clear();
+        assert_eq!(o.own_passages(10), (0, 0));
+    }
+
+    #[test]
+    fn overlap_finds_where_the_missing_shingles_are() {
+        let s = Sketcher::new(&DedupConfig::default()).unwrap();
+        let mut sc = Vec::new();
+        let words: Vec<String> = (0..60).map(|i| format!("w{i}")).collect();
+        let a = s.sketch(&words.join(" "), &mut sc);
+        // The first 40 words, then 20 others: shingles 38.. of b are its own.
+        let other: Vec<String> = (0..20).map(|i| format!("x{i}")).collect();
+        let b = s.sketch(
+            &format!("{} {}", words[..40].join(" "), other.join(" ")),
+            &mut sc,
+        );
+        let mut o = Overlap::default();
+        assert_eq!(b.overlap(&a, &mut o), Some(38));
+        let mut p = o.private.clone();
+        p.sort_unstable();
+        assert_eq!(p, (38..58).collect::<Vec<u16>>());
+        assert_eq!(b.own_passages(&a, 10), Some((20, 20)));
+        assert_eq!(b.similarity(&a).1, 38.0 / 58.0);
     }
 
     #[test]
