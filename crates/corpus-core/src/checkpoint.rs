@@ -26,7 +26,7 @@ use crate::pipeline::{DocInfo, Reject, Seen};
 use crate::{Error, Result};
 
 /// Version of the checkpoint files; older ones are refused.
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
 struct Manifest {
@@ -265,6 +265,13 @@ fn put_u32s(buf: &mut Vec<u8>, v: &[u32]) {
     }
 }
 
+fn put_u16s(buf: &mut Vec<u8>, v: &[u16]) {
+    buf.extend_from_slice(&(v.len() as u32).to_le_bytes());
+    for x in v {
+        buf.extend_from_slice(&x.to_le_bytes());
+    }
+}
+
 fn put_bytes(buf: &mut Vec<u8>, v: &[u8]) {
     buf.extend_from_slice(&(v.len() as u32).to_le_bytes());
     buf.extend_from_slice(v);
@@ -281,6 +288,7 @@ fn write_seen(buf: &mut Vec<u8>, s: &Seen) {
     put_u32s(buf, &m.sketch.numbers);
     put_u32s(buf, &m.sketch.anchors);
     put_u32s(buf, &m.sketch.set);
+    put_u16s(buf, &m.sketch.pos);
     buf.extend_from_slice(&m.chrome.to_le_bytes());
     match &m.rank {
         None => buf.push(0),
@@ -331,6 +339,15 @@ impl<'a> Bytes<'a> {
     fn string(&mut self) -> Option<String> {
         String::from_utf8(self.bytes()?.to_vec()).ok()
     }
+    fn u16s(&mut self) -> Option<Box<[u16]>> {
+        let n = self.u32()? as usize;
+        let raw = self.take(n.checked_mul(2)?)?;
+        Some(
+            raw.chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect(),
+        )
+    }
     fn u32s(&mut self) -> Option<Box<[u32]>> {
         let n = self.u32()? as usize;
         let raw = self.take(n.checked_mul(4)?)?;
@@ -356,6 +373,7 @@ fn read_seen(r: &mut Bytes<'_>, path: &Arc<Path>) -> Option<Seen> {
         numbers: r.u32s()?,
         anchors: r.u32s()?,
         set: r.u32s()?,
+        pos: r.u16s()?,
     };
     let chrome = r.u64()?;
     let rank = match r.u8()? {

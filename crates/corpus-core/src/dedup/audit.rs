@@ -33,6 +33,8 @@ pub struct Bin {
     pub numbers: u64,
     /// Pairs refused because the smaller text is too short for containment.
     pub too_short: u64,
+    /// Containment pairs refused because the smaller text has passages of its own.
+    pub own_passages: u64,
 }
 
 /// One member of a sampled cluster.
@@ -141,6 +143,7 @@ impl Audit {
                 Err(Rejection::Dissimilar) => "dissimilar",
                 Err(Rejection::Numbers) => "numbers",
                 Err(Rejection::TooShort) => "too_short",
+                Err(Rejection::OwnPassages) => "own_passages",
             };
             *outcomes.entry(name.into()).or_default() += 1;
             for (h, x) in [(&mut jh, p.jaccard), (&mut ch, p.containment)] {
@@ -150,6 +153,7 @@ impl Audit {
                     Err(Rejection::Dissimilar) => b.dissimilar += 1,
                     Err(Rejection::Numbers) => b.numbers += 1,
                     Err(Rejection::TooShort) => b.too_short += 1,
+                    Err(Rejection::OwnPassages) => b.own_passages += 1,
                 }
             }
         }

@@ -1,9 +1,10 @@
+use std::cell::RefCell;
 use std::cmp::Ordering;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::minhash::containment_from;
+use super::minhash::{Overlap, containment_from};
 use super::{ClusterMode, DedupConfig, Sketch, Survivor, lsh_params};
 
 /// Why a document was kept or removed.
@@ -79,6 +80,9 @@ pub enum Rejection {
     Numbers,
     /// Contained, but the smaller text is too short for containment to count.
     TooShort,
+    /// Contained, but the smaller text also carries passages of its own (see
+    /// `DedupConfig::max_own_passages`): two texts sharing a passage.
+    OwnPassages,
 }
 
 /// One verified candidate pair (positions are input indices).
@@ -127,6 +131,8 @@ struct Edge {
     a: u32,
     b: u32,
     sim: f64,
+    /// Jaccard similarity: ranks the centres a document could join.
+    jaccard: f64,
     link: Link,
 }
 
@@ -165,11 +171,9 @@ pub fn cluster_report(members: &[Member], cfg: &DedupConfig) -> (Vec<Verdict>, R
         report.lsh = Some(lsh);
         let mut pairs = candidate_pairs(&champions, &m, lsh);
         if cfg.containment {
-            pairs.extend(anchor_pairs(&champions, &m));
-            pairs.par_sort_unstable();
-            pairs.dedup();
+            pairs = union_sorted(pairs, anchor_pairs(&champions, &m));
         }
-        let checked: Vec<(u32, u32, PairCheck, Option<Edge>)> = pairs
+        let checked: Vec<(PairCheck, Option<Edge>)> = pairs
             .par_iter()
             .map(|&(a, b)| {
                 let (sa, sb) = (&m(a).sketch, &m(b).sketch);
@@ -179,20 +183,22 @@ pub fn cluster_report(members: &[Member], cfg: &DedupConfig) -> (Vec<Verdict>, R
                     a,
                     b,
                     sim,
+                    jaccard: check.jaccard,
                     link: match l {
                         Ok(reason) => Link::Both(reason),
                         Err(()) => Link::Only(small),
                     },
                 });
-                (a, b, check, edge)
+                let check = PairCheck {
+                    a: order[a as usize] as usize,
+                    b: order[b as usize] as usize,
+                    ..check
+                };
+                (check, edge)
             })
             .collect();
-        for (a, b, mut check, edge) in checked {
-            check.a = order[a as usize] as usize;
-            check.b = order[b as usize] as usize;
-            report.pairs.push(check);
-            edges.extend(edge);
-        }
+        report.pairs = checked.iter().map(|c| c.0).collect();
+        edges = checked.into_iter().filter_map(|c| c.1).collect();
     }
 
     // Assignment: parent[p] = the champion position p is removed in favour of
@@ -266,8 +272,9 @@ pub fn cluster_report(members: &[Member], cfg: &DedupConfig) -> (Vec<Verdict>, R
 }
 
 /// Star clustering: champions in survivor-policy order; each one not yet taken
-/// becomes a centre and takes every untaken neighbour it verified against, so
-/// every removed document is similar to the one kept in its place (no chaining).
+/// becomes a centre and takes every untaken neighbour it verified against; each
+/// removed document then moves to the centre it is most similar to. Every removed
+/// document is similar to the one kept in its place (no chaining).
 /// A contained text that stayed alone then joins the best kept container.
 fn star(
     champions: &[u32],
@@ -301,6 +308,45 @@ fn star(
                 members[c as usize] += 1;
             }
         }
+    }
+    // The order above decides which documents are centres; each removed one then
+    // joins the centre it is most similar to (Jaccard, then policy order), not the
+    // first one that reached it: a reprint goes with its original rather than
+    // with a text that merely contains it.
+    let moved: Vec<(u32, u32, f64, Reason)> = (0..parent.len() as u32)
+        .filter(|&v| parent[v as usize].0 != v)
+        .filter_map(|v| {
+            let (cur, _, _) = parent[v as usize];
+            let best = adj
+                .of(v)
+                .iter()
+                .filter_map(|&(c, e)| {
+                    let e = &edges[e as usize];
+                    let removable = match e.link {
+                        Link::Both(_) => true,
+                        Link::Only(small) => small == v,
+                    };
+                    (removable && parent[c as usize].0 == c).then_some((c, e))
+                })
+                .min_by(|x, y| {
+                    y.1.jaccard
+                        .total_cmp(&x.1.jaccard)
+                        .then(by_policy(x.0, y.0))
+                })?;
+            let (c, e) = best;
+            (c != cur).then(|| {
+                let reason = match e.link {
+                    Link::Both(r) => r,
+                    Link::Only(_) => Reason::Containment,
+                };
+                (v, c, e.sim, reason)
+            })
+        })
+        .collect();
+    for (v, c, sim, reason) in moved {
+        members[parent[v as usize].0 as usize] -= 1;
+        members[c as usize] += 1;
+        parent[v as usize] = (c, sim, reason);
     }
     // Lone centres contained in another centre's text (which could not be removed
     // for them): they go, the container stays.
@@ -495,7 +541,42 @@ fn verify(
             return (check, None, 0.0);
         }
     }
-    let (j, c, cover) = a.similarity(b);
+    let (small, large) = if a.shingles <= b.shingles {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    thread_local! {
+        static OVERLAP: RefCell<Overlap> = RefCell::default();
+    }
+    OVERLAP.with_borrow_mut(|o| {
+        // One pass gives the similarities and where the smaller text's missing
+        // shingles sit (for the own-passage check).
+        let (j, c, cover, own) = match small.overlap(large, o) {
+            Some(inter) => {
+                let i = inter as f64;
+                let (x, y) = (small.set.len() as f64, large.set.len() as f64);
+                (i / (x + y - i), i / x.min(y), i / x.max(y), Some(&mut *o))
+            }
+            None => {
+                let (j, c, v) = a.similarity(b);
+                (j, c, v, None)
+            }
+        };
+        decide(a, b, cfg, (j, c, cover), own)
+    })
+}
+
+/// The decision on a pair given its similarities (and, with exact sets, the
+/// smaller text's missing shingles).
+#[allow(clippy::type_complexity)] // a private helper with one caller
+fn decide(
+    a: &Sketch,
+    b: &Sketch,
+    cfg: &DedupConfig,
+    (j, c, cover): (f64, f64, f64),
+    own: Option<&mut Overlap>,
+) -> (PairCheck, Option<Result<Reason, ()>>, f64) {
     let mut check = PairCheck {
         a: 0,
         b: 0,
@@ -528,11 +609,30 @@ fn verify(
         check.outcome = Err(Rejection::Numbers);
         return (check, None, 0.0);
     }
+    if let (Some(o), Err(()) | Ok(Reason::Containment)) = (own, link) {
+        if cfg.max_own_passages < 1.0 {
+            let small = a.set.len().min(b.set.len()) as f64;
+            let (own, missing) = o.own_passages(passage_run(cfg.ngram));
+            if own as f64 >= cfg.max_own_passages * small && 2 * own >= missing {
+                check.outcome = Err(Rejection::OwnPassages);
+                return (check, None, 0.0);
+            }
+        }
+    }
     check.outcome = Ok(match link {
         Ok(r) => r,
         Err(()) => Reason::Containment,
     });
     (check, Some(link), sim)
+}
+
+/// A run of at least this many consecutive words absent from the other text is a
+/// passage of its own, not an edit (`DedupConfig::max_own_passages`).
+const PASSAGE_WORDS: usize = 12;
+
+/// [`PASSAGE_WORDS`] in consecutive shingles of `ngram` words.
+fn passage_run(ngram: usize) -> usize {
+    PASSAGE_WORDS.saturating_sub(ngram.saturating_sub(1)).max(1)
 }
 
 /// LSH candidates among `reps` (positions in id order), sorted and unique.
@@ -546,7 +646,8 @@ fn candidate_pairs<'a>(
         .copied()
         .filter(|&p| m(p).sketch.shingles > 0)
         .collect();
-    let mut pairs: Vec<(u32, u32)> = (0..bands)
+    // Pairs packed in one u64 (smaller position high): sorting them is cheaper.
+    let mut pairs: Vec<u64> = (0..bands)
         .into_par_iter()
         .flat_map_iter(|band| {
             let mut keys: Vec<(u64, u32)> = reps
@@ -559,12 +660,46 @@ fn candidate_pairs<'a>(
                 })
                 .collect();
             keys.sort_unstable();
-            bucket_pairs(&keys)
+            bucket_pairs(&keys).into_iter().map(pack)
         })
         .collect();
     pairs.par_sort_unstable();
     pairs.dedup();
-    pairs
+    pairs.into_iter().map(unpack).collect()
+}
+
+fn pack((a, b): (u32, u32)) -> u64 {
+    (a as u64) << 32 | b as u64
+}
+
+fn unpack(x: u64) -> (u32, u32) {
+    ((x >> 32) as u32, x as u32)
+}
+
+/// The union of two sorted, duplicate-free lists, sorted and duplicate-free.
+fn union_sorted(a: Vec<(u32, u32)>, b: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut k) = (0, 0);
+    while i < a.len() && k < b.len() {
+        match a[i].cmp(&b[k]) {
+            Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            Ordering::Greater => {
+                out.push(b[k]);
+                k += 1;
+            }
+            Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                k += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[k..]);
+    out
 }
 
 /// An anchor shared by more documents than this is site chrome or a formula, not
@@ -573,25 +708,28 @@ const MAX_ANCHOR_DF: usize = 32;
 
 /// Containment candidates: pairs of documents sharing at least two anchors.
 fn anchor_pairs<'a>(reps: &[u32], m: &(impl Fn(u32) -> &'a Member + Sync)) -> Vec<(u32, u32)> {
-    let mut entries: Vec<(u32, u32)> = reps
+    // (anchor, position) and then pairs packed in one u64, as in `candidate_pairs`.
+    let mut entries: Vec<u64> = reps
         .par_iter()
-        .flat_map_iter(|&p| m(p).sketch.anchors.iter().map(move |&a| (a, p)))
+        .flat_map_iter(|&p| m(p).sketch.anchors.iter().map(move |&a| pack((a, p))))
         .collect();
     entries.par_sort_unstable();
-    let mut pairs: Vec<(u32, u32)> = entries
-        .chunk_by(|a, b| a.0 == b.0)
+    let mut pairs: Vec<u64> = entries
+        .chunk_by(|a, b| a >> 32 == b >> 32)
         .filter(|run| run.len() >= 2 && run.len() <= MAX_ANCHOR_DF)
         .flat_map(|run| {
-            run.iter()
-                .enumerate()
-                .flat_map(move |(i, a)| run[i + 1..].iter().map(move |b| (a.1, b.1)))
+            run.iter().enumerate().flat_map(move |(i, &a)| {
+                run[i + 1..]
+                    .iter()
+                    .map(move |&b| a << 32 | (b & 0xFFFF_FFFF))
+            })
         })
         .collect();
     pairs.par_sort_unstable();
     pairs
         .chunk_by(|a, b| a == b)
         .filter(|run| run.len() >= 2)
-        .map(|run| run[0])
+        .map(|run| unpack(run[0]))
         .collect()
 }
 

@@ -30,13 +30,18 @@ pub struct Sketch {
     /// different events even when their wording is a shared template.
     pub numbers: Box<[u32]>,
     /// Anchors: the shingles whose 64-bit hash falls in a fixed 1/16 slice
-    /// (32 bits of each), sorted; empty when containment is off. Two texts sharing two
+    /// (the high 32 bits of each), sorted; empty when containment is off. Two texts sharing two
     /// anchors become a containment candidate even when their Jaccard similarity is
     /// too low for LSH (a short item quoted in a long page).
     pub anchors: Box<[u32]>,
     /// The whole shingle set (high 32 bits of each hash, sorted) when exact verification
     /// is on (`DedupConfig::exact_verify`); empty otherwise.
     pub set: Box<[u32]>,
+    /// Where each entry of `set` first occurs in the text (its shingle index,
+    /// capped at 65,535), in `set` order; empty when `set` is. Verification uses it
+    /// to tell a copy with scattered edits from a text that shares a passage with
+    /// another one but also carries passages of its own ([`Sketch::own_passages`]).
+    pub pos: Box<[u16]>,
 }
 
 impl Sketch {
@@ -67,17 +72,61 @@ impl Sketch {
         )
     }
 
-    /// Estimated Jaccard similarity: the share of equal signature positions.
+    /// How much of this text is its own: the distinct shingles of `self` absent from
+    /// `other` that lie in runs of at least `run` consecutive shingle positions
+    /// (passages `other` does not have at all), and all distinct shingles absent
+    /// from `other`. `None` without exact sets (`exact_verify` off).
+    ///
+    /// A copy edited word by word misses shingles in short runs (an edit costs
+    /// `ngram` of them); a text made of a passage of another one plus paragraphs of
+    /// its own misses them in long runs.
+    pub fn own_passages(&self, other: &Sketch, run: usize) -> Option<(u32, u32)> {
+        let mut scratch = Overlap::default();
+        self.overlap(other, &mut scratch)?;
+        Some(scratch.own_passages(run))
+    }
+
+    /// Intersects the exact sets in one branch-free pass and records, in `out`,
+    /// where `self`'s shingles missing from `other` sit in its text. Returns the
+    /// intersection size; `None` without exact sets and positions.
+    pub(crate) fn overlap(&self, other: &Sketch, out: &mut Overlap) -> Option<usize> {
+        let (a, b, pos) = (&self.set, &other.set, &self.pos);
+        if pos.len() != a.len() || a.is_empty() || b.is_empty() {
+            return None;
+        }
+        out.missing.clear();
+        out.missing.resize(a.len(), 0);
+        let (mut i, mut k, mut inter, mut n) = (0, 0, 0usize, 0usize);
+        while i < a.len() && k < b.len() {
+            let (x, y) = (a[i], b[k]);
+            // Written every step, kept only when a[i] is missing from b.
+            out.missing[n] = i as u32;
+            n += (x < y) as usize;
+            inter += (x == y) as usize;
+            i += (x <= y) as usize;
+            k += (y <= x) as usize;
+        }
+        out.missing.truncate(n);
+        out.missing.extend(i as u32..a.len() as u32);
+        // Positions of the missing entries only: a near-copy reads few of them.
+        out.private.clear();
+        out.private
+            .extend(out.missing.iter().map(|&i| pos[i as usize]));
+        Some(inter)
+    }
+
+    /// Estimated Jaccard similarity: the share of equal signature positions.    /// Estimated Jaccard similarity: the share of equal signature positions.
     pub fn jaccard(&self, other: &Sketch) -> f64 {
         if self.sig.is_empty() || self.shingles == 0 || other.shingles == 0 {
             return if self.exact == other.exact { 1.0 } else { 0.0 };
         }
-        let eq = self
+        // A 32-bit sum vectorizes four lanes wide (a `count` adds 64-bit lanes).
+        let eq: u32 = self
             .sig
             .iter()
             .zip(other.sig.iter())
-            .filter(|(a, b)| a == b)
-            .count();
+            .map(|(a, b)| (a == b) as u32)
+            .sum();
         eq as f64 / self.sig.len() as f64
     }
 
@@ -119,6 +168,64 @@ impl Sketch {
         let only_a = a.len() - shared;
         let only_b = b.len() - shared;
         only_a > 0 && only_b > 0 && 2 * shared <= a.len().min(b.len())
+    }
+}
+
+/// Reusable buffers of [`Sketch::overlap`]: the text positions of one side's
+/// shingles missing from the other, and a bitmap to find their runs.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Overlap {
+    missing: Vec<u32>,
+    private: Vec<u16>,
+    bits: Vec<u64>,
+}
+
+impl Overlap {
+    /// The missing shingles lying in runs of at least `run` consecutive positions,
+    /// and all missing shingles (see [`Sketch::own_passages`]).
+    pub(crate) fn own_passages(&mut self, run: usize) -> (u32, u32) {
+        let missing = self.private.len() as u32;
+        let Some(&max) = self.private.iter().max() else {
+            return (0, 0);
+        };
+        let words = max as usize / 64 + 1;
+        self.bits.clear();
+        self.bits.resize(words, 0);
+        for &p in &self.private {
+            self.bits[p as usize / 64] |= 1 << (p % 64);
+        }
+        // Runs of set bits, across word boundaries (positions capped at 65,535
+        // share one bit: a text that long is judged on its first 65,535 shingles).
+        let (mut own, mut len) = (0u32, 0usize);
+        for &w in &self.bits {
+            if w == u64::MAX {
+                len += 64;
+                continue;
+            }
+            let mut w = w;
+            let mut bit = 0;
+            while bit < 64 {
+                // Ones continuing the current run, then the zeros that end it.
+                let ones = (!w).trailing_zeros() as usize;
+                len += ones;
+                bit += ones;
+                if bit >= 64 {
+                    break;
+                }
+                w >>= ones;
+                if len >= run {
+                    own += len as u32;
+                }
+                len = 0;
+                let zeros = (w.trailing_zeros() as usize).min(64 - bit);
+                bit += zeros;
+                w = w.checked_shr(zeros as u32).unwrap_or(0);
+            }
+        }
+        if len >= run {
+            own += len as u32;
+        }
+        (own, missing)
     }
 }
 
@@ -177,6 +284,8 @@ pub struct Scratch {
     hashes: Vec<u64>,
     folded: Vec<u32>,
     numbers: Vec<u32>,
+    /// (high 32 bits of a shingle hash, text position) packed for one sort.
+    packed: Vec<u64>,
 }
 
 impl Sketcher {
@@ -242,25 +351,46 @@ impl Sketcher {
                 numbers: Box::new([]),
                 anchors: Box::new([]),
                 set: Box::new([]),
+                pos: Box::new([]),
             };
         }
         self.shingle_hashes(key, scratch);
-        let hashes = &scratch.hashes;
-        let shingles = hashes.len() as u32;
-        // `hashes` is sorted, so order-preserving projections of it need no sort:
-        // the set keeps the high 32 bits, an anchor (top 4 bits zero) the 32 bits
-        // below those.
-        let anchors: Box<[u32]> = if self.anchors {
-            let mut a: Vec<u32> = hashes
+        // One sort gives the distinct shingles (high 32 bits of each hash), in
+        // order, with the first text position of each: (hash, position) packed
+        // in a u64 sorts each entry's first occurrence first.
+        let packed = &mut scratch.packed;
+        packed.clear();
+        packed.extend(
+            scratch
+                .hashes
                 .iter()
-                .take_while(|&&h| h >> 60 == 0)
-                .map(|&h| (h >> 28) as u32)
-                .collect();
-            a.dedup();
-            a.into()
+                .enumerate()
+                .map(|(i, &h)| (h >> 32) << 16 | i.min(u16::MAX as usize) as u64),
+        );
+        packed.sort_unstable();
+        packed.dedup_by_key(|v| *v >> 16);
+        let shingles = packed.len() as u32;
+        // Anchors: the shingles whose hash has its top 4 bits clear (already sorted).
+        let anchors: Box<[u32]> = if self.anchors {
+            packed
+                .iter()
+                .map(|&v| (v >> 16) as u32)
+                .take_while(|&a| a >> 28 == 0)
+                .collect()
         } else {
             Box::new([])
         };
+        let (set, pos): (Box<[u32]>, Box<[u16]>) = if self.keep_set {
+            (
+                packed.iter().map(|&v| (v >> 16) as u32).collect(),
+                packed.iter().map(|&v| v as u16).collect(),
+            )
+        } else {
+            (Box::new([]), Box::new([]))
+        };
+        // Both schemes take the minimum over the shingles, so repeated shingles
+        // (the hashes are in text order, not deduplicated) change nothing.
+        let hashes = &scratch.hashes;
         let mut sig = vec![u32::MAX; self.mul.len()];
         if self.one_permutation {
             sig.truncate(self.num_perm);
@@ -273,13 +403,6 @@ impl Sketcher {
             signature(&mut sig, &scratch.folded, &self.mul, &self.add);
             sig.truncate(self.num_perm);
         }
-        let set: Box<[u32]> = if self.keep_set {
-            let mut f: Vec<u32> = hashes.iter().map(|&h| (h >> 32) as u32).collect();
-            f.dedup();
-            f.into()
-        } else {
-            Box::new([])
-        };
         Sketch {
             exact,
             sig: sig.into_boxed_slice(),
@@ -288,10 +411,11 @@ impl Sketcher {
             numbers: scratch.numbers.as_slice().into(),
             anchors,
             set,
+            pos,
         }
     }
 
-    /// Fills `scratch.hashes` with the distinct shingle hashes of `key` (sorted)
+    /// Fills `scratch.hashes` with the shingle hashes of `key` in text order
     /// and `scratch.numbers` with the number sample.
     fn shingle_hashes(&self, key: &str, scratch: &mut Scratch) {
         let (hashes, numbers) = (&mut scratch.hashes, &mut scratch.numbers);
@@ -330,8 +454,6 @@ impl Sketcher {
             hashes[i] = h;
         }
         hashes.truncate(count);
-        hashes.sort_unstable();
-        hashes.dedup();
     }
 
     /// The signature of 64-bit shingle hashes computed elsewhere (e.g. to compare
@@ -363,6 +485,8 @@ impl Sketcher {
     pub fn shingle_set(&self, key: &str) -> Vec<u64> {
         let mut s = Scratch::default();
         self.shingle_hashes(key, &mut s);
+        s.hashes.sort_unstable();
+        s.hashes.dedup();
         s.hashes
     }
 }
@@ -678,6 +802,51 @@ mod tests {
             let rmse = (se / trials as f64).sqrt();
             assert!(rmse < tol, "n {n}: rmse {rmse}");
         }
+    }
+
+    #[test]
+    fn own_passages_counts_long_runs_only() {
+        // Missing positions in runs of 1, 3, 10 and 12 (the last across a word
+        // boundary of the bitmap), in scrambled order.
+        let mut private: Vec<u16> = [5u16]
+            .into_iter()
+            .chain(20..23)
+            .chain(40..50)
+            .chain(58..70)
+            .collect();
+        private.reverse();
+        let mut o = Overlap {
+            private,
+            ..Overlap::default()
+        };
+        assert_eq!(o.own_passages(10), (22, 26));
+        assert_eq!(o.own_passages(3), (25, 26));
+        assert_eq!(o.own_passages(11), (12, 26));
+        o.private = (0..200).collect();
+        assert_eq!(o.own_passages(10), (200, 200));
+        o.private.clear();
+        assert_eq!(o.own_passages(10), (0, 0));
+    }
+
+    #[test]
+    fn overlap_finds_where_the_missing_shingles_are() {
+        let s = Sketcher::new(&DedupConfig::default()).unwrap();
+        let mut sc = Vec::new();
+        let words: Vec<String> = (0..60).map(|i| format!("w{i}")).collect();
+        let a = s.sketch(&words.join(" "), &mut sc);
+        // The first 40 words, then 20 others: shingles 38.. of b are its own.
+        let other: Vec<String> = (0..20).map(|i| format!("x{i}")).collect();
+        let b = s.sketch(
+            &format!("{} {}", words[..40].join(" "), other.join(" ")),
+            &mut sc,
+        );
+        let mut o = Overlap::default();
+        assert_eq!(b.overlap(&a, &mut o), Some(38));
+        let mut p = o.private.clone();
+        p.sort_unstable();
+        assert_eq!(p, (38..58).collect::<Vec<u16>>());
+        assert_eq!(b.own_passages(&a, 10), Some((20, 20)));
+        assert_eq!(b.similarity(&a).1, 38.0 / 58.0);
     }
 
     #[test]
