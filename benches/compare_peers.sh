@@ -10,6 +10,9 @@
 # The peers venv is set up as ../shared/bench/README.md says. Labels are read from
 # INPUT.labels.jsonl when it exists (gen_corpus.py writes it).
 # Writes OUT_DIR/results/<tool>.<run>.json and OUT_DIR/compare.md.
+# The harness's wall time of a `cmd` tool includes reading our clusters and then the
+# whole input again in Python (to list the ids); ghirbal's own wall time and peak RSS
+# (`/usr/bin/time`) are reported beside it, and the speed-ups are given for both.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 input=$(realpath "$1")
@@ -33,7 +36,7 @@ for run in $(seq 1 "$RUNS"); do
     name=ghirbal-t$t
     echo "== round $run: $name" >&2
     "$PY" "$SHARED/bench/run_peer.py" --tool cmd --cmd-name "$name" \
-      --cmd "$GHIRBAL dedup {input} --output {workdir}/o --threads $t --quiet && cp {workdir}/o/clusters.jsonl {output}" \
+      --cmd "/usr/bin/time -o $out/logs/$name.$run.time -f '%e %M' $GHIRBAL dedup {input} --output {workdir}/o --threads $t --quiet && cp {workdir}/o/clusters.jsonl {output}" \
       --input "$input" --out "$out/logs/$name.clusters.jsonl" "${labels[@]}" \
       --save "$out/results/$name.$run.json" > /dev/null 2> "$out/logs/$name.$run.log"
   done
@@ -65,13 +68,26 @@ for tool, rs in runs.items():
         p=[r.get("score", {}).get("pair_precision") for r in rs],
         r=[r.get("score", {}).get("pair_recall") for r in rs],
         f1=s.get("pair_f1"), version=rs[0].get("version", ""))
+def own(tool):
+    """Medians of ghirbal's own wall time and peak RSS (MB), from /usr/bin/time."""
+    ts = []
+    for p in sorted(glob.glob(os.path.join(out, "logs", f"{tool}.*.time"))):
+        parts = open(p).read().split()
+        if len(parts) >= 2:
+            ts.append((float(parts[-2]), float(parts[-1]) / 1024))
+    if not ts:
+        return None
+    return med([t[0] for t in ts]), med([t[1] for t in ts])
+for tool in rows:
+    rows[tool]["own"] = own(tool) if tool.startswith("ghirbal") else None
 best = min((v["wall"] for k, v in rows.items() if k.startswith("ghirbal-t2")), default=None)
+best_own = min((v["own"][0] for k, v in rows.items() if k.startswith("ghirbal-t2") and v["own"]), default=None)
 lines = [f"# ghirbal vs peers on {os.path.basename(inp)}", "",
          f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; medians of interleaved runs; "
          "P/R from the same runs (min–max over runs when they differ). For ghirbal the process tree "
          "includes run_peer.py's own Python process (its largest process is usually that one).", "",
-         "| tool | runs | docs | MB | wall s | docs/s | MB/s | peak RSS MB (largest process / tree) | tree RSS KB/doc | P | R | F1 | ghirbal-t2 speed-up |",
-         "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+         "| tool | runs | docs | MB | wall s (harness) | ghirbal's own wall s / peak RSS MB | docs/s | MB/s | peak RSS MB (largest process / tree) | tree RSS KB/doc | P | R | F1 | ghirbal-t2 speed-up (harness / own wall) |",
+         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
 def rng(xs):
     xs = [x for x in xs if x is not None]
     if not xs: return ""
@@ -79,7 +95,10 @@ def rng(xs):
 for tool in sorted(rows, key=lambda k: (not k.startswith("ghirbal"), k)):
     v = rows[tool]
     up = f"{v['wall'] / best:.1f}×" if best and not tool.startswith("ghirbal") else ""
-    lines.append(f"| {tool} | {v['n']} | {v['docs']} | {v['mb']} | {v['wall']:.3f} | {v['dps']:.0f} | {v['mbs']:.1f} | "
+    if up and best_own:
+        up += f" / {v['wall'] / best_own:.1f}×"
+    ow = f"{v['own'][0]:.2f} / {v['own'][1]:.0f}" if v["own"] else ""
+    lines.append(f"| {tool} | {v['n']} | {v['docs']} | {v['mb']} | {v['wall']:.3f} | {ow} | {v['dps']:.0f} | {v['mbs']:.1f} | "
                  f"{v['rss1']:.0f} / {v['rss']:.0f} | {v['rss'] * 1024 / max(v['docs'], 1):.2f} | {rng(v['p'])} | {rng(v['r'])} | {v['f1'] or ''} | {up} |")
 open(os.path.join(out, "compare.md"), "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
