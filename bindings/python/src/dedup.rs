@@ -114,13 +114,14 @@ type Columns = (
     Vec<Option<String>>,
     Vec<String>,
     Vec<Option<f64>>,
+    Vec<Option<&'static str>>,
     Vec<(usize, String)>,
     String,
 );
 
 /// Deduplicates documents held in memory (strings, or dicts with the id and
 /// text fields). Returns (ids, clusters, kept, duplicate_of, reason,
-/// similarity, rejects, summary JSON).
+/// similarity, languages, rejects, summary JSON).
 #[pyfunction]
 #[pyo3(signature = (docs, config_path, overrides_json))]
 pub fn dedup(
@@ -176,6 +177,7 @@ pub fn dedup(
         duplicate_of,
         reason,
         similarity,
+        run.languages,
         rejects,
         summary,
     ))

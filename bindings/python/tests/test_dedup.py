@@ -86,6 +86,10 @@ def test_memory_and_file_jobs_agree_on_shared_news(shared: Path, tmp_path: Path)
         for v in map(json.loads, lines)
     }
     assert by_id(r) == from_files
+    # The same language labels as the file job, document by document and counted.
+    langs = {v["id"]: v["lang"] for v in map(json.loads, lines)}
+    assert dict(zip(r.ids, r.lang)) == langs
+    assert r.summary["languages"] == summary["languages"]
     assert summary["counts"]["input"] == len(docs) == len(r)
     for key in ("kept", "removed", "rejected", "removed_by_reason"):
         assert summary["counts"][key] == r.summary["counts"][key]
@@ -119,6 +123,7 @@ def test_on_error_skip_keeps_alignment(seed_docs: list[dict[str, str]]) -> None:
     assert len(r) == 8
     assert r.reason[5:] == ["rejected"] * 3
     assert r.clusters[5:] == [None] * 3 and r.kept[5:] == [False] * 3
+    assert r.lang[:5] == ["ara"] * 5 and r.lang[5:] == [None] * 3
     assert [i for i, _ in r.rejects] == [5, 6, 7]
     assert 'missing field "text"' in r.rejects[0][1]
     assert "got int" in r.rejects[1][1]

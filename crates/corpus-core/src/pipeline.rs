@@ -64,6 +64,11 @@ fn may_have_mojibake(s: &str) -> bool {
     false
 }
 
+/// The per-document language label, from the start of the key text.
+fn key_language(key: &str) -> crate::normalize::Detection {
+    crate::normalize::detect_common(prefix(key, LANG_PREFIX))
+}
+
 /// The first `max` bytes of `s`, cut at a character boundary.
 fn prefix(s: &str, max: usize) -> &str {
     let mut end = s.len().min(max);
@@ -317,7 +322,7 @@ impl Analyzer {
         let doc = doc?;
         let general = fast_ours.unwrap_or(false) || truncated || raw_has_our_key(&doc);
         let (member, key) = self.member_and_key(&doc);
-        let lang = crate::normalize::detect_common(prefix(&key, LANG_PREFIX));
+        let lang = key_language(&key);
         let start = prefix(&doc.text, MOJIBAKE_PREFIX);
         let mojibake = if may_have_mojibake(start) {
             crate::normalize::detect_mojibake(start).total()
@@ -754,6 +759,9 @@ pub struct MemoryRun {
     pub outcomes: Vec<Outcome>,
     /// Ids of the records, in input order (empty for records that could not be read).
     pub ids: Vec<String>,
+    /// Detected language of each record (ISO 639-3, as in `clusters.jsonl`), in
+    /// input order; `None` for rejected records.
+    pub languages: Vec<Option<&'static str>>,
     /// The same summary as `summary.json`, with no input files.
     pub summary: Summary,
 }
@@ -835,7 +843,13 @@ fn dedup_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Me
         }
         Ok(counter.finish())
     })?;
-    let members: Vec<Member> = good.par_iter().map(|(_, d)| analyzer.member(d)).collect();
+    let (members, langs): (Vec<Member>, Vec<&'static str>) = good
+        .par_iter()
+        .map(|(_, d)| {
+            let (m, key) = analyzer.member_and_key(d);
+            (m, key_language(&key).language.code())
+        })
+        .unzip();
     let mut timings = BTreeMap::new();
     timings.insert("read_and_sketch".into(), t0.elapsed().as_secs_f64());
 
@@ -849,6 +863,7 @@ fn dedup_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Me
     check_accounting(&counts, None)?;
     // Member indices -> input indices.
     let input_index = |m: usize| good[m].0;
+    let slots_lang: Vec<Option<usize>> = slots.iter().map(|s| s.ok()).collect();
     let outcomes = slots
         .into_iter()
         .map(|slot| match slot {
@@ -863,11 +878,18 @@ fn dedup_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Me
             Err(r) => Outcome::Rejected(rejects[r].clone()),
         })
         .collect();
+    let languages: Vec<Option<&'static str>> =
+        slots_lang.iter().map(|s| s.map(|m| langs[m])).collect();
     timings.insert("total".into(), t0.elapsed().as_secs_f64());
+    let mut summary = Summary::new(cfg, &analyzer, Vec::new(), counts, timings);
+    for l in &langs {
+        *summary.languages.entry((*l).to_owned()).or_default() += 1;
+    }
     Ok(MemoryRun {
         outcomes,
         ids,
-        summary: Summary::new(cfg, &analyzer, Vec::new(), counts, timings),
+        languages,
+        summary,
     })
 }
 

@@ -84,6 +84,8 @@ class DedupResult:
     ``reason[i]`` is ``unique``, ``survivor``, ``exact``, ``near_duplicate``,
     ``containment`` or ``rejected`` (bad record under ``on_error="skip"``; then
     ``clusters[i]`` and ``similarity[i]`` are ``None`` and ``rejects`` says why).
+    ``lang[i]`` is the detected language (ISO 639-3, as in ``clusters.jsonl``;
+    ``None`` for a rejected record).
     """
 
     ids: list[str]
@@ -92,6 +94,7 @@ class DedupResult:
     duplicate_of: list[Optional[str]]
     reason: list[str]
     similarity: list[Optional[float]]
+    lang: list[Optional[str]]
     rejects: list[tuple[int, str]]
     summary: dict[str, Any] = field(repr=False)
 
@@ -113,14 +116,16 @@ class DedupResult:
                 "duplicate_of": d,
                 "reason": r,
                 "similarity": s,
+                "lang": g,
             }
-            for i, c, k, d, r, s in zip(
+            for i, c, k, d, r, s, g in zip(
                 self.ids,
                 self.clusters,
                 self.kept,
                 self.duplicate_of,
                 self.reason,
                 self.similarity,
+                self.lang,
             )
         ]
 
@@ -170,10 +175,10 @@ def dedup(
         id_field=id_field,
         text_field=text_field,
     )
-    ids, clusters, kept, dup, reason, sim, rejects, summary = _core.dedup(
+    ids, clusters, kept, dup, reason, sim, lang, rejects, summary = _core.dedup(
         docs, _path(config), _overrides(opts)
     )
-    return DedupResult(ids, clusters, kept, dup, reason, sim, rejects, json.loads(summary))
+    return DedupResult(ids, clusters, kept, dup, reason, sim, lang, rejects, json.loads(summary))
 
 
 def dedup_files(
@@ -371,7 +376,7 @@ if find_spec("pandas") is not None:
     def dedup_frame(df: Any, id_col: str = "id", text_col: str = "text", **options: Any) -> Any:
         """:func:`dedup` on a pandas DataFrame: returns a copy of ``df`` with the
         columns ``cluster``, ``kept``, ``duplicate_of``, ``reason`` and
-        ``similarity`` added. ``options`` are those of :func:`dedup`."""
+        ``similarity`` and ``lang`` added. ``options`` are those of :func:`dedup`."""
         docs = [{"id": i, "text": t} for i, t in zip(df[id_col].tolist(), df[text_col].tolist())]
         r = dedup(docs, **options)
         out = df.copy()
@@ -380,6 +385,7 @@ if find_spec("pandas") is not None:
         out["duplicate_of"] = r.duplicate_of
         out["reason"] = r.reason
         out["similarity"] = r.similarity
+        out["lang"] = r.lang
         return out
 
     __all__ += ["dedup_frame"]

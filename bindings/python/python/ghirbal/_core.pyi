@@ -60,6 +60,7 @@ def dedup(
     list[Optional[str]],
     list[str],
     list[Optional[float]],
+    list[Optional[str]],
     list[tuple[int, str]],
     str,
 ]: ...
