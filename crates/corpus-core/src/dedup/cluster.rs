@@ -4,7 +4,7 @@ use std::cmp::Ordering;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::minhash::{Overlap, containment_from};
+use super::minhash::{Overlap, containment_from, set_ratios};
 use super::{ClusterMode, DedupConfig, Sketch, Survivor, lsh_params};
 
 /// Why a document was kept or removed.
@@ -124,6 +124,24 @@ enum Link {
     Both(Reason),
     /// Only the document at this position (the contained one) may be removed.
     Only(u32),
+}
+
+impl Link {
+    /// Whether the document at position `v` may be removed by this link.
+    fn removes(self, v: u32) -> bool {
+        match self {
+            Link::Both(_) => true,
+            Link::Only(small) => small == v,
+        }
+    }
+
+    /// The reason a document removed by this link is given.
+    fn reason(self) -> Reason {
+        match self {
+            Link::Both(r) => r,
+            Link::Only(_) => Reason::Containment,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -294,17 +312,9 @@ fn star(
         taken[c as usize] = true;
         for &(v, e) in adj.of(c) {
             let e = &edges[e as usize];
-            let removable = match e.link {
-                Link::Both(_) => true,
-                Link::Only(small) => small == v,
-            };
-            if removable && !taken[v as usize] {
+            if e.link.removes(v) && !taken[v as usize] {
                 taken[v as usize] = true;
-                let reason = match e.link {
-                    Link::Both(r) => r,
-                    Link::Only(_) => Reason::Containment,
-                };
-                parent[v as usize] = (c, e.sim, reason);
+                parent[v as usize] = (c, e.sim, e.link.reason());
                 members[c as usize] += 1;
             }
         }
@@ -322,11 +332,7 @@ fn star(
                 .iter()
                 .filter_map(|&(c, e)| {
                     let e = &edges[e as usize];
-                    let removable = match e.link {
-                        Link::Both(_) => true,
-                        Link::Only(small) => small == v,
-                    };
-                    (removable && parent[c as usize].0 == c).then_some((c, e))
+                    (e.link.removes(v) && parent[c as usize].0 == c).then_some((c, e))
                 })
                 .min_by(|x, y| {
                     y.1.jaccard
@@ -334,13 +340,7 @@ fn star(
                         .then(by_policy(x.0, y.0))
                 })?;
             let (c, e) = best;
-            (c != cur).then(|| {
-                let reason = match e.link {
-                    Link::Both(r) => r,
-                    Link::Only(_) => Reason::Containment,
-                };
-                (v, c, e.sim, reason)
-            })
+            (c != cur).then(|| (v, c, e.sim, e.link.reason()))
         })
         .collect();
     for (v, c, sim, reason) in moved {
@@ -554,9 +554,8 @@ fn verify(
         // shingles sit (for the own-passage check).
         let (j, c, cover, own) = match small.overlap(large, o) {
             Some(inter) => {
-                let i = inter as f64;
-                let (x, y) = (small.set.len() as f64, large.set.len() as f64);
-                (i / (x + y - i), i / x.min(y), i / x.max(y), Some(&mut *o))
+                let (j, c, v) = set_ratios(inter, small.set.len(), large.set.len());
+                (j, c, v, Some(&mut *o))
             }
             None => {
                 let (j, c, v) = a.similarity(b);
@@ -619,10 +618,7 @@ fn decide(
             }
         }
     }
-    check.outcome = Ok(match link {
-        Ok(r) => r,
-        Err(()) => Reason::Containment,
-    });
+    check.outcome = Ok(link.unwrap_or(Reason::Containment));
     (check, Some(link), sim)
 }
 

@@ -63,13 +63,7 @@ impl Sketch {
             i += (x <= y) as usize;
             k += (y <= x) as usize;
         }
-        let inter = inter as f64;
-        let (small, large) = (a.len().min(b.len()) as f64, a.len().max(b.len()) as f64);
-        (
-            inter / (small + large - inter),
-            inter / small,
-            inter / large,
-        )
+        set_ratios(inter, a.len(), b.len())
     }
 
     /// How much of this text is its own: the distinct shingles of `self` absent from
@@ -115,7 +109,7 @@ impl Sketch {
         Some(inter)
     }
 
-    /// Estimated Jaccard similarity: the share of equal signature positions.    /// Estimated Jaccard similarity: the share of equal signature positions.
+    /// Estimated Jaccard similarity: the share of equal signature positions.
     pub fn jaccard(&self, other: &Sketch) -> f64 {
         if self.sig.is_empty() || self.shingles == 0 || other.shingles == 0 {
             return if self.exact == other.exact { 1.0 } else { 0.0 };
@@ -171,13 +165,12 @@ impl Sketch {
     }
 }
 
-/// Reusable buffers of [`Sketch::overlap`]: the text positions of one side's
-/// shingles missing from the other, and a bitmap to find their runs.
+/// Reusable buffers of [`Sketch::overlap`]: one side's shingles missing from the
+/// other, and their text positions.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Overlap {
     missing: Vec<u32>,
     private: Vec<u16>,
-    bits: Vec<u64>,
 }
 
 impl Overlap {
@@ -185,48 +178,30 @@ impl Overlap {
     /// and all missing shingles (see [`Sketch::own_passages`]).
     pub(crate) fn own_passages(&mut self, run: usize) -> (u32, u32) {
         let missing = self.private.len() as u32;
-        let Some(&max) = self.private.iter().max() else {
-            return (0, 0);
-        };
-        let words = max as usize / 64 + 1;
-        self.bits.clear();
-        self.bits.resize(words, 0);
-        for &p in &self.private {
-            self.bits[p as usize / 64] |= 1 << (p % 64);
-        }
-        // Runs of set bits, across word boundaries (positions capped at 65,535
-        // share one bit: a text that long is judged on its first 65,535 shingles).
-        let (mut own, mut len) = (0u32, 0usize);
-        for &w in &self.bits {
-            if w == u64::MAX {
-                len += 64;
-                continue;
+        // Positions capped at 65,535 collapse into one: a text that long is judged
+        // on its first 65,535 shingles.
+        self.private.sort_unstable();
+        self.private.dedup();
+        let mut own = 0u32;
+        for passage in self.private.chunk_by(|a, b| a + 1 == *b) {
+            if passage.len() >= run {
+                own += passage.len() as u32;
             }
-            let mut w = w;
-            let mut bit = 0;
-            while bit < 64 {
-                // Ones continuing the current run, then the zeros that end it.
-                let ones = (!w).trailing_zeros() as usize;
-                len += ones;
-                bit += ones;
-                if bit >= 64 {
-                    break;
-                }
-                w >>= ones;
-                if len >= run {
-                    own += len as u32;
-                }
-                len = 0;
-                let zeros = (w.trailing_zeros() as usize).min(64 - bit);
-                bit += zeros;
-                w = w.checked_shr(zeros as u32).unwrap_or(0);
-            }
-        }
-        if len >= run {
-            own += len as u32;
         }
         (own, missing)
     }
+}
+
+/// Jaccard similarity, containment of the smaller set in the larger and coverage
+/// of the larger, from the size of the intersection and of the two sets.
+pub(crate) fn set_ratios(inter: usize, a: usize, b: usize) -> (f64, f64, f64) {
+    let inter = inter as f64;
+    let (small, large) = (a.min(b) as f64, a.max(b) as f64);
+    (
+        inter / (small + large - inter),
+        inter / small,
+        inter / large,
+    )
 }
 
 /// Containment of the smaller set in the larger, and coverage of the larger, from
@@ -806,8 +781,8 @@ mod tests {
 
     #[test]
     fn own_passages_counts_long_runs_only() {
-        // Missing positions in runs of 1, 3, 10 and 12 (the last across a word
-        // boundary of the bitmap), in scrambled order.
+        // Missing positions in runs of 1, 3, 10 and 12 (the last across
+        // position 64), in scrambled order.
         let mut private: Vec<u16> = [5u16]
             .into_iter()
             .chain(20..23)
