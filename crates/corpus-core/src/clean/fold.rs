@@ -91,12 +91,10 @@ fn context_dependent(c: char, fold: &str) -> bool {
         unicode_normalization::is_nfkc_quick(std::iter::once(d))
             == unicode_normalization::IsNormalized::Maybe
     };
-    let lookalike = |d: char| {
-        matches!(d, '\u{06A9}' | '\u{06AA}' | '\u{06BE}' | '\u{06C0}'..='\u{06C3}'
-            | '\u{06CC}'..='\u{06CE}' | '\u{06D0}' | '\u{06D2}' | '\u{06D3}' | '\u{06D5}')
-    };
     maybe(c)
-        || std::iter::once(c).nfkc().any(|d| maybe(d) || lookalike(d))
+        || std::iter::once(c)
+            .nfkc()
+            .any(|d| maybe(d) || crate::normalize::is_lookalike(d))
         || (ccc(c) != 0 && !fold.is_empty())
         || fold.chars().any(|d| ccc(d) != 0)
 }
@@ -120,13 +118,13 @@ impl Folder {
                     LONG
                 };
                 let start = bytes.len() as u32;
-                if len < LONG {
-                    bytes.push_str(&f);
-                }
                 if context_dependent(c, &f) {
                     // Always the general path, which reports it.
                     entries[i] = LONG << 2;
                     continue;
+                }
+                if len < LONG {
+                    bytes.push_str(&f);
                 }
                 let flags = if c.is_whitespace() {
                     SPACE

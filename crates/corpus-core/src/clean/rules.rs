@@ -891,13 +891,6 @@ impl RuleSet {
             }
             start = end + 1;
         }
-        // A last guard (the fold reports these as context-dependent already):
-        // look-alike letters (U+0680–U+06FF, lead bytes DA DB) and combining
-        // marks (U+0300–U+036F, lead bytes CC CD) in the key.
-        let k = key.as_bytes();
-        if memchr::memchr2(0xDA, 0xDB, k).is_some() || memchr::memchr2(0xCC, 0xCD, k).is_some() {
-            return (cuts, None);
-        }
         (cuts, Some(key))
     }
 

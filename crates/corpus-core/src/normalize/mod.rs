@@ -24,6 +24,12 @@ use std::sync::Arc;
 
 use crate::{Error, Result};
 
+/// Whether the `lookalikes` step maps `c` (it applies only to documents
+/// detected as Arabic).
+pub(crate) fn is_lookalike(c: char) -> bool {
+    tables::map_char(Step::Lookalikes, c, &mut String::new())
+}
+
 /// Version of the `key` profile. Changing what the key profile does changes every
 /// hash, so it is recorded in `summary.json` and in anything saved.
 pub const KEY_VERSION: u32 = 2;

@@ -217,14 +217,12 @@ fn detect_among(text: &str, common_only: bool) -> Detection {
     for c in text.chars() {
         // Every character counts as the letters of its decomposition, so that
         // normalizing (ﮤ → ۀ, presentation forms, Hangul) cannot change the result.
-        // The common cases go first, with the same outcome as `Tally::add`:
-        // ASCII, and the basic Arabic letters, which have no decomposition
-        // (آ أ ؤ إ ئ have one and take the general path).
+        // ASCII and the basic Arabic letters have no decomposition (آ أ ؤ إ ئ
+        // have one and take the general path): no table lookup for them.
         if c.is_ascii() {
             t.other += u32::from(c.is_ascii_alphabetic());
         } else if matches!(c, '\u{0621}' | '\u{0627}'..='\u{063F}' | '\u{0641}'..='\u{064A}') {
-            t.arabic += 1;
-            t.score[0] += u32::from(matches!(c, 'ي' | 'ك' | 'ى'));
+            t.add(c);
         } else if matches!(c, '\u{FDFC}' | '\u{FDFD}') {
             // As the key's `camel_ligatures` spells them out.
             let mut spelled = String::new();
