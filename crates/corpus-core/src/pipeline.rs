@@ -64,8 +64,9 @@ fn may_have_mojibake(s: &str) -> bool {
     false
 }
 
-/// The per-document language label, from the start of the key text.
-fn key_language(key: &str) -> crate::normalize::Detection {
+/// The per-document language label of `clusters.jsonl`, from the start of a
+/// document's key text.
+pub fn key_language(key: &str) -> crate::normalize::Detection {
     crate::normalize::detect_common(prefix(key, LANG_PREFIX))
 }
 
@@ -375,15 +376,10 @@ impl Analyzer {
             .as_ref()
             .map(|(m, by)| (m, by.group_of(doc)));
         let model = group.as_ref().map(|(m, g)| (*m, g.as_str()));
-        let (cuts, fused) = if self.key_is_fold {
-            c.cuts_and_key(&doc.text, model)
-        } else {
-            let cuts = match model {
-                Some((m, g)) => c.cuts_with(&doc.text, m, g),
-                None => c.cuts(&doc.text),
-            };
-            (cuts, None)
-        };
+        let (cuts, fused) = c.cuts_and_key(&doc.text, model);
+        // The cleaner's folds are the default key profile's; another profile
+        // normalizes the cleaned text itself.
+        let fused = fused.filter(|_| self.key_is_fold);
         let removed: usize = cuts
             .iter()
             .map(|c| doc.text[c.start..c.end].chars().count())
@@ -644,9 +640,7 @@ fn run_dedup_inner(
     let mut summary = Summary::new(cfg, &analyzer, input_summaries, counts, timings);
     summary.decoding = decoding;
     summary.resume = resume;
-    for s in &seen {
-        *summary.languages.entry(s.info.lang.to_owned()).or_default() += 1;
-    }
+    summary.count_languages(seen.iter().map(|s| s.info.lang));
     summary.mojibake_documents = Some(seen.iter().filter(|s| s.info.mojibake > 0).count() as u64);
     let path = out.file("summary.json");
     let json = serde_json::to_string_pretty(&summary)
@@ -660,6 +654,13 @@ fn run_dedup_inner(
 }
 
 impl Summary {
+    /// Counts the documents' language labels into `languages`.
+    fn count_languages(&mut self, langs: impl IntoIterator<Item = &'static str>) {
+        for l in langs {
+            *self.languages.entry(l.to_owned()).or_default() += 1;
+        }
+    }
+
     fn new(
         cfg: &Config,
         analyzer: &Analyzer,
@@ -863,7 +864,8 @@ fn dedup_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Me
     check_accounting(&counts, None)?;
     // Member indices -> input indices.
     let input_index = |m: usize| good[m].0;
-    let slots_lang: Vec<Option<usize>> = slots.iter().map(|s| s.ok()).collect();
+    let languages: Vec<Option<&'static str>> =
+        slots.iter().map(|s| s.ok().map(|m| langs[m])).collect();
     let outcomes = slots
         .into_iter()
         .map(|slot| match slot {
@@ -878,13 +880,9 @@ fn dedup_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Me
             Err(r) => Outcome::Rejected(rejects[r].clone()),
         })
         .collect();
-    let languages: Vec<Option<&'static str>> =
-        slots_lang.iter().map(|s| s.map(|m| langs[m])).collect();
     timings.insert("total".into(), t0.elapsed().as_secs_f64());
     let mut summary = Summary::new(cfg, &analyzer, Vec::new(), counts, timings);
-    for l in &langs {
-        *summary.languages.entry((*l).to_owned()).or_default() += 1;
-    }
+    summary.count_languages(langs);
     Ok(MemoryRun {
         outcomes,
         ids,
@@ -936,18 +934,22 @@ fn write_clusters(path: &Path, seen: &[Seen], verdicts: &[Verdict]) -> Result<()
         let _ = serde_json::to_writer(&mut *out, &cl);
         out.push(b'\n');
     };
-    // Lines are formatted in parallel blocks and written in id order.
-    let blocks: Vec<Vec<u8>> = order
-        .par_chunks(4096)
-        .map(|chunk| {
-            let mut out = Vec::with_capacity(chunk.len() * 160);
-            chunk.iter().for_each(|&i| line(i, &mut out));
-            out
-        })
-        .collect();
+    // Lines are formatted in parallel blocks and written in id order, a bounded
+    // group of blocks at a time so the output is never all in memory.
+    const BLOCK: usize = 4096;
     let mut w = JsonlWriter::create(path)?;
-    for (block, chunk) in blocks.iter().zip(order.chunks(4096)) {
-        w.write_block(block, chunk.len() as u64)?;
+    for group in order.chunks(BLOCK * 64) {
+        let blocks: Vec<(Vec<u8>, u64)> = group
+            .par_chunks(BLOCK)
+            .map(|chunk| {
+                let mut out = Vec::with_capacity(chunk.len() * 160);
+                chunk.iter().for_each(|&i| line(i, &mut out));
+                (out, chunk.len() as u64)
+            })
+            .collect();
+        for (block, lines) in &blocks {
+            w.write_block(block, *lines)?;
+        }
     }
     w.finish()
 }
