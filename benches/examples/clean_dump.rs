@@ -61,7 +61,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let bytes: usize = docs.iter().map(|(_, d)| d.text.len()).sum();
     let rounds = 5;
-    let cpu0 = cpu_ns();
+    let cpu0 = corpus_bench::thread_cpu_seconds();
     let t = Instant::now();
     let mut n = 0;
     for _ in 0..rounds {
@@ -70,7 +70,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let s = t.elapsed().as_secs_f64();
-    let cpu = cpu_ns().zip(cpu0).map(|(b, a)| (b - a) as f64 / 1e9);
+    let cpu = corpus_bench::thread_cpu_seconds()
+        .zip(cpu0)
+        .map(|(b, a)| b - a);
     eprintln!(
         "rules: {} docs, {:.1} MB x {rounds} in {s:.2} s = {:.1} MB/s wall ({n} cuts)",
         docs.len(),
@@ -101,10 +103,4 @@ fn dump(cleaner: &Cleaner, cfg: &CleanConfig, docs: &[(&str, Document)]) {
             println!("{f}\t{}\tmodel\t{}\t{}\t{}", d.id, c.rule, c.start, c.end);
         }
     }
-}
-
-/// Nanoseconds this thread ran on a CPU (Linux `schedstat`), if available.
-fn cpu_ns() -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    s.split_whitespace().next()?.parse().ok()
 }

@@ -9,12 +9,6 @@ use std::time::Instant;
 
 use corpus_core::normalize::{NormalizeConfig, Normalizer, Profile};
 
-/// Seconds this thread has run on a CPU, if the kernel tells.
-fn cpu_seconds() -> Option<f64> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    Some(s.split_whitespace().next()?.parse::<f64>().ok()? / 1e9)
-}
-
 fn main() {
     let profile: Profile = std::env::args()
         .nth(1)
@@ -31,12 +25,14 @@ fn main() {
     );
     let mut out = String::new();
     for round in 1..=5 {
-        let (w0, c0) = (Instant::now(), cpu_seconds());
+        let (w0, c0) = (Instant::now(), corpus_bench::thread_cpu_seconds());
         for t in &texts {
             n.normalize_into(t, &mut out);
         }
         let wall = w0.elapsed().as_secs_f64();
-        let cpu = cpu_seconds().zip(c0).map(|(b, a)| b - a);
+        let cpu = corpus_bench::thread_cpu_seconds()
+            .zip(c0)
+            .map(|(b, a)| b - a);
         let mbs = |s: f64| bytes as f64 / s / 1e6;
         match cpu {
             Some(c) => println!(

@@ -12,17 +12,13 @@ use std::time::Instant;
 
 use corpus_core::clean::{Cleaner, apply};
 use corpus_core::io::{InputConfig, Reader, list_inputs};
-use corpus_core::normalize::{Normalizer, detect_common};
-use corpus_core::pipeline::Analyzer;
+use corpus_core::normalize::Normalizer;
+use corpus_core::pipeline::{Analyzer, key_language};
 use corpus_core::{Config, Document};
 
-/// Seconds this thread has run on a CPU (Linux `schedstat`), else wall time:
-/// on a shared machine the CPU time is the steadier figure.
+/// This thread's CPU time, else the wall clock.
 fn now() -> f64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or_else(|| START.elapsed().as_secs_f64(), |ns| ns / 1e9)
+    corpus_bench::thread_cpu_seconds().unwrap_or_else(|| START.elapsed().as_secs_f64())
 }
 
 static START: std::sync::LazyLock<Instant> = std::sync::LazyLock::new(Instant::now);
@@ -61,21 +57,14 @@ fn main() {
         .map(|t| key.normalize(t).into_owned())
         .collect();
 
-    let prefix = |k: &str| -> std::ops::Range<usize> {
-        let mut end = k.len().min(256);
-        while !k.is_char_boundary(end) {
-            end -= 1;
-        }
-        0..end
-    };
     // Documents outside Arabic script go to whatlang: timed apart.
     let other: Vec<usize> = (0..keys.len())
-        .filter(|&i| detect_common(&keys[i][prefix(&keys[i])]).arabic_script < 0.5)
+        .filter(|&i| key_language(&keys[i]).arabic_script < 0.5)
         .collect();
     let t = now();
     let mut sink = 0usize;
     for &i in &other {
-        sink += detect_common(&keys[i][prefix(&keys[i])]).confidence as usize;
+        sink += key_language(&keys[i]).confidence as usize;
     }
     let el = now() - t;
     println!(
@@ -95,8 +84,8 @@ fn main() {
             Box::new(|i| key.normalize(&cleaned[i]).len()),
         ),
         (
-            "language (256 B of key)",
-            Box::new(|i| detect_common(&keys[i][prefix(&keys[i])]).confidence as usize),
+            "language (start of the key)",
+            Box::new(|i| key_language(&keys[i]).confidence as usize),
         ),
         (
             "sketch",

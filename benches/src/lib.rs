@@ -2,6 +2,13 @@
 
 use std::path::PathBuf;
 
+/// Seconds this thread has run on a CPU (Linux `schedstat`), if the kernel
+/// tells: on a shared machine a steadier figure than the wall clock.
+pub fn thread_cpu_seconds() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    Some(s.split_whitespace().next()?.parse::<f64>().ok()? / 1e9)
+}
+
 /// Texts of the Arabic development news corpus (`../shared/corpora/arabic_news`),
 /// or the bundled seeds when it is absent.
 pub fn arabic_texts() -> Vec<String> {
