@@ -43,8 +43,9 @@ pub fn seed_texts() -> Vec<String> {
         .collect()
 }
 
-/// Every string field named `text`, `text1`/`text2` or `a`/`b`... of every
-/// JSON Lines file in `dir`: the texts of a development corpus.
+/// Every string field whose name starts with `text` (`text`, `text1`,
+/// `text2` …) or is `html`, of every JSON Lines file in `dir`: the texts of a
+/// development corpus.
 pub fn jsonl_texts(dir: &Path) -> Vec<String> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
