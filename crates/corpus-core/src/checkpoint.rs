@@ -26,7 +26,7 @@ use crate::pipeline::{DocInfo, Reject, Seen};
 use crate::{Error, Result};
 
 /// Version of the checkpoint files; older ones are refused.
-const VERSION: u32 = 3;
+const VERSION: u32 = 4;
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
 struct Manifest {
@@ -36,7 +36,7 @@ struct Manifest {
     inputs: Vec<(String, String)>,
 }
 
-/// First line of a shard file.
+/// The end of a shard file, after its records (then its length, 4 bytes).
 #[derive(Serialize, Deserialize)]
 struct Header {
     file: String,
@@ -165,12 +165,20 @@ impl Checkpoints {
                 data.display()
             ))
         };
-        let mut r = Bytes(&bytes);
-        let head = r.bytes().ok_or_else(|| bad("no header"))?;
-        let head: Header = serde_json::from_slice(head).map_err(|_| bad("a bad header"))?;
+        // Records, then the header, then its length.
+        let (rest, len) = bytes
+            .split_last_chunk::<4>()
+            .ok_or_else(|| bad("no header"))?;
+        let records = rest
+            .len()
+            .checked_sub(u32::from_le_bytes(*len) as usize)
+            .ok_or_else(|| bad("no header"))?;
+        let head: Header =
+            serde_json::from_slice(&rest[records..]).map_err(|_| bad("a bad header"))?;
         if head.file != file.display().to_string() {
             return Ok(None);
         }
+        let mut r = Bytes(&rest[..records]);
         let path: Arc<Path> = Arc::from(file);
         let mut members = Vec::new();
         while !r.0.is_empty() {
@@ -184,57 +192,33 @@ impl Checkpoints {
         }))
     }
 
-    /// Saves the shard of input `i`.
+    /// Starts the shard of input `i`: records are appended as they are
+    /// sketched ([`ShardWriter::append`]), so saving overlaps with the work
+    /// instead of following it. A shard becomes complete only at
+    /// [`ShardWriter::finish`].
     ///
     /// # Errors
-    /// [`Error::Io`] on write failures.
-    pub fn save(
-        &self,
-        i: usize,
-        file: &Path,
-        input: u64,
-        members: &[Seen],
-        rejects: &[Reject],
-        decoding: &[DecodeReport],
-    ) -> Result<()> {
+    /// [`Error::Io`] if the file cannot be created.
+    pub fn start(&self, i: usize) -> Result<ShardWriter> {
         let Some((data, done)) = self.paths(i) else {
-            return Ok(());
+            return Ok(ShardWriter { file: None });
         };
         let tmp = data.with_extension("bin.tmp");
-        let head = serde_json::to_vec(&Header {
-            file: file.display().to_string(),
-            input,
-            rejects: rejects.to_vec(),
-            decoding: decoding.to_vec(),
-        })
-        .map_err(|e| Error::io(&tmp, std::io::Error::other(e)))?;
-        let mut buf = Vec::with_capacity(head.len() + members.len() * 256);
-        put_bytes(&mut buf, &head);
-        let mut w = std::io::BufWriter::with_capacity(
+        let w = std::io::BufWriter::with_capacity(
             1 << 20,
             fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?,
         );
-        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-        let mut size = 0u64;
-        let mut flush = |buf: &mut Vec<u8>, w: &mut std::io::BufWriter<fs::File>| {
-            hasher.update(buf);
-            size += buf.len() as u64;
-            let r = w.write_all(buf);
-            buf.clear();
-            r
-        };
-        for s in members {
-            write_seen(&mut buf, s);
-            if buf.len() >= 1 << 20 {
-                flush(&mut buf, &mut w).map_err(|e| Error::io(&tmp, e))?;
-            }
-        }
-        flush(&mut buf, &mut w).map_err(|e| Error::io(&tmp, e))?;
-        w.flush().map_err(|e| Error::io(&tmp, e))?;
-        drop(w);
-        fs::rename(&tmp, &data).map_err(|e| Error::io(&data, e))?;
-        let fp = format!("{size}:{:016x}", hasher.digest());
-        write_atomic(&done, fp.as_bytes())
+        Ok(ShardWriter {
+            file: Some(OpenShard {
+                w,
+                tmp,
+                data,
+                done,
+                hasher: xxhash_rust::xxh3::Xxh3::new(),
+                size: 0,
+                buf: Vec::new(),
+            }),
+        })
     }
 
     /// Removes the checkpoints once the output is in place.
@@ -249,6 +233,80 @@ impl Checkpoints {
     }
 }
 
+/// The shard file being written (see [`Checkpoints::start`]).
+pub(crate) struct ShardWriter {
+    file: Option<OpenShard>,
+}
+
+struct OpenShard {
+    w: std::io::BufWriter<fs::File>,
+    tmp: PathBuf,
+    data: PathBuf,
+    done: PathBuf,
+    hasher: xxhash_rust::xxh3::Xxh3,
+    size: u64,
+    buf: Vec<u8>,
+}
+
+impl OpenShard {
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.hasher.update(bytes);
+        self.size += bytes.len() as u64;
+        self.w.write_all(bytes).map_err(|e| Error::io(&self.tmp, e))
+    }
+}
+
+impl ShardWriter {
+    /// Appends sketched records, in input order.
+    ///
+    /// # Errors
+    /// [`Error::Io`] on write failures.
+    pub fn append(&mut self, members: &[Seen]) -> Result<()> {
+        let Some(f) = &mut self.file else {
+            return Ok(());
+        };
+        let mut buf = std::mem::take(&mut f.buf);
+        buf.clear();
+        for s in members {
+            write_seen(&mut buf, s);
+        }
+        let r = f.write(&buf);
+        f.buf = buf;
+        r
+    }
+
+    /// Completes the shard: the trailer (the file's name and counts), then the
+    /// checksum file that marks it complete.
+    ///
+    /// # Errors
+    /// [`Error::Io`] on write failures.
+    pub fn finish(
+        self,
+        file: &Path,
+        input: u64,
+        rejects: &[Reject],
+        decoding: &[DecodeReport],
+    ) -> Result<()> {
+        let Some(mut f) = self.file else {
+            return Ok(());
+        };
+        let head = serde_json::to_vec(&Header {
+            file: file.display().to_string(),
+            input,
+            rejects: rejects.to_vec(),
+            decoding: decoding.to_vec(),
+        })
+        .map_err(|e| Error::io(&f.tmp, std::io::Error::other(e)))?;
+        f.write(&head)?;
+        f.write(&(head.len() as u32).to_le_bytes())?;
+        f.w.flush().map_err(|e| Error::io(&f.tmp, e))?;
+        drop(f.w);
+        fs::rename(&f.tmp, &f.data).map_err(|e| Error::io(&f.data, e))?;
+        let fp = format!("{}:{:016x}", f.size, f.hasher.digest());
+        write_atomic(&f.done, fp.as_bytes())
+    }
+}
+
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = path.with_extension("tmp");
     fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
@@ -260,16 +318,12 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 fn put_u32s(buf: &mut Vec<u8>, v: &[u32]) {
     buf.extend_from_slice(&(v.len() as u32).to_le_bytes());
-    for x in v {
-        buf.extend_from_slice(&x.to_le_bytes());
-    }
+    buf.extend(v.iter().flat_map(|x| x.to_le_bytes()));
 }
 
 fn put_u16s(buf: &mut Vec<u8>, v: &[u16]) {
     buf.extend_from_slice(&(v.len() as u32).to_le_bytes());
-    for x in v {
-        buf.extend_from_slice(&x.to_le_bytes());
-    }
+    buf.extend(v.iter().flat_map(|x| x.to_le_bytes()));
 }
 
 fn put_bytes(buf: &mut Vec<u8>, v: &[u8]) {

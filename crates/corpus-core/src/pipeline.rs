@@ -50,16 +50,35 @@ const MOJIBAKE_PREFIX: usize = 1024;
 /// or ظ (lead bytes D8, D9) followed by what a continuation byte becomes there
 /// (Latin-1 signs and punctuation, or پ ٹ چ ژ ڈ گ ک ڑ ں ھ ، ؛ ؟).
 fn may_have_mojibake(s: &str) -> bool {
-    let mut after_lead = false;
-    for c in s.chars() {
-        if matches!(c, '\u{C2}'..='\u{F4}')
-            || after_lead
-                && matches!(c, '\u{80}'..='\u{2FF}' | '\u{2000}'..='\u{206F}'
-                    | 'پ' | 'ٹ' | 'چ' | 'ژ' | 'ڈ' | 'گ' | 'ک' | 'ڑ' | 'ں' | 'ھ' | '،' | '؛' | '؟')
-        {
-            return true;
+    // On the UTF-8 bytes (no decoding): Â..ô are C3 82..C3 B4; ط and ظ are
+    // D8 B7 and D8 B8; U+0080..U+02FF have lead bytes C2..CB; U+2000..U+206F
+    // are E2 80 xx and E2 81 80..AF; پ ٹ are D9 BE, D9 B9; چ ژ ڈ گ ک ڑ ں ھ are
+    // DA xx; ، ؛ ؟ are D8 8C, D8 9B, D8 9F.
+    let b = s.as_bytes();
+    let after_lead = |j: usize| {
+        matches!(
+            (b.get(j), b.get(j + 1), b.get(j + 2)),
+            (Some(0xC2..=0xCB), _, _)
+                | (Some(0xE2), Some(0x80), _)
+                | (Some(0xE2), Some(0x81), Some(0x80..=0xAF))
+                | (Some(0xD9), Some(0xB9 | 0xBE), _)
+                | (
+                    Some(0xDA),
+                    Some(0x86 | 0x88 | 0x91 | 0x98 | 0xA9 | 0xAF | 0xBA | 0xBE),
+                    _
+                )
+                | (Some(0xD8), Some(0x8C | 0x9B | 0x9F), _)
+        )
+    };
+    let mut i = 0;
+    while let Some(k) = memchr::memchr2(0xC3, 0xD8, &b[i..]) {
+        let j = i + k;
+        match (b[j], b.get(j + 1)) {
+            (0xC3, Some(0x82..=0xB4)) => return true,
+            (0xD8, Some(0xB7 | 0xB8)) if after_lead(j + 2) => return true,
+            _ => {}
         }
-        after_lead = matches!(c, 'ط' | 'ظ');
+        i = j + 1;
     }
     false
 }
@@ -476,6 +495,7 @@ fn run_dedup_inner(
         });
     }
 
+    timings.insert("fingerprint".into(), t0.elapsed().as_secs_f64());
     analyzer.learn_boilerplate(cfg, |c| crate::clean::job::count_files(&files, cfg, c))?;
     if cfg.clean.boilerplate_in_dedup() {
         timings.insert("boilerplate_count".into(), t0.elapsed().as_secs_f64());
@@ -511,7 +531,7 @@ fn run_dedup_inner(
             decoding.extend(shard.decoding);
             continue;
         }
-        let (seen0, rejects0, input0) = (seen.len(), rejects.len(), counts.input);
+        let (rejects0, input0) = (rejects.len(), counts.input);
         let mut reader = Reader::new(vec![file.clone()], cfg.input.clone());
         let read_batch = |reader: &mut Reader| -> Vec<Pending> {
             let mut batch = Vec::with_capacity(BATCH);
@@ -525,10 +545,13 @@ fn run_dedup_inner(
         };
         // Reading (sequential, cheap) overlaps with parsing and analysis of the
         // previous batch (parallel, in input order).
+        let mut shard = ckpt.start(shard_no)?;
+        let mut saved = seen.len();
         let mut batch = read_batch(&mut reader);
         while !batch.is_empty() {
-            let (next, analyzed) = rayon::join(
-                || read_batch(&mut reader),
+            let ((next, appended), analyzed) = rayon::join(
+                // The previous batch is saved while this one is analyzed.
+                || (read_batch(&mut reader), shard.append(&seen[saved..])),
                 || {
                     batch
                         .into_par_iter()
@@ -536,6 +559,8 @@ fn run_dedup_inner(
                         .collect::<Vec<_>>()
                 },
             );
+            appended?;
+            saved = seen.len();
             for a in analyzed {
                 counts.input += 1;
                 match a {
@@ -567,11 +592,10 @@ fn run_dedup_inner(
             batch = next;
         }
         decoding.extend(reader.reports().iter().cloned());
-        ckpt.save(
-            shard_no,
+        shard.append(&seen[saved..])?;
+        shard.finish(
             &file.path,
             counts.input - input0,
-            &seen[seen0..],
             &rejects[rejects0..],
             reader.reports(),
         )?;
@@ -587,6 +611,9 @@ fn run_dedup_inner(
         .map(|s| (s.member, (s.origin, s.info)))
         .unzip();
     let (verdicts, report) = cluster_report(&members, &cfg.dedup);
+    for (step, secs) in &report.timings {
+        timings.insert(format!("cluster.{step}"), *secs);
+    }
     let mut audit = Audit::new(&members, &verdicts, &report, &cfg.dedup);
     drop(report);
     let seen: Vec<Seen> = members
@@ -603,6 +630,7 @@ fn run_dedup_inner(
     // Outputs.
     let t2 = Instant::now();
     write_clusters(&out.file("clusters.jsonl"), &seen, &verdicts)?;
+    timings.insert("write.clusters".into(), t2.elapsed().as_secs_f64());
     let mut rj = JsonlWriter::create(&out.file("rejects.jsonl"))?;
     for r in &rejects {
         rj.write(r)?;
@@ -996,7 +1024,7 @@ fn write_kept(
     out: &OutputDir,
     seen: &[Seen],
     verdicts: &[Verdict],
-    wants_doc: &dyn Fn(usize) -> bool,
+    wants_doc: &(dyn Fn(usize) -> bool + Sync),
     on_doc: &mut dyn FnMut(usize, &Document),
 ) -> Result<u64> {
     let mut sizes = vec![0u64; verdicts.len()];
@@ -1017,83 +1045,61 @@ fn write_kept(
     let mut w = JsonlWriter::create(&out.file(&shard_name(shard)))?;
     let mut written = 0u64;
     let mut next = 0usize; // index into `seen`, advanced for each document met
-    let changed = |at: &Origin| Error::Invariant(format!("input changed during the run at {at}"));
-    let mut line_out = String::new();
     let mut reader = Reader::new(files.to_vec(), cfg.input.clone());
-    while let Some(pending) = reader.next_pending() {
-        let Some(s) = seen.get(next) else {
-            continue;
-        };
-        let i = next;
-        let v = &verdicts[i];
-        let ours = |line: &mut String| {
-            line.push_str("{\"cluster\":");
-            push_json_str(line, &seen[v.cluster].member.id);
-            line.push_str(",\"cluster_size\":");
-            let _ = write!(line, "{}", sizes[v.cluster]);
-            line.push('}');
-        };
-        line_out.clear();
-        match pending {
-            Pending::Line(raw) => {
-                if raw.origin != s.origin {
-                    continue;
-                }
-                if xxhash_rust::xxh3::xxh3_64(&raw.bytes) != s.info.line_hash {
-                    return Err(changed(&raw.origin));
-                }
+    // Records are matched to `seen` in order while reading (those rejected in
+    // pass 1 are passed over); formatting runs in parallel while the next batch
+    // is read; lines are written in order.
+    let mut read_batch = |reader: &mut Reader| -> Vec<(usize, Pending)> {
+        let mut batch = Vec::with_capacity(BATCH);
+        while batch.len() < BATCH {
+            let Some(pending) = reader.next_pending() else {
+                break;
+            };
+            let Some(s) = seen.get(next) else {
+                continue;
+            };
+            let origin = match &pending {
+                Pending::Line(raw) => &raw.origin,
+                Pending::Ready(Ok(doc)) => &doc.origin,
+                Pending::Ready(Err(_)) => continue,
+            };
+            if *origin == s.origin {
+                batch.push((next, pending));
                 next += 1;
-                if s.info.general || wants_doc(i) {
-                    let origin = raw.origin.clone();
-                    let (doc, _) = Pending::Line(raw).finish(&cfg.input);
-                    let doc = doc.map_err(|_| changed(&origin))?;
-                    if doc.id != s.member.id {
-                        return Err(changed(&origin));
-                    }
-                    on_doc(i, &doc);
-                    if v.kept {
-                        let mut o = String::new();
-                        ours(&mut o);
-                        line_out =
-                            with_our_key(&doc, &cfg.input.id_field, &cfg.input.text_field, &o);
-                    }
-                } else if v.kept {
-                    // Checked UTF-8 in pass 1, and the hash is the same.
-                    let text = std::str::from_utf8(&raw.bytes).map_err(|_| changed(&s.origin))?;
-                    append_our_key(&mut line_out, text, &ours);
-                }
             }
-            Pending::Ready(Err(_)) => continue,
-            Pending::Ready(Ok(doc)) => {
-                if doc.origin != s.origin {
-                    continue;
-                }
-                if doc.id != s.member.id {
-                    return Err(changed(&doc.origin));
-                }
-                next += 1;
+        }
+        batch
+    };
+    let mut batch = read_batch(&mut reader);
+    while !batch.is_empty() {
+        let (following, formatted) = rayon::join(
+            || read_batch(&mut reader),
+            || {
+                batch
+                    .into_par_iter()
+                    .map(|(i, p)| kept_line(cfg, seen, verdicts, &sizes, i, p, wants_doc(i)))
+                    .collect::<Vec<_>>()
+            },
+        );
+        for r in formatted {
+            let (i, line, doc) = r?;
+            if let Some(doc) = doc {
                 on_doc(i, &doc);
-                if v.kept {
-                    let mut o = String::new();
-                    ours(&mut o);
-                    line_out = with_our_key(&doc, &cfg.input.id_field, &cfg.input.text_field, &o);
+            }
+            let Some(line) = line else { continue };
+            if let Some(limit) = cfg.output.shard_size {
+                if shard_bytes > 0 && shard_bytes + line.len() as u64 > limit {
+                    w.finish()?;
+                    shard += 1;
+                    shard_bytes = 0;
+                    w = JsonlWriter::create(&out.file(&shard_name(shard)))?;
                 }
             }
+            shard_bytes += line.len() as u64 + 1;
+            w.write_raw(&line)?;
+            written += 1;
         }
-        if !v.kept {
-            continue;
-        }
-        if let Some(limit) = cfg.output.shard_size {
-            if shard_bytes > 0 && shard_bytes + line_out.len() as u64 > limit {
-                w.finish()?;
-                shard += 1;
-                shard_bytes = 0;
-                w = JsonlWriter::create(&out.file(&shard_name(shard)))?;
-            }
-        }
-        shard_bytes += line_out.len() as u64 + 1;
-        w.write_raw(&line_out)?;
-        written += 1;
+        batch = following;
     }
     w.finish()?;
     if next != seen.len() {
@@ -1102,6 +1108,62 @@ fn write_kept(
         ));
     }
     Ok(written)
+}
+
+/// One record of pass 2 (`seen[i]`): its output line if it is kept, and the
+/// parsed document when `want_doc` or when the line cannot be copied as is.
+#[allow(clippy::type_complexity)] // a private helper with one caller
+fn kept_line(
+    cfg: &Config,
+    seen: &[Seen],
+    verdicts: &[Verdict],
+    sizes: &[u64],
+    i: usize,
+    pending: Pending,
+    want_doc: bool,
+) -> Result<(usize, Option<String>, Option<Document>)> {
+    let (s, v) = (&seen[i], &verdicts[i]);
+    let changed = |at: &Origin| Error::Invariant(format!("input changed during the run at {at}"));
+    let ours = |line: &mut String| {
+        line.push_str("{\"cluster\":");
+        push_json_str(line, &seen[v.cluster].member.id);
+        line.push_str(",\"cluster_size\":");
+        let _ = write!(line, "{}", sizes[v.cluster]);
+        line.push('}');
+    };
+    let with_ours = |doc: &Document| {
+        let mut o = String::new();
+        ours(&mut o);
+        with_our_key(doc, &cfg.input.id_field, &cfg.input.text_field, &o)
+    };
+    let doc = match pending {
+        Pending::Line(raw) => {
+            if xxhash_rust::xxh3::xxh3_64(&raw.bytes) != s.info.line_hash {
+                return Err(changed(&raw.origin));
+            }
+            if !(s.info.general || want_doc) {
+                if !v.kept {
+                    return Ok((i, None, None));
+                }
+                // Checked UTF-8 in pass 1, and the hash is the same.
+                let text =
+                    simdutf8::basic::from_utf8(&raw.bytes).map_err(|_| changed(&s.origin))?;
+                let mut line = String::with_capacity(text.len() + 64);
+                append_our_key(&mut line, text, &ours);
+                return Ok((i, Some(line), None));
+            }
+            let origin = raw.origin.clone();
+            let (doc, _) = Pending::Line(raw).finish(&cfg.input);
+            doc.map_err(|_| changed(&origin))?
+        }
+        Pending::Ready(Ok(doc)) => doc,
+        Pending::Ready(Err(e)) => return Err(e),
+    };
+    if doc.id != s.member.id {
+        return Err(changed(&doc.origin));
+    }
+    let line = v.kept.then(|| with_ours(&doc));
+    Ok((i, line, Some(doc)))
 }
 
 /// `raw` (a JSON object without our key) with `"ghirbal":{ours}` added last.
@@ -1163,6 +1225,47 @@ fn with_our_key(doc: &Document, id_field: &str, text_field: &str, ours_json: &st
             m.insert(text_field.into(), Value::String(doc.text.clone()));
             m.insert(OUR_KEY.into(), ours.clone());
             Value::Object(m).to_string()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_have_mojibake;
+
+    /// The gate written on characters, as its documentation states it.
+    fn by_chars(s: &str) -> bool {
+        let mut after_lead = false;
+        for c in s.chars() {
+            if matches!(c, '\u{C2}'..='\u{F4}')
+                || after_lead
+                    && matches!(c, '\u{80}'..='\u{2FF}' | '\u{2000}'..='\u{206F}'
+                        | 'پ' | 'ٹ' | 'چ' | 'ژ' | 'ڈ' | 'گ' | 'ک' | 'ڑ' | 'ں' | 'ھ' | '،' | '؛' | '؟')
+            {
+                return true;
+            }
+            after_lead = matches!(c, 'ط' | 'ظ');
+        }
+        false
+    }
+
+    #[test]
+    fn mojibake_gate_fires_on_real_mojibake_and_not_on_clean_arabic() {
+        let arabic = "قال وزير الخارجية، الثلاثاء، إن المفاوضات ستستمر";
+        assert!(!may_have_mojibake(arabic));
+        // UTF-8 Arabic read as windows-1256, and as windows-1252.
+        let (cp1256, _, _) = encoding_rs::WINDOWS_1256.decode(arabic.as_bytes());
+        assert!(may_have_mojibake(&cp1256));
+        let (cp1252, _, _) = encoding_rs::WINDOWS_1252.decode(arabic.as_bytes());
+        assert!(may_have_mojibake(&cp1252));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn mojibake_gate_equals_its_definition(
+            s in "[\u{0600}-\u{06FF}\u{80}-\u{300} a-z\u{2000}-\u{2080}طظ]{0,40}|\\PC{0,40}"
+        ) {
+            proptest::prop_assert_eq!(may_have_mojibake(&s), by_chars(&s));
         }
     }
 }

@@ -107,6 +107,8 @@ pub struct Report {
     pub pairs: Vec<PairCheck>,
     /// LSH bands and rows used.
     pub lsh: Option<(usize, usize)>,
+    /// Seconds spent in each step: `exact`, `lsh`, `anchors`, `verify`, `assign`.
+    pub timings: Vec<(&'static str, f64)>,
 }
 
 /// Clusters documents and picks a survivor per cluster.
@@ -157,6 +159,7 @@ struct Edge {
 /// [`cluster`], also returning the checked candidate pairs.
 pub fn cluster_report(members: &[Member], cfg: &DedupConfig) -> (Vec<Verdict>, Report) {
     let n = members.len();
+    let mut lap = Lap::default();
     // Work in id order: position p holds input index order[p].
     let mut order: Vec<u32> = (0..n as u32).collect();
     order.par_sort_unstable_by(|&a, &b| members[a as usize].id.cmp(&members[b as usize].id));
@@ -183,13 +186,16 @@ pub fn cluster_report(members: &[Member], cfg: &DedupConfig) -> (Vec<Verdict>, R
     champions.sort_unstable();
 
     let mut report = Report::default();
+    lap.mark(&mut report, "exact");
     let mut edges: Vec<Edge> = Vec::new();
     if !cfg.exact_only {
         let lsh = lsh_bands(cfg);
         report.lsh = Some(lsh);
         let mut pairs = candidate_pairs(&champions, &m, lsh);
+        lap.mark(&mut report, "lsh");
         if cfg.containment {
             pairs = union_sorted(pairs, anchor_pairs(&champions, &m));
+            lap.mark(&mut report, "anchors");
         }
         let checked: Vec<(PairCheck, Option<Edge>)> = pairs
             .par_iter()
@@ -217,6 +223,7 @@ pub fn cluster_report(members: &[Member], cfg: &DedupConfig) -> (Vec<Verdict>, R
             .collect();
         report.pairs = checked.iter().map(|c| c.0).collect();
         edges = checked.into_iter().filter_map(|c| c.1).collect();
+        lap.mark(&mut report, "verify");
     }
 
     // Assignment: parent[p] = the champion position p is removed in favour of
@@ -286,7 +293,27 @@ pub fn cluster_report(members: &[Member], cfg: &DedupConfig) -> (Vec<Verdict>, R
         };
         verdicts[idx] = Some(v);
     }
+    lap.mark(&mut report, "assign");
     (verdicts.into_iter().flatten().collect(), report)
+}
+
+/// Times the steps of [`cluster_report`].
+struct Lap(std::time::Instant);
+
+impl Default for Lap {
+    fn default() -> Self {
+        Lap(std::time::Instant::now())
+    }
+}
+
+impl Lap {
+    fn mark(&mut self, report: &mut Report, step: &'static str) {
+        let now = std::time::Instant::now();
+        report
+            .timings
+            .push((step, now.duration_since(self.0).as_secs_f64()));
+        self.0 = now;
+    }
 }
 
 /// Star clustering: champions in survivor-policy order; each one not yet taken

@@ -7,7 +7,7 @@ use crate::Result;
 /// Version of the signature scheme (shingle hash, permutation family, seeds
 /// derivation). Sketches are comparable only within one version and one
 /// `normalize::KEY_VERSION`; it is recorded in `summary.json`.
-pub const SIGNATURE_VERSION: u32 = 4;
+pub const SIGNATURE_VERSION: u32 = 5;
 
 /// At most this many number tokens are kept per document for the number check:
 /// the ones with the smallest hashes, so two documents keep comparable samples.
@@ -413,20 +413,8 @@ impl Sketcher {
         // In place: shingle i needs tokens i..i+n, so writing it over token i is safe.
         let n = self.ngram.min(hashes.len());
         let count = hashes.len() + 1 - n;
-        let mut buf = [0u8; 8 * 16];
         for i in 0..count {
-            let h = if n <= 16 {
-                for (k, t) in hashes[i..i + n].iter().enumerate() {
-                    buf[k * 8..k * 8 + 8].copy_from_slice(&t.to_le_bytes());
-                }
-                xxh3_64_with_seed(&buf[..n * 8], self.seed)
-            } else {
-                // Rare (ngram > 16): chain the hashes instead of buffering them.
-                hashes[i..i + n]
-                    .iter()
-                    .fold(self.seed, |acc, t| xxh3_64_with_seed(&t.to_le_bytes(), acc))
-            };
-            hashes[i] = h;
+            hashes[i] = combine(&hashes[i..i + n], self.seed);
         }
         hashes.truncate(count);
     }
@@ -464,6 +452,53 @@ impl Sketcher {
         s.hashes.dedup();
         s.hashes
     }
+}
+
+/// Odd 64-bit weights of the tokens of a shingle, by position (fixed forever
+/// for a signature version).
+const TOKEN_WEIGHTS: [u64; 16] = [
+    0x9E37_79B9_7F4A_7C15,
+    0xC2B2_AE3D_27D4_EB4F,
+    0x1656_67B1_9E37_79F9,
+    0xD6E8_FEB8_6659_FD93,
+    0xFF51_AFD7_ED55_8CCD,
+    0xC4CE_B9FE_1A85_EC53,
+    0x8CB9_2BA7_2F3D_8DD7,
+    0xA076_1D64_78BD_642F,
+    0xE703_7ED1_A0B4_28DB,
+    0x8EBC_6AF0_9C88_C6E3,
+    0x5899_65CC_7537_4CC3,
+    0x1D8E_4E27_C47D_124F,
+    0xBF58_476D_1CE4_E5B9,
+    0x94D0_49BB_1331_11EB,
+    0x2545_F491_4F6C_DD1D,
+    0x6C8E_9CF5_7093_2BD5,
+];
+
+/// The hash of a shingle from the hashes of its tokens: a position-weighted sum
+/// (the products are independent, so they pipeline) finished by a full-avalanche
+/// mix. The token hashes are already uniform 64-bit values, so this is as good a
+/// shingle hash as hashing their bytes again, at a fraction of the cost.
+#[inline]
+fn combine(tokens: &[u64], seed: u64) -> u64 {
+    let mut acc = seed;
+    for (k, &t) in tokens.iter().enumerate() {
+        let w = TOKEN_WEIGHTS[k % TOKEN_WEIGHTS.len()]
+            .wrapping_add((k / TOKEN_WEIGHTS.len()) as u64 * 2);
+        acc = acc.wrapping_add(t.wrapping_mul(w));
+    }
+    fmix64(acc ^ tokens.len() as u64)
+}
+
+/// The 64-bit finalizer of MurmurHash3: every input bit flips each output bit
+/// with probability about one half.
+#[inline]
+fn fmix64(mut z: u64) -> u64 {
+    z ^= z >> 33;
+    z = z.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+    z ^= z >> 33;
+    z = z.wrapping_mul(0xC4CE_B9FE_1A85_EC53);
+    z ^ (z >> 33)
 }
 
 /// One-permutation hashing with optimal densification: each shingle goes to one

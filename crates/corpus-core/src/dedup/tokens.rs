@@ -33,65 +33,107 @@ fn table() -> &'static [u8; 0x800] {
     })
 }
 
+/// Most tokens a whitespace-delimited word is split into before it is handed
+/// to the general splitter instead (a long run of punctuation).
+const MAX_PARTS: usize = 32;
+
 /// Calls `f` with every word token of `text`, exactly as `normalize::words` yields
 /// them. A whitespace-delimited word made only of characters below U+0800 is split
-/// by the table; emoji sequences need characters above it, so any other word goes
-/// through `normalize`'s own splitter.
+/// by the table in one pass over its bytes, its tokens held back until its end;
+/// emoji sequences need characters above U+0800, so a word that has one goes
+/// through `normalize`'s own splitter instead.
 #[inline]
 pub(crate) fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
     let t = table();
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        // Skip whitespace (any Python space: the table for small ones).
-        let c = text[i..].chars().next().unwrap_or(' ');
-        let u = c as u32;
-        let is_space = if u < 0x800 {
-            t[u as usize] == SPACE
-        } else {
-            is_py_space(c)
-        };
-        if is_space {
-            i += c.len_utf8();
-            continue;
+    let b = text.as_bytes();
+    // Tokens of the current word, as byte ranges, emitted when the word ends.
+    let mut parts = [(0u32, 0u32); MAX_PARTS];
+    let mut np = 0usize;
+    let mut word = 0usize; // start of the current word
+    let mut run: Option<usize> = None; // start of the current letter run
+    let mut i = 0usize;
+    let emit = |parts: &[(u32, u32)], f: &mut dyn FnMut(&'a str)| {
+        for &(s, e) in parts {
+            f(&text[s as usize..e as usize]);
         }
-        // The whitespace-delimited word starting at i.
-        let mut end = i;
-        let mut wide = false;
-        for (k, d) in text[i..].char_indices() {
-            let v = d as u32;
-            let space = if v < 0x800 {
-                t[v as usize] == SPACE
-            } else {
-                is_py_space(d)
-            };
-            if space {
-                break;
-            }
-            wide |= v >= 0x800;
-            end = i + k + d.len_utf8();
-        }
-        let word = &text[i..end];
-        if wide {
-            split_word(word).for_each(&mut f);
+    };
+    while i < b.len() {
+        let b0 = b[i];
+        let (cp, width) = if b0 < 0x80 {
+            (b0 as u32, 1)
+        } else if b0 < 0xE0 {
+            let b1 = b.get(i + 1).copied().unwrap_or(0x80);
+            ((((b0 & 0x1F) as u32) << 6) | (b1 & 0x3F) as u32, 2)
         } else {
-            let mut start: Option<usize> = None;
-            for (k, d) in word.char_indices() {
-                if t[d as usize] == OTHER {
-                    if let Some(s) = start.take() {
-                        f(&word[s..k]);
-                    }
-                    f(&word[k..k + d.len_utf8()]);
-                } else if start.is_none() {
-                    start = Some(k);
+            // Three- and four-byte characters: a space ends the word, anything
+            // else sends the whole word to the general splitter.
+            let c = text[i..].chars().next().unwrap_or(' ');
+            if is_py_space(c) {
+                if let Some(r) = run.take() {
+                    parts[np] = (r as u32, i as u32);
+                    np += 1;
                 }
+                emit(&parts[..np], &mut f);
+                np = 0;
+                i += c.len_utf8();
+                word = i;
+                continue;
             }
-            if let Some(s) = start {
-                f(&word[s..]);
+            let end = word_end(text, i);
+            split_word(&text[word..end]).for_each(&mut f);
+            np = 0;
+            run = None;
+            i = end;
+            word = i;
+            continue;
+        };
+        match t[cp as usize & 0x7FF] {
+            WORD => {
+                if run.is_none() {
+                    run = Some(i);
+                }
+                i += width;
+            }
+            class => {
+                if let Some(r) = run.take() {
+                    parts[np] = (r as u32, i as u32);
+                    np += 1;
+                }
+                let next = i + width;
+                if class == SPACE {
+                    emit(&parts[..np], &mut f);
+                    np = 0;
+                    word = next;
+                } else {
+                    parts[np] = (i as u32, next as u32);
+                    np += 1;
+                }
+                i = next;
             }
         }
-        i = end;
+        if np + 2 > MAX_PARTS {
+            // A word of many parts: the general splitter, from its start.
+            let end = word_end(text, i);
+            split_word(&text[word..end]).for_each(&mut f);
+            np = 0;
+            run = None;
+            i = end;
+            word = i;
+        }
     }
+    if let Some(r) = run {
+        parts[np] = (r as u32, b.len() as u32);
+        np += 1;
+    }
+    emit(&parts[..np], &mut f);
+}
+
+/// End of the whitespace-delimited word that contains byte `i` of `text`.
+fn word_end(text: &str, i: usize) -> usize {
+    text[i..]
+        .char_indices()
+        .find(|&(_, c)| is_py_space(c))
+        .map_or(text.len(), |(k, _)| i + k)
 }
 
 #[cfg(test)]
