@@ -219,8 +219,11 @@ pub(crate) fn containment_from(j: f64, a: u32, b: u32) -> (f64, f64) {
 /// Computes [`Sketch`]es. Hash functions and seeds are fixed: the same text,
 /// configuration and key version give the same sketch on every machine.
 ///
-/// Shingles are word n-grams of the key text, each hashed with seeded xxh3-64 over
-/// the n token hashes and folded to 32 bits; permutation `i` maps a shingle `x` to
+/// Shingles are word n-grams of the key text: each token is hashed with seeded
+/// xxh3-64, and a shingle's 64-bit hash is a position-weighted sum of its token
+/// hashes under a full-avalanche finalizer. The default signature
+/// is one-permutation hashing with densification; with k permutations, a
+/// shingle is folded to 32 bits and permutation `i` maps it to
 /// `mul[i]·x + add[i]` (mod 2³², `mul[i]` odd, a bijection). Measured on random set
 /// pairs this family's Jaccard estimate has the textbook error √(J(1−J)/k), the
 /// same as 64-bit multiply-shift, and it runs on 32-bit vector lanes (SSE2, and
