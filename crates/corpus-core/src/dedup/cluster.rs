@@ -191,7 +191,7 @@ pub fn cluster_report(members: &[Member], cfg: &DedupConfig) -> (Vec<Verdict>, R
     if !cfg.exact_only {
         let lsh = lsh_bands(cfg);
         report.lsh = Some(lsh);
-        let mut pairs = candidate_pairs(&champions, &m, lsh);
+        let mut pairs = candidate_pairs(members, &order, &champions, lsh);
         lap.mark(&mut report, "lsh");
         if cfg.containment {
             pairs = union_sorted(pairs, anchor_pairs(&champions, &m));
@@ -658,32 +658,54 @@ fn passage_run(ngram: usize) -> usize {
     PASSAGE_WORDS.saturating_sub(ngram.saturating_sub(1)).max(1)
 }
 
+/// Bands whose keys are computed in one pass over the signatures: 16 rows of
+/// 32 bits fill one cache line.
+const BAND_GROUP_ROWS: usize = 16;
+
 /// LSH candidates among `reps` (positions in id order), sorted and unique.
-fn candidate_pairs<'a>(
+///
+/// Signatures are read in memory order (input order, the order they were
+/// made in) rather than in id order, a few bands per pass: band keys of
+/// 200,000 documents read in id order cost a cache miss each.
+fn candidate_pairs(
+    members: &[Member],
+    order: &[u32],
     reps: &[u32],
-    m: &(impl Fn(u32) -> &'a Member + Sync),
     (bands, rows): (usize, usize),
 ) -> Vec<(u32, u32)> {
-    let reps: Vec<u32> = reps
-        .iter()
-        .copied()
-        .filter(|&p| m(p).sketch.shingles > 0)
+    // Input index -> id-order position, for the representatives that have shingles.
+    let mut rep_pos = vec![u32::MAX; members.len()];
+    for &p in reps {
+        let i = order[p as usize] as usize;
+        if members[i].sketch.shingles > 0 {
+            rep_pos[i] = p;
+        }
+    }
+    let per_pass = (BAND_GROUP_ROWS / rows).max(1);
+    let groups: Vec<std::ops::Range<usize>> = (0..bands)
+        .step_by(per_pass)
+        .map(|b| b..(b + per_pass).min(bands))
         .collect();
     // Pairs packed in one u64 (smaller position high): sorting them is cheaper.
-    let mut pairs: Vec<u64> = (0..bands)
+    let mut pairs: Vec<u64> = groups
         .into_par_iter()
-        .flat_map_iter(|band| {
-            let mut keys: Vec<(u64, u32)> = reps
-                .iter()
-                .map(|&p| {
-                    (
-                        band_key(&m(p).sketch.sig[band * rows..(band + 1) * rows]),
-                        p,
-                    )
-                })
+        .flat_map_iter(|group| {
+            let mut keys: Vec<Vec<(u64, u32)>> = group
+                .clone()
+                .map(|_| Vec::with_capacity(reps.len()))
                 .collect();
-            keys.sort_unstable();
-            bucket_pairs(&keys).into_iter().map(pack)
+            for (m, &p) in members.iter().zip(&rep_pos) {
+                if p == u32::MAX {
+                    continue;
+                }
+                for (k, band) in keys.iter_mut().zip(group.clone()) {
+                    k.push((band_key(&m.sketch.sig[band * rows..(band + 1) * rows]), p));
+                }
+            }
+            keys.into_iter().flat_map(|mut k| {
+                k.sort_unstable();
+                bucket_pairs(&k).into_iter().map(pack)
+            })
         })
         .collect();
     pairs.par_sort_unstable();
