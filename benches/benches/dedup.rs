@@ -113,6 +113,17 @@ fn bench(c: &mut Criterion) {
         })
     });
 
+    g.bench_function("verify/exact", |b| {
+        b.iter(|| {
+            let mut own = 0;
+            for &(i, j) in &pairs {
+                let (x, y) = (&members[i].sketch, &members[j].sketch);
+                own += x.own_passages(y, 8).map_or(0, |(o, _)| o);
+            }
+            black_box(own)
+        })
+    });
+
     let edges: Vec<(u32, u32)> = (0..1_000_000u64)
         .map(|i| {
             let h = i.wrapping_mul(0x9E37_79B9_7F4A_7C15);

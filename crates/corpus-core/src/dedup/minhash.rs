@@ -88,20 +88,8 @@ impl Sketch {
         if pos.len() != a.len() || a.is_empty() || b.is_empty() {
             return None;
         }
-        out.missing.clear();
-        out.missing.resize(a.len(), 0);
-        let (mut i, mut k, mut inter, mut n) = (0, 0, 0usize, 0usize);
-        while i < a.len() && k < b.len() {
-            let (x, y) = (a[i], b[k]);
-            // Written every step, kept only when a[i] is missing from b.
-            out.missing[n] = i as u32;
-            n += (x < y) as usize;
-            inter += (x == y) as usize;
-            i += (x <= y) as usize;
-            k += (y <= x) as usize;
-        }
+        let (inter, n) = missing_from(a, b, &mut out.missing);
         out.missing.truncate(n);
-        out.missing.extend(i as u32..a.len() as u32);
         // Positions of the missing entries only: a near-copy reads few of them.
         out.private.clear();
         out.private
@@ -162,6 +150,117 @@ impl Sketch {
         let only_a = a.len() - shared;
         let only_b = b.len() - shared;
         only_a > 0 && only_b > 0 && 2 * shared <= a.len().min(b.len())
+    }
+}
+
+/// Intersects two sorted, duplicate-free sets: returns the size of the
+/// intersection and `n`, with `missing[..n]` the indices of `a`'s entries absent
+/// from `b`, in order.
+///
+/// Blocks of four entries of each side are compared all against all (the
+/// compiler turns the 16 comparisons into a few vector instructions), the side
+/// with the smaller last entry moving on, without branches on the data; the
+/// rest is merged one entry at a time.
+pub(crate) fn missing_from(a: &[u32], b: &[u32], missing: &mut Vec<u32>) -> (usize, usize) {
+    missing.clear();
+    missing.resize(a.len() + 4, 0);
+    let (mut i, mut k, mut inter, mut n) = (0usize, 0usize, 0usize, 0usize);
+    // Match bits of the a-block at `i`, gathered over the b-blocks it meets.
+    let mut hit = 0u32;
+    while i + 4 <= a.len() && k + 4 <= b.len() {
+        let (va3, vb3) = (a[i + 3], b[k + 3]);
+        hit |= block_hits(&a[i..i + 4], &b[k..k + 4]);
+        let next_a = va3 <= vb3;
+        let next_b = vb3 <= va3;
+        // Written always, kept only when the a-block is done: its missed entries.
+        let miss = !hit & 0xF;
+        let (offsets, count) = MISSED[miss as usize];
+        for (slot, off) in missing[n..n + 4].iter_mut().zip(offsets) {
+            *slot = (i + off as usize) as u32;
+        }
+        n += count as usize * usize::from(next_a);
+        inter += hit.count_ones() as usize * usize::from(next_a);
+        hit *= u32::from(!next_a);
+        i += 4 * usize::from(next_a);
+        k += 4 * usize::from(next_b);
+    }
+    // The rest, entry by entry; entries of a part-done a-block that already met
+    // their match count as found (their match lies before `k`).
+    let done_to = if hit != 0 { i + 4 } else { i };
+    while i < a.len() {
+        let x = a[i];
+        if i < done_to && hit >> (i + 4 - done_to) & 1 != 0 {
+            inter += 1;
+            i += 1;
+            continue;
+        }
+        while k < b.len() && b[k] < x {
+            k += 1;
+        }
+        if k < b.len() && b[k] == x {
+            inter += 1;
+            k += 1;
+        } else {
+            missing[n] = i as u32;
+            n += 1;
+        }
+        i += 1;
+    }
+    (inter, n)
+}
+
+/// For each 4-bit mask, the positions of its set bits (padded) and their number.
+const MISSED: [([u8; 4], u8); 16] = {
+    let mut t = [([0u8; 4], 0u8); 16];
+    let mut m = 0;
+    while m < 16 {
+        let (mut l, mut c) = (0, 0);
+        while l < 4 {
+            if m >> l & 1 == 1 {
+                t[m].0[c] = l as u8;
+                c += 1;
+            }
+            l += 1;
+        }
+        t[m].1 = c as u8;
+        m += 1;
+    }
+    t
+};
+
+/// Bit `l` set when `a[l]` is one of `b[0..4]` (four entries each).
+#[inline]
+fn block_hits(a: &[u32], b: &[u32]) -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        assert!(a.len() >= 4 && b.len() >= 4);
+        // SAFETY: SSE2 is part of the x86-64 baseline, and both loads read four
+        // u32 inside slices checked just above.
+        #[allow(unsafe_code)]
+        unsafe {
+            let va = _mm_loadu_si128(a.as_ptr().cast());
+            let vb = _mm_loadu_si128(b.as_ptr().cast());
+            let m = _mm_or_si128(
+                _mm_or_si128(
+                    _mm_cmpeq_epi32(va, vb),
+                    _mm_cmpeq_epi32(va, _mm_shuffle_epi32::<0x39>(vb)),
+                ),
+                _mm_or_si128(
+                    _mm_cmpeq_epi32(va, _mm_shuffle_epi32::<0x4E>(vb)),
+                    _mm_cmpeq_epi32(va, _mm_shuffle_epi32::<0x93>(vb)),
+                ),
+            );
+            _mm_movemask_ps(_mm_castsi128_ps(m)) as u32
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let mut hit = 0;
+        for (l, x) in a[..4].iter().enumerate() {
+            hit |= u32::from(b[..4].contains(x)) << l;
+        }
+        hit
     }
 }
 
@@ -839,6 +938,23 @@ mod tests {
         assert_eq!(o.own_passages(10), (200, 200));
         o.private.clear();
         assert_eq!(o.own_passages(10), (0, 0));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn block_intersection_equals_a_plain_merge(
+            a in proptest::collection::btree_set(0u32..400, 0..120),
+            b in proptest::collection::btree_set(0u32..400, 0..120),
+        ) {
+            let (a, b): (Vec<u32>, Vec<u32>) = (a.into_iter().collect(), b.into_iter().collect());
+            let want: Vec<u32> = (0..a.len() as u32)
+                .filter(|&i| b.binary_search(&a[i as usize]).is_err())
+                .collect();
+            let mut missing = Vec::new();
+            let (inter, n) = missing_from(&a, &b, &mut missing);
+            proptest::prop_assert_eq!(inter, a.len() - want.len());
+            proptest::prop_assert_eq!(&missing[..n], &want[..]);
+        }
     }
 
     #[test]
