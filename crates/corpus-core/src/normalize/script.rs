@@ -196,6 +196,18 @@ struct Tally {
 }
 
 impl Tally {
+    /// Counts `c` as the letters of its compatibility decomposition.
+    fn add_decomposed(&mut self, c: char) {
+        if matches!(c, '\u{FDFC}' | '\u{FDFD}') {
+            // As the key's `camel_ligatures` spells them out.
+            let mut spelled = String::new();
+            super::tables::map_char(super::Step::CamelLigatures, c, &mut spelled);
+            spelled.chars().for_each(|c| self.add(c));
+        } else {
+            decompose_compatible(c, |c| self.add(c));
+        }
+    }
+
     fn add(&mut self, c: char) {
         // What the key deletes does not count, so that a key is judged as its text.
         if c == '\u{0640}' || super::tables::is_diacritic(c) {
@@ -212,24 +224,54 @@ impl Tally {
     }
 }
 
+/// What one character of U+0600..U+06FF adds to a [`Tally`].
+#[derive(Clone, Copy, Default)]
+struct Delta {
+    arabic: u8,
+    other: u8,
+    score: [u8; 4],
+}
+
+/// [`Tally::add_decomposed`] of every character of the Arabic block, computed
+/// once: the vote's inner loop is then one lookup per letter.
+fn arabic_block() -> &'static [Delta; 256] {
+    static T: std::sync::OnceLock<[Delta; 256]> = std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        let mut table = [Delta::default(); 256];
+        for (i, d) in table.iter_mut().enumerate() {
+            let Some(c) = char::from_u32(0x600 + i as u32) else {
+                continue;
+            };
+            let mut t = Tally::default();
+            t.add_decomposed(c);
+            let byte = |v: u32| u8::try_from(v).unwrap_or(u8::MAX);
+            *d = Delta {
+                arabic: byte(t.arabic),
+                other: byte(t.other),
+                score: t.score.map(byte),
+            };
+        }
+        table
+    })
+}
+
 fn detect_among(text: &str, common_only: bool) -> Detection {
     let mut t = Tally::default();
+    let block = arabic_block();
     for c in text.chars() {
         // Every character counts as the letters of its decomposition, so that
         // normalizing (ﮤ → ۀ, presentation forms, Hangul) cannot change the result.
-        // ASCII and the basic Arabic letters have no decomposition (آ أ ؤ إ ئ
-        // have one and take the general path): no table lookup for them.
+        // ASCII and the Arabic block take tables.
         if c.is_ascii() {
             t.other += u32::from(c.is_ascii_alphabetic());
-        } else if matches!(c, '\u{0621}' | '\u{0627}'..='\u{063F}' | '\u{0641}'..='\u{064A}') {
-            t.add(c);
-        } else if matches!(c, '\u{FDFC}' | '\u{FDFD}') {
-            // As the key's `camel_ligatures` spells them out.
-            let mut spelled = String::new();
-            super::tables::map_char(super::Step::CamelLigatures, c, &mut spelled);
-            spelled.chars().for_each(|c| t.add(c));
+        } else if let Some(d) = block.get((c as usize).wrapping_sub(0x600)) {
+            t.arabic += u32::from(d.arabic);
+            t.other += u32::from(d.other);
+            for (s, w) in t.score.iter_mut().zip(d.score) {
+                *s += u32::from(w);
+            }
         } else {
-            decompose_compatible(c, |c| t.add(c));
+            t.add_decomposed(c);
         }
     }
     let Tally {
