@@ -191,10 +191,16 @@ pub fn cluster_report(members: &[Member], cfg: &DedupConfig) -> (Vec<Verdict>, R
     if !cfg.exact_only {
         let lsh = lsh_bands(cfg);
         report.lsh = Some(lsh);
-        let mut pairs = candidate_pairs(members, &order, &champions, lsh);
+        // Sketches are read in memory (input) order: input index -> id-order
+        // position of each champion.
+        let mut rep_pos = vec![u32::MAX; n];
+        for &p in &champions {
+            rep_pos[order[p as usize] as usize] = p;
+        }
+        let mut pairs = candidate_pairs(members, &rep_pos, lsh);
         lap.mark(&mut report, "lsh");
         if cfg.containment {
-            pairs = union_sorted(pairs, anchor_pairs(&champions, &m));
+            pairs = union_sorted(pairs, anchor_pairs(members, &rep_pos));
             lap.mark(&mut report, "anchors");
         }
         let checked: Vec<(PairCheck, Option<Edge>)> = pairs
@@ -693,25 +699,19 @@ fn passage_run(ngram: usize) -> usize {
 /// 32 bits fill one cache line.
 const BAND_GROUP_ROWS: usize = 16;
 
-/// LSH candidates among `reps` (positions in id order), sorted and unique.
+/// LSH candidates among the representatives (`rep_pos[i]`: the id-order
+/// position of input `i`, `u32::MAX` for others), as sorted, unique pairs of
+/// positions.
 ///
 /// Signatures are read in memory order (input order, the order they were
 /// made in) rather than in id order, a few bands per pass: band keys of
 /// 200,000 documents read in id order cost a cache miss each.
 fn candidate_pairs(
     members: &[Member],
-    order: &[u32],
-    reps: &[u32],
+    rep_pos: &[u32],
     (bands, rows): (usize, usize),
 ) -> Vec<(u32, u32)> {
-    // Input index -> id-order position, for the representatives that have shingles.
-    let mut rep_pos = vec![u32::MAX; members.len()];
-    for &p in reps {
-        let i = order[p as usize] as usize;
-        if members[i].sketch.shingles > 0 {
-            rep_pos[i] = p;
-        }
-    }
+    let reps = rep_pos.iter().filter(|&&p| p != u32::MAX).count();
     let per_pass = (BAND_GROUP_ROWS / rows).max(1);
     let groups: Vec<std::ops::Range<usize>> = (0..bands)
         .step_by(per_pass)
@@ -721,12 +721,10 @@ fn candidate_pairs(
     let mut pairs: Vec<u64> = groups
         .into_par_iter()
         .flat_map_iter(|group| {
-            let mut keys: Vec<Vec<(u64, u32)>> = group
-                .clone()
-                .map(|_| Vec::with_capacity(reps.len()))
-                .collect();
-            for (m, &p) in members.iter().zip(&rep_pos) {
-                if p == u32::MAX {
+            let mut keys: Vec<Vec<(u64, u32)>> =
+                group.clone().map(|_| Vec::with_capacity(reps)).collect();
+            for (m, &p) in members.iter().zip(rep_pos) {
+                if p == u32::MAX || m.sketch.shingles == 0 {
                     continue;
                 }
                 for (k, band) in keys.iter_mut().zip(group.clone()) {
@@ -782,12 +780,15 @@ fn union_sorted(a: Vec<(u32, u32)>, b: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
 /// evidence of copying: it makes no candidates.
 const MAX_ANCHOR_DF: usize = 32;
 
-/// Containment candidates: pairs of documents sharing at least two anchors.
-fn anchor_pairs<'a>(reps: &[u32], m: &(impl Fn(u32) -> &'a Member + Sync)) -> Vec<(u32, u32)> {
+/// Containment candidates: pairs of representatives (`rep_pos` as in
+/// [`candidate_pairs`]) sharing at least two anchors.
+fn anchor_pairs(members: &[Member], rep_pos: &[u32]) -> Vec<(u32, u32)> {
     // (anchor, position) and then pairs packed in one u64, as in `candidate_pairs`.
-    let mut entries: Vec<u64> = reps
+    let mut entries: Vec<u64> = members
         .par_iter()
-        .flat_map_iter(|&p| m(p).sketch.anchors.iter().map(move |&a| pack((a, p))))
+        .zip(rep_pos)
+        .filter(|(_, p)| **p != u32::MAX)
+        .flat_map_iter(|(m, &p)| m.sketch.anchors.iter().map(move |&a| pack((a, p))))
         .collect();
     entries.par_sort_unstable();
     let mut pairs: Vec<u64> = entries
