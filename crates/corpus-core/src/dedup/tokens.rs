@@ -46,17 +46,8 @@ const MAX_PARTS: usize = 32;
 pub(crate) fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
     let t = table();
     let b = text.as_bytes();
-    // Tokens of the current word, as byte ranges, emitted when the word ends.
-    let mut parts = [(0u32, 0u32); MAX_PARTS];
-    let mut np = 0usize;
-    let mut word = 0usize; // start of the current word
-    let mut run: Option<usize> = None; // start of the current letter run
+    let mut w = Word::default();
     let mut i = 0usize;
-    let emit = |parts: &[(u32, u32)], f: &mut dyn FnMut(&'a str)| {
-        for &(s, e) in parts {
-            f(&text[s as usize..e as usize]);
-        }
-    };
     while i < b.len() {
         let b0 = b[i];
         let (cp, width) = if b0 < 0x80 {
@@ -69,63 +60,83 @@ pub(crate) fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
             // else sends the whole word to the general splitter.
             let c = text[i..].chars().next().unwrap_or(' ');
             if is_py_space(c) {
-                if let Some(r) = run.take() {
-                    parts[np] = (r as u32, i as u32);
-                    np += 1;
-                }
-                emit(&parts[..np], &mut f);
-                np = 0;
+                w.end_run(i);
                 i += c.len_utf8();
-                word = i;
-                continue;
+                w.emit(text, i, &mut f);
+            } else {
+                i = w.general(text, i, &mut f);
             }
-            let end = word_end(text, i);
-            split_word(&text[word..end]).for_each(&mut f);
-            np = 0;
-            run = None;
-            i = end;
-            word = i;
             continue;
         };
         match t[cp as usize & 0x7FF] {
             WORD => {
-                if run.is_none() {
-                    run = Some(i);
-                }
+                w.run.get_or_insert(i);
                 i += width;
             }
             class => {
-                if let Some(r) = run.take() {
-                    parts[np] = (r as u32, i as u32);
-                    np += 1;
-                }
+                w.end_run(i);
                 let next = i + width;
                 if class == SPACE {
-                    emit(&parts[..np], &mut f);
-                    np = 0;
-                    word = next;
+                    w.emit(text, next, &mut f);
                 } else {
-                    parts[np] = (i as u32, next as u32);
-                    np += 1;
+                    w.push(i, next);
                 }
                 i = next;
             }
         }
-        if np + 2 > MAX_PARTS {
+        if w.n + 2 > MAX_PARTS {
             // A word of many parts: the general splitter, from its start.
-            let end = word_end(text, i);
-            split_word(&text[word..end]).for_each(&mut f);
-            np = 0;
-            run = None;
-            i = end;
-            word = i;
+            i = w.general(text, i, &mut f);
         }
     }
-    if let Some(r) = run {
-        parts[np] = (r as u32, b.len() as u32);
-        np += 1;
+    w.end_run(b.len());
+    w.emit(text, b.len(), &mut f);
+}
+
+/// The whitespace-delimited word being read: where it starts, the letter run
+/// in progress, and its tokens so far (byte ranges), emitted when it ends.
+#[derive(Default)]
+struct Word {
+    start: usize,
+    run: Option<usize>,
+    parts: [(u32, u32); MAX_PARTS],
+    n: usize,
+}
+
+impl Word {
+    #[inline(always)]
+    fn push(&mut self, start: usize, end: usize) {
+        self.parts[self.n] = (start as u32, end as u32);
+        self.n += 1;
     }
-    emit(&parts[..np], &mut f);
+
+    #[inline(always)]
+    fn end_run(&mut self, at: usize) {
+        if let Some(r) = self.run.take() {
+            self.push(r, at);
+        }
+    }
+
+    /// Emits the tokens; the next word starts at `next`.
+    #[inline(always)]
+    fn emit<'a>(&mut self, text: &'a str, next: usize, f: &mut impl FnMut(&'a str)) {
+        for &(s, e) in &self.parts[..self.n] {
+            f(&text[s as usize..e as usize]);
+        }
+        self.n = 0;
+        self.start = next;
+    }
+
+    /// Hands the whole word (which contains byte `at`) to the general splitter
+    /// instead; returns where it ends, where the next word starts.
+    fn general<'a>(&mut self, text: &'a str, at: usize, f: &mut impl FnMut(&'a str)) -> usize {
+        let end = word_end(text, at);
+        split_word(&text[self.start..end]).for_each(&mut *f);
+        self.n = 0;
+        self.run = None;
+        self.start = end;
+        end
+    }
 }
 
 /// End of the whitespace-delimited word that contains byte `i` of `text`.
