@@ -5,7 +5,11 @@
 //! ```text
 //! cargo run --release -p corpus-bench --example clean_dump [-- SHARED_DIR] > cuts.tsv
 //! cargo run --release -p corpus-bench --example clean_dump -- --time   # timing only
+//! cargo run --release -p corpus-bench --example clean_dump -- --time --disable teaser_run
 //! ```
+//! `--disable RULE` (repeatable) switches a rule off, so that one binary
+//! measures what a rule costs: two builds of different code also differ in
+//! code layout, which moves the timing by a percent or two on its own.
 //! Reads `SHARED_DIR/corpora/arabic_news/*.jsonl` and
 //! `SHARED_DIR/corpora/boilerplate_gold/docs.jsonl`; for each document prints the
 //! rule-only cuts and the cuts with a whole-corpus boilerplate model, one per line
@@ -22,9 +26,16 @@ use corpus_core::{Document, Origin};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let time_only = args.iter().any(|a| a == "--time");
+    let disable: Vec<String> = args
+        .windows(2)
+        .filter(|w| w[0] == "--disable")
+        .map(|w| w[1].clone())
+        .collect();
     let shared = args
         .iter()
-        .find(|a| !a.starts_with("--"))
+        .enumerate()
+        .find(|&(i, a)| !a.starts_with("--") && (i == 0 || args[i - 1] != "--disable"))
+        .map(|(_, a)| a)
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
     let files = [
@@ -54,7 +65,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ));
         }
     }
-    let cfg = CleanConfig::default();
+    let cfg = CleanConfig {
+        disable,
+        ..CleanConfig::default()
+    };
     let cleaner = Cleaner::new(&cfg)?;
     if !time_only {
         dump(&cleaner, &cfg, &docs);

@@ -71,6 +71,13 @@ pub enum Rule {
     Share,
     /// Lines made only of punctuation or symbols (`-----`, `***`).
     Separator,
+    /// Teaser ledes of other stories appended after the article with no
+    /// heading (a "more stories" block): a trailing run of four or more short
+    /// paragraphs (60–240 characters) that each open the way a news lede does,
+    /// with no conjunction or connective tying them to the paragraph before,
+    /// after an article written in continuation paragraphs (`وقال …`, `وأضاف …`).
+    /// Leading lines of the run that reuse the article's words are left to it.
+    TeaserRun,
 }
 
 impl Rule {
@@ -92,6 +99,7 @@ impl Rule {
         Rule::Disclaimer,
         Rule::Share,
         Rule::Separator,
+        Rule::TeaserRun,
     ];
 
     /// The public name of the rule.
@@ -113,6 +121,7 @@ impl Rule {
             Rule::Disclaimer => "disclaimer",
             Rule::Share => "share",
             Rule::Separator => "separator",
+            Rule::TeaserRun => "teaser_run",
         }
     }
 
@@ -426,6 +435,184 @@ const POST_SHARED: &[&str] = &["a post shared by", "منشور شاركه", "م�
 /// Media-link hosts of embedded posts.
 const EMBED_HOSTS: &[&str] = &["pic.twitter.com/", "t.co/", "instagr.am/"];
 
+/// Teaser ledes: length band in code points (teaser blocks cut a lede at 240),
+/// fewest words, and fewest paragraphs in a run.
+const TEASER_CHARS: (usize, usize) = (60, 240);
+const TEASER_MIN_WORDS: usize = 8;
+const TEASER_MIN_RUN: usize = 4;
+/// Article paragraphs before a teaser run (besides the lede) whose words the
+/// run's first line is compared with.
+const TEASER_TOPIC_LINES: usize = 5;
+
+/// `و`/`ف` glued to a two-letter word (or to `قد`): a conjunction, not the first
+/// letter of a verb such as `وصف` or `فجر`. Glued to three letters or more it
+/// is taken as a conjunction whatever the word.
+const CONJ_SHORT: &[&str] = &[
+    "وفي", "ومن", "وقد", "ولم", "وعن", "وهو", "وهي", "وما", "ولا", "وإن", "وأن", "ولن", "وتم",
+    "وبه", "وله", "ولو", "وكم", "ومع", "وكل", "فلم", "فما", "فلا", "فهو", "فهي", "فإن", "فقد",
+];
+
+/// Openers that tie a paragraph to the one before or turn to another side of
+/// the story (a lede never starts so).
+const CONTINUATION: &[&str] = &[
+    "كما",
+    "لكن",
+    "لكنه",
+    "لكنها",
+    "أما",
+    "بينما",
+    "ثم",
+    "يذكر",
+    "يشار",
+    "إلا",
+    "حيث",
+    "كذلك",
+    "أيضا",
+    "بدوره",
+    "بدورها",
+    "من جانبه",
+    "من جانبها",
+    "من جهته",
+    "من جهتها",
+    "في المقابل",
+    "بالمقابل",
+    "في الوقت نفسه",
+    "في غضون ذلك",
+    "في سياق متصل",
+    "في سياق آخر",
+    "في سياق منفصل",
+    "في شأن آخر",
+    "من جهة أخرى",
+    "من جهة ثانية",
+    "من ناحية أخرى",
+    "على صعيد آخر",
+    "على صعيد مختلف",
+    "على صعيد متصل",
+    "إلى ذلك",
+    "هذا",
+    "هذه",
+    "ذلك",
+];
+
+/// Demonstratives: as the second word (`جاء ذلك …`) they point back.
+const DEMONSTRATIVES: &[&str] = &["ذلك", "هذا", "هذه", "ذاك", "تلك"];
+
+/// Words left out when comparing a teaser's words with the article's: function
+/// words, reporting verbs and days, which every news paragraph has.
+const TOPIC_STOP: &[&str] = &[
+    "في",
+    "من",
+    "على",
+    "إلى",
+    "الى",
+    "عن",
+    "أن",
+    "إن",
+    "ان",
+    "أنه",
+    "انه",
+    "التي",
+    "الذي",
+    "الذين",
+    "هذا",
+    "هذه",
+    "ذلك",
+    "تلك",
+    "هو",
+    "هي",
+    "هم",
+    "كان",
+    "كانت",
+    "يكون",
+    "مع",
+    "بعد",
+    "قبل",
+    "خلال",
+    "حتى",
+    "منذ",
+    "بين",
+    "عند",
+    "لدى",
+    "كما",
+    "أو",
+    "ثم",
+    "لكن",
+    "لكنه",
+    "ولكن",
+    "غير",
+    "أي",
+    "كل",
+    "بعض",
+    "قد",
+    "لقد",
+    "لم",
+    "لن",
+    "لا",
+    "ما",
+    "ماذا",
+    "إذا",
+    "إذ",
+    "حيث",
+    "أيضا",
+    "فيه",
+    "فيها",
+    "منه",
+    "منها",
+    "عليه",
+    "عليها",
+    "إليه",
+    "له",
+    "لها",
+    "لهم",
+    "به",
+    "بها",
+    "وهو",
+    "وهي",
+    "وقد",
+    "وكان",
+    "وذلك",
+    "مما",
+    "بما",
+    "عبر",
+    "نحو",
+    "وفق",
+    "وفقا",
+    "حسب",
+    "بحسب",
+    "ضد",
+    "دون",
+    "سوى",
+    "قال",
+    "قالت",
+    "وقال",
+    "وقالت",
+    "أعلن",
+    "أعلنت",
+    "أكد",
+    "أكدت",
+    "كشف",
+    "كشفت",
+    "أضاف",
+    "وأضاف",
+    "أشار",
+    "يوم",
+    "اليوم",
+    "الأحد",
+    "الإثنين",
+    "الاثنين",
+    "الثلاثاء",
+    "الأربعاء",
+    "الخميس",
+    "الجمعة",
+    "السبت",
+    "أمس",
+    "الماضي",
+    "المقبل",
+    "الجاري",
+    "العام",
+    "عام",
+];
+
 #[derive(Clone, Debug)]
 struct Markers {
     read_more: Vec<String>,
@@ -453,6 +640,11 @@ struct Markers {
     app: Needles,
     app_action: Needles,
     post_shared: Vec<String>,
+    conj_short: Vec<String>,
+    /// Continuation markers with the hash of their first word.
+    continuation: Vec<(u64, String)>,
+    demonstratives: Vec<String>,
+    topic_stop: HashTable,
 }
 
 /// Markers searched anywhere in a line, with their searchers built once.
@@ -478,6 +670,38 @@ impl Needles {
             .iter()
             .filter(|f| f.find(k.as_bytes()).is_some())
             .count()
+    }
+}
+
+/// A set of word hashes ([`word_hash`], never 0): open addressing in a
+/// power-of-two table at least twice the size of the set, so a lookup is one
+/// or two probes; it is asked about every word the teaser rule reads.
+#[derive(Clone, Debug)]
+struct HashTable(Vec<u64>);
+
+impl HashTable {
+    fn new(hashes: &[u64]) -> Self {
+        let mut t = HashTable(vec![0; (hashes.len() * 2).next_power_of_two().max(16)]);
+        for &h in hashes {
+            let i = t.slot(h);
+            t.0[i] = h;
+        }
+        t
+    }
+
+    /// The slot of `h`, or the empty slot where it would go.
+    fn slot(&self, h: u64) -> usize {
+        let mask = self.0.len() - 1;
+        // The high half: the low bit of every hash is set.
+        let mut i = (h >> 32) as usize & mask;
+        while self.0[i] != 0 && self.0[i] != h {
+            i = (i + 1) & mask;
+        }
+        i
+    }
+
+    fn contains(&self, h: u64) -> bool {
+        self.0[self.slot(h)] == h
     }
 }
 
@@ -788,6 +1012,22 @@ impl RuleSet {
             app: Needles::new(&fold_all(APP)),
             app_action: Needles::new(&fold_all(APP_ACTION)),
             post_shared: fold_all(POST_SHARED),
+            conj_short: fold_all(CONJ_SHORT),
+            continuation: fold_all(CONTINUATION)
+                .iter()
+                .map(|s| {
+                    let m = letters(s);
+                    (word_hash(split_word(&m).0.as_bytes()), m)
+                })
+                .collect(),
+            demonstratives: fold_all(DEMONSTRATIVES),
+            // Compared by stem, as the words they are compared with.
+            topic_stop: HashTable::new(
+                &fold_all(TOPIC_STOP)
+                    .iter()
+                    .map(|w| word_hash(stem(w.as_bytes(), w.chars().count())))
+                    .collect::<Vec<_>>(),
+            ),
         };
         let on = Rule::ALL
             .iter()
@@ -928,6 +1168,7 @@ impl RuleSet {
                 Rule::Disclaimer => self.disclaimer(&mut cx),
                 Rule::Share => self.share(&mut cx),
                 Rule::Separator => self.separator(&mut cx),
+                Rule::TeaserRun => self.teaser_run(&mut cx),
             }
         }
         if let (true, Some((model, group))) = (self.boilerplate_on, model) {
@@ -1711,6 +1952,202 @@ impl RuleSet {
         }
     }
 
+    fn teaser_run(&self, cx: &mut Ctx<'_>) {
+        // A run and the article's lede and one more paragraph take six lines;
+        // most documents end with a line that is no lede: settled at once.
+        if cx.lines.len() < TEASER_MIN_RUN + 2
+            || cx
+                .live()
+                .next_back()
+                .is_none_or(|i| self.teaser_shape(cx, i, true) != Shape::Lede)
+        {
+            return;
+        }
+        let live: Vec<usize> = cx.live().collect();
+        let n = live.len();
+        // The lede and at least one more paragraph stay before a run.
+        if n < TEASER_MIN_RUN + 2 {
+            return;
+        }
+        // The trailing run of lede-shaped lines, with at most one continuation
+        // inside it right after a lede (`وصلت …` reads as `و` + a verb).
+        let mut start = None;
+        let mut gap = false;
+        let mut p = n - 1;
+        while p >= 1 {
+            match self.teaser_shape(cx, live[p], false) {
+                Shape::Lede => start = Some(p),
+                Shape::Continues
+                    if !gap
+                        && start.is_some()
+                        && p >= 2
+                        && self.teaser_shape(cx, live[p - 1], false) == Shape::Lede =>
+                {
+                    gap = true;
+                }
+                _ => break,
+            }
+            p -= 1;
+        }
+        let Some(mut s) = start.filter(|&s| s >= 2 && n - s >= TEASER_MIN_RUN) else {
+            return;
+        };
+        // The article is written in continuation paragraphs, the style the
+        // teasers break; a text of lede-shaped paragraphs throughout is not cut.
+        if !live[1..s]
+            .iter()
+            .any(|&i| self.opens_with_conjunction(split_word(cx.key(i)).0))
+        {
+            return;
+        }
+        // Leading lines of the run that reuse the article's words (two words
+        // it repeats, or a third of their own) continue the article. The
+        // article is its lede, the paragraphs right before the run (those a
+        // continuation reuses; reading them all cost time for nothing on the
+        // development news) and the lines already given back to it.
+        let near = s.saturating_sub(TEASER_TOPIC_LINES).max(1);
+        let mut own: Vec<u64> = Vec::new();
+        let mut lines: Vec<(u32, usize)> = Vec::new();
+        // The words of each article line, read once for all the lines tested.
+        let mut read: Vec<Option<Vec<u64>>> = vec![None; n];
+        while s < n {
+            // A run starts with a lede: a continuation at its head goes first.
+            if self.teaser_shape(cx, live[s], false) == Shape::Lede {
+                own.clear();
+                self.topic_words(cx.key(live[s]), |h| own.push(h));
+                own.sort_unstable();
+                own.dedup();
+                // How many article lines use each of its words. A 64-bit
+                // filter turns most article words away before the search.
+                let filter = own.iter().fold(0u64, |m, h| m | 1 << (h >> 58));
+                lines.clear();
+                lines.resize(own.len(), (0, usize::MAX));
+                for line in std::iter::once(0).chain(near..s) {
+                    let words = read[line].get_or_insert_with(|| {
+                        let mut v = Vec::new();
+                        self.topic_words(cx.key(live[line]), |h| v.push(h));
+                        v
+                    });
+                    for &h in words.iter() {
+                        if filter & 1 << (h >> 58) == 0 {
+                            continue;
+                        }
+                        if let Ok(j) = own.binary_search(&h) {
+                            if lines[j].1 != line {
+                                lines[j] = (lines[j].0 + 1, line);
+                            }
+                        }
+                    }
+                }
+                let known = lines.iter().filter(|l| l.0 >= 1).count();
+                let repeated = lines.iter().filter(|l| l.0 >= 2).count();
+                if repeated < 2 && (own.is_empty() || known * 100 < own.len() * 34) {
+                    break;
+                }
+            }
+            s += 1;
+        }
+        if n - s < TEASER_MIN_RUN {
+            return;
+        }
+        for &i in &live[s..] {
+            cx.cut_line(i, Rule::TeaserRun);
+        }
+    }
+
+    /// The [`Shape`] of line `i`. With `lede_only`, a line opened by a
+    /// continuation is [`Shape::Other`] at once, its length not counted (the
+    /// test on the last line of every document).
+    fn teaser_shape(&self, cx: &Ctx<'_>, i: usize, lede_only: bool) -> Shape {
+        let line = &cx.lines[i];
+        if line.words < TEASER_MIN_WORDS {
+            return Shape::Other;
+        }
+        // The first word: its letters, after an opening quote. A line opening
+        // with anything else (a list item, a number) is not a lede.
+        let k = cx.key(i);
+        let quoted = k.starts_with('"');
+        let body = if quoted {
+            k.trim_start_matches(|c: char| !is_letter(c))
+        } else {
+            k
+        };
+        let (first, rest) = split_word(body);
+        if !first
+            .chars()
+            .next()
+            .is_some_and(|c| ('\u{0621}'..='\u{064A}').contains(&c))
+        {
+            return Shape::Other;
+        }
+        // Cheap word tests before the length count: marker words compared by
+        // hash, the demonstratives (three letters) only for a word of three,
+        // and a fronted adverb (`ميدانيا، …`, `سياسيا، …`).
+        let points_back = self.opens_with_conjunction(first)
+            || (first.ends_with("يا") && body[first.len()..].starts_with(','))
+            || {
+                let h = word_hash(first.as_bytes());
+                self.m
+                    .continuation
+                    .iter()
+                    .any(|(head, m)| *head == h && starts_with_words(body, m))
+            }
+            || (!quoted && {
+                let second = split_word(rest).0;
+                second.len() == 6 && self.m.demonstratives.iter().any(|d| d == second)
+            });
+        if points_back && lede_only {
+            return Shape::Other;
+        }
+        let (lo, hi) = TEASER_CHARS;
+        let orig = cx.text[line.start..line.end].trim();
+        // A character takes 1–4 bytes: most lines are settled without counting.
+        if orig.len() < lo || orig.len() > 4 * hi || !(lo..=hi).contains(&orig.chars().count()) {
+            Shape::Other
+        } else if points_back {
+            Shape::Continues
+        } else {
+            Shape::Lede
+        }
+    }
+
+    /// `w` is a conjunction glued to a word (`وقال`, `فإن`, `وقد`).
+    fn opens_with_conjunction(&self, w: &str) -> bool {
+        (w.starts_with('و') || w.starts_with('ف'))
+            && (w.chars().count() >= 4 || self.m.conj_short.iter().any(|c| c == w))
+    }
+
+    /// Calls `f` with the hashed stem of every content word of key `k` (a run
+    /// of at least three letters, not in [`TOPIC_STOP`]). In the key every
+    /// non-letter is ASCII and words are split by single spaces, so the text
+    /// is cut at spaces (`memchr`) and only a word with ASCII bytes is split
+    /// further, at its punctuation and digits.
+    fn topic_words(&self, k: &str, mut f: impl FnMut(u64)) {
+        let mut word = |w: &[u8], n: usize| {
+            if n >= 3 {
+                let h = word_hash(stem(w, n));
+                if !self.m.topic_stop.contains(h) {
+                    f(h);
+                }
+            }
+        };
+        let b = k.as_bytes();
+        let mut start = 0;
+        for end in memchr::memchr_iter(b' ', b).chain(std::iter::once(b.len())) {
+            let token = &b[start..end];
+            start = end + 1;
+            match non_ascii_letters(token) {
+                Some(n) => word(token, n),
+                None => {
+                    let letter = |c: u8| c >= 0x80 || c.is_ascii_alphabetic();
+                    for w in token.split(|&c| !letter(c)) {
+                        word(w, w.iter().filter(|&&c| c & 0xC0 != 0x80).count());
+                    }
+                }
+            }
+        }
+    }
+
     fn separator(&self, cx: &mut Ctx<'_>) {
         for i in 0..cx.lines.len() {
             let k = cx.key(i);
@@ -1719,6 +2156,107 @@ impl RuleSet {
             }
         }
     }
+}
+
+/// How a line reads as a possible teaser lede.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// Not teaser-sized, or not a running Arabic sentence.
+    Other,
+    /// Teaser-sized, but opened by a conjunction or connective.
+    Continues,
+    /// Teaser-sized and opened the way a lede is.
+    Lede,
+}
+
+/// The leading letters of `k` (its first word) and what follows them, from
+/// the next letter on.
+fn split_word(k: &str) -> (&str, &str) {
+    let end = k.find(|c: char| !is_letter(c)).unwrap_or(k.len());
+    let rest = &k[end..];
+    (&k[..end], rest.trim_start_matches(|c: char| !is_letter(c)))
+}
+
+/// A light stem for comparing words: a glued conjunction, preposition and
+/// article and a short suffix taken off, at least three letters left. `n` is
+/// the word's length in letters. On bytes, with fixed-size compares: it runs
+/// on every word the rule reads.
+fn stem(w: &[u8], n: usize) -> &[u8] {
+    // Every affix is Arabic: two bytes a letter.
+    const fn b<const N: usize>(s: &str) -> [u8; N] {
+        let (s, mut out, mut i) = (s.as_bytes(), [0; N], 0);
+        while i < N {
+            out[i] = s[i];
+            i += 1;
+        }
+        out
+    }
+    const CONJ: [[u8; 2]; 2] = [b("و"), b("ف")];
+    const ART3: [[u8; 6]; 2] = [b("بال"), b("كال")];
+    const ART2: [[u8; 4]; 2] = [b("لل"), b("ال")];
+    const PREP: [[u8; 2]; 3] = [b("ب"), b("ل"), b("ك")];
+    const SUF3: [u8; 6] = b("هما");
+    const SUF2: [[u8; 4]; 7] = [
+        b("هم"),
+        b("ها"),
+        b("ات"),
+        b("ون"),
+        b("ين"),
+        b("ان"),
+        b("يه"),
+    ];
+    const SUF1: [[u8; 2]; 2] = [b("ه"), b("ي")];
+    let (mut w, mut n) = (w, n);
+    if n >= 5 && w.first_chunk().is_some_and(|p| CONJ.contains(p)) {
+        (w, n) = (&w[2..], n - 1);
+    }
+    if n >= 6 && w.first_chunk().is_some_and(|p| ART3.contains(p)) {
+        (w, n) = (&w[6..], n - 3);
+    } else if n >= 5 && w.first_chunk().is_some_and(|p| ART2.contains(p)) {
+        (w, n) = (&w[4..], n - 2);
+    } else if n >= 5 && w.first_chunk().is_some_and(|p| PREP.contains(p)) {
+        (w, n) = (&w[2..], n - 1);
+    }
+    let cut = if n >= 6 && w.last_chunk() == Some(&SUF3) {
+        6
+    } else if n >= 5 && w.last_chunk().is_some_and(|s| SUF2.contains(s)) {
+        4
+    } else if n >= 4 && w.last_chunk().is_some_and(|s| SUF1.contains(s)) {
+        2
+    } else {
+        0
+    };
+    &w[..w.len() - cut]
+}
+
+/// The number of characters of `w` if it has no ASCII byte: the bytes that
+/// are not continuation bytes (`10xxxxxx`).
+fn non_ascii_letters(w: &[u8]) -> Option<usize> {
+    let mut continuation = 0;
+    for &c in w {
+        if c < 0x80 {
+            return None;
+        }
+        continuation += usize::from(c < 0xC0);
+    }
+    Some(w.len() - continuation)
+}
+
+/// A 64-bit hash of a word, never 0, eight bytes at a time: the rule
+/// compares words as numbers.
+fn word_hash(w: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mix = |h: u64, x: u64| (h ^ x).wrapping_mul(K).rotate_left(29);
+    let mut h = (w.len() as u64).wrapping_mul(K);
+    let mut chunks = w.chunks_exact(8);
+    for c in &mut chunks {
+        h = mix(h, u64::from_le_bytes(c.try_into().unwrap_or_default()));
+    }
+    let tail = chunks.remainder();
+    if !tail.is_empty() {
+        h = mix(h, tail.iter().rev().fold(0, |x, &b| x << 8 | u64::from(b)));
+    }
+    h | 1
 }
 
 /// Sorts the cuts and merges overlapping ones (the first rule keeps the name).

@@ -272,6 +272,51 @@ fn caption_above_the_lede_goes_a_restated_title_stays() {
     }
 }
 
+#[test]
+fn teaser_run_takes_other_stories_ledes_after_the_article() {
+    let Some(shared) = shared() else { return };
+    let doc = |id: &str| news_doc(&shared, "ant_multisource.jsonl", id);
+    let paragraphs = |text: &str| -> Vec<String> {
+        text.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    // CNN: five ledes of other stories after the last paragraph, no heading,
+    // the last one cut off mid-word (the gold set's misses before the rule).
+    let orig = doc("ant-CN-middleEast-1397-20181004");
+    let lines = paragraphs(&orig);
+    let (article, teasers) = lines.split_at(10);
+    assert!(teasers[0].starts_with("في تغريدة جديدة عبر حسابه"));
+    let teasers: Vec<&str> = teasers.iter().map(String::as_str).collect();
+    let clean = cleaned(&orig);
+    for t in &teasers {
+        assert!(!clean.contains(t), "teaser left: {t}");
+    }
+    lines_survive(&orig, &clean, &teasers);
+    assert!(clean.trim_end().ends_with(article[9].as_str()));
+    let off = cleaned_without(&orig, "teaser_run");
+    assert!(teasers.iter().all(|t| off.contains(t)));
+
+    // The article's last paragraph opens like a lede (no `و`) but goes on
+    // with the article's words (Google, users, data): it stays, the five
+    // teasers after it go.
+    let orig = doc("ant-CN-economy-379-20181008");
+    let clean = cleaned(&orig);
+    assert!(
+        clean.trim_end().ends_with("وهو ما لم يتحقق في هذه الحالة."),
+        "{clean}"
+    );
+    assert!(!clean.contains("كشف وزير النفط العراقي"));
+    assert_eq!(paragraphs(&orig).len() - paragraphs(&clean).len(), 5);
+
+    // Sky News: every paragraph opens like a lede, so nothing sets a run of
+    // them apart from the article; nothing is cut.
+    let orig = doc("ant-SK-internationalNews-3552-20181019");
+    assert_eq!(cleaned(&orig), cleaned_without(&orig, "teaser_run"));
+}
+
 fn read_jsonl(p: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(p)
         .unwrap()
@@ -442,9 +487,9 @@ fn gold_precision_and_recall() {
     let t = &r.total;
     assert!(t.chrome_lines >= 40, "gold set changed: {t:?}");
     assert!(t.precision() >= 0.98, "precision {:.3}", t.precision());
-    // Target 0.9; reached 0.878: the misses are five CNN teaser ledes of other
-    // stories, appended without a heading (ordinary sentences).
-    assert!(t.recall() >= 0.875, "recall {:.3}", t.recall());
+    // The CNN teaser ledes of other stories after an article were the last
+    // misses (0.878 before `teaser_run`).
+    assert!(t.recall() >= 0.9, "recall {:.3}", t.recall());
     assert!(
         t.content_kept() >= 0.995,
         "content kept {:.4}",
