@@ -6,6 +6,7 @@ one thread each, interleaved rounds, medians.
   RAYON_NUM_THREADS=1 /tmp/peers/bin/python benches/compare_signatures.py [PREFIX] [ROUNDS] [REPEAT]
 
 Round 0 makes target/release/examples/sig_hashes write PREFIX.u64 / PREFIX.offsets.u64
+(unless PREFIX.version says the current signature version made them)
 (word 3-gram shingle hashes of the Arabic development corpus); each round then times
 every ghirbal kernel (median of 3 inside the example) and
 rensa.RMinHash.digest_matrix_from_flat_token_hashes (128 permutations) on the same
@@ -27,8 +28,8 @@ prefix = sys.argv[1] if len(sys.argv) > 1 else "/tmp/ghirbal-sig"
 rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
 repeat = int(sys.argv[3]) if len(sys.argv) > 3 else 10
 env = dict(os.environ, RAYON_NUM_THREADS="1")
-if not os.path.exists(prefix + ".offsets.u64"):
-    subprocess.run([exe, prefix, "1", "1"], check=True, env=env, stdout=subprocess.DEVNULL)
+# Round 0 (re)writes the hash files unless this signature version made them.
+subprocess.run([exe, prefix, "1", "1"], check=True, env=env, stdout=subprocess.DEVNULL)
 hashes = np.fromfile(prefix + ".u64", dtype="<u8")
 offsets = np.fromfile(prefix + ".offsets.u64", dtype="<u8")
 times: dict[str, list[float]] = {}

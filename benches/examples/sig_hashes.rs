@@ -5,8 +5,9 @@
 //! ```text
 //! cargo run --release -p corpus-bench --example sig_hashes -- OUT_PREFIX [RUNS [REPEAT]]
 //! ```
-//! Writes `OUT_PREFIX.u64` (all hashes, little-endian) and `OUT_PREFIX.offsets.u64`
-//! (row offsets, n + 1 values) unless they exist, and prints one JSON line per
+//! Writes `OUT_PREFIX.u64` (all hashes, little-endian), `OUT_PREFIX.offsets.u64`
+//! (row offsets, n + 1 values) and `OUT_PREFIX.version` unless this signature
+//! version made them, and prints one JSON line per
 //! kernel: the median over RUNS of the time to sign every document REPEAT times
 //! (default 5 and 10).
 
@@ -33,7 +34,11 @@ fn main() {
         .map(|t| sketcher.shingle_set(&key.normalize(t)))
         .collect();
     let total: usize = sets.iter().map(Vec::len).sum::<usize>() * repeat;
-    if std::path::Path::new(&format!("{prefix}.offsets.u64")).exists() {
+    // The files are reused only when made by this signature version (they hold
+    // its shingle hashes; the version is in `PREFIX.version`).
+    let version = corpus_core::dedup::SIGNATURE_VERSION.to_string();
+    let made_by = std::fs::read_to_string(format!("{prefix}.version")).unwrap_or_default();
+    if std::path::Path::new(&format!("{prefix}.offsets.u64")).exists() && made_by == version {
         return time_kernels(&sketcher, &sets, total, runs, repeat);
     }
     let mut flat =
@@ -52,6 +57,7 @@ fn main() {
     }
     flat.flush().expect("flush");
     offs.flush().expect("flush");
+    std::fs::write(format!("{prefix}.version"), &version).expect("write");
     time_kernels(&sketcher, &sets, total, runs, repeat);
 }
 
