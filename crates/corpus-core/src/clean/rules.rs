@@ -644,7 +644,8 @@ struct Markers {
     /// Continuation markers with the hash of their first word.
     continuation: Vec<(u64, String)>,
     demonstratives: Vec<String>,
-    topic_stop: HashTable,
+    /// Hashes of the stop words' stems, sorted.
+    topic_stop: Vec<u64>,
 }
 
 /// Markers searched anywhere in a line, with their searchers built once.
@@ -670,38 +671,6 @@ impl Needles {
             .iter()
             .filter(|f| f.find(k.as_bytes()).is_some())
             .count()
-    }
-}
-
-/// A set of word hashes ([`word_hash`], never 0): open addressing in a
-/// power-of-two table at least twice the size of the set, so a lookup is one
-/// or two probes; it is asked about every word the teaser rule reads.
-#[derive(Clone, Debug)]
-struct HashTable(Vec<u64>);
-
-impl HashTable {
-    fn new(hashes: &[u64]) -> Self {
-        let mut t = HashTable(vec![0; (hashes.len() * 2).next_power_of_two().max(16)]);
-        for &h in hashes {
-            let i = t.slot(h);
-            t.0[i] = h;
-        }
-        t
-    }
-
-    /// The slot of `h`, or the empty slot where it would go.
-    fn slot(&self, h: u64) -> usize {
-        let mask = self.0.len() - 1;
-        // The high half: the low bit of every hash is set.
-        let mut i = (h >> 32) as usize & mask;
-        while self.0[i] != 0 && self.0[i] != h {
-            i = (i + 1) & mask;
-        }
-        i
-    }
-
-    fn contains(&self, h: u64) -> bool {
-        self.0[self.slot(h)] == h
     }
 }
 
@@ -1022,12 +991,14 @@ impl RuleSet {
                 .collect(),
             demonstratives: fold_all(DEMONSTRATIVES),
             // Compared by stem, as the words they are compared with.
-            topic_stop: HashTable::new(
-                &fold_all(TOPIC_STOP)
+            topic_stop: {
+                let mut v: Vec<u64> = fold_all(TOPIC_STOP)
                     .iter()
                     .map(|w| word_hash(stem(w.as_bytes(), w.chars().count())))
-                    .collect::<Vec<_>>(),
-            ),
+                    .collect();
+                v.sort_unstable();
+                v
+            },
         };
         let on = Rule::ALL
             .iter()
@@ -1971,17 +1942,19 @@ impl RuleSet {
         }
         // The trailing run of lede-shaped lines, with at most one continuation
         // inside it right after a lede (`وصلت …` reads as `و` + a verb).
+        // Each line's shape, computed once: the walk looks one line ahead and
+        // the topic test below reads the run again.
+        let mut shapes: Vec<Option<Shape>> = vec![None; n];
+        let mut shape =
+            |p: usize| *shapes[p].get_or_insert_with(|| self.teaser_shape(cx, live[p], false));
         let mut start = None;
         let mut gap = false;
         let mut p = n - 1;
         while p >= 1 {
-            match self.teaser_shape(cx, live[p], false) {
+            match shape(p) {
                 Shape::Lede => start = Some(p),
                 Shape::Continues
-                    if !gap
-                        && start.is_some()
-                        && p >= 2
-                        && self.teaser_shape(cx, live[p - 1], false) == Shape::Lede =>
+                    if !gap && start.is_some() && p >= 2 && shape(p - 1) == Shape::Lede =>
                 {
                     gap = true;
                 }
@@ -2012,7 +1985,7 @@ impl RuleSet {
         let mut read: Vec<Option<Vec<u64>>> = vec![None; n];
         while s < n {
             // A run starts with a lede: a continuation at its head goes first.
-            if self.teaser_shape(cx, live[s], false) == Shape::Lede {
+            if shape(s) == Shape::Lede {
                 own.clear();
                 self.topic_words(cx.key(live[s]), |h| own.push(h));
                 own.sort_unstable();
@@ -2126,7 +2099,7 @@ impl RuleSet {
         let mut word = |w: &[u8], n: usize| {
             if n >= 3 {
                 let h = word_hash(stem(w, n));
-                if !self.m.topic_stop.contains(h) {
+                if self.m.topic_stop.binary_search(&h).is_err() {
                     f(h);
                 }
             }
@@ -2242,21 +2215,9 @@ fn non_ascii_letters(w: &[u8]) -> Option<usize> {
     Some(w.len() - continuation)
 }
 
-/// A 64-bit hash of a word, never 0, eight bytes at a time: the rule
-/// compares words as numbers.
+/// A 64-bit hash of a word: the rule compares words as numbers.
 fn word_hash(w: &[u8]) -> u64 {
-    const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mix = |h: u64, x: u64| (h ^ x).wrapping_mul(K).rotate_left(29);
-    let mut h = (w.len() as u64).wrapping_mul(K);
-    let mut chunks = w.chunks_exact(8);
-    for c in &mut chunks {
-        h = mix(h, u64::from_le_bytes(c.try_into().unwrap_or_default()));
-    }
-    let tail = chunks.remainder();
-    if !tail.is_empty() {
-        h = mix(h, tail.iter().rev().fold(0, |x, &b| x << 8 | u64::from(b)));
-    }
-    h | 1
+    xxhash_rust::xxh3::xxh3_64(w)
 }
 
 /// Sorts the cuts and merges overlapping ones (the first rule keeps the name).
