@@ -38,7 +38,7 @@ struct Manifest {
 
 /// The end of a shard file, after its records (then its length, 4 bytes).
 #[derive(Serialize, Deserialize)]
-struct Header {
+struct Trailer {
     file: String,
     input: u64,
     rejects: Vec<Reject>,
@@ -165,17 +165,17 @@ impl Checkpoints {
                 data.display()
             ))
         };
-        // Records, then the header, then its length.
+        // Records, then the trailer, then its length.
         let (rest, len) = bytes
             .split_last_chunk::<4>()
-            .ok_or_else(|| bad("no header"))?;
+            .ok_or_else(|| bad("no trailer"))?;
         let records = rest
             .len()
             .checked_sub(u32::from_le_bytes(*len) as usize)
-            .ok_or_else(|| bad("no header"))?;
-        let head: Header =
-            serde_json::from_slice(&rest[records..]).map_err(|_| bad("a bad header"))?;
-        if head.file != file.display().to_string() {
+            .ok_or_else(|| bad("no trailer"))?;
+        let trailer: Trailer =
+            serde_json::from_slice(&rest[records..]).map_err(|_| bad("a bad trailer"))?;
+        if trailer.file != file.display().to_string() {
             return Ok(None);
         }
         let mut r = Bytes(&rest[..records]);
@@ -185,10 +185,10 @@ impl Checkpoints {
             members.push(read_seen(&mut r, &path).ok_or_else(|| bad("a bad record"))?);
         }
         Ok(Some(Shard {
-            input: head.input,
+            input: trailer.input,
             members,
-            rejects: head.rejects,
-            decoding: head.decoding,
+            rejects: trailer.rejects,
+            decoding: trailer.decoding,
         }))
     }
 
@@ -290,15 +290,15 @@ impl ShardWriter {
         let Some(mut f) = self.file else {
             return Ok(());
         };
-        let head = serde_json::to_vec(&Header {
+        let trailer = serde_json::to_vec(&Trailer {
             file: file.display().to_string(),
             input,
             rejects: rejects.to_vec(),
             decoding: decoding.to_vec(),
         })
         .map_err(|e| Error::io(&f.tmp, std::io::Error::other(e)))?;
-        f.write(&head)?;
-        f.write(&(head.len() as u32).to_le_bytes())?;
+        f.write(&trailer)?;
+        f.write(&(trailer.len() as u32).to_le_bytes())?;
         f.w.flush().map_err(|e| Error::io(&f.tmp, e))?;
         drop(f.w);
         fs::rename(&f.tmp, &f.data).map_err(|e| Error::io(&f.data, e))?;
