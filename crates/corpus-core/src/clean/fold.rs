@@ -370,4 +370,49 @@ mod tests {
             assert_eq!(words, expected, "{line:?}");
         }
     }
+
+    /// The fast fold (runs of unchanged characters, single spaces) against the mapped
+    /// one, character by character, with the word count.
+    fn check_fast(f: &Folder, line: &str) -> Result<(), String> {
+        let mut out = Folded::default();
+        f.fold(line, &mut out);
+        let mut s = String::from("prefix");
+        let words = f.fold_into(line, &mut s, &mut false);
+        let expected = if out.s.is_empty() {
+            0
+        } else {
+            out.s.split(' ').count()
+        };
+        if s["prefix".len()..] != out.s || words != expected {
+            return Err(format!("{line:?}: {:?} {words} vs {:?} {expected}", &s[6..], out.s));
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn fast_fold_matches_mapped_fold_on_real_lines() {
+        let f = Folder::new().unwrap();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpora/seeds");
+        let mut lines = 0;
+        for e in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+            for line in text.lines() {
+                check_fast(&f, line).unwrap();
+                lines += 1;
+            }
+        }
+        assert!(lines > 20);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_fold_matches_mapped_fold_on_mixed_text(
+            // Runs of letters that fold to themselves, so that long runs occur,
+            // between spaces, other separators and characters that change.
+            line in "(?:[\u{0628}-\u{063A}\u{0641}-\u{0648}\u{064A}a-z0-9]{1,9}(?: |  |\u{00A0})?|[ A-Z.,\u{0623}\u{0629}\u{064B}\u{0640}\u{060C}\u{0660}\u{00E9}\u{2003}\u{201C}\u{FEFB}\u{1F600}]){0,40}"
+        ) {
+            let f = Folder::new().unwrap();
+            proptest::prop_assert!(check_fast(&f, &line).is_ok(), "{}", check_fast(&f, &line).unwrap_err());
+        }
+    }
 }
