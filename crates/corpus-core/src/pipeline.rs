@@ -722,7 +722,7 @@ impl Summary {
 
 /// The error for a document whose id was seen before, or `None` after recording
 /// where this id was first seen.
-fn duplicate_id(
+pub(crate) fn duplicate_id(
     first_seen: &mut HashMap<String, Origin>,
     id: &str,
     origin: &Origin,
@@ -838,33 +838,12 @@ fn dedup_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Me
         input: docs.len() as u64,
         ..Counts::default()
     };
-    let mut first_seen: HashMap<String, Origin> = HashMap::new();
-    let mut rejects: Vec<Reject> = Vec::new();
-    let mut ids = Vec::with_capacity(docs.len());
-    // Per input record: Ok(index into `good`) or Err(index into `rejects`).
-    let mut slots: Vec<std::result::Result<usize, usize>> = Vec::with_capacity(docs.len());
-    let mut good: Vec<(usize, Document)> = Vec::with_capacity(docs.len());
-    for (i, doc) in docs.into_iter().enumerate() {
-        let (id, doc) = match doc {
-            Ok(d) => match duplicate_id(&mut first_seen, &d.id, &d.origin) {
-                Some(e) => (d.id, Err(e)),
-                None => (d.id.clone(), Ok(d)),
-            },
-            Err(e) => (String::new(), Err(e)),
-        };
-        ids.push(id);
-        match doc {
-            Ok(d) => {
-                slots.push(Ok(good.len()));
-                good.push((i, d));
-            }
-            Err(e) => {
-                reject(e, cfg.on_error, &mut rejects)?;
-                slots.push(Err(rejects.len() - 1));
-            }
-        }
-    }
-    drop(first_seen);
+    let Intake {
+        ids,
+        slots,
+        good,
+        rejects,
+    } = Intake::sort(docs, cfg.on_error, |_| ())?;
     analyzer.learn_boilerplate(cfg, |c| {
         let mut counter = BoilerplateCounter::new(&cfg.clean.boilerplate);
         for (_, d) in &good {
@@ -917,6 +896,64 @@ fn dedup_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Me
         languages,
         summary,
     })
+}
+
+/// Documents handed over in memory, sorted into the readable ones and the
+/// rejected ones (unreadable, or a repeated id) as the file jobs do.
+pub(crate) struct Intake {
+    /// Per input item: its id (empty for an unreadable record).
+    pub ids: Vec<String>,
+    /// Per input item: `Ok(index into good)` or `Err(index into rejects)`.
+    pub slots: Vec<std::result::Result<usize, usize>>,
+    /// The readable documents with their input index, in input order.
+    pub good: Vec<(usize, Document)>,
+    /// The rejected ones, in input order.
+    pub rejects: Vec<Reject>,
+}
+
+impl Intake {
+    /// Sorts `docs`, calling `readable` on every readable document before its
+    /// id is checked (the clean job's boilerplate model counts those).
+    ///
+    /// # Errors
+    /// Under `on_error = "fail"`, the first bad record or repeated id.
+    pub(crate) fn sort(
+        docs: Vec<Result<Document>>,
+        on_error: OnError,
+        mut readable: impl FnMut(&Document),
+    ) -> Result<Intake> {
+        let mut first_seen: HashMap<String, Origin> = HashMap::new();
+        let mut out = Intake {
+            ids: Vec::with_capacity(docs.len()),
+            slots: Vec::with_capacity(docs.len()),
+            good: Vec::with_capacity(docs.len()),
+            rejects: Vec::new(),
+        };
+        for (i, doc) in docs.into_iter().enumerate() {
+            if let Ok(d) = &doc {
+                readable(d);
+            }
+            let (id, doc) = match doc {
+                Ok(d) => match duplicate_id(&mut first_seen, &d.id, &d.origin) {
+                    Some(e) => (d.id, Err(e)),
+                    None => (d.id.clone(), Ok(d)),
+                },
+                Err(e) => (String::new(), Err(e)),
+            };
+            out.ids.push(id);
+            match doc {
+                Ok(d) => {
+                    out.slots.push(Ok(out.good.len()));
+                    out.good.push((i, d));
+                }
+                Err(e) => {
+                    reject(e, on_error, &mut out.rejects)?;
+                    out.slots.push(Err(out.rejects.len() - 1));
+                }
+            }
+        }
+        Ok(out)
+    }
 }
 
 pub(crate) fn reject(e: Error, on_error: OnError, rejects: &mut Vec<Reject>) -> Result<()> {

@@ -384,7 +384,11 @@ mod tests {
             out.s.split(' ').count()
         };
         if s["prefix".len()..] != out.s || words != expected {
-            return Err(format!("{line:?}: {:?} {words} vs {:?} {expected}", &s[6..], out.s));
+            return Err(format!(
+                "{line:?}: {:?} {words} vs {:?} {expected}",
+                &s[6..],
+                out.s
+            ));
         }
         Ok(())
     }

@@ -29,7 +29,9 @@ use crate::config::Config;
 use crate::document::{Document, Origin};
 use crate::io::{InputFile, JsonlWriter, OutputDir, Reader, fingerprint_file, list_inputs};
 use crate::normalize::{NormalizeConfig, Normalizer};
-use crate::pipeline::{InputSummary, Progress, Reject, SCHEMA_VERSION, reject, spill_stdin};
+use crate::pipeline::{
+    InputSummary, Intake, Progress, Reject, SCHEMA_VERSION, duplicate_id, reject, spill_stdin,
+};
 use crate::{Error, Result};
 
 const BATCH: usize = 2048;
@@ -256,7 +258,7 @@ fn run_clean_inner(
                 match item {
                     Ok(doc) => {
                         counts_in.set(counts_in.get() + 1);
-                        if let Some(e) = duplicate_id(&mut first_seen, &doc) {
+                        if let Some(e) = duplicate_id(&mut first_seen, &doc.id, &doc.origin) {
                             return reject(e, on_error, &mut rejects);
                         }
                         batch.push(doc);
@@ -332,19 +334,6 @@ fn run_clean_inner(
     let _ = std::fs::remove_file(out.file(crate::pipeline::STDIN_SPILL));
     out.commit()?;
     Ok(summary)
-}
-
-/// The error for a document whose id was seen before (else records the id).
-fn duplicate_id(first_seen: &mut HashMap<String, Origin>, doc: &Document) -> Option<Error> {
-    if let Some(first) = first_seen.get(&doc.id) {
-        return Some(Error::Record {
-            path: doc.origin.path.to_path_buf(),
-            line: doc.origin.line,
-            reason: format!("duplicate id {:?}, first seen at {first}", doc.id),
-        });
-    }
-    first_seen.insert(doc.id.clone(), doc.origin.clone());
-    None
 }
 
 /// One cut of [`clean_documents`], as in `removed.jsonl`.
@@ -436,39 +425,20 @@ fn clean_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Cl
         input: docs.len() as u64,
         ..CleanCounts::default()
     };
-    let mut first_seen: HashMap<String, Origin> = HashMap::new();
-    let mut rejects: Vec<Reject> = Vec::new();
-    let mut ids = Vec::with_capacity(docs.len());
-    // Per input item: Ok(index into `good`) or Err(index into `rejects`).
-    let mut slots: Vec<std::result::Result<usize, usize>> = Vec::with_capacity(docs.len());
-    let mut good: Vec<Document> = Vec::with_capacity(docs.len());
     // Like the job's pass 1, the model counts every readable record.
     let t = Instant::now();
     let mut counter = (cfg.clean.enabled && cfg.clean.boilerplate_enabled())
         .then(|| BoilerplateCounter::new(&cfg.clean.boilerplate));
-    for doc in docs {
-        if let (Some(counter), Ok(d)) = (&mut counter, &doc) {
+    let Intake {
+        ids,
+        slots,
+        good,
+        rejects,
+    } = Intake::sort(docs, cfg.on_error, |d| {
+        if let Some(counter) = &mut counter {
             counter.count_document(&cleaner, d);
         }
-        let (id, doc) = match doc {
-            Ok(d) => match duplicate_id(&mut first_seen, &d) {
-                Some(e) => (d.id, Err(e)),
-                None => (d.id.clone(), Ok(d)),
-            },
-            Err(e) => (String::new(), Err(e)),
-        };
-        ids.push(id);
-        match doc {
-            Ok(d) => {
-                slots.push(Ok(good.len()));
-                good.push(d);
-            }
-            Err(e) => {
-                reject(e, cfg.on_error, &mut rejects)?;
-                slots.push(Err(rejects.len() - 1));
-            }
-        }
-    }
+    })?;
     let model = counter.map(|c| {
         timings.insert("count".into(), t.elapsed().as_secs_f64());
         c.finish()
@@ -476,10 +446,10 @@ fn clean_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Cl
     let t = Instant::now();
     let cleaned: Vec<Cleaned> = good
         .par_iter()
-        .map(|d| clean_one(&cleaner, model.as_ref(), cfg, stored.as_ref(), d))
+        .map(|(_, d)| clean_one(&cleaner, model.as_ref(), cfg, stored.as_ref(), d))
         .collect();
     let mut results: Vec<CleanOutcome> = Vec::with_capacity(good.len());
-    for (doc, c) in good.iter().zip(cleaned) {
+    for ((_, doc), c) in good.iter().zip(cleaned) {
         let (spans, emptied) = tally_one(doc, &c, &mut counts);
         let cuts = c
             .cuts
