@@ -10,7 +10,7 @@
 use std::hint::black_box;
 
 use corpus_core::dedup::{
-    DedupConfig, Kernel, Member, Scratch, Sketcher, UnionFind, band_key, bucket_pairs, cluster,
+    DedupConfig, Kernel, Member, Scratch, Sketcher, UnionFind, band_entry, bucket_pairs, cluster,
     lsh_bands,
 };
 use corpus_core::normalize::{NormalizeConfig, Normalizer};
@@ -79,14 +79,11 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let mut total = 0;
             for band in 0..bands {
-                let mut keys: Vec<(u64, u32)> = members
+                let mut keys: Vec<u64> = members
                     .iter()
                     .enumerate()
                     .map(|(p, m)| {
-                        (
-                            band_key(&m.sketch.sig[band * rows..(band + 1) * rows]),
-                            p as u32,
-                        )
+                        band_entry(&m.sketch.sig[band * rows..(band + 1) * rows], p as u32)
                     })
                     .collect();
                 keys.sort_unstable();

@@ -721,14 +721,13 @@ fn candidate_pairs(
     let mut pairs: Vec<u64> = groups
         .into_par_iter()
         .flat_map_iter(|group| {
-            let mut keys: Vec<Vec<(u64, u32)>> =
-                group.clone().map(|_| Vec::with_capacity(reps)).collect();
+            let mut keys: Vec<Vec<u64>> = group.clone().map(|_| Vec::with_capacity(reps)).collect();
             for (m, &p) in members.iter().zip(rep_pos) {
                 if p == u32::MAX || m.sketch.shingles == 0 {
                     continue;
                 }
                 for (k, band) in keys.iter_mut().zip(group.clone()) {
-                    k.push((band_key(&m.sketch.sig[band * rows..(band + 1) * rows]), p));
+                    k.push(band_entry(&m.sketch.sig[band * rows..(band + 1) * rows], p));
                 }
             }
             keys.into_iter().flat_map(|mut k| {
@@ -810,32 +809,36 @@ fn anchor_pairs(members: &[Member], rep_pos: &[u32]) -> Vec<(u32, u32)> {
         .collect()
 }
 
-/// Hash of one band of a signature (no allocation). A collision only adds a
-/// candidate, which verification then rejects.
-pub fn band_key(rows: &[u32]) -> u64 {
+/// The LSH bucket entry of one band of a signature (`rows`) for the document at
+/// position `pos`: a 32-bit hash of the band above the position, so that entries
+/// sort as plain integers (half the bytes of a 64-bit key and a position). A
+/// collision only adds a candidate, which verification then rejects.
+pub fn band_entry(rows: &[u32], pos: u32) -> u64 {
     let mut h = 0x9E37_79B9_7F4A_7C15u64 ^ rows.len() as u64;
     for &v in rows {
         h = (h ^ v as u64).wrapping_mul(0xFF51_AFD7_ED55_8CCD);
         h ^= h >> 29;
     }
-    h
+    h >> 32 << 32 | u64::from(pos)
 }
 
-/// Pairs from sorted `(key, position)` runs: all pairs in a small bucket, the
-/// first member with each other one in a large bucket (whose members are near
-/// copies of each other anyway), so a bucket never costs quadratic work.
-pub fn bucket_pairs(keys: &[(u64, u32)]) -> Vec<(u32, u32)> {
+/// Pairs of positions from sorted [`band_entry`] values: all pairs in a small
+/// bucket, the first member with each other one in a large bucket (whose
+/// members are near copies of each other anyway), so a bucket never costs
+/// quadratic work.
+pub fn bucket_pairs(keys: &[u64]) -> Vec<(u32, u32)> {
     let mut out = Vec::new();
-    for run in keys.chunk_by(|a, b| a.0 == b.0) {
+    let pos = |x: &u64| *x as u32;
+    for run in keys.chunk_by(|a, b| a >> 32 == b >> 32) {
         if run.len() <= 8 {
             for (i, a) in run.iter().enumerate() {
                 for b in &run[i + 1..] {
-                    out.push((a.1, b.1));
+                    out.push((pos(a), pos(b)));
                 }
             }
         } else {
             for b in &run[1..] {
-                out.push((run[0].1, b.1));
+                out.push((pos(&run[0]), pos(b)));
             }
         }
     }

@@ -12,7 +12,7 @@ mod minhash;
 mod tokens;
 
 pub use cluster::{
-    Member, PairCheck, RankValue, Reason, Rejection, Report, UnionFind, Verdict, band_key,
+    Member, PairCheck, RankValue, Reason, Rejection, Report, UnionFind, Verdict, band_entry,
     bucket_pairs, cluster, cluster_report, lsh_bands,
 };
 pub use config::{ClusterMode, DedupConfig, Signature, Survivor};
