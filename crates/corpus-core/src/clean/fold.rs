@@ -386,7 +386,7 @@ mod tests {
         if s["prefix".len()..] != out.s || words != expected {
             return Err(format!(
                 "{line:?}: {:?} {words} vs {:?} {expected}",
-                &s[6..],
+                &s["prefix".len()..],
                 out.s
             ));
         }
