@@ -616,43 +616,31 @@ fn one_permutation(hashes: &[u64], seed: u64, probes: &[u16], sig: &mut [u32]) {
     sig.fill(u32::MAX);
     // Bids stop at MAX - 1, so MAX marks an empty bin: no bitmap to update (a
     // read-modify-write chain) per shingle.
-    let bid = |x: u64| {
-        (
-            (((x >> 32) * k) >> 32) as usize,
-            (x as u32).min(u32::MAX - 1),
-        )
+    let bid = |table: &mut [u32], x: u64| {
+        if let Some(slot) = table.get_mut((((x >> 32) * k) >> 32) as usize) {
+            *slot = (*slot).min((x as u32).min(u32::MAX - 1));
+        }
     };
+    // Even and odd shingles bid into two tables, merged after: two bids on one
+    // bin in a row would otherwise wait for each other through memory. The
+    // second table lives on the stack, so only up to 128 bins.
     let mut odd = [u32::MAX; 128];
-    if let Some(odd) = odd.get_mut(..sig.len()) {
-        // Even and odd shingles bid into two tables, merged after: two bids on
-        // one bin in a row would otherwise wait for each other through memory
-        // (binning 1.5 -> 1.2 ns per shingle).
-        let mut pairs = hashes.chunks_exact(2);
-        for p in &mut pairs {
-            let ((b0, v0), (b1, v1)) = (bid(p[0]), bid(p[1]));
-            if let Some(slot) = sig.get_mut(b0) {
-                *slot = (*slot).min(v0);
+    let rest = match odd.get_mut(..sig.len()) {
+        Some(odd) => {
+            let mut pairs = hashes.chunks_exact(2);
+            for p in &mut pairs {
+                bid(sig, p[0]);
+                bid(odd, p[1]);
             }
-            if let Some(slot) = odd.get_mut(b1) {
-                *slot = (*slot).min(v1);
+            for (slot, &o) in sig.iter_mut().zip(odd.iter()) {
+                *slot = (*slot).min(o);
             }
+            pairs.remainder()
         }
-        for &x in pairs.remainder() {
-            let (b, v) = bid(x);
-            if let Some(slot) = sig.get_mut(b) {
-                *slot = (*slot).min(v);
-            }
-        }
-        for (slot, &o) in sig.iter_mut().zip(odd.iter()) {
-            *slot = (*slot).min(o);
-        }
-    } else {
-        for &x in hashes {
-            let (b, v) = bid(x);
-            if let Some(slot) = sig.get_mut(b) {
-                *slot = (*slot).min(v);
-            }
-        }
+        None => hashes,
+    };
+    for &x in rest {
+        bid(sig, x);
     }
     if hashes.is_empty() {
         return;
