@@ -741,6 +741,8 @@ fn candidate_pairs(
     pairs.into_iter().map(unpack).collect()
 }
 
+/// Two u32 in one u64, the first high: pairs and (key, position) entries sort
+/// as plain integers.
 fn pack((a, b): (u32, u32)) -> u64 {
     (a as u64) << 32 | b as u64
 }
@@ -791,13 +793,13 @@ fn anchor_pairs(members: &[Member], rep_pos: &[u32]) -> Vec<(u32, u32)> {
         .collect();
     entries.par_sort_unstable();
     let mut pairs: Vec<u64> = entries
-        .chunk_by(|a, b| a >> 32 == b >> 32)
+        .chunk_by(|&a, &b| unpack(a).0 == unpack(b).0)
         .filter(|run| run.len() >= 2 && run.len() <= MAX_ANCHOR_DF)
         .flat_map(|run| {
             run.iter().enumerate().flat_map(move |(i, &a)| {
                 run[i + 1..]
                     .iter()
-                    .map(move |&b| a << 32 | (b & 0xFFFF_FFFF))
+                    .map(move |&b| pack((unpack(a).1, unpack(b).1)))
             })
         })
         .collect();
@@ -819,7 +821,7 @@ pub fn band_entry(rows: &[u32], pos: u32) -> u64 {
         h = (h ^ v as u64).wrapping_mul(0xFF51_AFD7_ED55_8CCD);
         h ^= h >> 29;
     }
-    h >> 32 << 32 | u64::from(pos)
+    pack(((h >> 32) as u32, pos))
 }
 
 /// Pairs of positions from sorted [`band_entry`] values: all pairs in a small
@@ -828,8 +830,8 @@ pub fn band_entry(rows: &[u32], pos: u32) -> u64 {
 /// quadratic work.
 pub fn bucket_pairs(keys: &[u64]) -> Vec<(u32, u32)> {
     let mut out = Vec::new();
-    let pos = |x: &u64| *x as u32;
-    for run in keys.chunk_by(|a, b| a >> 32 == b >> 32) {
+    let pos = |x: &u64| unpack(*x).1;
+    for run in keys.chunk_by(|&a, &b| unpack(a).0 == unpack(b).0) {
         if run.len() <= 8 {
             for (i, a) in run.iter().enumerate() {
                 for b in &run[i + 1..] {
