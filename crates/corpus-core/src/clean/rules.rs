@@ -499,18 +499,15 @@ const DEMONSTRATIVES: &[&str] = &["ذلك", "هذا", "هذه", "ذاك", "تل�
 
 /// Words left out when comparing a teaser's words with the article's: function
 /// words, reporting verbs and days, which every news paragraph has.
+/// Folded like the key, so one spelling stands for its alef variants.
 const TOPIC_STOP: &[&str] = &[
     "في",
     "من",
     "على",
     "إلى",
-    "الى",
     "عن",
     "أن",
-    "إن",
-    "ان",
     "أنه",
-    "انه",
     "التي",
     "الذي",
     "الذين",
@@ -599,7 +596,6 @@ const TOPIC_STOP: &[&str] = &[
     "اليوم",
     "الأحد",
     "الإثنين",
-    "الاثنين",
     "الثلاثاء",
     "الأربعاء",
     "الخميس",
@@ -997,6 +993,7 @@ impl RuleSet {
                     .map(|w| word_hash(stem(w.as_bytes(), w.chars().count())))
                     .collect();
                 v.sort_unstable();
+                v.dedup();
                 v
             },
         };
