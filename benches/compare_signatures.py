@@ -5,9 +5,9 @@ one thread each, interleaved rounds, medians.
   cargo build --release -p corpus-bench --example sig_hashes
   RAYON_NUM_THREADS=1 /tmp/peers/bin/python benches/compare_signatures.py [PREFIX] [ROUNDS] [REPEAT]
 
-Round 0 makes target/release/examples/sig_hashes write PREFIX.u64 / PREFIX.offsets.u64
-(unless PREFIX.version says the current signature version made them)
-(word 3-gram shingle hashes of the Arabic development corpus); each round then times
+Round 0 makes target/release/examples/sig_hashes write PREFIX.u64 / PREFIX.offsets.u64,
+the word 3-gram shingle hashes of the Arabic development corpus (unless PREFIX.version
+says the current signature version made them); each round then times
 every ghirbal kernel (median of 3 inside the example) and
 rensa.RMinHash.digest_matrix_from_flat_token_hashes (128 permutations) on the same
 hashes, each signing the corpus REPEAT times. Prints a Markdown table.
