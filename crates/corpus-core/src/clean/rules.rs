@@ -982,7 +982,7 @@ impl RuleSet {
                 .iter()
                 .map(|s| {
                     let m = letters(s);
-                    (word_hash(split_word(&m).0.as_bytes()), m)
+                    (word_hash(first_word(&m).0.as_bytes()), m)
                 })
                 .collect(),
             demonstratives: fold_all(DEMONSTRATIVES),
@@ -1966,7 +1966,7 @@ impl RuleSet {
         // teasers break; a text of lede-shaped paragraphs throughout is not cut.
         if !live[1..s]
             .iter()
-            .any(|&i| self.opens_with_conjunction(split_word(cx.key(i)).0))
+            .any(|&i| self.opens_with_conjunction(first_word(cx.key(i)).0))
         {
             return;
         }
@@ -2042,7 +2042,7 @@ impl RuleSet {
         } else {
             k
         };
-        let (first, rest) = split_word(body);
+        let (first, rest) = first_word(body);
         if !first
             .chars()
             .next()
@@ -2063,7 +2063,7 @@ impl RuleSet {
                     .any(|(head, m)| *head == h && starts_with_words(body, m))
             }
             || (!quoted && {
-                let second = split_word(rest).0;
+                let second = first_word(rest).0;
                 second.len() == 6 && self.m.demonstratives.iter().any(|d| d == second)
             });
         if points_back && lede_only {
@@ -2141,7 +2141,7 @@ enum Shape {
 
 /// The leading letters of `k` (its first word) and what follows them, from
 /// the next letter on.
-fn split_word(k: &str) -> (&str, &str) {
+fn first_word(k: &str) -> (&str, &str) {
     let end = k.find(|c: char| !is_letter(c)).unwrap_or(k.len());
     let rest = &k[end..];
     (&k[..end], rest.trim_start_matches(|c: char| !is_letter(c)))
