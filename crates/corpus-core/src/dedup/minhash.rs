@@ -612,60 +612,85 @@ fn fmix64(mut z: u64) -> u64 {
 /// at or below k-permutation MinHash's from ~100 shingles up (sampling without
 /// replacement), and up to 10 % above it on 40–60-shingle texts.
 fn one_permutation(hashes: &[u64], seed: u64, probes: &[u16], sig: &mut [u32]) {
-    let k = sig.len() as u64;
     sig.fill(u32::MAX);
-    // Bids stop at MAX - 1, so MAX marks an empty bin: no bitmap to update (a
-    // read-modify-write chain) per shingle.
-    let bid = |table: &mut [u32], x: u64| {
-        if let Some(slot) = table.get_mut((((x >> 32) * k) >> 32) as usize) {
-            *slot = (*slot).min((x as u32).min(u32::MAX - 1));
-        }
-    };
-    // Even and odd shingles bid into two tables, merged after: two bids on one
-    // bin in a row would otherwise wait for each other through memory. The
-    // second table lives on the stack, so only up to 128 bins.
-    let mut odd = [u32::MAX; 128];
-    let rest = match odd.get_mut(..sig.len()) {
-        Some(odd) => {
-            let mut pairs = hashes.chunks_exact(2);
-            for p in &mut pairs {
-                bid(sig, p[0]);
-                bid(odd, p[1]);
-            }
-            for (slot, &o) in sig.iter_mut().zip(odd.iter()) {
-                *slot = (*slot).min(o);
-            }
-            pairs.remainder()
-        }
-        None => hashes,
-    };
-    for &x in rest {
-        bid(sig, x);
+    match <&mut [u32; 128]>::try_from(&mut *sig) {
+        // The default size: a fixed-size table and a shift for the bin index (the
+        // same bin as the general formula when k is a power of two).
+        Ok(table) => bin_fixed(hashes, table),
+        Err(_) => bin_any(hashes, sig),
     }
-    if hashes.is_empty() {
+    densify(hashes.is_empty(), seed, probes, sig);
+}
+
+/// Bids stop at MAX - 1, so MAX marks an empty bin: no bitmap to update (a
+/// read-modify-write chain) per shingle.
+#[inline(always)]
+fn bid_value(x: u64) -> u32 {
+    (x as u32).min(u32::MAX - 1)
+}
+
+/// Binning into 128 bins: the bin is the top 7 bits of the hash, which is
+/// `((x >> 32) * 128) >> 32`.
+fn bin_fixed(hashes: &[u64], sig: &mut [u32; 128]) {
+    // Even and odd shingles bid into two tables, merged after: two bids on one
+    // bin in a row would otherwise wait for each other through memory.
+    let mut odd = [u32::MAX; 128];
+    let mut pairs = hashes.chunks_exact(2);
+    for p in &mut pairs {
+        let (a, b) = (p[0], p[1]);
+        let (ia, ib) = ((a >> 57) as usize, (b >> 57) as usize);
+        sig[ia] = sig[ia].min(bid_value(a));
+        odd[ib] = odd[ib].min(bid_value(b));
+    }
+    for &x in pairs.remainder() {
+        let i = (x >> 57) as usize;
+        sig[i] = sig[i].min(bid_value(x));
+    }
+    for (slot, &o) in sig.iter_mut().zip(odd.iter()) {
+        *slot = (*slot).min(o);
+    }
+}
+
+/// Binning into any number of bins.
+fn bin_any(hashes: &[u64], sig: &mut [u32]) {
+    let k = sig.len() as u64;
+    for &x in hashes {
+        if let Some(slot) = sig.get_mut((((x >> 32) * k) >> 32) as usize) {
+            *slot = (*slot).min(bid_value(x));
+        }
+    }
+}
+
+/// Fills the empty bins of `sig` (see [`one_permutation`]).
+fn densify(empty_input: bool, seed: u64, probes: &[u16], sig: &mut [u32]) {
+    if empty_input {
         return;
     }
-    let mut filled = [0u64; 1024 / 64];
-    for (word, chunk) in filled.iter_mut().zip(sig.chunks(64)) {
-        *word = chunk
-            .iter()
-            .enumerate()
-            .fold(0, |w, (l, &v)| w | u64::from(v != u32::MAX) << l);
-    }
-    let is_filled = |j: usize| filled[j / 64] & (1 << (j % 64)) != 0;
-    // Only the empty bins are visited (about one in seven for a news article).
-    for (w, &word) in filled.iter().enumerate().take(sig.len().div_ceil(64)) {
-        let width = (sig.len() - w * 64).min(64);
-        let mut empty = !word & (u64::MAX >> (64 - width));
-        'bins: while empty != 0 {
-            let i = w * 64 + empty.trailing_zeros() as usize;
-            empty &= empty - 1;
+    let k = sig.len();
+    // Per bin, 1 when it is empty (as read before any copy); and the same as bits.
+    let mut empty = [0u8; 1024];
+    let mut bits = [0u64; 1024 / 64];
+    mark_empty(sig, &mut empty, &mut bits);
+    for (w, &word) in bits.iter().enumerate().take(k.div_ceil(64)) {
+        let mut left = word;
+        'bins: while left != 0 {
+            let i = w * 64 + left.trailing_zeros() as usize;
+            left &= left - 1;
             // Empty bins copy only originally filled ones; the probe sequence depends
             // on the bin alone, so equal filled bins give equal copies in every document.
-            // Its first PROBES steps are cached in `probes`.
-            for &j in probes.get(i * PROBES..(i + 1) * PROBES).unwrap_or(&[]) {
-                if is_filled(j as usize) {
-                    sig[i] = sig[j as usize];
+            // Its first PROBES steps are cached in `probes`: which of them hit a
+            // filled bin is found without a branch per probe.
+            if let Some(p) = probes
+                .get(i * PROBES..(i + 1) * PROBES)
+                .and_then(|p| <&[u16; PROBES]>::try_from(p).ok())
+            {
+                let mut hit = 0u32;
+                for (t, &j) in p.iter().enumerate() {
+                    hit |= u32::from(empty[j as usize & 1023] ^ 1) << t;
+                }
+                if hit != 0 {
+                    let j = p[hit.trailing_zeros() as usize & (PROBES - 1)] as usize;
+                    sig[i] = sig.get(j).copied().unwrap_or(u32::MAX);
                     continue 'bins;
                 }
             }
@@ -674,13 +699,48 @@ fn one_permutation(hashes: &[u64], seed: u64, probes: &[u16], sig: &mut [u32]) {
                 splitmix64(&mut state);
             }
             loop {
-                let j = (((splitmix64(&mut state) >> 32) * k) >> 32) as usize;
-                if is_filled(j) {
+                let j = (((splitmix64(&mut state) >> 32) * k as u64) >> 32) as usize;
+                if empty[j & 1023] == 0 {
                     sig[i] = sig[j];
                     break;
                 }
             }
         }
+    }
+}
+
+/// Marks the empty bins of `sig` (value `u32::MAX`) in `empty` (1 per empty
+/// bin) and `bits` (bit `i % 64` of word `i / 64`).
+#[inline(always)]
+fn mark_empty(sig: &[u32], empty: &mut [u8; 1024], bits: &mut [u64; 16]) {
+    #[cfg(not(target_arch = "x86_64"))]
+    let done = 0;
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: SSE2 is part of the x86-64 baseline; each step reads bins
+    // 16q..16q+16 of `sig` and writes bytes 16q..16q+16 of `empty`, all in bounds
+    // (q < sig.len() / 16 and sig.len() <= 1024).
+    #[allow(unsafe_code)]
+    let done = unsafe {
+        use std::arch::x86_64::*;
+        let max = _mm_set1_epi32(-1);
+        let one = _mm_set1_epi8(1);
+        for q in 0..sig.len().min(1024) / 16 {
+            let at = |r: usize| {
+                _mm_cmpeq_epi32(
+                    _mm_loadu_si128(sig.as_ptr().add(q * 16 + r * 4).cast()),
+                    max,
+                )
+            };
+            let m = _mm_packs_epi16(_mm_packs_epi32(at(0), at(1)), _mm_packs_epi32(at(2), at(3)));
+            _mm_storeu_si128(empty.as_mut_ptr().add(q * 16).cast(), _mm_and_si128(m, one));
+            bits[q / 4] |= (_mm_movemask_epi8(m) as u64 & 0xFFFF) << (q % 4 * 16);
+        }
+        sig.len().min(1024) / 16 * 16
+    };
+    for (i, &v) in sig.iter().enumerate().take(1024).skip(done) {
+        let e = v == u32::MAX;
+        empty[i] = u8::from(e);
+        bits[i / 64] |= u64::from(e) << (i % 64);
     }
 }
 
