@@ -244,6 +244,12 @@ pub(crate) struct Seen {
     pub info: DocInfo,
 }
 
+impl std::borrow::Borrow<Member> for Seen {
+    fn borrow(&self) -> &Member {
+        &self.member
+    }
+}
+
 /// Facts about one document besides its sketch.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct DocInfo {
@@ -605,26 +611,12 @@ fn run_dedup_inner(
 
     // Cluster.
     let t1 = Instant::now();
-    // Members move out and back (no copy of every sketch at peak memory).
-    let (members, rest): (Vec<Member>, Vec<(Origin, DocInfo)>) = seen
-        .into_iter()
-        .map(|s| (s.member, (s.origin, s.info)))
-        .unzip();
-    let (verdicts, report) = cluster_report(&members, &cfg.dedup);
+    let (verdicts, report) = cluster_report(&seen, &cfg.dedup);
     for (step, secs) in &report.timings {
         timings.insert(format!("cluster.{step}"), *secs);
     }
-    let mut audit = Audit::new(&members, &verdicts, &report, &cfg.dedup);
+    let mut audit = Audit::new(&seen, &verdicts, &report, &cfg.dedup);
     drop(report);
-    let seen: Vec<Seen> = members
-        .into_iter()
-        .zip(rest)
-        .map(|(member, (origin, info))| Seen {
-            member,
-            origin,
-            info,
-        })
-        .collect();
     timings.insert("cluster".into(), t1.elapsed().as_secs_f64());
 
     // Outputs.

@@ -6,6 +6,7 @@
 //! signature estimate), plus the exact similarity of its full 64-bit shingle set
 //! when the text was seen again (the dedup job's second pass).
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
@@ -127,15 +128,16 @@ fn bin_of(x: f64) -> usize {
 
 impl Audit {
     /// Builds the audit of one clustering run.
-    pub fn new(
-        members: &[Member],
+    pub fn new<M: Borrow<Member>>(
+        members: &[M],
         verdicts: &[Verdict],
         report: &Report,
         cfg: &DedupConfig,
     ) -> Audit {
+        let member = |i: usize| -> &Member { members[i].borrow() };
         let mut jh = bins();
         let mut ch = bins();
-        let mut outcomes: BTreeMap<String, u64> = BTreeMap::new();
+        let mut outcomes: BTreeMap<&'static str, u64> = BTreeMap::new();
         for p in &report.pairs {
             let name = match p.outcome {
                 Ok(Reason::Containment) => "containment",
@@ -145,7 +147,7 @@ impl Audit {
                 Err(Rejection::TooShort) => "too_short",
                 Err(Rejection::OwnPassages) => "own_passages",
             };
-            *outcomes.entry(name.into()).or_default() += 1;
+            *outcomes.entry(name).or_default() += 1;
             for (h, x) in [(&mut jh, p.jaccard), (&mut ch, p.containment)] {
                 let b = &mut h[bin_of(x)];
                 match p.outcome {
@@ -181,7 +183,7 @@ impl Audit {
         let mut by_min = multi.clone();
         by_min.sort_by(|a, b| {
             a.1.total_cmp(&b.1)
-                .then_with(|| members[a.0].id.cmp(&members[b.0].id))
+                .then_with(|| member(a.0).id.cmp(&member(b.0).id))
         });
         let mut picked: Vec<(usize, f64, &'static str)> = by_min
             .iter()
@@ -189,7 +191,7 @@ impl Audit {
             .map(|&(c, m)| (c, m, "borderline"))
             .collect();
         let mut by_hash = multi;
-        by_hash.sort_by_key(|&(c, _)| (xxh3_64(members[c].id.as_bytes()), c));
+        by_hash.sort_by_key(|&(c, _)| (xxh3_64(member(c).id.as_bytes()), c));
         for (c, m) in by_hash {
             if picked.len() >= AUDIT_SAMPLE {
                 break;
@@ -207,7 +209,7 @@ impl Audit {
                 verdicts[b]
                     .kept
                     .cmp(&verdicts[a].kept)
-                    .then_with(|| members[a].id.cmp(&members[b].id))
+                    .then_with(|| member(a).id.cmp(&member(b).id))
             });
             let survivor = list[0];
             let ms = list
@@ -217,22 +219,22 @@ impl Audit {
                     wanted.insert(i, (si, mi));
                     let v = &verdicts[i];
                     SampleMember {
-                        id: members[i].id.clone(),
+                        id: member(i).id.clone(),
                         kept: v.kept,
                         reason: v.reason,
                         similarity: round4(v.similarity),
                         estimated_jaccard: round4(
-                            members[i].sketch.jaccard(&members[list[0]].sketch),
+                            member(i).sketch.jaccard(&member(list[0]).sketch),
                         ),
                         exact_jaccard: None,
                         exact_containment: None,
-                        shingles: members[i].sketch.shingles,
+                        shingles: member(i).sketch.shingles,
                     }
                 })
                 .collect();
             sample.push(SampleCluster {
-                cluster: members[c].id.clone(),
-                survivor: members[survivor].id.clone(),
+                cluster: member(c).id.clone(),
+                survivor: member(survivor).id.clone(),
                 size: list.len(),
                 min_similarity: round4(min),
                 picked: why,
@@ -245,7 +247,10 @@ impl Audit {
             mode: cfg.mode,
             lsh: report.lsh,
             candidate_pairs: report.pairs.len() as u64,
-            pairs_by_outcome: outcomes,
+            pairs_by_outcome: outcomes
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
             jaccard_histogram: jh,
             containment_histogram: ch,
             cluster_sizes: sizes,

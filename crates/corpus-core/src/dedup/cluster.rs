@@ -1,3 +1,4 @@
+use std::borrow::Borrow;
 use std::cell::RefCell;
 use std::cmp::Ordering;
 
@@ -157,13 +158,20 @@ struct Edge {
 }
 
 /// [`cluster`], also returning the checked candidate pairs.
-pub fn cluster_report(members: &[Member], cfg: &DedupConfig) -> (Vec<Verdict>, Report) {
+///
+/// `members` may be [`Member`]s or anything that holds one (the dedup job's
+/// per-document records), so the caller need not move them out.
+pub fn cluster_report<M: Borrow<Member> + Sync>(
+    members: &[M],
+    cfg: &DedupConfig,
+) -> (Vec<Verdict>, Report) {
+    let get = |i: u32| -> &Member { members[i as usize].borrow() };
     let n = members.len();
     let mut lap = Lap::default();
     // Work in id order: position p holds input index order[p].
     let mut order: Vec<u32> = (0..n as u32).collect();
-    order.par_sort_unstable_by(|&a, &b| members[a as usize].id.cmp(&members[b as usize].id));
-    let m = |p: u32| &members[order[p as usize] as usize];
+    order.par_sort_unstable_by(|&a, &b| get(a).id.cmp(&get(b).id));
+    let m = |p: u32| get(order[p as usize]);
     let by_policy = |a: u32, b: u32| survivor_cmp(m(a), m(b), &cfg.survivor).then(a.cmp(&b));
 
     // Exact duplicates: same key hash. Each group is a unit led by its champion,
@@ -706,8 +714,8 @@ const BAND_GROUP_ROWS: usize = 16;
 /// Signatures are read in memory order (input order, the order they were
 /// made in) rather than in id order, a few bands per pass: band keys of
 /// 200,000 documents read in id order cost a cache miss each.
-fn candidate_pairs(
-    members: &[Member],
+fn candidate_pairs<M: Borrow<Member> + Sync>(
+    members: &[M],
     rep_pos: &[u32],
     (bands, rows): (usize, usize),
 ) -> Vec<(u32, u32)> {
@@ -723,6 +731,7 @@ fn candidate_pairs(
         .flat_map_iter(|group| {
             let mut keys: Vec<Vec<u64>> = group.clone().map(|_| Vec::with_capacity(reps)).collect();
             for (m, &p) in members.iter().zip(rep_pos) {
+                let m: &Member = m.borrow();
                 if p == u32::MAX || m.sketch.shingles == 0 {
                     continue;
                 }
@@ -783,13 +792,16 @@ const MAX_ANCHOR_DF: usize = 32;
 
 /// Containment candidates: pairs of representatives (`rep_pos` as in
 /// [`candidate_pairs`]) sharing at least two anchors.
-fn anchor_pairs(members: &[Member], rep_pos: &[u32]) -> Vec<(u32, u32)> {
+fn anchor_pairs<M: Borrow<Member> + Sync>(members: &[M], rep_pos: &[u32]) -> Vec<(u32, u32)> {
     // (anchor, position) and then pairs packed in one u64, as in `candidate_pairs`.
     let mut entries: Vec<u64> = members
         .par_iter()
         .zip(rep_pos)
         .filter(|(_, p)| **p != u32::MAX)
-        .flat_map_iter(|(m, &p)| m.sketch.anchors.iter().map(move |&a| pack((a, p))))
+        .flat_map_iter(|(m, &p)| {
+            let m: &Member = m.borrow();
+            m.sketch.anchors.iter().map(move |&a| pack((a, p)))
+        })
         .collect();
     entries.par_sort_unstable();
     let mut pairs: Vec<u64> = entries
