@@ -11,7 +11,6 @@
 //! looks complete. A shard whose checksum does not match is recomputed.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -21,6 +20,7 @@ use serde_json::Value;
 use crate::config::Config;
 use crate::dedup::{Member, RankValue, Sketch};
 use crate::document::Origin;
+use crate::io::direct::DirectWriter;
 use crate::io::{DecodeReport, fingerprint_file};
 use crate::pipeline::{DocInfo, Reject, Seen};
 use crate::{Error, Result};
@@ -204,10 +204,7 @@ impl Checkpoints {
             return Ok(ShardWriter { file: None });
         };
         let tmp = data.with_extension("bin.tmp");
-        let w = std::io::BufWriter::with_capacity(
-            1 << 20,
-            fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?,
-        );
+        let w = DirectWriter::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
         Ok(ShardWriter {
             file: Some(OpenShard {
                 w,
@@ -239,7 +236,7 @@ pub(crate) struct ShardWriter {
 }
 
 struct OpenShard {
-    w: std::io::BufWriter<fs::File>,
+    w: DirectWriter,
     tmp: PathBuf,
     data: PathBuf,
     done: PathBuf,
@@ -299,8 +296,7 @@ impl ShardWriter {
         .map_err(|e| Error::io(&f.tmp, std::io::Error::other(e)))?;
         f.write(&trailer)?;
         f.write(&(trailer.len() as u32).to_le_bytes())?;
-        f.w.flush().map_err(|e| Error::io(&f.tmp, e))?;
-        drop(f.w);
+        f.w.finish().map_err(|e| Error::io(&f.tmp, e))?;
         fs::rename(&f.tmp, &f.data).map_err(|e| Error::io(&f.data, e))?;
         let fp = format!("{}:{:016x}", f.size, f.hasher.digest());
         write_atomic(&f.done, fp.as_bytes())

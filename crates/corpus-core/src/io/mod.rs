@@ -6,6 +6,7 @@
 //! `Result<Document>` at a time and never hold the corpus.
 
 mod decode;
+pub(crate) mod direct;
 #[cfg(feature = "parquet")]
 mod parquet;
 mod read;
