@@ -624,6 +624,7 @@ struct Markers {
     comment_labels: Vec<String>,
     widgets: Vec<String>,
     home: Vec<String>,
+    /// Bare tag-list markers, padded with a space on each side.
     tags_bare: Vec<String>,
     tags_colon: Vec<String>,
     signoff: Vec<String>,
@@ -704,6 +705,14 @@ struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     fn live(&self) -> impl DoubleEndedIterator<Item = usize> + '_ {
         (0..self.lines.len()).filter(|&i| !self.dead[i])
+    }
+
+    /// The live lines, collected (for rules that cut while they walk them): one
+    /// allocation of the right size, not a vector grown line by line.
+    fn live_vec(&self) -> Vec<usize> {
+        let mut v = Vec::with_capacity(self.lines.len());
+        v.extend(self.live());
+        v
     }
 
     fn next_live(&self, i: usize) -> Option<usize> {
@@ -965,7 +974,10 @@ impl RuleSet {
             comment_labels: fold_all(COMMENT_LABELS),
             widgets: fold_all(WIDGETS).iter().map(|s| letters(s)).collect(),
             home: fold_all(HOME),
-            tags_bare: fold_all(TAGS_BARE),
+            tags_bare: fold_all(TAGS_BARE)
+                .iter()
+                .map(|m| format!(" {m} "))
+                .collect(),
             tags_colon: fold_all(TAGS_COLON),
             signoff: fold_all(SIGNOFF),
             time_tags: fold_all(TIME_TAGS).iter().map(|s| letters(s)).collect(),
@@ -1600,7 +1612,7 @@ impl RuleSet {
     }
 
     fn byline(&self, cx: &mut Ctx<'_>) {
-        let live: Vec<usize> = cx.live().collect();
+        let live = cx.live_vec();
         let Some(&first) = live.first() else {
             return;
         };
@@ -1738,7 +1750,7 @@ impl RuleSet {
             }
         }
         // Tail: from the first nav/widget line after the last paragraph.
-        let live: Vec<usize> = cx.live().collect();
+        let live = cx.live_vec();
         let last_par = live.iter().rposition(|&i| {
             // A widget line has at most 12 words.
             is_paragraph(cx.key(i), cx.lines[i].words)
@@ -1804,9 +1816,8 @@ impl RuleSet {
             let w = count_words(rest.trim());
             (1..=15).contains(&w) && !rest.contains(['.', ';', ':', '?', '!', '"', '(', ')'])
         };
-        for m in &self.m.tags_bare {
-            let pat = format!(" {m} ");
-            if let Some(p) = rfind(k, &pat) {
+        for pat in &self.m.tags_bare {
+            if let Some(p) = rfind(k, pat) {
                 let before = k[..p].trim_end();
                 if ends_sentence(before) && tail_ok(&k[p + pat.len()..]) {
                     cx.cut_span(i, p + 1, k.len(), Rule::TagList);
@@ -1872,7 +1883,7 @@ impl RuleSet {
     }
 
     fn signature(&self, cx: &mut Ctx<'_>) {
-        let live: Vec<usize> = cx.live().collect();
+        let live = cx.live_vec();
         if live.len() < 3 {
             return;
         }
@@ -1889,7 +1900,7 @@ impl RuleSet {
     }
 
     fn disclaimer(&self, cx: &mut Ctx<'_>) {
-        let live: Vec<usize> = cx.live().collect();
+        let live = cx.live_vec();
         let n = live.len();
         for (pos, &i) in live.iter().enumerate() {
             let k = cx.key(i);
@@ -1902,7 +1913,7 @@ impl RuleSet {
     }
 
     fn share(&self, cx: &mut Ctx<'_>) {
-        let live: Vec<usize> = cx.live().collect();
+        let live = cx.live_vec();
         let n = live.len();
         for (pos, &i) in live.iter().enumerate() {
             let k = cx.key(i);
@@ -1931,7 +1942,7 @@ impl RuleSet {
         {
             return;
         }
-        let live: Vec<usize> = cx.live().collect();
+        let live = cx.live_vec();
         let n = live.len();
         // The lede and at least one more paragraph stay before a run.
         if n < TEASER_MIN_RUN + 2 {
