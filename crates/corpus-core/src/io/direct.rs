@@ -5,12 +5,15 @@
 //! freshly allocated cache pages, which on the development machine cost about a
 //! tenth of a dedup run's CPU time, and the copies evict the input file that the
 //! second pass reads again. With Linux's `O_DIRECT` the device reads the data from
-//! our buffer instead. Filesystems without it (tmpfs) and other systems get a plain
-//! buffered file.
+//! our buffer instead, and a thread of its own waits for it, so the job's
+//! workers go on computing. Filesystems without it (tmpfs) and other systems get
+//! a plain buffered file.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::thread::JoinHandle;
 
 /// Alignment of direct writes (offset, length and buffer address): the page size,
 /// which every block device's logical block size divides.
@@ -18,74 +21,166 @@ const ALIGN: usize = 4096;
 /// Bytes gathered before each write.
 const BLOCK: usize = 1 << 20;
 
-/// A file written front to back (see the module documentation).
+/// A file written front to back, by a thread of its own (see the module
+/// documentation): full blocks are handed over and the caller goes on, so a
+/// slow device holds up the job only when two blocks are already waiting. An
+/// error of the writing thread is returned by the next [`DirectWriter::write_all`]
+/// or by [`DirectWriter::finish`].
 pub(crate) struct DirectWriter {
-    file: File,
-    path: PathBuf,
-    direct: bool,
-    /// `BLOCK + ALIGN` bytes; the block starts at `start`, aligned.
+    /// The block being filled.
+    block: Block,
+    to_disk: Option<SyncSender<Block>>,
+    /// Blocks the thread has written, for reuse.
+    back: Receiver<Block>,
+    thread: Option<JoinHandle<io::Result<()>>>,
+}
+
+/// `BLOCK + ALIGN` bytes, of which `BLOCK` start aligned at `start`.
+struct Block {
     buf: Vec<u8>,
     start: usize,
-    /// Bytes waiting in the block.
     len: usize,
-    /// Bytes written to the file so far.
-    written: u64,
+}
+
+impl Block {
+    fn new() -> Block {
+        let buf = vec![0u8; BLOCK + ALIGN];
+        let start = buf.as_ptr().align_offset(ALIGN);
+        Block { buf, start, len: 0 }
+    }
 }
 
 impl DirectWriter {
     /// Creates (or truncates) `path`.
     pub fn create(path: &Path) -> io::Result<Self> {
-        let (file, direct) = match open_direct(path) {
-            Some(f) => (f, true),
-            None => (File::create(path)?, false),
-        };
-        let buf = vec![0u8; BLOCK + ALIGN];
-        let start = buf.as_ptr().align_offset(ALIGN);
+        let mut disk = Disk::create(path)?;
+        let (to_disk, from_caller) = sync_channel::<Block>(1);
+        let (to_caller, back) = sync_channel::<Block>(2);
+        let thread = std::thread::Builder::new()
+            .name("ghirbal-direct".into())
+            .spawn(move || {
+                for mut block in from_caller {
+                    disk.write(&mut block)?;
+                    // The caller may be gone or have enough blocks: then drop it.
+                    let _ = to_caller.try_send(block);
+                }
+                disk.finish()
+            })?;
         Ok(DirectWriter {
-            file,
-            path: path.to_owned(),
-            direct,
-            buf,
-            start,
-            len: 0,
-            written: 0,
+            block: Block::new(),
+            to_disk: Some(to_disk),
+            back,
+            thread: Some(thread),
         })
     }
 
     /// Appends `bytes`.
     pub fn write_all(&mut self, mut bytes: &[u8]) -> io::Result<()> {
         while !bytes.is_empty() {
-            let n = (BLOCK - self.len).min(bytes.len());
-            let at = self.start + self.len;
-            self.buf[at..at + n].copy_from_slice(&bytes[..n]);
-            self.len += n;
+            let b = &mut self.block;
+            let n = (BLOCK - b.len).min(bytes.len());
+            let at = b.start + b.len;
+            b.buf[at..at + n].copy_from_slice(&bytes[..n]);
+            b.len += n;
             bytes = &bytes[n..];
-            if self.len == BLOCK {
-                self.write_block(BLOCK)?;
+            if b.len == BLOCK {
+                let mut next = self.back.try_recv().unwrap_or_else(|_| Block::new());
+                next.len = 0;
+                let full = std::mem::replace(&mut self.block, next);
+                self.send(full)?;
             }
         }
         Ok(())
     }
 
-    /// Writes what is left and closes the file.
+    /// Writes what is left, waits for the thread and closes the file.
     pub fn finish(mut self) -> io::Result<()> {
-        let len = self.len;
-        if self.direct && len > 0 {
-            // The tail goes out padded to the alignment; the file is then cut back.
-            let padded = len.next_multiple_of(ALIGN);
-            self.buf[self.start + len..self.start + padded].fill(0);
-            self.write_block(padded)?;
-            self.file.set_len(self.written - (padded - len) as u64)?;
-        } else if len > 0 {
-            self.write_block(len)?;
+        let tail = std::mem::replace(
+            &mut self.block,
+            Block {
+                buf: Vec::new(),
+                start: 0,
+                len: 0,
+            },
+        );
+        if tail.len > 0 {
+            self.send(tail)?;
         }
-        self.file.flush()
+        self.to_disk = None;
+        self.join()
     }
 
-    /// Writes the first `n` bytes of the block, then empties it.
-    fn write_block(&mut self, n: usize) -> io::Result<()> {
-        let block = &self.buf[self.start..self.start + n];
-        match self.file.write_all(block) {
+    fn send(&mut self, block: Block) -> io::Result<()> {
+        let sent = self
+            .to_disk
+            .as_ref()
+            .is_some_and(|tx| tx.send(block).is_ok());
+        if sent {
+            Ok(())
+        } else {
+            // The thread stopped on an error: report it.
+            self.to_disk = None;
+            self.join()?;
+            Err(io::Error::other("the writing thread stopped"))
+        }
+    }
+
+    fn join(&mut self) -> io::Result<()> {
+        match self.thread.take().map(JoinHandle::join) {
+            Some(Ok(r)) => r,
+            Some(Err(_)) => Err(io::Error::other("the writing thread panicked")),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for DirectWriter {
+    fn drop(&mut self) {
+        // Not finished (an error elsewhere): let the thread end; the file is
+        // incomplete and its caller discards it.
+        self.to_disk = None;
+        let _ = self.join();
+    }
+}
+
+/// The file, on the writing thread.
+struct Disk {
+    file: File,
+    path: PathBuf,
+    direct: bool,
+    /// Bytes written to the file so far (padding included).
+    written: u64,
+    /// Bytes of data so far.
+    data: u64,
+}
+
+impl Disk {
+    fn create(path: &Path) -> io::Result<Disk> {
+        let (file, direct) = match open_direct(path) {
+            Some(f) => (f, true),
+            None => (File::create(path)?, false),
+        };
+        Ok(Disk {
+            file,
+            path: path.to_owned(),
+            direct,
+            written: 0,
+            data: 0,
+        })
+    }
+
+    /// Writes a block; only the last one may be short, and goes out padded to the
+    /// alignment in direct mode (the file is cut back in [`Disk::finish`]).
+    fn write(&mut self, b: &mut Block) -> io::Result<()> {
+        let n = if self.direct {
+            b.len.next_multiple_of(ALIGN)
+        } else {
+            b.len
+        };
+        // Zeros after the data (the block may hold bytes of an earlier use there).
+        b.buf[b.start + b.len..b.start + n].fill(0);
+        let bytes = &b.buf[b.start..b.start + n];
+        match self.file.write_all(bytes) {
             Ok(()) => {}
             // Some filesystems accept O_DIRECT at open and refuse it on write:
             // write this and the rest through the page cache.
@@ -93,13 +188,23 @@ impl DirectWriter {
                 self.direct = false;
                 self.file = OpenOptions::new().write(true).open(&self.path)?;
                 self.file.seek(SeekFrom::Start(self.written))?;
-                self.file.write_all(block)?;
+                self.file.write_all(&b.buf[b.start..b.start + b.len])?;
+                self.written += b.len as u64;
+                self.data += b.len as u64;
+                return Ok(());
             }
             Err(e) => return Err(e),
         }
-        self.written += n as u64;
-        self.len = 0;
+        self.written += bytes.len() as u64;
+        self.data += b.len as u64;
         Ok(())
+    }
+
+    fn finish(mut self) -> io::Result<()> {
+        if self.written != self.data {
+            self.file.set_len(self.data)?;
+        }
+        self.file.flush()
     }
 }
 
@@ -129,10 +234,22 @@ fn open_direct(_: &Path) -> Option<File> {
 mod tests {
     use super::*;
 
-    /// Whatever the sizes of the pieces, the file holds exactly their bytes.
+    /// Whatever the sizes of the pieces, the file holds exactly their bytes: on
+    /// the temporary folder's filesystem (direct on ext4 and xfs) and, where there
+    /// is one, on tmpfs (which refuses O_DIRECT: the buffered path).
     #[test]
     fn file_holds_exactly_what_was_written() {
-        let dir = tempfile::tempdir().unwrap();
+        let shm = std::path::Path::new("/dev/shm");
+        let mut dirs = vec![tempfile::tempdir().unwrap()];
+        if shm.is_dir() {
+            dirs.push(tempfile::tempdir_in(shm).unwrap());
+        }
+        for dir in &dirs {
+            write_and_check(dir.path());
+        }
+    }
+
+    fn write_and_check(dir: &std::path::Path) {
         for total in [
             0usize,
             1,
@@ -144,7 +261,7 @@ mod tests {
             BLOCK + 5000,
             3 * BLOCK + 17,
         ] {
-            let path = dir.path().join(format!("f{total}"));
+            let path = dir.join(format!("f{total}"));
             let data: Vec<u8> = (0..total).map(|i| (i * 7 + i / 251) as u8).collect();
             let mut w = DirectWriter::create(&path).unwrap();
             // Uneven pieces, so blocks fill in the middle of a piece.
