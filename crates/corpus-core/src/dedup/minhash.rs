@@ -1,5 +1,6 @@
 use xxhash_rust::xxh3::{xxh3_64_with_seed, xxh3_128_with_seed};
 
+use super::spread::sort_spread;
 use super::tokens::for_each_word;
 use super::{DedupConfig, Signature};
 use crate::Result;
@@ -363,45 +364,9 @@ pub struct Scratch {
     numbers: Vec<u32>,
     /// (high 32 bits of a shingle hash, text position) packed for one sort.
     packed: Vec<u64>,
-    /// Room for [`sort_hashed`].
+    /// Scratch of the entries' sort.
     spill: Vec<u64>,
-}
-
-/// Sorts `v`, whose values are 48-bit with uniformly random high bits (a hash
-/// above a position): for a news-length text, one pass into 256 buckets by the
-/// top 8 bits, then an insertion sort that moves each value within its bucket
-/// (a few values). Shorter and much longer lists take the general sort.
-fn sort_hashed(v: &mut [u64], spill: &mut Vec<u64>) {
-    if v.len() < 64 || v.len() > 1024 {
-        v.sort_unstable();
-        return;
-    }
-    let mut start = [0u16; 257];
-    for &x in v.iter() {
-        start[((x >> 40) & 0xFF) as usize + 1] += 1;
-    }
-    for b in 1..257 {
-        start[b] += start[b - 1];
-    }
-    spill.clear();
-    spill.resize(v.len(), 0);
-    for &x in v.iter() {
-        let b = ((x >> 40) & 0xFF) as usize;
-        if let Some(slot) = spill.get_mut(start[b] as usize) {
-            *slot = x;
-        }
-        start[b] += 1;
-    }
-    v.copy_from_slice(spill);
-    for i in 1..v.len() {
-        let x = v[i];
-        let mut j = i;
-        while j > 0 && v[j - 1] > x {
-            v[j] = v[j - 1];
-            j -= 1;
-        }
-        v[j] = x;
-    }
+    starts: Vec<u32>,
 }
 
 impl Sketcher {
@@ -483,7 +448,12 @@ impl Sketcher {
                 .enumerate()
                 .map(|(i, &h)| (h >> 32) << 16 | i.min(u16::MAX as usize) as u64),
         );
-        sort_hashed(packed, &mut scratch.spill);
+        // The top byte of the 48 bits is the hash's: spread (see `spread`).
+        if (64..=1024).contains(&packed.len()) {
+            sort_spread(packed, &mut scratch.spill, &mut scratch.starts, 40, 8);
+        } else {
+            packed.sort_unstable();
+        }
         packed.dedup_by_key(|v| *v >> 16);
         let shingles = packed.len() as u32;
         // Anchors: the shingles whose hash has its top 4 bits clear (already sorted).
@@ -1091,21 +1061,6 @@ mod tests {
             }
         }
         sig
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn sort_hashed_equals_a_plain_sort(
-            v in proptest::collection::vec(0u64..1 << 48, 0..1500),
-            skew in 0u32..3,
-        ) {
-            // Uniform values, and values crowded into a few buckets (skew).
-            let mut v: Vec<u64> = v.into_iter().map(|x| x >> (skew * 20)).collect();
-            let mut want = v.clone();
-            want.sort_unstable();
-            sort_hashed(&mut v, &mut Vec::new());
-            proptest::prop_assert_eq!(v, want);
-        }
     }
 
     proptest::proptest! {

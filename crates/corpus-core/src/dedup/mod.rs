@@ -9,6 +9,7 @@ pub mod audit;
 mod cluster;
 mod config;
 mod minhash;
+mod spread;
 mod tokens;
 
 pub use cluster::{
