@@ -366,7 +366,6 @@ pub struct Scratch {
     packed: Vec<u64>,
     /// Scratch of the entries' sort.
     spill: Vec<u64>,
-    starts: Vec<u32>,
 }
 
 impl Sketcher {
@@ -450,7 +449,7 @@ impl Sketcher {
         );
         // The top byte of the 48 bits is the hash's: spread (see `spread`).
         if (64..=1024).contains(&packed.len()) {
-            sort_spread(packed, &mut scratch.spill, &mut scratch.starts, 40, 8);
+            sort_spread(packed, &mut scratch.spill, 40);
         } else {
             packed.sort_unstable();
         }
