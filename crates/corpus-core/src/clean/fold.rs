@@ -204,6 +204,13 @@ impl Folder {
                     i += 1 + usize::from(two);
                     continue;
                 }
+                // A single space between two characters that fold to themselves
+                // stays as it is: keep the run going (one in six characters).
+                if b0 == b' ' && run < i && self.ident_at(b, i + 1) {
+                    spaces += 1;
+                    i += 1;
+                    continue;
+                }
             }
             let (e, width) = if b0 < 0x80 {
                 (self.entries[b0 as usize], 1)
@@ -218,13 +225,6 @@ impl Folder {
             let width = if (e >> 2) & 0x7F == LONG { 0 } else { width };
             if e & IDENT != 0 {
                 i += width;
-                continue;
-            }
-            // A single space between two characters that fold to themselves
-            // stays as it is: keep the run going.
-            if b0 == b' ' && run < i && self.ident_at(b, i + 1) {
-                spaces += 1;
-                i += 1;
                 continue;
             }
             if run < i {
