@@ -493,13 +493,16 @@ fn run_dedup_inner(
         return Err(Error::Config("no input files found".into()));
     }
     spill_stdin(&mut files, &out)?;
-    let mut input_summaries = Vec::new();
-    for f in &files {
-        input_summaries.push(InputSummary {
-            path: f.path.display().to_string(),
-            fingerprint: fingerprint_file(&f.path)?,
-        });
-    }
+    // One file per thread: a sharded corpus is fingerprinted in parallel.
+    let input_summaries = files
+        .par_iter()
+        .map(|f| {
+            Ok(InputSummary {
+                path: f.path.display().to_string(),
+                fingerprint: fingerprint_file(&f.path)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
 
     timings.insert("fingerprint".into(), t0.elapsed().as_secs_f64());
     analyzer.learn_boilerplate(cfg, |c| crate::clean::job::count_files(&files, cfg, c))?;
