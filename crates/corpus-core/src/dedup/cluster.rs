@@ -211,7 +211,7 @@ pub fn cluster_report<M: Borrow<Member> + Sync>(
             pairs = union_sorted(pairs, anchor_pairs(members, &rep_pos));
             lap.mark(&mut report, "anchors");
         }
-        let checked: Vec<(PairCheck, Option<Edge>)> = pairs
+        let (checks, links): (Vec<PairCheck>, Vec<Option<Edge>>) = pairs
             .par_iter()
             .enumerate()
             .map(|(j, &(a, b))| {
@@ -246,9 +246,9 @@ pub fn cluster_report<M: Borrow<Member> + Sync>(
                 };
                 (check, edge)
             })
-            .collect();
-        report.pairs = checked.iter().map(|c| c.0).collect();
-        edges = checked.into_iter().filter_map(|c| c.1).collect();
+            .unzip();
+        report.pairs = checks;
+        edges = links.into_iter().flatten().collect();
         lap.mark(&mut report, "verify");
     }
 
