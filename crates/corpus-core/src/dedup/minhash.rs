@@ -448,11 +448,7 @@ impl Sketcher {
                 .map(|(i, &h)| (h >> 32) << 16 | i.min(u16::MAX as usize) as u64),
         );
         // The top byte of the 48 bits is the hash's: spread (see `spread`).
-        if (64..=1024).contains(&packed.len()) {
-            sort_spread(packed, &mut scratch.spill, 40);
-        } else {
-            packed.sort_unstable();
-        }
+        sort_spread(packed, &mut scratch.spill, 40);
         packed.dedup_by_key(|v| *v >> 16);
         let shingles = packed.len() as u32;
         // Anchors: the shingles whose hash has its top 4 bits clear (already sorted).

@@ -10,19 +10,19 @@
 const SMALL: usize = 16;
 
 /// Sorts `v` (ascending), bucketing by the 8 bits above bit `shift`, which must
-/// be the values' highest (every value below `2^(shift + 8)`). `spill` is
-/// reusable scratch.
-#[inline]
+/// be the values' highest (every value below `2^(shift + 8)`). Lists shorter than
+/// the buckets are worth, or long enough to crowd them, take the general sort.
+/// `spill` is reusable scratch.
 pub(crate) fn sort_spread(v: &mut [u64], spill: &mut Vec<u64>, shift: u32) {
+    if !(64..=1024).contains(&v.len()) {
+        v.sort_unstable();
+        return;
+    }
     let bucket = |x: u64| (x >> shift) as usize & 0xFF;
     debug_assert!(shift + 8 >= 64 || v.iter().all(|&x| x >> (shift + 8) == 0));
     let mut starts = [0u16; 257];
     for &x in v.iter() {
         starts[bucket(x) + 1] += 1;
-    }
-    if v.len() > usize::from(u16::MAX) {
-        v.sort_unstable();
-        return;
     }
     for b in 1..257 {
         starts[b] += starts[b - 1];
@@ -75,7 +75,7 @@ mod tests {
             skew in 0u32..4,
             shift in proptest::sample::select(vec![40u32, 56, 0]),
         ) {
-            // Uniform values below 2^(shift + bits), and values crowded into a few
+            // Uniform values below 2^(shift + 8), and values crowded into a few
             // buckets (skew).
             let top = shift + 8;
             let mut v: Vec<u64> = v
