@@ -623,7 +623,10 @@ fn one_permutation(hashes: &[u64], seed: u64, probes: &[u16], sig: &mut [u32]) {
         Ok(table) => bin_fixed(hashes, table),
         Err(_) => bin_any(hashes, sig),
     }
-    densify(hashes.is_empty(), seed, probes, sig);
+    // No shingles: every bin stays empty (the signature of an empty text).
+    if !hashes.is_empty() {
+        densify(seed, probes, sig);
+    }
 }
 
 /// Bids stop at MAX - 1, so MAX marks an empty bin: no bitmap to update (a
@@ -665,11 +668,9 @@ fn bin_any(hashes: &[u64], sig: &mut [u32]) {
     }
 }
 
-/// Fills the empty bins of `sig` (see [`one_permutation`]).
-fn densify(empty_input: bool, seed: u64, probes: &[u16], sig: &mut [u32]) {
-    if empty_input {
-        return;
-    }
+/// Fills the empty bins of `sig`, which has at least one filled bin (see
+/// [`one_permutation`]).
+fn densify(seed: u64, probes: &[u16], sig: &mut [u32]) {
     let k = sig.len();
     // Per bin, 1 when it is empty (as read before any copy); and the same as bits.
     let mut empty = [0u8; 1024];
