@@ -35,7 +35,9 @@ pub(crate) struct DirectWriter {
     thread: Option<JoinHandle<io::Result<()>>>,
 }
 
-/// `BLOCK + ALIGN` bytes, of which `BLOCK` start aligned at `start`.
+/// `BLOCK + ALIGN` bytes, of which `BLOCK` start aligned at `start` (empty by
+/// default: no room, for the place a block was taken from).
+#[derive(Default)]
 struct Block {
     buf: Vec<u8>,
     start: usize,
@@ -95,14 +97,7 @@ impl DirectWriter {
 
     /// Writes what is left, waits for the thread and closes the file.
     pub fn finish(mut self) -> io::Result<()> {
-        let tail = std::mem::replace(
-            &mut self.block,
-            Block {
-                buf: Vec::new(),
-                start: 0,
-                len: 0,
-            },
-        );
+        let tail = std::mem::take(&mut self.block);
         if tail.len > 0 {
             self.send(tail)?;
         }
@@ -148,9 +143,8 @@ struct Disk {
     file: File,
     path: PathBuf,
     direct: bool,
-    /// Bytes written to the file so far (padding included).
-    written: u64,
-    /// Bytes of data so far.
+    /// Bytes of data written so far; the file is longer only after a padded
+    /// last block.
     data: u64,
 }
 
@@ -164,7 +158,6 @@ impl Disk {
             file,
             path: path.to_owned(),
             direct,
-            written: 0,
             data: 0,
         })
     }
@@ -179,39 +172,30 @@ impl Disk {
         };
         // Zeros after the data (the block may hold bytes of an earlier use there).
         b.buf[b.start + b.len..b.start + n].fill(0);
-        let bytes = &b.buf[b.start..b.start + n];
-        match self.file.write_all(bytes) {
-            Ok(()) => {}
-            // Some filesystems accept O_DIRECT at open and refuse it on write:
-            // write this and the rest through the page cache.
-            Err(e) if self.direct && e.raw_os_error() == Some(EINVAL) => {
+        match self.file.write_all(&b.buf[b.start..b.start + n]) {
+            Ok(()) => {
+                self.data += b.len as u64;
+                Ok(())
+            }
+            // Some filesystems accept O_DIRECT at open and refuse it on write
+            // (EINVAL): this block and the rest go through the page cache.
+            Err(e) if self.direct && e.kind() == io::ErrorKind::InvalidInput => {
                 self.direct = false;
                 self.file = OpenOptions::new().write(true).open(&self.path)?;
-                self.file.seek(SeekFrom::Start(self.written))?;
-                self.file.write_all(&b.buf[b.start..b.start + b.len])?;
-                self.written += b.len as u64;
-                self.data += b.len as u64;
-                return Ok(());
+                self.file.seek(SeekFrom::Start(self.data))?;
+                self.write(b)
             }
-            Err(e) => return Err(e),
+            Err(e) => Err(e),
         }
-        self.written += bytes.len() as u64;
-        self.data += b.len as u64;
-        Ok(())
     }
 
     fn finish(mut self) -> io::Result<()> {
-        if self.written != self.data {
+        if self.direct {
             self.file.set_len(self.data)?;
         }
         self.file.flush()
     }
 }
-
-#[cfg(target_os = "linux")]
-const EINVAL: i32 = libc::EINVAL;
-#[cfg(not(target_os = "linux"))]
-const EINVAL: i32 = 22;
 
 #[cfg(target_os = "linux")]
 fn open_direct(path: &Path) -> Option<File> {
