@@ -92,7 +92,7 @@ pub struct Audit {
     /// Candidate pairs checked.
     pub candidate_pairs: u64,
     /// Checked pairs by outcome.
-    pub pairs_by_outcome: BTreeMap<String, u64>,
+    pub pairs_by_outcome: BTreeMap<&'static str, u64>,
     /// Checked pairs by estimated Jaccard similarity, bins of 0.05.
     pub jaccard_histogram: Vec<Bin>,
     /// Checked pairs by estimated containment, bins of 0.05.
@@ -247,10 +247,7 @@ impl Audit {
             mode: cfg.mode,
             lsh: report.lsh,
             candidate_pairs: report.pairs.len() as u64,
-            pairs_by_outcome: outcomes
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect(),
+            pairs_by_outcome: outcomes,
             jaccard_histogram: jh,
             containment_histogram: ch,
             cluster_sizes: sizes,
