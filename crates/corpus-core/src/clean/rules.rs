@@ -617,16 +617,20 @@ struct Markers {
     archive_word: Needles,
     photo: Vec<String>,
     more_stub: Vec<String>,
+    /// The first characters of `read_more`, each once.
+    read_more_first: Vec<char>,
+    /// The last words of `more_stub`, each once.
+    more_stub_last: Vec<String>,
     ago_ar: Vec<String>,
     ago_en: Vec<String>,
-    permalink: Vec<String>,
+    permalink: Needles,
     comment_headers: Vec<String>,
     comment_labels: Vec<String>,
     widgets: Vec<String>,
     home: Vec<String>,
     /// Bare tag-list markers, padded with a space on each side.
     tags_bare: Vec<String>,
-    tags_colon: Vec<String>,
+    tags_colon: Needles,
     signoff: Vec<String>,
     time_tags: Vec<String>,
     months: HashSet<String>,
@@ -660,6 +664,11 @@ impl Needles {
 
     fn any_in(&self, k: &str) -> bool {
         self.0.iter().any(|f| f.find(k.as_bytes()).is_some())
+    }
+
+    /// Each marker's searcher and its length in bytes, in list order.
+    fn each(&self) -> impl Iterator<Item = (&memchr::memmem::Finder<'static>, usize)> {
+        self.0.iter().map(|f| (f, f.needle().len()))
     }
 
     /// How many of the markers occur in `k`.
@@ -829,6 +838,54 @@ fn any_byte(k: &str, bytes: &[u8]) -> bool {
     })
 }
 
+/// `char::is_whitespace`, deciding non-ASCII characters without the Unicode
+/// table lookup (a visible share of the byline rule on Arabic lines): these
+/// are the only whitespace characters above ASCII.
+fn is_space(c: char) -> bool {
+    if c.is_ascii() {
+        matches!(c, '\t'..='\r' | ' ')
+    } else {
+        matches!(
+            c,
+            '\u{85}' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+                ..='\u{200a}' | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}'
+        )
+    }
+}
+
+/// `str::split_whitespace` by [`is_space`].
+fn tokens(s: &str) -> impl Iterator<Item = &str> {
+    s.split(is_space).filter(|t| !t.is_empty())
+}
+
+/// Whether `s` certainly has more than `n` whitespace-separated tokens: pieces
+/// between ASCII whitespace that hold an ASCII letter or digit or an Arabic-block
+/// character are counted (each holds at least one token; other whitespace can only
+/// split it further). False means "maybe not".
+fn surely_more_tokens(s: &str, n: usize) -> bool {
+    let (mut count, mut counted) = (0, false);
+    for &b in s.as_bytes() {
+        if matches!(b, b'\t'..=b'\r' | b' ') {
+            counted = false;
+        } else if !counted && (b.is_ascii_alphanumeric() || (0xD8..=0xDB).contains(&b)) {
+            counted = true;
+            count += 1;
+            if count > n {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// The items, sorted, each once.
+fn distinct<T: Ord>(items: impl Iterator<Item = T>) -> Vec<T> {
+    let mut v: Vec<T> = items.collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
 /// The last space-separated word of `s`.
 fn last_word(s: &str) -> &str {
     s.rsplit(' ').next().unwrap_or(s)
@@ -957,8 +1014,12 @@ impl RuleSet {
             v.dedup();
             v
         };
+        let read_more: Vec<String> = fold_all(READ_MORE).iter().map(|s| letters(s)).collect();
+        let more_stub: Vec<String> = fold_all(MORE_STUB).iter().map(|s| letters(s)).collect();
         let m = Markers {
-            read_more: fold_all(READ_MORE).iter().map(|s| letters(s)).collect(),
+            read_more_first: distinct(read_more.iter().filter_map(|m| m.chars().next())),
+            more_stub_last: distinct(more_stub.iter().map(|m| last_word(m).to_owned())),
+            read_more,
             related_headings: fold_all(RELATED_HEADINGS)
                 .iter()
                 .map(|s| letters(s))
@@ -966,10 +1027,10 @@ impl RuleSet {
             author_archive: fold_all(AUTHOR_ARCHIVE),
             archive_word: Needles::new(&fold_all(ARCHIVE_WORD)),
             photo: fold_all(PHOTO).iter().map(|s| letters(s)).collect(),
-            more_stub: fold_all(MORE_STUB).iter().map(|s| letters(s)).collect(),
+            more_stub,
             ago_ar: fold_all(AGO_UNITS_AR),
             ago_en: fold_all(AGO_UNITS_EN),
-            permalink: fold_all(PERMALINK),
+            permalink: Needles::new(&fold_all(PERMALINK)),
             comment_headers: fold_all(COMMENT_HEADERS),
             comment_labels: fold_all(COMMENT_LABELS),
             widgets: fold_all(WIDGETS).iter().map(|s| letters(s)).collect(),
@@ -978,7 +1039,7 @@ impl RuleSet {
                 .iter()
                 .map(|m| format!(" {m} "))
                 .collect(),
-            tags_colon: fold_all(TAGS_COLON),
+            tags_colon: Needles::new(&fold_all(TAGS_COLON)),
             signoff: fold_all(SIGNOFF),
             time_tags: fold_all(TIME_TAGS).iter().map(|s| letters(s)).collect(),
             months: fold_all(MONTHS).into_iter().collect(),
@@ -1430,9 +1491,9 @@ impl RuleSet {
             let last = k.trim_end_matches(|c: char| !is_letter(c));
             if !self
                 .m
-                .more_stub
+                .more_stub_last
                 .iter()
-                .any(|m| last.ends_with(last_word(m)))
+                .any(|w| last.ends_with(w.as_str()))
             {
                 continue;
             }
@@ -1447,13 +1508,10 @@ impl RuleSet {
 
     /// The text after a read-more marker and its separator (`للمزيد: …`).
     fn marker_prefix<'k>(&self, k: &'k str) -> Option<&'k str> {
-        let first = *k.as_bytes().first()?;
-        if !self
-            .m
-            .read_more
-            .iter()
-            .any(|m| m.as_bytes().first() == Some(&first))
-        {
+        // Most lines open with a letter no marker opens with (a first byte is
+        // shared by most Arabic letters).
+        let first = k.chars().next()?;
+        if !self.m.read_more_first.contains(&first) {
             return None;
         }
         for m in &self.m.read_more {
@@ -1515,10 +1573,10 @@ impl RuleSet {
             if memchr::memchr(b':', k.as_bytes()).is_none() {
                 continue;
             }
-            for m in &self.m.permalink {
+            for (m, len) in self.m.permalink.each() {
                 let mut from = 0;
-                while let Some(p) = find(&k[from..], m).map(|p| p + from) {
-                    from = p + m.len();
+                while let Some(p) = m.find(&k.as_bytes()[from..]).map(|p| p + from) {
+                    from = p + len;
                     let at_word = p == 0 || k[..p].ends_with(' ');
                     let colon = k[p..].find(':').map(|c| c + p);
                     let near = colon.is_some_and(|c| count_words(k[p..c].trim()) <= 5);
@@ -1679,8 +1737,12 @@ impl RuleSet {
 
     /// `X – Y`: one dash-like separator between two runs of 1–3 words.
     fn is_name_dash_place(&self, orig: &str, k: &str) -> bool {
-        // At most 7 tokens after dropping a 2-word `Next Previous` prefix.
-        let mut toks: Vec<&str> = orig.split_whitespace().take(10).collect();
+        // At most 7 tokens after dropping a 2-word `Next Previous` prefix. A
+        // paragraph (most lines) is turned away by a byte count first.
+        if surely_more_tokens(orig, 9) {
+            return false;
+        }
+        let mut toks: Vec<&str> = tokens(orig).take(10).collect();
         if toks.len() > 9 {
             return false;
         }
@@ -1708,8 +1770,8 @@ impl RuleSet {
             .collect();
         parts.len() == 2
             && parts.iter().all(|p| {
-                let w = p.split_whitespace().count();
-                (1..=3).contains(&w) && p.chars().all(|c| c.is_alphabetic() || c.is_whitespace())
+                let w = tokens(p).count();
+                (1..=3).contains(&w) && p.chars().all(|c| c.is_alphabetic() || is_space(c))
             })
     }
 
@@ -1790,7 +1852,7 @@ impl RuleSet {
             })
         };
         let mut items: Vec<usize> = vec![0];
-        for t in orig.split_whitespace() {
+        for t in tokens(orig) {
             if is_sep(t) {
                 items.push(0);
             } else if let Some(n) = items.last_mut() {
@@ -1829,12 +1891,12 @@ impl RuleSet {
         if memchr::memchr(b':', k.as_bytes()).is_none() {
             return;
         }
-        for m in &self.m.tags_colon {
+        for (m, len) in self.m.tags_colon.each() {
             let mut from = 0;
-            while let Some(p) = find(&k[from..], m).map(|p| p + from) {
-                from = p + m.len();
+            while let Some(p) = m.find(&k.as_bytes()[from..]).map(|p| p + from) {
+                from = p + len;
                 let at_word = p == 0 || k[..p].ends_with(' ');
-                let rest = k[p + m.len()..].trim_start();
+                let rest = k[p + len..].trim_start();
                 if at_word {
                     if let Some(r) = rest.strip_prefix(':') {
                         if tail_ok(&r.replace(',', " ")) {
@@ -2244,4 +2306,56 @@ fn merge(mut cuts: Vec<Cut>) -> Vec<Cut> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn is_space_is_char_is_whitespace() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert_eq!(is_space(c), c.is_whitespace(), "U+{:04X}", c as u32);
+        }
+    }
+
+    #[test]
+    fn surely_more_tokens_never_overcounts() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpora/seeds");
+        let (mut yes, mut no) = (0, 0);
+        for e in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+            let extra = ["a\u{a0}b c", "\u{a0} \u{2003} x", "- ـ | y"];
+            for line in text.lines().chain(extra) {
+                for n in 0..12 {
+                    let real = line.split_whitespace().count();
+                    if surely_more_tokens(line, n) {
+                        assert!(real > n, "{line:?} has {real} tokens, not more than {n}");
+                        yes += 1;
+                    } else {
+                        no += 1;
+                    }
+                }
+            }
+        }
+        assert!(yes > 100 && no > 10);
+    }
+
+    #[test]
+    fn tokens_are_split_whitespace() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpora/seeds");
+        let mut n = 0;
+        for e in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+            for line in text
+                .lines()
+                .chain(["\u{a0}a\u{2003} b\u{3000}", "", " \t "])
+            {
+                let ours: Vec<&str> = tokens(line).collect();
+                assert_eq!(ours, line.split_whitespace().collect::<Vec<_>>());
+                n += 1;
+            }
+        }
+        assert!(n > 20);
+    }
 }
