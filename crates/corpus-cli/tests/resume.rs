@@ -1,6 +1,7 @@
 //! Resume: a run killed after some shards were checkpointed, run again with the
 //! same command, skips those shards and writes exactly what an uninterrupted
-//! run writes; other inputs or another configuration are refused.
+//! run writes; another configuration or another list of inputs is refused,
+//! and the shard of an input changed since is recomputed.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -128,22 +129,47 @@ fn an_interrupted_run_resumes_and_equals_an_uninterrupted_one() {
 }
 
 #[test]
-fn changed_input_or_config_is_refused() {
+fn another_config_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let files = inputs(tmp.path());
     let out = tmp.path().join("out");
     interrupt(&files, &out, 1);
-    // Another configuration.
     let o = run(&files, &out, &["--threshold", "0.5"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("checkpoints of an interrupted run"));
-    // A changed input.
-    let mut body = read(&files[3]);
-    body.push_str("{\"id\": \"new\", \"text\": \"نص جديد أضيف بعد الانقطاع\"}\n");
-    std::fs::write(&files[3], body).unwrap();
-    let o = run(&files, &out, &[]);
-    assert_eq!(o.status.code(), Some(2));
     assert!(!out.exists());
+}
+
+#[test]
+fn a_changed_input_has_its_shard_recomputed() {
+    // Each shard keeps the fingerprint its input had when it was read: a file
+    // changed since is read again, the others are not, and the output is that
+    // of a fresh run on the inputs as they are now.
+    let tmp = tempfile::tempdir().unwrap();
+    let files = inputs(tmp.path());
+    let out = tmp.path().join("out");
+    interrupt(&files, &out, 2);
+    let mut body = read(&files[0]);
+    body.push_str("{\"id\": \"new\", \"text\": \"نص جديد أضيف بعد الانقطاع\"}\n");
+    std::fs::write(&files[0], body).unwrap();
+    let o = run(&files, &out, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = summary(&out);
+    let skipped = s["resume"]["skipped_shards"].as_u64().unwrap();
+    assert!(skipped >= 1 && skipped < SHARDS as u64, "skipped {skipped}");
+    let reference = tmp.path().join("reference");
+    let o = run(&files, &reference, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for f in ["clusters.jsonl", "kept.jsonl", "rejects.jsonl"] {
+        assert!(
+            read(&out.join(f)) == read(&reference.join(f)),
+            "{f} differs"
+        );
+    }
+    let r = summary(&reference);
+    assert_eq!(s["inputs"], r["inputs"]);
+    assert_eq!(s["counts"], r["counts"]);
+    assert!(read(&out.join("kept.jsonl")).contains("\"new\""));
 }
 
 #[test]

@@ -3,12 +3,14 @@
 //!
 //! They live in `.NAME.ckpt/` beside the output folder `NAME`, survive a crash
 //! and are removed once the output is in place. `manifest.json` holds the
-//! fingerprints of the inputs and of the configuration; a later run with
+//! list of inputs and the fingerprint of the configuration; a later run with
 //! other inputs or another configuration is refused rather than mixed.
 //! A shard is complete when `shard-NNNNN.done` exists and names the size and
 //! xxh3 checksum of `shard-NNNNN.bin`; each file is written under a
 //! temporary name and renamed, so a kill leaves no half-written shard that
-//! looks complete. A shard whose checksum does not match is recomputed.
+//! looks complete. A shard whose checksum does not match is recomputed, and
+//! so is one whose input file changed since (its trailer holds the input's
+//! fingerprint, taken while it was read: a fresh run reads its inputs once).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -26,20 +28,22 @@ use crate::pipeline::{DocInfo, Reject, Seen};
 use crate::{Error, Result};
 
 /// Version of the checkpoint files; older ones are refused.
-const VERSION: u32 = 4;
+const VERSION: u32 = 5;
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
 struct Manifest {
     version: u32,
     ghirbal_version: String,
     config: String,
-    inputs: Vec<(String, String)>,
+    inputs: Vec<String>,
 }
 
 /// The end of a shard file, after its records (then its length, 4 bytes).
 #[derive(Serialize, Deserialize)]
 struct Trailer {
     file: String,
+    /// The input file's fingerprint ([`fingerprint_file`]).
+    fingerprint: String,
     input: u64,
     rejects: Vec<Reject>,
     decoding: Vec<DecodeReport>,
@@ -47,6 +51,8 @@ struct Trailer {
 
 /// What the read-and-sketch stage produced for one input file.
 pub(crate) struct Shard {
+    /// The input file's fingerprint.
+    pub fingerprint: String,
     /// Records read (kept, removed or rejected later).
     pub input: u64,
     /// Sketched records, in input order.
@@ -108,7 +114,7 @@ impl Checkpoints {
     /// # Errors
     /// [`Error::Config`] when checkpoints of a run with other inputs or another
     /// configuration are there; [`Error::Io`] on file errors.
-    pub fn open(output: &Path, cfg: &Config, inputs: &[(String, String)]) -> Result<Self> {
+    pub fn open(output: &Path, cfg: &Config, inputs: &[String]) -> Result<Self> {
         let dir = dir_of(output);
         let manifest = Manifest {
             version: VERSION,
@@ -144,7 +150,8 @@ impl Checkpoints {
         ))
     }
 
-    /// The shard of input `i`, if a complete and intact one was saved.
+    /// The shard of input `i`, if a complete and intact one was saved from
+    /// the file as it is now.
     ///
     /// # Errors
     /// [`Error::Io`] if a checkpoint file cannot be read.
@@ -175,7 +182,9 @@ impl Checkpoints {
             .ok_or_else(|| bad("no trailer"))?;
         let trailer: Trailer =
             serde_json::from_slice(&rest[records..]).map_err(|_| bad("a bad trailer"))?;
-        if trailer.file != file.display().to_string() {
+        if trailer.file != file.display().to_string()
+            || trailer.fingerprint != fingerprint_file(file)?
+        {
             return Ok(None);
         }
         let mut r = Bytes(&rest[..records]);
@@ -185,6 +194,7 @@ impl Checkpoints {
             members.push(read_seen(&mut r, &path).ok_or_else(|| bad("a bad record"))?);
         }
         Ok(Some(Shard {
+            fingerprint: trailer.fingerprint,
             input: trailer.input,
             members,
             rejects: trailer.rejects,
@@ -272,7 +282,7 @@ impl ShardWriter {
         r
     }
 
-    /// Completes the shard: the trailer (the file's name and counts), then the
+    /// Completes the shard: the trailer (the file's name, fingerprint and counts), then the
     /// checksum file that marks it complete.
     ///
     /// # Errors
@@ -280,6 +290,7 @@ impl ShardWriter {
     pub fn finish(
         self,
         file: &Path,
+        fingerprint: &str,
         input: u64,
         rejects: &[Reject],
         decoding: &[DecodeReport],
@@ -289,6 +300,7 @@ impl ShardWriter {
         };
         let trailer = serde_json::to_vec(&Trailer {
             file: file.display().to_string(),
+            fingerprint: fingerprint.to_owned(),
             input,
             rejects: rejects.to_vec(),
             decoding: decoding.to_vec(),

@@ -133,6 +133,21 @@ pub struct InputSummary {
     pub fingerprint: String,
 }
 
+impl InputSummary {
+    /// The summary of `file` once `reader` (made with [`Reader::fingerprinting`])
+    /// has read it: the fingerprint taken on the way, or one read now for
+    /// inputs it does not fingerprint.
+    pub(crate) fn read_by(file: &InputFile, reader: &Reader) -> Result<Self> {
+        Ok(InputSummary {
+            path: file.path.display().to_string(),
+            fingerprint: match reader.fingerprint(&file.path) {
+                Some(f) => f.to_owned(),
+                None => fingerprint_file(&file.path)?,
+            },
+        })
+    }
+}
+
 /// The content of `summary.json`.
 #[derive(Clone, Debug, Serialize)]
 pub struct Summary {
@@ -493,18 +508,9 @@ fn run_dedup_inner(
         return Err(Error::Config("no input files found".into()));
     }
     spill_stdin(&mut files, &out)?;
-    // One file per thread: a sharded corpus is fingerprinted in parallel.
-    let input_summaries = files
-        .par_iter()
-        .map(|f| {
-            Ok(InputSummary {
-                path: f.path.display().to_string(),
-                fingerprint: fingerprint_file(&f.path)?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-
-    timings.insert("fingerprint".into(), t0.elapsed().as_secs_f64());
+    // Each input's fingerprint is taken while pass 1 reads it (or comes with
+    // its checkpoint): no extra pass over the corpus.
+    let mut input_summaries = Vec::with_capacity(files.len());
     analyzer.learn_boilerplate(cfg, |c| crate::clean::job::count_files(&files, cfg, c))?;
     if cfg.clean.boilerplate_in_dedup() {
         timings.insert("boilerplate_count".into(), t0.elapsed().as_secs_f64());
@@ -520,16 +526,17 @@ fn run_dedup_inner(
     let ckpt = if inputs.iter().any(|p| p.as_os_str() == "-") {
         Checkpoints::disabled()
     } else {
-        let fps: Vec<(String, String)> = input_summaries
-            .iter()
-            .map(|s| (s.path.clone(), s.fingerprint.clone()))
-            .collect();
-        Checkpoints::open(output, cfg, &fps)?
+        let paths: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
+        Checkpoints::open(output, cfg, &paths)?
     };
     let mut resume = Resume::default();
     for (shard_no, file) in files.iter().enumerate() {
         resume.shards += 1;
         if let Some(shard) = ckpt.load(shard_no, &file.path)? {
+            input_summaries.push(InputSummary {
+                path: file.path.display().to_string(),
+                fingerprint: shard.fingerprint,
+            });
             resume.skipped_shards += 1;
             counts.input += shard.input;
             for s in shard.members {
@@ -541,7 +548,7 @@ fn run_dedup_inner(
             continue;
         }
         let (rejects0, input0) = (rejects.len(), counts.input);
-        let mut reader = Reader::new(vec![file.clone()], cfg.input.clone());
+        let mut reader = Reader::new(vec![file.clone()], cfg.input.clone()).fingerprinting();
         let read_batch = |reader: &mut Reader| -> Vec<Pending> {
             let mut batch = Vec::with_capacity(BATCH);
             while batch.len() < BATCH {
@@ -601,13 +608,16 @@ fn run_dedup_inner(
             batch = next;
         }
         decoding.extend(reader.reports().iter().cloned());
+        let input = InputSummary::read_by(file, &reader)?;
         shard.append(&seen[saved..])?;
         shard.finish(
             &file.path,
+            &input.fingerprint,
             counts.input - input0,
             &rejects[rejects0..],
             reader.reports(),
         )?;
+        input_summaries.push(input);
     }
     drop(first_seen);
     timings.insert("read_and_sketch".into(), t0.elapsed().as_secs_f64());

@@ -27,7 +27,7 @@ use super::boilerplate::{BoilerplateCounter, BoilerplateModel, GroupStats};
 use super::{Cleaner, Cut, apply};
 use crate::config::Config;
 use crate::document::{Document, Origin};
-use crate::io::{InputFile, JsonlWriter, OutputDir, Reader, fingerprint_file, list_inputs};
+use crate::io::{InputFile, JsonlWriter, OutputDir, Reader, list_inputs};
 use crate::normalize::{NormalizeConfig, Normalizer};
 use crate::pipeline::{
     InputSummary, Intake, Progress, Reject, SCHEMA_VERSION, duplicate_id, reject, spill_stdin,
@@ -220,13 +220,6 @@ fn run_clean_inner(
         return Err(Error::Config("no input files found".into()));
     }
     spill_stdin(&mut files, &out)?;
-    let mut input_summaries = Vec::new();
-    for f in &files {
-        input_summaries.push(InputSummary {
-            path: f.path.display().to_string(),
-            fingerprint: fingerprint_file(&f.path)?,
-        });
-    }
     let use_model = cfg.clean.enabled && cfg.clean.boilerplate_enabled();
 
     // Pass 1: count line hashes per group. Bad records are dealt with in pass 2.
@@ -247,7 +240,8 @@ fn run_clean_inner(
     let mut kept_w = JsonlWriter::create(&out.file("kept.jsonl"))?;
     let mut removed_w = JsonlWriter::create(&out.file("removed.jsonl"))?;
     let mut emptied_w = JsonlWriter::create(&out.file("emptied.jsonl"))?;
-    let mut reader = Reader::new(files.clone(), cfg.input.clone());
+    // The inputs' fingerprints are taken as this pass reads them.
+    let mut reader = Reader::new(files.clone(), cfg.input.clone()).fingerprinting();
     let on_error = cfg.on_error;
     let mut pending_input = 0u64;
     {
@@ -299,6 +293,10 @@ fn run_clean_inner(
         pending_input += counts_in.get();
     }
     counts.input = pending_input;
+    let input_summaries = files
+        .iter()
+        .map(|f| InputSummary::read_by(f, &reader))
+        .collect::<Result<Vec<_>>>()?;
     kept_w.finish()?;
     removed_w.finish()?;
     emptied_w.finish()?;

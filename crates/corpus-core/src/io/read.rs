@@ -1,7 +1,7 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -10,6 +10,7 @@ use super::decode::{
     DecodeReport, Decoded, Detection, InvalidBytes, Requested, SharedDamage, decode_stream, lock,
     read_whole,
 };
+use super::write::{Tallied, Tally};
 use crate::document::{Document, Origin};
 use crate::{Error, Result};
 
@@ -180,11 +181,18 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 ///
 /// # Errors
 /// [`Error::Io`] if the file cannot be opened.
-pub(crate) fn open_decompressed(path: &Path) -> Result<Box<dyn BufRead + Send>> {
+pub(crate) fn open_decompressed(
+    path: &Path,
+    tally: Option<Arc<Mutex<Tally>>>,
+) -> Result<Box<dyn BufRead + Send>> {
     let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
         Box::new(io::stdin())
     } else {
-        Box::new(File::open(path).map_err(|e| Error::io(path, e))?)
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        match tally {
+            Some(tally) => Box::new(Tallied { inner: file, tally }),
+            None => Box::new(file),
+        }
     };
     let name = path.to_string_lossy();
     let dec: Box<dyn Read + Send> = if name.ends_with(".gz") {
@@ -205,6 +213,8 @@ struct Current {
     rd: Box<dyn BufRead + Send>,
     damage: Option<SharedDamage>,
     report: DecodeReport,
+    /// The file's fingerprint so far, when the reader takes them.
+    tally: Option<Arc<Mutex<Tally>>>,
 }
 
 /// Streams documents out of a list of input files, in order.
@@ -223,6 +233,9 @@ pub struct Reader {
     offset: u64,
     buf: Vec<u8>,
     reports: Vec<DecodeReport>,
+    /// Fingerprints of the JSON Lines files read to their end, when asked for
+    /// ([`Reader::fingerprinting`]).
+    fingerprints: Option<Vec<(Arc<Path>, String)>>,
     #[cfg(feature = "parquet")]
     parquet: Option<(Arc<Path>, super::parquet::ParquetRows, DecodeReport)>,
 }
@@ -239,9 +252,31 @@ impl Reader {
             offset: 0,
             buf: Vec::new(),
             reports: Vec::new(),
+            fingerprints: None,
             #[cfg(feature = "parquet")]
             parquet: None,
         }
+    }
+
+    /// Also fingerprints each JSON Lines file (as [`fingerprint_file`]) from the
+    /// bytes read, so that a job needs no extra pass over its inputs for them.
+    ///
+    /// [`fingerprint_file`]: crate::io::fingerprint_file
+    #[must_use]
+    pub fn fingerprinting(mut self) -> Self {
+        self.fingerprints = Some(Vec::new());
+        self
+    }
+
+    /// The fingerprint of `path` if it was taken while reading it to its end
+    /// (see [`Reader::fingerprinting`]); other inputs (Parquet, text files, a
+    /// file that could not be read again) have none.
+    pub fn fingerprint(&self, path: &Path) -> Option<&str> {
+        self.fingerprints
+            .as_ref()?
+            .iter()
+            .find(|(p, _)| **p == *path)
+            .map(|(_, f)| f.as_str())
     }
 
     /// A reader over JSON Lines held in memory (named `path` in errors), decoded
@@ -267,11 +302,15 @@ impl Reader {
         &self.reports
     }
 
-    fn decoded(&self, path: &Path) -> Result<Decoded> {
+    fn decoded(&self, path: &Path, tally: Option<Arc<Mutex<Tally>>>) -> Result<Decoded> {
         let requested = self
             .requested
             .ok_or_else(|| Error::Config(format!("unknown encoding {:?}", self.cfg.encoding)))?;
-        decode_stream(open_decompressed(path)?, requested, self.cfg.invalid_bytes)
+        decode_stream(
+            open_decompressed(path, tally)?,
+            requested,
+            self.cfg.invalid_bytes,
+        )
     }
 
     fn report(path: &Path, d: &Decoded) -> DecodeReport {
@@ -292,7 +331,7 @@ impl Reader {
 
     fn read_text_file(&mut self, f: &InputFile) -> Result<Document> {
         let path: Arc<Path> = Arc::from(f.path.as_path());
-        let d = self.decoded(&f.path)?;
+        let d = self.decoded(&f.path, None)?;
         let mut report = Self::report(&f.path, &d);
         let result = read_whole(d, &f.path);
         let (mut text, replaced) = match result {
@@ -427,8 +466,15 @@ impl Reader {
     }
 
     fn open(&mut self, f: &InputFile) -> Result<()> {
-        let d = self.decoded(&f.path)?;
+        let tally = self
+            .fingerprints
+            .is_some()
+            .then(|| Arc::new(Mutex::new(Tally::default())));
+        let d = self.decoded(&f.path, tally.clone())?;
         self.start(&f.path, d);
+        if let Some(c) = &mut self.current {
+            c.tally = tally;
+        }
         Ok(())
     }
 
@@ -445,6 +491,7 @@ impl Reader {
             rd: d.reader,
             damage: d.damage,
             report,
+            tally: None,
         });
     }
 
@@ -455,6 +502,17 @@ impl Reader {
                 report.replaced = lock(d).replaced;
             }
             self.reports.push(report);
+            drop(c.rd);
+            // The decoder may stop before the end (a damaged archive): the rest
+            // of the file is read for the fingerprint; if it cannot be, the
+            // file gets none here and its caller's own check reports why.
+            let tally = c.tally.and_then(|t| Arc::try_unwrap(t).ok());
+            if let (Some(t), Some(fps)) = (tally, &mut self.fingerprints) {
+                let t = t.into_inner().unwrap_or_else(PoisonError::into_inner);
+                if let Ok(fp) = t.finish(&c.path) {
+                    fps.push((c.path, fp));
+                }
+            }
         }
     }
 

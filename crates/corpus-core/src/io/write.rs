@@ -287,17 +287,68 @@ impl JsonlWriter {
 /// # Errors
 /// [`Error::Io`] if the file cannot be read.
 pub fn fingerprint_file(path: &Path) -> Result<String> {
-    let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut total = 0u64;
-    loop {
-        let n = f.read(&mut buf).map_err(|e| Error::io(path, e))?;
-        if n == 0 {
-            break;
+    Tally::default().finish(path)
+}
+
+/// A file's fingerprint being computed from the bytes read so far, from its
+/// start (see [`Tallied`]): reading a corpus once gives its fingerprint too.
+pub(crate) struct Tally {
+    hash: xxhash_rust::xxh3::Xxh3,
+    bytes: u64,
+}
+
+impl Default for Tally {
+    fn default() -> Self {
+        Tally {
+            hash: xxhash_rust::xxh3::Xxh3::new(),
+            bytes: 0,
         }
-        total += n as u64;
-        h.update(&buf[..n]);
     }
-    Ok(format!("{total}:{:016x}", h.digest()))
+}
+
+impl Tally {
+    fn add(&mut self, bytes: &[u8]) {
+        self.hash.update(bytes);
+        self.bytes += bytes.len() as u64;
+    }
+
+    /// The fingerprint of `path`, reading whatever part of it was not read
+    /// through this tally (all of it for a fresh one).
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the file cannot be read.
+    pub(crate) fn finish(mut self, path: &Path) -> Result<String> {
+        use std::io::{Seek, SeekFrom};
+        let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
+        if self.bytes > 0 {
+            f.seek(SeekFrom::Start(self.bytes))
+                .map_err(|e| Error::io(path, e))?;
+        }
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = f.read(&mut buf).map_err(|e| Error::io(path, e))?;
+            if n == 0 {
+                break;
+            }
+            self.add(&buf[..n]);
+        }
+        Ok(format!("{}:{:016x}", self.bytes, self.hash.digest()))
+    }
+}
+
+/// A reader that adds every byte it returns to a shared [`Tally`].
+pub(crate) struct Tallied<R> {
+    pub inner: R,
+    pub tally: std::sync::Arc<std::sync::Mutex<Tally>>,
+}
+
+impl<R: Read> Read for Tallied<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.tally
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .add(&buf[..n]);
+        Ok(n)
+    }
 }

@@ -5,7 +5,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use corpus_core::io::{
-    Detection, InputConfig, InvalidBytes, Oversize, Reader, decode_bytes, list_inputs,
+    Detection, InputConfig, InvalidBytes, Oversize, Reader, decode_bytes, fingerprint_file,
+    list_inputs,
 };
 use corpus_core::pipeline::run_dedup;
 use corpus_core::{Config, Document, Error, OnError};
@@ -660,4 +661,59 @@ fn decode_bytes_matches_the_reader() {
     }
     let err = decode_bytes(b"ab\xffcd", "utf-8", InvalidBytes::Error).unwrap_err();
     assert!(matches!(err, Error::Data { offset: 2, .. }), "{err}");
+}
+
+#[test]
+fn fingerprints_taken_while_reading_equal_a_separate_pass() {
+    // Whatever way a file is read (plain, compressed, cut short, another
+    // encoding, a BOM), the fingerprint taken on the way is the file's own,
+    // so resumed runs and summaries see the same value as `fingerprint_file`.
+    let tmp = tempfile::tempdir().unwrap();
+    let all = records(40).join("\n") + "\n";
+    let gzipped = gz(all.as_bytes());
+    let latin: String = (0..30)
+        .map(|i| {
+            rec(
+                &format!("l{i}"),
+                "caf\u{e9} cr\u{e8}me br\u{fb}l\u{e9}e \u{e0} la carte",
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(all.as_bytes());
+    let files = [
+        write(tmp.path(), "plain.jsonl", all.as_bytes()),
+        write(tmp.path(), "whole.jsonl.gz", &gzipped),
+        write(tmp.path(), "cut.jsonl.gz", &gzipped[..gzipped.len() - 20]),
+        // The decoder stops at the junk: the rest is read for the fingerprint.
+        write(
+            tmp.path(),
+            "junk.jsonl.gz",
+            &[gzipped.as_slice(), &[0x55; 100_000]].concat(),
+        ),
+        write(tmp.path(), "frames.jsonl.zst", &zst(all.as_bytes())),
+        write(tmp.path(), "latin.jsonl", &encode(&latin, "windows-1252")),
+        write(tmp.path(), "bom.jsonl", &bom),
+    ];
+    for cfg in [
+        InputConfig::default(),
+        InputConfig {
+            encoding: "auto".into(),
+            ..InputConfig::default()
+        },
+    ] {
+        let listed = list_inputs(&files).unwrap();
+        let mut r = Reader::new(listed, cfg).fingerprinting();
+        let n = r.by_ref().count();
+        assert!(n > 100, "{n} records");
+        for f in &files {
+            let want = fingerprint_file(f).unwrap();
+            assert_eq!(r.fingerprint(f), Some(want.as_str()), "{}", f.display());
+        }
+    }
+    // Without `fingerprinting`, none are taken.
+    let mut r = Reader::new(list_inputs(&files[..1]).unwrap(), InputConfig::default());
+    assert!(r.by_ref().count() > 0);
+    assert_eq!(r.fingerprint(&files[0]), None);
 }
