@@ -632,36 +632,43 @@ fn run_dedup_inner(
     drop(report);
     timings.insert("cluster".into(), t1.elapsed().as_secs_f64());
 
-    // Outputs.
+    // Outputs. `clusters.jsonl` is written alongside the second pass, which
+    // leaves a core partly idle while it reads.
     let t2 = Instant::now();
-    write_clusters(&out.file("clusters.jsonl"), &seen, &verdicts)?;
-    timings.insert("write.clusters".into(), t2.elapsed().as_secs_f64());
-    let mut rj = JsonlWriter::create(&out.file("rejects.jsonl"))?;
-    for r in &rejects {
-        rj.write(r)?;
-    }
-    rj.finish()?;
-    // The second pass also gives the audit the texts of its sampled clusters.
-    let wanted: Vec<bool> = (0..seen.len()).map(|i| audit.wants(i)).collect();
-    let wants_doc = |i: usize| wanted[i];
-    let mut observe = |i: usize, doc: &Document| {
-        if audit.wants(i) {
-            let (key, _) = analyzer.key(doc);
-            audit.observe(i, analyzer.sketcher().shingle_set(&key));
-        }
-    };
-    let kept_written = match cfg.output.format.resolve(&files)? {
-        OutputFormat::Parquet => write_kept_parquet(&files, &out, &seen, &verdicts)?,
-        _ => write_kept(
-            &files,
-            cfg,
-            &out,
-            &seen,
-            &verdicts,
-            &wants_doc,
-            &mut observe,
-        )?,
-    };
+    let clusters_path = out.file("clusters.jsonl");
+    let (clusters, kept_written) = rayon::join(
+        || write_clusters(&clusters_path, &seen, &verdicts).map(|()| t2.elapsed().as_secs_f64()),
+        || {
+            let mut rj = JsonlWriter::create(&out.file("rejects.jsonl"))?;
+            for r in &rejects {
+                rj.write(r)?;
+            }
+            rj.finish()?;
+            // The second pass also gives the audit the texts of its sampled clusters.
+            let wanted: Vec<bool> = (0..seen.len()).map(|i| audit.wants(i)).collect();
+            let wants_doc = |i: usize| wanted[i];
+            let mut observe = |i: usize, doc: &Document| {
+                if audit.wants(i) {
+                    let (key, _) = analyzer.key(doc);
+                    audit.observe(i, analyzer.sketcher().shingle_set(&key));
+                }
+            };
+            match cfg.output.format.resolve(&files)? {
+                OutputFormat::Parquet => write_kept_parquet(&files, &out, &seen, &verdicts),
+                _ => write_kept(
+                    &files,
+                    cfg,
+                    &out,
+                    &seen,
+                    &verdicts,
+                    &wants_doc,
+                    &mut observe,
+                ),
+            }
+        },
+    );
+    timings.insert("write.clusters".into(), clusters?);
+    let kept_written = kept_written?;
     audit.finish();
     write_audit(&out.file("audit.json"), &audit)?;
     timings.insert("write".into(), t2.elapsed().as_secs_f64());
