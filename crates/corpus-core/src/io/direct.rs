@@ -7,12 +7,17 @@
 //! second pass reads again. With Linux's `O_DIRECT` the device reads the data from
 //! our buffer instead, and a thread of its own waits for it, so the job's
 //! workers go on computing. Filesystems without it (tmpfs) and other systems get
-//! a plain buffered file.
+//! a plain buffered file. A device too slow to keep up (a full queue: a disk
+//! several times slower than the job produces checkpoint bytes) would hold the
+//! job up, where the page cache would absorb the writes: from then on the file
+//! goes through the page cache.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::thread::JoinHandle;
 
 /// Alignment of direct writes (offset, length and buffer address): the page size,
@@ -20,19 +25,37 @@ use std::thread::JoinHandle;
 const ALIGN: usize = 4096;
 /// Bytes gathered before each write.
 const BLOCK: usize = 1 << 20;
+/// Full blocks that may wait for the device. The dedup job hands over a batch of
+/// records at a time (about 3 MB per 2,048 documents), so the queue takes a
+/// whole batch; a device that leaves it full is behind the job, not just
+/// busy with the last batch.
+const QUEUE: usize = 8;
 
 /// A file written front to back, by a thread of its own (see the module
-/// documentation): full blocks are handed over and the caller goes on, so a
-/// slow device holds up the job only when two blocks are already waiting. An
-/// error of the writing thread is returned by the next [`DirectWriter::write_all`]
-/// or by [`DirectWriter::finish`].
+/// documentation): full blocks are handed over and the caller goes on. When
+/// [`QUEUE`] blocks are already waiting, the caller waits once and the thread
+/// turns to the page cache for the rest. An error of the writing thread is returned by the
+/// next [`DirectWriter::write_all`] or by [`DirectWriter::finish`].
 pub(crate) struct DirectWriter {
     /// The block being filled.
     block: Block,
     to_disk: Option<SyncSender<Block>>,
     /// Blocks the thread has written, for reuse.
     back: Receiver<Block>,
-    thread: Option<JoinHandle<io::Result<()>>>,
+    /// Set when a block found the queue full: the device is behind.
+    behind: Arc<AtomicBool>,
+    thread: Option<JoinHandle<io::Result<Mode>>>,
+}
+
+/// How a file was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Every block with `O_DIRECT`.
+    Direct,
+    /// Through the page cache from the start (refused, or not Linux).
+    Buffered,
+    /// `O_DIRECT` until the device fell behind or refused a write, then buffered.
+    DirectThenBuffered,
 }
 
 /// `BLOCK + ALIGN` bytes, of which `BLOCK` start aligned at `start` (empty by
@@ -55,9 +78,10 @@ impl Block {
 impl DirectWriter {
     /// Creates (or truncates) `path`.
     pub fn create(path: &Path) -> io::Result<Self> {
-        let mut disk = Disk::create(path)?;
-        let (to_disk, from_caller) = sync_channel::<Block>(1);
-        let (to_caller, back) = sync_channel::<Block>(2);
+        let behind = Arc::new(AtomicBool::new(false));
+        let mut disk = Disk::create(path, behind.clone())?;
+        let (to_disk, from_caller) = sync_channel::<Block>(QUEUE);
+        let (to_caller, back) = sync_channel::<Block>(QUEUE + 1);
         let thread = std::thread::Builder::new()
             .name("ghirbal-direct".into())
             .spawn(move || {
@@ -72,6 +96,7 @@ impl DirectWriter {
             block: Block::new(),
             to_disk: Some(to_disk),
             back,
+            behind,
             thread: Some(thread),
         })
     }
@@ -95,8 +120,9 @@ impl DirectWriter {
         Ok(())
     }
 
-    /// Writes what is left, waits for the thread and closes the file.
-    pub fn finish(mut self) -> io::Result<()> {
+    /// Writes what is left, waits for the thread and closes the file; tells how
+    /// it was written.
+    pub fn finish(mut self) -> io::Result<Mode> {
         let tail = std::mem::take(&mut self.block);
         if tail.len > 0 {
             self.send(tail)?;
@@ -106,25 +132,36 @@ impl DirectWriter {
     }
 
     fn send(&mut self, block: Block) -> io::Result<()> {
-        let sent = self
-            .to_disk
-            .as_ref()
-            .is_some_and(|tx| tx.send(block).is_ok());
-        if sent {
+        let Some(tx) = &self.to_disk else {
+            return self.stopped();
+        };
+        let block = match tx.try_send(block) {
+            Ok(()) => return Ok(()),
+            Err(TrySendError::Full(block)) => {
+                self.behind.store(true, Ordering::Relaxed);
+                block
+            }
+            Err(TrySendError::Disconnected(_)) => return self.stopped(),
+        };
+        if tx.send(block).is_ok() {
             Ok(())
         } else {
-            // The thread stopped on an error: report it.
-            self.to_disk = None;
-            self.join()?;
-            Err(io::Error::other("the writing thread stopped"))
+            self.stopped()
         }
     }
 
-    fn join(&mut self) -> io::Result<()> {
+    /// The thread stopped on an error: report it.
+    fn stopped(&mut self) -> io::Result<()> {
+        self.to_disk = None;
+        self.join()?;
+        Err(io::Error::other("the writing thread stopped"))
+    }
+
+    fn join(&mut self) -> io::Result<Mode> {
         match self.thread.take().map(JoinHandle::join) {
             Some(Ok(r)) => r,
             Some(Err(_)) => Err(io::Error::other("the writing thread panicked")),
-            None => Ok(()),
+            None => Ok(Mode::Buffered),
         }
     }
 }
@@ -143,13 +180,17 @@ struct Disk {
     file: File,
     path: PathBuf,
     direct: bool,
+    /// Opened with `O_DIRECT`.
+    opened_direct: bool,
+    /// The caller's signal that the device is behind.
+    behind: Arc<AtomicBool>,
     /// Bytes of data written so far; the file is longer only after a padded
     /// last block.
     data: u64,
 }
 
 impl Disk {
-    fn create(path: &Path) -> io::Result<Disk> {
+    fn create(path: &Path, behind: Arc<AtomicBool>) -> io::Result<Disk> {
         let (file, direct) = match open_direct(path) {
             Some(f) => (f, true),
             None => (File::create(path)?, false),
@@ -158,13 +199,26 @@ impl Disk {
             file,
             path: path.to_owned(),
             direct,
+            opened_direct: direct,
+            behind,
             data: 0,
         })
+    }
+
+    /// The rest of the file goes through the page cache.
+    fn to_buffered(&mut self) -> io::Result<()> {
+        self.direct = false;
+        self.file = OpenOptions::new().write(true).open(&self.path)?;
+        self.file.seek(SeekFrom::Start(self.data))?;
+        Ok(())
     }
 
     /// Writes a block; only the last one may be short, and goes out padded to the
     /// alignment in direct mode (the file is cut back in [`Disk::finish`]).
     fn write(&mut self, b: &mut Block) -> io::Result<()> {
+        if self.direct && self.behind.load(Ordering::Relaxed) {
+            self.to_buffered()?;
+        }
         let n = if self.direct {
             b.len.next_multiple_of(ALIGN)
         } else {
@@ -180,20 +234,23 @@ impl Disk {
             // Some filesystems accept O_DIRECT at open and refuse it on write
             // (EINVAL): this block and the rest go through the page cache.
             Err(e) if self.direct && e.kind() == io::ErrorKind::InvalidInput => {
-                self.direct = false;
-                self.file = OpenOptions::new().write(true).open(&self.path)?;
-                self.file.seek(SeekFrom::Start(self.data))?;
+                self.to_buffered()?;
                 self.write(b)
             }
             Err(e) => Err(e),
         }
     }
 
-    fn finish(mut self) -> io::Result<()> {
+    fn finish(mut self) -> io::Result<Mode> {
         if self.direct {
             self.file.set_len(self.data)?;
         }
-        self.file.flush()
+        self.file.flush()?;
+        Ok(match (self.opened_direct, self.direct) {
+            (true, true) => Mode::Direct,
+            (true, false) => Mode::DirectThenBuffered,
+            _ => Mode::Buffered,
+        })
     }
 }
 
@@ -231,6 +288,36 @@ mod tests {
         for dir in &dirs {
             write_and_check(dir.path());
         }
+    }
+
+    /// A device that keeps up is written directly to the end; one that falls
+    /// behind (here: blocks handed over faster than any disk writes them) sends
+    /// the rest through the page cache, and the file is still exact.
+    #[test]
+    fn a_device_that_falls_behind_gets_the_page_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, blocks: usize, pause: std::time::Duration| {
+            let path = dir.path().join(name);
+            let data: Vec<u8> = (0..blocks * BLOCK + 333).map(|i| (i % 253) as u8).collect();
+            let mut w = DirectWriter::create(&path).unwrap();
+            for piece in data.chunks(BLOCK) {
+                w.write_all(piece).unwrap();
+                std::thread::sleep(pause);
+            }
+            let mode = w.finish().unwrap();
+            assert_eq!(std::fs::read(&path).unwrap(), data, "{name}");
+            mode
+        };
+        let slow = write("slow", 3, std::time::Duration::from_millis(100));
+        if slow == Mode::Buffered {
+            // No O_DIRECT on this filesystem: nothing more to see.
+            return;
+        }
+        assert_eq!(slow, Mode::Direct);
+        assert_eq!(
+            write("burst", 64, std::time::Duration::ZERO),
+            Mode::DirectThenBuffered
+        );
     }
 
     fn write_and_check(dir: &std::path::Path) {
