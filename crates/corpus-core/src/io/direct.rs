@@ -206,7 +206,7 @@ impl Disk {
     }
 
     /// The rest of the file goes through the page cache.
-    fn to_buffered(&mut self) -> io::Result<()> {
+    fn go_buffered(&mut self) -> io::Result<()> {
         self.direct = false;
         self.file = OpenOptions::new().write(true).open(&self.path)?;
         self.file.seek(SeekFrom::Start(self.data))?;
@@ -217,7 +217,7 @@ impl Disk {
     /// alignment in direct mode (the file is cut back in [`Disk::finish`]).
     fn write(&mut self, b: &mut Block) -> io::Result<()> {
         if self.direct && self.behind.load(Ordering::Relaxed) {
-            self.to_buffered()?;
+            self.go_buffered()?;
         }
         let n = if self.direct {
             b.len.next_multiple_of(ALIGN)
@@ -234,7 +234,7 @@ impl Disk {
             // Some filesystems accept O_DIRECT at open and refuse it on write
             // (EINVAL): this block and the rest go through the page cache.
             Err(e) if self.direct && e.kind() == io::ErrorKind::InvalidInput => {
-                self.to_buffered()?;
+                self.go_buffered()?;
                 self.write(b)
             }
             Err(e) => Err(e),
