@@ -284,6 +284,24 @@ pub(crate) struct DocInfo {
     pub mojibake: u32,
 }
 
+/// The documents analyzed so far, by text and by key (see
+/// [`Analyzer::analyze_pending`]): positions in `seen`.
+struct Known<'a> {
+    seen: &'a [Seen],
+    texts: &'a HashMap<u128, u32>,
+    keys: &'a HashMap<u128, u32>,
+}
+
+impl Known<'_> {
+    fn text(&self, id: u128) -> Option<&Seen> {
+        self.texts.get(&id).map(|&i| &self.seen[i as usize])
+    }
+
+    fn key(&self, exact: u128) -> Option<&Seen> {
+        self.keys.get(&exact).map(|&i| &self.seen[i as usize])
+    }
+}
+
 /// Per-document work shared by the dedup job and the in-memory API: cleaning,
 /// key normalization and sketching.
 pub struct Analyzer {
@@ -353,8 +371,17 @@ impl Analyzer {
         &self.sketcher
     }
 
-    /// Parses and analyzes one record read by [`Reader::next_pending`].
-    fn analyze_pending(&self, p: Pending, input: &crate::io::InputConfig) -> Result<Seen> {
+    /// Parses and analyzes one record read by [`Reader::next_pending`]. The
+    /// analysis of a text met before (`known`) is copied rather than redone:
+    /// cleaning, key, language and sketch depend on the text alone (and on its
+    /// group when the corpus-level boilerplate model is on), and the sketch on
+    /// the key alone. Returns the text's identity for `known` too.
+    fn analyze_pending(
+        &self,
+        p: Pending,
+        input: &crate::io::InputConfig,
+        known: &Known<'_>,
+    ) -> Result<(Seen, u128)> {
         let (line_hash, fast_ours) = match &p {
             Pending::Line(l) => (xxhash_rust::xxh3::xxh3_64(&l.bytes), None::<bool>),
             Pending::Ready(_) => (0, Some(true)),
@@ -362,26 +389,76 @@ impl Analyzer {
         let (doc, truncated) = p.finish(input);
         let doc = doc?;
         let general = fast_ours.unwrap_or(false) || truncated || raw_has_our_key(&doc);
-        let (member, key) = self.member_and_key(&doc);
-        let lang = key_language(&key);
-        let start = prefix(&doc.text, MOJIBAKE_PREFIX);
-        let mojibake = if may_have_mojibake(start) {
-            crate::normalize::detect_mojibake(start).total()
-        } else {
-            0
+        let text_id = self.text_id(&doc);
+        let rank = self.rank(&doc);
+        let (sketch, chrome, lang, lang_confidence, mojibake) = match known.text(text_id) {
+            Some(s) => (
+                s.member.sketch.clone(),
+                s.member.chrome,
+                s.info.lang,
+                s.info.lang_confidence,
+                s.info.mojibake,
+            ),
+            None => {
+                let (key, chrome) = self.key(&doc);
+                let lang = key_language(&key);
+                let sketch = match known.key(self.sketcher.exact_key(&key)) {
+                    Some(s) => s.member.sketch.clone(),
+                    None => self.sketcher.sketch_local(&key),
+                };
+                let start = prefix(&doc.text, MOJIBAKE_PREFIX);
+                let mojibake = if may_have_mojibake(start) {
+                    crate::normalize::detect_mojibake(start).total()
+                } else {
+                    0
+                };
+                let mojibake = u32::try_from(mojibake).unwrap_or(u32::MAX);
+                (
+                    sketch,
+                    chrome,
+                    lang.language.code(),
+                    lang.confidence,
+                    mojibake,
+                )
+            }
         };
-        Ok(Seen {
-            member,
+        let seen = Seen {
+            member: Member {
+                id: doc.id,
+                sketch,
+                chrome,
+                rank,
+            },
             info: DocInfo {
                 line_hash,
                 general,
                 truncated,
-                lang: lang.language.code(),
-                lang_confidence: lang.confidence,
-                mojibake: u32::try_from(mojibake).unwrap_or(u32::MAX),
+                lang,
+                lang_confidence,
+                mojibake,
             },
             origin: doc.origin,
-        })
+        };
+        Ok((seen, text_id))
+    }
+
+    /// What makes two documents' analyses equal: the text, and its group when
+    /// the corpus-level boilerplate model cuts lines by group.
+    fn text_id(&self, doc: &Document) -> u128 {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        h.update(doc.text.as_bytes());
+        if let Some((_, by)) = &self.boilerplate {
+            // 0xFF occurs in no UTF-8 text: the group cannot run into the text.
+            h.update(&[0xFF]);
+            h.update(by.group_of(doc).as_bytes());
+        }
+        h.digest128()
+    }
+
+    fn rank(&self, doc: &Document) -> Option<RankValue> {
+        self.rank_field
+            .as_ref()
+            .and_then(|(f, _)| rank_value(doc, f))
     }
 
     /// Analyzes one document into a clustering [`Member`].
@@ -391,16 +468,11 @@ impl Analyzer {
 
     fn member_and_key(&self, doc: &Document) -> (Member, String) {
         let (key, chrome) = self.key(doc);
-        let sketch = self.sketcher.sketch_local(&key);
-        let rank = self
-            .rank_field
-            .as_ref()
-            .and_then(|(f, _)| rank_value(doc, f));
         let member = Member {
             id: doc.id.clone(),
-            sketch,
+            sketch: self.sketcher.sketch_local(&key),
             chrome,
-            rank,
+            rank: self.rank(doc),
         };
         (member, key)
     }
@@ -521,6 +593,8 @@ fn run_dedup_inner(
     let mut seen: Vec<Seen> = Vec::new();
     let mut rejects: Vec<Reject> = Vec::new();
     let mut first_seen: HashMap<String, Origin> = HashMap::new();
+    // Where each text and each key was first analyzed (positions in `seen`).
+    let (mut texts, mut keys): (HashMap<u128, u32>, HashMap<u128, u32>) = Default::default();
     let mut decoding = Vec::new();
     // Standard input cannot be read again after a crash: no checkpoints then.
     let ckpt = if inputs.iter().any(|p| p.as_os_str() == "-") {
@@ -565,13 +639,18 @@ fn run_dedup_inner(
         let mut saved = seen.len();
         let mut batch = read_batch(&mut reader);
         while !batch.is_empty() {
+            let known = Known {
+                seen: &seen,
+                texts: &texts,
+                keys: &keys,
+            };
             let ((next, appended), analyzed) = rayon::join(
                 // The previous batch is saved while this one is analyzed.
                 || (read_batch(&mut reader), shard.append(&seen[saved..])),
                 || {
                     batch
                         .into_par_iter()
-                        .map(|p| analyzer.analyze_pending(p, &cfg.input))
+                        .map(|p| analyzer.analyze_pending(p, &cfg.input, &known))
                         .collect::<Vec<_>>()
                 },
             );
@@ -588,7 +667,7 @@ fn run_dedup_inner(
                         }
                         reject(e, cfg.on_error, &mut rejects)?;
                     }
-                    Ok(seen_doc) => {
+                    Ok((seen_doc, text_id)) => {
                         if seen_doc.info.truncated {
                             reader.add_truncated(&seen_doc.origin.path, 1);
                         }
@@ -598,6 +677,9 @@ fn run_dedup_inner(
                             reject(e, cfg.on_error, &mut rejects)?;
                             continue;
                         }
+                        let at = seen.len() as u32;
+                        texts.entry(text_id).or_insert(at);
+                        keys.entry(seen_doc.member.sketch.exact).or_insert(at);
                         seen.push(seen_doc);
                     }
                 }
@@ -619,7 +701,7 @@ fn run_dedup_inner(
         )?;
         input_summaries.push(input);
     }
-    drop(first_seen);
+    drop((first_seen, texts, keys));
     timings.insert("read_and_sketch".into(), t0.elapsed().as_secs_f64());
 
     // Cluster.

@@ -418,9 +418,14 @@ impl Sketcher {
         SCRATCH.with(|s| self.sketch_with(key, &mut s.borrow_mut()))
     }
 
+    /// The exact-duplicate hash of a key text ([`Sketch::exact`]).
+    pub fn exact_key(&self, key: &str) -> u128 {
+        xxh3_128_with_seed(key.as_bytes(), self.seed)
+    }
+
     /// Sketches one key text with reusable [`Scratch`] buffers (the fast path).
     pub fn sketch_with(&self, key: &str, scratch: &mut Scratch) -> Sketch {
-        let exact = xxh3_128_with_seed(key.as_bytes(), self.seed);
+        let exact = self.exact_key(key);
         let chars = key.chars().count() as u64;
         if self.exact_only {
             return Sketch {

@@ -208,3 +208,108 @@ fn survivor_is_written_as_on_the_command_line() {
         .unwrap_err();
     assert!(bad.to_string().contains("unknown survivor policy"), "{bad}");
 }
+
+/// The file job copies the analysis of a text it met in an earlier batch; the
+/// in-memory job analyzes every document. On a corpus of copies far apart, with
+/// a survivor field that differs between copies and a corpus-level boilerplate
+/// line cut in one source and not in another, both judge every document alike.
+#[test]
+fn copies_far_apart_are_judged_as_the_memory_job_judges_them() {
+    use corpus_core::clean::GroupBy;
+    use corpus_core::dedup::Survivor;
+    let paras: Vec<String> = crate::common::seed_texts()
+        .iter()
+        .flat_map(|t| {
+            t.split('\n')
+                .filter(|p| p.split_whitespace().count() > 8)
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let k = paras.len();
+    let footer = "هذا الخبر منشور على موقعنا الإلكتروني ويمكن للقراء متابعة آخر الأخبار والتقارير عبر حساباتنا";
+    // Lines unique to each document (a paragraph turned by a different number of
+    // words, then another), so that only the footer recurs.
+    let text = |i: usize| {
+        let words: Vec<&str> = paras[i % k].split_whitespace().collect();
+        let turn = (i / k) % words.len();
+        let turned = [&words[turn..], &words[..turn]].concat().join(" ");
+        format!("{turned} {}\n{footer}", paras[(i * 7 + 3) % k])
+    };
+    // 2,600 originals in source s1, then copies of the first 40 placed more
+    // than one batch (2,048 records) after them: two in source s2, where the
+    // footer is too rare to be boilerplate, the others in s1.
+    let mut records: Vec<Value> = (0..2600)
+        .map(|i| json!({"id": format!("d{i:05}"), "text": text(i), "source": "s1", "priority": i}))
+        .collect();
+    for c in 0..40 {
+        let source = if c < 2 { "s2" } else { "s1" };
+        records.push(json!({"id": format!("c{c:03}"), "text": text(c), "source": source, "priority": 10_000 + c}));
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.jsonl");
+    let body: Vec<String> = records.iter().map(Value::to_string).collect();
+    std::fs::write(&input, body.join("\n") + "\n").unwrap();
+
+    let mut cfg = Config::default();
+    cfg.dedup.survivor = Survivor::Highest("priority".into());
+    cfg.clean.boilerplate.in_dedup = true;
+    cfg.clean.boilerplate.group_by = GroupBy::Field("source".into());
+    let out = tmp.path().join("out");
+    run_dedup(std::slice::from_ref(&input), &out, &cfg, None).unwrap();
+    let line = |v: &Value| {
+        (
+            v["id"].as_str().unwrap().to_owned(),
+            v["cluster"].as_str().unwrap().to_owned(),
+            v["kept"].as_bool().unwrap(),
+            v["duplicate_of"].as_str().map(str::to_owned),
+            v["reason"].as_str().unwrap().to_owned(),
+            // The file holds 4 decimals.
+            (v["similarity"].as_f64().unwrap() * 1e4).round() as i64,
+            v["lang"].as_str().unwrap().to_owned(),
+        )
+    };
+    let mut from_file: Vec<_> = std::fs::read_to_string(out.join("clusters.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| line(&serde_json::from_str(l).unwrap()))
+        .collect();
+    from_file.sort();
+
+    let files = list_inputs(&[input]).unwrap();
+    let docs: Vec<_> = Reader::new(files, cfg.input.clone()).collect();
+    let run = dedup_documents(docs, &cfg).unwrap();
+    let mut in_memory: Vec<_> = run
+        .outcomes
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let Outcome::Verdict(v) = o else {
+                panic!("unexpected reject")
+            };
+            line(&json!({
+                "id": run.ids[i],
+                "cluster": run.ids[v.cluster],
+                "kept": v.kept,
+                "duplicate_of": v.duplicate_of.map(|d| run.ids[d].clone()),
+                "reason": v.reason,
+                "similarity": v.similarity,
+                "lang": run.languages[i].unwrap(),
+            }))
+        })
+        .collect();
+    in_memory.sort();
+    assert_eq!(from_file.len(), 2640);
+    assert_eq!(from_file, in_memory);
+    let get = |id: &str| from_file.iter().find(|l| l.0 == id).unwrap().clone();
+    let clusters: std::collections::HashSet<&String> = from_file.iter().map(|l| &l.1).collect();
+    assert!(clusters.len() > 500, "{} clusters", clusters.len());
+    // A copy in the same source is an exact duplicate of its original, and
+    // wins by its own priority.
+    let (c, d) = (get("c010"), get("d00010"));
+    assert!(c.2 && !d.2, "{c:?} {d:?}");
+    assert_eq!((d.3.as_deref(), d.4.as_str()), (Some("c010"), "exact"));
+    // One in the other source keeps the footer there: not the same key.
+    let (c, d) = (get("c000"), get("d00000"));
+    assert!(c.4 != "exact" && d.4 != "exact", "{c:?} {d:?}");
+}
