@@ -2,6 +2,15 @@
 //! `char::is_alphanumeric` does a slow table search for every non-ASCII
 //! character, which made tokenizing Arabic the most expensive part of sketching.
 //! Here the ASCII and Arabic blocks are classified by a lookup table built once.
+//!
+//! Most words of a key text are one token, or a few split off by punctuation:
+//! the bytes are first marked 16 at a time (breaks, punctuation that is a token
+//! by itself, anything else that is not a word character), and such words are cut
+//! from the marks; only a word with anything else (other whitespace, characters
+//! of blocks not listed, characters above U+07FF) goes through the
+//! character-by-character splitter. Tokens never cross whitespace, so splitting
+//! word by word gives the same tokens. Sketch 20.5 → 18.0 ms on the criterion
+//! corpus (`dedup/ar/sketch`).
 
 use std::sync::OnceLock;
 
@@ -37,13 +46,242 @@ fn table() -> &'static [u8; 0x800] {
 /// to the general splitter instead (a long run of punctuation).
 const MAX_PARTS: usize = 32;
 
+/// Where the bytes of a text that matter to tokenizing are, one bit per byte
+/// (see [`classify`]).
+#[derive(Default)]
+struct Marks {
+    /// Spaces and line feeds: the breaks between words.
+    breaks: Vec<u64>,
+    /// Punctuation and symbols that are a token each: the ASCII ones (bit on the
+    /// byte) and the two-byte ones of the Latin-1 and Arabic blocks (bit on their
+    /// second byte).
+    single: Vec<u64>,
+    /// The two-byte ones of `single`.
+    double: Vec<u64>,
+    /// Anything else that is not a word character, or may not be: other
+    /// whitespace, the first byte of a two-byte character of a block with
+    /// punctuation not listed in `single`, and every byte from 0xE0 up.
+    other: Vec<u64>,
+}
+
 /// Calls `f` with every word token of `text`, exactly as `normalize::words` yields
-/// them. A whitespace-delimited word made only of characters below U+0800 is split
-/// by the table in one pass over its bytes, its tokens held back until its end;
-/// emoji sequences need characters above U+0800, so a word that has one goes
-/// through `normalize`'s own splitter instead.
+/// them. The bytes are classified 16 at a time ([`classify`]); a word between
+/// breaks that holds only word characters and the punctuation of `single` is cut
+/// from those marks, and one with anything else goes to the
+/// character-by-character splitter ([`split_any`]).
 #[inline]
 pub(crate) fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
+    thread_local! {
+        static MARKS: std::cell::RefCell<Marks> = std::cell::RefCell::default();
+    }
+    MARKS.with_borrow_mut(|m| {
+        classify(text.as_bytes(), m);
+        let mut start = 0;
+        for (w, &bits) in m.breaks.iter().enumerate() {
+            let mut bits = bits;
+            while bits != 0 {
+                let end = w * 64 + bits.trailing_zeros() as usize;
+                word(text, start, end, m, &mut f);
+                start = end + 1;
+                bits &= bits - 1;
+            }
+        }
+        word(text, start, text.len(), m, &mut f);
+    });
+}
+
+/// The bits of `marks` in `[s, e)`, word by word: (index of the u64, its bits).
+#[inline(always)]
+fn bits_in(marks: &[u64], s: usize, e: usize) -> impl Iterator<Item = (usize, u64)> + '_ {
+    (s / 64..e.div_ceil(64)).map(move |w| {
+        let mut bits = marks[w];
+        if w == s / 64 {
+            bits &= u64::MAX << (s % 64);
+        }
+        if w == (e - 1) / 64 && e % 64 != 0 {
+            bits &= u64::MAX >> (64 - e % 64);
+        }
+        (w, bits)
+    })
+}
+
+/// The tokens of `text[s..e]`, a word between breaks.
+#[inline(always)]
+fn word<'a>(text: &'a str, s: usize, e: usize, m: &Marks, f: &mut impl FnMut(&'a str)) {
+    if s >= e {
+        return;
+    }
+    if bits_in(&m.other, s, e).any(|(_, b)| b != 0) {
+        split_any(&text[s..e], f);
+        return;
+    }
+    let mut run = s;
+    for (w, mut bits) in bits_in(&m.single, s, e) {
+        while bits != 0 {
+            let at = w * 64 + bits.trailing_zeros() as usize;
+            let from = if m.double[w] >> (at % 64) & 1 != 0 {
+                at - 1
+            } else {
+                at
+            };
+            if run < from {
+                f(&text[run..from]);
+            }
+            f(&text[from..at + 1]);
+            run = at + 1;
+            bits &= bits - 1;
+        }
+    }
+    if run < e {
+        f(&text[run..e]);
+    }
+}
+
+/// Fills `m` for `b` (see [`Marks`]).
+fn classify(b: &[u8], m: &mut Marks) {
+    let words = b.len().div_ceil(64);
+    for v in [&mut m.breaks, &mut m.single, &mut m.double, &mut m.other] {
+        v.clear();
+        v.resize(words, 0);
+    }
+    let mut i = 0;
+    let mut prev = 0u8;
+    #[cfg(target_arch = "x86_64")]
+    while i + 16 <= b.len() {
+        // SAFETY: SSE2 is part of the x86-64 baseline; the load reads the 16
+        // bytes at `i`, inside `b` (the loop condition).
+        #[allow(unsafe_code)]
+        let (brk, single, double, other) = unsafe { sse2::marks(b.as_ptr().add(i), prev) };
+        let (w, shift) = (i / 64, i % 64);
+        m.breaks[w] |= u64::from(brk) << shift;
+        m.single[w] |= u64::from(single) << shift;
+        m.double[w] |= u64::from(double) << shift;
+        m.other[w] |= u64::from(other) << shift;
+        prev = b[i + 15];
+        i += 16;
+    }
+    while i < b.len() {
+        let (brk, single, double, other) = scalar_marks(b[i], prev);
+        let bit = 1u64 << (i % 64);
+        let w = i / 64;
+        for (v, on) in [
+            (&mut m.breaks, brk),
+            (&mut m.single, single),
+            (&mut m.double, double),
+            (&mut m.other, other),
+        ] {
+            if on {
+                v[w] |= bit;
+            }
+        }
+        prev = b[i];
+        i += 1;
+    }
+}
+
+/// The marks of byte `x` after byte `p`, one byte at a time: the definition the
+/// vector code follows.
+fn scalar_marks(x: u8, p: u8) -> (bool, bool, bool, bool) {
+    let brk = x == b' ' || x == b'\n';
+    let ascii_single = matches!(x, 0x21..=0x2F | 0x3A..=0x40 | 0x5B..=0x60 | 0x7B..=0x7E);
+    let double = match p {
+        0xC3 => matches!(x, 0x97 | 0xB7),
+        0xD8 => matches!(x, 0x86..=0x8F | 0x9B | 0x9D..=0x9F),
+        0xD9 => matches!(x, 0xAA..=0xAD),
+        0xDB => matches!(x, 0x94 | 0x9E | 0xA9 | 0xBD | 0xBE),
+        _ => false,
+    };
+    let other = matches!(x, 0x09 | 0x0B..=0x0D | 0x1C..=0x1F)
+        || matches!(
+            x,
+            0xC2 | 0xCB | 0xCD..=0xCF | 0xD2 | 0xD5..=0xD7 | 0xDC | 0xDF | 0xE0..=0xFF
+        );
+    (brk, ascii_single || double, double, other)
+}
+
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use std::arch::x86_64::*;
+
+    /// [`super::scalar_marks`] of the 16 bytes at `p` (`prev` is the byte before
+    /// them), as four 16-bit masks.
+    ///
+    /// # Safety
+    /// `p` must be readable for 16 bytes.
+    #[allow(unsafe_code)]
+    #[inline(always)]
+    pub(super) unsafe fn marks(p: *const u8, prev: u8) -> (u16, u16, u16, u16) {
+        // SAFETY: the caller's contract; SSE2 is part of the x86-64 baseline.
+        unsafe {
+            let v = _mm_loadu_si128(p.cast());
+            let before = _mm_or_si128(_mm_slli_si128::<1>(v), _mm_cvtsi32_si128(prev as i32));
+            let eq = |x: __m128i, c: u8| _mm_cmpeq_epi8(x, _mm_set1_epi8(c as i8));
+            let within = |x: __m128i, lo: u8, hi: u8| {
+                let clamped = _mm_min_epu8(
+                    _mm_max_epu8(x, _mm_set1_epi8(lo as i8)),
+                    _mm_set1_epi8(hi as i8),
+                );
+                _mm_cmpeq_epi8(clamped, x)
+            };
+            let or = |a: __m128i, b: __m128i| _mm_or_si128(a, b);
+            let and = |a: __m128i, b: __m128i| _mm_and_si128(a, b);
+            let brk = or(eq(v, b' '), eq(v, b'\n'));
+            let ascii_single = or(
+                or(within(v, 0x21, 0x2F), within(v, 0x3A, 0x40)),
+                or(within(v, 0x5B, 0x60), within(v, 0x7B, 0x7E)),
+            );
+            let double = or(
+                or(
+                    and(eq(before, 0xC3), or(eq(v, 0x97), eq(v, 0xB7))),
+                    and(
+                        eq(before, 0xD8),
+                        or(
+                            or(within(v, 0x86, 0x8F), eq(v, 0x9B)),
+                            within(v, 0x9D, 0x9F),
+                        ),
+                    ),
+                ),
+                or(
+                    and(eq(before, 0xD9), within(v, 0xAA, 0xAD)),
+                    and(
+                        eq(before, 0xDB),
+                        or(
+                            or(eq(v, 0x94), eq(v, 0x9E)),
+                            or(eq(v, 0xA9), within(v, 0xBD, 0xBE)),
+                        ),
+                    ),
+                ),
+            );
+            let other = or(
+                or(
+                    or(eq(v, 0x09), within(v, 0x0B, 0x0D)),
+                    or(within(v, 0x1C, 0x1F), eq(v, 0xC2)),
+                ),
+                or(
+                    or(
+                        or(eq(v, 0xCB), within(v, 0xCD, 0xCF)),
+                        or(eq(v, 0xD2), within(v, 0xD5, 0xD7)),
+                    ),
+                    or(or(eq(v, 0xDC), eq(v, 0xDF)), within(v, 0xE0, 0xFF)),
+                ),
+            );
+            let mask = |x: __m128i| _mm_movemask_epi8(x) as u16;
+            (
+                mask(brk),
+                mask(or(ascii_single, double)),
+                mask(double),
+                mask(other),
+            )
+        }
+    }
+}
+
+/// Calls `f` with every word token of any `text`, character by character. A
+/// whitespace-delimited word made only of characters below U+0800 is split by the
+/// table in one pass over its bytes, its tokens held back until its end; emoji
+/// sequences need characters above U+0800, so a word that has one goes through
+/// `normalize`'s own splitter instead.
+fn split_any<'a>(text: &'a str, f: &mut impl FnMut(&'a str)) {
     let t = table();
     let b = text.as_bytes();
     let mut w = Word::default();
@@ -62,9 +300,9 @@ pub(crate) fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
             if is_py_space(c) {
                 w.end_run(i);
                 i += c.len_utf8();
-                w.emit(text, i, &mut f);
+                w.emit(text, i, f);
             } else {
-                i = w.general(text, i, &mut f);
+                i = w.general(text, i, f);
             }
             continue;
         };
@@ -77,7 +315,7 @@ pub(crate) fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
                 w.end_run(i);
                 let next = i + width;
                 if class == SPACE {
-                    w.emit(text, next, &mut f);
+                    w.emit(text, next, f);
                 } else {
                     w.push(i, next);
                 }
@@ -86,11 +324,11 @@ pub(crate) fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
         }
         if w.n + 2 > MAX_PARTS {
             // A word of many parts: the general splitter, from its start.
-            i = w.general(text, i, &mut f);
+            i = w.general(text, i, f);
         }
     }
     w.end_run(b.len());
-    w.emit(text, b.len(), &mut f);
+    w.emit(text, b.len(), f);
 }
 
 /// The whitespace-delimited word being read: where it starts, the letter run
@@ -170,9 +408,64 @@ mod tests {
         assert!(n >= 5);
     }
 
+    /// Every character below U+0800 (the ones the marks are about), at every
+    /// offset around a 16-byte block boundary, alone and next to letters,
+    /// punctuation and breaks.
+    #[test]
+    fn every_two_byte_character_at_every_offset() {
+        for c in (0..0x800u32).filter_map(char::from_u32) {
+            for off in 0..18 {
+                let pad = "x".repeat(off);
+                for s in [
+                    format!("{pad}{c}"),
+                    format!("{pad}{c}ab ب{c}ب,{c}\n{c}{c} «x» y.z ا{c}"),
+                    format!("{pad}ا{c} {c}ا\t{c}"),
+                ] {
+                    assert_eq!(
+                        ours(&s),
+                        words(&s).collect::<Vec<_>>(),
+                        "U+{:04X} at {off}",
+                        c as u32
+                    );
+                }
+            }
+        }
+    }
+
+    /// The vector marks equal the byte-by-byte definition.
+    #[test]
+    fn marks_equal_their_definition() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpora/seeds");
+        let mut texts: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .collect();
+        texts.push((0..0x800u32).filter_map(char::from_u32).collect());
+        for t in &texts {
+            let b = t.as_bytes();
+            let mut m = Marks::default();
+            classify(b, &mut m);
+            for (i, &x) in b.iter().enumerate() {
+                let p = if i == 0 { 0 } else { b[i - 1] };
+                let (brk, single, double, other) = scalar_marks(x, p);
+                let bit = |v: &[u64]| v[i / 64] >> (i % 64) & 1 == 1;
+                assert_eq!(
+                    (
+                        bit(&m.breaks),
+                        bit(&m.single),
+                        bit(&m.double),
+                        bit(&m.other)
+                    ),
+                    (brk, single, double, other),
+                    "byte {i}"
+                );
+            }
+        }
+    }
+
     proptest::proptest! {
         #[test]
-        fn equals_normalize_words(s in "\\PC{0,80}|[ a-z0-9\u{0600}-\u{06FF}\u{064B}\u{0640}.,:\u{00A0}\u{2003}\u{00A9}\u{FE0F}\u{200D}\u{1F600}]{0,80}") {
+        fn equals_normalize_words(s in "\\PC{0,80}|[ \n\ta-z0-9\u{0600}-\u{06FF}\u{064B}\u{0640}.,:\u{00A0}\u{2003}\u{00A9}\u{00D7}\u{FE0F}\u{200D}\u{1F600}]{0,120}") {
             proptest::prop_assert_eq!(ours(&s), words(&s).collect::<Vec<_>>());
         }
     }
