@@ -179,24 +179,34 @@ fn classify(b: &[u8], m: &mut Marks) {
     }
 }
 
-/// The marks of byte `x` after byte `p`, one byte at a time: the definition the
-/// vector code follows.
+/// First bytes of the two-byte characters whose punctuation is marked `double`
+/// (Latin-1 letters, Arabic): their blocks are common in our texts, and each has
+/// only a few punctuation marks among its letters. The first bytes of other
+/// blocks with any non-word character are marked `other`.
+const DOUBLE_LEADS: [u8; 4] = [0xC3, 0xD8, 0xD9, 0xDB];
+
+/// The marks of byte `x` after byte `p`, one byte at a time, from the class
+/// table: the definition the vector code follows (and the tail's code).
 fn scalar_marks(x: u8, p: u8) -> (bool, bool, bool, bool) {
+    let t = table();
+    let class = |lead: u8, cont: u8| t[((lead as usize & 0x1F) << 6) | (cont as usize & 0x3F)];
     let brk = x == b' ' || x == b'\n';
-    let ascii_single = matches!(x, 0x21..=0x2F | 0x3A..=0x40 | 0x5B..=0x60 | 0x7B..=0x7E);
-    let double = match p {
-        0xC3 => matches!(x, 0x97 | 0xB7),
-        0xD8 => matches!(x, 0x86..=0x8F | 0x9B | 0x9D..=0x9F),
-        0xD9 => matches!(x, 0xAA..=0xAD),
-        0xDB => matches!(x, 0x94 | 0x9E | 0xA9 | 0xBD | 0xBE),
-        _ => false,
-    };
-    let other = matches!(x, 0x09 | 0x0B..=0x0D | 0x1C..=0x1F)
-        || matches!(
-            x,
-            0xC2 | 0xCB | 0xCD..=0xCF | 0xD2 | 0xD5..=0xD7 | 0xDC | 0xDF | 0xE0..=0xFF
-        );
-    (brk, ascii_single || double, double, other)
+    match x {
+        0..=0x7F => {
+            let c = t[x as usize];
+            (brk, c == OTHER, false, c == SPACE && !brk)
+        }
+        0x80..=0xBF if DOUBLE_LEADS.contains(&p) => {
+            let c = class(p, x);
+            (false, c == OTHER, c == OTHER, c == SPACE)
+        }
+        0x80..=0xBF => (false, false, false, false),
+        0xC2..=0xDF => {
+            let mixed = (0x80..0xC0).any(|cont| class(x, cont) != WORD);
+            (false, false, false, mixed && !DOUBLE_LEADS.contains(&x))
+        }
+        _ => (false, false, false, true),
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
