@@ -36,3 +36,20 @@ pub mod pipeline;
 pub use config::{Config, OnError};
 pub use document::{Document, Origin};
 pub use error::{Error, Result};
+
+/// The texts of the bundled sample corpus, for unit tests on real text.
+#[cfg(test)]
+pub(crate) fn seed_texts() -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpora/seeds");
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    let texts: Vec<String> = paths
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    assert!(texts.len() >= 5, "the seeds are missing");
+    texts
+}

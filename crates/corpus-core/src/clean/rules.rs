@@ -2337,10 +2337,8 @@ mod tests {
 
     #[test]
     fn surely_more_tokens_never_overcounts() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpora/seeds");
         let (mut yes, mut no) = (0, 0);
-        for e in std::fs::read_dir(dir).unwrap() {
-            let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+        for text in crate::seed_texts() {
             let extra = ["a\u{a0}b c", "\u{a0} \u{2003} x", "- ـ | y"];
             for line in text.lines().chain(extra) {
                 for n in 0..12 {
@@ -2367,10 +2365,8 @@ mod tests {
 
     #[test]
     fn tokens_are_split_whitespace() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpora/seeds");
         let mut n = 0;
-        for e in std::fs::read_dir(dir).unwrap() {
-            let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+        for text in crate::seed_texts() {
             for line in text
                 .lines()
                 .chain(["\u{a0}a\u{2003} b\u{3000}", "", " \t "])
