@@ -402,9 +402,10 @@ impl Analyzer {
             None => {
                 let (key, chrome) = self.key(&doc);
                 let lang = key_language(&key);
-                let sketch = match known.key(self.sketcher.exact_key(&key)) {
+                let exact = self.sketcher.exact_key(&key);
+                let sketch = match known.key(exact) {
                     Some(s) => s.member.sketch.clone(),
-                    None => self.sketcher.sketch_local(&key),
+                    None => self.sketcher.sketch_keyed(&key, exact),
                 };
                 let start = prefix(&doc.text, MOJIBAKE_PREFIX);
                 let mojibake = if may_have_mojibake(start) {

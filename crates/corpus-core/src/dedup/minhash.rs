@@ -412,10 +412,16 @@ impl Sketcher {
 
     /// Sketches one key text with this thread's reusable [`Scratch`] buffers.
     pub fn sketch_local(&self, key: &str) -> Sketch {
+        self.sketch_keyed(key, self.exact_key(key))
+    }
+
+    /// [`Sketcher::sketch_local`] for a key whose [`Sketcher::exact_key`] the
+    /// caller already has.
+    pub(crate) fn sketch_keyed(&self, key: &str, exact: u128) -> Sketch {
         thread_local! {
             static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
         }
-        SCRATCH.with(|s| self.sketch_with(key, &mut s.borrow_mut()))
+        SCRATCH.with(|s| self.sketch_parts(key, exact, &mut s.borrow_mut()))
     }
 
     /// The exact-duplicate hash of a key text ([`Sketch::exact`]).
@@ -425,7 +431,10 @@ impl Sketcher {
 
     /// Sketches one key text with reusable [`Scratch`] buffers (the fast path).
     pub fn sketch_with(&self, key: &str, scratch: &mut Scratch) -> Sketch {
-        let exact = self.exact_key(key);
+        self.sketch_parts(key, self.exact_key(key), scratch)
+    }
+
+    fn sketch_parts(&self, key: &str, exact: u128, scratch: &mut Scratch) -> Sketch {
         let chars = key.chars().count() as u64;
         if self.exact_only {
             return Sketch {
