@@ -95,30 +95,46 @@ fn summary(out: &Path) -> serde_json::Value {
     serde_json::from_str(&read(&out.join("summary.json"))).unwrap()
 }
 
-#[test]
-fn an_interrupted_run_resumes_and_equals_an_uninterrupted_one() {
-    let tmp = tempfile::tempdir().unwrap();
-    let files = inputs(tmp.path());
-    let reference = tmp.path().join("reference");
-    let o = run(&files, &reference, &[]);
+/// Runs to success; the run's summary.
+fn run_ok(inputs: &[PathBuf], out: &Path) -> serde_json::Value {
+    let o = run(inputs, out, &[]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(summary(&reference)["resume"]["skipped_shards"], 0);
+    summary(out)
+}
 
-    let out = tmp.path().join("out");
-    interrupt(&files, &out, 2);
-    let o = run(&files, &out, &[]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let s = summary(&out);
-    let skipped = s["resume"]["skipped_shards"].as_u64().unwrap();
-    assert!(skipped >= 2 && skipped < SHARDS as u64, "skipped {skipped}");
-    assert_eq!(s["resume"]["shards"], SHARDS);
+/// The records written to `out` are those written to `reference`.
+fn assert_same_records(out: &Path, reference: &Path) {
     for f in ["clusters.jsonl", "kept.jsonl", "rejects.jsonl"] {
         assert!(
             read(&out.join(f)) == read(&reference.join(f)),
             "{f} differs"
         );
     }
-    let (a, b) = (summary(&reference), s);
+}
+
+/// A resumed run skipped at least `done` shards, and not all of them.
+fn assert_skipped(s: &serde_json::Value, done: u64) {
+    let skipped = s["resume"]["skipped_shards"].as_u64().unwrap();
+    assert!(
+        skipped >= done && skipped < SHARDS as u64,
+        "skipped {skipped}"
+    );
+}
+
+#[test]
+fn an_interrupted_run_resumes_and_equals_an_uninterrupted_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = inputs(tmp.path());
+    let reference = tmp.path().join("reference");
+    let a = run_ok(&files, &reference);
+    assert_eq!(a["resume"]["skipped_shards"], 0);
+
+    let out = tmp.path().join("out");
+    interrupt(&files, &out, 2);
+    let b = run_ok(&files, &out);
+    assert_skipped(&b, 2);
+    assert_eq!(b["resume"]["shards"], SHARDS);
+    assert_same_records(&out, &reference);
     assert_eq!(a["counts"], b["counts"]);
     assert_eq!(a["decoding"], b["decoding"]);
     assert_eq!(a["counts"]["rejected"], SHARDS);
@@ -152,21 +168,11 @@ fn a_changed_input_has_its_shard_recomputed() {
     let mut body = read(&files[0]);
     body.push_str("{\"id\": \"new\", \"text\": \"نص جديد أضيف بعد الانقطاع\"}\n");
     std::fs::write(&files[0], body).unwrap();
-    let o = run(&files, &out, &[]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let s = summary(&out);
-    let skipped = s["resume"]["skipped_shards"].as_u64().unwrap();
-    assert!(skipped >= 1 && skipped < SHARDS as u64, "skipped {skipped}");
+    let s = run_ok(&files, &out);
+    assert_skipped(&s, 1);
     let reference = tmp.path().join("reference");
-    let o = run(&files, &reference, &[]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    for f in ["clusters.jsonl", "kept.jsonl", "rejects.jsonl"] {
-        assert!(
-            read(&out.join(f)) == read(&reference.join(f)),
-            "{f} differs"
-        );
-    }
-    let r = summary(&reference);
+    let r = run_ok(&files, &reference);
+    assert_same_records(&out, &reference);
     assert_eq!(s["inputs"], r["inputs"]);
     assert_eq!(s["counts"], r["counts"]);
     assert!(read(&out.join("kept.jsonl")).contains("\"new\""));
