@@ -34,8 +34,8 @@ const QUEUE: usize = 8;
 /// A file written front to back, by a thread of its own (see the module
 /// documentation): full blocks are handed over and the caller goes on. When
 /// [`QUEUE`] blocks are already waiting, the caller waits once and the thread
-/// turns to the page cache for the rest. An error of the writing thread is returned by the
-/// next [`DirectWriter::write_all`] or by [`DirectWriter::finish`].
+/// turns to the page cache for the rest. An error of the writing thread is
+/// returned by the next [`DirectWriter::write_all`] or by [`DirectWriter::finish`].
 pub(crate) struct DirectWriter {
     /// The block being filled.
     block: Block,
