@@ -223,8 +223,8 @@ pub fn cluster_report<M: Borrow<Member> + Sync>(
                 if let Some(&(_, near)) = pairs.get(j + AHEAD) {
                     let s = &m(near).sketch;
                     prefetch(s.sig.as_ptr());
-                    prefetch(s.set.as_ptr());
-                    prefetch(s.pos.as_ptr());
+                    prefetch_all(&s.set);
+                    prefetch_all(&s.pos);
                 }
                 let (sa, sb) = (&m(a).sketch, &m(b).sketch);
                 let (check, link, sim) = verify(sa, sb, cfg);
@@ -325,6 +325,14 @@ pub fn cluster_report<M: Borrow<Member> + Sync>(
 
 /// How many pairs ahead verification prefetches.
 const AHEAD: usize = 8;
+
+/// [`prefetch`] for every cache line of `s`.
+#[inline]
+fn prefetch_all<T>(s: &[T]) {
+    for line in s.chunks(64 / std::mem::size_of::<T>().max(1)) {
+        prefetch(line.as_ptr());
+    }
+}
 
 /// Asks the CPU to start loading the cache line at `p` (a hint: no effect on
 /// results).
