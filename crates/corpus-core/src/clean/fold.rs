@@ -50,6 +50,9 @@ pub(crate) struct Folder {
     /// Per table slot: start in `bytes` (bits 9..), length (bits 2..9), and
     /// the [`SPACE`] and [`IDENT`] flags.
     entries: Vec<u32>,
+    /// Vector skipping over runs of unchanged ASCII and Arabic characters, when
+    /// the CPU has it.
+    skip: Option<skip::Tables>,
 }
 
 /// A folded line: `s` and, for each byte of `s`, the byte offset in the original
@@ -136,10 +139,12 @@ impl Folder {
                 entries[i] = (start << 9) | (len << 2) | flags;
             }
         }
+        let skip = skip::Tables::new(|cp| entries[cp as usize] & IDENT != 0);
         Ok(Folder {
             norm,
             bytes,
             entries,
+            skip,
         })
     }
 
@@ -188,6 +193,9 @@ impl Folder {
         else {
             return 0;
         };
+        // Where the vector skip may next be tried: it stops at once on characters
+        // it does not know (other scripts), and is then left alone for a while.
+        let mut skip_from = 0;
         while i < b.len() {
             let b0 = b[i];
             if b0 < 0xE0 {
@@ -200,15 +208,22 @@ impl Folder {
                 } else {
                     b0 as usize
                 };
-                if low[slot & 0x7FF] & IDENT != 0 {
-                    i += 1 + usize::from(two);
-                    continue;
-                }
+                let ident = low[slot & 0x7FF] & IDENT != 0;
                 // A single space between two characters that fold to themselves
                 // stays as it is: keep the run going (one in six characters).
-                if b0 == b' ' && run < i && self.ident_at(b, i + 1) {
-                    spaces += 1;
-                    i += 1;
+                let plain_space = !ident && b0 == b' ' && run < i && self.ident_at(b, i + 1);
+                if ident || plain_space {
+                    if let Some(t) = self.skip.as_ref().filter(|_| i >= skip_from) {
+                        let (n, skipped_spaces) = t.run(b, i);
+                        if n > 0 {
+                            spaces += skipped_spaces;
+                            i += n;
+                            continue;
+                        }
+                        skip_from = i + 32;
+                    }
+                    spaces += usize::from(plain_space);
+                    i += 1 + usize::from(two && ident);
                     continue;
                 }
             }
@@ -331,6 +346,200 @@ impl Folder {
     }
 }
 
+/// Skipping runs of characters that fold to themselves 32 bytes at a time.
+///
+/// The scalar loop of [`Folder::fold_into`] spends a few cycles on each character
+/// of a run it copies unchanged. Here a window of bytes is classified at once:
+/// ASCII and the two Arabic lead bytes (U+0600–U+067F) by bitmaps taken from the
+/// fold table, spaces by their neighbours. The skip only ever covers characters
+/// the scalar fast path would also have let through, so results are the same
+/// with or without it; anything else (other scripts, characters that change)
+/// stops it and is left to the scalar loop.
+mod skip {
+    /// Bitmaps of the characters that fold to themselves, laid out for byte
+    /// shuffles: `ascii[lo]` has bit `hi` for byte `hi * 16 + lo`, and `arabic[k]`
+    /// (lead `0xD8 + k`) has in byte `r` bit `c` for continuation `r * 8 + c`.
+    #[derive(Clone, Debug)]
+    pub(super) struct Tables {
+        ascii: [u8; 16],
+        arabic: [[u8; 16]; 2],
+    }
+
+    /// Window length; the run found starts 2 bytes in (the two before it give
+    /// the context of its first character) and ends 2 bytes before the end.
+    const WINDOW: usize = 32;
+    const BEFORE: usize = 2;
+    const LAST: usize = WINDOW - 3;
+
+    impl Tables {
+        /// Tables from `ident` (a code point folds to itself), when the CPU has
+        /// SSSE3 byte shuffles.
+        pub(super) fn new(ident: impl Fn(u32) -> bool) -> Option<Self> {
+            #[cfg(target_arch = "x86_64")]
+            if std::is_x86_feature_detected!("ssse3") {
+                let mut t = Tables {
+                    ascii: [0; 16],
+                    arabic: [[0; 16]; 2],
+                };
+                for b in 0..0x80u32 {
+                    if ident(b) {
+                        t.ascii[(b & 15) as usize] |= 1 << (b >> 4);
+                    }
+                }
+                for (k, table) in t.arabic.iter_mut().enumerate() {
+                    for c in 0..64u32 {
+                        if ident(0x600 + 64 * k as u32 + c) {
+                            table[(c >> 3) as usize] |= 1 << (c & 7);
+                        }
+                    }
+                }
+                return Some(t);
+            }
+            let _ = ident;
+            None
+        }
+
+        /// Length in bytes of the run from `b[i]` that the scalar fast path
+        /// would copy unchanged (characters that fold to themselves and single
+        /// spaces between two of them), as far as the window sees, ending on a
+        /// character boundary; and the number of spaces in it. The character
+        /// at `i` is one the scalar fast path lets through.
+        #[inline]
+        pub(super) fn run(&self, b: &[u8], i: usize) -> (usize, usize) {
+            // The window is b[i - 2 .. i + 30]; bytes outside `b` read as NUL
+            // and are masked off below.
+            let mut w = [0u8; WINDOW];
+            let window = if i >= BEFORE && i - BEFORE + WINDOW <= b.len() {
+                &b[i - BEFORE..i - BEFORE + WINDOW]
+            } else {
+                let from = i.saturating_sub(BEFORE);
+                let to = (i - BEFORE + WINDOW).min(b.len()).max(from);
+                let at = BEFORE - (i - from);
+                w[at..at + (to - from)].copy_from_slice(&b[from..to]);
+                &w[..]
+            };
+            let Some(window) = <&[u8; WINDOW]>::try_from(window).ok() else {
+                return (0, 0);
+            };
+            let mut m = self.classify(window);
+            // Only bytes of `b` count (a NUL may fold to itself).
+            let first = BEFORE.saturating_sub(i);
+            let past = (b.len() + BEFORE).saturating_sub(i).min(WINDOW);
+            let inside = (u32::MAX >> (WINDOW - past)) & (u32::MAX << first);
+            for x in [&mut m.ascii, &mut m.space, &mut m.d8, &mut m.d9] {
+                *x &= inside;
+            }
+            // Bit q: the pair (q, q + 1) is an Arabic character that folds to
+            // itself.
+            let pair = (m.d8 & (m.arabic[0] >> 1)) | (m.d9 & (m.arabic[1] >> 1));
+            let starts = m.ascii | pair; // a good character starts at q
+            let ends = m.ascii | (pair << 1); // a good character ends at q
+            // A space before a good character: the one before it is in the run
+            // (`i` is a character the scalar fast path lets through, and a
+            // space is never one before another space).
+            let spaces = m.space & (starts >> 1);
+            let good = starts | ends | spaces;
+            // Bits BEFORE..=LAST: their neighbours are all inside the window.
+            let mut n = (!(good >> BEFORE)).trailing_zeros() as usize;
+            n = n.min(LAST + 1 - BEFORE);
+            // Never stop inside a character (a lead whose pair is past the cut).
+            if n > 0 && b.get(i + n).is_some_and(|&x| x & 0xC0 == 0x80) {
+                n -= 1;
+            }
+            let in_run = if n >= 32 { u32::MAX } else { (1u32 << n) - 1 };
+            (n, ((spaces >> BEFORE) & in_run).count_ones() as usize)
+        }
+
+        #[inline]
+        fn classify(&self, w: &[u8; WINDOW]) -> Masks {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `Tables` exists only when SSSE3 was detected (`new`).
+            #[allow(unsafe_code)]
+            unsafe {
+                ssse3::classify(self, w)
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            {
+                let _ = w;
+                Masks::default()
+            }
+        }
+    }
+
+    /// Per byte of the window, one bit each: ASCII that folds to itself, an
+    /// ASCII space, lead 0xD8, lead 0xD9, and a byte that would be a
+    /// continuation folding to itself after 0xD8 / after 0xD9.
+    #[derive(Default)]
+    struct Masks {
+        ascii: u32,
+        space: u32,
+        d8: u32,
+        d9: u32,
+        arabic: [u32; 2],
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    mod ssse3 {
+        use super::{Masks, Tables, WINDOW};
+        use std::arch::x86_64::*;
+
+        /// [`Tables::classify`] with SSSE3.
+        ///
+        /// # Safety
+        /// The CPU must have SSSE3.
+        #[target_feature(enable = "ssse3")]
+        pub(super) fn classify(t: &Tables, w: &[u8; WINDOW]) -> Masks {
+            // SAFETY: the loads read 16 bytes of the 32-byte window and of the
+            // 16-byte tables.
+            #[allow(unsafe_code)]
+            let (lo, hi, ascii, a8, a9) = unsafe {
+                (
+                    _mm_loadu_si128(w.as_ptr().cast()),
+                    _mm_loadu_si128(w.as_ptr().add(16).cast()),
+                    _mm_loadu_si128(t.ascii.as_ptr().cast()),
+                    _mm_loadu_si128(t.arabic[0].as_ptr().cast()),
+                    _mm_loadu_si128(t.arabic[1].as_ptr().cast()),
+                )
+            };
+            let half = |v: __m128i| -> [u32; 6] {
+                let nib = _mm_set1_epi8(0x0F);
+                let seven = _mm_set1_epi8(7);
+                // 1 << n for n < 8, 0 above: the bit of a row.
+                let bits = _mm_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0);
+                let test = |rows: __m128i, row: __m128i, bit: __m128i| {
+                    let hit =
+                        _mm_and_si128(_mm_shuffle_epi8(rows, row), _mm_shuffle_epi8(bits, bit));
+                    !_mm_movemask_epi8(_mm_cmpeq_epi8(hit, _mm_setzero_si128())) as u32 & 0xFFFF
+                };
+                // ASCII: row = low nibble, bit = high nibble (8 and up: none).
+                let high = _mm_and_si128(_mm_srli_epi16::<4>(v), nib);
+                let ascii = test(ascii, _mm_and_si128(v, nib), high);
+                // Continuations: row = bits 3..6, bit = bits 0..3.
+                let row = _mm_and_si128(_mm_srli_epi16::<3>(v), seven);
+                let bit = _mm_and_si128(v, seven);
+                let is = |x: i8| _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(x))) as u32;
+                [
+                    ascii,
+                    is(b' ' as i8),
+                    is(0xD8u8 as i8),
+                    is(0xD9u8 as i8),
+                    test(a8, row, bit),
+                    test(a9, row, bit),
+                ]
+            };
+            let (l, h) = (half(lo), half(hi));
+            let join = |k: usize| l[k] | (h[k] << 16);
+            Masks {
+                ascii: join(0),
+                space: join(1),
+                d8: join(2),
+                d9: join(3),
+                arabic: [join(4), join(5)],
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -404,6 +613,52 @@ mod tests {
             }
         }
         assert!(lines > 20);
+    }
+
+    /// The vector skip changes nothing: every character it knows (ASCII and
+    /// U+0600–U+067F), after runs of every length in one- and two-byte letters
+    /// (so that it lands at every place of the window), between neighbours that
+    /// do and do not fold to themselves.
+    #[test]
+    fn the_vector_skip_changes_nothing() {
+        let with = Folder::new().unwrap();
+        #[cfg(target_arch = "x86_64")]
+        assert!(with.skip.is_some(), "every x86-64 CI machine has SSSE3");
+        let without = Folder {
+            skip: None,
+            ..with.clone()
+        };
+        let fold = |f: &Folder, line: &str| {
+            let (mut s, mut composes) = (String::new(), false);
+            let words = f.fold_into(line, &mut s, &mut composes);
+            (s, words, composes)
+        };
+        let chars: Vec<char> = (0..0x80)
+            .chain(0x600..0x680)
+            .filter_map(char::from_u32)
+            .collect();
+        let after = [
+            "", " ", "  ", "ب", " ب", "a b", "\u{e9}", "\u{a0}x", "\u{623}",
+        ];
+        let mut lines = 0;
+        for c in &chars {
+            for run in ["ب", "a", "ب ", "a ", "aب", "ب a"] {
+                for k in 0..36 {
+                    for tail in after {
+                        let line = format!("{}{c}{tail}", run.repeat(k));
+                        assert_eq!(fold(&with, &line), fold(&without, &line), "{line:?}");
+                        lines += 1;
+                    }
+                }
+            }
+        }
+        assert!(lines > 100_000);
+        // Real text: the seed articles, line by line and whole.
+        for text in crate::seed_texts() {
+            for line in text.lines().chain([text.as_str()]) {
+                assert_eq!(fold(&with, line), fold(&without, line));
+            }
+        }
     }
 
     proptest::proptest! {
