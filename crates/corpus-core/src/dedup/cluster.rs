@@ -218,7 +218,7 @@ pub fn cluster_report<M: Borrow<Member> + Sync>(
                 // The second members of the pairs ahead are scattered in memory:
                 // their records, then their sketches, are fetched early.
                 if let Some(&(_, far)) = pairs.get(j + 2 * AHEAD) {
-                    prefetch(m(far));
+                    prefetch_all(std::slice::from_ref(m(far)));
                 }
                 if let Some(&(_, near)) = pairs.get(j + AHEAD) {
                     let s = &m(near).sketch;
@@ -329,8 +329,10 @@ const AHEAD: usize = 8;
 /// [`prefetch`] for every cache line of `s`.
 #[inline]
 fn prefetch_all<T>(s: &[T]) {
-    for line in s.chunks(64 / std::mem::size_of::<T>().max(1)) {
-        prefetch(line.as_ptr());
+    let bytes = std::mem::size_of_val(s);
+    let start = s.as_ptr().cast::<u8>();
+    for at in (0..bytes).step_by(64) {
+        prefetch(start.wrapping_add(at));
     }
 }
 
