@@ -70,12 +70,14 @@ fn may_have_mojibake(s: &str) -> bool {
                 | (Some(0xD8), Some(0x8C | 0x9B | 0x9F), _)
         )
     };
+    // Searched by their rarer bytes: C3, and the second bytes of ط and ظ (D8 is
+    // the lead of half the Arabic letters; a search for it stops every few bytes).
     let mut i = 0;
-    while let Some(k) = memchr::memchr2(0xC3, 0xD8, &b[i..]) {
+    while let Some(k) = memchr::memchr3(0xC3, 0xB7, 0xB8, &b[i..]) {
         let j = i + k;
         match (b[j], b.get(j + 1)) {
             (0xC3, Some(0x82..=0xB4)) => return true,
-            (0xD8, Some(0xB7 | 0xB8)) if after_lead(j + 2) => return true,
+            (0xB7 | 0xB8, _) if j > 0 && b[j - 1] == 0xD8 && after_lead(j + 1) => return true,
             _ => {}
         }
         i = j + 1;
