@@ -14,7 +14,7 @@
 //! * `emptied.jsonl` — documents that cleaning left without text, with the reason;
 //! * `rejects.jsonl` — unreadable records; `summary.json` — counts per rule.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -236,7 +236,7 @@ fn run_clean_inner(
     let t = Instant::now();
     let mut counts = CleanCounts::default();
     let mut rejects: Vec<Reject> = Vec::new();
-    let mut first_seen: HashMap<String, Origin> = HashMap::new();
+    let mut first_seen: crate::pipeline::FastMap<String, Origin> = Default::default();
     let mut kept_w = JsonlWriter::create(&out.file("kept.jsonl"))?;
     let mut removed_w = JsonlWriter::create(&out.file("removed.jsonl"))?;
     let mut emptied_w = JsonlWriter::create(&out.file("emptied.jsonl"))?;
