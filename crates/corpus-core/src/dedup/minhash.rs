@@ -90,11 +90,10 @@ impl Sketch {
             return None;
         }
         let (inter, n) = missing_from(a, b, &mut out.missing);
-        out.missing.truncate(n);
         // Positions of the missing entries only: a near-copy reads few of them.
-        out.private.clear();
-        out.private
-            .extend(out.missing.iter().map(|&i| pos[i as usize]));
+        let missing = std::mem::take(&mut out.missing);
+        out.set_private(missing[..n].iter().map(|&i| pos[i as usize]));
+        out.missing = missing;
         Some(inter)
     }
 
@@ -266,29 +265,59 @@ fn block_hits(a: &[u32], b: &[u32]) -> u32 {
 }
 
 /// Reusable buffers of [`Sketch::overlap`]: one side's shingles missing from the
-/// other, and their text positions.
+/// other, and their text positions as a bitmap (a position bit per shingle of
+/// the text: runs are read off it without sorting).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Overlap {
     missing: Vec<u32>,
-    private: Vec<u16>,
+    private: Vec<u64>,
+    /// Number of missing shingles (positions capped at 65,535 share a bit).
+    count: u32,
 }
 
 impl Overlap {
+    /// Records the text positions of the missing shingles.
+    fn set_private(&mut self, positions: impl Iterator<Item = u16>) {
+        self.private.clear();
+        self.count = 0;
+        for p in positions {
+            let (word, bit) = (p as usize >> 6, p & 63);
+            if word >= self.private.len() {
+                self.private.resize(word + 1, 0);
+            }
+            self.private[word] |= 1 << bit;
+            self.count += 1;
+        }
+    }
+
     /// The missing shingles lying in runs of at least `run` consecutive positions,
     /// and all missing shingles (see [`Sketch::own_passages`]).
-    pub(crate) fn own_passages(&mut self, run: usize) -> (u32, u32) {
-        let missing = self.private.len() as u32;
+    pub(crate) fn own_passages(&self, run: usize) -> (u32, u32) {
         // Positions capped at 65,535 collapse into one: a text that long is judged
         // on its first 65,535 shingles.
-        self.private.sort_unstable();
-        self.private.dedup();
-        let mut own = 0u32;
-        for passage in self.private.chunk_by(|a, b| a + 1 == *b) {
-            if passage.len() >= run {
-                own += passage.len() as u32;
+        let run = run as u32;
+        let (mut own, mut current) = (0u32, 0u32);
+        for &w in &self.private {
+            let mut bit = 0u32;
+            while bit < 64 {
+                let ones = (w >> bit).trailing_ones().min(64 - bit);
+                current += ones;
+                bit += ones;
+                if bit == 64 {
+                    break;
+                }
+                // A position not missing at `bit`: the passage before it ends.
+                if current >= run {
+                    own += current;
+                }
+                current = 0;
+                bit += (w >> bit).trailing_zeros().min(64 - bit);
             }
         }
-        (own, missing)
+        if current >= run {
+            own += current;
+        }
+        (own, self.count)
     }
 }
 
@@ -1031,17 +1060,50 @@ mod tests {
             .chain(58..70)
             .collect();
         private.reverse();
-        let mut o = Overlap {
-            private,
-            ..Overlap::default()
-        };
+        let mut o = Overlap::default();
+        o.set_private(private.into_iter());
         assert_eq!(o.own_passages(10), (22, 26));
         assert_eq!(o.own_passages(3), (25, 26));
         assert_eq!(o.own_passages(11), (12, 26));
-        o.private = (0..200).collect();
+        o.set_private(0..200);
         assert_eq!(o.own_passages(10), (200, 200));
-        o.private.clear();
+        o.set_private(std::iter::empty());
         assert_eq!(o.own_passages(10), (0, 0));
+    }
+
+    /// Own passages as the documentation states them: the distinct positions,
+    /// sorted, cut where they stop being consecutive.
+    fn own_passages_reference(mut private: Vec<u16>, run: usize) -> (u32, u32) {
+        let missing = private.len() as u32;
+        private.sort_unstable();
+        private.dedup();
+        let own = private
+            .chunk_by(|a, b| a + 1 == *b)
+            .filter(|p| p.len() >= run)
+            .map(|p| p.len() as u32)
+            .sum();
+        (own, missing)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn own_passages_equal_their_definition(
+            // Runs of positions (so that passages of every length occur), some
+            // repeated, near word boundaries and at the 65,535 cap.
+            runs in proptest::collection::vec((0u16..300, 0u16..80), 0..12),
+            capped in 0usize..3,
+            run in 1usize..20,
+        ) {
+            let mut private: Vec<u16> = runs
+                .iter()
+                .flat_map(|&(start, len)| start..start.saturating_add(len).min(300))
+                .collect();
+            private.extend(std::iter::repeat_n(u16::MAX, capped));
+            private.extend(65_500..65_500 + 40 * capped as u16);
+            let mut o = Overlap::default();
+            o.set_private(private.iter().copied());
+            proptest::prop_assert_eq!(o.own_passages(run), own_passages_reference(private, run));
+        }
     }
 
     /// One-permutation hashing as its documentation states it: every bin in
@@ -1117,8 +1179,9 @@ mod tests {
         );
         let mut o = Overlap::default();
         assert_eq!(b.overlap(&a, &mut o), Some(38));
-        let mut p = o.private.clone();
-        p.sort_unstable();
+        let p: Vec<u16> = (0..o.private.len() as u16 * 64)
+            .filter(|&p| o.private[p as usize / 64] >> (p % 64) & 1 == 1)
+            .collect();
         assert_eq!(p, (38..58).collect::<Vec<u16>>());
         assert_eq!(b.own_passages(&a, 10), Some((20, 20)));
         assert_eq!(b.similarity(&a).1, 38.0 / 58.0);
