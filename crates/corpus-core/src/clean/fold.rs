@@ -177,6 +177,25 @@ impl Folder {
     /// context (see [`context_dependent`]): then the fold of the whole document
     /// may differ from this per-character fold.
     pub fn fold_into(&self, line: &str, out: &mut String, composes: &mut bool) -> usize {
+        #[cfg(target_arch = "x86_64")]
+        if self.skip.is_some() {
+            // SAFETY: `skip` exists only when SSSE3 was detected.
+            #[allow(unsafe_code)]
+            return unsafe { self.fold_into_ssse3(line, out, composes) };
+        }
+        self.fold_body(line, out, composes)
+    }
+
+    /// [`Folder::fold_into`] compiled with SSSE3, so that the vector skip's
+    /// classification is inlined into the loop.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "ssse3")]
+    fn fold_into_ssse3(&self, line: &str, out: &mut String, composes: &mut bool) -> usize {
+        self.fold_body(line, out, composes)
+    }
+
+    #[inline(always)]
+    fn fold_body(&self, line: &str, out: &mut String, composes: &mut bool) -> usize {
         let base = out.len();
         let mut pending_space = false;
         let mut spaces = 0;
@@ -487,6 +506,7 @@ mod skip {
         ///
         /// # Safety
         /// The CPU must have SSSE3.
+        #[inline]
         #[target_feature(enable = "ssse3")]
         pub(super) fn classify(t: &Tables, w: &[u8; WINDOW]) -> Masks {
             // SAFETY: the loads read 16 bytes of the 32-byte window and of the
