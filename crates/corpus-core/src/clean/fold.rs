@@ -179,17 +179,17 @@ impl Folder {
     pub fn fold_into(&self, line: &str, out: &mut String, composes: &mut bool) -> usize {
         #[cfg(target_arch = "x86_64")]
         if self.skip.is_some() {
-            // SAFETY: `skip` exists only when SSSE3 was detected.
+            // SAFETY: `skip` exists only when SSSE3 and POPCNT were detected.
             #[allow(unsafe_code)]
             return unsafe { self.fold_into_ssse3(line, out, composes) };
         }
         self.fold_body(line, out, composes)
     }
 
-    /// [`Folder::fold_into`] compiled with SSSE3, so that the vector skip's
-    /// classification is inlined into the loop.
+    /// [`Folder::fold_into`] compiled with SSSE3 and POPCNT, so that the vector
+    /// skip's classification and bit counts are inlined into the loop.
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "ssse3")]
+    #[target_feature(enable = "ssse3,popcnt")]
     fn fold_into_ssse3(&self, line: &str, out: &mut String, composes: &mut bool) -> usize {
         self.fold_body(line, out, composes)
     }
@@ -392,10 +392,11 @@ mod skip {
 
     impl Tables {
         /// Tables from `ident` (a code point folds to itself), when the CPU has
-        /// SSSE3 byte shuffles.
+        /// SSSE3 byte shuffles (and POPCNT, which every such CPU but the first
+        /// Core 2 has).
         pub(super) fn new(ident: impl Fn(u32) -> bool) -> Option<Self> {
             #[cfg(target_arch = "x86_64")]
-            if std::is_x86_feature_detected!("ssse3") {
+            if std::is_x86_feature_detected!("ssse3") && std::is_x86_feature_detected!("popcnt") {
                 let mut t = Tables {
                     ascii: [0; 16],
                     arabic: [[0; 16]; 2],
@@ -643,7 +644,10 @@ mod tests {
     fn the_vector_skip_changes_nothing() {
         let with = Folder::new().unwrap();
         #[cfg(target_arch = "x86_64")]
-        assert!(with.skip.is_some(), "every x86-64 CI machine has SSSE3");
+        assert!(
+            with.skip.is_some(),
+            "every x86-64 CI machine has SSSE3 and POPCNT"
+        );
         let without = Folder {
             skip: None,
             ..with.clone()
