@@ -1103,6 +1103,11 @@ impl RuleSet {
                     words,
                 });
             }
+            // The folds are joined by the text's line breaks, as in the key of the
+            // text: when nothing is cut, `keys` is that key.
+            if end < text.len() {
+                keys.push('\n');
+            }
             start = end + 1;
         }
         (lines, keys)
@@ -1143,6 +1148,9 @@ impl RuleSet {
         if composes || memchr::memchr(b'\r', text.as_bytes()).is_some() || text.contains('\u{2029}')
         {
             return (cuts, None);
+        }
+        if cuts.is_empty() {
+            return (cuts, Some(keys));
         }
         let cut_at = |pos: usize, cuts: &[Cut]| cuts.iter().any(|c| c.start <= pos && pos < c.end);
         let mut key = String::with_capacity(keys.len() + lines.len());
