@@ -323,7 +323,7 @@ pub fn cluster_report<M: Borrow<Member> + Sync>(
     (verdicts.into_iter().flatten().collect(), report)
 }
 
-/// How many pairs ahead verification prefetches.
+/// How many pairs ahead verification prefetches (and members ahead, LSH).
 const AHEAD: usize = 8;
 
 /// [`prefetch`] for every cache line of `s`.
@@ -740,7 +740,13 @@ fn candidate_pairs<M: Borrow<Member> + Sync>(
         .into_par_iter()
         .flat_map_iter(|group| {
             let mut keys: Vec<Vec<u64>> = group.clone().map(|_| Vec::with_capacity(reps)).collect();
-            for (m, &p) in members.iter().zip(rep_pos) {
+            let rows_at = group.start * rows;
+            for (i, (m, &p)) in members.iter().zip(rep_pos).enumerate() {
+                // Signatures are scattered on the heap: the rows of the members
+                // ahead are fetched early (the records themselves are read in order).
+                if let Some(ahead) = members.get(i + AHEAD) {
+                    prefetch(ahead.borrow().sketch.sig.as_ptr().wrapping_add(rows_at));
+                }
                 let m: &Member = m.borrow();
                 if p == u32::MAX || m.sketch.shingles == 0 {
                     continue;
