@@ -365,10 +365,10 @@ impl Folder {
     }
 }
 
-/// Skipping runs of characters that fold to themselves 32 bytes at a time.
+/// Skipping runs of characters that fold to themselves, up to 28 bytes at a time.
 ///
 /// The scalar loop of [`Folder::fold_into`] spends a few cycles on each character
-/// of a run it copies unchanged. Here a window of bytes is classified at once:
+/// of a run it copies unchanged. Here a 32-byte window is classified at once:
 /// ASCII and the two Arabic lead bytes (U+0600–U+067F) by bitmaps taken from the
 /// fold table, spaces by their neighbours. The skip only ever covers characters
 /// the scalar fast path would also have let through, so results are the same
@@ -637,9 +637,9 @@ mod tests {
     }
 
     /// The vector skip changes nothing: every character it knows (ASCII and
-    /// U+0600–U+067F), after runs of every length in one- and two-byte letters
-    /// (so that it lands at every place of the window), between neighbours that
-    /// do and do not fold to themselves.
+    /// U+0600–U+067F), after runs of every length of one- and two-byte letters,
+    /// with and without spaces (so that it lands at every place of the window),
+    /// before neighbours that do and do not fold to themselves.
     #[test]
     fn the_vector_skip_changes_nothing() {
         let with = Folder::new().unwrap();
