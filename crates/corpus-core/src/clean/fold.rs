@@ -429,11 +429,11 @@ mod skip {
             // The window is b[i - 2 .. i + 30]; bytes outside `b` read as NUL
             // and are masked off below.
             let mut w = [0u8; WINDOW];
-            let window = if i >= BEFORE && i - BEFORE + WINDOW <= b.len() {
+            let window = if i >= BEFORE && i + WINDOW - BEFORE <= b.len() {
                 &b[i - BEFORE..i - BEFORE + WINDOW]
             } else {
                 let from = i.saturating_sub(BEFORE);
-                let to = (i - BEFORE + WINDOW).min(b.len()).max(from);
+                let to = (i + WINDOW - BEFORE).min(b.len()).max(from);
                 let at = BEFORE - (i - from);
                 w[at..at + (to - from)].copy_from_slice(&b[from..to]);
                 &w[..]
