@@ -821,9 +821,9 @@ fn anchor_pairs<M: Borrow<Member> + Sync>(members: &[M], rep_pos: &[u32]) -> Vec
         .collect();
     entries.par_sort_unstable();
     let mut pairs: Vec<u64> = entries
-        .chunk_by(|&a, &b| unpack(a).0 == unpack(b).0)
+        .par_chunk_by(|&a, &b| unpack(a).0 == unpack(b).0)
         .filter(|run| run.len() >= 2 && run.len() <= MAX_ANCHOR_DF)
-        .flat_map(|run| {
+        .flat_map_iter(|run| {
             run.iter().enumerate().flat_map(move |(i, &a)| {
                 run[i + 1..]
                     .iter()
