@@ -321,6 +321,10 @@ pub struct Analyzer {
     /// The key profile is the cleaner's per-line fold, so the cleaner can hand
     /// over the key of the cleaned text (see [`Cleaner::cuts_and_key`]).
     key_is_fold: bool,
+    /// With cleaning off and that key profile: a cleaner with every rule off,
+    /// whose line folds are the key, faster than the general normalizer (which
+    /// still runs where the cleaner hands none back: characters that compose).
+    folds: Option<Cleaner>,
     sketcher: Sketcher,
     rank_field: Option<(String, String)>,
 }
@@ -338,6 +342,15 @@ impl Analyzer {
             }
             _ => None,
         };
+        let key_is_fold = cfg.normalize
+            == crate::normalize::NormalizeConfig::profile(crate::normalize::Profile::Key);
+        let folds_only = || {
+            let disable = crate::clean::Rule::ALL.iter().map(|r| r.name().to_owned());
+            Cleaner::new(&crate::clean::CleanConfig {
+                disable: disable.chain(["boilerplate".to_owned()]).collect(),
+                ..Default::default()
+            })
+        };
         Ok(Analyzer {
             cleaner: cfg
                 .clean
@@ -346,8 +359,10 @@ impl Analyzer {
                 .transpose()?,
             boilerplate: None,
             key: Normalizer::new(&cfg.normalize)?,
-            key_is_fold: cfg.normalize
-                == crate::normalize::NormalizeConfig::profile(crate::normalize::Profile::Key),
+            key_is_fold,
+            folds: (!cfg.clean.enabled && key_is_fold)
+                .then(folds_only)
+                .transpose()?,
             sketcher: Sketcher::new(&cfg.dedup)?,
             rank_field,
         })
@@ -490,7 +505,14 @@ impl Analyzer {
     /// of characters cleaning removed.
     pub fn key(&self, doc: &Document) -> (String, u64) {
         let Some(c) = &self.cleaner else {
-            return (self.key.normalize(&doc.text).into_owned(), 0);
+            let folded = self
+                .folds
+                .as_ref()
+                .and_then(|f| f.cuts_and_key(&doc.text, None).1);
+            return (
+                folded.unwrap_or_else(|| self.key.normalize(&doc.text).into_owned()),
+                0,
+            );
         };
         let group = self
             .boilerplate
@@ -1384,6 +1406,47 @@ fn with_our_key(doc: &Document, id_field: &str, text_field: &str, ours_json: &st
 #[cfg(test)]
 mod tests {
     use super::may_have_mojibake;
+
+    /// With cleaning off, the key comes from the line folds where they give one,
+    /// and is always the key normalizer's output on the whole text.
+    #[test]
+    fn the_key_without_cleaning_is_the_normalized_text() {
+        let mut cfg = crate::Config::default();
+        cfg.clean.enabled = false;
+        let analyzer = super::Analyzer::new(&cfg).unwrap();
+        assert!(
+            analyzer.folds.is_some(),
+            "the default key profile folds by line"
+        );
+        let norm = crate::normalize::Normalizer::new(&cfg.normalize).unwrap();
+        let mut texts = crate::seed_texts();
+        texts.extend(
+            [
+                "سطر أول\r\nسطر ثانٍ",
+                "فقرة\u{2029}فقرة",
+                "\n\n  قالَ  \n\tـ  \n",
+                "ا\u{0653} e\u{0301} ﷺ ＡＢＣ",
+                "",
+            ]
+            .map(String::from),
+        );
+        for text in texts {
+            let doc = crate::Document {
+                id: "d".into(),
+                text: text.clone(),
+                origin: crate::document::Origin {
+                    path: std::path::Path::new("t").into(),
+                    line: 1,
+                },
+                raw: None,
+            };
+            assert_eq!(
+                analyzer.key(&doc),
+                (norm.normalize(&text).into_owned(), 0),
+                "{text:?}"
+            );
+        }
+    }
 
     /// The gate written on characters, as its documentation states it.
     fn by_chars(s: &str) -> bool {
