@@ -6,6 +6,8 @@
 #
 #   benches/ab_builds.sh ROUNDS INPUT.jsonl BUILD... [-- extra dedup flags]
 #   e.g. benches/ab_builds.sh 3 /tmp/scale200k.jsonl /tmp/ghirbal-before target/release/ghirbal
+#
+# THREADS (default 2) sets --threads. Needs GNU time (/usr/bin/time) and python3.
 set -euo pipefail
 rounds=$1 input=$2
 shift 2
