@@ -313,6 +313,9 @@ impl Known<'_> {
 /// Per-document work shared by the dedup job and the in-memory API: cleaning,
 /// key normalization and sketching.
 pub struct Analyzer {
+    /// The configured cleaner; with cleaning off and the default key profile, one
+    /// with every rule off, whose line folds give the key faster than the general
+    /// normalizer (which still runs where the cleaner hands none back).
     cleaner: Option<Cleaner>,
     /// The corpus-level boilerplate model and how documents are grouped, when
     /// `clean.boilerplate.in_dedup` is on (see [`Analyzer::learn_boilerplate`]).
@@ -321,10 +324,6 @@ pub struct Analyzer {
     /// The key profile is the cleaner's per-line fold, so the cleaner can hand
     /// over the key of the cleaned text (see [`Cleaner::cuts_and_key`]).
     key_is_fold: bool,
-    /// With cleaning off and that key profile: a cleaner with every rule off,
-    /// whose line folds are the key, faster than the general normalizer (which
-    /// still runs where the cleaner hands none back: characters that compose).
-    folds: Option<Cleaner>,
     sketcher: Sketcher,
     rank_field: Option<(String, String)>,
 }
@@ -344,25 +343,22 @@ impl Analyzer {
         };
         let key_is_fold = cfg.normalize
             == crate::normalize::NormalizeConfig::profile(crate::normalize::Profile::Key);
-        let folds_only = || {
+        let cleaner = if cfg.clean.enabled {
+            Some(Cleaner::new(&cfg.clean)?)
+        } else if key_is_fold {
             let disable = crate::clean::Rule::ALL.iter().map(|r| r.name().to_owned());
-            Cleaner::new(&crate::clean::CleanConfig {
+            Some(Cleaner::new(&crate::clean::CleanConfig {
                 disable: disable.chain(["boilerplate".to_owned()]).collect(),
                 ..Default::default()
-            })
+            })?)
+        } else {
+            None
         };
         Ok(Analyzer {
-            cleaner: cfg
-                .clean
-                .enabled
-                .then(|| Cleaner::new(&cfg.clean))
-                .transpose()?,
+            cleaner,
             boilerplate: None,
             key: Normalizer::new(&cfg.normalize)?,
             key_is_fold,
-            folds: (!cfg.clean.enabled && key_is_fold)
-                .then(folds_only)
-                .transpose()?,
             sketcher: Sketcher::new(&cfg.dedup)?,
             rank_field,
         })
@@ -505,14 +501,7 @@ impl Analyzer {
     /// of characters cleaning removed.
     pub fn key(&self, doc: &Document) -> (String, u64) {
         let Some(c) = &self.cleaner else {
-            let folded = self
-                .folds
-                .as_ref()
-                .and_then(|f| f.cuts_and_key(&doc.text, None).1);
-            return (
-                folded.unwrap_or_else(|| self.key.normalize(&doc.text).into_owned()),
-                0,
-            );
+            return (self.key.normalize(&doc.text).into_owned(), 0);
         };
         let group = self
             .boilerplate
@@ -1415,7 +1404,7 @@ mod tests {
         cfg.clean.enabled = false;
         let analyzer = super::Analyzer::new(&cfg).unwrap();
         assert!(
-            analyzer.folds.is_some(),
+            analyzer.cleaner.is_some(),
             "the default key profile folds by line"
         );
         let norm = crate::normalize::Normalizer::new(&cfg.normalize).unwrap();
