@@ -938,13 +938,8 @@ mod tests {
             id: format!("d{id}"),
             sketch: Sketch {
                 exact: id as u128,
-                sig: Box::new([]),
-                shingles: 0,
                 chars,
-                numbers: Box::new([]),
-                anchors: Box::new([]),
-                set: Box::new([]),
-                pos: Box::new([]),
+                ..Sketch::default()
             },
             chrome,
             rank: None,

@@ -15,7 +15,7 @@ pub const SIGNATURE_VERSION: u32 = 5;
 const MAX_NUMBERS: usize = 32;
 
 /// Fixed-size summary of one document's key text.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Sketch {
     /// xxh3-128 of the key text (exact duplicates).
     pub exact: u128,
@@ -468,13 +468,8 @@ impl Sketcher {
         if self.exact_only {
             return Sketch {
                 exact,
-                sig: Box::new([]),
-                shingles: 0,
                 chars,
-                numbers: Box::new([]),
-                anchors: Box::new([]),
-                set: Box::new([]),
-                pos: Box::new([]),
+                ..Sketch::default()
             };
         }
         self.shingle_hashes(key, scratch);
