@@ -3,6 +3,8 @@
 //! output folder, never a partial file set; the next run repairs what the
 //! kill left and the final folder equals an uninterrupted run's.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -18,23 +20,7 @@ const FILES: [&str; 5] = [
 /// A few thousand records made from the seed articles' paragraphs, with
 /// near-duplicates among them, big enough that a run lasts a while.
 fn corpus(dir: &Path) -> PathBuf {
-    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpora/seeds");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(seeds)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    let paras: Vec<String> = files
-        .iter()
-        .flat_map(|f| {
-            std::fs::read_to_string(f)
-                .unwrap()
-                .split('\n')
-                .filter(|p| p.split_whitespace().count() > 8)
-                .map(str::to_owned)
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let paras = common::seed_paragraphs();
     let mut out = String::new();
     for i in 0..1000usize {
         let k = paras.len();

@@ -3,6 +3,8 @@
 //! run writes; another configuration or another list of inputs is refused,
 //! and the shard of an input changed since is recomputed.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -11,23 +13,7 @@ const SHARDS: usize = 6;
 
 /// Six input files of seed-paragraph mixes, with duplicates across files.
 fn inputs(dir: &Path) -> Vec<PathBuf> {
-    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpora/seeds");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(seeds)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    let paras: Vec<String> = files
-        .iter()
-        .flat_map(|f| {
-            std::fs::read_to_string(f)
-                .unwrap()
-                .split('\n')
-                .filter(|p| p.split_whitespace().count() > 8)
-                .map(str::to_owned)
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let paras = common::seed_paragraphs();
     let k = paras.len();
     (0..SHARDS)
         .map(|s| {
