@@ -47,13 +47,8 @@ fn main() {
 
     let cleaner = Cleaner::new(&cfg.clean).expect("cleaner");
     // Every rule off: what is left is splitting into lines and the per-line fold.
-    let mut off = cfg.clean.clone();
-    off.disable = corpus_core::clean::Rule::ALL
-        .iter()
-        .map(|r| r.name().to_owned())
-        .chain(["boilerplate".to_owned()])
-        .collect();
-    let fold_only = Cleaner::new(&off).expect("cleaner");
+    let fold_only =
+        Cleaner::new(&corpus_core::clean::CleanConfig::every_rule_off()).expect("cleaner");
     let key = Normalizer::new(&cfg.normalize).expect("normalizer");
     let analyzer = Analyzer::new(&cfg).expect("analyzer");
     let cleaned: Vec<String> = docs

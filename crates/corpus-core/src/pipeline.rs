@@ -346,11 +346,7 @@ impl Analyzer {
         let cleaner = if cfg.clean.enabled {
             Some(Cleaner::new(&cfg.clean)?)
         } else if key_is_fold {
-            let disable = crate::clean::Rule::ALL.iter().map(|r| r.name().to_owned());
-            Some(Cleaner::new(&crate::clean::CleanConfig {
-                disable: disable.chain(["boilerplate".to_owned()]).collect(),
-                ..Default::default()
-            })?)
+            Some(Cleaner::new(&crate::clean::CleanConfig::every_rule_off())?)
         } else {
             None
         };

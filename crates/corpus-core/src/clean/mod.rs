@@ -73,6 +73,17 @@ impl Default for CleanConfig {
 }
 
 impl CleanConfig {
+    /// Cleaning with every rule and the corpus-level stage switched off: what is
+    /// left is splitting into lines and the per-line key fold (the key of a text
+    /// without cleaning, and a measure of that fold's cost).
+    pub fn every_rule_off() -> Self {
+        let rules = Rule::ALL.iter().map(|r| r.name().to_owned());
+        CleanConfig {
+            disable: rules.chain([boilerplate::RULE.to_owned()]).collect(),
+            ..CleanConfig::default()
+        }
+    }
+
     /// Checks rule names and thresholds.
     ///
     /// # Errors
