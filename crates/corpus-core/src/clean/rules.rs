@@ -1577,7 +1577,9 @@ impl RuleSet {
             if memchr::memchr(b':', k.as_bytes()).is_none() {
                 continue;
             }
-            for (m, len) in self.m.permalink.each() {
+            // The first marker that makes a cut ends this line's search (the
+            // cut runs to the line's end).
+            'markers: for (m, len) in self.m.permalink.each() {
                 let mut from = 0;
                 while let Some(p) = m.find(&k.as_bytes()[from..]).map(|p| p + from) {
                     from = p + len;
@@ -1586,11 +1588,8 @@ impl RuleSet {
                     let near = colon.is_some_and(|c| count_words(k[p..c].trim()) <= 5);
                     if at_word && near {
                         cx.cut_span(i, p, k.len(), Rule::Permalink);
-                        break;
+                        break 'markers;
                     }
-                }
-                if cx.dead[i] || cx.cuts.last().is_some_and(|c| c.rule == "permalink") {
-                    break;
                 }
             }
         }

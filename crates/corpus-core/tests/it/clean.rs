@@ -679,3 +679,34 @@ fn fused_key_equals_normalized_cleaned_text() {
     }
     assert!(mismatches.is_empty(), "{} mismatches", mismatches.len());
 }
+
+#[test]
+fn every_permalink_line_is_cut_whatever_marker_came_before() {
+    let c = Cleaner::new(&CleanConfig::default()).unwrap();
+    let body =
+        "أعلنت وزارة الصحة اليوم عن افتتاح ثلاثة مستشفيات جديدة في المحافظات الجنوبية بتكلفة كبيرة.";
+    let more =
+        "وأضاف المتحدث باسم الوزارة أن المستشفيات ستخدم أكثر من مليون مواطن خلال العام المقبل.";
+    // Two permalink lines with different markers: the second must be cut too,
+    // whichever marker the first used.
+    for (first, second) in [
+        (
+            "رابط الخبر: https://example.com/a",
+            "الرابط المختصر: https://example.com/b",
+        ),
+        (
+            "الرابط المختصر: https://example.com/b",
+            "رابط الخبر: https://example.com/a",
+        ),
+        (
+            "Short link: https://example.com/c",
+            "رابط المقال: https://example.com/d",
+        ),
+    ] {
+        let t = format!("{body}\n{first}\n{more}\n{second}");
+        let cuts = c.cuts(&t);
+        let rules: Vec<&str> = cuts.iter().map(|c| c.rule).collect();
+        assert_eq!(rules, ["permalink", "permalink"], "{t}");
+        assert_eq!(apply(&t, &cuts).trim_end(), format!("{body}\n{more}"));
+    }
+}
