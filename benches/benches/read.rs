@@ -10,7 +10,7 @@ use corpus_core::io::{InputConfig, Reader, list_inputs};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn read_all(path: &Path, cfg: &InputConfig) -> usize {
-    let files = list_inputs(&[path.to_path_buf()]).expect("input exists");
+    let files = list_inputs(&[path.to_path_buf()], None).expect("input exists");
     Reader::new(files, cfg.clone())
         .map(|d| d.map(|d| d.text.len()).unwrap_or(0))
         .sum()

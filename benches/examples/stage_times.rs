@@ -31,7 +31,7 @@ fn main() {
     let bytes = std::fs::metadata(&path).expect("input").len() as f64;
 
     let t = Instant::now();
-    let files = list_inputs(std::slice::from_ref(&path)).expect("inputs");
+    let files = list_inputs(std::slice::from_ref(&path), None).expect("inputs");
     let docs: Vec<Document> = Reader::new(files, InputConfig::default())
         .collect::<Result<_, _>>()
         .expect("records");

@@ -72,7 +72,7 @@ OUT/emptied.jsonl, OUT/rejects.jsonl and OUT/summary.json.")]
 
 #[derive(Args)]
 struct CleanArgs {
-    /// Inputs: folders of .txt files, .jsonl[.gz|.zst|.bz2] files, or - for stdin.
+    /// Inputs: .txt, .jsonl[.gz|.zst|.bz2] or .parquet files, folders of them, or - for stdin.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
     /// Output folder (written atomically).
@@ -143,7 +143,7 @@ fn parse_choice<T: serde::de::DeserializeOwned>(flag: &str, v: &str) -> anyhow::
 
 #[derive(Args)]
 struct DedupArgs {
-    /// Inputs: folders of .txt files, .jsonl[.gz|.zst|.bz2] or .parquet files, or - for stdin.
+    /// Inputs: .txt, .jsonl[.gz|.zst|.bz2] or .parquet files, folders of them, or - for stdin.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
     /// Output folder (written atomically).

@@ -11,7 +11,7 @@ use corpus_core::io::{InputConfig, Reader, list_inputs};
 
 fn main() -> Result<(), corpus_core::Error> {
     let inputs: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
-    let files = list_inputs(&inputs)?;
+    let files = list_inputs(&inputs, None)?;
     let t = Instant::now();
     let (mut records, mut bytes, mut errors) = (0u64, 0u64, 0u64);
     for item in Reader::new(files, InputConfig::default()) {

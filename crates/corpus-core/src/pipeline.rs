@@ -591,10 +591,7 @@ fn run_dedup_inner(
     let mut analyzer = Analyzer::new(cfg)?;
     let out = OutputDir::create(output, cfg.output.overwrite)?;
 
-    let mut files = list_inputs(inputs)?;
-    if files.is_empty() {
-        return Err(Error::Config("no input files found".into()));
-    }
+    let mut files = list_inputs(inputs, Some(output))?;
     spill_stdin(&mut files, &out)?;
     // Each input's fingerprint is taken while pass 1 reads it (or comes with
     // its checkpoint): no extra pass over the corpus.

@@ -251,7 +251,7 @@ pub fn evaluate(
     let cleaner = super::Cleaner::new(cfg)?;
     let model = if cfg.boilerplate_enabled() && !model_inputs.is_empty() {
         let mut counter = super::BoilerplateCounter::new(&cfg.boilerplate);
-        for doc in Reader::new(list_inputs(model_inputs)?, InputConfig::default()) {
+        for doc in Reader::new(list_inputs(model_inputs, None)?, InputConfig::default()) {
             counter.count_document(&cleaner, &doc?);
         }
         Some(counter.finish())
@@ -270,7 +270,7 @@ pub fn evaluate(
         gold.insert(g.id.clone(), g);
     }
     let mut report = Report::default();
-    let docs = list_inputs(&[gold_dir.join("docs.jsonl")])?;
+    let docs = list_inputs(&[gold_dir.join("docs.jsonl")], None)?;
     for doc in Reader::new(docs, InputConfig::default()) {
         let doc = doc?;
         let Some(g) = gold.get(&doc.id) else { continue };

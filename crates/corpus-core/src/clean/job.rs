@@ -215,10 +215,7 @@ fn run_clean_inner(
         .map(|p| Normalizer::new(&NormalizeConfig::profile(p)))
         .transpose()?;
     let out = OutputDir::create(output, cfg.output.overwrite)?;
-    let mut files = list_inputs(inputs)?;
-    if files.is_empty() {
-        return Err(Error::Config("no input files found".into()));
-    }
+    let mut files = list_inputs(inputs, Some(output))?;
     spill_stdin(&mut files, &out)?;
     let use_model = cfg.clean.enabled && cfg.clean.boilerplate_enabled();
 

@@ -104,12 +104,18 @@ pub struct InputFile {
 }
 
 /// Expands the user's inputs into files, in a deterministic order: folders are
-/// walked recursively and their `.txt` files sorted by relative path.
+/// walked recursively and the files they hold that ghirbal reads (`.txt`
+/// documents; `.jsonl` records, also `.gz`/`.zst`/`.bz2`; `.parquet`) are
+/// sorted by relative path. Other files in a folder, hidden files and folders,
+/// and the run's own `output` folder (an earlier run's, under `--overwrite`)
+/// are not inputs.
 ///
 /// # Errors
-/// [`Error::Io`] if a path does not exist or a folder cannot be read.
-pub fn list_inputs(inputs: &[PathBuf]) -> Result<Vec<InputFile>> {
+/// [`Error::Io`] if a path does not exist or a folder cannot be read;
+/// [`Error::Config`] if no file is found.
+pub fn list_inputs(inputs: &[PathBuf], output: Option<&Path>) -> Result<Vec<InputFile>> {
     let mut files = Vec::new();
+    let output = output.and_then(|o| std::fs::canonicalize(o).ok());
     for input in inputs {
         if input.as_os_str() == "-" {
             files.push(InputFile {
@@ -122,25 +128,22 @@ pub fn list_inputs(inputs: &[PathBuf]) -> Result<Vec<InputFile>> {
         let meta = std::fs::metadata(input).map_err(|e| Error::io(input, e))?;
         if meta.is_dir() {
             let mut found = Vec::new();
-            walk(input, &mut found)?;
+            walk(input, output.as_deref(), &mut found)?;
             found.sort();
             for path in found {
-                let rel = path.strip_prefix(input).unwrap_or(&path).with_extension("");
-                let id = rel.to_string_lossy().replace('\\', "/");
+                let kind = kind_of(&path);
+                let text_id = (kind == InputKind::Text).then(|| {
+                    let rel = path.strip_prefix(input).unwrap_or(&path).with_extension("");
+                    rel.to_string_lossy().replace('\\', "/")
+                });
                 files.push(InputFile {
                     path,
-                    kind: InputKind::Text,
-                    text_id: Some(id),
+                    kind,
+                    text_id,
                 });
             }
         } else {
-            let kind = if is_text_name(input) {
-                InputKind::Text
-            } else if input.extension().is_some_and(|e| e == "parquet") {
-                InputKind::Parquet
-            } else {
-                InputKind::Jsonl
-            };
+            let kind = kind_of(input);
             let text_id = (kind == InputKind::Text).then(|| {
                 input
                     .with_extension("")
@@ -154,22 +157,53 @@ pub fn list_inputs(inputs: &[PathBuf]) -> Result<Vec<InputFile>> {
             });
         }
     }
+    if files.is_empty() {
+        let given: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+        return Err(Error::Config(format!(
+            "no input files found in {} (a folder's .txt, .jsonl, .jsonl.gz, .jsonl.zst, \
+             .jsonl.bz2 and .parquet files are read)",
+            given.join(", ")
+        )));
+    }
     Ok(files)
 }
 
-fn is_text_name(p: &Path) -> bool {
-    p.extension().is_some_and(|e| e == "txt")
+/// What a file holds, from its name: `.txt` is one document, `.parquet` a
+/// table, anything else JSON Lines (compressed or not, see [`open_decompressed`]).
+fn kind_of(p: &Path) -> InputKind {
+    match p.extension().and_then(|e| e.to_str()) {
+        Some("txt") => InputKind::Text,
+        Some("parquet") => InputKind::Parquet,
+        _ => InputKind::Jsonl,
+    }
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+/// Whether a file found in a folder is an input (given files always are).
+fn is_input_name(p: &Path) -> bool {
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let record = [".jsonl", ".jsonl.gz", ".jsonl.zst", ".jsonl.bz2"];
+    !name.starts_with('.')
+        && (name.ends_with(".txt")
+            || name.ends_with(".parquet")
+            || record.iter().any(|e| name.ends_with(e)))
+}
+
+fn walk(dir: &Path, skip: Option<&Path>, out: &mut Vec<PathBuf>) -> Result<()> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(dir, e))?;
         let path = entry.path();
         let ft = entry.file_type().map_err(|e| Error::io(&path, e))?;
         if ft.is_dir() {
-            walk(&path, out)?;
-        } else if is_text_name(&path) {
+            let hidden = entry.file_name().to_string_lossy().starts_with('.');
+            let ours = skip.is_some_and(|s| std::fs::canonicalize(&path).is_ok_and(|p| p == s));
+            if !hidden && !ours {
+                walk(&path, skip, out)?;
+            }
+        } else if is_input_name(&path) {
             out.push(path);
         }
     }

@@ -36,7 +36,7 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 }
 
 fn read_all(path: &Path, cfg: InputConfig) -> (Vec<Result<Document, Error>>, Reader) {
-    let files = list_inputs(&[path.to_path_buf()]).unwrap();
+    let files = list_inputs(&[path.to_path_buf()], None).unwrap();
     let mut r = Reader::new(files, cfg);
     let items: Vec<_> = r.by_ref().collect();
     (items, r)
@@ -703,7 +703,7 @@ fn fingerprints_taken_while_reading_equal_a_separate_pass() {
             ..InputConfig::default()
         },
     ] {
-        let listed = list_inputs(&files).unwrap();
+        let listed = list_inputs(&files, None).unwrap();
         let mut r = Reader::new(listed, cfg).fingerprinting();
         let n = r.by_ref().count();
         assert!(n > 100, "{n} records");
@@ -713,7 +713,83 @@ fn fingerprints_taken_while_reading_equal_a_separate_pass() {
         }
     }
     // Without `fingerprinting`, none are taken.
-    let mut r = Reader::new(list_inputs(&files[..1]).unwrap(), InputConfig::default());
+    let mut r = Reader::new(
+        list_inputs(&files[..1], None).unwrap(),
+        InputConfig::default(),
+    );
     assert!(r.by_ref().count() > 0);
     assert_eq!(r.fingerprint(&files[0]), None);
+}
+
+#[test]
+fn a_folder_holds_text_and_record_files_but_not_other_files_or_our_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("corpus");
+    std::fs::create_dir_all(dir.join("articles")).unwrap();
+    std::fs::create_dir_all(dir.join(".cache")).unwrap();
+    write(&dir.join("articles"), "one.txt", seed(0).as_bytes());
+    let lines = |ids: &[(&str, usize)]| -> String {
+        ids.iter()
+            .map(|(id, n)| rec(id, &seed(*n)) + "\n")
+            .collect()
+    };
+    write(&dir, "b.jsonl", lines(&[("b1", 1)]).as_bytes());
+    write(
+        &dir,
+        "c.jsonl.gz",
+        &gz(lines(&[("c1", 2), ("c2", 3)]).as_bytes()),
+    );
+    write(&dir, "d.jsonl.zst", &zst(lines(&[("d1", 4)]).as_bytes()));
+    write(&dir, "README.md", b"# not a document\n");
+    write(
+        &dir,
+        "notes.json",
+        b"{\"id\": \"x\", \"text\": \"not an input\"}\n",
+    );
+    write(
+        &dir.join(".cache"),
+        "old.jsonl",
+        lines(&[("hidden", 0)]).as_bytes(),
+    );
+
+    let listed = list_inputs(std::slice::from_ref(&dir), None).unwrap();
+    let names: Vec<String> = listed
+        .iter()
+        .map(|f| f.path.strip_prefix(&dir).unwrap().display().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        ["articles/one.txt", "b.jsonl", "c.jsonl.gz", "d.jsonl.zst"]
+    );
+    let ids: Vec<String> = Reader::new(listed, InputConfig::default())
+        .map(|d| d.unwrap().id)
+        .collect();
+    assert_eq!(ids, ["articles/one", "b1", "c1", "c2", "d1"]);
+
+    // The output written inside the folder is not read back by the next run.
+    let out = dir.join("dedup");
+    let cfg = Config {
+        output: corpus_core::config::OutputConfig {
+            overwrite: true,
+            ..Default::default()
+        },
+        ..Config::default()
+    };
+    for _ in 0..2 {
+        let s = run_dedup(std::slice::from_ref(&dir), &out, &cfg, None).unwrap();
+        assert_eq!(s.counts.input, 5);
+        assert_eq!(s.counts.rejected, 0);
+    }
+
+    // An empty folder is an error that names it and what would be read.
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    write(&empty, "README.md", b"nothing\n");
+    let e = list_inputs(std::slice::from_ref(&empty), None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(&empty.display().to_string()) && e.contains(".jsonl.gz"),
+        "{e}"
+    );
 }

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::common::seeds;
 
 fn seed_docs() -> Vec<Document> {
-    let files = list_inputs(&[seeds()]).unwrap();
+    let files = list_inputs(&[seeds()], None).unwrap();
     Reader::new(files, InputConfig::default())
         .map(|d| d.unwrap())
         .collect()
@@ -276,7 +276,7 @@ fn copies_far_apart_are_judged_as_the_memory_job_judges_them() {
         .collect();
     from_file.sort();
 
-    let files = list_inputs(&[input]).unwrap();
+    let files = list_inputs(&[input], None).unwrap();
     let docs: Vec<_> = Reader::new(files, cfg.input.clone()).collect();
     let run = dedup_documents(docs, &cfg).unwrap();
     let mut in_memory: Vec<_> = run

@@ -123,7 +123,7 @@ fn string_large_string_and_dictionary_text_columns_are_read() {
     for kind in ["string", "large_string", "dictionary"] {
         let p = tmp.path().join(format!("{kind}.parquet"));
         write_parquet(&p, kind, true);
-        let files = list_inputs(std::slice::from_ref(&p)).unwrap();
+        let files = list_inputs(std::slice::from_ref(&p), None).unwrap();
         let items: Vec<_> = Reader::new(files, cfg()).collect();
         assert_eq!(items.len(), 8, "{kind}");
         for (i, want) in texts(false).iter().enumerate() {
@@ -151,7 +151,7 @@ fn missing_text_column_is_a_data_error() {
     let tmp = tempfile::tempdir().unwrap();
     let p = tmp.path().join("x.parquet");
     write_parquet(&p, "string", false);
-    let files = list_inputs(std::slice::from_ref(&p)).unwrap();
+    let files = list_inputs(std::slice::from_ref(&p), None).unwrap();
     let items: Vec<_> = Reader::new(files, InputConfig::default()).collect();
     assert_eq!(items.len(), 1);
     assert!(
@@ -161,7 +161,7 @@ fn missing_text_column_is_a_data_error() {
     // Not Parquet at all.
     let bad = tmp.path().join("bad.parquet");
     std::fs::write(&bad, b"PAR1 this is not parquet").unwrap();
-    let files = list_inputs(std::slice::from_ref(&bad)).unwrap();
+    let files = list_inputs(std::slice::from_ref(&bad), None).unwrap();
     let items: Vec<_> = Reader::new(files, cfg()).collect();
     assert!(matches!(&items[0], Err(Error::Data { .. })), "{items:?}");
 }
