@@ -160,23 +160,22 @@ impl Audit {
             }
         }
 
-        // Clusters: canonical index -> member indices.
-        let mut clusters: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-        for (i, v) in verdicts.iter().enumerate() {
-            clusters.entry(v.cluster).or_default().push(i);
+        // Size and least similarity of each cluster, by canonical index (the
+        // member lists are gathered for the sampled clusters only).
+        let mut size = vec![0usize; verdicts.len()];
+        let mut least = vec![1.0f64; verdicts.len()];
+        for v in verdicts {
+            size[v.cluster] += 1;
+            least[v.cluster] = least[v.cluster].min(v.similarity);
         }
         let mut sizes: BTreeMap<usize, u64> = BTreeMap::new();
         let mut min_hist = vec![0u64; 20];
         let mut multi: Vec<(usize, f64)> = Vec::new();
-        for (&c, list) in &clusters {
-            *sizes.entry(list.len()).or_default() += 1;
-            if list.len() > 1 {
-                let min = list
-                    .iter()
-                    .map(|&i| verdicts[i].similarity)
-                    .fold(1.0f64, f64::min);
-                min_hist[bin_of(min)] += 1;
-                multi.push((c, min));
+        for (c, &n) in size.iter().enumerate().filter(|(_, n)| **n > 0) {
+            *sizes.entry(n).or_default() += 1;
+            if n > 1 {
+                min_hist[bin_of(least[c])] += 1;
+                multi.push((c, least[c]));
             }
         }
         // Borderline half, then a hash-ordered half, no cluster twice.
@@ -201,10 +200,17 @@ impl Audit {
             }
         }
 
+        let mut lists: HashMap<usize, Vec<usize>> =
+            picked.iter().map(|p| (p.0, Vec::new())).collect();
+        for (i, v) in verdicts.iter().enumerate() {
+            if let Some(list) = lists.get_mut(&v.cluster) {
+                list.push(i);
+            }
+        }
         let mut wanted = HashMap::new();
         let mut sample = Vec::new();
         for (si, (c, min, why)) in picked.into_iter().enumerate() {
-            let mut list = clusters[&c].clone();
+            let mut list = lists.remove(&c).unwrap_or_default();
             list.sort_by(|&a, &b| {
                 verdicts[b]
                     .kept
