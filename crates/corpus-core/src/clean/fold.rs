@@ -38,6 +38,11 @@ fn slot(cp: u32) -> Option<usize> {
 const SPACE: u32 = 1;
 /// Table flag: the character folds to itself.
 const IDENT: u32 = 2;
+/// Table flag: an ASCII or U+0600–U+067F character that folds to another one
+/// of the same length which folds to itself (`أ` → `ا`, `ة` → `ه`, `A` → `a`).
+/// With the vector tables, runs keep such characters as they are and the
+/// folded line is rewritten in place afterwards ([`skip::Tables::translate`]).
+const SUBST: u32 = 1 << 9;
 /// Table length value meaning "too long, ask the normalizer".
 const LONG: u32 = 0x7F;
 
@@ -47,8 +52,8 @@ pub(crate) struct Folder {
     norm: Normalizer,
     /// Folded bytes of every tabled character, back to back.
     bytes: String,
-    /// Per table slot: start in `bytes` (bits 9..), length (bits 2..9), and
-    /// the [`SPACE`] and [`IDENT`] flags.
+    /// Per table slot: start in `bytes` (bits 10..), length (bits 2..9), and
+    /// the [`SPACE`], [`IDENT`] and [`SUBST`] flags.
     entries: Vec<u32>,
     /// Vector skipping over runs of unchanged ASCII and Arabic characters, when
     /// the CPU has it.
@@ -129,17 +134,32 @@ impl Folder {
                 if len < LONG {
                     bytes.push_str(&f);
                 }
+                let mut one = f.chars();
                 let flags = if c.is_whitespace() {
                     SPACE
                 } else if f.chars().eq(std::iter::once(c)) {
                     IDENT
+                } else if (u < 0x80 || (0x600..0x680).contains(&u))
+                    && one.next().is_some_and(|d| d.len_utf8() == c.len_utf8())
+                    && one.next().is_none()
+                    && norm.normalize(&f) == f
+                {
+                    SUBST
                 } else {
                     0
                 };
-                entries[i] = (start << 9) | (len << 2) | flags;
+                entries[i] = (start << 10) | (len << 2) | flags;
             }
         }
-        let skip = skip::Tables::new(|cp| entries[cp as usize] & IDENT != 0);
+        let fold_of = |cp: u32| {
+            let e = entries[cp as usize];
+            let start = (e >> 10) as usize;
+            &bytes.as_bytes()[start..start + ((e >> 2) & 0x7F) as usize]
+        };
+        let skip = skip::Tables::new(
+            |cp| entries[cp as usize] & (IDENT | SUBST) != 0,
+            |cp| (entries[cp as usize] & SUBST != 0).then(|| fold_of(cp)),
+        );
         Ok(Folder {
             norm,
             bytes,
@@ -157,7 +177,7 @@ impl Folder {
             }
             let len = (e >> 2) & 0x7F;
             if len < LONG {
-                let (start, len) = ((e >> 9) as usize, len as usize);
+                let (start, len) = ((e >> 10) as usize, len as usize);
                 return Fold::Text(Cow::Borrowed(&self.bytes[start..start + len]));
             }
         }
@@ -197,6 +217,13 @@ impl Folder {
     #[inline(always)]
     fn fold_body(&self, line: &str, out: &mut String, composes: &mut bool) -> usize {
         let base = out.len();
+        // Characters copied as they are: with the vector tables, also those
+        // rewritten in place at the end.
+        let keep = if self.skip.is_some() {
+            IDENT | SUBST
+        } else {
+            IDENT
+        };
         let mut pending_space = false;
         let mut spaces = 0;
         let b = line.as_bytes();
@@ -227,10 +254,10 @@ impl Folder {
                 } else {
                     b0 as usize
                 };
-                let ident = low[slot & 0x7FF] & IDENT != 0;
+                let ident = low[slot & 0x7FF] & keep != 0;
                 // A single space between two characters that fold to themselves
                 // stays as it is: keep the run going (one in six characters).
-                let plain_space = !ident && b0 == b' ' && run < i && self.ident_at(b, i + 1);
+                let plain_space = !ident && b0 == b' ' && run < i && self.kept_at(b, i + 1, keep);
                 if ident || plain_space {
                     if let Some(t) = self.skip.as_ref().filter(|_| i >= skip_from) {
                         let (n, skipped_spaces) = t.run(b, i);
@@ -257,7 +284,7 @@ impl Folder {
             // Three- and four-byte characters and over-long folds (none so
             // far) take the general path.
             let width = if (e >> 2) & 0x7F == LONG { 0 } else { width };
-            if e & IDENT != 0 {
+            if e & keep != 0 {
                 i += width;
                 continue;
             }
@@ -295,7 +322,7 @@ impl Folder {
                     continue;
                 }
                 let len = ((e >> 2) & 0x7F) as usize;
-                let start = (e >> 9) as usize;
+                let start = (e >> 10) as usize;
                 Cow::Borrowed(&self.bytes[start..start + len])
             };
             run = i;
@@ -320,17 +347,23 @@ impl Folder {
             }
             out.push_str(&line[run..]);
         }
+        if let Some(t) = &self.skip {
+            // SAFETY: `translate` replaces whole characters by characters of
+            // the same length, so the string stays UTF-8.
+            #[allow(unsafe_code)]
+            t.translate(unsafe { &mut out.as_mut_vec()[base..] });
+        }
         if out.len() > base { spaces + 1 } else { 0 }
     }
 
-    /// True when the character at byte `i` of `b` is tabled and folds to itself.
+    /// True when the character at byte `i` of `b` is tabled and has a `keep` flag.
     #[inline]
-    fn ident_at(&self, b: &[u8], i: usize) -> bool {
+    fn kept_at(&self, b: &[u8], i: usize, keep: u32) -> bool {
         match b.get(i) {
-            Some(&b0) if b0 < 0x80 => self.entries[b0 as usize] & IDENT != 0,
+            Some(&b0) if b0 < 0x80 => self.entries[b0 as usize] & keep != 0,
             Some(&b0) if b0 < 0xE0 => b.get(i + 1).is_some_and(|&b1| {
                 let slot = ((b0 as usize & 0x1F) << 6) | (b1 as usize & 0x3F);
-                self.entries[slot] & IDENT != 0
+                self.entries[slot] & keep != 0
             }),
             _ => false,
         }
@@ -375,13 +408,42 @@ impl Folder {
 /// with or without it; anything else (other scripts, characters that change)
 /// stops it and is left to the scalar loop.
 mod skip {
-    /// Bitmaps of the characters that fold to themselves, laid out for byte
+    /// Bitmaps of a set of ASCII and U+0600–U+067F characters, laid out for byte
     /// shuffles: `ascii[lo]` has bit `hi` for byte `hi * 16 + lo`, and `arabic[k]`
     /// (lead `0xD8 + k`) has in byte `r` bit `c` for continuation `r * 8 + c`.
-    #[derive(Clone, Debug)]
-    pub(super) struct Tables {
+    #[derive(Clone, Debug, Default)]
+    struct Bitmaps {
         ascii: [u8; 16],
         arabic: [[u8; 16]; 2],
+    }
+
+    impl Bitmaps {
+        fn of(has: impl Fn(u32) -> bool) -> Self {
+            let mut t = Bitmaps::default();
+            for b in 0..0x80u32 {
+                if has(b) {
+                    t.ascii[(b & 15) as usize] |= 1 << (b >> 4);
+                }
+            }
+            for (k, table) in t.arabic.iter_mut().enumerate() {
+                for c in 0..64u32 {
+                    if has(0x600 + 64 * k as u32 + c) {
+                        table[(c >> 3) as usize] |= 1 << (c & 7);
+                    }
+                }
+            }
+            t
+        }
+    }
+
+    /// The vector tables: the characters runs keep (folding to themselves, or
+    /// rewritten afterwards), those rewritten, and what they become.
+    #[derive(Clone, Debug)]
+    pub(super) struct Tables {
+        keep: Bitmaps,
+        subst: Bitmaps,
+        ascii_to: [u8; 0x80],
+        arabic_to: [[[u8; 2]; 64]; 2],
     }
 
     /// Window length; the run found starts 2 bytes in (the two before it give
@@ -391,32 +453,75 @@ mod skip {
     const LAST: usize = WINDOW - 3;
 
     impl Tables {
-        /// Tables from `ident` (a code point folds to itself), when the CPU has
-        /// SSSE3 byte shuffles (and POPCNT, which every such CPU but the first
-        /// Core 2 has).
-        pub(super) fn new(ident: impl Fn(u32) -> bool) -> Option<Self> {
+        /// Tables from `keep` (a code point a run may hold) and `subst` (the
+        /// UTF-8 of what a code point is rewritten to, of its own length), when
+        /// the CPU has SSSE3 byte shuffles (and POPCNT, which every such CPU but
+        /// the first Core 2 has).
+        pub(super) fn new<'a>(
+            keep: impl Fn(u32) -> bool,
+            subst: impl Fn(u32) -> Option<&'a [u8]>,
+        ) -> Option<Self> {
             #[cfg(target_arch = "x86_64")]
             if std::is_x86_feature_detected!("ssse3") && std::is_x86_feature_detected!("popcnt") {
                 let mut t = Tables {
-                    ascii: [0; 16],
-                    arabic: [[0; 16]; 2],
+                    keep: Bitmaps::of(keep),
+                    subst: Bitmaps::of(|cp| subst(cp).is_some()),
+                    ascii_to: std::array::from_fn(|b| b as u8),
+                    arabic_to: [[[0; 2]; 64]; 2],
                 };
                 for b in 0..0x80u32 {
-                    if ident(b) {
-                        t.ascii[(b & 15) as usize] |= 1 << (b >> 4);
+                    if let Some(&[to]) = subst(b) {
+                        t.ascii_to[b as usize] = to;
                     }
                 }
-                for (k, table) in t.arabic.iter_mut().enumerate() {
-                    for c in 0..64u32 {
-                        if ident(0x600 + 64 * k as u32 + c) {
-                            table[(c >> 3) as usize] |= 1 << (c & 7);
+                for (k, table) in t.arabic_to.iter_mut().enumerate() {
+                    for (c, to) in table.iter_mut().enumerate() {
+                        let cp = 0x600 + 64 * k as u32 + c as u32;
+                        if let Some(&[x, y]) = subst(cp) {
+                            *to = [x, y];
                         }
                     }
                 }
                 return Some(t);
             }
-            let _ = ident;
+            let _ = (keep, subst);
             None
+        }
+
+        /// Rewrites in place the characters of `s` (whole UTF-8 characters)
+        /// that `subst` names, 31 bytes at a time.
+        #[inline]
+        pub(super) fn translate(&self, s: &mut [u8]) {
+            let mut at = 0;
+            while at < s.len() {
+                let n = (s.len() - at).min(WINDOW);
+                let m = match <&[u8; WINDOW]>::try_from(&s[at..at + n]) {
+                    Ok(window) => classify(&self.subst, window),
+                    Err(_) => {
+                        let mut w = [0u8; WINDOW];
+                        w[..n].copy_from_slice(&s[at..at + n]);
+                        classify(&self.subst, &w)
+                    }
+                };
+                let pair = (m.d8 & (m.arabic[0] >> 1)) | (m.d9 & (m.arabic[1] >> 1));
+                // A lead in the last byte of a full window is read again as the
+                // first of the next one, with its continuation.
+                let step = if n == WINDOW { WINDOW - 1 } else { n };
+                let mut hits = (m.ascii | pair) & (u32::MAX >> (WINDOW - step));
+                while hits != 0 {
+                    let p = at + hits.trailing_zeros() as usize;
+                    let b0 = s[p];
+                    if b0 < 0x80 {
+                        s[p] = self.ascii_to[b0 as usize];
+                    } else if let Some(&b1) = s.get(p + 1) {
+                        let [x, y] = self.arabic_to[usize::from(b0 & 1)][usize::from(b1 & 0x3F)];
+                        s[p] = x;
+                        s[p + 1] = y;
+                    }
+                    hits &= hits - 1;
+                }
+                at += step;
+            }
         }
 
         /// Length in bytes of the run from `b[i]` that the scalar fast path
@@ -441,7 +546,7 @@ mod skip {
             let Some(window) = <&[u8; WINDOW]>::try_from(window).ok() else {
                 return (0, 0);
             };
-            let mut m = self.classify(window);
+            let mut m = classify(&self.keep, window);
             // Only bytes of `b` count (a NUL may fold to itself).
             let first = BEFORE.saturating_sub(i);
             let past = (b.len() + BEFORE).saturating_sub(i).min(WINDOW);
@@ -469,20 +574,23 @@ mod skip {
             let in_run = if n >= 32 { u32::MAX } else { (1u32 << n) - 1 };
             (n, ((spaces >> BEFORE) & in_run).count_ones() as usize)
         }
+    }
 
-        #[inline]
-        fn classify(&self, w: &[u8; WINDOW]) -> Masks {
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: `Tables` exists only when SSSE3 was detected (`new`).
-            #[allow(unsafe_code)]
-            unsafe {
-                ssse3::classify(self, w)
-            }
-            #[cfg(not(target_arch = "x86_64"))]
-            {
-                let _ = w;
-                Masks::default()
-            }
+    /// Which bytes of the window begin characters of `set` (and which are
+    /// spaces and Arabic leads). Called only through [`Tables`].
+    #[inline]
+    fn classify(set: &Bitmaps, w: &[u8; WINDOW]) -> Masks {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Tables` (every caller's receiver) exists only when SSSE3 was
+        // detected (`Tables::new`).
+        #[allow(unsafe_code)]
+        unsafe {
+            ssse3::classify(set, w)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let _ = (set, w);
+            Masks::default()
         }
     }
 
@@ -500,7 +608,7 @@ mod skip {
 
     #[cfg(target_arch = "x86_64")]
     mod ssse3 {
-        use super::{Masks, Tables, WINDOW};
+        use super::{Bitmaps, Masks, WINDOW};
         use std::arch::x86_64::*;
 
         /// [`Tables::classify`] with SSSE3.
@@ -509,7 +617,7 @@ mod skip {
         /// The CPU must have SSSE3.
         #[inline]
         #[target_feature(enable = "ssse3")]
-        pub(super) fn classify(t: &Tables, w: &[u8; WINDOW]) -> Masks {
+        pub(super) fn classify(t: &Bitmaps, w: &[u8; WINDOW]) -> Masks {
             // SAFETY: the loads read 16 bytes of the 32-byte window and of the
             // 16-byte tables.
             #[allow(unsafe_code)]
