@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -617,6 +617,9 @@ fn run_dedup_inner(
         Checkpoints::open(output, cfg, &paths)?
     };
     let mut resume = Resume::default();
+    // Time spent merging each analyzed batch into the tables, on one thread
+    // while the others wait: the serial part of pass 1.
+    let mut merge = Duration::ZERO;
     for (shard_no, file) in files.iter().enumerate() {
         resume.shards += 1;
         if let Some(shard) = ckpt.load(shard_no, &file.path)? {
@@ -669,6 +672,7 @@ fn run_dedup_inner(
             );
             appended?;
             saved = seen.len();
+            let merging = Instant::now();
             for a in analyzed {
                 counts.input += 1;
                 match a {
@@ -697,6 +701,7 @@ fn run_dedup_inner(
                     }
                 }
             }
+            merge += merging.elapsed();
             if let Some(p) = progress {
                 p(counts.input);
             }
@@ -716,6 +721,7 @@ fn run_dedup_inner(
     }
     drop((first_seen, texts, keys));
     timings.insert("read_and_sketch".into(), t0.elapsed().as_secs_f64());
+    timings.insert("read_and_sketch.merge".into(), merge.as_secs_f64());
 
     // Cluster.
     let t1 = Instant::now();
