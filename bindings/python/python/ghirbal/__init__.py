@@ -189,9 +189,10 @@ def dedup_files(
     overwrite: Optional[bool] = None,
     **options: Any,
 ) -> dict[str, Any]:
-    """Runs ``ghirbal dedup INPUTS --output OUTPUT``: folders of ``.txt`` files and
-    JSON Lines files (``.gz``/``.zst``/``.bz2`` too) in, the output folder of
-    SCHEMA.md out (written atomically). Returns ``summary.json`` as a dict."""
+    """Runs ``ghirbal dedup INPUTS --output OUTPUT``: ``.txt``, JSON Lines
+    (``.gz``/``.zst``/``.bz2`` too) and Parquet files, or folders of them, in; the
+    output folder of SCHEMA.md out (written atomically). Returns ``summary.json``
+    as a dict."""
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
     paths = [os.fspath(p) for p in inputs]

@@ -254,11 +254,11 @@ impl Folder {
                 } else {
                     b0 as usize
                 };
-                let ident = low[slot & 0x7FF] & keep != 0;
-                // A single space between two characters that fold to themselves
-                // stays as it is: keep the run going (one in six characters).
-                let plain_space = !ident && b0 == b' ' && run < i && self.kept_at(b, i + 1, keep);
-                if ident || plain_space {
+                let kept = low[slot & 0x7FF] & keep != 0;
+                // A single space between two characters runs keep stays as it
+                // is: keep the run going (one in six characters).
+                let plain_space = !kept && b0 == b' ' && run < i && self.kept_at(b, i + 1, keep);
+                if kept || plain_space {
                     if let Some(t) = self.skip.as_ref().filter(|_| i >= skip_from) {
                         let (n, skipped_spaces) = t.run(b, i);
                         if n > 0 {
@@ -269,7 +269,7 @@ impl Folder {
                         skip_from = i + 32;
                     }
                     spaces += usize::from(plain_space);
-                    i += 1 + usize::from(two && ident);
+                    i += 1 + usize::from(two && kept);
                     continue;
                 }
             }
@@ -398,15 +398,17 @@ impl Folder {
     }
 }
 
-/// Skipping runs of characters that fold to themselves, up to 28 bytes at a time.
+/// Skipping runs of characters that fold to themselves, up to 28 bytes at a time,
+/// and rewriting in place those that fold to one other character of their length.
 ///
 /// The scalar loop of [`Folder::fold_into`] spends a few cycles on each character
 /// of a run it copies unchanged. Here a 32-byte window is classified at once:
 /// ASCII and the two Arabic lead bytes (U+0600–U+067F) by bitmaps taken from the
 /// fold table, spaces by their neighbours. The skip only ever covers characters
 /// the scalar fast path would also have let through, so results are the same
-/// with or without it; anything else (other scripts, characters that change)
-/// stops it and is left to the scalar loop.
+/// with or without it; anything else (other scripts, characters that change
+/// length) stops it and is left to the scalar loop. Runs also keep the
+/// [`SUBST`] characters; [`Tables::translate`] rewrites them in the folded line.
 mod skip {
     /// Bitmaps of a set of ASCII and U+0600–U+067F characters, laid out for byte
     /// shuffles: `ascii[lo]` has bit `hi` for byte `hi * 16 + lo`, and `arabic[k]`
