@@ -5,6 +5,7 @@
 use std::hint::black_box;
 
 use corpus_core::normalize::{NormalizeConfig, Normalizer, Profile, detect, words};
+use corpus_core::pipeline::key_language;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn bench(c: &mut Criterion) {
@@ -48,6 +49,22 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
+    // The pipeline's language label on English news: the function-word test
+    // decides most of them before the trigram detector.
+    let english = corpus_bench::english_texts();
+    if !english.is_empty() {
+        let keys: Vec<String> = english
+            .iter()
+            .map(|t| key.normalize(t).into_owned())
+            .collect();
+        g.bench_function("en/key_language", |b| {
+            b.iter(|| {
+                for k in &keys {
+                    black_box(key_language(black_box(k)));
+                }
+            })
+        });
+    }
     g.bench_function("ar/words", |b| {
         b.iter(|| {
             for t in &texts {

@@ -9,27 +9,40 @@ pub fn thread_cpu_seconds() -> Option<f64> {
     Some(s.split_whitespace().next()?.parse::<f64>().ok()? / 1e9)
 }
 
-/// Texts of the Arabic development news corpus (`../shared/corpora/arabic_news`),
-/// or the bundled seeds when it is absent.
-pub fn arabic_texts() -> Vec<String> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpora/arabic_news");
+/// The `text` of every record of the JSON Lines files `paths`, in order.
+fn jsonl_texts(paths: &[PathBuf]) -> Vec<String> {
     let mut texts = Vec::new();
-    if let Ok(dir) = std::fs::read_dir(&root) {
-        let mut paths: Vec<_> = dir.flatten().map(|e| e.path()).collect();
-        paths.sort();
-        for p in paths {
-            let Ok(s) = std::fs::read_to_string(&p) else {
-                continue;
-            };
-            for line in s.lines() {
-                if let Ok(v) = serde_json::from_str::<serde_json::Value>(line) {
-                    if let Some(t) = v.get("text").and_then(|t| t.as_str()) {
-                        texts.push(t.to_owned());
-                    }
+    for p in paths {
+        let Ok(s) = std::fs::read_to_string(p) else {
+            continue;
+        };
+        for line in s.lines() {
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(line) {
+                if let Some(t) = v.get("text").and_then(|t| t.as_str()) {
+                    texts.push(t.to_owned());
                 }
             }
         }
     }
+    texts
+}
+
+/// Texts of the English news of the multilingual development corpus
+/// (`../shared/corpora/multilingual/bbc_news_en.jsonl`); empty when it is absent.
+pub fn english_texts() -> Vec<String> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpora/multilingual");
+    jsonl_texts(&[root.join("bbc_news_en.jsonl")])
+}
+
+/// Texts of the Arabic development news corpus (`../shared/corpora/arabic_news`),
+/// or the bundled seeds when it is absent.
+pub fn arabic_texts() -> Vec<String> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpora/arabic_news");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&root)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    paths.sort();
+    let mut texts = jsonl_texts(&paths);
     if texts.is_empty() {
         let seeds = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpora/seeds");
         if let Ok(dir) = std::fs::read_dir(seeds) {

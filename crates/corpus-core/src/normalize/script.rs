@@ -141,6 +141,26 @@ const NOT_ENGLISH: &[&str] = &[
     "uma", "um", "dos", "ein", "eine", "zu", "auf", "sich",
 ];
 
+/// A word of at most 8 ASCII letters, lowercased, as one integer (its bytes,
+/// zero-padded): the function-word lists are searched as sorted integers, not
+/// compared string by string (a hundred comparisons per word).
+fn word_key(w: &str) -> u64 {
+    let mut b = [0u8; 8];
+    b[..w.len()].copy_from_slice(w.as_bytes());
+    b.make_ascii_lowercase();
+    u64::from_le_bytes(b)
+}
+
+/// [`ENGLISH`] and [`NOT_ENGLISH`] as sorted [`word_key`]s.
+static FUNCTION_WORDS: std::sync::LazyLock<(Vec<u64>, Vec<u64>)> = std::sync::LazyLock::new(|| {
+    let keys = |list: &[&str]| {
+        let mut k: Vec<u64> = list.iter().map(|w| word_key(w)).collect();
+        k.sort_unstable();
+        k
+    };
+    (keys(ENGLISH), keys(NOT_ENGLISH))
+});
+
 /// Decides English from function words alone when the evidence is strong (at
 /// least 8 words, a fifth of them English function words, and almost none of
 /// another language's): the common case of English text in a bulk job, at a
@@ -161,13 +181,11 @@ fn clearly_english(text: &str) -> Option<f32> {
             continue;
         }
         words += 1;
-        let mut lower = [0u8; 8];
-        if w.len() <= lower.len() {
-            lower[..w.len()].copy_from_slice(w.as_bytes());
-            lower.make_ascii_lowercase();
-            let w = std::str::from_utf8(&lower[..w.len()]).unwrap_or_default();
-            en += u32::from(ENGLISH.contains(&w));
-            other += u32::from(NOT_ENGLISH.contains(&w));
+        if w.len() <= 8 {
+            let w = word_key(w);
+            let (english, not_english) = &*FUNCTION_WORDS;
+            en += u32::from(english.binary_search(&w).is_ok());
+            other += u32::from(not_english.binary_search(&w).is_ok());
         }
     }
     (words >= 8 && 5 * en >= words && 8 * other <= en)
@@ -340,5 +358,40 @@ fn detect_among(text: &str, common_only: bool) -> Detection {
             confidence: 0.0,
             arabic_script: share,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The integer lookup answers as the lists do, whatever the case, and for
+    /// words that are prefixes or extensions of listed ones.
+    #[test]
+    fn function_word_keys_match_the_lists() {
+        let (english, not_english) = &*FUNCTION_WORDS;
+        let mut probes: Vec<String> = Vec::new();
+        for w in ENGLISH.iter().chain(NOT_ENGLISH) {
+            assert!(w.len() <= 8, "{w} does not fit a key");
+            probes.push(w.to_string());
+            probes.push(w.to_uppercase());
+            probes.push(w[..w.len() - 1].to_owned());
+            probes.push(format!("{w}s"));
+        }
+        probes.extend(["", "a", "theater", "Zzzzzzzz", "undo", "dies"].map(String::from));
+        for p in probes.iter().filter(|p| p.len() <= 8) {
+            let lower = p.to_ascii_lowercase();
+            let key = word_key(p);
+            assert_eq!(
+                english.binary_search(&key).is_ok(),
+                ENGLISH.contains(&lower.as_str()),
+                "{p}"
+            );
+            assert_eq!(
+                not_english.binary_search(&key).is_ok(),
+                NOT_ENGLISH.contains(&lower.as_str()),
+                "{p}"
+            );
+        }
     }
 }
