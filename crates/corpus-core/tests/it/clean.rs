@@ -702,6 +702,11 @@ fn every_permalink_line_is_cut_whatever_marker_came_before() {
             "Short link: https://example.com/c",
             "رابط المقال: https://example.com/d",
         ),
+        // The marker right before the line's only colon, a headline after it.
+        (
+            "رابط مختصر: افتتاح المستشفيات الجديدة",
+            "رابط الخبر: عودة الأمطار إلى المنطقة",
+        ),
     ] {
         let t = format!("{body}\n{first}\n{more}\n{second}");
         let cuts = c.cuts(&t);
