@@ -45,6 +45,22 @@ const IDENT: u32 = 2;
 const SUBST: u32 = 1 << 9;
 /// Table length value meaning "too long, ask the normalizer".
 const LONG: u32 = 0x7F;
+/// First bit of a table entry's start in [`Folder::bytes`] (below it: the
+/// length in bits 2..9, then the flags).
+const START: u32 = 10;
+
+/// The length of a table entry's fold ([`LONG`]: not tabled).
+#[inline]
+fn len_of(e: u32) -> u32 {
+    (e >> 2) & 0x7F
+}
+
+/// Where a tabled entry's fold lies in [`Folder::bytes`].
+#[inline]
+fn span_of(e: u32) -> std::ops::Range<usize> {
+    let start = (e >> START) as usize;
+    start..start + len_of(e) as usize
+}
 
 /// Folds characters with the key profile.
 #[derive(Clone, Debug)]
@@ -52,7 +68,7 @@ pub(crate) struct Folder {
     norm: Normalizer,
     /// Folded bytes of every tabled character, back to back.
     bytes: String,
-    /// Per table slot: start in `bytes` (bits 10..), length (bits 2..9), and
+    /// Per table slot: start in `bytes` (bits [`START`]..), length (bits 2..9), and
     /// the [`SPACE`], [`IDENT`] and [`SUBST`] flags.
     entries: Vec<u32>,
     /// Vector skipping over runs of unchanged ASCII and Arabic characters, when
@@ -148,17 +164,15 @@ impl Folder {
                 } else {
                     0
                 };
-                entries[i] = (start << 10) | (len << 2) | flags;
+                entries[i] = (start << START) | (len << 2) | flags;
             }
         }
-        let fold_of = |cp: u32| {
-            let e = entries[cp as usize];
-            let start = (e >> 10) as usize;
-            &bytes.as_bytes()[start..start + ((e >> 2) & 0x7F) as usize]
-        };
         let skip = skip::Tables::new(
             |cp| entries[cp as usize] & (IDENT | SUBST) != 0,
-            |cp| (entries[cp as usize] & SUBST != 0).then(|| fold_of(cp)),
+            |cp| {
+                let e = entries[cp as usize];
+                (e & SUBST != 0).then(|| &bytes.as_bytes()[span_of(e)])
+            },
         );
         Ok(Folder {
             norm,
@@ -175,10 +189,8 @@ impl Folder {
             if e & SPACE != 0 {
                 return Fold::Space;
             }
-            let len = (e >> 2) & 0x7F;
-            if len < LONG {
-                let (start, len) = ((e >> 10) as usize, len as usize);
-                return Fold::Text(Cow::Borrowed(&self.bytes[start..start + len]));
+            if len_of(e) < LONG {
+                return Fold::Text(Cow::Borrowed(&self.bytes[span_of(e)]));
             }
         }
         if c.is_whitespace() {
@@ -283,7 +295,7 @@ impl Folder {
             };
             // Three- and four-byte characters and over-long folds (none so
             // far) take the general path.
-            let width = if (e >> 2) & 0x7F == LONG { 0 } else { width };
+            let width = if len_of(e) == LONG { 0 } else { width };
             if e & keep != 0 {
                 i += width;
                 continue;
@@ -309,7 +321,7 @@ impl Folder {
                         // Tabled characters were checked when the table was built
                         // (the context-dependent ones are stored as LONG).
                         let tabled =
-                            slot(c as u32).is_some_and(|i| (self.entries[i] >> 2) & 0x7F != LONG);
+                            slot(c as u32).is_some_and(|i| len_of(self.entries[i]) != LONG);
                         *composes |= !tabled && context_dependent(c, &f);
                         f
                     }
@@ -321,9 +333,7 @@ impl Folder {
                     run = i;
                     continue;
                 }
-                let len = ((e >> 2) & 0x7F) as usize;
-                let start = (e >> 10) as usize;
-                Cow::Borrowed(&self.bytes[start..start + len])
+                Cow::Borrowed(&self.bytes[span_of(e)])
             };
             run = i;
             if f.is_empty() {
