@@ -760,8 +760,9 @@ mod tests {
     /// U+0600–U+067F), after runs of every length of one- and two-byte letters,
     /// with and without spaces (so that it lands at every place of the window),
     /// before neighbours that do and do not fold to themselves.
-    #[test]
-    fn the_vector_skip_changes_nothing() {
+    /// The folder with its vector tables (on x86-64), and the same one
+    /// without them: the scalar loop, rewriting nothing.
+    fn with_and_without() -> (Folder, Folder) {
         let with = Folder::new().unwrap();
         #[cfg(target_arch = "x86_64")]
         assert!(
@@ -772,11 +773,20 @@ mod tests {
             skip: None,
             ..with.clone()
         };
-        let fold = |f: &Folder, line: &str| {
-            let (mut s, mut composes) = (String::new(), false);
-            let words = f.fold_into(line, &mut s, &mut composes);
-            (s, words, composes)
-        };
+        (with, without)
+    }
+
+    /// Everything `fold_into` gives: the fold, its word count, the
+    /// "composes" flag.
+    fn fold(f: &Folder, line: &str) -> (String, usize, bool) {
+        let (mut s, mut composes) = (String::new(), false);
+        let words = f.fold_into(line, &mut s, &mut composes);
+        (s, words, composes)
+    }
+
+    #[test]
+    fn the_vector_skip_changes_nothing() {
+        let (with, without) = with_and_without();
         let chars: Vec<char> = (0..0x80)
             .chain(0x600..0x680)
             .filter_map(char::from_u32)
@@ -813,16 +823,7 @@ mod tests {
     /// scalar loop (no tables, nothing rewritten) folds it.
     #[test]
     fn the_rewrite_changes_only_what_runs_kept() {
-        let with = Folder::new().unwrap();
-        let without = Folder {
-            skip: None,
-            ..with.clone()
-        };
-        let fold = |f: &Folder, line: &str| {
-            let (mut s, mut composes) = (String::new(), false);
-            let words = f.fold_into(line, &mut s, &mut composes);
-            (s, words, composes)
-        };
+        let (with, without) = with_and_without();
         let mut checked = 0;
         for cp in (0..0x3000).chain(0xFB50..0x10000).chain(0x1D400..0x1D800) {
             let Some(c) = char::from_u32(cp) else {
