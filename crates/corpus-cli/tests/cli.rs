@@ -1,18 +1,10 @@
 //! The `ghirbal` binary: exit codes, messages and files, as a user sees them.
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-fn ghirbal(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ghirbal"))
-        .args(args)
-        .output()
-        .expect("run ghirbal")
-}
+mod common;
 
-fn seeds() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpora/seeds")
-}
+use common::{ghirbal, seeds};
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

@@ -1,23 +1,13 @@
 //! The `ghirbal` binary: exit codes and messages on bad input (see docs/failures.md).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn ghirbal(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ghirbal"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+mod common;
+
+use common::ghirbal;
 
 fn seed_text() -> String {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpora/seeds");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    std::fs::read_to_string(&files[0]).unwrap()
+    std::fs::read_to_string(&common::seed_files()[0]).unwrap()
 }
 
 fn input(dir: &Path) -> PathBuf {

@@ -1,17 +1,36 @@
-//! Shared by the CLI's test binaries.
+//! Shared by the CLI's test binaries (each uses a part of it).
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
-/// The paragraphs of more than eight words of the bundled seed articles, in
-/// file order: material for corpora with near-duplicates.
-pub fn seed_paragraphs() -> Vec<String> {
-    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpora/seeds");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(seeds)
+/// Runs the `ghirbal` binary with `args` and waits for it.
+pub fn ghirbal(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ghirbal"))
+        .args(args)
+        .output()
+        .expect("run ghirbal")
+}
+
+/// The bundled sample corpus.
+pub fn seeds() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpora/seeds")
+}
+
+/// The seed articles' files, sorted.
+pub fn seed_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(seeds())
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
     files.sort();
-    let paras: Vec<String> = files
+    files
+}
+
+/// The paragraphs of more than eight words of the bundled seed articles, in
+/// file order: material for corpora with near-duplicates.
+pub fn seed_paragraphs() -> Vec<String> {
+    let paras: Vec<String> = seed_files()
         .iter()
         .flat_map(|f| {
             std::fs::read_to_string(f)
