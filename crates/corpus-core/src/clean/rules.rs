@@ -1635,20 +1635,15 @@ impl RuleSet {
                 continue;
             }
             let k = cx.key(i);
-            // Every permalink marker is followed by a colon (and holds none):
-            // only the text before the last one is searched.
-            let Some(last) = memchr::memrchr(b':', k.as_bytes()) else {
+            // Every permalink marker is followed by a colon.
+            if memchr::memchr(b':', k.as_bytes()).is_none() {
                 continue;
-            };
+            }
             // The first marker that makes a cut ends this line's search (the
             // cut runs to the line's end).
             'markers: for (m, len) in self.m.permalink.each() {
                 let mut from = 0;
-                while let Some(p) = k.as_bytes()[..last]
-                    .get(from..)
-                    .and_then(|rest| m.find(rest))
-                    .map(|p| p + from)
-                {
+                while let Some(p) = m.find(&k.as_bytes()[from..]).map(|p| p + from) {
                     from = p + len;
                     let at_word = p == 0 || k[..p].ends_with(' ');
                     let colon = k[p..].find(':').map(|c| c + p);
