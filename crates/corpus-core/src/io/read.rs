@@ -129,9 +129,8 @@ pub fn list_inputs(inputs: &[PathBuf], output: Option<&Path>) -> Result<Vec<Inpu
         if meta.is_dir() {
             let mut found = Vec::new();
             walk(input, output.as_deref(), &mut found)?;
-            found.sort();
-            for path in found {
-                let kind = kind_of(&path);
+            found.sort_by(|a, b| a.0.cmp(&b.0));
+            for (path, kind) in found {
                 let text_id = (kind == InputKind::Text).then(|| {
                     let rel = path.strip_prefix(input).unwrap_or(&path).with_extension("");
                     rel.to_string_lossy().replace('\\', "/")
@@ -143,7 +142,9 @@ pub fn list_inputs(inputs: &[PathBuf], output: Option<&Path>) -> Result<Vec<Inpu
                 });
             }
         } else {
-            let kind = kind_of(input);
+            // A file given by name is read whatever its name: other names are
+            // JSON Lines (`.ndjson`, standard input's spilled copy).
+            let kind = kind_of(input).unwrap_or(InputKind::Jsonl);
             let text_id = (kind == InputKind::Text).then(|| {
                 input
                     .with_extension("")
@@ -168,43 +169,44 @@ pub fn list_inputs(inputs: &[PathBuf], output: Option<&Path>) -> Result<Vec<Inpu
     Ok(files)
 }
 
-/// What a file holds, from its name: `.txt` is one document, `.parquet` a
-/// table, anything else JSON Lines (compressed or not, see [`open_decompressed`]).
-fn kind_of(p: &Path) -> InputKind {
-    match p.extension().and_then(|e| e.to_str()) {
-        Some("txt") => InputKind::Text,
-        Some("parquet") => InputKind::Parquet,
-        _ => InputKind::Jsonl,
+/// What a file holds, from its name, for the names ghirbal reads: `.txt` one
+/// document, `.parquet` a table, `.jsonl` JSON Lines, also compressed (see
+/// [`open_decompressed`]).
+fn kind_of(p: &Path) -> Option<InputKind> {
+    let name = p.file_name()?.to_string_lossy();
+    let records = [".jsonl", ".jsonl.gz", ".jsonl.zst", ".jsonl.bz2"];
+    if name.ends_with(".txt") {
+        Some(InputKind::Text)
+    } else if name.ends_with(".parquet") {
+        Some(InputKind::Parquet)
+    } else if records.iter().any(|e| name.ends_with(e)) {
+        Some(InputKind::Jsonl)
+    } else {
+        None
     }
 }
 
-/// Whether a file found in a folder is an input (given files always are).
-fn is_input_name(p: &Path) -> bool {
-    let name = p
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    let record = [".jsonl", ".jsonl.gz", ".jsonl.zst", ".jsonl.bz2"];
-    !name.starts_with('.')
-        && (name.ends_with(".txt")
-            || name.ends_with(".parquet")
-            || record.iter().any(|e| name.ends_with(e)))
+/// A name starting with a dot.
+fn hidden_name(entry: &std::fs::DirEntry) -> bool {
+    entry.file_name().to_string_lossy().starts_with('.')
 }
 
-fn walk(dir: &Path, skip: Option<&Path>, out: &mut Vec<PathBuf>) -> Result<()> {
+/// The input files under `dir` with their kinds (hidden ones, and the folder
+/// `skip`, passed over).
+fn walk(dir: &Path, skip: Option<&Path>, out: &mut Vec<(PathBuf, InputKind)>) -> Result<()> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(dir, e))?;
         let path = entry.path();
         let ft = entry.file_type().map_err(|e| Error::io(&path, e))?;
         if ft.is_dir() {
-            let hidden = entry.file_name().to_string_lossy().starts_with('.');
+            let hidden = hidden_name(&entry);
             let ours = skip.is_some_and(|s| std::fs::canonicalize(&path).is_ok_and(|p| p == s));
             if !hidden && !ours {
                 walk(&path, skip, out)?;
             }
-        } else if is_input_name(&path) {
-            out.push(path);
+        } else if let Some(kind) = kind_of(&path).filter(|_| !hidden_name(&entry)) {
+            out.push((path, kind));
         }
     }
     Ok(())
