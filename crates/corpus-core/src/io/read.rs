@@ -160,10 +160,11 @@ pub fn list_inputs(inputs: &[PathBuf], output: Option<&Path>) -> Result<Vec<Inpu
     }
     if files.is_empty() {
         let given: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+        let records: Vec<String> = CODECS.iter().map(|(s, _)| format!(".jsonl{s}")).collect();
         return Err(Error::Config(format!(
-            "no input files found in {} (a folder's .txt, .jsonl, .jsonl.gz, .jsonl.zst, \
-             .jsonl.bz2 and .parquet files are read)",
-            given.join(", ")
+            "no input files found in {} (a folder's .txt, .jsonl, {} and .parquet files are read)",
+            given.join(", "),
+            records.join(", ")
         )));
     }
     Ok(files)
@@ -174,16 +175,43 @@ pub fn list_inputs(inputs: &[PathBuf], output: Option<&Path>) -> Result<Vec<Inpu
 /// [`open_decompressed`]).
 fn kind_of(p: &Path) -> Option<InputKind> {
     let name = p.file_name()?.to_string_lossy();
-    let records = [".jsonl", ".jsonl.gz", ".jsonl.zst", ".jsonl.bz2"];
+    let plain = codec_of(&name).map_or(&*name, |(suffix, _)| &name[..name.len() - suffix.len()]);
     if name.ends_with(".txt") {
         Some(InputKind::Text)
     } else if name.ends_with(".parquet") {
         Some(InputKind::Parquet)
-    } else if records.iter().any(|e| name.ends_with(e)) {
+    } else if plain.ends_with(".jsonl") {
         Some(InputKind::Jsonl)
     } else {
         None
     }
+}
+
+/// A compression a record file may carry.
+#[derive(Clone, Copy)]
+enum Codec {
+    /// gzip, multi-member.
+    Gzip,
+    /// zstd, multi-frame.
+    Zstd,
+    /// bzip2, multi-stream.
+    Bzip2,
+}
+
+/// The compressions read, by file-name suffix: the one list both the folder walk
+/// and [`open_decompressed`] follow.
+const CODECS: [(&str, Codec); 3] = [
+    (".gz", Codec::Gzip),
+    (".zst", Codec::Zstd),
+    (".bz2", Codec::Bzip2),
+];
+
+/// The compression a file name says, with its suffix.
+fn codec_of(name: &str) -> Option<(&'static str, Codec)> {
+    CODECS
+        .iter()
+        .copied()
+        .find(|(suffix, _)| name.ends_with(suffix))
 }
 
 /// A name starting with a dot.
@@ -230,15 +258,13 @@ pub(crate) fn open_decompressed(
             None => Box::new(file),
         }
     };
-    let name = path.to_string_lossy();
-    let dec: Box<dyn Read + Send> = if name.ends_with(".gz") {
-        Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(raw)))
-    } else if name.ends_with(".zst") {
-        Box::new(zstd::stream::read::Decoder::new(raw).map_err(|e| Error::io(path, e))?)
-    } else if name.ends_with(".bz2") {
-        Box::new(bzip2::read::MultiBzDecoder::new(BufReader::new(raw)))
-    } else {
-        raw
+    let dec: Box<dyn Read + Send> = match codec_of(&path.to_string_lossy()) {
+        Some((_, Codec::Gzip)) => Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(raw))),
+        Some((_, Codec::Zstd)) => {
+            Box::new(zstd::stream::read::Decoder::new(raw).map_err(|e| Error::io(path, e))?)
+        }
+        Some((_, Codec::Bzip2)) => Box::new(bzip2::read::MultiBzDecoder::new(BufReader::new(raw))),
+        None => raw,
     };
     Ok(Box::new(BufReader::with_capacity(1 << 20, dec)))
 }

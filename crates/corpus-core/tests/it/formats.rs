@@ -740,7 +740,9 @@ fn a_folder_holds_text_and_record_files_but_not_other_files_or_our_output() {
         &gz(lines(&[("c1", 2), ("c2", 3)]).as_bytes()),
     );
     write(&dir, "d.jsonl.zst", &zst(lines(&[("d1", 4)]).as_bytes()));
+    write(&dir, "e.jsonl.bz2", &bz2(lines(&[("e1", 0)]).as_bytes()));
     write(&dir, "README.md", b"# not a document\n");
+    write(&dir, "page.html.gz", &gz(b"<p>not an input</p>"));
     write(
         &dir,
         "notes.json",
@@ -759,12 +761,18 @@ fn a_folder_holds_text_and_record_files_but_not_other_files_or_our_output() {
         .collect();
     assert_eq!(
         names,
-        ["articles/one.txt", "b.jsonl", "c.jsonl.gz", "d.jsonl.zst"]
+        [
+            "articles/one.txt",
+            "b.jsonl",
+            "c.jsonl.gz",
+            "d.jsonl.zst",
+            "e.jsonl.bz2"
+        ]
     );
     let ids: Vec<String> = Reader::new(listed, InputConfig::default())
         .map(|d| d.unwrap().id)
         .collect();
-    assert_eq!(ids, ["articles/one", "b1", "c1", "c2", "d1"]);
+    assert_eq!(ids, ["articles/one", "b1", "c1", "c2", "d1", "e1"]);
 
     // The output written inside the folder is not read back by the next run.
     let out = dir.join("dedup");
@@ -777,7 +785,7 @@ fn a_folder_holds_text_and_record_files_but_not_other_files_or_our_output() {
     };
     for _ in 0..2 {
         let s = run_dedup(std::slice::from_ref(&dir), &out, &cfg, None).unwrap();
-        assert_eq!(s.counts.input, 5);
+        assert_eq!(s.counts.input, 6);
         assert_eq!(s.counts.rejected, 0);
     }
 
