@@ -70,8 +70,9 @@ OUT/emptied.jsonl, OUT/rejects.jsonl and OUT/summary.json.")]
     Clean(Box<CleanArgs>),
 }
 
+/// What a job reads and where it writes.
 #[derive(Args)]
-struct CleanArgs {
+struct Io {
     /// Inputs: .txt, .jsonl[.gz|.zst|.bz2] or .parquet files, folders of them, or - for stdin.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
@@ -81,6 +82,12 @@ struct CleanArgs {
     /// Replace an existing output folder.
     #[arg(long)]
     overwrite: bool,
+}
+
+#[derive(Args)]
+struct CleanArgs {
+    #[command(flatten)]
+    io: Io,
     /// Group for boilerplate lines: corpus, a JSON field (outlet), or host:FIELD.
     #[arg(long)]
     group_by: Option<String>,
@@ -143,15 +150,8 @@ fn parse_choice<T: serde::de::DeserializeOwned>(flag: &str, v: &str) -> anyhow::
 
 #[derive(Args)]
 struct DedupArgs {
-    /// Inputs: .txt, .jsonl[.gz|.zst|.bz2] or .parquet files, folders of them, or - for stdin.
-    #[arg(required = true)]
-    inputs: Vec<PathBuf>,
-    /// Output folder (written atomically).
-    #[arg(long, short)]
-    output: PathBuf,
-    /// Replace an existing output folder.
-    #[arg(long)]
-    overwrite: bool,
+    #[command(flatten)]
+    io: Io,
     /// Jaccard similarity threshold for near-duplicates.
     #[arg(long)]
     threshold: Option<f64>,
@@ -270,10 +270,10 @@ fn clean(a: CleanArgs) -> anyhow::Result<()> {
     if let Some(p) = &a.profile {
         c.output_profile = Some(p.parse::<Profile>()?);
     }
-    cfg.output.overwrite |= a.overwrite;
+    cfg.output.overwrite |= a.io.overwrite;
     cfg.validate()?;
-    let summary = corpus_core::clean::run_clean(&a.inputs, &a.output, &cfg, None)
-        .with_context(|| format!("clean into {}", a.output.display()))?;
+    let summary = corpus_core::clean::run_clean(&a.io.inputs, &a.io.output, &cfg, None)
+        .with_context(|| format!("clean into {}", a.io.output.display()))?;
     if !a.common.quiet {
         let n = &summary.counts;
         eprintln!(
@@ -283,7 +283,7 @@ fn clean(a: CleanArgs) -> anyhow::Result<()> {
             n.emptied,
             n.rejected,
             n.cuts_by_rule.values().sum::<u64>(),
-            a.output.display()
+            a.io.output.display()
         );
     }
     Ok(())
@@ -348,7 +348,7 @@ fn dedup(a: DedupArgs) -> anyhow::Result<()> {
     d.containment &= !a.no_containment;
     cfg.clean.enabled &= !a.no_clean;
     cfg.clean.boilerplate.in_dedup |= a.boilerplate;
-    cfg.output.overwrite |= a.overwrite;
+    cfg.output.overwrite |= a.io.overwrite;
     cfg.output.compress |= a.compress;
     if a.shard_size.is_some() {
         cfg.output.shard_size = a.shard_size;
@@ -373,8 +373,8 @@ fn dedup(a: DedupArgs) -> anyhow::Result<()> {
             b.set_position(n);
         }
     };
-    let summary = pipeline::run_dedup(&a.inputs, &a.output, &cfg, Some(&progress))
-        .with_context(|| format!("dedup into {}", a.output.display()))?;
+    let summary = pipeline::run_dedup(&a.io.inputs, &a.io.output, &cfg, Some(&progress))
+        .with_context(|| format!("dedup into {}", a.io.output.display()))?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -386,7 +386,7 @@ fn dedup(a: DedupArgs) -> anyhow::Result<()> {
             c.kept,
             c.removed,
             c.rejected,
-            a.output.display()
+            a.io.output.display()
         );
     }
     Ok(())
