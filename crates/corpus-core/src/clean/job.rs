@@ -199,6 +199,19 @@ pub(crate) fn count_files(
     Ok(counter.finish())
 }
 
+/// The validated configuration's cleaner and, when `clean.output_profile` is set,
+/// the normalizer of the texts written.
+fn cleaner_and_stored(cfg: &Config) -> Result<(Cleaner, Option<Normalizer>)> {
+    cfg.validate()?;
+    let cleaner = Cleaner::new(&cfg.clean)?;
+    let stored = cfg
+        .clean
+        .output_profile
+        .map(|p| Normalizer::new(&NormalizeConfig::profile(p)))
+        .transpose()?;
+    Ok((cleaner, stored))
+}
+
 fn run_clean_inner(
     inputs: &[PathBuf],
     output: &Path,
@@ -207,13 +220,7 @@ fn run_clean_inner(
 ) -> Result<CleanSummary> {
     let t0 = Instant::now();
     let mut timings = BTreeMap::new();
-    cfg.validate()?;
-    let cleaner = Cleaner::new(&cfg.clean)?;
-    let stored = cfg
-        .clean
-        .output_profile
-        .map(|p| Normalizer::new(&NormalizeConfig::profile(p)))
-        .transpose()?;
+    let (cleaner, stored) = cleaner_and_stored(cfg)?;
     let out = OutputDir::create(output, cfg.output.overwrite)?;
     let mut files = list_inputs(inputs, Some(output))?;
     spill_stdin(&mut files, &out)?;
@@ -409,13 +416,7 @@ pub fn clean_documents(
 fn clean_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<CleanRun> {
     let t0 = Instant::now();
     let mut timings = BTreeMap::new();
-    cfg.validate()?;
-    let cleaner = Cleaner::new(&cfg.clean)?;
-    let stored = cfg
-        .clean
-        .output_profile
-        .map(|p| Normalizer::new(&NormalizeConfig::profile(p)))
-        .transpose()?;
+    let (cleaner, stored) = cleaner_and_stored(cfg)?;
     let mut counts = CleanCounts {
         input: docs.len() as u64,
         ..CleanCounts::default()
