@@ -51,14 +51,15 @@ fn main() {
     });
     let d = &cfg.dedup;
     println!(
-        "# ghirbal near-duplicate accuracy\n\nsettings: threshold {} ngram {} num_perm {} containment {} (≥{} of the smaller, coverage ≥{}, ≥{} shingles) mode {:?} check_numbers {} clean {}\n",
+        "# ghirbal near-duplicate accuracy\n\nsettings: threshold {} shingles {} × {:?} num_perm {} containment {} (≥{} of the smaller, coverage ≥{}, ≥{} shingles) mode {:?} check_numbers {} clean {}\n",
         d.threshold,
-        d.ngram,
+        d.effective_ngram(),
+        d.shingle,
         d.num_perm,
         d.containment,
-        d.containment_threshold,
+        d.effective_containment_threshold(),
         d.min_coverage,
-        d.min_shingles,
+        d.effective_min_shingles(),
         d.mode,
         d.check_numbers,
         cfg.clean.enabled
@@ -70,7 +71,7 @@ fn main() {
         "threshold"
     };
     let default_t = if sweep_containment {
-        cfg.dedup.containment_threshold
+        cfg.dedup.effective_containment_threshold()
     } else {
         cfg.dedup.threshold
     };
@@ -298,7 +299,7 @@ impl Set {
         let mut d = cfg.dedup.clone();
         if let Some(t) = threshold {
             if SWEEP.with(|s| s.get()) {
-                d.containment_threshold = t;
+                d.containment_threshold = Some(t);
             } else {
                 d.threshold = t;
             }

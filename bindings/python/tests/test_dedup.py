@@ -49,6 +49,24 @@ def test_seeds_alignment_and_accounting(seed_docs: list[dict[str, str]]) -> None
     assert len(r) == n and len(r.to_records()) == n
 
 
+def test_character_shingles(seed_docs: list[dict[str, str]]) -> None:
+    # A copy of seed 002 with "و" attached to every fourth word: few of its word
+    # 3-grams survive, most of its character 6-grams do.
+    words = seed_docs[2]["text"].split()
+    edited = " ".join("و" + w if i % 4 == 0 else w for i, w in enumerate(words))
+    docs = seed_docs + [{"id": "edited", "text": edited}]
+    by_words = ghirbal.dedup(docs)
+    by_chars = ghirbal.dedup(docs, shingle="chars")
+    assert by_words.clusters[-1] != by_words.clusters[2]
+    assert by_chars.clusters[-1] == by_chars.clusters[2] == seed_docs[2]["id"]
+    assert by_chars.kept[2] != by_chars.kept[-1]
+    # The seeds themselves split as with words (000 and 001 are one article).
+    assert by_chars.clusters[:5] == by_words.clusters[:5]
+    assert by_chars.summary["config"]["dedup"]["shingle"] == "chars"
+    with pytest.raises(ghirbal.ConfigError):
+        ghirbal.dedup(docs, shingle="letters")
+
+
 def test_strings_get_their_position_as_id(seed_docs: list[dict[str, str]]) -> None:
     texts = [d["text"] for d in seed_docs]
     r = ghirbal.dedup(texts + [texts[2]])

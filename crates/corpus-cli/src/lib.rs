@@ -155,7 +155,10 @@ struct DedupArgs {
     /// Jaccard similarity threshold for near-duplicates.
     #[arg(long)]
     threshold: Option<f64>,
-    /// Words per shingle.
+    /// What shingles are made of (default words).
+    #[arg(long, value_parser = ["words", "chars"])]
+    shingle: Option<String>,
+    /// Words per shingle (default 3), or characters with --shingle chars (default 5).
     #[arg(long)]
     ngram: Option<usize>,
     /// MinHash permutations.
@@ -335,8 +338,11 @@ fn dedup(a: DedupArgs) -> anyhow::Result<()> {
     if let Some(t) = a.threshold {
         d.threshold = t;
     }
-    if let Some(n) = a.ngram {
-        d.ngram = n;
+    if let Some(v) = &a.shingle {
+        d.shingle = parse_choice("shingle", v)?;
+    }
+    if a.ngram.is_some() {
+        d.ngram = a.ngram;
     }
     if let Some(n) = a.num_perm {
         d.num_perm = n;

@@ -135,6 +135,7 @@ def dedup(
     *,
     config: Optional[PathLike] = None,
     threshold: Optional[float] = None,
+    shingle: Optional[str] = None,
     ngram: Optional[int] = None,
     num_perm: Optional[int] = None,
     exact_only: Optional[bool] = None,
@@ -155,6 +156,9 @@ def dedup(
     Bad records raise :class:`DataError` naming ``docs[i]``, or with
     ``on_error="skip"`` become ``rejected`` entries. The work runs without the
     GIL; the result does not depend on the order of ``docs``.
+
+    ``shingle="chars"`` compares character n-grams (``ngram`` characters,
+    default 6) instead of word n-grams (default 3 words).
     """
     if isinstance(docs, (str, bytes)) or hasattr(docs, "columns"):
         # Iterating these would give characters or column names, not documents.
@@ -165,6 +169,7 @@ def dedup(
     opts = dict(
         options,
         threshold=threshold,
+        shingle=shingle,
         ngram=ngram,
         num_perm=num_perm,
         exact_only=exact_only,

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::{ClusterMode, DedupConfig, Member, Reason, Rejection, Report, Verdict};
+use super::{ClusterMode, DedupConfig, Member, Reason, Rejection, Report, Shingle, Verdict};
 
 /// Clusters sampled for `audit.json`: half the ones whose weakest member is least
 /// similar to its survivor (the borderline ones), half chosen by a hash of the
@@ -85,6 +85,12 @@ pub struct Audit {
     pub threshold: f64,
     /// Containment threshold (None when containment is off).
     pub containment_threshold: Option<f64>,
+    /// What shingles are made of.
+    pub shingle: Shingle,
+    /// Words (or characters) per shingle, as used.
+    pub ngram: usize,
+    /// Least shingles of the smaller text of a containment pair, as used.
+    pub min_shingles: u32,
     /// Clustering mode.
     pub mode: ClusterMode,
     /// LSH bands and rows.
@@ -249,7 +255,12 @@ impl Audit {
         }
         Audit {
             threshold: cfg.threshold,
-            containment_threshold: cfg.containment.then_some(cfg.containment_threshold),
+            containment_threshold: cfg
+                .containment
+                .then_some(cfg.effective_containment_threshold()),
+            shingle: cfg.shingle,
+            ngram: cfg.effective_ngram(),
+            min_shingles: cfg.effective_min_shingles(),
             mode: cfg.mode,
             lsh: report.lsh,
             candidate_pairs: report.pairs.len() as u64,

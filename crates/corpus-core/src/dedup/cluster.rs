@@ -5,8 +5,9 @@ use std::cmp::Ordering;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::config::CHARS_PER_WORD;
 use super::minhash::{Overlap, containment_from, set_ratios};
-use super::{ClusterMode, DedupConfig, Sketch, Survivor, lsh_params};
+use super::{ClusterMode, DedupConfig, Shingle, Sketch, Survivor, lsh_params};
 
 /// Why a document was kept or removed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -648,7 +649,7 @@ fn verify(
         let j = a.jaccard(b);
         let (c, _) = containment_from(j, a.shingles, b.shingles);
         if j < cfg.threshold - PREFILTER_MARGIN
-            && (!cfg.containment || c < cfg.containment_threshold - PREFILTER_MARGIN)
+            && (!cfg.containment || c < cfg.effective_containment_threshold() - PREFILTER_MARGIN)
         {
             let check = PairCheck {
                 a: 0,
@@ -707,8 +708,8 @@ fn decide(
     }
     let (link, sim) = if j >= cfg.threshold {
         (Ok(Reason::NearDuplicate), j)
-    } else if cfg.containment && c >= cfg.containment_threshold {
-        if a.shingles.min(b.shingles) < cfg.min_shingles {
+    } else if cfg.containment && c >= cfg.effective_containment_threshold() {
+        if a.shingles.min(b.shingles) < cfg.effective_min_shingles() {
             check.outcome = Err(Rejection::TooShort);
             return (check, None, 0.0);
         }
@@ -730,7 +731,7 @@ fn decide(
     if let (Some(o), Err(()) | Ok(Reason::Containment)) = (own, link) {
         if cfg.max_own_passages < 1.0 {
             let small = a.set.len().min(b.set.len()) as f64;
-            let (own, missing) = o.own_passages(passage_run(cfg.ngram));
+            let (own, missing) = o.own_passages(passage_run(cfg));
             if own as f64 >= cfg.max_own_passages * small && 2 * own >= missing {
                 check.outcome = Err(Rejection::OwnPassages);
                 return (check, None, 0.0);
@@ -745,9 +746,15 @@ fn decide(
 /// passage of its own, not an edit (`DedupConfig::max_own_passages`).
 const PASSAGE_WORDS: usize = 12;
 
-/// [`PASSAGE_WORDS`] in consecutive shingles of `ngram` words.
-fn passage_run(ngram: usize) -> usize {
-    PASSAGE_WORDS.saturating_sub(ngram.saturating_sub(1)).max(1)
+/// [`PASSAGE_WORDS`] in consecutive shingles of the configured unit and length.
+fn passage_run(cfg: &DedupConfig) -> usize {
+    let units = match cfg.shingle {
+        Shingle::Words => PASSAGE_WORDS,
+        Shingle::Chars => PASSAGE_WORDS * CHARS_PER_WORD,
+    };
+    units
+        .saturating_sub(cfg.effective_ngram().saturating_sub(1))
+        .max(1)
 }
 
 /// Bands whose keys are computed in one pass over the signatures: 16 rows of
@@ -921,7 +928,7 @@ pub fn lsh_bands(cfg: &DedupConfig) -> (usize, usize) {
     // With containment on, band for the Jaccard of a pair at the containment
     // threshold and the minimum coverage, so that such pairs become candidates.
     let t = if cfg.containment {
-        let (c, v) = (cfg.containment_threshold, cfg.min_coverage);
+        let (c, v) = (cfg.effective_containment_threshold(), cfg.min_coverage);
         cfg.threshold.min(c * v / (c + v - c * v))
     } else {
         cfg.threshold

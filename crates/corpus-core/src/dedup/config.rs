@@ -111,6 +111,23 @@ pub enum Signature {
     Permutations,
 }
 
+/// What a shingle is made of.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Shingle {
+    /// Default. `ngram` consecutive word tokens of the key text (3 by default).
+    #[default]
+    Words,
+    /// `ngram` consecutive characters of the key text's tokens joined by single
+    /// spaces (6 by default): robust to words split or joined differently, and to
+    /// misspellings and inflections, at the cost of more shingles per text.
+    Chars,
+}
+
+/// Key-text characters per word token, spaces included (5.3 on `arabic_news`):
+/// turns the word-counted defaults into characters for [`Shingle::Chars`].
+pub(crate) const CHARS_PER_WORD: usize = 5;
+
 /// Near-duplicate settings.
 ///
 /// Two documents are compared only when LSH makes them a candidate pair; the pair
@@ -139,9 +156,12 @@ pub struct DedupConfig {
     /// Jaccard similarity at or above which two documents are
     /// near-duplicates (default 0.8).
     pub threshold: f64,
-    /// Words per shingle (default 3: edited reprints keep far more 3-grams than
-    /// 5-grams; measured in `eval_pairs`).
-    pub ngram: usize,
+    /// What a shingle is made of (default `words`).
+    pub shingle: Shingle,
+    /// Words per shingle (3 when unset: edited reprints keep far more 3-grams than
+    /// 5-grams; measured in `eval_pairs`), or characters with `shingle = "chars"`
+    /// (6 when unset). See [`DedupConfig::effective_ngram`].
+    pub ngram: Option<usize>,
     /// MinHash permutations, or bins in one-permutation hashing (default 128).
     pub num_perm: usize,
     /// How signatures are computed (default `one-permutation`).
@@ -156,8 +176,11 @@ pub struct DedupConfig {
     /// Also treat a text mostly contained in another one as a duplicate (default true).
     pub containment: bool,
     /// Share of the smaller document's shingles found in the larger one at or
-    /// above which it is contained (default 0.6).
-    pub containment_threshold: f64,
+    /// above which it is contained (when unset: 0.6 with word shingles, 0.75 with
+    /// character shingles, whose containment between different texts is inflated
+    /// by the substrings of shared words; measured in `eval_pairs`). See
+    /// [`DedupConfig::effective_containment_threshold`].
+    pub containment_threshold: Option<f64>,
     /// A containment pair is merged only when the smaller document covers at least
     /// this share of the larger one (default 0.5), so that a short item quoted in a
     /// long round-up does not cost us the round-up.
@@ -169,8 +192,9 @@ pub struct DedupConfig {
     /// How verified pairs form clusters (default `star`).
     pub mode: ClusterMode,
     /// Containment counts only when the smaller text has at least this many
-    /// shingles (default 60, about 60 words).
-    pub min_shingles: u32,
+    /// shingles (when unset: 60 word shingles, or 300 character shingles, about
+    /// 60 words either way). See [`DedupConfig::effective_min_shingles`].
+    pub min_shingles: Option<u32>,
     /// Refuse a pair when each text carries numbers the other lacks (default true).
     pub check_numbers: bool,
     /// Also remove a contained text that covers less than `min_coverage` of its
@@ -201,19 +225,20 @@ impl Default for DedupConfig {
     fn default() -> Self {
         DedupConfig {
             threshold: 0.8,
-            ngram: 3,
+            shingle: Shingle::Words,
+            ngram: None,
             num_perm: 128,
             signature: Signature::OnePermutation,
             bands: None,
             rows: None,
             seed: 0,
             containment: true,
-            containment_threshold: 0.6,
+            containment_threshold: None,
             min_coverage: 0.5,
             survivor: Survivor::default(),
             exact_only: false,
             mode: ClusterMode::Star,
-            min_shingles: 60,
+            min_shingles: None,
             check_numbers: true,
             exact_verify: true,
             remove_contained: false,
@@ -223,6 +248,30 @@ impl Default for DedupConfig {
 }
 
 impl DedupConfig {
+    /// Words (or characters) per shingle: `ngram`, else the unit's default.
+    pub fn effective_ngram(&self) -> usize {
+        self.ngram.unwrap_or(match self.shingle {
+            Shingle::Words => 3,
+            Shingle::Chars => 6,
+        })
+    }
+
+    /// `containment_threshold`, else the unit's default.
+    pub fn effective_containment_threshold(&self) -> f64 {
+        self.containment_threshold.unwrap_or(match self.shingle {
+            Shingle::Words => 0.6,
+            Shingle::Chars => 0.75,
+        })
+    }
+
+    /// `min_shingles`, else the unit's default (60 words' worth).
+    pub fn effective_min_shingles(&self) -> u32 {
+        self.min_shingles.unwrap_or(match self.shingle {
+            Shingle::Words => 60,
+            Shingle::Chars => 60 * CHARS_PER_WORD as u32,
+        })
+    }
+
     /// Checks ranges and the bands × rows product.
     ///
     /// # Errors
@@ -236,10 +285,13 @@ impl DedupConfig {
             }
         };
         unit("threshold", self.threshold)?;
-        unit("containment_threshold", self.containment_threshold)?;
+        unit(
+            "containment_threshold",
+            self.effective_containment_threshold(),
+        )?;
         unit("min_coverage", self.min_coverage)?;
         unit("max_own_passages", self.max_own_passages)?;
-        if self.ngram == 0 {
+        if self.ngram == Some(0) {
             return Err(Error::Config("ngram must be at least 1".into()));
         }
         if self.num_perm == 0 || self.num_perm > 1024 {

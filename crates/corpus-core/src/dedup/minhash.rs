@@ -2,7 +2,7 @@ use xxhash_rust::xxh3::{xxh3_64_with_seed, xxh3_128_with_seed};
 
 use super::spread::sort_spread;
 use super::tokens::for_each_word;
-use super::{DedupConfig, Signature};
+use super::{DedupConfig, Shingle, Signature};
 use crate::Result;
 
 /// Version of the signature scheme (shingle hash, permutation family, seeds
@@ -428,6 +428,7 @@ pub(crate) fn containment_from(j: f64, a: u32, b: u32) -> (f64, f64) {
 /// AVX2/AVX-512 chosen at run time).
 #[derive(Clone, Debug)]
 pub struct Sketcher {
+    unit: Shingle,
     ngram: usize,
     seed: u64,
     exact_only: bool,
@@ -462,6 +463,10 @@ pub struct Scratch {
     numbers: Vec<u32>,
     /// (high 32 bits of a shingle hash, text position) packed for one sort.
     packed: Vec<u64>,
+    /// Character shingles: the key's tokens joined by single spaces, and where
+    /// each of its characters starts.
+    joined: String,
+    starts: Vec<u32>,
     /// Scratch of the entries' sort.
     spill: Vec<u64>,
 }
@@ -484,7 +489,8 @@ impl Sketcher {
             .map(|_| (splitmix64(&mut state) >> 32) as u32)
             .collect();
         Ok(Sketcher {
-            ngram: cfg.ngram,
+            unit: cfg.shingle,
+            ngram: cfg.effective_ngram(),
             seed: cfg.seed,
             exact_only: cfg.exact_only,
             anchors: cfg.containment,
@@ -610,17 +616,35 @@ impl Sketcher {
         hashes.clear();
         numbers.clear();
         let seed = self.seed;
-        for_each_word(key, |w| {
-            let h = xxh3_64_with_seed(w.as_bytes(), seed);
+        let number = |w: &str, h: u64, numbers: &mut Vec<u32>| {
             if w.bytes().all(|b| b.is_ascii_digit()) {
                 numbers.push(h as u32);
             }
-            hashes.push(h);
-        });
+        };
+        if self.unit == Shingle::Chars {
+            let joined = &mut scratch.joined;
+            joined.clear();
+            for_each_word(key, |w| {
+                if w.as_bytes()[0].is_ascii_digit() {
+                    number(w, xxh3_64_with_seed(w.as_bytes(), seed), numbers);
+                }
+                if !joined.is_empty() {
+                    joined.push(' ');
+                }
+                joined.push_str(w);
+            });
+            char_shingles(joined, self.ngram, seed, &mut scratch.starts, hashes);
+        } else {
+            for_each_word(key, |w| {
+                let h = xxh3_64_with_seed(w.as_bytes(), seed);
+                number(w, h, numbers);
+                hashes.push(h);
+            });
+        }
         numbers.sort_unstable();
         numbers.dedup();
         numbers.truncate(MAX_NUMBERS);
-        if hashes.is_empty() {
+        if hashes.is_empty() || self.unit == Shingle::Chars {
             return;
         }
         // In place: shingle i needs tokens i..i+n, so writing it over token i is safe.
@@ -665,6 +689,25 @@ impl Sketcher {
         s.hashes.dedup();
         s.hashes
     }
+}
+
+/// The hashes of every run of `n` characters of `text` (all of it when shorter),
+/// in text order; `starts` is scratch.
+fn char_shingles(text: &str, n: usize, seed: u64, starts: &mut Vec<u32>, out: &mut Vec<u64>) {
+    starts.clear();
+    starts.extend(text.char_indices().map(|(i, _)| i as u32));
+    starts.push(text.len() as u32);
+    let chars = starts.len() - 1;
+    if chars == 0 {
+        return;
+    }
+    let n = n.min(chars);
+    let bytes = text.as_bytes();
+    out.extend(
+        starts
+            .windows(n + 1)
+            .map(|w| xxh3_64_with_seed(&bytes[w[0] as usize..w[n] as usize], seed)),
+    );
 }
 
 /// Odd 64-bit weights of the tokens of a shingle, by position (fixed forever
@@ -1044,6 +1087,71 @@ mod tests {
             &mut scratch,
         );
         assert!(a.jaccard(&c) < 0.2);
+    }
+
+    fn chars_config() -> DedupConfig {
+        DedupConfig {
+            shingle: Shingle::Chars,
+            ..DedupConfig::default()
+        }
+    }
+
+    #[test]
+    fn character_shingles_are_every_run_of_the_joined_tokens() {
+        let cfg = chars_config();
+        let s = Sketcher::new(&cfg).unwrap();
+        let mut texts = crate::seed_texts();
+        // Punctuation, a blank line and a run of spaces; a text shorter than a
+        // shingle (one shingle, all of it); no text at all.
+        texts.extend(["قال: «نعم»\n\nثم   مضى 12 يوما.", "abc", ""].map(String::from));
+        for text in &texts {
+            let tokens: Vec<&str> = crate::normalize::words(text).collect();
+            let joined: Vec<char> = tokens.join(" ").chars().collect();
+            let n = cfg.effective_ngram().min(joined.len()).max(1);
+            let mut want: Vec<u64> = joined
+                .windows(n)
+                .map(|w| xxh3_64_with_seed(w.iter().collect::<String>().as_bytes(), 0))
+                .collect();
+            want.sort_unstable();
+            want.dedup();
+            assert_eq!(s.shingle_set(text), want, "{text}");
+        }
+        // The number sample is the words mode's: the number check works alike.
+        let words = Sketcher::new(&DedupConfig::default()).unwrap();
+        for text in &texts {
+            let mut sc = Vec::new();
+            assert_eq!(
+                s.sketch(text, &mut sc).numbers,
+                words.sketch(text, &mut sc).numbers
+            );
+        }
+    }
+
+    #[test]
+    fn character_shingles_see_through_attached_particles() {
+        // A reprint that attaches "و" ("and") to every fourth word: most word
+        // 3-grams change, most character 6-grams do not.
+        let text = &crate::seed_texts()[0];
+        let edited: Vec<String> = crate::normalize::words(text)
+            .enumerate()
+            .map(|(i, w)| {
+                if i % 4 == 0 {
+                    format!("و{w}")
+                } else {
+                    w.to_owned()
+                }
+            })
+            .collect();
+        let edited = edited.join(" ");
+        let sim = |cfg: &DedupConfig| {
+            let s = Sketcher::new(cfg).unwrap();
+            let (a, b) = (s.shingle_set(text), s.shingle_set(&edited));
+            let inter = a.iter().filter(|h| b.binary_search(h).is_ok()).count();
+            inter as f64 / (a.len() + b.len() - inter) as f64
+        };
+        let (words, chars) = (sim(&DedupConfig::default()), sim(&chars_config()));
+        assert!(words < 0.3, "words {words}");
+        assert!(chars > 0.55, "chars {chars}");
     }
 
     #[test]

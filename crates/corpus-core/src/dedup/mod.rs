@@ -1,5 +1,5 @@
 //! Duplicate detection: exact (128-bit hash of the key text) and near-duplicate
-//! (MinHash over word n-gram shingles, LSH banding, verification, clustering).
+//! (MinHash over word or character n-gram shingles, LSH banding, verification, clustering).
 //!
 //! The engine works on [`Sketch`]es, small fixed-size summaries computed per
 //! document (in parallel, by [`Sketcher`]), so memory grows with the number of
@@ -16,5 +16,5 @@ pub use cluster::{
     Member, PairCheck, RankValue, Reason, Rejection, Report, UnionFind, Verdict, band_entry,
     bucket_pairs, cluster, cluster_report, lsh_bands,
 };
-pub use config::{ClusterMode, DedupConfig, Signature, Survivor};
+pub use config::{ClusterMode, DedupConfig, Shingle, Signature, Survivor};
 pub use minhash::{Kernel, SIGNATURE_VERSION, Scratch, Sketch, Sketcher, lsh_params};
