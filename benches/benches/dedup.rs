@@ -1,5 +1,6 @@
 //! Hot paths of the near-duplicate engine on the Arabic development corpus:
-//! shingling, signatures (each vector kernel this CPU has), whole sketches, LSH
+//! shingling, signatures (each vector kernel this CPU has), whole sketches (word and
+//! character shingles), LSH
 //! bucketing, pair verification, union-find and clustering.
 //!
 //! `cargo bench -p corpus-bench --bench dedup` (add `-- --save-baseline main` /
@@ -10,8 +11,8 @@
 use std::hint::black_box;
 
 use corpus_core::dedup::{
-    DedupConfig, Kernel, Member, Scratch, Sketcher, UnionFind, band_entry, bucket_pairs, cluster,
-    lsh_bands,
+    DedupConfig, Kernel, Member, Scratch, Shingle, Sketcher, UnionFind, band_entry, bucket_pairs,
+    cluster, lsh_bands,
 };
 use corpus_core::normalize::{NormalizeConfig, Normalizer};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -42,6 +43,20 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             for k in &keys {
                 black_box(sketcher.sketch_with(black_box(k), &mut scratch));
+            }
+        })
+    });
+    // The same texts in character 6-grams (`shingle = "chars"`).
+    let chars = Sketcher::new(&DedupConfig {
+        shingle: Shingle::Chars,
+        ..DedupConfig::default()
+    })
+    .expect("character shingles");
+    g.bench_function("ar/sketch_chars", |b| {
+        let mut scratch = Scratch::default();
+        b.iter(|| {
+            for k in &keys {
+                black_box(chars.sketch_with(black_box(k), &mut scratch));
             }
         })
     });
