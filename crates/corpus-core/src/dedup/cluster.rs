@@ -709,11 +709,18 @@ fn decide(
     let (link, sim) = if j >= cfg.threshold {
         (Ok(Reason::NearDuplicate), j)
     } else if cfg.containment && c >= cfg.effective_containment_threshold() {
-        if a.shingles.min(b.shingles) < cfg.effective_min_shingles() {
-            check.outcome = Err(Rejection::TooShort);
-            return (check, None, 0.0);
-        }
-        if cover >= cfg.min_coverage {
+        let (small, min) = (a.shingles.min(b.shingles), cfg.effective_min_shingles());
+        if small < min {
+            // A short text counts only as a cut copy of the other: at least half the
+            // minimum long, all but a few of its shingles inside it, covering
+            // `min_coverage` of it; and only the short one may go. Templated
+            // statements differ in a name or a number, so they stay apart.
+            if small < min / 2 || c < WHOLE_COPY || cover < cfg.min_coverage {
+                check.outcome = Err(Rejection::TooShort);
+                return (check, None, 0.0);
+            }
+            (Err(()), c)
+        } else if cover >= cfg.min_coverage {
             (Ok(Reason::Containment), c)
         } else {
             if !cfg.remove_contained {
@@ -741,6 +748,10 @@ fn decide(
     check.outcome = Ok(link.unwrap_or(Reason::Containment));
     (check, Some(link), sim)
 }
+
+/// The containment at which a text shorter than `DedupConfig::min_shingles` is a
+/// whole copy of part of the other (a head or tail cut), not a template.
+const WHOLE_COPY: f64 = 0.95;
 
 /// A run of at least this many consecutive words absent from the other text is a
 /// passage of its own, not an edit (`DedupConfig::max_own_passages`).

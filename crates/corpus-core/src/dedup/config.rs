@@ -144,7 +144,11 @@ pub(crate) const CHARS_PER_WORD: usize = 5;
 ///   merges only with `remove_contained`, and then only the contained one may go:
 ///   a container is never removed for a text that covers less than
 ///   `min_coverage` of it; and never when the smaller text also carries passages
-///   of its own (`max_own_passages`): two texts sharing a paragraph;
+///   of its own (`max_own_passages`): two texts sharing a paragraph. A smaller
+///   text under `min_shingles` (but at least half of it) counts only as a cut
+///   copy: at least 0.95 of it inside the larger, covering `min_coverage` of it,
+///   and then only it may go (a head or tail cut goes; templated short statements,
+///   which differ in a name or a number, stay);
 /// - never when each text carries numbers the other lacks (`check_numbers`):
 ///   weather bulletins of two days, tolls of two attacks.
 ///
@@ -193,7 +197,8 @@ pub struct DedupConfig {
     pub mode: ClusterMode,
     /// Containment counts only when the smaller text has at least this many
     /// shingles (when unset: 60 word shingles, or 300 character shingles, about
-    /// 60 words either way). See [`DedupConfig::effective_min_shingles`].
+    /// 60 words either way), or at least half as many for a cut copy (see above).
+    /// See [`DedupConfig::effective_min_shingles`].
     pub min_shingles: Option<u32>,
     /// Refuse a pair when each text carries numbers the other lacks (default true).
     pub check_numbers: bool,

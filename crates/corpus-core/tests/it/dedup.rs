@@ -194,12 +194,50 @@ fn containment_needs_enough_text() {
         return;
     };
     let words: Vec<&str> = long.split_whitespace().collect();
-    // 30 words copied verbatim from a 40-word text: too short to count.
+    // 30 words copied verbatim from a 40-word text, 30 others added: too short,
+    // and not a cut copy.
     let a = words[..40].join(" ");
     let b = format!("{} {}", words[..30].join(" "), words[200..230].join(" "));
     let cfg = Config::default();
     let ms = members(&cfg, &[("a".into(), a), ("b".into(), b)]);
     let v = cluster(&ms, &cfg.dedup);
+    assert!(v[0].kept && v[1].kept, "{v:?}");
+}
+
+#[test]
+fn a_short_cut_copy_goes_but_a_short_edited_one_stays() {
+    let Some((long, _)) = roundup_and_wire() else {
+        return;
+    };
+    let words: Vec<&str> = long.split_whitespace().collect();
+    let mut cfg = Config::default();
+    // The policy prefers the cut copy (earlier date): it goes all the same, since a
+    // short text may only go in favour of the one it is cut from.
+    cfg.dedup.survivor = Survivor::Earliest("date".into());
+    let run = |source: &[&str], other: String| {
+        let mut ms = members(
+            &cfg,
+            &[("source".into(), source.join(" ")), ("other".into(), other)],
+        );
+        ms[0].rank = Some(RankValue::Num(2.0));
+        ms[1].rank = Some(RankValue::Num(1.0));
+        cluster(&ms, &cfg.dedup)
+    };
+    // 45 of 70 words (43 of 68 shingles: under the 60 of `min_shingles`), cut.
+    let v = run(&words[..70], words[..45].join(" "));
+    assert!(v[0].kept && !v[1].kept, "{v:?}");
+    assert_eq!(
+        (v[1].duplicate_of, v[1].reason),
+        (Some(0), Reason::Containment)
+    );
+    // The same with two words changed (a name, a place): a template, kept.
+    let mut edited = words[..45].to_vec();
+    edited[10] = "غيره";
+    edited[30] = "هناك";
+    let v = run(&words[..70], edited.join(" "));
+    assert!(v[0].kept && v[1].kept, "{v:?}");
+    // Under half the minimum (25 of 40 words): kept however whole the copy.
+    let v = run(&words[..40], words[..25].join(" "));
     assert!(v[0].kept && v[1].kept, "{v:?}");
 }
 
