@@ -640,20 +640,11 @@ impl Sketcher {
                 number(w, h, numbers);
                 hashes.push(h);
             });
+            word_shingles(hashes, self.ngram, seed);
         }
         numbers.sort_unstable();
         numbers.dedup();
         numbers.truncate(MAX_NUMBERS);
-        if hashes.is_empty() || self.unit == Shingle::Chars {
-            return;
-        }
-        // In place: shingle i needs tokens i..i+n, so writing it over token i is safe.
-        let n = self.ngram.min(hashes.len());
-        let count = hashes.len() + 1 - n;
-        for i in 0..count {
-            hashes[i] = combine(&hashes[i..i + n], self.seed);
-        }
-        hashes.truncate(count);
     }
 
     /// The signature of 64-bit shingle hashes computed elsewhere (e.g. to compare
@@ -689,6 +680,21 @@ impl Sketcher {
         s.hashes.dedup();
         s.hashes
     }
+}
+
+/// Turns token hashes into the hashes of every run of `n` tokens (all of them
+/// when fewer), in place: shingle i needs tokens i..i+n, so writing it over token
+/// i is safe.
+fn word_shingles(hashes: &mut Vec<u64>, n: usize, seed: u64) {
+    if hashes.is_empty() {
+        return;
+    }
+    let n = n.min(hashes.len());
+    let count = hashes.len() + 1 - n;
+    for i in 0..count {
+        hashes[i] = combine(&hashes[i..i + n], seed);
+    }
+    hashes.truncate(count);
 }
 
 /// The hashes of every run of `n` characters of `text` (all of it when shorter),
