@@ -9,22 +9,29 @@
 /// repeated throughout a text) send the list to the general sort.
 const SMALL: usize = 16;
 
-/// Sorts `v` (ascending), bucketing by the 8 bits above bit `shift`, which must
-/// be the values' highest (every value below `2^(shift + 8)`). Lists shorter than
-/// the buckets are worth, or long enough to crowd them, take the general sort.
-/// `spill` is reusable scratch.
+/// Sorts `v` (ascending), bucketing by its values' top bits: every value must be
+/// below `2^(shift + 8)`. Lists up to 1,024 values use 256 buckets, longer ones
+/// (character shingles, long texts) 4,096, so a bucket holds about four values.
+/// Lists shorter than the buckets are worth, or long enough to crowd them, take
+/// the general sort. `spill` is reusable scratch.
 pub(crate) fn sort_spread(v: &mut [u64], spill: &mut Vec<u64>, shift: u32) {
-    if !(64..=1024).contains(&v.len()) {
-        v.sort_unstable();
-        return;
+    match v.len() {
+        64..=1024 => spread::<8, 257>(v, spill, shift),
+        1025..=16384 if shift >= 4 => spread::<12, 4097>(v, spill, shift - 4),
+        _ => v.sort_unstable(),
     }
-    let bucket = |x: u64| (x >> shift) as usize & 0xFF;
-    debug_assert!(shift + 8 >= 64 || v.iter().all(|&x| x >> (shift + 8) == 0));
-    let mut starts = [0u16; 257];
+}
+
+/// [`sort_spread`] with `2^BITS` buckets (`S` = `2^BITS + 1`) by the `BITS` bits
+/// above bit `shift`, which must be the values' highest.
+fn spread<const BITS: u32, const S: usize>(v: &mut [u64], spill: &mut Vec<u64>, shift: u32) {
+    let bucket = |x: u64| (x >> shift) as usize & ((1 << BITS) - 1);
+    debug_assert!(shift + BITS >= 64 || v.iter().all(|&x| x >> (shift + BITS) == 0));
+    let mut starts = [0u32; S];
     for &x in v.iter() {
         starts[bucket(x) + 1] += 1;
     }
-    for b in 1..257 {
+    for b in 1..S {
         starts[b] += starts[b - 1];
     }
     spill.clear();
@@ -71,7 +78,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn equals_a_plain_sort(
-            v in proptest::collection::vec(proptest::num::u64::ANY, 0..3000),
+            v in proptest::collection::vec(proptest::num::u64::ANY, 0..20000),
             skew in 0u32..4,
             shift in proptest::sample::select(vec![40u32, 56, 0]),
         ) {
