@@ -1160,6 +1160,44 @@ mod tests {
         assert!(chars > 0.55, "chars {chars}");
     }
 
+    /// A digest of every signature, shingle set and exact key of the seed texts,
+    /// in both shingle units and both signature schemes.
+    fn seed_sketches_digest() -> u64 {
+        let mut bytes = Vec::new();
+        for cfg in [
+            DedupConfig::default(),
+            chars_config(),
+            DedupConfig {
+                signature: Signature::Permutations,
+                ..DedupConfig::default()
+            },
+        ] {
+            let s = Sketcher::new(&cfg).unwrap();
+            for text in crate::seed_texts() {
+                let k = s.sketch(&text, &mut Vec::new());
+                bytes.extend(k.exact.to_le_bytes());
+                for v in k.sig.iter().chain(&k.set[..]).chain(&k.numbers[..]) {
+                    bytes.extend(v.to_le_bytes());
+                }
+            }
+        }
+        xxhash_rust::xxh3::xxh3_64(&bytes)
+    }
+
+    #[test]
+    fn signatures_are_fixed_for_a_signature_version() {
+        // Sketches are saved (checkpoints) and compared across runs and machines:
+        // the same text must give the same sketch on every platform, build and
+        // run. A change to any hash, seed or permutation must bump
+        // SIGNATURE_VERSION, and then this value.
+        assert_eq!(SIGNATURE_VERSION, 5);
+        assert_eq!(
+            seed_sketches_digest(),
+            0xAEFA_2FB8_7700_B87C,
+            "the signature scheme (or the seed texts) changed"
+        );
+    }
+
     #[test]
     fn dispatched_kernel_equals_portable_kernel() {
         let s = Sketcher::new(&DedupConfig::default()).unwrap();
