@@ -48,9 +48,11 @@ enum Command {
   ghirbal dedup corpora/seeds --output out
   ghirbal dedup news.jsonl.zst --output out --threshold 0.7 --on-error skip
   cat news.jsonl | ghirbal dedup - --output out --config ghirbal.toml
+  ghirbal dedup forum.jsonl --output out --shingle chars
 
-Writes OUT/kept.jsonl, OUT/clusters.jsonl, OUT/rejects.jsonl and OUT/summary.json
-(see SCHEMA.md). Exit codes: 0 success, 1 bad input data, 2 usage error.")]
+Writes OUT/kept.jsonl, OUT/clusters.jsonl, OUT/rejects.jsonl, OUT/audit.json and
+OUT/summary.json (see SCHEMA.md and docs/dedup.md). Exit codes: 0 success, 1 bad input
+data, 2 usage error.")]
     Dedup(Box<DedupArgs>),
     /// Normalize text read from standard input (or JSONL records' text field).
     #[command(after_help = "Examples:
@@ -158,7 +160,7 @@ struct DedupArgs {
     /// What shingles are made of (default words).
     #[arg(long, value_parser = ["words", "chars"])]
     shingle: Option<String>,
-    /// Words per shingle (default 3), or characters with --shingle chars (default 5).
+    /// Words per shingle (default 3), or characters with --shingle chars (default 6).
     #[arg(long)]
     ngram: Option<usize>,
     /// MinHash permutations.
