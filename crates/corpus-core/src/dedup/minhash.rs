@@ -1102,6 +1102,34 @@ mod tests {
         }
     }
 
+    /// The character shingle set of `text` by its definition: every run of `n`
+    /// characters of the tokens joined by single spaces (all of them when fewer).
+    fn char_shingles_by_definition(text: &str, n: usize) -> Vec<u64> {
+        let tokens: Vec<&str> = crate::normalize::words(text).collect();
+        let joined: Vec<char> = tokens.join(" ").chars().collect();
+        let n = n.min(joined.len()).max(1);
+        let mut want: Vec<u64> = joined
+            .windows(n)
+            .map(|w| xxh3_64_with_seed(w.iter().collect::<String>().as_bytes(), 0))
+            .collect();
+        want.sort_unstable();
+        want.dedup();
+        want
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn character_shingles_equal_their_definition(
+            // Arabic with marks, ASCII, punctuation, digits, whitespace of several
+            // kinds, and three- and four-byte characters.
+            text in "[ا-يًٌٍَُِّ a-zA-Z0-9.,:«»،؟\n\t\u{2009}\u{200F}中文😀]{0,80}",
+            n in 1usize..9,
+        ) {
+            let s = Sketcher::new(&DedupConfig { ngram: Some(n), ..chars_config() }).unwrap();
+            proptest::prop_assert_eq!(s.shingle_set(&text), char_shingles_by_definition(&text, n));
+        }
+    }
+
     #[test]
     fn character_shingles_are_every_run_of_the_joined_tokens() {
         let cfg = chars_config();
@@ -1111,15 +1139,7 @@ mod tests {
         // shingle (one shingle, all of it); no text at all.
         texts.extend(["قال: «نعم»\n\nثم   مضى 12 يوما.", "abc", ""].map(String::from));
         for text in &texts {
-            let tokens: Vec<&str> = crate::normalize::words(text).collect();
-            let joined: Vec<char> = tokens.join(" ").chars().collect();
-            let n = cfg.effective_ngram().min(joined.len()).max(1);
-            let mut want: Vec<u64> = joined
-                .windows(n)
-                .map(|w| xxh3_64_with_seed(w.iter().collect::<String>().as_bytes(), 0))
-                .collect();
-            want.sort_unstable();
-            want.dedup();
+            let want = char_shingles_by_definition(text, cfg.effective_ngram());
             assert_eq!(s.shingle_set(text), want, "{text}");
         }
         // The number sample is the words mode's: the number check works alike.
