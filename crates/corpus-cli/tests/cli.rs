@@ -75,6 +75,39 @@ fn bad_record_exits_1_naming_file_and_line() {
 }
 
 #[test]
+fn shingle_flags_reach_the_engine_and_the_audit_says_what_was_used() {
+    let tmp = tempfile::tempdir().unwrap();
+    let seeds = seeds();
+    let audit = |extra: &[&str]| -> serde_json::Value {
+        let out = tmp.path().join("out");
+        let mut args = vec![
+            "dedup",
+            seeds.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+            "--overwrite",
+            "-q",
+        ];
+        args.extend(extra);
+        let o = ghirbal(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_str(&std::fs::read_to_string(out.join("audit.json")).unwrap()).unwrap()
+    };
+    let used = |a: &serde_json::Value| (a["shingle"].clone(), a["ngram"].clone());
+    assert_eq!(used(&audit(&[])), ("words".into(), 3.into()));
+    assert_eq!(
+        used(&audit(&["--shingle", "chars"])),
+        ("chars".into(), 6.into())
+    );
+    let a = audit(&["--shingle", "chars", "--ngram", "8"]);
+    assert_eq!(used(&a), ("chars".into(), 8.into()));
+    assert_eq!(a["containment_threshold"], 0.75);
+    let o = ghirbal(&["dedup", "x", "--output", "y", "--shingle", "letters"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("words, chars"), "{}", stderr(&o));
+}
+
+#[test]
 fn usage_errors_exit_2() {
     let o = ghirbal(&["dedup", "--output", "x"]);
     assert_eq!(o.status.code(), Some(2));
