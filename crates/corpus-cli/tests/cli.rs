@@ -4,7 +4,7 @@ use std::process::{Command, Output, Stdio};
 
 mod common;
 
-use common::{ghirbal, seeds};
+use common::{dedup, ghirbal, seeds};
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
@@ -77,19 +77,9 @@ fn bad_record_exits_1_naming_file_and_line() {
 #[test]
 fn shingle_flags_reach_the_engine_and_the_audit_says_what_was_used() {
     let tmp = tempfile::tempdir().unwrap();
-    let seeds = seeds();
+    let out = tmp.path().join("out");
     let audit = |extra: &[&str]| -> serde_json::Value {
-        let out = tmp.path().join("out");
-        let mut args = vec![
-            "dedup",
-            seeds.to_str().unwrap(),
-            "--output",
-            out.to_str().unwrap(),
-            "--overwrite",
-            "-q",
-        ];
-        args.extend(extra);
-        let o = ghirbal(&args);
+        let o = dedup(&seeds(), &out, &[extra, &["--overwrite"]].concat());
         assert!(o.status.success(), "{}", stderr(&o));
         serde_json::from_str(&std::fs::read_to_string(out.join("audit.json")).unwrap()).unwrap()
     };

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 mod common;
 
-use common::ghirbal;
+use common::{dedup, ghirbal};
 
 fn seed_text() -> String {
     std::fs::read_to_string(&common::seed_files()[0]).unwrap()
@@ -73,15 +73,7 @@ fn bad_encoding_or_choice_is_a_usage_error() {
         ["--oversize", "shrink"],
         ["--invalid-bytes", "x"],
     ] {
-        let mut args = vec![
-            "dedup",
-            p.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-            "-q",
-        ];
-        args.extend(extra);
-        let o = ghirbal(&args);
+        let o = dedup(&p, &out, &extra);
         assert_eq!(o.status.code(), Some(2), "{extra:?}");
         assert!(!String::from_utf8_lossy(&o.stderr).is_empty());
     }

@@ -12,6 +12,19 @@ pub fn ghirbal(args: &[&str]) -> Output {
         .expect("run ghirbal")
 }
 
+/// Runs `ghirbal dedup INPUT --output OUT -q` with `extra` arguments.
+pub fn dedup(input: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "dedup",
+        input.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+        "-q",
+    ];
+    args.extend(extra);
+    ghirbal(&args)
+}
+
 /// The bundled sample corpus.
 pub fn seeds() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpora/seeds")
