@@ -216,7 +216,7 @@ pub fn cluster_report<M: Borrow<Member> + Sync>(
         let mut pairs = candidate_pairs(members, &rep_pos, lsh);
         lap.mark(&mut report, "lsh");
         if cfg.containment {
-            pairs = union_sorted(pairs, anchor_pairs(members, &rep_pos));
+            pairs = union_sorted(pairs, anchor_pairs(members, &rep_pos, cfg));
             lap.mark(&mut report, "anchors");
         }
         let (checks, links): (Vec<PairCheck>, Vec<Option<Edge>>) = pairs
@@ -863,7 +863,24 @@ const MAX_ANCHOR_DF: usize = 32;
 
 /// Containment candidates: pairs of representatives (`rep_pos` as in
 /// [`candidate_pairs`]) sharing at least two anchors.
-fn anchor_pairs<M: Borrow<Member> + Sync>(members: &[M], rep_pos: &[u32]) -> Vec<(u32, u32)> {
+fn anchor_pairs<M: Borrow<Member> + Sync>(
+    members: &[M],
+    rep_pos: &[u32],
+    cfg: &DedupConfig,
+) -> Vec<(u32, u32)> {
+    // Shingle counts by position: a pair whose sizes no rule could join is not
+    // a candidate (see `min_size_ratio`).
+    let mut sizes = vec![0u32; members.len()];
+    for (m, &p) in members.iter().zip(rep_pos) {
+        if p != u32::MAX {
+            sizes[p as usize] = m.borrow().sketch.shingles;
+        }
+    }
+    let ratio = min_size_ratio(cfg);
+    let joinable = |a: u32, b: u32| {
+        let (x, y) = (sizes[a as usize], sizes[b as usize]);
+        x.min(y) as f64 >= ratio * x.max(y) as f64
+    };
     // (anchor, position) and then pairs packed in one u64, as in `candidate_pairs`.
     let mut entries: Vec<u64> = members
         .par_iter()
@@ -882,7 +899,9 @@ fn anchor_pairs<M: Borrow<Member> + Sync>(members: &[M], rep_pos: &[u32]) -> Vec
             run.iter().enumerate().flat_map(move |(i, &a)| {
                 run[i + 1..]
                     .iter()
-                    .map(move |&b| pack((unpack(a).1, unpack(b).1)))
+                    .map(move |&b| (unpack(a).1, unpack(b).1))
+                    .filter(move |&(x, y)| joinable(x, y))
+                    .map(pack)
             })
         })
         .collect();
@@ -892,6 +911,21 @@ fn anchor_pairs<M: Borrow<Member> + Sync>(members: &[M], rep_pos: &[u32]) -> Vec
         .filter(|run| run.len() >= 2)
         .map(|run| unpack(run[0]))
         .collect()
+}
+
+/// The least ratio of the smaller shingle set to the larger at which verification
+/// can join a pair: Jaccard ≥ `threshold` needs at least that ratio, and every
+/// containment link needs the smaller text to cover `min_coverage` of the larger
+/// (unless `remove_contained`, which joins any ratio). Estimated verification
+/// (`exact_verify` off) decides on noisy estimates: no bound then.
+fn min_size_ratio(cfg: &DedupConfig) -> f64 {
+    if !cfg.exact_verify || (cfg.containment && cfg.remove_contained) {
+        0.0
+    } else if cfg.containment {
+        cfg.min_coverage.min(cfg.threshold)
+    } else {
+        cfg.threshold
+    }
 }
 
 /// The LSH bucket entry of one band of a signature (`rows`) for the document at
@@ -991,5 +1025,39 @@ mod tests {
             }
         }
         assert!(integer_ranks(members.len(), &m, &Survivor::Earliest("date".into())).is_none());
+    }
+
+    proptest::proptest! {
+        /// No pair whose sizes are under `min_size_ratio` is ever joined, so
+        /// leaving such pairs out of the candidates changes no decision.
+        #[test]
+        fn pairs_under_the_size_ratio_never_join(
+            // A shared run of words, each text with words of its own around it.
+            shared in 0usize..400,
+            own_a in 0usize..400,
+            own_b in 0usize..400,
+            cut in 0usize..3,
+            remove_contained in proptest::bool::ANY,
+            chars in proptest::bool::ANY,
+        ) {
+            let words = |from: usize, n: usize, tag: &str| -> Vec<String> {
+                (from..from + n).map(|i| format!("{tag}{i}")).collect()
+            };
+            let common = words(0, shared, "w");
+            let a = [words(0, own_a / (cut + 1), "a"), common.clone(), words(0, own_a - own_a / (cut + 1), "x")].concat();
+            let b = [common, words(0, own_b, "b")].concat();
+            let cfg = DedupConfig {
+                remove_contained,
+                shingle: if chars { super::super::Shingle::Chars } else { super::super::Shingle::Words },
+                ..DedupConfig::default()
+            };
+            let s = super::super::Sketcher::new(&cfg).unwrap();
+            let (sa, sb) = (s.sketch_local(&a.join(" ")), s.sketch_local(&b.join(" ")));
+            let (check, link, _) = verify(&sa, &sb, &cfg);
+            let (x, y) = (sa.shingles.min(sb.shingles), sa.shingles.max(sb.shingles));
+            if (x as f64) < min_size_ratio(&cfg) * y as f64 {
+                proptest::prop_assert!(link.is_none(), "{check:?}");
+            }
+        }
     }
 }
