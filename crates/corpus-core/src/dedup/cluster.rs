@@ -213,10 +213,13 @@ pub fn cluster_report<M: Borrow<Member> + Sync>(
         for &p in &champions {
             rep_pos[order[p as usize] as usize] = p;
         }
+        // Pairs whose sizes no rule could join are no candidates, from either source.
+        let sizes = SizeBound::new(members, &rep_pos, cfg);
         let mut pairs = candidate_pairs(members, &rep_pos, lsh);
+        pairs.retain(|&(a, b)| sizes.allows(a, b));
         lap.mark(&mut report, "lsh");
         if cfg.containment {
-            pairs = union_sorted(pairs, anchor_pairs(members, &rep_pos, cfg));
+            pairs = union_sorted(pairs, anchor_pairs(members, &rep_pos, &sizes));
             lap.mark(&mut report, "anchors");
         }
         let (checks, links): (Vec<PairCheck>, Vec<Option<Edge>>) = pairs
@@ -862,25 +865,12 @@ fn union_sorted(a: Vec<(u32, u32)>, b: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
 const MAX_ANCHOR_DF: usize = 32;
 
 /// Containment candidates: pairs of representatives (`rep_pos` as in
-/// [`candidate_pairs`]) sharing at least two anchors.
+/// [`candidate_pairs`]) sharing at least two anchors, whose sizes `sizes` allows.
 fn anchor_pairs<M: Borrow<Member> + Sync>(
     members: &[M],
     rep_pos: &[u32],
-    cfg: &DedupConfig,
+    sizes: &SizeBound,
 ) -> Vec<(u32, u32)> {
-    // Shingle counts by position: a pair whose sizes no rule could join is not
-    // a candidate (see `min_size_ratio`).
-    let mut sizes = vec![0u32; members.len()];
-    for (m, &p) in members.iter().zip(rep_pos) {
-        if p != u32::MAX {
-            sizes[p as usize] = m.borrow().sketch.shingles;
-        }
-    }
-    let ratio = min_size_ratio(cfg);
-    let joinable = |a: u32, b: u32| {
-        let (x, y) = (sizes[a as usize], sizes[b as usize]);
-        x.min(y) as f64 >= ratio * x.max(y) as f64
-    };
     // (anchor, position) and then pairs packed in one u64, as in `candidate_pairs`.
     let mut entries: Vec<u64> = members
         .par_iter()
@@ -900,7 +890,7 @@ fn anchor_pairs<M: Borrow<Member> + Sync>(
                 run[i + 1..]
                     .iter()
                     .map(move |&b| (unpack(a).1, unpack(b).1))
-                    .filter(move |&(x, y)| joinable(x, y))
+                    .filter(move |&(x, y)| sizes.allows(x, y))
                     .map(pack)
             })
         })
@@ -925,6 +915,34 @@ fn min_size_ratio(cfg: &DedupConfig) -> f64 {
         cfg.min_coverage.min(cfg.threshold)
     } else {
         cfg.threshold
+    }
+}
+
+/// The representatives' shingle counts by position, and [`min_size_ratio`]: which
+/// pairs verification could join at all.
+struct SizeBound {
+    sizes: Vec<u32>,
+    ratio: f64,
+}
+
+impl SizeBound {
+    fn new<M: Borrow<Member>>(members: &[M], rep_pos: &[u32], cfg: &DedupConfig) -> Self {
+        let mut sizes = vec![0u32; members.len()];
+        for (m, &p) in members.iter().zip(rep_pos) {
+            if p != u32::MAX {
+                sizes[p as usize] = m.borrow().sketch.shingles;
+            }
+        }
+        SizeBound {
+            sizes,
+            ratio: min_size_ratio(cfg),
+        }
+    }
+
+    /// Whether the sizes of the representatives at positions `a` and `b` allow a link.
+    fn allows(&self, a: u32, b: u32) -> bool {
+        let (x, y) = (self.sizes[a as usize], self.sizes[b as usize]);
+        x.min(y) as f64 >= self.ratio * x.max(y) as f64
     }
 }
 
@@ -984,6 +1002,7 @@ pub fn lsh_bands(cfg: &DedupConfig) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dedup::Sketcher;
 
     fn member(id: usize, chrome: u64, chars: u64) -> Member {
         Member {
@@ -1040,18 +1059,19 @@ mod tests {
             remove_contained in proptest::bool::ANY,
             chars in proptest::bool::ANY,
         ) {
-            let words = |from: usize, n: usize, tag: &str| -> Vec<String> {
-                (from..from + n).map(|i| format!("{tag}{i}")).collect()
+            let words = |n: usize, tag: &str| -> Vec<String> {
+                (0..n).map(|i| format!("{tag}{i}")).collect()
             };
-            let common = words(0, shared, "w");
-            let a = [words(0, own_a / (cut + 1), "a"), common.clone(), words(0, own_a - own_a / (cut + 1), "x")].concat();
-            let b = [common, words(0, own_b, "b")].concat();
+            let common = words(shared, "w");
+            let before = own_a / (cut + 1);
+            let a = [words(before, "a"), common.clone(), words(own_a - before, "x")].concat();
+            let b = [common, words(own_b, "b")].concat();
             let cfg = DedupConfig {
                 remove_contained,
-                shingle: if chars { super::super::Shingle::Chars } else { super::super::Shingle::Words },
+                shingle: if chars { Shingle::Chars } else { Shingle::Words },
                 ..DedupConfig::default()
             };
-            let s = super::super::Sketcher::new(&cfg).unwrap();
+            let s = Sketcher::new(&cfg).unwrap();
             let (sa, sb) = (s.sketch_local(&a.join(" ")), s.sketch_local(&b.join(" ")));
             let (check, link, _) = verify(&sa, &sb, &cfg);
             let (x, y) = (sa.shingles.min(sb.shingles), sa.shingles.max(sb.shingles));
