@@ -616,17 +616,13 @@ impl Sketcher {
         hashes.clear();
         numbers.clear();
         let seed = self.seed;
-        let number = |w: &str, h: u64, numbers: &mut Vec<u32>| {
-            if w.bytes().all(|b| b.is_ascii_digit()) {
-                numbers.push(h as u32);
-            }
-        };
+        let is_number = |w: &str| w.bytes().all(|b| b.is_ascii_digit());
         if self.unit == Shingle::Chars {
             let joined = &mut scratch.joined;
             joined.clear();
             for_each_word(key, |w| {
-                if w.as_bytes()[0].is_ascii_digit() {
-                    number(w, xxh3_64_with_seed(w.as_bytes(), seed), numbers);
+                if is_number(w) {
+                    numbers.push(xxh3_64_with_seed(w.as_bytes(), seed) as u32);
                 }
                 if !joined.is_empty() {
                     joined.push(' ');
@@ -637,7 +633,9 @@ impl Sketcher {
         } else {
             for_each_word(key, |w| {
                 let h = xxh3_64_with_seed(w.as_bytes(), seed);
-                number(w, h, numbers);
+                if is_number(w) {
+                    numbers.push(h as u32);
+                }
                 hashes.push(h);
             });
             word_shingles(hashes, self.ngram, seed);
