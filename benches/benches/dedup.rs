@@ -1,7 +1,7 @@
 //! Hot paths of the near-duplicate engine on the Arabic development corpus:
-//! shingling, signatures (each vector kernel this CPU has), whole sketches (word and
-//! character shingles), LSH
-//! bucketing, pair verification, union-find and clustering.
+//! shingling, signatures (each vector kernel this CPU has), whole sketches (word
+//! and character shingles), LSH bucketing, pair verification, union-find and
+//! clustering.
 //!
 //! `cargo bench -p corpus-bench --bench dedup` (add `-- --save-baseline main` /
 //! `--baseline main` to compare branches).

@@ -25,6 +25,8 @@ pub(crate) fn sort_spread(v: &mut [u64], spill: &mut Vec<u64>, shift: u32) {
 /// [`sort_spread`] with `2^BITS` buckets (`S` = `2^BITS + 1`) by the `BITS` bits
 /// above bit `shift`, which must be the values' highest.
 fn spread<const BITS: u32, const S: usize>(v: &mut [u64], spill: &mut Vec<u64>, shift: u32) {
+    // `S` is derived from `BITS` (stable Rust cannot size the array from it).
+    const { assert!(S == (1 << BITS) + 1) };
     let bucket = |x: u64| (x >> shift) as usize & ((1 << BITS) - 1);
     debug_assert!(shift + BITS >= 64 || v.iter().all(|&x| x >> (shift + BITS) == 0));
     let mut starts = [0u32; S];
