@@ -40,7 +40,7 @@ pub(crate) enum Pending {
     Bad(String),
 }
 
-fn place(i: usize) -> Origin {
+pub(crate) fn place(i: usize) -> Origin {
     Origin {
         path: Path::new(&format!("docs[{i}]")).into(),
         line: 0,
@@ -50,9 +50,19 @@ fn place(i: usize) -> Origin {
 /// Builds the documents (outside the GIL): the same record parsing as a JSONL
 /// line, so a dict is accepted or rejected exactly like a record in a file.
 pub(crate) fn documents(pending: Vec<Pending>, cfg: &Config) -> Vec<corpus_core::Result<Document>> {
+    documents_at(pending, cfg, |i| i)
+}
+
+/// [`documents`] where item `i` is `docs[at(i)]` of a larger input.
+pub(crate) fn documents_at(
+    pending: Vec<Pending>,
+    cfg: &Config,
+    at: impl Fn(usize) -> usize,
+) -> Vec<corpus_core::Result<Document>> {
     pending
         .into_iter()
         .enumerate()
+        .map(|(i, p)| (at(i), p))
         .map(|(i, p)| match p {
             Pending::Text(text) => Ok(Document {
                 id: i.to_string(),

@@ -7,6 +7,7 @@
 mod clean;
 mod cli;
 mod dedup;
+mod dist;
 mod errors;
 mod normalize;
 
@@ -23,6 +24,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dedup::dedup, m)?)?;
     m.add_function(wrap_pyfunction!(dedup::dedup_files, m)?)?;
     m.add_function(wrap_pyfunction!(dedup::resolve_config, m)?)?;
+    m.add_class::<dist::PyStages>()?;
     m.add_function(wrap_pyfunction!(clean::clean, m)?)?;
     m.add_function(wrap_pyfunction!(clean::clean_files, m)?)?;
     m.add_function(wrap_pyfunction!(cli::_cli_main, m)?)?;

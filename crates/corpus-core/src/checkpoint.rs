@@ -85,7 +85,7 @@ pub(crate) fn discard(output: &Path) {
 }
 
 /// Fingerprint of everything in the configuration that changes results.
-fn config_fingerprint(cfg: &Config) -> String {
+pub(crate) fn config_fingerprint(cfg: &Config) -> String {
     let mut v = serde_json::to_value(cfg).unwrap_or(Value::Null);
     // Thread count and overwrite do not change what is computed.
     if let Some(m) = v.as_object_mut() {

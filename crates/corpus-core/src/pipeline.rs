@@ -207,7 +207,8 @@ pub struct Reject {
 }
 
 impl Reject {
-    fn from_error(e: &Error) -> Option<Reject> {
+    /// The reject for a record error (`Record` or `Data`); `None` for others.
+    pub fn from_error(e: &Error) -> Option<Reject> {
         match e {
             Error::Record { path, line, reason } => Some(Reject {
                 file: path.display().to_string(),
@@ -480,6 +481,13 @@ impl Analyzer {
     /// Analyzes one document into a clustering [`Member`].
     pub fn member(&self, doc: &Document) -> Member {
         self.member_and_key(doc).0
+    }
+
+    /// Analyzes one document into a clustering [`Member`] and the detected
+    /// language of its key text (ISO 639-3).
+    pub fn member_and_language(&self, doc: &Document) -> (Member, &'static str) {
+        let (m, key) = self.member_and_key(doc);
+        (m, key_language(&key).language.code())
     }
 
     fn member_and_key(&self, doc: &Document) -> (Member, String) {
@@ -853,14 +861,19 @@ pub(crate) fn duplicate_id(
     origin: &Origin,
 ) -> Option<Error> {
     if let Some(first) = first_seen.get(id) {
-        return Some(Error::Record {
-            path: origin.path.to_path_buf(),
-            line: origin.line,
-            reason: format!("duplicate id {id:?}, first seen at {first}"),
-        });
+        return Some(duplicate_id_error(id, origin, first));
     }
     first_seen.insert(id.to_owned(), origin.clone());
     None
+}
+
+/// The error for the record at `origin` whose id `id` was first seen at `first`.
+pub fn duplicate_id_error(id: &str, origin: &Origin, first: &Origin) -> Error {
+    Error::Record {
+        path: origin.path.to_path_buf(),
+        line: origin.line,
+        reason: format!("duplicate id {id:?}, first seen at {first}"),
+    }
 }
 
 /// Adds the verdicts to the kept / removed counts.
@@ -978,10 +991,7 @@ fn dedup_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Me
     })?;
     let (members, langs): (Vec<Member>, Vec<&'static str>) = good
         .par_iter()
-        .map(|(_, d)| {
-            let (m, key) = analyzer.member_and_key(d);
-            (m, key_language(&key).language.code())
-        })
+        .map(|(_, d)| analyzer.member_and_language(d))
         .unzip();
     let mut timings = BTreeMap::new();
     timings.insert("read_and_sketch".into(), t0.elapsed().as_secs_f64());

@@ -15,6 +15,7 @@ __all__ = [
     "clean",
     "clean_files",
     "resolve_config",
+    "Stages",
     "_cli_main",
 ]
 
@@ -64,6 +65,46 @@ def dedup(
     list[tuple[int, str]],
     str,
 ]: ...
+@final
+class Stages:
+    """corpus-core's dedup stages for the Spark driver (``ghirbal.spark``)."""
+
+    SHARED_ANCHORS: int
+    def __new__(cls, config_json: str) -> Stages: ...
+    def analyze(
+        self, orders: Sequence[int], docs: Iterable[Any]
+    ) -> list[
+        tuple[
+            str,
+            Optional[tuple[str, str]],
+            Optional[str],
+            Optional[bytes],
+            Optional[bytes],
+            Optional[int],
+            list[int],
+            list[int],
+            Optional[bytes],
+        ]
+    ]: ...
+    def duplicate_id(self, id: str, order: int, first: int) -> tuple[str, str]: ...
+    def pairs(
+        self, rows: Sequence[tuple[int, str, int]], anchors: bool
+    ) -> list[tuple[str, str]]: ...
+    def check(
+        self, pairs: Sequence[tuple[bytes, bytes]]
+    ) -> list[tuple[str, str, str, float, float]]: ...
+    def assign(
+        self,
+        keys: Sequence[tuple[str, bytes]],
+        pairs: Sequence[tuple[str, str, str, float, float]],
+    ) -> list[tuple[str, str, float, str]]: ...
+    def settle(
+        self, rows: Sequence[tuple[bool, Optional[tuple[float, str]]]]
+    ) -> list[tuple[int, float, str]]: ...
+    def outcome(
+        self, rows: Sequence[tuple[bool, int, bool, float, str]]
+    ) -> list[tuple[bool, str, float]]: ...
+
 def dedup_files(
     inputs: Sequence[Union[str, PathLike[str]]],
     output: Union[str, PathLike[str]],

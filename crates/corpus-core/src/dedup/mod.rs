@@ -8,13 +8,14 @@
 pub mod audit;
 mod cluster;
 mod config;
+pub mod dist;
 mod minhash;
 mod spread;
 mod tokens;
 
 pub use cluster::{
     Member, PairCheck, RankValue, Reason, Rejection, Report, UnionFind, Verdict, band_entry,
-    bucket_pairs, cluster, cluster_report, lsh_bands,
+    bucket_pairs, cluster, cluster_report, lsh_bands, policy_key,
 };
 pub use config::{ClusterMode, DedupConfig, Shingle, Signature, Survivor};
 pub use minhash::{Kernel, SIGNATURE_VERSION, Scratch, Sketch, Sketcher, lsh_params};

@@ -1,0 +1,263 @@
+//! `Stages`: corpus-core's dedup stages (`corpus_core::dedup::dist`) for the
+//! Spark driver (`ghirbal.spark`), on batches of rows so that a call costs one
+//! crossing per partition rather than per document.
+
+use corpus_core::dedup::Reason;
+use corpus_core::dedup::dist::{Joined, SHARED_ANCHORS, Stages};
+use corpus_core::pipeline::{Analyzer, Reject, duplicate_id_error};
+use corpus_core::{Config, Error};
+use pyo3::prelude::*;
+
+use crate::dedup::{documents_at, extract, place};
+use crate::errors::{ConfigError, to_py};
+
+/// One analyzed record: (id, reject, lang, exact key, policy key, shingles,
+/// band keys, anchors, member bytes). A rejected record has its reason (and the
+/// error as it would be raised) and nothing after.
+type Analyzed = (
+    String,
+    Option<(String, String)>,
+    Option<&'static str>,
+    Option<Vec<u8>>,
+    Option<Vec<u8>>,
+    Option<u32>,
+    Vec<u64>,
+    Vec<u32>,
+    Option<Vec<u8>>,
+);
+
+/// A verified pair that joins: (a, b, link, similarity, Jaccard), `a` the
+/// smaller id; `link` is a reason (`near_duplicate`, `containment`) when either
+/// may go, else `only_a` / `only_b`.
+type PairOut = (String, String, String, f64, f64);
+
+/// The dedup stages of one resolved configuration.
+#[pyclass(name = "Stages", module = "ghirbal._core", frozen)]
+pub struct PyStages {
+    cfg: Config,
+    analyzer: Analyzer,
+    stages: Stages,
+}
+
+fn reason_name(r: Reason) -> String {
+    serde_json::to_value(r)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn reason_of(name: &str) -> PyResult<Reason> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned()))
+        .map_err(|_| ConfigError::new_err(format!("unknown reason {name:?}")))
+}
+
+fn joined_of(link: &str) -> PyResult<Joined> {
+    Ok(match link {
+        "only_a" => Joined::OnlyA,
+        "only_b" => Joined::OnlyB,
+        r => Joined::Both(reason_of(r)?),
+    })
+}
+
+fn rejected(e: &Error) -> Option<(String, String)> {
+    Reject::from_error(e).map(|r| (r.reason, e.to_string()))
+}
+
+#[pymethods]
+impl PyStages {
+    /// The stages for a configuration as `resolve_config` gives it (JSON).
+    #[new]
+    fn new(config_json: &str) -> PyResult<Self> {
+        let cfg: Config = serde_json::from_str(config_json)
+            .map_err(|e| ConfigError::new_err(format!("configuration: {e}")))?;
+        let stages = Stages::new(&cfg).map_err(to_py)?;
+        let analyzer = Analyzer::new(&cfg).map_err(to_py)?;
+        Ok(PyStages {
+            cfg,
+            analyzer,
+            stages,
+        })
+    }
+
+    /// Anchors two representatives must share to become a candidate.
+    #[classattr]
+    const SHARED_ANCHORS: usize = SHARED_ANCHORS;
+
+    /// Analyzes records (str, or dicts read like JSON Lines records); `orders[i]`
+    /// is the input position of `docs[i]` (its fallback id, and where errors say
+    /// it is).
+    fn analyze(
+        &self,
+        py: Python<'_>,
+        orders: Vec<usize>,
+        docs: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<Analyzed>> {
+        let pending = extract(docs)?;
+        if pending.len() != orders.len() {
+            return Err(ConfigError::new_err("one order per document"));
+        }
+        let out = py.detach(|| {
+            let docs = documents_at(pending, &self.cfg, |i| orders[i]);
+            docs.into_iter()
+                .map(|d| match d {
+                    Ok(doc) => {
+                        let (m, lang) = self.analyzer.member_and_language(&doc);
+                        Ok((
+                            m.id.clone(),
+                            None,
+                            Some(lang),
+                            Some(m.sketch.exact.to_le_bytes().to_vec()),
+                            Some(self.stages.policy_key(&m)),
+                            Some(m.sketch.shingles),
+                            self.stages.band_keys(&m),
+                            self.stages.anchors(&m).to_vec(),
+                            Some(self.stages.encode(&m)),
+                        ))
+                    }
+                    Err(e) => match rejected(&e) {
+                        Some(r) => Ok((
+                            String::new(),
+                            Some(r),
+                            None,
+                            None,
+                            None,
+                            None,
+                            vec![],
+                            vec![],
+                            None,
+                        )),
+                        None => Err(e),
+                    },
+                })
+                .collect::<corpus_core::Result<Vec<Analyzed>>>()
+        });
+        out.map_err(to_py)
+    }
+
+    /// The reject of the record at `order` whose id was first seen at `first`:
+    /// (reason, error as raised).
+    fn duplicate_id(&self, id: &str, order: usize, first: usize) -> (String, String) {
+        let e = duplicate_id_error(id, &place(order), &place(first));
+        rejected(&e).unwrap_or_default()
+    }
+
+    /// Candidate pairs from rows `(key, id, shingles)` sorted by key (then
+    /// anything): LSH buckets when `anchors` is false, else anchor groups (a pair
+    /// is a candidate when it comes out of `SHARED_ANCHORS` groups). Pairs of ids,
+    /// the smaller first.
+    fn pairs(
+        &self,
+        py: Python<'_>,
+        rows: Vec<(i64, String, u32)>,
+        anchors: bool,
+    ) -> Vec<(String, String)> {
+        py.detach(|| {
+            let mut out = Vec::new();
+            for group in rows.chunk_by(|a, b| a.0 == b.0) {
+                let items: Vec<(&str, u32)> = group.iter().map(|r| (r.1.as_str(), r.2)).collect();
+                let pairs = if anchors {
+                    self.stages.anchor_pairs(&items)
+                } else {
+                    self.stages.bucket_pairs(&items)
+                };
+                out.extend(
+                    pairs
+                        .into_iter()
+                        .map(|(a, b)| (group[a].1.clone(), group[b].1.clone())),
+                );
+            }
+            out
+        })
+    }
+
+    /// Verifies candidate pairs given as the two members' bytes (the smaller id
+    /// first); returns the pairs that join.
+    fn check(&self, py: Python<'_>, pairs: Vec<(Vec<u8>, Vec<u8>)>) -> PyResult<Vec<PairOut>> {
+        py.detach(|| {
+            let mut out = Vec::new();
+            for (a, b) in &pairs {
+                let (a, b) = (self.stages.decode(a)?, self.stages.decode(b)?);
+                if let (_, Some((link, sim, jaccard))) = self.stages.check(&a, &b)? {
+                    let link = match link {
+                        Joined::Both(r) => reason_name(r),
+                        Joined::OnlyA => "only_a".into(),
+                        Joined::OnlyB => "only_b".into(),
+                    };
+                    out.push((a.id, b.id, link, sim, jaccard));
+                }
+            }
+            Ok(out)
+        })
+        .map_err(to_py)
+    }
+
+    /// Star assignment: `keys` are (id, policy key) of the representatives in
+    /// some joined pair, `pairs` those pairs as `check` returns them. Returns
+    /// (id, went to, similarity, reason) for each one removed.
+    fn assign(
+        &self,
+        py: Python<'_>,
+        keys: Vec<(String, Vec<u8>)>,
+        pairs: Vec<PairOut>,
+    ) -> PyResult<Vec<(String, String, f64, String)>> {
+        let index: std::collections::HashMap<&str, usize> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, (id, _))| (id.as_str(), i))
+            .collect();
+        let at = |id: &str| {
+            index
+                .get(id)
+                .copied()
+                .ok_or_else(|| ConfigError::new_err(format!("no policy key for {id:?}")))
+        };
+        let mut edges = Vec::with_capacity(pairs.len());
+        for (a, b, link, sim, jaccard) in &pairs {
+            edges.push((at(a)?, at(b)?, joined_of(link)?, *sim, *jaccard));
+        }
+        let pkeys: Vec<Vec<u8>> = keys.iter().map(|(_, k)| k.clone()).collect();
+        let went = py
+            .detach(|| self.stages.assign(&pkeys, &edges))
+            .map_err(to_py)?;
+        Ok(went
+            .into_iter()
+            .enumerate()
+            .filter(|&(i, (p, _, _))| p != i)
+            .map(|(i, (p, sim, r))| (keys[i].0.clone(), keys[p].0.clone(), sim, reason_name(r)))
+            .collect())
+    }
+
+    /// Where documents end: rows (is champion, where the champion went as
+    /// (similarity, reason) or None); returns (root: 0 the document, 1 its
+    /// champion, 2 where the champion went; similarity; reason).
+    fn settle(
+        &self,
+        rows: Vec<(bool, Option<(f64, String)>)>,
+    ) -> PyResult<Vec<(u32, f64, String)>> {
+        rows.into_iter()
+            .map(|(is_champion, went)| {
+                let went = went
+                    .map(|(s, r)| reason_of(&r).map(|r| (s, r)))
+                    .transpose()?;
+                let (root, sim, r) = self.stages.settle(is_champion, went);
+                Ok((root, sim, reason_name(r)))
+            })
+            .collect()
+    }
+
+    /// Verdicts: rows (is root, cluster size, same key text as the root,
+    /// similarity, reason); returns (kept, reason, similarity).
+    fn outcome(
+        &self,
+        rows: Vec<(bool, u32, bool, f64, String)>,
+    ) -> PyResult<Vec<(bool, String, f64)>> {
+        rows.into_iter()
+            .map(|(is_root, size, same_key, sim, r)| {
+                let (kept, r, sim) =
+                    self.stages
+                        .outcome(is_root, size, same_key, sim, reason_of(&r)?);
+                Ok((kept, reason_name(r), sim))
+            })
+            .collect()
+    }
+}

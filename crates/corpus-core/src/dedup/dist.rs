@@ -1,0 +1,378 @@
+//! The clustering of [`cluster_report`](super::cluster_report) cut into stages
+//! that an engine can run on parts of a corpus at a time (the Python package's
+//! Spark driver, `ghirbal.spark`): analysis per document, exact units, LSH and
+//! anchor candidates per bucket, verification per pair, assignment on the
+//! verified pairs alone, verdicts per document. Each stage calls the functions
+//! the local engine calls, so on the same documents the verdicts are the same.
+//!
+//! The engine only moves documents between stages: it groups by the keys given
+//! here (exact key, band key, anchor, cluster root) and sorts within a group by
+//! id, but never decides anything itself.
+
+use std::cmp::Ordering;
+
+use super::cluster::{
+    Edge, Link, anchor_makes_pairs, check_pair, min_size_ratio, outcome, settle, sizes_allow, star,
+};
+use super::{ClusterMode, DedupConfig, Member, PairCheck, RankValue, Reason, Sketch};
+use super::{band_entry, bucket_pairs, lsh_bands, policy_key};
+use crate::{Config, Error, Result};
+
+pub use super::cluster::SHARED_ANCHORS;
+
+/// Format of [`Stages::encode`]'s bytes.
+const FORMAT: u8 = 1;
+
+/// How a verified pair may merge (`a` is the one with the smaller id).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Joined {
+    /// Either may be removed for the other, for this reason.
+    Both(Reason),
+    /// Only `a` (contained in `b`) may be removed.
+    OnlyA,
+    /// Only `b` may be removed.
+    OnlyB,
+}
+
+/// The stages for one configuration.
+#[derive(Clone, Debug)]
+pub struct Stages {
+    cfg: DedupConfig,
+    /// Of the whole configuration: members encoded under another one are refused.
+    fingerprint: u64,
+    size_ratio: f64,
+    lsh: (usize, usize),
+}
+
+impl Stages {
+    /// The stages for `cfg`.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for an invalid configuration, and for what needs the
+    /// whole corpus in one place: `mode = "components"` (the similarity of every
+    /// member to its survivor) and `clean.boilerplate.in_dedup` (line counts
+    /// over the corpus).
+    pub fn new(cfg: &Config) -> Result<Self> {
+        cfg.validate()?;
+        if cfg.dedup.mode == ClusterMode::Components {
+            return Err(Error::Config(
+                "dedup.mode = \"components\" is not available here: it compares every member \
+                 with its survivor; the default star mode is"
+                    .into(),
+            ));
+        }
+        if cfg.clean.boilerplate_in_dedup() {
+            return Err(Error::Config(
+                "clean.boilerplate.in_dedup is not available here: it counts lines over the \
+                 whole corpus first"
+                    .into(),
+            ));
+        }
+        let fingerprint = u64::from_str_radix(&crate::checkpoint::config_fingerprint(cfg), 16)
+            .map_err(|e| Error::Invariant(format!("config fingerprint: {e}")))?;
+        Ok(Stages {
+            cfg: cfg.dedup.clone(),
+            fingerprint,
+            size_ratio: min_size_ratio(&cfg.dedup),
+            lsh: lsh_bands(&cfg.dedup),
+        })
+    }
+
+    /// A member as bytes, for [`Stages::decode`] under the same configuration.
+    pub fn encode(&self, m: &Member) -> Vec<u8> {
+        let s = &m.sketch;
+        let mut out = Vec::with_capacity(
+            64 + m.id.len()
+                + 4 * (s.sig.len() + s.numbers.len() + s.anchors.len() + s.set.len())
+                + 2 * s.pos.len(),
+        );
+        out.push(FORMAT);
+        out.extend_from_slice(&self.fingerprint.to_le_bytes());
+        put_bytes(&mut out, m.id.as_bytes());
+        out.extend_from_slice(&m.chrome.to_le_bytes());
+        match &m.rank {
+            None => out.push(0),
+            Some(RankValue::Num(x)) => {
+                out.push(1);
+                out.extend_from_slice(&x.to_le_bytes());
+            }
+            Some(RankValue::Str(v)) => {
+                out.push(2);
+                put_bytes(&mut out, v.as_bytes());
+            }
+        }
+        out.extend_from_slice(&s.exact.to_le_bytes());
+        out.extend_from_slice(&s.shingles.to_le_bytes());
+        out.extend_from_slice(&s.chars.to_le_bytes());
+        for list in [&s.sig, &s.numbers, &s.anchors, &s.set] {
+            out.extend_from_slice(&(list.len() as u32).to_le_bytes());
+            list.iter()
+                .for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
+        }
+        out.extend_from_slice(&(s.pos.len() as u32).to_le_bytes());
+        s.pos
+            .iter()
+            .for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
+        out
+    }
+
+    /// The member [`Stages::encode`] wrote.
+    ///
+    /// # Errors
+    /// [`Error::Invariant`] for bytes that are not a member encoded under this
+    /// configuration.
+    pub fn decode(&self, bytes: &[u8]) -> Result<Member> {
+        let mut r = Bytes(bytes);
+        if r.take(1)? != [FORMAT] || r.u64()? != self.fingerprint {
+            return Err(Error::Invariant(
+                "a member encoded by another version or configuration".into(),
+            ));
+        }
+        let id = r.string()?;
+        let chrome = r.u64()?;
+        let rank = match r.take(1)?[0] {
+            0 => None,
+            1 => Some(RankValue::Num(f64::from_bits(r.u64()?))),
+            2 => Some(RankValue::Str(r.string()?)),
+            t => return Err(Error::Invariant(format!("member rank tag {t}"))),
+        };
+        let exact = u128::from_le_bytes(r.take(16)?.try_into().expect("16 bytes"));
+        let shingles = r.u32()?;
+        let chars = r.u64()?;
+        let mut lists = [const { Vec::new() }; 4];
+        for list in &mut lists {
+            let n = r.u32()? as usize;
+            *list = (0..n).map(|_| r.u32()).collect::<Result<Vec<u32>>>()?;
+        }
+        let n = r.u32()? as usize;
+        let pos = r
+            .take(2 * n)?
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        if !r.0.is_empty() {
+            return Err(Error::Invariant("trailing bytes after a member".into()));
+        }
+        let [sig, numbers, anchors, set] = lists.map(Vec::into_boxed_slice);
+        Ok(Member {
+            id,
+            chrome,
+            rank,
+            sketch: Sketch {
+                exact,
+                sig,
+                shingles,
+                chars,
+                numbers,
+                anchors,
+                set,
+                pos,
+            },
+        })
+    }
+
+    /// The member's survivor-policy key ([`policy_key`]): the smallest key in a
+    /// group is the policy's choice.
+    pub fn policy_key(&self, m: &Member) -> Vec<u8> {
+        policy_key(m, &self.cfg.survivor)
+    }
+
+    /// The LSH buckets of a representative (the survivor of its exact unit): one
+    /// key per band, the band's number in the high 32 bits. None for an empty text
+    /// or `exact_only`.
+    pub fn band_keys(&self, m: &Member) -> Vec<u64> {
+        if self.cfg.exact_only || m.sketch.shingles == 0 {
+            return Vec::new();
+        }
+        let (bands, rows) = self.lsh;
+        (0..bands)
+            .map(|b| {
+                let entry = band_entry(&m.sketch.sig[b * rows..(b + 1) * rows], 0);
+                (b as u64) << 32 | entry >> 32
+            })
+            .collect()
+    }
+
+    /// The anchors of a representative (none without containment).
+    pub fn anchors<'m>(&self, m: &'m Member) -> &'m [u32] {
+        if self.cfg.exact_only || !self.cfg.containment {
+            return &[];
+        }
+        &m.sketch.anchors
+    }
+
+    /// Candidate pairs among the members of one LSH bucket, given as (id,
+    /// shingle count): indices into `bucket`, the smaller id first.
+    pub fn bucket_pairs(&self, bucket: &[(&str, u32)]) -> Vec<(usize, usize)> {
+        let by_id = sorted_by_id(bucket);
+        let keys: Vec<u64> = (0..by_id.len() as u64).collect();
+        bucket_pairs(&keys)
+            .into_iter()
+            .map(|(x, y)| (by_id[x as usize], by_id[y as usize]))
+            .filter(|&(x, y)| sizes_allow(bucket[x].1, bucket[y].1, self.size_ratio))
+            .collect()
+    }
+
+    /// Pairs among the members of one anchor's group (as in
+    /// [`Stages::bucket_pairs`]); a pair that comes out of [`SHARED_ANCHORS`]
+    /// groups or more is a candidate.
+    pub fn anchor_pairs(&self, group: &[(&str, u32)]) -> Vec<(usize, usize)> {
+        if !anchor_makes_pairs(group.len()) {
+            return Vec::new();
+        }
+        let by_id = sorted_by_id(group);
+        let mut out = Vec::new();
+        for (i, &x) in by_id.iter().enumerate() {
+            for &y in &by_id[i + 1..] {
+                if sizes_allow(group[x].1, group[y].1, self.size_ratio) {
+                    out.push((x, y));
+                }
+            }
+        }
+        out
+    }
+
+    /// Verifies a candidate pair; `a` must have the smaller id. The check for the
+    /// audit (its positions are 0 and 1) and how the pair joins, if it does:
+    /// `(link, similarity that justified it, Jaccard)`.
+    ///
+    /// # Errors
+    /// [`Error::Invariant`] when `a`'s id is not the smaller one.
+    pub fn check(&self, a: &Member, b: &Member) -> Result<(PairCheck, Option<(Joined, f64, f64)>)> {
+        if a.id >= b.id {
+            return Err(Error::Invariant(format!(
+                "pair ({:?}, {:?}) out of order",
+                a.id, b.id
+            )));
+        }
+        let (check, edge) = check_pair((0, &a.sketch), (1, &b.sketch), &self.cfg);
+        let joined = edge.map(|e| {
+            let link = match e.link {
+                Link::Both(r) => Joined::Both(r),
+                Link::Only(0) => Joined::OnlyA,
+                Link::Only(_) => Joined::OnlyB,
+            };
+            (link, e.sim, e.jaccard)
+        });
+        Ok((check, joined))
+    }
+
+    /// Star assignment on the verified pairs: `keys` are the policy keys of the
+    /// representatives in some pair (in any order), `pairs` index them, `a` with
+    /// the smaller id. Representatives in no pair stay as they are, and the star
+    /// never reaches past a pair, so this part of the corpus is enough. Returns
+    /// per representative where it went: (index, similarity, reason), itself with
+    /// `Unique` when it stays.
+    ///
+    /// # Errors
+    /// [`Error::Invariant`] for an index out of range.
+    pub fn assign(
+        &self,
+        keys: &[Vec<u8>],
+        pairs: &[(usize, usize, Joined, f64, f64)],
+    ) -> Result<Vec<(usize, f64, Reason)>> {
+        let n = keys.len();
+        let mut edges = Vec::with_capacity(pairs.len());
+        for &(a, b, joined, sim, jaccard) in pairs {
+            if a >= n || b >= n {
+                return Err(Error::Invariant(format!(
+                    "pair ({a}, {b}) of {n} documents"
+                )));
+            }
+            let (a, b) = (a as u32, b as u32);
+            let link = match joined {
+                Joined::Both(r) => Link::Both(r),
+                Joined::OnlyA => Link::Only(a),
+                Joined::OnlyB => Link::Only(b),
+            };
+            edges.push(Edge {
+                a,
+                b,
+                sim,
+                jaccard,
+                link,
+            });
+        }
+        // Ties in the policy key cannot happen: it ends with the id.
+        let by_policy = |a: u32, b: u32| -> Ordering { keys[a as usize].cmp(&keys[b as usize]) };
+        let everyone: Vec<u32> = (0..n as u32).collect();
+        let mut parent: Vec<(u32, f64, Reason)> =
+            (0..n as u32).map(|p| (p, 1.0, Reason::Unique)).collect();
+        star(&everyone, &edges, &by_policy, &mut parent);
+        Ok(parent
+            .into_iter()
+            .map(|(p, sim, reason)| (p as usize, sim, reason))
+            .collect())
+    }
+
+    /// Where a document ends ([`settle`]): `is_champion` when it is its exact
+    /// unit's representative, `champion_went` where that one went (`None`: it
+    /// stays). Returns the root (0: the document, 1: its champion, 2: where the
+    /// champion went), the similarity and the reason.
+    pub fn settle(
+        &self,
+        is_champion: bool,
+        champion_went: Option<(f64, Reason)>,
+    ) -> (u32, f64, Reason) {
+        let c = if is_champion { 0 } else { 1 };
+        let went = match champion_went {
+            Some((sim, reason)) => (2, sim, reason),
+            None => (c, 1.0, Reason::Unique),
+        };
+        settle(0, c, went)
+    }
+
+    /// The verdict of a document that settled on a root ([`outcome`]):
+    /// (kept, reason, similarity).
+    pub fn outcome(
+        &self,
+        is_root: bool,
+        size: u32,
+        same_key: bool,
+        sim: f64,
+        reason: Reason,
+    ) -> (bool, Reason, f64) {
+        outcome(is_root, size, same_key, sim, reason)
+    }
+}
+
+/// Indices of `items` in id order.
+fn sorted_by_id(items: &[(&str, u32)]) -> Vec<usize> {
+    let mut by_id: Vec<usize> = (0..items.len()).collect();
+    by_id.sort_unstable_by(|&x, &y| items[x].0.cmp(items[y].0));
+    by_id
+}
+
+fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+    out.extend_from_slice(b);
+}
+
+/// A reader over encoded bytes.
+struct Bytes<'a>(&'a [u8]);
+
+impl<'a> Bytes<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        if self.0.len() < n {
+            return Err(Error::Invariant("a member's bytes end early".into()));
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Ok(head)
+    }
+    fn u32(&mut self) -> Result<u32> {
+        Ok(u32::from_le_bytes(
+            self.take(4)?.try_into().expect("4 bytes"),
+        ))
+    }
+    fn u64(&mut self) -> Result<u64> {
+        Ok(u64::from_le_bytes(
+            self.take(8)?.try_into().expect("8 bytes"),
+        ))
+    }
+    fn string(&mut self) -> Result<String> {
+        let n = self.u32()? as usize;
+        String::from_utf8(self.take(n)?.to_vec())
+            .map_err(|_| Error::Invariant("a member's text is not UTF-8".into()))
+    }
+}
