@@ -2,7 +2,7 @@
 //!
 //! - `test`: rustfmt check, clippy (warnings denied), rustdoc (warnings denied),
 //!   every Rust test, then the Python package built into a virtualenv, its stubs
-//!   checked (mypy stubtest, mypy --strict) and pytest.
+//!   checked (mypy stubtest, mypy --strict) and pytest (with a local Spark).
 //! - `dist`: the release binary and an abi3 wheel in `dist/`.
 //!
 //! No dependencies, so that it compiles in a second.
@@ -21,6 +21,10 @@ const PYTEST: &str = "pytest==9.2.0";
 const MYPY: &str = "mypy==2.4.1";
 /// The pandas helper (`ghirbal.dedup_frame`) is tested too.
 const PANDAS: &str = "pandas==3.1.1";
+/// `ghirbal.spark` is tested in a local Spark (it needs Java 17).
+const PYSPARK: &str = "pyspark==3.5.3";
+/// ../shared/bench/gen_corpus.py, which builds the Spark tests' corpus, needs it.
+const REGEX: &str = "regex==2026.5.9";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -135,6 +139,8 @@ fn venv() -> Result<PathBuf> {
         PYTEST,
         MYPY,
         PANDAS,
+        PYSPARK,
+        REGEX,
     ]);
     run(pip)?;
     Ok(py)

@@ -1,0 +1,183 @@
+"""ghirbal.spark.dedup_spark against ghirbal.dedup on real text, in a local Spark.
+
+Spark needs pyspark and a Java runtime: without them these tests skip, except
+under CI=true, where they must run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+import ghirbal
+
+if os.environ.get("CI") != "true":
+    pytest.importorskip("pyspark")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("no Java runtime for Spark", allow_module_level=True)
+
+from pyspark.sql import DataFrame, SparkSession  # noqa: E402
+
+from ghirbal.spark import VERDICT_COLUMNS, dedup_spark  # noqa: E402
+
+# py4j leaves its sockets to the garbage collector.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[SparkSession]:
+    # Workers run this interpreter, where the package is installed.
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    s = (
+        SparkSession.builder.master("local[2]")
+        .appName("ghirbal-tests")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.ui.enabled", "false")
+        .getOrCreate()
+    )
+    s.sparkContext.setLogLevel("ERROR")
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def corpus(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    """Real reprints (news_pairs) and a labelled corpus built from real news by
+    ../shared/bench/gen_corpus.py: exact copies, edits, added chrome, cuts."""
+    out = tmp_path_factory.mktemp("gen") / "gen.jsonl"
+    subprocess.run(
+        [
+            sys.executable,
+            str(shared / "bench" / "gen_corpus.py"),
+            "--base",
+            str(shared / "corpora" / "arabic_news"),
+            "--out",
+            str(out),
+            "--docs",
+            "600",
+            "--seed",
+            "5",
+            # Its own near-duplicate filter of the base needs datasketch.
+            "--base-dedup-threshold",
+            "0",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    docs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    news = shared / "corpora" / "news_pairs" / "docs.jsonl"
+    docs += [json.loads(line) for line in news.read_text(encoding="utf-8").splitlines()]
+    # A date field for the survivor policy: the generator's edit family, a
+    # string some documents lack.
+    return [
+        {"id": d["id"], "text": d["text"], **({"date": d["edit"]} if "edit" in d else {})}
+        for d in docs
+    ]
+
+
+Verdicts = list[tuple[Any, ...]]
+
+
+def local(docs: list[dict[str, Any]], **options: Any) -> Verdicts:
+    """(id, *VERDICT_COLUMNS) per document, in input order."""
+    r = ghirbal.dedup(docs, **options)
+    rejected = dict(r.rejects)
+    return [
+        (d.get("id"), c, k, dup, why, s, g, rejected.get(n))
+        for n, (d, c, k, dup, why, s, g) in enumerate(
+            zip(docs, r.clusters, r.kept, r.duplicate_of, r.reason, r.similarity, r.lang)
+        )
+    ]
+
+
+def on_spark(
+    spark: SparkSession, docs: list[dict[str, Any]], partitions: int, **options: Any
+) -> Verdicts:
+    """(id, *VERDICT_COLUMNS) per row of the frame's output."""
+    df: DataFrame = spark.createDataFrame(docs, "id string, text string, date string")
+    rows = dedup_spark(df.repartition(partitions) if partitions > 1 else df, **options).collect()
+    assert list(rows[0].asDict()) == ["id", "text", "date", *VERDICT_COLUMNS]
+    return [(r["id"], *(r[c] for c in VERDICT_COLUMNS)) for r in rows]
+
+
+def by_id(verdicts: Verdicts) -> dict[str, tuple[Any, ...]]:
+    out = {v[0]: v[1:] for v in verdicts}
+    assert len(out) == len(verdicts), "ids are unique here"
+    return out
+
+
+def test_the_same_verdicts_as_the_local_engine(
+    spark: SparkSession, corpus: list[dict[str, Any]]
+) -> None:
+    want = local(corpus)
+    got = on_spark(spark, corpus, 1)
+    # In input order, row for row.
+    assert got == want
+    # The corpus exercises every rule: otherwise agreement would say little.
+    reasons = Counter(v[4] for v in want)
+    for r in ("unique", "survivor", "exact", "near_duplicate", "containment"):
+        assert reasons[r] >= 20, reasons
+
+
+def test_partitions_and_input_order_change_nothing(
+    spark: SparkSession, corpus: list[dict[str, Any]]
+) -> None:
+    shuffled = corpus[:]
+    random.Random(11).shuffle(shuffled)
+    want = by_id(local(corpus))
+    assert by_id(on_spark(spark, shuffled, 7)) == want
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"survivor": "earliest:date"},
+        {"survivor": "highest:date", "threshold": 0.7},
+        {"shingle": "chars"},
+        {"containment": False},
+        {"exact_only": True},
+    ],
+)
+def test_other_settings_agree_too(
+    spark: SparkSession, corpus: list[dict[str, Any]], options: dict[str, Any]
+) -> None:
+    assert by_id(on_spark(spark, corpus, 3, **options)) == by_id(local(corpus, **options))
+
+
+def test_bad_records_are_rejected_or_raise_as_locally(
+    spark: SparkSession, corpus: list[dict[str, Any]]
+) -> None:
+    docs = corpus[:40]
+    docs = [*docs[:5], {"id": "no-text", "text": None, "date": "x"}, *docs[5:20], dict(docs[3]), *docs[20:]]
+    want = local(docs, on_error="skip")
+    got = on_spark(spark, docs, 1, on_error="skip")
+    assert got == want
+    assert sum(v[4] == "rejected" for v in got) == 2
+    with pytest.raises(ghirbal.DataError) as local_error:
+        ghirbal.dedup(docs)
+    with pytest.raises(ghirbal.DataError) as spark_error:
+        on_spark(spark, docs, 1)
+    # Both name the record by its position: docs[5].
+    assert str(spark_error.value) == str(local_error.value)
+
+
+def test_what_needs_the_whole_corpus_is_refused(
+    spark: SparkSession, corpus: list[dict[str, Any]]
+) -> None:
+    df = spark.createDataFrame(corpus[:5], "id string, text string, date string")
+    with pytest.raises(ghirbal.ConfigError, match="components"):
+        dedup_spark(df, mode="components")
+    with pytest.raises(ValueError, match="kept"):
+        dedup_spark(df.withColumnRenamed("date", "kept"))
