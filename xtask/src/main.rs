@@ -21,8 +21,10 @@ const PYTEST: &str = "pytest==9.2.0";
 const MYPY: &str = "mypy==2.4.1";
 /// The pandas helper (`ghirbal.dedup_frame`) is tested too.
 const PANDAS: &str = "pandas==3.1.1";
-/// `ghirbal.spark` is tested in a local Spark (it needs Java 17).
+/// `ghirbal.spark` is tested in a local Spark (it needs Java 17), which hands
+/// rows over as Arrow batches.
 const PYSPARK: &str = "pyspark==3.5.3";
+const PYARROW: &str = "pyarrow==26.0.1";
 /// ../shared/bench/gen_corpus.py, which builds the Spark tests' corpus, needs it.
 const REGEX: &str = "regex==2026.5.9";
 
@@ -140,6 +142,7 @@ fn venv() -> Result<PathBuf> {
         MYPY,
         PANDAS,
         PYSPARK,
+        PYARROW,
         REGEX,
     ]);
     run(pip)?;

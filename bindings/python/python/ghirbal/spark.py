@@ -2,28 +2,29 @@
 
 >>> from ghirbal.spark import dedup_spark          # doctest: +SKIP
 >>> out = dedup_spark(df, threshold=0.8)           # df has "id" and "text" columns
->>> out.filter("kept").drop("cluster", "kept", "duplicate_of", "reason", "similarity", "lang", "rejected")
+>>> out.filter("kept").select(*df.columns)         # the deduplicated corpus
 
-The verdicts are those :func:`ghirbal.dedup` gives on the same documents, however
-the frame is partitioned or ordered (the first record of a repeated id aside):
+The verdicts are those :func:`ghirbal.dedup` gives on the same rows, however the
+frame is partitioned or ordered (which record of a repeated id stays aside):
 every decision is made by the function the local engine uses
-(``ghirbal._core.Stages``), and Spark only moves documents between the stages,
+(``ghirbal._core.Stages``), and Spark only moves rows between the stages,
 grouping them by the keys those functions give:
 
 1. analysis, per partition: cleaning, key text, signature; the exact key, the
-   survivor-policy key, LSH band keys, anchors and the member's bytes;
+   survivor-policy key, LSH band keys, anchors and the sketch's bytes;
 2. rejects: bad records, and every record of a repeated id but the first in
-   input order;
+   the frame's order;
 3. exact units: each key text is represented by the policy's choice;
 4. candidates: the representatives' LSH buckets and anchor groups;
 5. verification of each candidate pair (exact shingle sets by default);
 6. star assignment, on the driver, over the representatives in a verified pair
    only (what it holds grows with the duplicates, not with the corpus);
-7. the verdicts, per document; a cluster is named by its smallest id.
+7. the verdicts, per row; a cluster is named by its smallest id.
 
-Not available here: ``dedup.mode = "components"`` and
-``clean.boilerplate.in_dedup`` (both need the whole corpus in one place), and
-``audit.json``.
+Rows cross between Spark and the core as Arrow batches (``mapInArrow``), so
+pyarrow is needed beside pyspark (3.5 or later). Not available here:
+``dedup.mode = "components"`` and ``clean.boilerplate.in_dedup`` (both need the
+whole corpus in one place), and ``audit.json``.
 """
 
 from __future__ import annotations
@@ -32,12 +33,13 @@ import json
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator, Optional
 
-from pyspark.sql import DataFrame, Row
+import pyarrow as pa  # type: ignore[import-untyped]
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
+from pyspark.sql.pandas.types import to_arrow_schema
 
-from ghirbal import DataError, PathLike, _overrides, _path
-from ghirbal import _core
+from ghirbal import DataError, PathLike, _core, _overrides, _path
 
 __all__ = ["dedup_spark", "VERDICT_COLUMNS"]
 
@@ -45,8 +47,12 @@ __all__ = ["dedup_spark", "VERDICT_COLUMNS"]
 VERDICT_COLUMNS = ("cluster", "kept", "duplicate_of", "reason", "similarity", "lang", "rejected")
 
 _ORDER = "__ghirbal_order"
-#: Rows handed to one call of the core (a few MB of member bytes).
-_BATCH = 2048
+_MONO = "__ghirbal_mono"
+#: Bits of ``monotonically_increasing_id`` that number rows within a partition.
+_ROW_BITS = 33
+
+Batches = Iterator[pa.RecordBatch]
+Stage = Callable[[Iterable[pa.RecordBatch]], Batches]
 
 
 @lru_cache(maxsize=4)
@@ -55,127 +61,192 @@ def _stages(cfg_json: str) -> _core.Stages:
     return _core.Stages(cfg_json)
 
 
-def _batches(rows: Iterable[Any], size: int = _BATCH) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for r in rows:
-        batch.append(r)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+def _schema(*fields: tuple[str, T.DataType]) -> T.StructType:
+    return T.StructType([T.StructField(n, t, True) for n, t in fields])
 
 
-def _grouped(rows: Iterable[Row], size: int = 16 * _BATCH) -> Iterator[list[Row]]:
-    """Batches of rows sorted by ``key`` that never split a key's group."""
-    batch: list[Row] = []
-    for r in rows:
-        if len(batch) >= size and batch[-1]["key"] != r["key"]:
-            yield batch
-            batch = []
-        batch.append(r)
-    if batch:
-        yield batch
+_BYTES = T.BinaryType()
+_LONG = T.LongType()
+_STR = T.StringType()
+_LONGS = T.ArrayType(_LONG, False)
 
-
-_ANALYZED = T.StructType(
-    [
-        T.StructField(_ORDER, T.LongType(), False),
-        T.StructField("id", T.StringType(), True),
-        T.StructField("rejected", T.StringType(), True),
-        T.StructField("error", T.StringType(), True),
-        T.StructField("lang", T.StringType(), True),
-        T.StructField("exact", T.BinaryType(), True),
-        T.StructField("pkey", T.BinaryType(), True),
-        T.StructField("shingles", T.LongType(), True),
-        T.StructField("bands", T.ArrayType(T.LongType(), False), True),
-        T.StructField("anchors", T.ArrayType(T.LongType(), False), True),
-        T.StructField("blob", T.BinaryType(), True),
-    ]
+_ANALYZED = _schema(
+    (_ORDER, _LONG),
+    ("id", _STR),
+    ("rejected", _STR),
+    ("error", _STR),
+    ("lang", _STR),
+    ("exact", _BYTES),
+    ("pkey", _BYTES),
+    ("shingles", _LONG),
+    ("bands", _LONGS),
+    ("anchors", _LONGS),
+    ("blob", _BYTES),
+)
+_REPEATED = _schema((_ORDER, _LONG), ("dup_reason", _STR), ("dup_error", _STR))
+_PAIRS = _schema(("a", _STR), ("b", _STR))
+_JOINED = _schema(("a", _STR), ("b", _STR), ("link", _STR), ("sim", T.DoubleType()), ("jaccard", T.DoubleType()))
+_WENT = _schema(("champion", _STR), ("went_to", _STR), ("went_sim", T.DoubleType()), ("went_reason", _STR))
+_SETTLED = _schema(
+    (_ORDER, _LONG), ("id", _STR), ("exact", _BYTES), ("root", _STR), ("sim", T.DoubleType()), ("why", _STR)
+)
+_VERDICTS = _schema(
+    (_ORDER, _LONG),
+    ("cluster", _STR),
+    ("kept", T.BooleanType()),
+    ("duplicate_of", _STR),
+    ("reason", _STR),
+    ("similarity", T.DoubleType()),
+    ("lang", _STR),
 )
 
 
-def _analyze(cfg_json: str) -> Callable[[Iterable[tuple[Row, int]]], Iterator[tuple[Any, ...]]]:
-    def run(part: Iterable[tuple[Row, int]]) -> Iterator[tuple[Any, ...]]:
+def _batch(schema: T.StructType, columns: list[list[Any]]) -> pa.RecordBatch:
+    arrow = to_arrow_schema(schema)
+    return pa.RecordBatch.from_arrays(
+        [pa.array(c, type=f.type) for c, f in zip(columns, arrow)], schema=arrow
+    )
+
+
+def _analyze(cfg_json: str) -> Stage:
+    def run(batches: Iterable[pa.RecordBatch]) -> Batches:
         st = _stages(cfg_json)
-        for batch in _batches(part):
-            orders = [o for _, o in batch]
-            docs = [r.asDict(recursive=True) for r, _ in batch]
-            for order, (doc_id, rej, lang, exact, pkey, sh, bands, anchors, blob) in zip(
-                orders, st.analyze(orders, docs)
-            ):
+        for b in batches:
+            rows = b.to_pylist()
+            orders = [r.pop(_ORDER) for r in rows]
+            out = st.analyze(orders, rows)
+            cols: list[list[Any]] = [orders, *([] for _ in range(10))]
+            for doc_id, rej, lang, exact, pkey, shingles, bands, anchors, blob in out:
                 reason, error = rej if rej is not None else (None, None)
-                yield (order, doc_id or None, reason, error, lang, exact, pkey, sh, bands, anchors, blob)
+                for c, v in zip(
+                    cols[1:],
+                    (doc_id or None, reason, error, lang, exact, pkey, shingles, bands, anchors, blob),
+                ):
+                    c.append(v)
+            yield _batch(_ANALYZED, cols)
 
     return run
 
 
-def _duplicate_ids(cfg_json: str) -> Callable[[Iterable[Row]], Iterator[tuple[Any, ...]]]:
-    def run(part: Iterable[Row]) -> Iterator[tuple[Any, ...]]:
+def _repeated(cfg_json: str) -> Stage:
+    def run(batches: Iterable[pa.RecordBatch]) -> Batches:
         st = _stages(cfg_json)
-        for r in part:
-            reason, error = st.duplicate_id(r["id"], r[_ORDER], r["first"])
-            yield (r[_ORDER], reason, error)
+        for b in batches:
+            d = b.to_pydict()
+            msgs = [st.duplicate_id(i, o, f) for i, o, f in zip(d["id"], d[_ORDER], d["first"])]
+            yield _batch(_REPEATED, [d[_ORDER], [m[0] for m in msgs], [m[1] for m in msgs]])
 
     return run
 
 
-def _pairs(cfg_json: str, anchors: bool) -> Callable[[Iterable[Row]], Iterator[tuple[str, str]]]:
-    def run(part: Iterable[Row]) -> Iterator[tuple[str, str]]:
+def _pairs(cfg_json: str, anchors: bool) -> Stage:
+    """Pairs from rows (key, id, shingles) sorted by key; a key's rows may span
+    batches, so the last key of a batch waits for the next one."""
+
+    def run(batches: Iterable[pa.RecordBatch]) -> Batches:
         st = _stages(cfg_json)
-        for batch in _grouped(part):
-            yield from st.pairs([(r["key"], r["id"], r["shingles"]) for r in batch], anchors)
+        held: list[tuple[int, str, int]] = []
+        for b in batches:
+            d = b.to_pydict()
+            rows = held + list(zip(d["key"], d["id"], d["shingles"]))
+            if not rows:
+                continue
+            last = rows[-1][0]
+            cut = len(rows)
+            while cut > 0 and rows[cut - 1][0] == last:
+                cut -= 1
+            held = rows[cut:]
+            if cut:
+                pairs = st.pairs(rows[:cut], anchors)
+                yield _batch(_PAIRS, [[p[0] for p in pairs], [p[1] for p in pairs]])
+        if held:
+            pairs = st.pairs(held, anchors)
+            yield _batch(_PAIRS, [[p[0] for p in pairs], [p[1] for p in pairs]])
 
     return run
 
 
-def _check(cfg_json: str) -> Callable[[Iterable[Row]], Iterator[tuple[Any, ...]]]:
-    def run(part: Iterable[Row]) -> Iterator[tuple[Any, ...]]:
+def _check(cfg_json: str) -> Stage:
+    def run(batches: Iterable[pa.RecordBatch]) -> Batches:
         st = _stages(cfg_json)
-        for batch in _batches(part):
-            yield from st.check([(bytes(r["ba"]), bytes(r["bb"])) for r in batch])
+        for b in batches:
+            d = b.to_pydict()
+            joined = st.check(list(zip(d["ba"], d["bb"])))
+            yield _batch(_JOINED, [list(c) for c in zip(*joined)] if joined else [[]] * 5)
 
     return run
 
 
-def _settle(cfg_json: str) -> Callable[[Iterable[Row]], Iterator[tuple[Any, ...]]]:
-    def run(part: Iterable[Row]) -> Iterator[tuple[Any, ...]]:
+def _settle(cfg_json: str) -> Stage:
+    def run(batches: Iterable[pa.RecordBatch]) -> Batches:
         st = _stages(cfg_json)
-        for batch in _batches(part):
+        for b in batches:
+            d = b.to_pydict()
+            went = [
+                None if to is None else (sim, why)
+                for to, sim, why in zip(d["went_to"], d["went_sim"], d["went_reason"])
+            ]
+            champ = [i == c for i, c in zip(d["id"], d["champion"])]
+            out = st.settle(list(zip(champ, went)))
+            roots = [
+                (i, c, to)[root] for (root, _, _), i, c, to in zip(out, d["id"], d["champion"], d["went_to"])
+            ]
+            yield _batch(
+                _SETTLED,
+                [d[_ORDER], d["id"], d["exact"], roots, [o[1] for o in out], [o[2] for o in out]],
+            )
+
+    return run
+
+
+def _outcome(cfg_json: str) -> Stage:
+    def run(batches: Iterable[pa.RecordBatch]) -> Batches:
+        st = _stages(cfg_json)
+        for b in batches:
+            d = b.to_pydict()
             rows = [
-                (
-                    r["id"] == r["champion"],
-                    None if r["went_to"] is None else (r["went_sim"], r["went_reason"]),
+                (i == r, n, e == re, s, w)
+                for i, r, n, e, re, s, w in zip(
+                    d["id"], d["root"], d["size"], d["exact"], d["root_exact"], d["sim"], d["why"]
                 )
-                for r in batch
             ]
-            for r, (root, sim, reason) in zip(batch, st.settle(rows)):
-                to = (r["id"], r["champion"], r["went_to"])[root]
-                yield (r[_ORDER], r["id"], r["exact"], to, sim, reason)
-
-    return run
-
-
-def _outcome(cfg_json: str) -> Callable[[Iterable[Row]], Iterator[tuple[Any, ...]]]:
-    def run(part: Iterable[Row]) -> Iterator[tuple[Any, ...]]:
-        st = _stages(cfg_json)
-        for batch in _batches(part):
-            rows = [
-                (r["id"] == r["root"], r["size"], r["exact"] == r["root_exact"], r["sim"], r["why"])
-                for r in batch
-            ]
-            for r, (kept, reason, sim) in zip(batch, st.outcome(rows)):
-                yield (
-                    r[_ORDER],
-                    r["cluster"],
+            out = st.outcome(rows)
+            kept = [o[0] for o in out]
+            yield _batch(
+                _VERDICTS,
+                [
+                    d[_ORDER],
+                    d["cluster"],
                     kept,
-                    None if kept else r["root"],
-                    reason,
-                    sim,
-                    r["lang"],
-                )
+                    [None if k else r for k, r in zip(kept, d["root"])],
+                    [o[1] for o in out],
+                    [o[2] for o in out],
+                    d["lang"],
+                ],
+            )
 
     return run
+
+
+def _numbered(df: DataFrame) -> DataFrame:
+    """``df`` with each row's position in it (``docs[N]`` in messages), cached so
+    that every stage sees the same numbers."""
+    mono = df.withColumn(_MONO, F.monotonically_increasing_id()).persist()
+    part = F.col(_MONO).bitwiseAND(-(1 << _ROW_BITS))
+    counts = sorted(
+        (r["p"], r["n"]) for r in mono.groupBy(part.alias("p")).agg(F.count(F.lit(1)).alias("n")).collect()
+    )
+    offsets: list[Any] = []
+    total = 0
+    for p, n in counts:
+        offsets += [F.lit(p).cast("long"), F.lit(total).cast("long")]
+        total += n
+    start = F.create_map(*offsets)[part] if offsets else F.lit(0)
+    order = (start + F.col(_MONO).bitwiseAND((1 << _ROW_BITS) - 1)).alias(_ORDER)
+    numbered = mono.select(*df.columns, order).persist()
+    numbered.count()
+    mono.unpersist()
+    return numbered
 
 
 def dedup_spark(
@@ -190,35 +261,29 @@ def dedup_spark(
     default ``id`` and ``text``; other columns serve ``survivor="earliest:date"``
     and the like). ``config`` and ``options`` are those of :func:`ghirbal.dedup`.
 
-    Returns ``df`` in its order with the columns of :data:`VERDICT_COLUMNS`
-    added: ``cluster`` (smallest member id), ``kept``, ``duplicate_of``,
-    ``reason``, ``similarity``, ``lang``, and ``rejected`` (why a bad record was
-    rejected, under ``on_error="skip"``; else ``None``). Under the default
-    ``on_error="fail"`` the first bad record in input order raises
-    :class:`ghirbal.DataError`.
+    Returns the rows of ``df`` (in no particular order, as any join) with the
+    columns of :data:`VERDICT_COLUMNS` added: ``cluster`` (smallest member id),
+    ``kept``, ``duplicate_of``, ``reason``, ``similarity``, ``lang``, and
+    ``rejected`` (why a bad record was rejected, under ``on_error="skip"``;
+    else ``None``). Under the default ``on_error="fail"`` the first bad record
+    raises :class:`ghirbal.DataError`, which names it by its row number in
+    ``df`` (``docs[N]``).
     """
-    clash = [c for c in (*VERDICT_COLUMNS, _ORDER) if c in df.columns]
+    clash = [c for c in (*VERDICT_COLUMNS, _ORDER, _MONO) if c in df.columns]
     if clash:
         raise ValueError(f"df already has the columns {clash}; rename them first")
     cfg = json.loads(_core.resolve_config(_path(config), _overrides(options)))
     cfg_json = json.dumps(cfg)
     _stages(cfg_json)  # configuration errors here, not in a worker
-    spark = df.sparkSession
 
-    numbered = df.rdd.zipWithIndex()
-    analyzed = spark.createDataFrame(
-        numbered.mapPartitions(_analyze(cfg_json)), _ANALYZED
-    ).persist()
+    numbered = _numbered(df)
+    analyzed = numbered.mapInArrow(_analyze(cfg_json), _ANALYZED)
 
-    # Repeated ids: the first in input order stays.
+    # Repeated ids: the first in the frame's order stays.
     read = analyzed.filter(F.col("rejected").isNull())
     firsts = read.groupBy("id").agg(F.min(_ORDER).alias("first"))
     repeats = read.join(firsts, "id").filter(F.col(_ORDER) != F.col("first"))
-    dup_schema = "order long, dup_reason string, dup_error string"
-    dups = spark.createDataFrame(
-        repeats.select("id", _ORDER, "first").rdd.mapPartitions(_duplicate_ids(cfg_json)),
-        dup_schema,
-    ).withColumnRenamed("order", _ORDER)
+    dups = repeats.select("id", _ORDER, "first").mapInArrow(_repeated(cfg_json), _REPEATED)
     analyzed = (
         analyzed.join(dups, _ORDER, "left")
         .withColumn("rejected", F.coalesce("rejected", "dup_reason"))
@@ -227,28 +292,26 @@ def dedup_spark(
         .persist()
     )
     if cfg["on_error"] == "fail":
-        first_bad = analyzed.filter(F.col("rejected").isNotNull()).orderBy(_ORDER).first()
+        bad = analyzed.filter(F.col("rejected").isNotNull())
+        first_bad = bad.orderBy(_ORDER).select("error").first()
         if first_bad is not None:
             analyzed.unpersist()
+            numbered.unpersist()
             raise DataError(first_bad["error"])
 
     good = analyzed.filter(F.col("rejected").isNull())
     units = good.groupBy("exact").agg(F.min_by("id", "pkey").alias("champion"))
     good = good.join(units, "exact").persist()
-    reps = good.filter(F.col("id") == F.col("champion")).select(
-        "id", "pkey", "shingles", "bands", "anchors", "blob"
-    )
+    reps = good.filter(F.col("id") == F.col("champion"))
 
-    # Candidates: LSH buckets, and pairs in SHARED_ANCHORS anchor groups.
+    # Candidates: pairs in an LSH bucket, and pairs in SHARED_ANCHORS anchor groups.
     def pairs(column: str, anchors: bool) -> DataFrame:
         rows = (
             reps.select(F.explode(column).alias("key"), "id", "shingles")
             .repartition("key")
-            .sortWithinPartitions("key", "id")
+            .sortWithinPartitions("key")
         )
-        return spark.createDataFrame(
-            rows.rdd.mapPartitions(_pairs(cfg_json, anchors)), "a string, b string"
-        )
+        return rows.mapInArrow(_pairs(cfg_json, anchors), _PAIRS)
 
     anchored = (
         pairs("anchors", True)
@@ -258,44 +321,43 @@ def dedup_spark(
         .select("a", "b")
     )
     candidates = pairs("bands", False).union(anchored).distinct()
-
     blobs = reps.select("id", "blob")
-    checked = (
-        candidates.join(blobs.withColumnRenamed("id", "a").withColumnRenamed("blob", "ba"), "a")
-        .join(blobs.withColumnRenamed("id", "b").withColumnRenamed("blob", "bb"), "b")
+    joined = (
+        candidates.join(blobs.toDF("a", "ba"), "a")
+        .join(blobs.toDF("b", "bb"), "b")
         .select("ba", "bb")
+        .mapInArrow(_check(cfg_json), _JOINED)
+        .collect()
     )
-    edges = checked.rdd.mapPartitions(_check(cfg_json)).collect()
 
     # Star assignment over the representatives in a joined pair.
-    st = _stages(cfg_json)
-    in_pairs = sorted({e[0] for e in edges} | {e[1] for e in edges})
-    if in_pairs:
-        ids = spark.createDataFrame([(i,) for i in in_pairs], "id string")
-        keys = [(r["id"], bytes(r["pkey"])) for r in reps.join(ids, "id").select("id", "pkey").collect()]
-        went = st.assign(keys, edges)
+    spark = df.sparkSession
+    edges = [(r["a"], r["b"], r["link"], r["sim"], r["jaccard"]) for r in joined]
+    if edges:
+        in_pairs = spark.createDataFrame(
+            sorted({e[0] for e in edges} | {e[1] for e in edges}, key=str), "string"
+        ).toDF("id")
+        keys = [(r["id"], bytes(r["pkey"])) for r in reps.join(in_pairs, "id").select("id", "pkey").collect()]
+        went = _stages(cfg_json).assign(keys, edges)
     else:
         went = []
-    went_df = spark.createDataFrame(
-        went, "champion string, went_to string, went_sim double, went_reason string"
-    )
+    went_df = spark.createDataFrame(went, _WENT)
 
-    settled = spark.createDataFrame(
-        good.join(went_df, "champion", "left").rdd.mapPartitions(_settle(cfg_json)),
-        f"{_ORDER} long, id string, exact binary, root string, sim double, why string",
+    settled = (
+        good.join(went_df, "champion", "left")
+        .select(_ORDER, "id", "exact", "champion", "went_to", "went_sim", "went_reason")
+        .mapInArrow(_settle(cfg_json), _SETTLED)
     )
     clusters = settled.groupBy("root").agg(
         F.count(F.lit(1)).alias("size"), F.min("id").alias("cluster")
     )
     root_keys = good.select(F.col("id").alias("root"), F.col("exact").alias("root_exact"))
-    langs = good.select(_ORDER, "lang")
-    verdict_rows = (
-        settled.join(clusters, "root").join(root_keys, "root").join(langs, _ORDER)
-    ).rdd.mapPartitions(_outcome(cfg_json))
-    verdicts = spark.createDataFrame(
-        verdict_rows,
-        f"{_ORDER} long, cluster string, kept boolean, duplicate_of string, reason string, "
-        "similarity double, lang string",
+    verdicts = (
+        settled.join(clusters, "root")
+        .join(root_keys, "root")
+        .join(good.select(_ORDER, "lang"), _ORDER)
+        .mapInArrow(_outcome(cfg_json), _VERDICTS)
+        .withColumn("rejected", F.lit(None).cast("string"))
     )
     rejects = analyzed.filter(F.col("rejected").isNotNull()).select(
         _ORDER,
@@ -307,11 +369,5 @@ def dedup_spark(
         F.lit(None).cast("string").alias("lang"),
         "rejected",
     )
-    outcomes = verdicts.withColumn("rejected", F.lit(None).cast("string")).unionByName(rejects)
-
-    with_order = spark.createDataFrame(
-        numbered.map(lambda x: (*x[0], x[1])),
-        T.StructType([*df.schema.fields, T.StructField(_ORDER, T.LongType(), False)]),
-    )
-    out = with_order.join(outcomes, _ORDER, "left").orderBy(_ORDER).drop(_ORDER)
+    out = numbered.join(verdicts.unionByName(rejects), _ORDER)
     return out.select(*df.columns, *VERDICT_COLUMNS)

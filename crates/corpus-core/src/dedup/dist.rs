@@ -376,3 +376,90 @@ impl<'a> Bytes<'a> {
             .map_err(|_| Error::Invariant("a member's text is not UTF-8".into()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Document;
+    use crate::pipeline::Analyzer;
+
+    /// Members of the seed articles, with a rank value and chrome, under `cfg`.
+    fn members(cfg: &Config) -> Vec<Member> {
+        let analyzer = Analyzer::new(cfg).unwrap();
+        crate::seed_texts()
+            .into_iter()
+            .enumerate()
+            .map(|(i, text)| {
+                let raw = serde_json::json!({"id": format!("s{i}"), "text": text, "date": i as f64 - 1.5});
+                let doc = Document {
+                    id: format!("s{i}"),
+                    text,
+                    origin: crate::Origin {
+                        path: std::path::Path::new("seeds").into(),
+                        line: i as u64 + 1,
+                    },
+                    raw: Some(raw.to_string()),
+                };
+                analyzer.member(&doc)
+            })
+            .collect()
+    }
+
+    /// Encoding keeps every field, under each shingle unit, signature scheme and
+    /// survivor field; bytes of another configuration, cut short or with a byte
+    /// too many are refused.
+    #[test]
+    fn members_come_back_as_they_went() {
+        for overrides in [
+            serde_json::json!({}),
+            serde_json::json!({"dedup": {"shingle": "chars", "survivor": "earliest:date"}}),
+            serde_json::json!({"dedup": {"signature": "permutations", "exact_verify": false}}),
+        ] {
+            let cfg = Config::default().with_overrides(overrides.clone()).unwrap();
+            let stages = Stages::new(&cfg).unwrap();
+            for m in members(&cfg) {
+                let bytes = stages.encode(&m);
+                let back = stages.decode(&bytes).unwrap();
+                assert_eq!(back.id, m.id);
+                assert_eq!(
+                    (back.chrome, &back.rank),
+                    (m.chrome, &m.rank),
+                    "{overrides}"
+                );
+                assert_eq!(back.sketch, m.sketch);
+                assert!(stages.decode(&bytes[..bytes.len() - 1]).is_err());
+                assert!(stages.decode(&[bytes.as_slice(), &[0]].concat()).is_err());
+            }
+        }
+        let cfg = Config::default();
+        let m = &members(&cfg)[0];
+        let bytes = Stages::new(&cfg).unwrap().encode(m);
+        let other = cfg
+            .with_overrides(serde_json::json!({"dedup": {"ngram": 4}}))
+            .unwrap();
+        assert!(Stages::new(&other).unwrap().decode(&bytes).is_err());
+    }
+
+    /// What needs the whole corpus at once is refused by name.
+    #[test]
+    fn whole_corpus_settings_are_refused() {
+        let components = serde_json::json!({"dedup": {"mode": "components"}});
+        let cfg = Config::default().with_overrides(components).unwrap();
+        let e = Stages::new(&cfg).unwrap_err().to_string();
+        assert!(e.contains("components"), "{e}");
+        let bp = serde_json::json!({"clean": {"boilerplate": {"in_dedup": true}}});
+        let cfg = Config::default().with_overrides(bp).unwrap();
+        let e = Stages::new(&cfg).unwrap_err().to_string();
+        assert!(e.contains("in_dedup"), "{e}");
+    }
+
+    /// A pair given the wrong way round is an error, not a wrong link.
+    #[test]
+    fn pairs_come_smaller_id_first() {
+        let cfg = Config::default();
+        let stages = Stages::new(&cfg).unwrap();
+        let ms = members(&cfg);
+        assert!(stages.check(&ms[0], &ms[1]).is_ok());
+        assert!(stages.check(&ms[1], &ms[0]).is_err());
+    }
+}
