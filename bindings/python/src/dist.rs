@@ -3,7 +3,7 @@
 //! crossing per partition rather than per document.
 
 use corpus_core::dedup::Reason;
-use corpus_core::dedup::dist::{Joined, SHARED_ANCHORS, Stages};
+use corpus_core::dedup::dist::{Join, Joined, SHARED_ANCHORS, Stages};
 use corpus_core::pipeline::{Analyzer, Reject, duplicate_id_error};
 use corpus_core::{Config, Error};
 use pyo3::prelude::*;
@@ -177,7 +177,7 @@ impl PyStages {
             let mut out = Vec::new();
             for (a, b) in &pairs {
                 let (a, b) = (self.stages.decode(a)?, self.stages.decode(b)?);
-                if let (_, Some((link, sim, jaccard))) = self.stages.check(&a, &b)? {
+                if let (_, Some(Join { link, sim, jaccard })) = self.stages.check(&a, &b)? {
                     let link = match link {
                         Joined::Both(r) => reason_name(r),
                         Joined::OnlyA => "only_a".into(),
@@ -213,7 +213,12 @@ impl PyStages {
         };
         let mut edges = Vec::with_capacity(pairs.len());
         for (a, b, link, sim, jaccard) in &pairs {
-            edges.push((at(a)?, at(b)?, joined_of(link)?, *sim, *jaccard));
+            let join = Join {
+                link: joined_of(link)?,
+                sim: *sim,
+                jaccard: *jaccard,
+            };
+            edges.push((at(a)?, at(b)?, join));
         }
         let pkeys: Vec<Vec<u8>> = keys.iter().map(|(_, k)| k.clone()).collect();
         let went = py

@@ -597,25 +597,31 @@ fn policy_ranks<'a>(
     m: &(impl Fn(u32) -> &'a Member + Sync),
     policy: &Survivor,
 ) -> Vec<u32> {
-    let mut positions: Vec<u32> = (0..n as u32).collect();
-    match policy {
+    let positions: Vec<u32> = match policy {
         Survivor::LeastChrome | Survivor::Longest => {
             let least_chrome = matches!(policy, Survivor::LeastChrome);
-            // Fewer characters removed first, then more characters, then position.
-            positions.par_sort_unstable_by_key(|&p| {
-                let x = m(p);
-                let chrome = if least_chrome { x.chrome } else { 0 };
-                (chrome, std::cmp::Reverse(x.sketch.chars), p)
-            });
+            // Fewer characters removed first, then more characters, then position;
+            // the keys are gathered first so that the sort reads them in order.
+            let mut keys: Vec<(u64, std::cmp::Reverse<u64>, u32)> = (0..n as u32)
+                .into_par_iter()
+                .map(|p| {
+                    let x = m(p);
+                    let chrome = if least_chrome { x.chrome } else { 0 };
+                    (chrome, std::cmp::Reverse(x.sketch.chars), p)
+                })
+                .collect();
+            keys.par_sort_unstable();
+            keys.into_iter().map(|(_, _, p)| p).collect()
         }
         Survivor::Earliest(_) | Survivor::Highest(_) => {
-            let keys: Vec<Vec<u8>> = (0..n as u32)
+            let mut keys: Vec<(Vec<u8>, u32)> = (0..n as u32)
                 .into_par_iter()
-                .map(|p| policy_key(m(p), policy))
+                .map(|p| (policy_key(m(p), policy), p))
                 .collect();
-            positions.par_sort_unstable_by(|&a, &b| keys[a as usize].cmp(&keys[b as usize]));
+            keys.par_sort_unstable();
+            keys.into_iter().map(|(_, p)| p).collect()
         }
-    }
+    };
     let mut rank = vec![0u32; n];
     for (r, &p) in positions.iter().enumerate() {
         rank[p as usize] = r as u32;

@@ -34,6 +34,17 @@ pub enum Joined {
     OnlyB,
 }
 
+/// A verified pair that joins.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Join {
+    /// Which of the two may go.
+    pub link: Joined,
+    /// The similarity that justified it (Jaccard, or containment).
+    pub sim: f64,
+    /// Jaccard similarity: ranks the representatives a document could join.
+    pub jaccard: f64,
+}
+
 /// The stages for one configuration.
 #[derive(Clone, Debug)]
 pub struct Stages {
@@ -136,7 +147,7 @@ impl Stages {
             2 => Some(RankValue::Str(r.string()?)),
             t => return Err(Error::Invariant(format!("member rank tag {t}"))),
         };
-        let exact = u128::from_le_bytes(r.take(16)?.try_into().expect("16 bytes"));
+        let exact = u128::from_le_bytes(r.array()?);
         let shingles = r.u32()?;
         let chars = r.u64()?;
         let mut lists = [const { Vec::new() }; 4];
@@ -233,12 +244,11 @@ impl Stages {
     }
 
     /// Verifies a candidate pair; `a` must have the smaller id. The check for the
-    /// audit (its positions are 0 and 1) and how the pair joins, if it does:
-    /// `(link, similarity that justified it, Jaccard)`.
+    /// audit (its positions are 0 and 1) and how the pair joins, if it does.
     ///
     /// # Errors
     /// [`Error::Invariant`] when `a`'s id is not the smaller one.
-    pub fn check(&self, a: &Member, b: &Member) -> Result<(PairCheck, Option<(Joined, f64, f64)>)> {
+    pub fn check(&self, a: &Member, b: &Member) -> Result<(PairCheck, Option<Join>)> {
         if a.id >= b.id {
             return Err(Error::Invariant(format!(
                 "pair ({:?}, {:?}) out of order",
@@ -252,7 +262,11 @@ impl Stages {
                 Link::Only(0) => Joined::OnlyA,
                 Link::Only(_) => Joined::OnlyB,
             };
-            (link, e.sim, e.jaccard)
+            Join {
+                link,
+                sim: e.sim,
+                jaccard: e.jaccard,
+            }
         });
         Ok((check, joined))
     }
@@ -269,18 +283,18 @@ impl Stages {
     pub fn assign(
         &self,
         keys: &[Vec<u8>],
-        pairs: &[(usize, usize, Joined, f64, f64)],
+        pairs: &[(usize, usize, Join)],
     ) -> Result<Vec<(usize, f64, Reason)>> {
         let n = keys.len();
         let mut edges = Vec::with_capacity(pairs.len());
-        for &(a, b, joined, sim, jaccard) in pairs {
+        for &(a, b, Join { link, sim, jaccard }) in pairs {
             if a >= n || b >= n {
                 return Err(Error::Invariant(format!(
                     "pair ({a}, {b}) of {n} documents"
                 )));
             }
             let (a, b) = (a as u32, b as u32);
-            let link = match joined {
+            let link = match link {
                 Joined::Both(r) => Link::Both(r),
                 Joined::OnlyA => Link::Only(a),
                 Joined::OnlyB => Link::Only(b),
@@ -305,7 +319,7 @@ impl Stages {
             .collect())
     }
 
-    /// Where a document ends ([`settle`]): `is_champion` when it is its exact
+    /// Where a document ends (the local engine's rule): `is_champion` when it is its exact
     /// unit's representative, `champion_went` where that one went (`None`: it
     /// stays). Returns the root (0: the document, 1: its champion, 2: where the
     /// champion went), the similarity and the reason.
@@ -322,7 +336,7 @@ impl Stages {
         settle(0, c, went)
     }
 
-    /// The verdict of a document that settled on a root ([`outcome`]):
+    /// The verdict of a document that settled on a root (the local engine's rule):
     /// (kept, reason, similarity).
     pub fn outcome(
         &self,
@@ -360,15 +374,16 @@ impl<'a> Bytes<'a> {
         self.0 = rest;
         Ok(head)
     }
+    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let mut a = [0; N];
+        a.copy_from_slice(self.take(N)?);
+        Ok(a)
+    }
     fn u32(&mut self) -> Result<u32> {
-        Ok(u32::from_le_bytes(
-            self.take(4)?.try_into().expect("4 bytes"),
-        ))
+        Ok(u32::from_le_bytes(self.array()?))
     }
     fn u64(&mut self) -> Result<u64> {
-        Ok(u64::from_le_bytes(
-            self.take(8)?.try_into().expect("8 bytes"),
-        ))
+        Ok(u64::from_le_bytes(self.array()?))
     }
     fn string(&mut self) -> Result<String> {
         let n = self.u32()? as usize;
