@@ -3,7 +3,7 @@
 //! crossing per partition rather than per document.
 
 use corpus_core::dedup::Reason;
-use corpus_core::dedup::dist::{Join, Joined, SHARED_ANCHORS, Stages};
+use corpus_core::dedup::dist::{Join, Joined, SHARED_ANCHORS, Stages, outcome};
 use corpus_core::pipeline::{Analyzer, Reject, duplicate_id_error};
 use corpus_core::{Config, Error};
 use pyo3::prelude::*;
@@ -258,9 +258,7 @@ impl PyStages {
     ) -> PyResult<Vec<(bool, String, f64)>> {
         rows.into_iter()
             .map(|(is_root, size, same_key, sim, r)| {
-                let (kept, r, sim) =
-                    self.stages
-                        .outcome(is_root, size, same_key, sim, reason_of(&r)?);
+                let (kept, r, sim) = outcome(is_root, size, same_key, sim, reason_of(&r)?);
                 Ok((kept, reason_name(r), sim))
             })
             .collect()

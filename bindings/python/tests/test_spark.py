@@ -46,6 +46,8 @@ def spark() -> Iterator[SparkSession]:
         SparkSession.builder.master("local[2]")
         .appName("ghirbal-tests")
         .config("spark.sql.shuffle.partitions", "4")
+        # Small Arrow batches: an LSH bucket or anchor group spans batches.
+        .config("spark.sql.execution.arrow.maxRecordsPerBatch", "97")
         .config("spark.ui.enabled", "false")
         .getOrCreate()
     )
@@ -161,6 +163,8 @@ def test_bad_records_are_rejected_or_raise_as_locally(
 ) -> None:
     docs = corpus[:40]
     docs = [*docs[:5], {"id": "no-text", "text": None, "date": "x"}, *docs[5:20], dict(docs[3]), *docs[20:]]
+    # The frame comes in several partitions: row numbers cross them.
+    assert spark.createDataFrame(docs, "id string, text string, date string").rdd.getNumPartitions() > 1
     want = local(docs, on_error="skip")
     got = on_spark(spark, docs, 1, on_error="skip")
     # The repeated id has two rows: compared as a multiset.
@@ -182,3 +186,43 @@ def test_what_needs_the_whole_corpus_is_refused(
         dedup_spark(df, mode="components")
     with pytest.raises(ValueError, match="kept"):
         dedup_spark(df.withColumnRenamed("date", "kept"))
+
+
+@pytest.mark.parametrize("anchors", [False, True])
+def test_a_group_split_across_arrow_batches_gives_the_pairs_of_the_whole(
+    corpus: list[dict[str, Any]], anchors: bool
+) -> None:
+    import pyarrow as pa
+
+    from ghirbal import _core
+    from ghirbal.spark import _pairs
+
+    cfg_json = _core.resolve_config(None, "{}")
+    st = _core.Stages(cfg_json)
+    docs = corpus[:400]
+    rows = sorted(
+        (key, doc_id, shingles)
+        for doc_id, _, _, _, _, shingles, bands, anchor_list, _ in st.analyze(range(len(docs)), docs)
+        for key in (anchor_list if anchors else bands)
+    )
+    # The last group of a partition has pairs too.
+    rows += [(rows[-1][0] + 1, f"zz{i}", 100) for i in range(3)]
+    whole = sorted(st.pairs(rows, anchors))
+    assert len(whole) > 100 and ("zz0", "zz2") in whole
+    for size in (1, 2, 7, 64):
+        batches = [
+            pa.RecordBatch.from_pydict(
+                {
+                    "key": [r[0] for r in rows[i : i + size]],
+                    "id": [r[1] for r in rows[i : i + size]],
+                    "shingles": [r[2] for r in rows[i : i + size]],
+                }
+            )
+            for i in range(0, len(rows), size)
+        ]
+        got = [
+            (a, b)
+            for out in _pairs(cfg_json, anchors)(iter(batches))
+            for a, b in zip(out.column("a").to_pylist(), out.column("b").to_pylist())
+        ]
+        assert sorted(got) == whole, size

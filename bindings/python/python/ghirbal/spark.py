@@ -108,35 +108,38 @@ def _batch(schema: T.StructType, columns: list[list[Any]]) -> pa.RecordBatch:
     )
 
 
-def _analyze(cfg_json: str) -> Stage:
+def _per_batch(
+    cfg_json: str,
+    schema: T.StructType,
+    stage: Callable[[_core.Stages, pa.RecordBatch], list[list[Any]]],
+) -> Stage:
+    """A ``mapInArrow`` function: ``stage`` turns each batch into the columns of
+    ``schema`` with the configuration's stages."""
+
     def run(batches: Iterable[pa.RecordBatch]) -> Batches:
         st = _stages(cfg_json)
         for b in batches:
-            rows = b.to_pylist()
-            orders = [r.pop(_ORDER) for r in rows]
-            out = st.analyze(orders, rows)
-            cols: list[list[Any]] = [orders, *([] for _ in range(10))]
-            for doc_id, rej, lang, exact, pkey, shingles, bands, anchors, blob in out:
-                reason, error = rej if rej is not None else (None, None)
-                for c, v in zip(
-                    cols[1:],
-                    (doc_id or None, reason, error, lang, exact, pkey, shingles, bands, anchors, blob),
-                ):
-                    c.append(v)
-            yield _batch(_ANALYZED, cols)
+            yield _batch(schema, stage(st, b))
 
     return run
 
 
-def _repeated(cfg_json: str) -> Stage:
-    def run(batches: Iterable[pa.RecordBatch]) -> Batches:
-        st = _stages(cfg_json)
-        for b in batches:
-            d = b.to_pydict()
-            msgs = [st.duplicate_id(i, o, f) for i, o, f in zip(d["id"], d[_ORDER], d["first"])]
-            yield _batch(_REPEATED, [d[_ORDER], [m[0] for m in msgs], [m[1] for m in msgs]])
+def _analyze(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
+    rows = b.to_pylist()
+    orders = [r.pop(_ORDER) for r in rows]
+    cols: list[list[Any]] = [orders, *([] for _ in range(10))]
+    for doc_id, rej, lang, exact, pkey, shingles, bands, anchors, blob in st.analyze(orders, rows):
+        reason, error = rej if rej is not None else (None, None)
+        values = (doc_id or None, reason, error, lang, exact, pkey, shingles, bands, anchors, blob)
+        for c, v in zip(cols[1:], values):
+            c.append(v)
+    return cols
 
-    return run
+
+def _repeated(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
+    d = b.to_pydict()
+    msgs = [st.duplicate_id(i, o, f) for i, o, f in zip(d["id"], d[_ORDER], d["first"])]
+    return [d[_ORDER], [m[0] for m in msgs], [m[1] for m in msgs]]
 
 
 def _pairs(cfg_json: str, anchors: bool) -> Stage:
@@ -146,86 +149,66 @@ def _pairs(cfg_json: str, anchors: bool) -> Stage:
     def run(batches: Iterable[pa.RecordBatch]) -> Batches:
         st = _stages(cfg_json)
         held: list[tuple[int, str, int]] = []
-        for b in batches:
-            d = b.to_pydict()
-            rows = held + list(zip(d["key"], d["id"], d["shingles"]))
-            if not rows:
-                continue
-            last = rows[-1][0]
-            cut = len(rows)
-            while cut > 0 and rows[cut - 1][0] == last:
-                cut -= 1
-            held = rows[cut:]
-            if cut:
-                pairs = st.pairs(rows[:cut], anchors)
+        for b in [*batches, None]:
+            if b is None:
+                rows, held = held, []
+            else:
+                d = b.to_pydict()
+                rows = held + list(zip(d["key"], d["id"], d["shingles"]))
+                # Hold back the last key's rows: the next batch may have more.
+                cut = len(rows)
+                while cut > 0 and rows[cut - 1][0] == rows[-1][0]:
+                    cut -= 1
+                rows, held = rows[:cut], rows[cut:]
+            if rows:
+                pairs = st.pairs(rows, anchors)
                 yield _batch(_PAIRS, [[p[0] for p in pairs], [p[1] for p in pairs]])
-        if held:
-            pairs = st.pairs(held, anchors)
-            yield _batch(_PAIRS, [[p[0] for p in pairs], [p[1] for p in pairs]])
 
     return run
 
 
-def _check(cfg_json: str) -> Stage:
-    def run(batches: Iterable[pa.RecordBatch]) -> Batches:
-        st = _stages(cfg_json)
-        for b in batches:
-            d = b.to_pydict()
-            joined = st.check(list(zip(d["ba"], d["bb"])))
-            yield _batch(_JOINED, [list(c) for c in zip(*joined)] if joined else [[]] * 5)
-
-    return run
+def _check(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
+    d = b.to_pydict()
+    joined = st.check(list(zip(d["ba"], d["bb"])))
+    return [list(c) for c in zip(*joined)] if joined else [[] for _ in range(5)]
 
 
-def _settle(cfg_json: str) -> Stage:
-    def run(batches: Iterable[pa.RecordBatch]) -> Batches:
-        st = _stages(cfg_json)
-        for b in batches:
-            d = b.to_pydict()
-            went = [
-                None if to is None else (sim, why)
-                for to, sim, why in zip(d["went_to"], d["went_sim"], d["went_reason"])
-            ]
-            champ = [i == c for i, c in zip(d["id"], d["champion"])]
-            out = st.settle(list(zip(champ, went)))
-            roots = [
-                (i, c, to)[root] for (root, _, _), i, c, to in zip(out, d["id"], d["champion"], d["went_to"])
-            ]
-            yield _batch(
-                _SETTLED,
-                [d[_ORDER], d["id"], d["exact"], roots, [o[1] for o in out], [o[2] for o in out]],
+def _settle(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
+    d = b.to_pydict()
+    went = [
+        None if to is None else (sim, why)
+        for to, sim, why in zip(d["went_to"], d["went_sim"], d["went_reason"])
+    ]
+    champ = [i == c for i, c in zip(d["id"], d["champion"])]
+    out = st.settle(list(zip(champ, went)))
+    # Root 0: the document, 1: its champion, 2: where the champion went.
+    roots = [(i, c, to)[r] for (r, _, _), i, c, to in zip(out, d["id"], d["champion"], d["went_to"])]
+    return [d[_ORDER], d["id"], d["exact"], roots, [o[1] for o in out], [o[2] for o in out]]
+
+
+def _outcome(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
+    d = b.to_pydict()
+    out = st.outcome(
+        list(
+            zip(
+                [i == r for i, r in zip(d["id"], d["root"])],
+                d["size"],
+                [e == r for e, r in zip(d["exact"], d["root_exact"])],
+                d["sim"],
+                d["why"],
             )
-
-    return run
-
-
-def _outcome(cfg_json: str) -> Stage:
-    def run(batches: Iterable[pa.RecordBatch]) -> Batches:
-        st = _stages(cfg_json)
-        for b in batches:
-            d = b.to_pydict()
-            rows = [
-                (i == r, n, e == re, s, w)
-                for i, r, n, e, re, s, w in zip(
-                    d["id"], d["root"], d["size"], d["exact"], d["root_exact"], d["sim"], d["why"]
-                )
-            ]
-            out = st.outcome(rows)
-            kept = [o[0] for o in out]
-            yield _batch(
-                _VERDICTS,
-                [
-                    d[_ORDER],
-                    d["cluster"],
-                    kept,
-                    [None if k else r for k, r in zip(kept, d["root"])],
-                    [o[1] for o in out],
-                    [o[2] for o in out],
-                    d["lang"],
-                ],
-            )
-
-    return run
+        )
+    )
+    kept = [o[0] for o in out]
+    return [
+        d[_ORDER],
+        d["cluster"],
+        kept,
+        [None if k else r for k, r in zip(kept, d["root"])],
+        [o[1] for o in out],
+        [o[2] for o in out],
+        d["lang"],
+    ]
 
 
 def _numbered(df: DataFrame) -> DataFrame:
@@ -277,13 +260,15 @@ def dedup_spark(
     _stages(cfg_json)  # configuration errors here, not in a worker
 
     numbered = _numbered(df)
-    analyzed = numbered.mapInArrow(_analyze(cfg_json), _ANALYZED)
+    analyzed = numbered.mapInArrow(_per_batch(cfg_json, _ANALYZED, _analyze), _ANALYZED)
 
     # Repeated ids: the first in the frame's order stays.
     read = analyzed.filter(F.col("rejected").isNull())
     firsts = read.groupBy("id").agg(F.min(_ORDER).alias("first"))
     repeats = read.join(firsts, "id").filter(F.col(_ORDER) != F.col("first"))
-    dups = repeats.select("id", _ORDER, "first").mapInArrow(_repeated(cfg_json), _REPEATED)
+    dups = repeats.select("id", _ORDER, "first").mapInArrow(
+        _per_batch(cfg_json, _REPEATED, _repeated), _REPEATED
+    )
     analyzed = (
         analyzed.join(dups, _ORDER, "left")
         .withColumn("rejected", F.coalesce("rejected", "dup_reason"))
@@ -326,7 +311,7 @@ def dedup_spark(
         candidates.join(blobs.toDF("a", "ba"), "a")
         .join(blobs.toDF("b", "bb"), "b")
         .select("ba", "bb")
-        .mapInArrow(_check(cfg_json), _JOINED)
+        .mapInArrow(_per_batch(cfg_json, _JOINED, _check), _JOINED)
         .collect()
     )
 
@@ -346,7 +331,7 @@ def dedup_spark(
     settled = (
         good.join(went_df, "champion", "left")
         .select(_ORDER, "id", "exact", "champion", "went_to", "went_sim", "went_reason")
-        .mapInArrow(_settle(cfg_json), _SETTLED)
+        .mapInArrow(_per_batch(cfg_json, _SETTLED, _settle), _SETTLED)
     )
     clusters = settled.groupBy("root").agg(
         F.count(F.lit(1)).alias("size"), F.min("id").alias("cluster")
@@ -356,7 +341,7 @@ def dedup_spark(
         settled.join(clusters, "root")
         .join(root_keys, "root")
         .join(good.select(_ORDER, "lang"), _ORDER)
-        .mapInArrow(_outcome(cfg_json), _VERDICTS)
+        .mapInArrow(_per_batch(cfg_json, _VERDICTS, _outcome), _VERDICTS)
         .withColumn("rejected", F.lit(None).cast("string"))
     )
     rejects = analyzed.filter(F.col("rejected").isNotNull()).select(

@@ -320,10 +320,10 @@ pub(super) fn settle(p: u32, c: u32, (r, sim, reason): (u32, f64, Reason)) -> (u
     }
 }
 
-/// The verdict of a document that [`settle`]d on a root: whether it is kept, why,
+/// The verdict of a document that settled on a root (see `settle`): whether it is kept, why,
 /// and its similarity to the kept one. `is_root`: it is the root; `size`: the
 /// root's cluster size; `same_key`: it has the root's key text.
-pub(super) fn outcome(
+pub fn outcome(
     is_root: bool,
     size: u32,
     same_key: bool,

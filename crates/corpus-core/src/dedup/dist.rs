@@ -12,13 +12,13 @@
 use std::cmp::Ordering;
 
 use super::cluster::{
-    Edge, Link, anchor_makes_pairs, check_pair, min_size_ratio, outcome, settle, sizes_allow, star,
+    Edge, Link, anchor_makes_pairs, check_pair, min_size_ratio, settle, sizes_allow, star,
 };
 use super::{ClusterMode, DedupConfig, Member, PairCheck, RankValue, Reason, Sketch};
 use super::{band_entry, bucket_pairs, lsh_bands, policy_key};
 use crate::{Config, Error, Result};
 
-pub use super::cluster::SHARED_ANCHORS;
+pub use super::cluster::{SHARED_ANCHORS, outcome};
 
 /// Format of [`Stages::encode`]'s bytes.
 const FORMAT: u8 = 1;
@@ -334,19 +334,6 @@ impl Stages {
             None => (c, 1.0, Reason::Unique),
         };
         settle(0, c, went)
-    }
-
-    /// The verdict of a document that settled on a root (the local engine's rule):
-    /// (kept, reason, similarity).
-    pub fn outcome(
-        &self,
-        is_root: bool,
-        size: u32,
-        same_key: bool,
-        sim: f64,
-        reason: Reason,
-    ) -> (bool, Reason, f64) {
-        outcome(is_root, size, same_key, sim, reason)
     }
 }
 
