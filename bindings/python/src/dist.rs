@@ -7,6 +7,7 @@ use corpus_core::dedup::dist::{Join, Joined, SHARED_ANCHORS, Stages, outcome};
 use corpus_core::pipeline::{Analyzer, Reject, duplicate_id_error};
 use corpus_core::{Config, Error};
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedBytes;
 
 use crate::dedup::{documents_at, extract, place};
 use crate::errors::{ConfigError, to_py};
@@ -172,7 +173,11 @@ impl PyStages {
 
     /// Verifies candidate pairs given as the two members' bytes (the smaller id
     /// first); returns the pairs that join.
-    fn check(&self, py: Python<'_>, pairs: Vec<(Vec<u8>, Vec<u8>)>) -> PyResult<Vec<PairOut>> {
+    fn check(
+        &self,
+        py: Python<'_>,
+        pairs: Vec<(PyBackedBytes, PyBackedBytes)>,
+    ) -> PyResult<Vec<PairOut>> {
         py.detach(|| {
             let mut out = Vec::new();
             for (a, b) in &pairs {
@@ -197,7 +202,7 @@ impl PyStages {
     fn assign(
         &self,
         py: Python<'_>,
-        keys: Vec<(String, Vec<u8>)>,
+        keys: Vec<(String, PyBackedBytes)>,
         pairs: Vec<PairOut>,
     ) -> PyResult<Vec<(String, String, f64, String)>> {
         let index: std::collections::HashMap<&str, usize> = keys
@@ -220,7 +225,7 @@ impl PyStages {
             };
             edges.push((at(a)?, at(b)?, join));
         }
-        let pkeys: Vec<Vec<u8>> = keys.iter().map(|(_, k)| k.clone()).collect();
+        let pkeys: Vec<Vec<u8>> = keys.iter().map(|(_, k)| k.to_vec()).collect();
         let went = py
             .detach(|| self.stages.assign(&pkeys, &edges))
             .map_err(to_py)?;

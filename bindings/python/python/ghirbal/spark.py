@@ -260,33 +260,39 @@ def dedup_spark(
     _stages(cfg_json)  # configuration errors here, not in a worker
 
     numbered = _numbered(df)
-    analyzed = numbered.mapInArrow(_per_batch(cfg_json, _ANALYZED, _analyze), _ANALYZED)
+    # Cached, and filled before the repeated-id steps read it three times:
+    # concurrent stages would each compute it.
+    raw = numbered.mapInArrow(_per_batch(cfg_json, _ANALYZED, _analyze), _ANALYZED).persist()
+    raw.count()
 
     # Repeated ids: the first in the frame's order stays.
-    read = analyzed.filter(F.col("rejected").isNull())
+    read = raw.filter(F.col("rejected").isNull())
     firsts = read.groupBy("id").agg(F.min(_ORDER).alias("first"))
     repeats = read.join(firsts, "id").filter(F.col(_ORDER) != F.col("first"))
     dups = repeats.select("id", _ORDER, "first").mapInArrow(
         _per_batch(cfg_json, _REPEATED, _repeated), _REPEATED
     )
     analyzed = (
-        analyzed.join(dups, _ORDER, "left")
+        raw.join(dups, _ORDER, "left")
         .withColumn("rejected", F.coalesce("rejected", "dup_reason"))
         .withColumn("error", F.coalesce("error", "dup_error"))
         .drop("dup_reason", "dup_error")
         .persist()
     )
+    analyzed.count()
+    raw.unpersist()
     if cfg["on_error"] == "fail":
         bad = analyzed.filter(F.col("rejected").isNotNull())
         first_bad = bad.orderBy(_ORDER).select("error").first()
         if first_bad is not None:
-            analyzed.unpersist()
-            numbered.unpersist()
+            for cached in (analyzed, numbered):
+                cached.unpersist()
             raise DataError(first_bad["error"])
 
     good = analyzed.filter(F.col("rejected").isNull())
     units = good.groupBy("exact").agg(F.min_by("id", "pkey").alias("champion"))
     good = good.join(units, "exact").persist()
+    good.count()
     reps = good.filter(F.col("id") == F.col("champion"))
 
     # Candidates: pairs in an LSH bucket, and pairs in SHARED_ANCHORS anchor groups.
