@@ -32,6 +32,12 @@ def main() -> None:
     ap.add_argument("--ghirbal", help="the ghirbal binary (default: ghirbal.dedup_files)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--partitions", type=int, default=4)
+    ap.add_argument(
+        "--components-in-rounds",
+        action="store_true",
+        help="find the joined pairs' components in rounds of joins, as beyond "
+        "ghirbal.spark.DRIVER_COMPONENTS_MAX_PAIRS",
+    )
     args = ap.parse_args()
     os.environ["PYSPARK_PYTHON"] = sys.executable
     work = tempfile.mkdtemp(prefix="spark_vs_local.")
@@ -57,7 +63,11 @@ def main() -> None:
 
     from pyspark.sql import SparkSession
 
+    import ghirbal.spark
     from ghirbal.spark import dedup_spark
+
+    if args.components_in_rounds:
+        ghirbal.spark.DRIVER_COMPONENTS_MAX_PAIRS = 0
 
     spark = (
         SparkSession.builder.master(f"local[{args.threads}]")
@@ -90,6 +100,7 @@ def main() -> None:
         "docs": len(local), "rows": rows, "differ": differ,
         "local_s": round(local_s, 2), "spark_s": round(spark_s, 1),
         "threads": args.threads, "partitions": args.partitions,
+        "components_in_rounds": args.components_in_rounds,
     }))
 
 

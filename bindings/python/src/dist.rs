@@ -2,8 +2,8 @@
 //! Spark driver (`ghirbal.spark`), on batches of rows so that a call costs one
 //! crossing per partition rather than per document.
 
-use corpus_core::dedup::Reason;
 use corpus_core::dedup::dist::{Join, Joined, SHARED_ANCHORS, Stages, outcome};
+use corpus_core::dedup::{Reason, UnionFind};
 use corpus_core::pipeline::{Analyzer, Reject, duplicate_id_error};
 use corpus_core::{Config, Error};
 use pyo3::prelude::*;
@@ -235,6 +235,34 @@ impl PyStages {
             .filter(|&(i, (p, _, _))| p != i)
             .map(|(i, (p, sim, r))| (keys[i].0.clone(), keys[p].0.clone(), sim, reason_name(r)))
             .collect())
+    }
+
+    /// Connected components of pairs of ids: (id, smallest id of its component)
+    /// for every id in a pair.
+    #[staticmethod]
+    fn components(py: Python<'_>, pairs: Vec<(String, String)>) -> Vec<(String, String)> {
+        py.detach(|| {
+            let mut ids: Vec<&str> = pairs
+                .iter()
+                .flat_map(|(a, b)| [a.as_str(), b.as_str()])
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let at = |id: &str| ids.binary_search(&id).unwrap_or_default() as u32;
+            // The smaller root wins: in id order, the root is the smallest id.
+            let mut uf = UnionFind::new(ids.len());
+            for (a, b) in &pairs {
+                uf.union(at(a), at(b));
+            }
+            (0..ids.len() as u32)
+                .map(|i| {
+                    (
+                        ids[i as usize].to_owned(),
+                        ids[uf.find(i) as usize].to_owned(),
+                    )
+                })
+                .collect()
+        })
     }
 
     /// Where documents end: rows (is champion, where the champion went as

@@ -19,14 +19,17 @@ from typing import Any, Iterator
 import pytest
 
 import ghirbal
+from ghirbal import _core
 
 if os.environ.get("CI") != "true":
     pytest.importorskip("pyspark")
+    pytest.importorskip("pyarrow")
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         pytest.skip("no Java runtime for Spark", allow_module_level=True)
 
 from pyspark.sql import DataFrame, SparkSession  # noqa: E402
 
+import ghirbal.spark  # noqa: E402
 from ghirbal.spark import VERDICT_COLUMNS, dedup_spark  # noqa: E402
 
 # py4j leaves its sockets to the garbage collector, and pyspark 3.5 checks
@@ -134,11 +137,14 @@ def test_the_same_verdicts_as_the_local_engine(
 
 
 def test_partitions_and_input_order_change_nothing(
-    spark: SparkSession, corpus: list[dict[str, Any]]
+    spark: SparkSession, corpus: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shuffled = corpus[:]
     random.Random(11).shuffle(shuffled)
     want = by_id(local(corpus))
+    assert by_id(on_spark(spark, shuffled, 7)) == want
+    # The components of the joined pairs found in rounds of joins instead.
+    monkeypatch.setattr(ghirbal.spark, "DRIVER_COMPONENTS_MAX_PAIRS", 0)
     assert by_id(on_spark(spark, shuffled, 7)) == want
 
 
@@ -194,7 +200,6 @@ def test_a_group_split_across_arrow_batches_gives_the_pairs_of_the_whole(
 ) -> None:
     import pyarrow as pa
 
-    from ghirbal import _core
     from ghirbal.spark import _pairs
 
     cfg_json = _core.resolve_config(None, "{}")
@@ -226,3 +231,17 @@ def test_a_group_split_across_arrow_batches_gives_the_pairs_of_the_whole(
             for a, b in zip(out.column("a").to_pylist(), out.column("b").to_pylist())
         ]
         assert sorted(got) == whole, size
+
+
+def test_components_of_a_long_chain_and_of_stars(spark: SparkSession) -> None:
+    from ghirbal.spark import _components
+
+    # A chain of 12 ids (in shuffled id order), a star of 5, and a lone pair.
+    chain = [f"c{i:02d}" for i in random.Random(3).sample(range(12), 12)]
+    pairs = [tuple(sorted(p)) for p in zip(chain, chain[1:])]
+    pairs += [("s0", f"s{i}") for i in range(1, 5)] + [("p1", "p2")]
+    df = spark.createDataFrame(pairs, "a string, b string")
+    want = {**{c: "c00" for c in chain}, **{f"s{i}": "s0" for i in range(5)}, "p1": "p1", "p2": "p1"}
+    # In rounds of joins, and on the driver.
+    assert {r["id"]: r["comp"] for r in _components(df).collect()} == want
+    assert dict(_core.Stages.components(pairs)) == want

@@ -17,8 +17,10 @@ grouping them by the keys those functions give:
 3. exact units: each key text is represented by the policy's choice;
 4. candidates: the representatives' LSH buckets and anchor groups;
 5. verification of each candidate pair (exact shingle sets by default);
-6. star assignment, on the driver, over the representatives in a verified pair
-   only (what it holds grows with the duplicates, not with the corpus);
+6. star assignment, per connected component of the verified pairs (the star
+   never reaches past a pair); the components are found on the driver from the
+   pairs' ids up to :data:`DRIVER_COMPONENTS_MAX_PAIRS` pairs, else in rounds
+   of joins;
 7. the verdicts, per row; a cluster is named by its smallest id.
 
 Rows cross between Spark and the core as Arrow batches (``mapInArrow``), so
@@ -45,6 +47,10 @@ __all__ = ["dedup_spark", "VERDICT_COLUMNS"]
 
 #: The columns :func:`dedup_spark` adds.
 VERDICT_COLUMNS = ("cluster", "kept", "duplicate_of", "reason", "similarity", "lang", "rejected")
+
+#: Up to this many joined pairs, their components are found on the driver (the
+#: pairs' ids only; a union-find in the core), beyond it in rounds of joins.
+DRIVER_COMPONENTS_MAX_PAIRS = 2_000_000
 
 _ORDER = "__ghirbal_order"
 _MONO = "__ghirbal_mono"
@@ -143,26 +149,13 @@ def _repeated(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
 
 
 def _pairs(cfg_json: str, anchors: bool) -> Stage:
-    """Pairs from rows (key, id, shingles) sorted by key; a key's rows may span
-    batches, so the last key of a batch waits for the next one."""
+    """Pairs from rows (key, id, shingles) sorted by key."""
 
     def run(batches: Iterable[pa.RecordBatch]) -> Batches:
         st = _stages(cfg_json)
-        held: list[tuple[int, str, int]] = []
-        for b in [*batches, None]:
-            if b is None:
-                rows, held = held, []
-            else:
-                d = b.to_pydict()
-                rows = held + list(zip(d["key"], d["id"], d["shingles"]))
-                # Hold back the last key's rows: the next batch may have more.
-                cut = len(rows)
-                while cut > 0 and rows[cut - 1][0] == rows[-1][0]:
-                    cut -= 1
-                rows, held = rows[:cut], rows[cut:]
-            if rows:
-                pairs = st.pairs(rows, anchors)
-                yield _batch(_PAIRS, [[p[0] for p in pairs], [p[1] for p in pairs]])
+        for d in _by_key("key", batches):
+            pairs = st.pairs(list(zip(d["key"], d["id"], d["shingles"])), anchors)
+            yield _batch(_PAIRS, [[p[0] for p in pairs], [p[1] for p in pairs]])
 
     return run
 
@@ -209,6 +202,81 @@ def _outcome(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
         [o[2] for o in out],
         d["lang"],
     ]
+
+
+def _by_key(key: str, batches: Iterable[pa.RecordBatch]) -> Iterator[dict[str, list[Any]]]:
+    """Columns of rows sorted by ``key``, in runs that never split a key's rows
+    (which may span Arrow batches)."""
+    held: Optional[dict[str, list[Any]]] = None
+    for b in batches:
+        d = b.to_pydict()
+        if held is not None:
+            d = {c: held[c] + v for c, v in d.items()}
+        keys = d[key]
+        if not keys:
+            continue
+        # Hold back the last key's rows: the next batch may have more.
+        cut = len(keys)
+        while cut > 0 and keys[cut - 1] == keys[-1]:
+            cut -= 1
+        held = {c: v[cut:] for c, v in d.items()}
+        if cut:
+            yield {c: v[:cut] for c, v in d.items()}
+    if held is not None and held[key]:
+        yield held
+
+
+def _assign(cfg_json: str) -> Stage:
+    """Star assignment of each component, from rows sorted by ``comp``: kind 0
+    carries a representative's policy key, kind 1 a joined pair."""
+
+    def run(batches: Iterable[pa.RecordBatch]) -> Batches:
+        st = _stages(cfg_json)
+        for d in _by_key("comp", batches):
+            out: list[tuple[str, str, float, str]] = []
+            rows = list(zip(d["comp"], d["kind"], d["a"], d["pkey"], d["b"], d["link"], d["sim"], d["jaccard"]))
+            start = 0
+            while start < len(rows):
+                end = start
+                while end < len(rows) and rows[end][0] == rows[start][0]:
+                    end += 1
+                group = rows[start:end]
+                keys = [(r[2], r[3]) for r in group if r[1] == 0]
+                pairs = [(r[2], r[4], r[5], r[6], r[7]) for r in group if r[1] == 1]
+                out += st.assign(keys, pairs)
+                start = end
+            yield _batch(_WENT, [list(c) for c in zip(*out)] if out else [[] for _ in range(4)])
+
+    return run
+
+
+def _components(pairs: DataFrame) -> DataFrame:
+    """Connected components of the pairs ``(a, b)``: ``(id, comp)``, ``comp`` the
+    smallest id of the component. Each round a label spreads one pair further
+    and then jumps to its own label's label, so chains take a few rounds."""
+    both = pairs.union(pairs.select(F.col("b").alias("a"), F.col("a").alias("b")))
+    labels = both.groupBy("a").agg(F.least(F.min("b"), F.first("a")).alias("comp"))
+    labels = labels.toDF("id", "comp").localCheckpoint()
+    while True:
+        spread = (
+            both.join(labels.toDF("a", "from"), "a")
+            .groupBy("b")
+            .agg(F.min("from").alias("near"))
+            .toDF("id", "near")
+        )
+        near = labels.join(spread, "id", "left").select(
+            "id", F.least("comp", F.coalesce("near", "comp")).alias("comp")
+        )
+        # Every label is the id of a member of the same component.
+        new = (
+            near.join(near.toDF("comp", "jump"), "comp", "left")
+            .select("id", F.least("comp", F.coalesce("jump", "comp")).alias("comp"))
+            .localCheckpoint()
+        )
+        changed = new.join(labels.toDF("id", "old"), "id").filter(F.col("comp") != F.col("old")).count()
+        labels = new
+        if changed == 0:
+            return labels
 
 
 def _numbered(df: DataFrame) -> DataFrame:
@@ -318,21 +386,31 @@ def dedup_spark(
         .join(blobs.toDF("b", "bb"), "b")
         .select("ba", "bb")
         .mapInArrow(_per_batch(cfg_json, _JOINED, _check), _JOINED)
-        .collect()
+        .persist()
     )
 
-    # Star assignment over the representatives in a joined pair.
+    # Star assignment, per connected component of the joined pairs: the star
+    # never reaches past a pair, so a component is enough.
     spark = df.sparkSession
-    edges = [(r["a"], r["b"], r["link"], r["sim"], r["jaccard"]) for r in joined]
-    if edges:
-        in_pairs = spark.createDataFrame(
-            sorted({e[0] for e in edges} | {e[1] for e in edges}, key=str), "string"
-        ).toDF("id")
-        keys = [(r["id"], bytes(r["pkey"])) for r in reps.join(in_pairs, "id").select("id", "pkey").collect()]
-        went = _stages(cfg_json).assign(keys, edges)
+    ab = joined.select("a", "b")
+    if ab.count() <= DRIVER_COMPONENTS_MAX_PAIRS:
+        found = _core.Stages.components([(r["a"], r["b"]) for r in ab.collect()])
+        comp = spark.createDataFrame(found, "id string, comp string")
     else:
-        went = []
-    went_df = spark.createDataFrame(went, _WENT)
+        comp = _components(ab)
+    keys = reps.join(comp, "id").select(
+        "comp", F.lit(0).alias("kind"), F.col("id").alias("a"), F.col("pkey"),
+        *(F.lit(None).cast(t).alias(c) for c, t in (("b", "string"), ("link", "string"), ("sim", "double"), ("jaccard", "double"))),
+    )
+    edges = joined.join(comp.toDF("a", "comp"), "a").select(
+        "comp", F.lit(1).alias("kind"), "a", F.lit(None).cast("binary").alias("pkey"), "b", "link", "sim", "jaccard"
+    )
+    went_df = (
+        keys.unionByName(edges)
+        .repartition("comp")
+        .sortWithinPartitions("comp")
+        .mapInArrow(_assign(cfg_json), _WENT)
+    )
 
     settled = (
         good.join(went_df, "champion", "left")
