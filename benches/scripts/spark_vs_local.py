@@ -46,8 +46,16 @@ def main() -> None:
     local_dir = os.path.join(work, "local")
     if args.ghirbal:
         subprocess.run(
-            [args.ghirbal, "dedup", args.input, "--output", local_dir, "--quiet",
-             "--threads", str(args.threads)],
+            [
+                args.ghirbal,
+                "dedup",
+                args.input,
+                "--output",
+                local_dir,
+                "--quiet",
+                "--threads",
+                str(args.threads),
+            ],
             check=True,
         )
     else:
@@ -59,7 +67,13 @@ def main() -> None:
     with open(os.path.join(local_dir, "clusters.jsonl"), encoding="utf-8") as f:
         for line in f:
             d = json.loads(line)
-            local[d["id"]] = (d["cluster"], d["kept"], d["duplicate_of"], d["reason"], d["similarity"])
+            local[d["id"]] = (
+                d["cluster"],
+                d["kept"],
+                d["duplicate_of"],
+                d["reason"],
+                d["similarity"],
+            )
 
     from pyspark.sql import SparkSession
 
@@ -80,9 +94,9 @@ def main() -> None:
     t = time.time()
     df = spark.read.json(args.input).select("id", "text").repartition(args.partitions)
     spark_dir = os.path.join(work, "spark")
-    dedup_spark(df).select("id", "cluster", "kept", "duplicate_of", "reason", "similarity").write.json(
-        spark_dir
-    )
+    dedup_spark(df).select(
+        "id", "cluster", "kept", "duplicate_of", "reason", "similarity"
+    ).write.json(spark_dir)
     spark_s = time.time() - t
     spark.stop()
 
@@ -96,12 +110,20 @@ def main() -> None:
                 want = local[d["id"]]
                 if got != want[:4] or abs(d["similarity"] - want[4]) > 0.5e-4 + 1e-12:
                     differ += 1
-    print(json.dumps({
-        "docs": len(local), "rows": rows, "differ": differ,
-        "local_s": round(local_s, 2), "spark_s": round(spark_s, 1),
-        "threads": args.threads, "partitions": args.partitions,
-        "components_in_rounds": args.components_in_rounds,
-    }))
+    print(
+        json.dumps(
+            {
+                "docs": len(local),
+                "rows": rows,
+                "differ": differ,
+                "local_s": round(local_s, 2),
+                "spark_s": round(spark_s, 1),
+                "threads": args.threads,
+                "partitions": args.partitions,
+                "components_in_rounds": args.components_in_rounds,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

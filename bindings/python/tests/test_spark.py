@@ -168,9 +168,18 @@ def test_bad_records_are_rejected_or_raise_as_locally(
     spark: SparkSession, corpus: list[dict[str, Any]]
 ) -> None:
     docs = corpus[:40]
-    docs = [*docs[:5], {"id": "no-text", "text": None, "date": "x"}, *docs[5:20], dict(docs[3]), *docs[20:]]
+    docs = [
+        *docs[:5],
+        {"id": "no-text", "text": None, "date": "x"},
+        *docs[5:20],
+        dict(docs[3]),
+        *docs[20:],
+    ]
     # The frame comes in several partitions: row numbers cross them.
-    assert spark.createDataFrame(docs, "id string, text string, date string").rdd.getNumPartitions() > 1
+    assert (
+        spark.createDataFrame(docs, "id string, text string, date string").rdd.getNumPartitions()
+        > 1
+    )
     want = local(docs, on_error="skip")
     got = on_spark(spark, docs, 1, on_error="skip")
     # The repeated id has two rows: compared as a multiset.
@@ -207,7 +216,9 @@ def test_a_group_split_across_arrow_batches_gives_the_pairs_of_the_whole(
     docs = corpus[:400]
     rows = sorted(
         (key, doc_id, shingles)
-        for doc_id, _, _, _, _, shingles, bands, anchor_list, _ in st.analyze(range(len(docs)), docs)
+        for doc_id, _, _, _, _, shingles, bands, anchor_list, _ in st.analyze(
+            range(len(docs)), docs
+        )
         for key in (anchor_list if anchors else bands)
     )
     # The last group of a partition has pairs too.
@@ -241,7 +252,12 @@ def test_components_of_a_long_chain_and_of_stars(spark: SparkSession) -> None:
     pairs = [tuple(sorted(p)) for p in zip(chain, chain[1:])]
     pairs += [("s0", f"s{i}") for i in range(1, 5)] + [("p1", "p2")]
     df = spark.createDataFrame(pairs, "a string, b string")
-    want = {**{c: "c00" for c in chain}, **{f"s{i}": "s0" for i in range(5)}, "p1": "p1", "p2": "p1"}
+    want = {
+        **{c: "c00" for c in chain},
+        **{f"s{i}": "s0" for i in range(5)},
+        "p1": "p1",
+        "p2": "p1",
+    }
     # In rounds of joins, and on the driver.
     assert {r["id"]: r["comp"] for r in _components(df).collect()} == want
     assert dict(_core.Stages.components(pairs)) == want

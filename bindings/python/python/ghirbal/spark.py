@@ -91,10 +91,19 @@ _ANALYZED = _schema(
 )
 _REPEATED = _schema((_ORDER, _LONG), ("dup_reason", _STR), ("dup_error", _STR))
 _PAIRS = _schema(("a", _STR), ("b", _STR))
-_JOINED = _schema(("a", _STR), ("b", _STR), ("link", _STR), ("sim", T.DoubleType()), ("jaccard", T.DoubleType()))
-_WENT = _schema(("champion", _STR), ("went_to", _STR), ("went_sim", T.DoubleType()), ("went_reason", _STR))
+_JOINED = _schema(
+    ("a", _STR), ("b", _STR), ("link", _STR), ("sim", T.DoubleType()), ("jaccard", T.DoubleType())
+)
+_WENT = _schema(
+    ("champion", _STR), ("went_to", _STR), ("went_sim", T.DoubleType()), ("went_reason", _STR)
+)
 _SETTLED = _schema(
-    (_ORDER, _LONG), ("id", _STR), ("exact", _BYTES), ("root", _STR), ("sim", T.DoubleType()), ("why", _STR)
+    (_ORDER, _LONG),
+    ("id", _STR),
+    ("exact", _BYTES),
+    ("root", _STR),
+    ("sim", T.DoubleType()),
+    ("why", _STR),
 )
 _VERDICTS = _schema(
     (_ORDER, _LONG),
@@ -175,7 +184,9 @@ def _settle(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
     champ = [i == c for i, c in zip(d["id"], d["champion"])]
     out = st.settle(list(zip(champ, went)))
     # Root 0: the document, 1: its champion, 2: where the champion went.
-    roots = [(i, c, to)[r] for (r, _, _), i, c, to in zip(out, d["id"], d["champion"], d["went_to"])]
+    roots = [
+        (i, c, to)[r] for (r, _, _), i, c, to in zip(out, d["id"], d["champion"], d["went_to"])
+    ]
     return [d[_ORDER], d["id"], d["exact"], roots, [o[1] for o in out], [o[2] for o in out]]
 
 
@@ -234,7 +245,18 @@ def _assign(cfg_json: str) -> Stage:
         st = _stages(cfg_json)
         for d in _by_key("comp", batches):
             out: list[tuple[str, str, float, str]] = []
-            rows = list(zip(d["comp"], d["kind"], d["a"], d["pkey"], d["b"], d["link"], d["sim"], d["jaccard"]))
+            rows = list(
+                zip(
+                    d["comp"],
+                    d["kind"],
+                    d["a"],
+                    d["pkey"],
+                    d["b"],
+                    d["link"],
+                    d["sim"],
+                    d["jaccard"],
+                )
+            )
             start = 0
             while start < len(rows):
                 end = start
@@ -273,7 +295,9 @@ def _components(pairs: DataFrame) -> DataFrame:
             .select("id", F.least("comp", F.coalesce("jump", "comp")).alias("comp"))
             .localCheckpoint()
         )
-        changed = new.join(labels.toDF("id", "old"), "id").filter(F.col("comp") != F.col("old")).count()
+        changed = (
+            new.join(labels.toDF("id", "old"), "id").filter(F.col("comp") != F.col("old")).count()
+        )
         labels = new
         if changed == 0:
             return labels
@@ -285,7 +309,8 @@ def _numbered(df: DataFrame) -> DataFrame:
     mono = df.withColumn(_MONO, F.monotonically_increasing_id()).persist()
     part = F.col(_MONO).bitwiseAND(-(1 << _ROW_BITS))
     counts = sorted(
-        (r["p"], r["n"]) for r in mono.groupBy(part.alias("p")).agg(F.count(F.lit(1)).alias("n")).collect()
+        (r["p"], r["n"])
+        for r in mono.groupBy(part.alias("p")).agg(F.count(F.lit(1)).alias("n")).collect()
     )
     offsets: list[Any] = []
     total = 0
@@ -399,11 +424,29 @@ def dedup_spark(
     else:
         comp = _components(ab)
     keys = reps.join(comp, "id").select(
-        "comp", F.lit(0).alias("kind"), F.col("id").alias("a"), F.col("pkey"),
-        *(F.lit(None).cast(t).alias(c) for c, t in (("b", "string"), ("link", "string"), ("sim", "double"), ("jaccard", "double"))),
+        "comp",
+        F.lit(0).alias("kind"),
+        F.col("id").alias("a"),
+        F.col("pkey"),
+        *(
+            F.lit(None).cast(t).alias(c)
+            for c, t in (
+                ("b", "string"),
+                ("link", "string"),
+                ("sim", "double"),
+                ("jaccard", "double"),
+            )
+        ),
     )
     edges = joined.join(comp.toDF("a", "comp"), "a").select(
-        "comp", F.lit(1).alias("kind"), "a", F.lit(None).cast("binary").alias("pkey"), "b", "link", "sim", "jaccard"
+        "comp",
+        F.lit(1).alias("kind"),
+        "a",
+        F.lit(None).cast("binary").alias("pkey"),
+        "b",
+        "link",
+        "sim",
+        "jaccard",
     )
     went_df = (
         keys.unionByName(edges)
