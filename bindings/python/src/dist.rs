@@ -32,6 +32,10 @@ type Analyzed = (
 /// may go, else `only_a` / `only_b`.
 type PairOut = (String, String, String, f64, f64);
 
+/// Where a representative went: (id, to, similarity, reason); the last two are
+/// `None` in components mode until `component_link` gives them.
+type Went = (String, String, Option<f64>, Option<String>);
+
 /// The dedup stages of one resolved configuration.
 #[pyclass(name = "Stages", module = "ghirbal._core", frozen)]
 pub struct PyStages {
@@ -196,15 +200,17 @@ impl PyStages {
         .map_err(to_py)
     }
 
-    /// Star assignment: `keys` are (id, policy key) of the representatives in
-    /// some joined pair, `pairs` those pairs as `check` returns them. Returns
-    /// (id, went to, similarity, reason) for each one removed.
+    /// Assignment (star, or components): `keys` are (id, policy key) of the
+    /// representatives in some joined pair, `pairs` those pairs as `check`
+    /// returns them. Returns (id, went to, similarity, reason) for each one
+    /// removed; in components mode the last two are `None` (see
+    /// `component_link`).
     fn assign(
         &self,
         py: Python<'_>,
         keys: Vec<(String, PyBackedBytes)>,
         pairs: Vec<PairOut>,
-    ) -> PyResult<Vec<(String, String, f64, String)>> {
+    ) -> PyResult<Vec<Went>> {
         let index: std::collections::HashMap<&str, usize> = keys
             .iter()
             .enumerate()
@@ -232,9 +238,32 @@ impl PyStages {
         Ok(went
             .into_iter()
             .enumerate()
-            .filter(|&(i, (p, _, _))| p != i)
-            .map(|(i, (p, sim, r))| (keys[i].0.clone(), keys[p].0.clone(), sim, reason_name(r)))
+            .filter(|&(i, (p, _))| p != i)
+            .map(|(i, (p, link))| {
+                let (sim, r) = link.map_or((None, None), |(s, r)| (Some(s), Some(reason_name(r))));
+                (keys[i].0.clone(), keys[p].0.clone(), sim, r)
+            })
             .collect())
+    }
+
+    /// In components mode, (similarity, reason) of each member (first bytes) to
+    /// its component's survivor (second bytes).
+    fn component_link(
+        &self,
+        py: Python<'_>,
+        pairs: Vec<(PyBackedBytes, PyBackedBytes)>,
+    ) -> PyResult<Vec<(f64, String)>> {
+        py.detach(|| {
+            pairs
+                .iter()
+                .map(|(m, s)| {
+                    let (m, s) = (self.stages.decode(m)?, self.stages.decode(s)?);
+                    let (sim, r) = self.stages.component_link(&m, &s);
+                    Ok((sim, reason_name(r)))
+                })
+                .collect::<corpus_core::Result<Vec<_>>>()
+        })
+        .map_err(to_py)
     }
 
     /// Connected components of pairs of ids: (id, smallest id of its component)

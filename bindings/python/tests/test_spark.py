@@ -156,6 +156,7 @@ def test_partitions_and_input_order_change_nothing(
         {"shingle": "chars"},
         {"containment": False},
         {"exact_only": True},
+        {"mode": "components"},
     ],
 )
 def test_other_settings_agree_too(
@@ -197,8 +198,8 @@ def test_what_needs_the_whole_corpus_is_refused(
     spark: SparkSession, corpus: list[dict[str, Any]]
 ) -> None:
     df = spark.createDataFrame(corpus[:5], "id string, text string, date string")
-    with pytest.raises(ghirbal.ConfigError, match="components"):
-        dedup_spark(df, mode="components")
+    with pytest.raises(ghirbal.ConfigError, match="in_dedup"):
+        dedup_spark(df, clean={"boilerplate": {"in_dedup": True}})
     with pytest.raises(ValueError, match="kept"):
         dedup_spark(df.withColumnRenamed("date", "kept"))
 

@@ -17,16 +17,16 @@ grouping them by the keys those functions give:
 3. exact units: each key text is represented by the policy's choice;
 4. candidates: the representatives' LSH buckets and anchor groups;
 5. verification of each candidate pair (exact shingle sets by default);
-6. star assignment, per connected component of the verified pairs (the star
-   never reaches past a pair); the components are found on the driver from the
+6. assignment (star, or connected components), per connected component of the
+   verified pairs (neither mode reaches past a pair); the components are found on the driver from the
    pairs' ids up to :data:`DRIVER_COMPONENTS_MAX_PAIRS` pairs, else in rounds
    of joins;
 7. the verdicts, per row; a cluster is named by its smallest id.
 
 Rows cross between Spark and the core as Arrow batches (``mapInArrow``), so
 pyarrow is needed beside pyspark (3.5 or later). Not available here:
-``dedup.mode = "components"`` and ``clean.boilerplate.in_dedup`` (both need the
-whole corpus in one place), and ``audit.json``.
+``clean.boilerplate.in_dedup`` (it counts lines over the whole corpus first) and
+``audit.json``.
 """
 
 from __future__ import annotations
@@ -169,6 +169,12 @@ def _pairs(cfg_json: str, anchors: bool) -> Stage:
     return run
 
 
+def _component_link(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
+    d = b.to_pydict()
+    links = st.component_link(list(zip(d["bm"], d["bs"])))
+    return [d["champion"], d["went_to"], [x[0] for x in links], [x[1] for x in links]]
+
+
 def _check(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
     d = b.to_pydict()
     joined = st.check(list(zip(d["ba"], d["bb"])))
@@ -244,7 +250,7 @@ def _assign(cfg_json: str) -> Stage:
     def run(batches: Iterable[pa.RecordBatch]) -> Batches:
         st = _stages(cfg_json)
         for d in _by_key("comp", batches):
-            out: list[tuple[str, str, float, str]] = []
+            out: list[tuple[str, str, Optional[float], Optional[str]]] = []
             rows = list(
                 zip(
                     d["comp"],
@@ -454,6 +460,14 @@ def dedup_spark(
         .sortWithinPartitions("comp")
         .mapInArrow(_assign(cfg_json), _WENT)
     )
+    if cfg["dedup"]["mode"] == "components":
+        # Each member's similarity to its component's survivor.
+        went_df = (
+            went_df.select("champion", "went_to")
+            .join(blobs.toDF("champion", "bm"), "champion")
+            .join(blobs.toDF("went_to", "bs"), "went_to")
+            .mapInArrow(_per_batch(cfg_json, _WENT, _component_link), _WENT)
+        )
 
     settled = (
         good.join(went_df, "champion", "left")

@@ -493,7 +493,7 @@ pub(super) fn star(
 
 /// Connected components of the verified pairs (chains allowed); the survivor is
 /// the policy's choice in each component and the similarity reported is each
-/// member's estimated similarity to it.
+/// member's similarity to it ([`component_link`]).
 fn components<'a>(
     champions: &[u32],
     edges: &[Edge],
@@ -502,29 +502,52 @@ fn components<'a>(
     by_policy: &impl Fn(u32, u32) -> Ordering,
     parent: &mut [(u32, f64, Reason)],
 ) {
-    let mut uf = UnionFind::new(parent.len());
+    for (p, surv) in component_survivors(champions, edges, by_policy, parent.len()) {
+        let (sim, reason) = component_link(&m(p).sketch, &m(surv).sketch, cfg);
+        parent[p as usize] = (surv, sim, reason);
+    }
+}
+
+/// In connected-components mode: (member, survivor) for every champion that is
+/// not its component's survivor (the policy's choice in the component).
+pub(super) fn component_survivors(
+    champions: &[u32],
+    edges: &[Edge],
+    by_policy: &impl Fn(u32, u32) -> Ordering,
+    n: usize,
+) -> Vec<(u32, u32)> {
+    let mut uf = UnionFind::new(n);
     for e in edges {
         uf.union(e.a, e.b);
     }
     let mut comps: Vec<u32> = champions.to_vec();
-    let roots: Vec<u32> = (0..parent.len() as u32).map(|p| uf.find(p)).collect();
+    let roots: Vec<u32> = (0..n as u32).map(|p| uf.find(p)).collect();
     comps.sort_unstable_by_key(|&p| (roots[p as usize], p));
+    let mut out = Vec::new();
     for comp in comps.chunk_by(|&a, &b| roots[a as usize] == roots[b as usize]) {
         let surv = comp
             .iter()
             .copied()
             .min_by(|&a, &b| by_policy(a, b))
             .unwrap_or(comp[0]);
-        for &p in comp {
-            if p != surv {
-                let (j, c, _) = m(p).sketch.similarity(&m(surv).sketch);
-                parent[p as usize] = if j >= cfg.threshold || !cfg.containment {
-                    (surv, j, Reason::NearDuplicate)
-                } else {
-                    (surv, c, Reason::Containment)
-                };
-            }
-        }
+        out.extend(comp.iter().filter(|&&p| p != surv).map(|&p| (p, surv)));
+    }
+    out
+}
+
+/// In connected-components mode, how a member relates to its survivor: its
+/// similarity and the reason it goes (near-duplicate when Jaccard reaches the
+/// threshold or containment is off, else containment).
+pub(super) fn component_link(
+    member: &Sketch,
+    survivor: &Sketch,
+    cfg: &DedupConfig,
+) -> (f64, Reason) {
+    let (j, c, _) = member.similarity(survivor);
+    if j >= cfg.threshold || !cfg.containment {
+        (j, Reason::NearDuplicate)
+    } else {
+        (c, Reason::Containment)
     }
 }
 

@@ -12,7 +12,8 @@
 use std::cmp::Ordering;
 
 use super::cluster::{
-    Edge, Link, anchor_makes_pairs, check_pair, min_size_ratio, settle, sizes_allow, star,
+    Edge, Link, anchor_makes_pairs, check_pair, component_link, component_survivors,
+    min_size_ratio, settle, sizes_allow, star,
 };
 use super::{ClusterMode, DedupConfig, Member, PairCheck, RankValue, Reason, Sketch};
 use super::{band_entry, bucket_pairs, lsh_bands, policy_key};
@@ -45,6 +46,10 @@ pub struct Join {
     pub jaccard: f64,
 }
 
+/// Where a representative went (an index; itself when it stays) and, when
+/// known, the similarity and reason (see [`Stages::assign`]).
+pub type Went = (usize, Option<(f64, Reason)>);
+
 /// The stages for one configuration.
 #[derive(Clone, Debug)]
 pub struct Stages {
@@ -60,18 +65,10 @@ impl Stages {
     ///
     /// # Errors
     /// [`Error::Config`] for an invalid configuration, and for what needs the
-    /// whole corpus in one place: `mode = "components"` (the similarity of every
-    /// member to its survivor) and `clean.boilerplate.in_dedup` (line counts
-    /// over the corpus).
+    /// whole corpus in one place: `clean.boilerplate.in_dedup` (line counts over
+    /// the corpus).
     pub fn new(cfg: &Config) -> Result<Self> {
         cfg.validate()?;
-        if cfg.dedup.mode == ClusterMode::Components {
-            return Err(Error::Config(
-                "dedup.mode = \"components\" is not available here: it compares every member \
-                 with its survivor; the default star mode is"
-                    .into(),
-            ));
-        }
         if cfg.clean.boilerplate_in_dedup() {
             return Err(Error::Config(
                 "clean.boilerplate.in_dedup is not available here: it counts lines over the \
@@ -271,20 +268,18 @@ impl Stages {
         Ok((check, joined))
     }
 
-    /// Star assignment on the verified pairs: `keys` are the policy keys of the
-    /// representatives in some pair (in any order), `pairs` index them, `a` with
-    /// the smaller id. Representatives in no pair stay as they are, and the star
-    /// never reaches past a pair, so this part of the corpus is enough. Returns
-    /// per representative where it went: (index, similarity, reason), itself with
-    /// `Unique` when it stays.
+    /// Assignment on the verified pairs (star, or connected components):
+    /// `keys` are the policy keys of the representatives in some pair (in any
+    /// order), `pairs` index them, `a` with the smaller id. Representatives in no
+    /// pair stay as they are, and neither mode reaches past a pair, so the
+    /// pairs of one connected component are enough. Returns per representative
+    /// where it went and, when known, the similarity and reason (`None` in
+    /// components mode: [`Stages::component_link`] of the two members gives
+    /// them); itself with `Unique` when it stays.
     ///
     /// # Errors
     /// [`Error::Invariant`] for an index out of range.
-    pub fn assign(
-        &self,
-        keys: &[Vec<u8>],
-        pairs: &[(usize, usize, Join)],
-    ) -> Result<Vec<(usize, f64, Reason)>> {
+    pub fn assign(&self, keys: &[Vec<u8>], pairs: &[(usize, usize, Join)]) -> Result<Vec<Went>> {
         let n = keys.len();
         let mut edges = Vec::with_capacity(pairs.len());
         for &(a, b, Join { link, sim, jaccard }) in pairs {
@@ -310,13 +305,26 @@ impl Stages {
         // Ties in the policy key cannot happen: it ends with the id.
         let by_policy = |a: u32, b: u32| -> Ordering { keys[a as usize].cmp(&keys[b as usize]) };
         let everyone: Vec<u32> = (0..n as u32).collect();
+        if self.cfg.mode == ClusterMode::Components {
+            let mut went: Vec<Went> = (0..n).map(|p| (p, Some((1.0, Reason::Unique)))).collect();
+            for (p, surv) in component_survivors(&everyone, &edges, &by_policy, n) {
+                went[p as usize] = (surv as usize, None);
+            }
+            return Ok(went);
+        }
         let mut parent: Vec<(u32, f64, Reason)> =
             (0..n as u32).map(|p| (p, 1.0, Reason::Unique)).collect();
         star(&everyone, &edges, &by_policy, &mut parent);
         Ok(parent
             .into_iter()
-            .map(|(p, sim, reason)| (p as usize, sim, reason))
+            .map(|(p, sim, reason)| (p as usize, Some((sim, reason))))
             .collect())
+    }
+
+    /// In components mode, the similarity of a member to its component's
+    /// survivor and the reason it goes.
+    pub fn component_link(&self, member: &Member, survivor: &Member) -> (f64, Reason) {
+        component_link(&member.sketch, &survivor.sketch, &self.cfg)
     }
 
     /// Where a document ends (the local engine's rule): `is_champion` when it is its exact
@@ -445,10 +453,6 @@ mod tests {
     /// What needs the whole corpus at once is refused by name.
     #[test]
     fn whole_corpus_settings_are_refused() {
-        let components = serde_json::json!({"dedup": {"mode": "components"}});
-        let cfg = Config::default().with_overrides(components).unwrap();
-        let e = Stages::new(&cfg).unwrap_err().to_string();
-        assert!(e.contains("components"), "{e}");
         let bp = serde_json::json!({"clean": {"boilerplate": {"in_dedup": true}}});
         let cfg = Config::default().with_overrides(bp).unwrap();
         let e = Stages::new(&cfg).unwrap_err().to_string();
