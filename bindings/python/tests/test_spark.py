@@ -32,12 +32,14 @@ from pyspark.sql import DataFrame, SparkSession  # noqa: E402
 import ghirbal.spark  # noqa: E402
 from ghirbal.spark import VERDICT_COLUMNS, dedup_spark  # noqa: E402
 
-# py4j leaves its sockets to the garbage collector, and pyspark 3.5 checks
-# pyarrow's version with distutils.
+# py4j leaves its sockets to the garbage collector, pyspark 3.5 checks
+# pyarrow's version with distutils, and pyspark 4 warns about pandas 3 (which
+# mapInArrow does not use).
 pytestmark = [
     pytest.mark.filterwarnings("ignore::ResourceWarning"),
     pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
     pytest.mark.filterwarnings("ignore:distutils Version classes:DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning"),
 ]
 
 

@@ -24,7 +24,8 @@ grouping them by the keys those functions give:
 7. the verdicts, per row; a cluster is named by its smallest id.
 
 Rows cross between Spark and the core as Arrow batches (``mapInArrow``), so
-pyarrow is needed beside pyspark (3.5 or later). Not available here:
+pyspark (3.5 or later) is needed with its SQL extras, pyarrow and pandas
+(``pip install 'pyspark[sql]'``). Not available here:
 ``clean.boilerplate.in_dedup`` (it counts lines over the whole corpus first) and
 ``audit.json``.
 """
@@ -33,7 +34,13 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from importlib.util import find_spec
 from typing import Any, Callable, Iterable, Iterator, Optional
+
+# mapInArrow needs pyarrow, and pyspark checks for pandas only when it is
+# called: say so on import.
+if find_spec("pyarrow") is None or find_spec("pandas") is None:
+    raise ImportError("ghirbal.spark needs pyspark with its SQL extras: pip install 'pyspark[sql]'")
 
 import pyarrow as pa  # type: ignore[import-untyped]
 from pyspark.sql import DataFrame
