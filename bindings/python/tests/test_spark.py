@@ -54,6 +54,7 @@ def spark() -> Iterator[SparkSession]:
         # Small Arrow batches: an LSH bucket or anchor group spans batches.
         .config("spark.sql.execution.arrow.maxRecordsPerBatch", "97")
         .config("spark.ui.enabled", "false")
+        .config("spark.driver.memory", "2g")
         .getOrCreate()
     )
     s.sparkContext.setLogLevel("ERROR")
@@ -116,7 +117,9 @@ def on_spark(
 ) -> Verdicts:
     """(id, *VERDICT_COLUMNS) per row of the output (in no particular order)."""
     df: DataFrame = spark.createDataFrame(docs, "id string, text string, date string")
-    rows = dedup_spark(df.repartition(partitions) if partitions > 1 else df, **options).collect()
+    out = dedup_spark(df.repartition(partitions) if partitions > 1 else df, **options)
+    rows = out.collect()
+    out.unpersist()
     assert list(rows[0].asDict()) == ["id", "text", "date", *VERDICT_COLUMNS]
     return [(r["id"], *(r[c] for c in VERDICT_COLUMNS)) for r in rows]
 

@@ -350,8 +350,8 @@ def dedup_spark(
     default ``id`` and ``text``; other columns serve ``survivor="earliest:date"``
     and the like). ``config`` and ``options`` are those of :func:`ghirbal.dedup`.
 
-    Returns the rows of ``df`` (in no particular order, as any join) with the
-    columns of :data:`VERDICT_COLUMNS` added: ``cluster`` (smallest member id),
+    Runs the job and returns the rows of ``df`` (cached; in no particular
+    order, as any join) with the columns of :data:`VERDICT_COLUMNS` added: ``cluster`` (smallest member id),
     ``kept``, ``duplicate_of``, ``reason``, ``similarity``, ``lang``, and
     ``rejected`` (why a bad record was rejected, under ``on_error="skip"``;
     else ``None``). Under the default ``on_error="fail"`` the first bad record
@@ -503,4 +503,9 @@ def dedup_spark(
         "rejected",
     )
     out = numbered.join(verdicts.unionByName(rejects), _ORDER)
-    return out.select(*df.columns, *VERDICT_COLUMNS)
+    out = out.select(*df.columns, *VERDICT_COLUMNS).persist()
+    # The result is computed here, so that the stages' caches can go.
+    out.count()
+    for cached in (numbered, analyzed, good, joined):
+        cached.unpersist()
+    return out
