@@ -19,8 +19,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::codec::{Bytes, put_bytes, put_rank, put_sketch};
 use crate::config::Config;
-use crate::dedup::{Member, RankValue, Sketch};
+use crate::dedup::Member;
 use crate::document::Origin;
 use crate::io::direct::DirectWriter;
 use crate::io::{DecodeReport, fingerprint_file};
@@ -321,48 +322,16 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
-// The shard file is binary (little-endian, length-prefixed): the JSON of
-// sketches with their whole shingle sets cost a quarter of a run.
-
-fn put_u32s(buf: &mut Vec<u8>, v: &[u32]) {
-    buf.extend_from_slice(&(v.len() as u32).to_le_bytes());
-    buf.extend(v.iter().flat_map(|x| x.to_le_bytes()));
-}
-
-fn put_u16s(buf: &mut Vec<u8>, v: &[u16]) {
-    buf.extend_from_slice(&(v.len() as u32).to_le_bytes());
-    buf.extend(v.iter().flat_map(|x| x.to_le_bytes()));
-}
-
-fn put_bytes(buf: &mut Vec<u8>, v: &[u8]) {
-    buf.extend_from_slice(&(v.len() as u32).to_le_bytes());
-    buf.extend_from_slice(v);
-}
+// The shard file is binary (`crate::codec`): the JSON of sketches with their
+// whole shingle sets cost a quarter of a run.
 
 fn write_seen(buf: &mut Vec<u8>, s: &Seen) {
     let (m, info) = (&s.member, &s.info);
     put_bytes(buf, m.id.as_bytes());
     buf.extend_from_slice(&s.origin.line.to_le_bytes());
-    buf.extend_from_slice(&m.sketch.exact.to_le_bytes());
-    buf.extend_from_slice(&m.sketch.shingles.to_le_bytes());
-    buf.extend_from_slice(&m.sketch.chars.to_le_bytes());
-    put_u32s(buf, &m.sketch.sig);
-    put_u32s(buf, &m.sketch.numbers);
-    put_u32s(buf, &m.sketch.anchors);
-    put_u32s(buf, &m.sketch.set);
-    put_u16s(buf, &m.sketch.pos);
+    put_sketch(buf, &m.sketch);
     buf.extend_from_slice(&m.chrome.to_le_bytes());
-    match &m.rank {
-        None => buf.push(0),
-        Some(RankValue::Num(x)) => {
-            buf.push(1);
-            buf.extend_from_slice(&x.to_le_bytes());
-        }
-        Some(RankValue::Str(x)) => {
-            buf.push(2);
-            put_bytes(buf, x.as_bytes());
-        }
-    }
+    put_rank(buf, m.rank.as_ref());
     buf.extend_from_slice(&info.line_hash.to_le_bytes());
     buf.push(u8::from(info.general) | u8::from(info.truncated) << 1);
     put_bytes(buf, info.lang.as_bytes());
@@ -370,80 +339,12 @@ fn write_seen(buf: &mut Vec<u8>, s: &Seen) {
     buf.extend_from_slice(&info.mojibake.to_le_bytes());
 }
 
-/// A cursor over a shard file.
-struct Bytes<'a>(&'a [u8]);
-
-impl<'a> Bytes<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        if self.0.len() < n {
-            return None;
-        }
-        let (a, b) = self.0.split_at(n);
-        self.0 = b;
-        Some(a)
-    }
-    fn arr<const N: usize>(&mut self) -> Option<[u8; N]> {
-        self.take(N)?.try_into().ok()
-    }
-    fn u8(&mut self) -> Option<u8> {
-        Some(self.arr::<1>()?[0])
-    }
-    fn u32(&mut self) -> Option<u32> {
-        Some(u32::from_le_bytes(self.arr()?))
-    }
-    fn u64(&mut self) -> Option<u64> {
-        Some(u64::from_le_bytes(self.arr()?))
-    }
-    fn bytes(&mut self) -> Option<&'a [u8]> {
-        let n = self.u32()? as usize;
-        self.take(n)
-    }
-    fn string(&mut self) -> Option<String> {
-        String::from_utf8(self.bytes()?.to_vec()).ok()
-    }
-    fn u16s(&mut self) -> Option<Box<[u16]>> {
-        let n = self.u32()? as usize;
-        let raw = self.take(n.checked_mul(2)?)?;
-        Some(
-            raw.chunks_exact(2)
-                .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                .collect(),
-        )
-    }
-    fn u32s(&mut self) -> Option<Box<[u32]>> {
-        let n = self.u32()? as usize;
-        let raw = self.take(n.checked_mul(4)?)?;
-        Some(
-            raw.chunks_exact(4)
-                .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                .collect(),
-        )
-    }
-}
-
 fn read_seen(r: &mut Bytes<'_>, path: &Arc<Path>) -> Option<Seen> {
     let id = r.string()?;
     let line = r.u64()?;
-    let exact = u128::from_le_bytes(r.arr()?);
-    let shingles = r.u32()?;
-    let chars = r.u64()?;
-    let sketch = Sketch {
-        exact,
-        sig: r.u32s()?,
-        shingles,
-        chars,
-        numbers: r.u32s()?,
-        anchors: r.u32s()?,
-        set: r.u32s()?,
-        pos: r.u16s()?,
-    };
+    let sketch = r.sketch()?;
     let chrome = r.u64()?;
-    let rank = match r.u8()? {
-        0 => None,
-        1 => Some(RankValue::Num(f64::from_le_bytes(r.arr()?))),
-        2 => Some(RankValue::Str(r.string()?)),
-        _ => return None,
-    };
+    let rank = r.rank()?;
     let line_hash = r.u64()?;
     let flags = r.u8()?;
     let lang = crate::pipeline::lang_code(std::str::from_utf8(r.bytes()?).ok()?)?;

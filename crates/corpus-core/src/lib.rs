@@ -25,6 +25,7 @@
 
 mod checkpoint;
 pub mod clean;
+mod codec;
 pub mod config;
 pub mod dedup;
 pub mod document;

@@ -15,8 +15,9 @@ use super::cluster::{
     Edge, Link, anchor_makes_pairs, check_pair, component_link, component_survivors,
     min_size_ratio, settle, sizes_allow, star,
 };
-use super::{ClusterMode, DedupConfig, Member, PairCheck, RankValue, Reason, Sketch};
+use super::{ClusterMode, DedupConfig, Member, PairCheck, Reason};
 use super::{band_entry, bucket_pairs, lsh_bands, policy_key};
+use crate::codec::{Bytes, put_bytes, put_rank, put_sketch};
 use crate::{Config, Error, Result};
 
 pub use super::cluster::{SHARED_ANCHORS, outcome};
@@ -86,41 +87,18 @@ impl Stages {
         })
     }
 
-    /// A member as bytes, for [`Stages::decode`] under the same configuration.
+    /// A member as bytes, for [`Stages::decode`] under the same configuration:
+    /// a header, then the member as checkpoint shards hold it ([`crate::codec`]).
     pub fn encode(&self, m: &Member) -> Vec<u8> {
         let s = &m.sketch;
-        let mut out = Vec::with_capacity(
-            64 + m.id.len()
-                + 4 * (s.sig.len() + s.numbers.len() + s.anchors.len() + s.set.len())
-                + 2 * s.pos.len(),
-        );
+        let lists = s.sig.len() + s.numbers.len() + s.anchors.len() + s.set.len();
+        let mut out = Vec::with_capacity(64 + m.id.len() + 4 * lists + 2 * s.pos.len());
         out.push(FORMAT);
         out.extend_from_slice(&self.fingerprint.to_le_bytes());
         put_bytes(&mut out, m.id.as_bytes());
+        put_sketch(&mut out, s);
         out.extend_from_slice(&m.chrome.to_le_bytes());
-        match &m.rank {
-            None => out.push(0),
-            Some(RankValue::Num(x)) => {
-                out.push(1);
-                out.extend_from_slice(&x.to_le_bytes());
-            }
-            Some(RankValue::Str(v)) => {
-                out.push(2);
-                put_bytes(&mut out, v.as_bytes());
-            }
-        }
-        out.extend_from_slice(&s.exact.to_le_bytes());
-        out.extend_from_slice(&s.shingles.to_le_bytes());
-        out.extend_from_slice(&s.chars.to_le_bytes());
-        for list in [&s.sig, &s.numbers, &s.anchors, &s.set] {
-            out.extend_from_slice(&(list.len() as u32).to_le_bytes());
-            list.iter()
-                .for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
-        }
-        out.extend_from_slice(&(s.pos.len() as u32).to_le_bytes());
-        s.pos
-            .iter()
-            .for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
+        put_rank(&mut out, m.rank.as_ref());
         out
     }
 
@@ -131,52 +109,25 @@ impl Stages {
     /// configuration.
     pub fn decode(&self, bytes: &[u8]) -> Result<Member> {
         let mut r = Bytes(bytes);
-        if r.take(1)? != [FORMAT] || r.u64()? != self.fingerprint {
+        if r.u8() != Some(FORMAT) || r.u64() != Some(self.fingerprint) {
             return Err(Error::Invariant(
                 "a member encoded by another version or configuration".into(),
             ));
         }
-        let id = r.string()?;
-        let chrome = r.u64()?;
-        let rank = match r.take(1)?[0] {
-            0 => None,
-            1 => Some(RankValue::Num(f64::from_bits(r.u64()?))),
-            2 => Some(RankValue::Str(r.string()?)),
-            t => return Err(Error::Invariant(format!("member rank tag {t}"))),
-        };
-        let exact = u128::from_le_bytes(r.array()?);
-        let shingles = r.u32()?;
-        let chars = r.u64()?;
-        let mut lists = [const { Vec::new() }; 4];
-        for list in &mut lists {
-            let n = r.u32()? as usize;
-            *list = (0..n).map(|_| r.u32()).collect::<Result<Vec<u32>>>()?;
+        let member = (|| {
+            Some(Member {
+                id: r.string()?,
+                sketch: r.sketch()?,
+                chrome: r.u64()?,
+                rank: r.rank()?,
+            })
+        })();
+        match member {
+            Some(m) if r.0.is_empty() => Ok(m),
+            _ => Err(Error::Invariant(
+                "member bytes cut short or malformed".into(),
+            )),
         }
-        let n = r.u32()? as usize;
-        let pos = r
-            .take(2 * n)?
-            .chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]))
-            .collect();
-        if !r.0.is_empty() {
-            return Err(Error::Invariant("trailing bytes after a member".into()));
-        }
-        let [sig, numbers, anchors, set] = lists.map(Vec::into_boxed_slice);
-        Ok(Member {
-            id,
-            chrome,
-            rank,
-            sketch: Sketch {
-                exact,
-                sig,
-                shingles,
-                chars,
-                numbers,
-                anchors,
-                set,
-                pos,
-            },
-        })
     }
 
     /// The member's survivor-policy key ([`policy_key`]): the smallest key in a
@@ -350,41 +301,6 @@ fn sorted_by_id(items: &[(&str, u32)]) -> Vec<usize> {
     let mut by_id: Vec<usize> = (0..items.len()).collect();
     by_id.sort_unstable_by(|&x, &y| items[x].0.cmp(items[y].0));
     by_id
-}
-
-fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
-    out.extend_from_slice(&(b.len() as u32).to_le_bytes());
-    out.extend_from_slice(b);
-}
-
-/// A reader over encoded bytes.
-struct Bytes<'a>(&'a [u8]);
-
-impl<'a> Bytes<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-        if self.0.len() < n {
-            return Err(Error::Invariant("a member's bytes end early".into()));
-        }
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
-        Ok(head)
-    }
-    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
-        let mut a = [0; N];
-        a.copy_from_slice(self.take(N)?);
-        Ok(a)
-    }
-    fn u32(&mut self) -> Result<u32> {
-        Ok(u32::from_le_bytes(self.array()?))
-    }
-    fn u64(&mut self) -> Result<u64> {
-        Ok(u64::from_le_bytes(self.array()?))
-    }
-    fn string(&mut self) -> Result<String> {
-        let n = self.u32()? as usize;
-        String::from_utf8(self.take(n)?.to_vec())
-            .map_err(|_| Error::Invariant("a member's text is not UTF-8".into()))
-    }
 }
 
 #[cfg(test)]
