@@ -22,6 +22,14 @@ pub(crate) fn resolve(config_path: Option<PathBuf>, overrides_json: &str) -> PyR
     base.with_overrides(overrides).map_err(to_py)
 }
 
+/// A reason's name, as `clusters.jsonl` spells it.
+pub(crate) fn reason_name(r: corpus_core::dedup::Reason) -> String {
+    serde_json::to_value(r)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
 pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> PyResult<String> {
     serde_json::to_string(v).map_err(|e| crate::errors::CorpusError::new_err(e.to_string()))
 }
@@ -161,12 +169,7 @@ pub fn dedup(
                 clusters.push(Some(id(v.cluster)));
                 kept.push(v.kept);
                 duplicate_of.push(v.duplicate_of.map(id));
-                reason.push(
-                    serde_json::to_value(v.reason)
-                        .ok()
-                        .and_then(|r| r.as_str().map(str::to_owned))
-                        .unwrap_or_default(),
-                );
+                reason.push(reason_name(v.reason));
                 similarity.push(Some(v.similarity));
             }
             Outcome::Rejected(r) => {

@@ -9,7 +9,7 @@ use corpus_core::{Config, Error};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 
-use crate::dedup::{documents_at, extract, place};
+use crate::dedup::{documents_at, extract, place, reason_name};
 use crate::errors::{ConfigError, to_py};
 
 /// One analyzed record: (id, reject, lang, exact key, policy key, shingles,
@@ -42,13 +42,6 @@ pub struct PyStages {
     cfg: Config,
     analyzer: Analyzer,
     stages: Stages,
-}
-
-fn reason_name(r: Reason) -> String {
-    serde_json::to_value(r)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 fn reason_of(name: &str) -> PyResult<Reason> {
