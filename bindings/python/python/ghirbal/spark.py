@@ -361,8 +361,8 @@ def dedup_spark(
     clash = [c for c in (*VERDICT_COLUMNS, _ORDER, _MONO) if c in df.columns]
     if clash:
         raise ValueError(f"df already has the columns {clash}; rename them first")
-    cfg = json.loads(_core.resolve_config(_path(config), _overrides(options)))
-    cfg_json = json.dumps(cfg)
+    cfg_json = _core.resolve_config(_path(config), _overrides(options))
+    cfg = json.loads(cfg_json)
     _stages(cfg_json)  # configuration errors here, not in a worker
 
     numbered = _numbered(df)
@@ -431,8 +431,10 @@ def dedup_spark(
     # never reaches past a pair, so a component is enough.
     spark = df.sparkSession
     ab = joined.select("a", "b")
-    if ab.count() <= DRIVER_COMPONENTS_MAX_PAIRS:
-        found = _core.Stages.components([(r["a"], r["b"]) for r in ab.collect()])
+    # One pass: a pair more than the limit says the driver is not the place.
+    few = ab.limit(DRIVER_COMPONENTS_MAX_PAIRS + 1).collect()
+    if len(few) <= DRIVER_COMPONENTS_MAX_PAIRS:
+        found = _core.Stages.components([(r["a"], r["b"]) for r in few])
         comp = spark.createDataFrame(found, "id string, comp string")
     else:
         comp = _components(ab)
