@@ -88,7 +88,7 @@ impl Stages {
     }
 
     /// A member as bytes, for [`Stages::decode`] under the same configuration:
-    /// a header, then the member as checkpoint shards hold it ([`crate::codec`]).
+    /// a header, then the member as checkpoint shards hold it (the crate's `codec` module).
     pub fn encode(&self, m: &Member) -> Vec<u8> {
         let s = &m.sketch;
         let lists = s.sig.len() + s.numbers.len() + s.anchors.len() + s.set.len();
