@@ -88,7 +88,8 @@ impl Stages {
     }
 
     /// A member as bytes, for [`Stages::decode`] under the same configuration:
-    /// a header, then the member as checkpoint shards hold it (the crate's `codec` module).
+    /// a header, then the id, sketch, chrome and survivor value in the encoding
+    /// checkpoint shards use (the crate's `codec` module).
     pub fn encode(&self, m: &Member) -> Vec<u8> {
         let s = &m.sketch;
         let lists = s.sig.len() + s.numbers.len() + s.anchors.len() + s.set.len();
