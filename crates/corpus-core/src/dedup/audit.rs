@@ -7,12 +7,16 @@
 //! when the text was seen again (the dedup job's second pass).
 
 use std::borrow::Borrow;
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::{ClusterMode, DedupConfig, Member, Reason, Rejection, Report, Shingle, Verdict};
+use super::{
+    ClusterMode, DedupConfig, Member, PairCheck, Reason, Rejection, Report, Shingle, Sketch,
+    Verdict,
+};
 
 /// Clusters sampled for `audit.json`: half the ones whose weakest member is least
 /// similar to its survivor (the borderline ones), half chosen by a hash of the
@@ -119,17 +123,163 @@ pub struct Audit {
 }
 
 fn bins() -> Vec<Bin> {
-    (0..20)
+    (0..BINS)
         .map(|i| Bin {
-            from: i as f64 / 20.0,
-            to: (i + 1) as f64 / 20.0,
+            from: i as f64 / BINS as f64,
+            to: (i + 1) as f64 / BINS as f64,
             ..Bin::default()
         })
         .collect()
 }
 
+/// Bins of the histograms, 0.05 wide.
+const BINS: usize = 20;
+
 fn bin_of(x: f64) -> usize {
-    ((x * 20.0).floor().max(0.0) as usize).min(19)
+    ((x * BINS as f64).floor().max(0.0) as usize).min(BINS - 1)
+}
+
+/// Pair outcomes as `pairs_by_outcome` names them, by [`outcome_index`].
+const OUTCOMES: [&str; 6] = [
+    "containment",
+    "near_duplicate",
+    "dissimilar",
+    "numbers",
+    "too_short",
+    "own_passages",
+];
+
+fn outcome_index(o: Result<Reason, Rejection>) -> u32 {
+    match o {
+        Ok(Reason::Containment) => 0,
+        Ok(_) => 1,
+        Err(Rejection::Dissimilar) => 2,
+        Err(Rejection::Numbers) => 3,
+        Err(Rejection::TooShort) => 4,
+        Err(Rejection::OwnPassages) => 5,
+    }
+}
+
+/// What `audit.json` counts over the whole corpus, in parts that merge: the
+/// checked pairs, the clusters' sizes and weakest similarities, and the
+/// clusters that may be sampled. An engine that sees the corpus in pieces
+/// (`ghirbal.spark`) tallies each piece, merges the tallies, and gets the same
+/// audit as the local engine.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AuditTally {
+    /// Checked pairs per cell: outcome × Jaccard bin × containment bin.
+    pairs: BTreeMap<u32, u64>,
+    /// Clusters per cell: size × weakest-similarity bin ([`BINS`] for size 1).
+    clusters: BTreeMap<u64, u64>,
+    /// The clusters of two or more first by (weakest similarity, id): the
+    /// borderline ones, up to half the sample.
+    borderline: Vec<(f64, String)>,
+    /// The clusters of two or more first by (hash of the id, id), with their
+    /// weakest similarity: the random ones, up to the whole sample.
+    by_hash: Vec<(u64, String, f64)>,
+}
+
+/// Keeps `v` sorted by `cmp` and at most `k` long with `x` added.
+fn keep_first<T>(v: &mut Vec<T>, k: usize, x: T, cmp: impl Fn(&T, &T) -> Ordering) {
+    if v.len() == k && v.last().is_some_and(|last| cmp(&x, last) != Ordering::Less) {
+        return;
+    }
+    let at = v.partition_point(|y| cmp(y, &x) == Ordering::Less);
+    v.insert(at, x);
+    v.truncate(k);
+}
+
+fn by_weakest(a: &(f64, String), b: &(f64, String)) -> Ordering {
+    a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1))
+}
+
+fn by_hash(a: &(u64, String, f64), b: &(u64, String, f64)) -> Ordering {
+    (a.0, &a.1).cmp(&(b.0, &b.1))
+}
+
+impl AuditTally {
+    /// Counts one checked pair.
+    pub fn add_pair(&mut self, p: &PairCheck) {
+        let cell = outcome_index(p.outcome) * (BINS * BINS) as u32
+            + (bin_of(p.jaccard) * BINS + bin_of(p.containment)) as u32;
+        *self.pairs.entry(cell).or_default() += 1;
+    }
+
+    /// Counts one cluster: its canonical id, size, and the smallest similarity
+    /// of a member to the survivor.
+    pub fn add_cluster(&mut self, id: &str, size: usize, weakest: f64) {
+        let weakest = weakest.min(1.0);
+        let bin = if size > 1 { bin_of(weakest) } else { BINS };
+        *self
+            .clusters
+            .entry(size as u64 * (BINS as u64 + 1) + bin as u64)
+            .or_default() += 1;
+        if size > 1 {
+            keep_first(
+                &mut self.borderline,
+                AUDIT_SAMPLE / 2,
+                (weakest, id.to_owned()),
+                by_weakest,
+            );
+            keep_first(
+                &mut self.by_hash,
+                AUDIT_SAMPLE,
+                (xxh3_64(id.as_bytes()), id.to_owned(), weakest),
+                by_hash,
+            );
+        }
+    }
+
+    /// Adds the counts of `other`, a tally of other pairs and clusters.
+    pub fn merge(&mut self, other: AuditTally) {
+        for (cell, n) in other.pairs {
+            *self.pairs.entry(cell).or_default() += n;
+        }
+        for (cell, n) in other.clusters {
+            *self.clusters.entry(cell).or_default() += n;
+        }
+        for x in other.borderline {
+            keep_first(&mut self.borderline, AUDIT_SAMPLE / 2, x, by_weakest);
+        }
+        for x in other.by_hash {
+            keep_first(&mut self.by_hash, AUDIT_SAMPLE, x, by_hash);
+        }
+    }
+
+    /// The sampled clusters: (canonical id, weakest similarity, why picked),
+    /// the borderline half first, then by hash, no cluster twice.
+    pub fn sample(&self) -> Vec<(String, f64, &'static str)> {
+        let mut picked: Vec<(String, f64, &'static str)> = self
+            .borderline
+            .iter()
+            .map(|(m, id)| (id.clone(), *m, "borderline"))
+            .collect();
+        for (_, id, m) in &self.by_hash {
+            if picked.len() >= AUDIT_SAMPLE {
+                break;
+            }
+            if !picked.iter().any(|p| &p.0 == id) {
+                picked.push((id.clone(), *m, "random"));
+            }
+        }
+        picked
+    }
+}
+
+/// A member of a sampled cluster, as [`Audit::assemble`] takes it.
+pub struct SampleInput<'a> {
+    /// The caller's number for the member, which [`Audit::observe`] takes.
+    pub key: usize,
+    /// Document id.
+    pub id: &'a str,
+    /// Kept or removed.
+    pub kept: bool,
+    /// Why.
+    pub reason: Reason,
+    /// Similarity to the survivor the decision used.
+    pub similarity: f64,
+    /// Its sketch.
+    pub sketch: &'a Sketch,
 }
 
 impl Audit {
@@ -141,112 +291,118 @@ impl Audit {
         cfg: &DedupConfig,
     ) -> Audit {
         let member = |i: usize| -> &Member { members[i].borrow() };
-        let mut jh = bins();
-        let mut ch = bins();
-        let mut outcomes: BTreeMap<&'static str, u64> = BTreeMap::new();
+        let mut tally = AuditTally::default();
         for p in &report.pairs {
-            let name = match p.outcome {
-                Ok(Reason::Containment) => "containment",
-                Ok(_) => "near_duplicate",
-                Err(Rejection::Dissimilar) => "dissimilar",
-                Err(Rejection::Numbers) => "numbers",
-                Err(Rejection::TooShort) => "too_short",
-                Err(Rejection::OwnPassages) => "own_passages",
-            };
-            *outcomes.entry(name).or_default() += 1;
-            for (h, x) in [(&mut jh, p.jaccard), (&mut ch, p.containment)] {
-                let b = &mut h[bin_of(x)];
-                match p.outcome {
-                    Ok(_) => b.joined += 1,
-                    Err(Rejection::Dissimilar) => b.dissimilar += 1,
-                    Err(Rejection::Numbers) => b.numbers += 1,
-                    Err(Rejection::TooShort) => b.too_short += 1,
-                    Err(Rejection::OwnPassages) => b.own_passages += 1,
-                }
-            }
+            tally.add_pair(p);
         }
-
-        // Size and least similarity of each cluster, by canonical index (the
-        // member lists are gathered for the sampled clusters only).
+        // Size and least similarity of each cluster, by canonical index.
         let mut size = vec![0usize; verdicts.len()];
         let mut least = vec![1.0f64; verdicts.len()];
         for v in verdicts {
             size[v.cluster] += 1;
             least[v.cluster] = least[v.cluster].min(v.similarity);
         }
-        let mut sizes: BTreeMap<usize, u64> = BTreeMap::new();
-        let mut min_hist = vec![0u64; 20];
-        let mut multi: Vec<(usize, f64)> = Vec::new();
         for (c, &n) in size.iter().enumerate().filter(|(_, n)| **n > 0) {
-            *sizes.entry(n).or_default() += 1;
-            if n > 1 {
-                min_hist[bin_of(least[c])] += 1;
-                multi.push((c, least[c]));
+            tally.add_cluster(&member(c).id, n, least[c]);
+        }
+        // The member lists of the sampled clusters alone.
+        let sample = tally.sample();
+        let at: HashMap<&str, usize> = sample
+            .iter()
+            .enumerate()
+            .map(|(k, s)| (s.0.as_str(), k))
+            .collect();
+        let slot: HashMap<usize, usize> = size
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 1)
+            .filter_map(|(c, _)| at.get(member(c).id.as_str()).map(|&k| (c, k)))
+            .collect();
+        let mut lists: Vec<Vec<SampleInput<'_>>> = (0..sample.len()).map(|_| Vec::new()).collect();
+        for (i, v) in verdicts.iter().enumerate() {
+            if let Some(&k) = slot.get(&v.cluster) {
+                lists[k].push(SampleInput {
+                    key: i,
+                    id: &member(i).id,
+                    kept: v.kept,
+                    reason: v.reason,
+                    similarity: v.similarity,
+                    sketch: &member(i).sketch,
+                });
             }
         }
-        // Borderline half, then a hash-ordered half, no cluster twice.
-        let mut by_min = multi.clone();
-        by_min.sort_by(|a, b| {
-            a.1.total_cmp(&b.1)
-                .then_with(|| member(a.0).id.cmp(&member(b.0).id))
-        });
-        let mut picked: Vec<(usize, f64, &'static str)> = by_min
-            .iter()
-            .take(AUDIT_SAMPLE / 2)
-            .map(|&(c, m)| (c, m, "borderline"))
-            .collect();
-        let mut by_hash = multi;
-        by_hash.sort_by_key(|&(c, _)| (xxh3_64(member(c).id.as_bytes()), c));
-        for (c, m) in by_hash {
-            if picked.len() >= AUDIT_SAMPLE {
-                break;
+        Audit::assemble(&tally, cfg, report.lsh, lists)
+    }
+
+    /// The audit from a corpus' tally and the members of its sampled clusters
+    /// (`members[k]` those of the `k`th of [`AuditTally::sample`], in any order);
+    /// `lsh` as used (`None` for exact dedup alone). The exact similarities come
+    /// from the shingle sets given to [`Audit::observe`] under the members' keys.
+    pub fn assemble(
+        tally: &AuditTally,
+        cfg: &DedupConfig,
+        lsh: Option<(usize, usize)>,
+        members: Vec<Vec<SampleInput<'_>>>,
+    ) -> Audit {
+        let mut jh = bins();
+        let mut ch = bins();
+        let mut outcomes: BTreeMap<&'static str, u64> = BTreeMap::new();
+        for (&cell, &n) in &tally.pairs {
+            let cell = cell as usize;
+            let (outcome, jbin, cbin) = (cell / (BINS * BINS), cell / BINS % BINS, cell % BINS);
+            *outcomes.entry(OUTCOMES[outcome.min(5)]).or_default() += n;
+            for b in [&mut jh[jbin], &mut ch[cbin]] {
+                *match outcome {
+                    0 | 1 => &mut b.joined,
+                    2 => &mut b.dissimilar,
+                    3 => &mut b.numbers,
+                    4 => &mut b.too_short,
+                    _ => &mut b.own_passages,
+                } += n;
             }
-            if !picked.iter().any(|p| p.0 == c) {
-                picked.push((c, m, "random"));
+        }
+        let mut sizes: BTreeMap<usize, u64> = BTreeMap::new();
+        let mut min_hist = vec![0u64; BINS];
+        for (&cell, &n) in &tally.clusters {
+            let (size, bin) = (
+                cell / (BINS as u64 + 1),
+                (cell % (BINS as u64 + 1)) as usize,
+            );
+            *sizes.entry(size as usize).or_default() += n;
+            if let Some(h) = min_hist.get_mut(bin) {
+                *h += n;
             }
         }
 
-        let mut lists: HashMap<usize, Vec<usize>> =
-            picked.iter().map(|p| (p.0, Vec::new())).collect();
-        for (i, v) in verdicts.iter().enumerate() {
-            if let Some(list) = lists.get_mut(&v.cluster) {
-                list.push(i);
-            }
-        }
         let mut wanted = HashMap::new();
         let mut sample = Vec::new();
-        for (si, (c, min, why)) in picked.into_iter().enumerate() {
-            let mut list = lists.remove(&c).unwrap_or_default();
-            list.sort_by(|&a, &b| {
-                verdicts[b]
-                    .kept
-                    .cmp(&verdicts[a].kept)
-                    .then_with(|| member(a).id.cmp(&member(b).id))
-            });
-            let survivor = list[0];
+        for ((cluster, min, why), mut list) in tally.sample().into_iter().zip(members) {
+            let si = sample.len();
+            list.sort_by(|a, b| b.kept.cmp(&a.kept).then_with(|| a.id.cmp(b.id)));
+            let Some(survivor) = list.first() else {
+                continue;
+            };
+            let (survivor_id, survivor_sketch) = (survivor.id.to_owned(), survivor.sketch);
             let ms = list
                 .iter()
                 .enumerate()
-                .map(|(mi, &i)| {
-                    wanted.insert(i, (si, mi));
-                    let v = &verdicts[i];
+                .map(|(mi, m)| {
+                    wanted.insert(m.key, (si, mi));
                     SampleMember {
-                        id: member(i).id.clone(),
-                        kept: v.kept,
-                        reason: v.reason,
-                        similarity: round4(v.similarity),
-                        estimated_jaccard: round4(
-                            member(i).sketch.jaccard(&member(list[0]).sketch),
-                        ),
+                        id: m.id.to_owned(),
+                        kept: m.kept,
+                        reason: m.reason,
+                        similarity: round4(m.similarity),
+                        estimated_jaccard: round4(m.sketch.jaccard(survivor_sketch)),
                         exact_jaccard: None,
                         exact_containment: None,
-                        shingles: member(i).sketch.shingles,
+                        shingles: m.sketch.shingles,
                     }
                 })
                 .collect();
             sample.push(SampleCluster {
-                cluster: member(c).id.clone(),
-                survivor: member(survivor).id.clone(),
+                cluster,
+                survivor: survivor_id,
                 size: list.len(),
                 min_similarity: round4(min),
                 picked: why,
@@ -262,8 +418,8 @@ impl Audit {
             ngram: cfg.effective_ngram(),
             min_shingles: cfg.effective_min_shingles(),
             mode: cfg.mode,
-            lsh: report.lsh,
-            candidate_pairs: report.pairs.len() as u64,
+            lsh,
+            candidate_pairs: tally.pairs.values().sum(),
             pairs_by_outcome: outcomes,
             jaccard_histogram: jh,
             containment_histogram: ch,
@@ -271,7 +427,7 @@ impl Audit {
             min_similarity_histogram: min_hist
                 .into_iter()
                 .enumerate()
-                .map(|(i, n)| (i as f64 / 20.0, n))
+                .map(|(i, n)| (i as f64 / BINS as f64, n))
                 .collect(),
             sample,
             wanted,
@@ -279,12 +435,13 @@ impl Audit {
         }
     }
 
-    /// Whether the shingle set of input document `index` is wanted.
+    /// Whether the shingle set of the member under `index` is wanted (with
+    /// [`Audit::new`], members are under their input index).
     pub fn wants(&self, index: usize) -> bool {
         self.wanted.contains_key(&index)
     }
 
-    /// Records the shingle set of input document `index` (sorted, distinct).
+    /// Records the shingle set (sorted, distinct) of the member under `index`.
     pub fn observe(&mut self, index: usize, shingles: Vec<u64>) {
         if self.wants(index) {
             self.shingle_sets.insert(index, shingles);

@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use corpus_core::dedup::audit::{Audit, AuditTally, SampleInput};
 use corpus_core::dedup::{
-    ClusterMode, DedupConfig, Member, RankValue, Reason, Shingle, Survivor, cluster,
+    ClusterMode, DedupConfig, Member, RankValue, Reason, Shingle, Survivor, cluster, cluster_report,
 };
 use corpus_core::pipeline::{Analyzer, run_dedup};
 use corpus_core::{Config, Document, Origin};
@@ -355,6 +356,62 @@ fn audit_reports_pairs_sizes_and_exact_similarity() {
                 assert_eq!(exact, 1.0);
             }
         }
+    }
+}
+
+// See: #6 — the audit of a corpus counted in pieces and merged (as `ghirbal.spark`
+// counts it) is the audit of the whole.
+#[test]
+fn the_audit_of_merged_tallies_is_the_audit_of_the_whole() {
+    let Some((docs, _)) = news_pairs() else {
+        return;
+    };
+    let cfg = Config::default();
+    let ms = members(&cfg, &docs);
+    let (verdicts, report) = cluster_report(&ms, &cfg.dedup);
+    let whole = serde_json::to_value(Audit::new(&ms, &verdicts, &report, &cfg.dedup)).unwrap();
+    // More clusters than the sample takes, so that each piece's own choice is
+    // not the whole's.
+    let mut clusters: std::collections::BTreeMap<usize, (usize, f64)> = Default::default();
+    for v in &verdicts {
+        let c = clusters.entry(v.cluster).or_insert((0, 1.0));
+        c.0 += 1;
+        c.1 = c.1.min(v.similarity);
+    }
+    assert!(clusters.values().filter(|c| c.0 > 1).count() > 20);
+    for parts in [1, 3, 7] {
+        let mut tallies = vec![AuditTally::default(); parts];
+        for (k, p) in report.pairs.iter().enumerate() {
+            tallies[(k * 7 + 3) % parts].add_pair(p);
+        }
+        for (k, (&c, &(n, least))) in clusters.iter().enumerate() {
+            tallies[(k * 5 + 1) % parts].add_cluster(&ms[c].id, n, least);
+        }
+        // Each piece crosses as JSON; they merge in another order.
+        let mut tally = AuditTally::default();
+        for t in tallies.iter().rev() {
+            tally.merge(serde_json::from_str(&serde_json::to_string(t).unwrap()).unwrap());
+        }
+        let lists = tally
+            .sample()
+            .iter()
+            .map(|(id, ..)| {
+                let members = verdicts.iter().enumerate().rev();
+                members
+                    .filter(|(_, v)| &ms[v.cluster].id == id)
+                    .map(|(i, v)| SampleInput {
+                        key: i,
+                        id: &ms[i].id,
+                        kept: v.kept,
+                        reason: v.reason,
+                        similarity: v.similarity,
+                        sketch: &ms[i].sketch,
+                    })
+                    .collect()
+            })
+            .collect();
+        let audit = Audit::assemble(&tally, &cfg.dedup, report.lsh, lists);
+        assert_eq!(serde_json::to_value(audit).unwrap(), whole, "{parts} parts");
     }
 }
 
