@@ -5,7 +5,8 @@ wall times, and whether every document gets the same verdict.
 Runs the job (the given binary, or `ghirbal.dedup_files`) and then Spark in local
 mode (`local[THREADS]`, the file read in PARTITIONS partitions), compares each id's
 cluster, kept, duplicate_of, reason and similarity (to the 4 decimals
-clusters.jsonl writes), and prints one JSON line.
+clusters.jsonl writes), and prints one JSON line. With --audit, Spark also writes
+audit.json, compared byte for byte with the job's.
 
   target/venv/bin/python benches/scripts/spark_vs_local.py /tmp/scale200k.jsonl \
       --ghirbal target/release/ghirbal --partitions 4 --threads 2
@@ -37,6 +38,9 @@ def main() -> None:
         action="store_true",
         help="find the joined pairs' components in rounds of joins, as beyond "
         "ghirbal.spark.DRIVER_COMPONENTS_MAX_PAIRS",
+    )
+    ap.add_argument(
+        "--audit", action="store_true", help="also write audit.json on Spark and compare it"
     )
     args = ap.parse_args()
     os.environ["PYSPARK_PYTHON"] = sys.executable
@@ -94,7 +98,8 @@ def main() -> None:
     t = time.time()
     df = spark.read.json(args.input).select("id", "text").repartition(args.partitions)
     spark_dir = os.path.join(work, "spark")
-    dedup_spark(df).select(
+    audit = os.path.join(work, "audit.json") if args.audit else None
+    dedup_spark(df, audit=audit).select(
         "id", "cluster", "kept", "duplicate_of", "reason", "similarity"
     ).write.json(spark_dir)
     spark_s = time.time() - t
@@ -110,6 +115,12 @@ def main() -> None:
                 want = local[d["id"]]
                 if got != want[:4] or abs(d["similarity"] - want[4]) > 0.5e-4 + 1e-12:
                     differ += 1
+    if audit:
+        with (
+            open(audit, encoding="utf-8") as a,
+            open(os.path.join(local_dir, "audit.json"), encoding="utf-8") as b,
+        ):
+            audit_same = a.read() == b.read()
     print(
         json.dumps(
             {
@@ -121,6 +132,7 @@ def main() -> None:
                 "threads": args.threads,
                 "partitions": args.partitions,
                 "components_in_rounds": args.components_in_rounds,
+                **({"audit_same": audit_same} if audit else {}),
             }
         )
     )

@@ -2,8 +2,9 @@
 //! Spark driver (`ghirbal.spark`), on batches of rows so that a call costs one
 //! crossing per partition rather than per document.
 
+use corpus_core::dedup::audit::{Audit, AuditTally, SampleInput, write_audit};
 use corpus_core::dedup::dist::{Join, Joined, SHARED_ANCHORS, Stages, outcome};
-use corpus_core::dedup::{Reason, UnionFind};
+use corpus_core::dedup::{Member, Reason, UnionFind};
 use corpus_core::pipeline::{Analyzer, Reject, duplicate_id_error};
 use corpus_core::{Config, Error};
 use pyo3::prelude::*;
@@ -55,6 +56,22 @@ fn joined_of(link: &str) -> PyResult<Joined> {
         "only_b" => Joined::OnlyB,
         r => Joined::Both(reason_of(r)?),
     })
+}
+
+fn tally_json(t: &AuditTally) -> corpus_core::Result<String> {
+    serde_json::to_string(t).map_err(|e| Error::Invariant(format!("audit tally: {e}")))
+}
+
+/// The tallies (as `tally_json` wrote them) merged.
+fn merged(tallies: &[String]) -> PyResult<AuditTally> {
+    let mut tally = AuditTally::default();
+    for t in tallies {
+        tally.merge(
+            serde_json::from_str(t)
+                .map_err(|e| ConfigError::new_err(format!("audit tally: {e}")))?,
+        );
+    }
+    Ok(tally)
 }
 
 fn rejected(e: &Error) -> Option<(String, String)> {
@@ -169,17 +186,21 @@ impl PyStages {
     }
 
     /// Verifies candidate pairs given as the two members' bytes (the smaller id
-    /// first); returns the pairs that join.
+    /// first); returns the pairs that join, and the audit's tally of every
+    /// check (see `audit`).
     fn check(
         &self,
         py: Python<'_>,
         pairs: Vec<(PyBackedBytes, PyBackedBytes)>,
-    ) -> PyResult<Vec<PairOut>> {
+    ) -> PyResult<(Vec<PairOut>, String)> {
         py.detach(|| {
             let mut out = Vec::new();
+            let mut tally = AuditTally::default();
             for (a, b) in &pairs {
                 let (a, b) = (self.stages.decode(a)?, self.stages.decode(b)?);
-                if let (_, Some(Join { link, sim, jaccard })) = self.stages.check(&a, &b)? {
+                let (check, joined) = self.stages.check(&a, &b)?;
+                tally.add_pair(&check);
+                if let Some(Join { link, sim, jaccard }) = joined {
                     let link = match link {
                         Joined::Both(r) => reason_name(r),
                         Joined::OnlyA => "only_a".into(),
@@ -188,7 +209,86 @@ impl PyStages {
                     out.push((a.id, b.id, link, sim, jaccard));
                 }
             }
-            Ok(out)
+            Ok((out, tally_json(&tally)?))
+        })
+        .map_err(to_py)
+    }
+
+    /// The audit's tally of clusters given as (canonical id, size, smallest
+    /// similarity of a member to the survivor).
+    #[staticmethod]
+    fn tally_clusters(rows: Vec<(String, usize, f64)>) -> PyResult<String> {
+        let mut tally = AuditTally::default();
+        for (id, size, weakest) in &rows {
+            tally.add_cluster(id, *size, *weakest);
+        }
+        tally_json(&tally).map_err(to_py)
+    }
+
+    /// The canonical ids of the clusters `audit.json` samples, from the tallies
+    /// of every check and every cluster.
+    #[staticmethod]
+    fn audit_sample(tallies: Vec<String>) -> PyResult<Vec<String>> {
+        Ok(merged(&tallies)?
+            .sample()
+            .into_iter()
+            .map(|(id, ..)| id)
+            .collect())
+    }
+
+    /// Writes `audit.json` to `path` from the tallies of every check and every
+    /// cluster, and the members of the sampled clusters: their records (as
+    /// `analyze` takes them, at `orders`) and verdicts (canonical id, kept,
+    /// reason, similarity).
+    fn audit(
+        &self,
+        py: Python<'_>,
+        path: std::path::PathBuf,
+        tallies: Vec<String>,
+        orders: Vec<usize>,
+        docs: &Bound<'_, PyAny>,
+        verdicts: Vec<(String, bool, String, f64)>,
+    ) -> PyResult<()> {
+        let tally = merged(&tallies)?;
+        let pending = extract(docs)?;
+        if pending.len() != orders.len() || pending.len() != verdicts.len() {
+            return Err(ConfigError::new_err(
+                "one order and one verdict per document",
+            ));
+        }
+        let reasons = verdicts
+            .iter()
+            .map(|v| reason_of(&v.2))
+            .collect::<PyResult<Vec<Reason>>>()?;
+        py.detach(|| {
+            let docs = documents_at(pending, &self.cfg, |i| orders[i])
+                .into_iter()
+                .collect::<corpus_core::Result<Vec<_>>>()?;
+            let members: Vec<Member> = docs.iter().map(|d| self.analyzer.member(d)).collect();
+            let sample = tally.sample();
+            let mut lists: Vec<Vec<SampleInput<'_>>> = sample.iter().map(|_| Vec::new()).collect();
+            for (i, m) in members.iter().enumerate() {
+                let (cluster, kept, _, similarity) = &verdicts[i];
+                if let Some(k) = sample.iter().position(|s| &s.0 == cluster) {
+                    lists[k].push(SampleInput {
+                        key: i,
+                        id: &m.id,
+                        kept: *kept,
+                        reason: reasons[i],
+                        similarity: *similarity,
+                        sketch: &m.sketch,
+                    });
+                }
+            }
+            let mut audit = Audit::assemble(&tally, &self.cfg.dedup, self.stages.lsh(), lists);
+            for (i, doc) in docs.iter().enumerate() {
+                if audit.wants(i) {
+                    let (key, _) = self.analyzer.key(doc);
+                    audit.observe(i, self.analyzer.sketcher().shingle_set(&key));
+                }
+            }
+            audit.finish();
+            write_audit(&path, &audit)
         })
         .map_err(to_py)
     }

@@ -170,6 +170,29 @@ def test_other_settings_agree_too(
     assert by_id(on_spark(spark, corpus, 3, **options)) == by_id(local(corpus, **options))
 
 
+@pytest.mark.parametrize("options", [{}, {"mode": "components"}])
+def test_the_audit_is_the_one_the_local_job_writes(
+    spark: SparkSession, corpus: list[dict[str, Any]], tmp_path: Path, options: dict[str, Any]
+) -> None:
+    path = tmp_path / "corpus.jsonl"
+    path.write_text(
+        "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in corpus), encoding="utf-8"
+    )
+    ghirbal.dedup_files([path], tmp_path / "local", **options)
+    want = (tmp_path / "local" / "audit.json").read_text(encoding="utf-8")
+    shuffled = corpus[:]
+    random.Random(5).shuffle(shuffled)
+    df = spark.createDataFrame(shuffled, "id string, text string, date string")
+    dedup_spark(df.repartition(5), audit=tmp_path / "audit.json", **options).unpersist()
+    assert (tmp_path / "audit.json").read_text(encoding="utf-8") == want
+    # The comparison says something: a full sample with exact similarities, and
+    # pairs refused for each reason.
+    audit = json.loads(want)
+    assert len(audit["sample"]) == 20
+    assert all(m["exact_jaccard"] is not None for c in audit["sample"] for m in c["members"])
+    assert set(audit["pairs_by_outcome"]) >= {"near_duplicate", "containment", "dissimilar"}
+
+
 def test_bad_records_are_rejected_or_raise_as_locally(
     spark: SparkSession, corpus: list[dict[str, Any]]
 ) -> None:

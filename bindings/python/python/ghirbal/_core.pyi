@@ -92,7 +92,19 @@ class Stages:
     ) -> list[tuple[str, str]]: ...
     def check(
         self, pairs: Sequence[tuple[bytes, bytes]]
-    ) -> list[tuple[str, str, str, float, float]]: ...
+    ) -> tuple[list[tuple[str, str, str, float, float]], str]: ...
+    @staticmethod
+    def tally_clusters(rows: Sequence[tuple[str, int, float]]) -> str: ...
+    @staticmethod
+    def audit_sample(tallies: Sequence[str]) -> list[str]: ...
+    def audit(
+        self,
+        path: Union[str, PathLike[str]],
+        tallies: Sequence[str],
+        orders: Sequence[int],
+        docs: Iterable[Any],
+        verdicts: Sequence[tuple[str, bool, str, float]],
+    ) -> None: ...
     def assign(
         self,
         keys: Sequence[tuple[str, bytes]],

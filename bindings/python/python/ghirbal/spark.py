@@ -26,8 +26,11 @@ grouping them by the keys those functions give:
 Rows cross between Spark and the core as Arrow batches (``mapInArrow``), so
 pyspark (3.5 or later) is needed with its SQL extras, pyarrow and pandas
 (``pip install 'pyspark[sql]'``). Not available here:
-``clean.boilerplate.in_dedup`` (it counts lines over the whole corpus first) and
-``audit.json``.
+``clean.boilerplate.in_dedup`` (it counts lines over the whole corpus first).
+
+``audit.json`` (``audit=PATH``) is counted in pieces that merge: each batch of
+checked pairs and of clusters is tallied by the core, and the driver merges the
+tallies, picks the sample and re-reads the sampled clusters' records.
 """
 
 from __future__ import annotations
@@ -99,8 +102,14 @@ _ANALYZED = _schema(
 _REPEATED = _schema((_ORDER, _LONG), ("dup_reason", _STR), ("dup_error", _STR))
 _PAIRS = _schema(("a", _STR), ("b", _STR))
 _JOINED = _schema(
-    ("a", _STR), ("b", _STR), ("link", _STR), ("sim", T.DoubleType()), ("jaccard", T.DoubleType())
+    ("a", _STR),
+    ("b", _STR),
+    ("link", _STR),
+    ("sim", T.DoubleType()),
+    ("jaccard", T.DoubleType()),
+    ("tally", _STR),
 )
+_TALLY = _schema(("tally", _STR))
 _WENT = _schema(
     ("champion", _STR), ("went_to", _STR), ("went_sim", T.DoubleType()), ("went_reason", _STR)
 )
@@ -184,8 +193,48 @@ def _component_link(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
 
 def _check(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
     d = b.to_pydict()
-    joined = st.check(list(zip(d["ba"], d["bb"])))
-    return [list(c) for c in zip(*joined)] if joined else [[] for _ in range(5)]
+    joined, tally = st.check(list(zip(d["ba"], d["bb"])))
+    cols = [list(c) for c in zip(*joined)] if joined else [[] for _ in range(5)]
+    # One more row, with the audit's tally of the batch's checks.
+    return [c + [None] for c in cols] + [[None] * len(joined) + [tally]]
+
+
+def _tally_clusters(batches: Iterable[pa.RecordBatch]) -> Batches:
+    for b in batches:
+        d = b.to_pydict()
+        rows = list(zip(d["cluster"], d["size"], d["weakest"]))
+        yield _batch(_TALLY, [[_core.Stages.tally_clusters(rows)]])
+
+
+def _write_audit(
+    cfg_json: str,
+    path: str,
+    checked: DataFrame,
+    verdicts: DataFrame,
+    numbered: DataFrame,
+    columns: list[str],
+) -> None:
+    """``audit.json`` at ``path`` (on the driver): the tallies of every check and
+    every cluster, merged in the core, then the sampled clusters' members."""
+    tallies = [r[0] for r in checked.filter(F.col("tally").isNotNull()).select("tally").collect()]
+    clusters = verdicts.groupBy("cluster").agg(
+        F.count(F.lit(1)).alias("size"), F.min("similarity").alias("weakest")
+    )
+    tallies += [r[0] for r in clusters.mapInArrow(_tally_clusters, _TALLY).collect()]
+    sampled = _core.Stages.audit_sample(tallies)
+    rows = (
+        verdicts.filter(F.col("cluster").isin(sampled))
+        .select(_ORDER, "cluster", "kept", "reason", "similarity")
+        .join(numbered, _ORDER)
+        .collect()
+    )
+    _stages(cfg_json).audit(
+        path,
+        tallies,
+        [r[_ORDER] for r in rows],
+        [{c: r[c] for c in columns} for r in rows],
+        [(r["cluster"], r["kept"], r["reason"], r["similarity"]) for r in rows],
+    )
 
 
 def _settle(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
@@ -342,6 +391,7 @@ def dedup_spark(
     df: DataFrame,
     *,
     config: Optional[PathLike] = None,
+    audit: Optional[PathLike] = None,
     **options: Any,
 ) -> DataFrame:
     """Finds exact and near-duplicate documents among the rows of ``df``.
@@ -357,6 +407,11 @@ def dedup_spark(
     else ``None``). Under the default ``on_error="fail"`` the first bad record
     raises :class:`ghirbal.DataError`, which names it by its row number in
     ``df`` (``docs[N]``).
+
+    With ``audit``, also writes ``audit.json`` there, on the driver: the one
+    ``ghirbal dedup`` writes for the same rows (the checked pairs around the
+    thresholds, the cluster sizes, and a sample of clusters with each member's
+    similarity to its survivor).
     """
     clash = [c for c in (*VERDICT_COLUMNS, _ORDER, _MONO) if c in df.columns]
     if clash:
@@ -419,13 +474,14 @@ def dedup_spark(
     )
     candidates = pairs("bands", False).union(anchored).distinct()
     blobs = reps.select("id", "blob")
-    joined = (
+    checked = (
         candidates.join(blobs.toDF("a", "ba"), "a")
         .join(blobs.toDF("b", "bb"), "b")
         .select("ba", "bb")
         .mapInArrow(_per_batch(cfg_json, _JOINED, _check), _JOINED)
         .persist()
     )
+    joined = checked.filter(F.col("tally").isNull()).drop("tally")
 
     # Star assignment, per connected component of the joined pairs: the star
     # never reaches past a pair, so a component is enough.
@@ -494,6 +550,9 @@ def dedup_spark(
         .mapInArrow(_per_batch(cfg_json, _VERDICTS, _outcome), _VERDICTS)
         .withColumn("rejected", F.lit(None).cast("string"))
     )
+    if audit is not None:
+        # Read again for the audit's cluster tally and sample.
+        verdicts = verdicts.persist()
     rejects = analyzed.filter(F.col("rejected").isNotNull()).select(
         _ORDER,
         F.lit(None).cast("string").alias("cluster"),
@@ -508,6 +567,9 @@ def dedup_spark(
     out = out.select(*df.columns, *VERDICT_COLUMNS).persist()
     # The result is computed here, so that the stages' caches can go.
     out.count()
-    for cached in (numbered, analyzed, good, joined):
+    if audit is not None:
+        _write_audit(cfg_json, _path(audit) or "", checked, verdicts, numbered, df.columns)
+        verdicts.unpersist()
+    for cached in (numbered, analyzed, good, checked):
         cached.unpersist()
     return out

@@ -131,6 +131,12 @@ impl Stages {
         }
     }
 
+    /// LSH bands and rows, as `audit.json` gives them: none for exact dedup
+    /// alone.
+    pub fn lsh(&self) -> Option<(usize, usize)> {
+        (!self.cfg.exact_only).then_some(self.lsh)
+    }
+
     /// The member's survivor-policy key ([`policy_key`]): the smallest key in a
     /// group is the policy's choice.
     pub fn policy_key(&self, m: &Member) -> Vec<u8> {
