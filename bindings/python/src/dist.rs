@@ -156,20 +156,27 @@ impl PyStages {
         rejected(&e).unwrap_or_default()
     }
 
-    /// Candidate pairs from rows `(key, id, shingles)` sorted by key (then
-    /// anything): LSH buckets when `anchors` is false, else anchor groups (a pair
-    /// is a candidate when it comes out of `SHARED_ANCHORS` groups). Pairs of ids,
-    /// the smaller first.
+    /// Candidate pairs from groups, each the (ids, shingle counts) of one LSH
+    /// bucket's members when `anchors` is false, else of one anchor group's (a
+    /// pair is a candidate when it comes out of `SHARED_ANCHORS` groups), in any
+    /// order. Pairs of ids, the smaller first.
     fn pairs(
         &self,
         py: Python<'_>,
-        rows: Vec<(i64, String, u32)>,
+        groups: Vec<(Vec<String>, Vec<u32>)>,
         anchors: bool,
-    ) -> Vec<(String, String)> {
+    ) -> PyResult<Vec<(String, String)>> {
         py.detach(|| {
             let mut out = Vec::new();
-            for group in rows.chunk_by(|a, b| a.0 == b.0) {
-                let items: Vec<(&str, u32)> = group.iter().map(|r| (r.1.as_str(), r.2)).collect();
+            for (ids, shingles) in &groups {
+                if ids.len() != shingles.len() {
+                    return Err(ConfigError::new_err("one shingle count per id"));
+                }
+                let items: Vec<(&str, u32)> = ids
+                    .iter()
+                    .map(String::as_str)
+                    .zip(shingles.iter().copied())
+                    .collect();
                 let pairs = if anchors {
                     self.stages.anchor_pairs(&items)
                 } else {
@@ -178,10 +185,10 @@ impl PyStages {
                 out.extend(
                     pairs
                         .into_iter()
-                        .map(|(a, b)| (group[a].1.clone(), group[b].1.clone())),
+                        .map(|(a, b)| (ids[a].clone(), ids[b].clone())),
                 );
             }
-            out
+            Ok(out)
         })
     }
 

@@ -233,44 +233,52 @@ def test_what_needs_the_whole_corpus_is_refused(
 
 
 @pytest.mark.parametrize("anchors", [False, True])
-def test_a_group_split_across_arrow_batches_gives_the_pairs_of_the_whole(
+def test_pairs_of_a_group_do_not_depend_on_its_order(
     corpus: list[dict[str, Any]], anchors: bool
 ) -> None:
-    import pyarrow as pa
-
-    from ghirbal.spark import _pairs
-
+    """Spark collects a group's members in no particular order."""
     cfg_json = _core.resolve_config(None, "{}")
     st = _core.Stages(cfg_json)
     docs = corpus[:400]
-    rows = sorted(
-        (key, doc_id, shingles)
-        for doc_id, _, _, _, _, shingles, bands, anchor_list, _ in st.analyze(
-            range(len(docs)), docs
-        )
-        for key in (anchor_list if anchors else bands)
-    )
-    # The last group of a partition has pairs too.
-    rows += [(rows[-1][0] + 1, f"zz{i}", 100) for i in range(3)]
+    groups: dict[int, list[tuple[str, int]]] = {}
+    for doc_id, _, _, _, _, shingles, bands, anchor_list, _ in st.analyze(range(len(docs)), docs):
+        for key in anchor_list if anchors else bands:
+            groups.setdefault(key, []).append((doc_id, shingles))
+    rows = [([m[0] for m in g], [m[1] for m in g]) for g in groups.values() if len(g) > 1]
     whole = sorted(st.pairs(rows, anchors))
-    assert len(whole) > 100 and ("zz0", "zz2") in whole
+    assert len(whole) > 100
+    rng = random.Random(7)
+    for _ in range(3):
+        shuffled = []
+        for ids, counts in rows:
+            members = list(zip(ids, counts))
+            rng.shuffle(members)
+            shuffled.append(([m[0] for m in members], [m[1] for m in members]))
+        rng.shuffle(shuffled)
+        assert sorted(st.pairs(shuffled, anchors)) == whole
+
+
+def test_runs_by_key_never_split_a_key_across_arrow_batches() -> None:
+    import pyarrow as pa
+
+    from ghirbal.spark import _by_key
+
+    keys = sorted(random.Random(3).choices(range(40), k=300))
+    rows = [(k, f"d{i}") for i, k in enumerate(keys)]
     for size in (1, 2, 7, 64):
         batches = [
             pa.RecordBatch.from_pydict(
                 {
-                    "key": [r[0] for r in rows[i : i + size]],
+                    "comp": [r[0] for r in rows[i : i + size]],
                     "id": [r[1] for r in rows[i : i + size]],
-                    "shingles": [r[2] for r in rows[i : i + size]],
                 }
             )
             for i in range(0, len(rows), size)
         ]
-        got = [
-            (a, b)
-            for out in _pairs(cfg_json, anchors)(iter(batches))
-            for a, b in zip(out.column("a").to_pylist(), out.column("b").to_pylist())
-        ]
-        assert sorted(got) == whole, size
+        runs = list(_by_key("comp", iter(batches)))
+        assert [(k, i) for d in runs for k, i in zip(d["comp"], d["id"])] == rows, size
+        seen = [set(d["comp"]) for d in runs]
+        assert all(not (a & b) for n, a in enumerate(seen) for b in seen[n + 1 :]), size
 
 
 def test_components_of_a_long_chain_and_of_stars(spark: SparkSession) -> None:

@@ -173,16 +173,19 @@ def _repeated(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
     return [d[_ORDER], [m[0] for m in msgs], [m[1] for m in msgs]]
 
 
-def _pairs(cfg_json: str, anchors: bool) -> Stage:
-    """Pairs from rows (key, id, shingles) sorted by key."""
+def _bucket_pairs(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
+    return _group_pairs(st, b, False)
 
-    def run(batches: Iterable[pa.RecordBatch]) -> Batches:
-        st = _stages(cfg_json)
-        for d in _by_key("key", batches):
-            pairs = st.pairs(list(zip(d["key"], d["id"], d["shingles"])), anchors)
-            yield _batch(_PAIRS, [[p[0] for p in pairs], [p[1] for p in pairs]])
 
-    return run
+def _anchor_pairs(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
+    return _group_pairs(st, b, True)
+
+
+def _group_pairs(st: _core.Stages, b: pa.RecordBatch, anchors: bool) -> list[list[Any]]:
+    """Pairs from rows (ids, shingles), one per LSH bucket or anchor group."""
+    d = b.to_pydict()
+    pairs = st.pairs(list(zip(d["ids"], d["shingles"])), anchors)
+    return [[p[0] for p in pairs], [p[1] for p in pairs]]
 
 
 def _component_link(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
@@ -457,22 +460,27 @@ def dedup_spark(
     reps = good.filter(F.col("id") == F.col("champion"))
 
     # Candidates: pairs in an LSH bucket, and pairs in SHARED_ANCHORS anchor groups.
-    def pairs(column: str, anchors: bool) -> DataFrame:
-        rows = (
-            reps.select(F.explode(column).alias("key"), "id", "shingles")
-            .repartition("key")
-            .sortWithinPartitions("key")
+    # Each group is one row (a group of one has no pairs).
+    def pairs(
+        column: str, stage: Callable[[_core.Stages, pa.RecordBatch], list[list[Any]]]
+    ) -> DataFrame:
+        groups = (
+            reps.select(F.explode(column).alias("key"), F.struct("id", "shingles").alias("m"))
+            .groupBy("key")
+            .agg(F.collect_list("m").alias("m"))
+            .filter(F.size("m") > 1)
+            .select(F.col("m.id").alias("ids"), F.col("m.shingles").alias("shingles"))
         )
-        return rows.mapInArrow(_pairs(cfg_json, anchors), _PAIRS)
+        return groups.mapInArrow(_per_batch(cfg_json, _PAIRS, stage), _PAIRS)
 
     anchored = (
-        pairs("anchors", True)
+        pairs("anchors", _anchor_pairs)
         .groupBy("a", "b")
         .count()
         .filter(F.col("count") >= _core.Stages.SHARED_ANCHORS)
         .select("a", "b")
     )
-    candidates = pairs("bands", False).union(anchored).distinct()
+    candidates = pairs("bands", _bucket_pairs).union(anchored).distinct()
     blobs = reps.select("id", "blob")
     checked = (
         candidates.join(blobs.toDF("a", "ba"), "a")
