@@ -6,7 +6,8 @@ Runs the job (the given binary, or `ghirbal.dedup_files`) and then Spark in loca
 mode (`local[THREADS]`, the file read in PARTITIONS partitions), compares each id's
 cluster, kept, duplicate_of, reason and similarity (to the 4 decimals
 clusters.jsonl writes), and prints one JSON line. With --audit, Spark also writes
-audit.json, compared byte for byte with the job's.
+audit.json, compared byte for byte with the job's; with --boilerplate both count the
+corpus' boilerplate lines first (clean.boilerplate.in_dedup).
 
   target/venv/bin/python benches/scripts/spark_vs_local.py /tmp/scale200k.jsonl \
       --ghirbal target/release/ghirbal --partitions 4 --threads 2
@@ -42,7 +43,13 @@ def main() -> None:
     ap.add_argument(
         "--audit", action="store_true", help="also write audit.json on Spark and compare it"
     )
+    ap.add_argument(
+        "--boilerplate",
+        action="store_true",
+        help="clean.boilerplate.in_dedup on both sides (the CLI's --boilerplate)",
+    )
     args = ap.parse_args()
+    options = {"clean": {"boilerplate": {"in_dedup": True}}} if args.boilerplate else {}
     os.environ["PYSPARK_PYTHON"] = sys.executable
     work = tempfile.mkdtemp(prefix="spark_vs_local.")
 
@@ -59,13 +66,14 @@ def main() -> None:
                 "--quiet",
                 "--threads",
                 str(args.threads),
+                *(["--boilerplate"] if args.boilerplate else []),
             ],
             check=True,
         )
     else:
         import ghirbal
 
-        ghirbal.dedup_files([args.input], local_dir, threads=args.threads)
+        ghirbal.dedup_files([args.input], local_dir, threads=args.threads, **options)
     local_s = time.time() - t
     local = {}
     with open(os.path.join(local_dir, "clusters.jsonl"), encoding="utf-8") as f:
@@ -99,7 +107,7 @@ def main() -> None:
     df = spark.read.json(args.input).select("id", "text").repartition(args.partitions)
     spark_dir = os.path.join(work, "spark")
     audit = os.path.join(work, "audit.json") if args.audit else None
-    dedup_spark(df, audit=audit).select(
+    dedup_spark(df, audit=audit, **options).select(
         "id", "cluster", "kept", "duplicate_of", "reason", "similarity"
     ).write.json(spark_dir)
     spark_s = time.time() - t
@@ -132,6 +140,7 @@ def main() -> None:
                 "threads": args.threads,
                 "partitions": args.partitions,
                 "components_in_rounds": args.components_in_rounds,
+                "boilerplate": args.boilerplate,
                 **({"audit_same": audit_same} if audit else {}),
             }
         )

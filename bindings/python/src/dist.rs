@@ -2,6 +2,7 @@
 //! Spark driver (`ghirbal.spark`), on batches of rows so that a call costs one
 //! crossing per partition rather than per document.
 
+use corpus_core::clean::BoilerplateModel;
 use corpus_core::dedup::audit::{Audit, AuditTally, SampleInput, write_audit};
 use corpus_core::dedup::dist::{Join, Joined, SHARED_ANCHORS, Stages, outcome};
 use corpus_core::dedup::{Member, Reason, UnionFind};
@@ -28,6 +29,10 @@ type Analyzed = (
     Option<Vec<u8>>,
 );
 
+/// What the boilerplate count takes of one record: (group, text hash, line
+/// hashes), the hashes bit for bit as signed integers (Spark's).
+type LinesOut = (String, i64, Vec<i64>);
+
 /// A verified pair that joins: (a, b, link, similarity, Jaccard), `a` the
 /// smaller id; `link` is a reason (`near_duplicate`, `containment`) when either
 /// may go, else `only_a` / `only_b`.
@@ -43,6 +48,9 @@ pub struct PyStages {
     cfg: Config,
     analyzer: Analyzer,
     stages: Stages,
+    /// `clean.boilerplate.in_dedup` is on and no model was given: documents
+    /// cannot be analyzed yet.
+    wants_model: bool,
 }
 
 fn reason_of(name: &str) -> PyResult<Reason> {
@@ -78,20 +86,104 @@ fn rejected(e: &Error) -> Option<(String, String)> {
     Reject::from_error(e).map(|r| (r.reason, e.to_string()))
 }
 
+impl PyStages {
+    fn ready(&self) -> PyResult<()> {
+        if self.wants_model {
+            return Err(ConfigError::new_err(
+                "clean.boilerplate.in_dedup: documents are analyzed with the corpus' \
+                 boilerplate model, which was not given",
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[pymethods]
 impl PyStages {
-    /// The stages for a configuration as `resolve_config` gives it (JSON).
+    /// The stages for a configuration as `resolve_config` gives it (JSON), and
+    /// under `clean.boilerplate.in_dedup` the corpus' boilerplate model (as
+    /// `boilerplate_model` gives it), without which documents cannot be
+    /// analyzed.
     #[new]
-    fn new(config_json: &str) -> PyResult<Self> {
+    #[pyo3(signature = (config_json, boilerplate = None))]
+    fn new(config_json: &str, boilerplate: Option<&str>) -> PyResult<Self> {
         let cfg: Config = serde_json::from_str(config_json)
             .map_err(|e| ConfigError::new_err(format!("configuration: {e}")))?;
         let stages = Stages::new(&cfg).map_err(to_py)?;
-        let analyzer = Analyzer::new(&cfg).map_err(to_py)?;
+        let mut analyzer = Analyzer::new(&cfg).map_err(to_py)?;
+        let wants_model = cfg.clean.boilerplate_in_dedup() && boilerplate.is_none();
+        if let Some(model) = boilerplate {
+            let model: BoilerplateModel = serde_json::from_str(model)
+                .map_err(|e| ConfigError::new_err(format!("boilerplate model: {e}")))?;
+            analyzer
+                .learn_boilerplate(&cfg, |_| Ok(model))
+                .map_err(to_py)?;
+        }
         Ok(PyStages {
             cfg,
             analyzer,
             stages,
+            wants_model,
         })
+    }
+
+    /// Whether documents need the corpus' boilerplate model first
+    /// (`clean.boilerplate.in_dedup`, none given).
+    #[getter]
+    fn wants_boilerplate(&self) -> bool {
+        self.wants_model
+    }
+
+    /// What the boilerplate count takes of each readable record (as `analyze`
+    /// takes them): (group, text hash, distinct line hashes), the hashes as
+    /// signed 64-bit integers; `None` for a bad record.
+    fn boilerplate_lines(
+        &self,
+        py: Python<'_>,
+        orders: Vec<usize>,
+        docs: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<Option<LinesOut>>> {
+        let pending = extract(docs)?;
+        if pending.len() != orders.len() {
+            return Err(ConfigError::new_err("one order per document"));
+        }
+        Ok(py.detach(|| {
+            documents_at(pending, &self.cfg, |i| orders[i])
+                .into_iter()
+                .map(|d| {
+                    let (group, text, lines) =
+                        self.analyzer.boilerplate_lines(&self.cfg, &d.ok()?)?;
+                    // Bit for bit: Spark's integers are signed.
+                    let lines = lines.into_iter().map(|h| h as i64).collect();
+                    Some((group, text as i64, lines))
+                })
+                .collect()
+        }))
+    }
+
+    /// Distinct documents of a group of `docs` a line must occur in to be
+    /// boilerplate.
+    fn boilerplate_need(&self, docs: u64) -> u64 {
+        self.cfg.clean.boilerplate.need(docs)
+    }
+
+    /// The boilerplate model (JSON, for `Stages(config, boilerplate)`) from
+    /// counts: per group (name, distinct documents, distinct lines, the line
+    /// hashes that occur in at least `boilerplate_need` of its documents).
+    fn boilerplate_model(&self, groups: Vec<(String, u64, u64, Vec<i64>)>) -> PyResult<String> {
+        let model = BoilerplateModel::from_counts(
+            &self.cfg.clean.boilerplate,
+            groups.into_iter().map(|(name, docs, distinct, lines)| {
+                (
+                    name,
+                    docs,
+                    distinct,
+                    lines.into_iter().map(|h| h as u64).collect(),
+                )
+            }),
+        );
+        serde_json::to_string(&model)
+            .map_err(|e| ConfigError::new_err(format!("boilerplate model: {e}")))
     }
 
     /// Anchors two representatives must share to become a candidate.
@@ -107,6 +199,7 @@ impl PyStages {
         orders: Vec<usize>,
         docs: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<Analyzed>> {
+        self.ready()?;
         let pending = extract(docs)?;
         if pending.len() != orders.len() {
             return Err(ConfigError::new_err("one order per document"));
@@ -256,6 +349,7 @@ impl PyStages {
         docs: &Bound<'_, PyAny>,
         verdicts: Vec<(String, bool, String, f64)>,
     ) -> PyResult<()> {
+        self.ready()?;
         let tally = merged(&tallies)?;
         let pending = extract(docs)?;
         if pending.len() != orders.len() || pending.len() != verdicts.len() {

@@ -222,14 +222,34 @@ def test_bad_records_are_rejected_or_raise_as_locally(
     assert str(spark_error.value) == str(local_error.value)
 
 
-def test_what_needs_the_whole_corpus_is_refused(
-    spark: SparkSession, corpus: list[dict[str, Any]]
+@pytest.mark.parametrize("group_by", ["corpus", "date"])
+def test_corpus_boilerplate_is_counted_as_the_job_counts_it(
+    spark: SparkSession, corpus: list[dict[str, Any]], group_by: str
 ) -> None:
+    """``clean.boilerplate.in_dedup``: the lines counted over the frame, by
+    group (here the generator's edit family), a repeated id among them."""
+    docs = [*corpus, {**corpus[7], "text": corpus[8]["text"]}]
+    options: dict[str, Any] = {
+        "clean": {"boilerplate": {"in_dedup": True, "group_by": group_by}},
+        "on_error": "skip",
+    }
+    want = local(docs, **options)
+    # In the frame's own partitions: the repeated id's first row is the local one.
+    assert Counter(on_spark(spark, docs, 1, **options)) == Counter(want)
+    # The model cuts something: verdicts differ from those without it.
+    assert want != local(docs, on_error="skip")
+
+
+def test_wrong_settings_are_refused(spark: SparkSession, corpus: list[dict[str, Any]]) -> None:
     df = spark.createDataFrame(corpus[:5], "id string, text string, date string")
-    with pytest.raises(ghirbal.ConfigError, match="in_dedup"):
-        dedup_spark(df, clean={"boilerplate": {"in_dedup": True}})
+    with pytest.raises(ghirbal.ConfigError, match="threshold"):
+        dedup_spark(df, threshold=2.0)
     with pytest.raises(ValueError, match="kept"):
         dedup_spark(df.withColumnRenamed("date", "kept"))
+    # Without the model the analysis refuses (dedup_spark counts it first).
+    cfg = _core.resolve_config(None, json.dumps({"clean": {"boilerplate": {"in_dedup": True}}}))
+    with pytest.raises(ghirbal.ConfigError, match="in_dedup"):
+        _core.Stages(cfg).analyze([0], corpus[:1])
 
 
 @pytest.mark.parametrize("anchors", [False, True])

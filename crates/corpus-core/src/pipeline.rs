@@ -364,7 +364,10 @@ impl Analyzer {
     /// When `clean.boilerplate.in_dedup` asks for it, builds the corpus-level
     /// boilerplate model with `count` (given the cleaner); [`Analyzer::member`]
     /// then cuts those lines too.
-    fn learn_boilerplate(
+    ///
+    /// # Errors
+    /// What `count` returns.
+    pub fn learn_boilerplate(
         &mut self,
         cfg: &Config,
         count: impl FnOnce(&Cleaner) -> Result<BoilerplateModel>,
@@ -375,6 +378,20 @@ impl Analyzer {
         let model = count(cleaner)?;
         self.boilerplate = Some((model, cfg.clean.boilerplate.group_by.clone()));
         Ok(())
+    }
+
+    /// What the corpus-level boilerplate count takes of `doc` (see
+    /// [`crate::clean::BoilerplateConfig::document_lines`]), when
+    /// `clean.boilerplate.in_dedup` asks for the count.
+    pub fn boilerplate_lines(
+        &self,
+        cfg: &Config,
+        doc: &Document,
+    ) -> Option<crate::clean::boilerplate::DocumentLines> {
+        let (Some(cleaner), true) = (&self.cleaner, cfg.clean.boilerplate_in_dedup()) else {
+            return None;
+        };
+        Some(cfg.clean.boilerplate.document_lines(cleaner, doc))
     }
 
     /// The key normalizer.
@@ -976,19 +993,20 @@ fn dedup_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Me
         input: docs.len() as u64,
         ..Counts::default()
     };
+    // The boilerplate model counts every readable document, as the job's count
+    // pass does (a repeated id too).
+    let mut counter = BoilerplateCounter::new(&cfg.clean.boilerplate);
     let Intake {
         ids,
         slots,
         good,
         rejects,
-    } = Intake::sort(docs, cfg.on_error, |_| ())?;
-    analyzer.learn_boilerplate(cfg, |c| {
-        let mut counter = BoilerplateCounter::new(&cfg.clean.boilerplate);
-        for (_, d) in &good {
-            counter.count_document(c, d);
+    } = Intake::sort(docs, cfg.on_error, |d| {
+        if let Some((g, text, lines)) = analyzer.boilerplate_lines(cfg, d) {
+            counter.add(&g, text, &lines);
         }
-        Ok(counter.finish())
     })?;
+    analyzer.learn_boilerplate(cfg, |_| Ok(counter.finish()))?;
     let (members, langs): (Vec<Member>, Vec<&'static str>) = good
         .par_iter()
         .map(|(_, d)| analyzer.member_and_language(d))

@@ -25,8 +25,12 @@ grouping them by the keys those functions give:
 
 Rows cross between Spark and the core as Arrow batches (``mapInArrow``), so
 pyspark (3.5 or later) is needed with its SQL extras, pyarrow and pandas
-(``pip install 'pyspark[sql]'``). Not available here:
-``clean.boilerplate.in_dedup`` (it counts lines over the whole corpus first).
+(``pip install 'pyspark[sql]'``).
+
+Under ``clean.boilerplate.in_dedup`` the lines are first counted over the
+frame, as the job counts them (per group, in how many distinct texts of the
+readable records), and the analysis gets the model the core builds from the
+counts.
 
 ``audit.json`` (``audit=PATH``) is counted in pieces that merge: each batch of
 checked pairs and of clusters is tallied by the core, and the driver merges the
@@ -71,10 +75,15 @@ Batches = Iterator[pa.RecordBatch]
 Stage = Callable[[Iterable[pa.RecordBatch]], Batches]
 
 
+#: What the workers' stages are built from: the resolved configuration (JSON)
+#: and, under ``clean.boilerplate.in_dedup``, the corpus' boilerplate model.
+Job = tuple[str, Optional[str]]
+
+
 @lru_cache(maxsize=4)
-def _stages(cfg_json: str) -> _core.Stages:
-    # One per configuration and Python worker: building it compiles the cleaner.
-    return _core.Stages(cfg_json)
+def _stages(job: Job) -> _core.Stages:
+    # One per job and Python worker: building it compiles the cleaner.
+    return _core.Stages(*job)
 
 
 def _schema(*fields: tuple[str, T.DataType]) -> T.StructType:
@@ -140,7 +149,7 @@ def _batch(schema: T.StructType, columns: list[list[Any]]) -> pa.RecordBatch:
 
 
 def _per_batch(
-    cfg_json: str,
+    job: Job,
     schema: T.StructType,
     stage: Callable[[_core.Stages, pa.RecordBatch], list[list[Any]]],
 ) -> Stage:
@@ -148,7 +157,7 @@ def _per_batch(
     ``schema`` with the configuration's stages."""
 
     def run(batches: Iterable[pa.RecordBatch]) -> Batches:
-        st = _stages(cfg_json)
+        st = _stages(job)
         for b in batches:
             yield _batch(schema, stage(st, b))
 
@@ -209,8 +218,46 @@ def _tally_clusters(batches: Iterable[pa.RecordBatch]) -> Batches:
         yield _batch(_TALLY, [[_core.Stages.tally_clusters(rows)]])
 
 
+_LINES = _schema(("group", _STR), ("text", _LONG), ("lines", _LONGS))
+
+
+def _lines(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
+    rows = b.to_pylist()
+    orders = [r.pop(_ORDER) for r in rows]
+    out = [x for x in st.boilerplate_lines(orders, rows) if x is not None]
+    return [[x[0] for x in out], [x[1] for x in out], [x[2] for x in out]]
+
+
+def _boilerplate(cfg_json: str, numbered: DataFrame) -> str:
+    """The corpus' boilerplate model, counted as the job counts it: per group,
+    in how many distinct texts among the readable records each line occurs."""
+    st = _stages((cfg_json, None))
+    lines = numbered.mapInArrow(_per_batch((cfg_json, None), _LINES, _lines), _LINES)
+    texts = lines.dropDuplicates(["group", "text"]).persist()
+    docs = {r["group"]: r["count"] for r in texts.groupBy("group").count().collect()}
+    need = numbered.sparkSession.createDataFrame(
+        [(g, st.boilerplate_need(n)) for g, n in docs.items()], "group string, need long"
+    )
+    counted = (
+        texts.select("group", F.explode("lines").alias("line")).groupBy("group", "line").count()
+    )
+    groups = (
+        counted.join(F.broadcast(need), "group")
+        .groupBy("group")
+        .agg(
+            F.count(F.lit(1)).alias("distinct"),
+            F.collect_list(F.when(F.col("count") >= F.col("need"), F.col("line"))).alias("lines"),
+        )
+        .collect()
+    )
+    texts.unpersist()
+    return st.boilerplate_model(
+        [(r["group"], docs[r["group"]], r["distinct"], r["lines"]) for r in groups]
+    )
+
+
 def _write_audit(
-    cfg_json: str,
+    job: Job,
     path: str,
     checked: DataFrame,
     verdicts: DataFrame,
@@ -231,7 +278,7 @@ def _write_audit(
         .join(numbered, _ORDER)
         .collect()
     )
-    _stages(cfg_json).audit(
+    _stages(job).audit(
         path,
         tallies,
         [r[_ORDER] for r in rows],
@@ -302,12 +349,12 @@ def _by_key(key: str, batches: Iterable[pa.RecordBatch]) -> Iterator[dict[str, l
         yield held
 
 
-def _assign(cfg_json: str) -> Stage:
+def _assign(job: Job) -> Stage:
     """Star assignment of each component, from rows sorted by ``comp``: kind 0
     carries a representative's policy key, kind 1 a joined pair."""
 
     def run(batches: Iterable[pa.RecordBatch]) -> Batches:
-        st = _stages(cfg_json)
+        st = _stages(job)
         for d in _by_key("comp", batches):
             out: list[tuple[str, str, Optional[float], Optional[str]]] = []
             rows = list(
@@ -421,12 +468,14 @@ def dedup_spark(
         raise ValueError(f"df already has the columns {clash}; rename them first")
     cfg_json = _core.resolve_config(_path(config), _overrides(options))
     cfg = json.loads(cfg_json)
-    _stages(cfg_json)  # configuration errors here, not in a worker
+    # Configuration errors here, not in a worker.
+    wants_boilerplate = _stages((cfg_json, None)).wants_boilerplate
 
     numbered = _numbered(df)
+    job: Job = (cfg_json, _boilerplate(cfg_json, numbered) if wants_boilerplate else None)
     # Cached, and filled before the repeated-id steps read it three times:
     # concurrent stages would each compute it.
-    raw = numbered.mapInArrow(_per_batch(cfg_json, _ANALYZED, _analyze), _ANALYZED).persist()
+    raw = numbered.mapInArrow(_per_batch(job, _ANALYZED, _analyze), _ANALYZED).persist()
     raw.count()
 
     # Repeated ids: the first in the frame's order stays.
@@ -434,7 +483,7 @@ def dedup_spark(
     firsts = read.groupBy("id").agg(F.min(_ORDER).alias("first"))
     repeats = read.join(firsts, "id").filter(F.col(_ORDER) != F.col("first"))
     dups = repeats.select("id", _ORDER, "first").mapInArrow(
-        _per_batch(cfg_json, _REPEATED, _repeated), _REPEATED
+        _per_batch(job, _REPEATED, _repeated), _REPEATED
     )
     analyzed = (
         raw.join(dups, _ORDER, "left")
@@ -471,7 +520,7 @@ def dedup_spark(
             .filter(F.size("m") > 1)
             .select(F.col("m.id").alias("ids"), F.col("m.shingles").alias("shingles"))
         )
-        return groups.mapInArrow(_per_batch(cfg_json, _PAIRS, stage), _PAIRS)
+        return groups.mapInArrow(_per_batch(job, _PAIRS, stage), _PAIRS)
 
     anchored = (
         pairs("anchors", _anchor_pairs)
@@ -486,7 +535,7 @@ def dedup_spark(
         candidates.join(blobs.toDF("a", "ba"), "a")
         .join(blobs.toDF("b", "bb"), "b")
         .select("ba", "bb")
-        .mapInArrow(_per_batch(cfg_json, _JOINED, _check), _JOINED)
+        .mapInArrow(_per_batch(job, _JOINED, _check), _JOINED)
         .persist()
     )
     joined = checked.filter(F.col("tally").isNull()).drop("tally")
@@ -531,7 +580,7 @@ def dedup_spark(
         keys.unionByName(edges)
         .repartition("comp")
         .sortWithinPartitions("comp")
-        .mapInArrow(_assign(cfg_json), _WENT)
+        .mapInArrow(_assign(job), _WENT)
     )
     if cfg["dedup"]["mode"] == "components":
         # Each member's similarity to its component's survivor.
@@ -539,13 +588,13 @@ def dedup_spark(
             went_df.select("champion", "went_to")
             .join(blobs.toDF("champion", "bm"), "champion")
             .join(blobs.toDF("went_to", "bs"), "went_to")
-            .mapInArrow(_per_batch(cfg_json, _WENT, _component_link), _WENT)
+            .mapInArrow(_per_batch(job, _WENT, _component_link), _WENT)
         )
 
     settled = (
         good.join(went_df, "champion", "left")
         .select(_ORDER, "id", "exact", "champion", "went_to", "went_sim", "went_reason")
-        .mapInArrow(_per_batch(cfg_json, _SETTLED, _settle), _SETTLED)
+        .mapInArrow(_per_batch(job, _SETTLED, _settle), _SETTLED)
     )
     clusters = settled.groupBy("root").agg(
         F.count(F.lit(1)).alias("size"), F.min("id").alias("cluster")
@@ -555,7 +604,7 @@ def dedup_spark(
         settled.join(clusters, "root")
         .join(root_keys, "root")
         .join(good.select(_ORDER, "lang"), _ORDER)
-        .mapInArrow(_per_batch(cfg_json, _VERDICTS, _outcome), _VERDICTS)
+        .mapInArrow(_per_batch(job, _VERDICTS, _outcome), _VERDICTS)
         .withColumn("rejected", F.lit(None).cast("string"))
     )
     if audit is not None:
@@ -576,7 +625,7 @@ def dedup_spark(
     # The result is computed here, so that the stages' caches can go.
     out.count()
     if audit is not None:
-        _write_audit(cfg_json, _path(audit) or "", checked, verdicts, numbered, df.columns)
+        _write_audit(job, _path(audit) or "", checked, verdicts, numbered, df.columns)
         verdicts.unpersist()
     for cached in (numbered, analyzed, good, checked):
         cached.unpersist()

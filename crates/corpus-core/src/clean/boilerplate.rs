@@ -155,6 +155,23 @@ impl Default for BoilerplateConfig {
 }
 
 impl BoilerplateConfig {
+    /// Distinct documents of a group of `docs` a line must occur in.
+    pub fn need(&self, docs: u64) -> u64 {
+        let need = (self.min_fraction * docs as f64).ceil() as u64;
+        need.max(self.min_docs)
+    }
+
+    /// What the count takes of one document: its group, a hash of its text
+    /// (exact duplicates are counted once) and its distinct line hashes, folded
+    /// by `cleaner`.
+    pub fn document_lines(&self, cleaner: &super::Cleaner, doc: &Document) -> DocumentLines {
+        (
+            self.group_by.group_of(doc),
+            xxh3_64(doc.text.as_bytes()),
+            cleaner.line_hashes(&doc.text, self.min_chars),
+        )
+    }
+
     /// Checks the thresholds.
     ///
     /// # Errors
@@ -204,6 +221,10 @@ pub(crate) fn line_hash(key: &str, min_chars: usize) -> Option<u64> {
     Some(h.digest())
 }
 
+/// A document as the count takes it ([`BoilerplateConfig::document_lines`]):
+/// group, text hash, distinct line hashes.
+pub type DocumentLines = (String, u64, Vec<u64>);
+
 #[derive(Default)]
 struct GroupCount {
     docs: u64,
@@ -244,44 +265,31 @@ impl BoilerplateCounter {
 
     /// Adds one document, hashing its lines with `cleaner`'s key folding.
     pub fn count_document(&mut self, cleaner: &super::Cleaner, doc: &Document) {
-        let group = self.cfg.group_by.group_of(doc);
-        let lines = cleaner.line_hashes(&doc.text, self.cfg.min_chars);
-        self.add(&group, xxh3_64(doc.text.as_bytes()), &lines);
+        let (group, text, lines) = self.cfg.document_lines(cleaner, doc);
+        self.add(&group, text, &lines);
     }
 
     /// The model: the boilerplate lines of each group.
     pub fn finish(self) -> BoilerplateModel {
-        let mut groups = HashMap::new();
-        let mut stats = Vec::new();
-        for (name, g) in self.groups {
-            let need = (self.cfg.min_fraction * g.docs as f64).ceil() as u64;
-            let need = need.max(self.cfg.min_docs);
-            let set: HashSet<u64> = g
-                .lines
-                .iter()
-                .filter(|&(_, &c)| u64::from(c) >= need)
-                .map(|(&h, _)| h)
-                .collect();
-            stats.push(GroupStats {
-                group: name.clone(),
-                docs: g.docs,
-                distinct_lines: g.lines.len() as u64,
-                boilerplate_lines: set.len() as u64,
-                min_docs: need,
-            });
-            groups.insert(name, set);
-        }
-        stats.sort_by(|a, b| a.group.cmp(&b.group));
-        BoilerplateModel {
-            min_chars: self.cfg.min_chars,
-            groups,
-            stats,
-        }
+        let cfg = self.cfg;
+        BoilerplateModel::from_counts(
+            &cfg,
+            self.groups.into_iter().map(|(name, g)| {
+                let need = cfg.need(g.docs);
+                let lines = g
+                    .lines
+                    .iter()
+                    .filter(|&(_, &c)| u64::from(c) >= need)
+                    .map(|(&h, _)| h)
+                    .collect();
+                (name, g.docs, g.lines.len() as u64, lines)
+            }),
+        )
     }
 }
 
 /// What the first pass learnt about one group (for summary.json).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct GroupStats {
     /// The group's name (`""` for the whole corpus or a missing field).
     pub group: String,
@@ -296,7 +304,7 @@ pub struct GroupStats {
 }
 
 /// The boilerplate lines of each group.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct BoilerplateModel {
     min_chars: usize,
     groups: HashMap<String, HashSet<u64>>,
@@ -304,6 +312,33 @@ pub struct BoilerplateModel {
 }
 
 impl BoilerplateModel {
+    /// The model from counts made elsewhere (`ghirbal.spark` counts in
+    /// Spark): per group, its name, distinct documents, distinct lines, and the
+    /// lines that occur in at least [`BoilerplateConfig::need`] of its documents.
+    pub fn from_counts(
+        cfg: &BoilerplateConfig,
+        groups: impl IntoIterator<Item = (String, u64, u64, HashSet<u64>)>,
+    ) -> Self {
+        let mut sets = HashMap::new();
+        let mut stats = Vec::new();
+        for (name, docs, distinct_lines, lines) in groups {
+            stats.push(GroupStats {
+                group: name.clone(),
+                docs,
+                distinct_lines,
+                boilerplate_lines: lines.len() as u64,
+                min_docs: cfg.need(docs),
+            });
+            sets.insert(name, lines);
+        }
+        stats.sort_by(|a, b| a.group.cmp(&b.group));
+        BoilerplateModel {
+            min_chars: cfg.min_chars,
+            groups: sets,
+            stats,
+        }
+    }
+
     /// True when the key-folded line `key` is boilerplate in `group`.
     pub fn is_boilerplate(&self, group: &str, key: &str) -> bool {
         match self.groups.get(group) {

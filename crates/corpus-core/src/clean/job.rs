@@ -21,9 +21,8 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
-use xxhash_rust::xxh3::xxh3_64;
 
-use super::boilerplate::{BoilerplateCounter, BoilerplateModel, GroupStats};
+use super::boilerplate::{BoilerplateCounter, BoilerplateModel, DocumentLines, GroupStats};
 use super::{Cleaner, Cut, apply};
 use crate::config::Config;
 use crate::document::{Document, Origin};
@@ -180,15 +179,9 @@ pub(crate) fn count_files(
             Ok(())
         },
         |batch| {
-            let rows: Vec<(String, u64, Vec<u64>)> = batch
+            let rows: Vec<DocumentLines> = batch
                 .par_iter()
-                .map(|d| {
-                    (
-                        bp.group_by.group_of(d),
-                        xxh3_64(d.text.as_bytes()),
-                        cleaner.line_hashes(&d.text, bp.min_chars),
-                    )
-                })
+                .map(|d| bp.document_lines(cleaner, d))
                 .collect();
             for (g, th, lines) in rows {
                 counter.add(&g, th, &lines);

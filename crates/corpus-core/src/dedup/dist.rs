@@ -62,21 +62,15 @@ pub struct Stages {
 }
 
 impl Stages {
-    /// The stages for `cfg`.
+    /// The stages for `cfg`. Under `clean.boilerplate.in_dedup`, the engine
+    /// counts the corpus' lines first and gives the analysis the model
+    /// ([`crate::clean::BoilerplateModel::from_counts`],
+    /// [`crate::pipeline::Analyzer::learn_boilerplate`]).
     ///
     /// # Errors
-    /// [`Error::Config`] for an invalid configuration, and for what needs the
-    /// whole corpus in one place: `clean.boilerplate.in_dedup` (line counts over
-    /// the corpus).
+    /// [`Error::Config`] for an invalid configuration.
     pub fn new(cfg: &Config) -> Result<Self> {
         cfg.validate()?;
-        if cfg.clean.boilerplate_in_dedup() {
-            return Err(Error::Config(
-                "clean.boilerplate.in_dedup is not available here: it counts lines over the \
-                 whole corpus first"
-                    .into(),
-            ));
-        }
         let fingerprint = u64::from_str_radix(&crate::checkpoint::config_fingerprint(cfg), 16)
             .map_err(|e| Error::Invariant(format!("config fingerprint: {e}")))?;
         Ok(Stages {
@@ -371,15 +365,6 @@ mod tests {
             .with_overrides(serde_json::json!({"dedup": {"ngram": 4}}))
             .unwrap();
         assert!(Stages::new(&other).unwrap().decode(&bytes).is_err());
-    }
-
-    /// What needs the whole corpus at once is refused by name.
-    #[test]
-    fn whole_corpus_settings_are_refused() {
-        let bp = serde_json::json!({"clean": {"boilerplate": {"in_dedup": true}}});
-        let cfg = Config::default().with_overrides(bp).unwrap();
-        let e = Stages::new(&cfg).unwrap_err().to_string();
-        assert!(e.contains("in_dedup"), "{e}");
     }
 
     /// A pair given the wrong way round is an error, not a wrong link.

@@ -313,3 +313,46 @@ fn copies_far_apart_are_judged_as_the_memory_job_judges_them() {
     let (c, d) = (get("c000"), get("d00000"));
     assert!(c.4 != "exact" && d.4 != "exact", "{c:?} {d:?}");
 }
+
+// See: #6 — the corpus-level boilerplate count reads every readable record, a
+// repeated id too, in memory as in the job (and on Spark): here that record's
+// footer is what makes the footer boilerplate, and with it cut, "a" and "c"
+// have the same key.
+#[test]
+fn the_boilerplate_count_takes_a_repeated_id_in_memory_as_in_the_job() {
+    let seeds = crate::common::seed_texts();
+    let footer = "\nنشرة الصباح من مكتب القاهرة الإقليمي للتحرير والمتابعة";
+    let records = [
+        json!({"id": "a", "text": format!("{}{footer}", seeds[0])}),
+        json!({"id": "b", "text": format!("{}{footer}", seeds[1])}),
+        json!({"id": "a", "text": format!("{}{footer}", seeds[2])}),
+        json!({"id": "c", "text": seeds[0].clone()}),
+        json!({"id": "d", "text": seeds[3].clone()}),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.jsonl");
+    let body: Vec<String> = records.iter().map(Value::to_string).collect();
+    std::fs::write(&input, body.join("\n") + "\n").unwrap();
+    let mut cfg = Config {
+        on_error: OnError::Skip,
+        ..Config::default()
+    };
+    cfg.clean.boilerplate.in_dedup = true;
+    let out = tmp.path().join("out");
+    run_dedup(std::slice::from_ref(&input), &out, &cfg, None).unwrap();
+    let reason_of_a = std::fs::read_to_string(out.join("clusters.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|v| v["id"] == "a")
+        .map(|v| v["reason"].as_str().unwrap().to_owned());
+    assert_eq!(reason_of_a.as_deref(), Some("exact"));
+
+    let files = list_inputs(&[input], None).unwrap();
+    let docs: Vec<_> = Reader::new(files, cfg.input.clone()).collect();
+    let run = dedup_documents(docs, &cfg).unwrap();
+    let Outcome::Verdict(a) = &run.outcomes[0] else {
+        panic!("a is read")
+    };
+    assert_eq!(a.reason, corpus_core::dedup::Reason::Exact);
+}
