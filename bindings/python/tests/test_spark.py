@@ -240,10 +240,14 @@ def test_corpus_boilerplate_is_counted_as_the_job_counts_it(
     assert want != local(docs, on_error="skip")
 
 
-def test_wrong_settings_are_refused(spark: SparkSession, corpus: list[dict[str, Any]]) -> None:
+def test_wrong_settings_are_refused(
+    spark: SparkSession, corpus: list[dict[str, Any]], tmp_path: Path
+) -> None:
     df = spark.createDataFrame(corpus[:5], "id string, text string, date string")
     with pytest.raises(ghirbal.ConfigError, match="threshold"):
         dedup_spark(df, threshold=2.0)
+    with pytest.raises(FileNotFoundError, match="audit"):
+        dedup_spark(df, audit=tmp_path / "missing" / "audit.json")
     with pytest.raises(ValueError, match="kept"):
         dedup_spark(df.withColumnRenamed("date", "kept"))
     # Without the model the analysis refuses (dedup_spark counts it first).

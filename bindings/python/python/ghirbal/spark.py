@@ -40,6 +40,7 @@ tallies, picks the sample and re-reads the sampled clusters' records.
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
 from importlib.util import find_spec
 from typing import Any, Callable, Iterable, Iterator, Optional
@@ -468,6 +469,10 @@ def dedup_spark(
         raise ValueError(f"df already has the columns {clash}; rename them first")
     cfg_json = _core.resolve_config(_path(config), _overrides(options))
     cfg = json.loads(cfg_json)
+    audit_path = _path(audit)
+    if audit_path is not None and not os.path.isdir(os.path.dirname(audit_path) or "."):
+        # Said now rather than once the job has run.
+        raise FileNotFoundError(f"audit: no folder {os.path.dirname(audit_path)!r}")
     # Configuration errors here, not in a worker.
     wants_boilerplate = _stages((cfg_json, None)).wants_boilerplate
 
@@ -607,7 +612,7 @@ def dedup_spark(
         .mapInArrow(_per_batch(job, _VERDICTS, _outcome), _VERDICTS)
         .withColumn("rejected", F.lit(None).cast("string"))
     )
-    if audit is not None:
+    if audit_path is not None:
         # Read again for the audit's cluster tally and sample.
         verdicts = verdicts.persist()
     rejects = analyzed.filter(F.col("rejected").isNotNull()).select(
@@ -622,11 +627,15 @@ def dedup_spark(
     )
     out = numbered.join(verdicts.unionByName(rejects), _ORDER)
     out = out.select(*df.columns, *VERDICT_COLUMNS).persist()
-    # The result is computed here, so that the stages' caches can go.
-    out.count()
-    if audit is not None:
-        _write_audit(job, _path(audit) or "", checked, verdicts, numbered, df.columns)
-        verdicts.unpersist()
-    for cached in (numbered, analyzed, good, checked):
-        cached.unpersist()
+    try:
+        # The result is computed here, so that the stages' caches can go.
+        out.count()
+        if audit_path is not None:
+            _write_audit(job, audit_path, checked, verdicts, numbered, df.columns)
+    except BaseException:
+        out.unpersist()
+        raise
+    finally:
+        for cached in (numbered, analyzed, good, checked, verdicts):
+            cached.unpersist()
     return out
