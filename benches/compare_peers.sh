@@ -6,7 +6,9 @@
 #
 # Environment: RUNS (default 3), THREADS (ghirbal thread counts, default "1 2"),
 # TOOLS (peers, default "datasketch rensa datatrove"), SHARED (default ../shared),
-# GHIRBAL (a prebuilt binary; default: cargo build --release -p corpus-cli).
+# GHIRBAL (a prebuilt binary; default: cargo build --release -p corpus-cli),
+# PEERS_WORK=1 (also ghirbal with benches/peers_work.toml at each thread count:
+# the peers' work, no cleaning, no containment, verification on the estimates).
 # The peers venv is set up as ../shared/bench/README.md says. Labels are read from
 # INPUT.labels.jsonl when it exists (gen_corpus.py writes it).
 # Writes OUT_DIR/results/<tool>.<run>.json and OUT_DIR/compare.md.
@@ -33,12 +35,19 @@ mkdir -p "$out/results" "$out/logs"
 for run in $(seq 1 "$RUNS"); do
   # Interleaved: every tool once per round, so load changes hit all of them alike.
   for t in $THREADS; do
-    name=ghirbal-t$t
-    echo "== round $run: $name" >&2
-    "$PY" "$SHARED/bench/run_peer.py" --tool cmd --cmd-name "$name" \
-      --cmd "/usr/bin/time -o $out/logs/$name.$run.time -f '%e %M' $GHIRBAL dedup {input} --output {workdir}/o --threads $t --quiet && cp {workdir}/o/clusters.jsonl {output}" \
-      --input "$input" --out "$out/logs/$name.clusters.jsonl" "${labels[@]}" \
-      --save "$out/results/$name.$run.json" > /dev/null 2> "$out/logs/$name.$run.log"
+    for variant in default ${PEERS_WORK:+peers-work}; do
+      name=ghirbal-t$t
+      extra=""
+      if [ "$variant" = peers-work ]; then
+        name=ghirbal-peers-work-t$t
+        extra="--config $repo/benches/peers_work.toml"
+      fi
+      echo "== round $run: $name" >&2
+      "$PY" "$SHARED/bench/run_peer.py" --tool cmd --cmd-name "$name" \
+        --cmd "/usr/bin/time -o $out/logs/$name.$run.time -f '%e %M' $GHIRBAL dedup {input} --output {workdir}/o --threads $t --quiet $extra && cp {workdir}/o/clusters.jsonl {output}" \
+        --input "$input" --out "$out/logs/$name.clusters.jsonl" "${labels[@]}" \
+        --save "$out/results/$name.$run.json" > /dev/null 2> "$out/logs/$name.$run.log"
+    done
   done
   for tool in $TOOLS; do
     echo "== round $run: $tool" >&2
@@ -82,12 +91,15 @@ for tool in rows:
     rows[tool]["own"] = own(tool) if tool.startswith("ghirbal") else None
 best = min((v["wall"] for k, v in rows.items() if k.startswith("ghirbal-t2")), default=None)
 best_own = min((v["own"][0] for k, v in rows.items() if k.startswith("ghirbal-t2") and v["own"]), default=None)
+work = rows.get("ghirbal-peers-work-t2")
+work_own = work["own"][0] if work and work["own"] else None
 lines = [f"# ghirbal vs peers on {os.path.basename(inp)}", "",
          f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; medians of interleaved runs; "
          "P/R from the same runs (min–max over runs when they differ). For ghirbal the process tree "
          "includes run_peer.py's own Python process (its largest process is usually that one).", "",
-         "| tool | runs | docs | MB | wall s (harness) | ghirbal's own wall s / peak RSS MB | docs/s | MB/s | peak RSS MB (largest process / tree) | tree RSS KB/doc | P | R | F1 | ghirbal-t2 speed-up (harness / own wall) |",
-         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+         "| tool | runs | docs | MB | wall s (harness) | ghirbal's own wall s / peak RSS MB | docs/s | MB/s | peak RSS MB (largest process / tree) | tree RSS KB/doc | P | R | F1 | ghirbal-t2 speed-up (harness / own wall) |"
+         + (" ghirbal-peers-work-t2 speed-up (own wall) |" if work_own else ""),
+         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|" + ("---|" if work_own else "")]
 def rng(xs):
     xs = [x for x in xs if x is not None]
     if not xs: return ""
@@ -99,7 +111,8 @@ for tool in sorted(rows, key=lambda k: (not k.startswith("ghirbal"), k)):
         up += f" / {v['wall'] / best_own:.1f}×"
     ow = f"{v['own'][0]:.2f} / {v['own'][1]:.0f}" if v["own"] else ""
     lines.append(f"| {tool} | {v['n']} | {v['docs']} | {v['mb']} | {v['wall']:.3f} | {ow} | {v['dps']:.0f} | {v['mbs']:.1f} | "
-                 f"{v['rss1']:.0f} / {v['rss']:.0f} | {v['rss'] * 1024 / max(v['docs'], 1):.2f} | {rng(v['p'])} | {rng(v['r'])} | {v['f1'] or ''} | {up} |")
+                 f"{v['rss1']:.0f} / {v['rss']:.0f} | {v['rss'] * 1024 / max(v['docs'], 1):.2f} | {rng(v['p'])} | {rng(v['r'])} | {v['f1'] or ''} | {up} |"
+                 + ((f" {v['wall'] / work_own:.1f}× |" if not tool.startswith("ghirbal") else " |") if work_own else ""))
 open(os.path.join(out, "compare.md"), "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PYEOF
