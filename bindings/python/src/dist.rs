@@ -325,6 +325,12 @@ impl PyStages {
         tally_json(&tally).map_err(to_py)
     }
 
+    /// Tallies (of checks or of clusters) merged into one.
+    #[staticmethod]
+    fn merge_tallies(tallies: Vec<String>) -> PyResult<String> {
+        tally_json(&merged(&tallies)?).map_err(to_py)
+    }
+
     /// The canonical ids of the clusters `audit.json` samples, from the tallies
     /// of every check and every cluster.
     #[staticmethod]

@@ -257,6 +257,18 @@ def _boilerplate(cfg_json: str, numbered: DataFrame) -> str:
     )
 
 
+def _merge(a: str, b: str) -> str:
+    return _core.Stages.merge_tallies([a, b])
+
+
+def _merged(tallies: DataFrame) -> str:
+    """The one-column frame of tallies merged into one, in a tree of merges on
+    the executors: a large corpus has many."""
+    empty = _core.Stages.merge_tallies([])
+    merged: str = tallies.rdd.map(lambda r: r[0]).treeAggregate(empty, _merge, _merge)
+    return merged
+
+
 def _write_audit(
     job: Job,
     path: str,
@@ -266,12 +278,15 @@ def _write_audit(
     columns: list[str],
 ) -> None:
     """``audit.json`` at ``path`` (on the driver): the tallies of every check and
-    every cluster, merged in the core, then the sampled clusters' members."""
-    tallies = [r[0] for r in checked.filter(F.col("tally").isNotNull()).select("tally").collect()]
+    every cluster, merged by the core in a tree on the executors, then the
+    sampled clusters' members."""
     clusters = verdicts.groupBy("cluster").agg(
         F.count(F.lit(1)).alias("size"), F.min("similarity").alias("weakest")
     )
-    tallies += [r[0] for r in clusters.mapInArrow(_tally_clusters, _TALLY).collect()]
+    tallies = [
+        _merged(checked.filter(F.col("tally").isNotNull()).select("tally")),
+        _merged(clusters.mapInArrow(_tally_clusters, _TALLY)),
+    ]
     sampled = _core.Stages.audit_sample(tallies)
     rows = (
         verdicts.filter(F.col("cluster").isin(sampled))
