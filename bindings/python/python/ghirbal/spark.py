@@ -33,8 +33,9 @@ readable records), and the analysis gets the model the core builds from the
 counts.
 
 ``audit.json`` (``audit=PATH``) is counted in pieces that merge: each batch of
-checked pairs and of clusters is tallied by the core, and the driver merges the
-tallies, picks the sample and re-reads the sampled clusters' records.
+checked pairs and of clusters is tallied by the core, the tallies are merged in a
+tree on the executors, and the driver picks the sample and re-reads the sampled
+clusters' records.
 """
 
 from __future__ import annotations
