@@ -166,9 +166,14 @@ def _per_batch(
     return run
 
 
-def _analyze(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
+def _records(b: pa.RecordBatch) -> tuple[list[int], list[dict[str, Any]]]:
+    """The frame's rows as records (dicts of its columns) and their positions."""
     rows = b.to_pylist()
-    orders = [r.pop(_ORDER) for r in rows]
+    return [r.pop(_ORDER) for r in rows], rows
+
+
+def _analyze(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
+    orders, rows = _records(b)
     cols: list[list[Any]] = [orders, *([] for _ in range(10))]
     for doc_id, rej, lang, exact, pkey, shingles, bands, anchors, blob in st.analyze(orders, rows):
         reason, error = rej if rej is not None else (None, None)
@@ -224,8 +229,7 @@ _LINES = _schema(("group", _STR), ("text", _LONG), ("lines", _LONGS))
 
 
 def _lines(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
-    rows = b.to_pylist()
-    orders = [r.pop(_ORDER) for r in rows]
+    orders, rows = _records(b)
     out = [x for x in st.boilerplate_lines(orders, rows) if x is not None]
     return [[x[0] for x in out], [x[1] for x in out], [x[2] for x in out]]
 
