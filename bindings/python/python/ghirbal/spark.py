@@ -234,31 +234,43 @@ def _lines(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
     return [[x[0] for x in out], [x[1] for x in out], [x[2] for x in out]]
 
 
+_NEED = _schema(("group", _STR), ("docs", _LONG), ("need", _LONG))
+
+
+def _need(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
+    d = b.to_pydict()
+    return [d["group"], d["docs"], [st.boilerplate_need(n) for n in d["docs"]]]
+
+
 def _boilerplate(cfg_json: str, numbered: DataFrame) -> str:
     """The corpus' boilerplate model, counted as the job counts it: per group,
-    in how many distinct texts among the readable records each line occurs."""
-    st = _stages((cfg_json, None))
-    lines = numbered.mapInArrow(_per_batch((cfg_json, None), _LINES, _lines), _LINES)
+    in how many distinct texts among the readable records each line occurs.
+    Only the groups with boilerplate lines, and those lines, reach the driver."""
+    job: Job = (cfg_json, None)
+    lines = numbered.mapInArrow(_per_batch(job, _LINES, _lines), _LINES)
     texts = lines.dropDuplicates(["group", "text"]).persist()
-    docs = {r["group"]: r["count"] for r in texts.groupBy("group").count().collect()}
-    need = numbered.sparkSession.createDataFrame(
-        [(g, st.boilerplate_need(n)) for g, n in docs.items()], "group string, need long"
+    need = (
+        texts.groupBy("group")
+        .agg(F.count(F.lit(1)).alias("docs"))
+        .mapInArrow(_per_batch(job, _NEED, _need), _NEED)
     )
     counted = (
         texts.select("group", F.explode("lines").alias("line")).groupBy("group", "line").count()
     )
     groups = (
-        counted.join(F.broadcast(need), "group")
+        counted.join(need, "group")
         .groupBy("group")
         .agg(
+            F.first("docs").alias("docs"),
             F.count(F.lit(1)).alias("distinct"),
             F.collect_list(F.when(F.col("count") >= F.col("need"), F.col("line"))).alias("lines"),
         )
+        .filter(F.size("lines") > 0)
         .collect()
     )
     texts.unpersist()
-    return st.boilerplate_model(
-        [(r["group"], docs[r["group"]], r["distinct"], r["lines"]) for r in groups]
+    return _stages(job).boilerplate_model(
+        [(r["group"], r["docs"], r["distinct"], r["lines"]) for r in groups]
     )
 
 
