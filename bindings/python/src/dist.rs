@@ -371,7 +371,8 @@ impl PyStages {
             let docs = documents_at(pending, &self.cfg, |i| orders[i])
                 .into_iter()
                 .collect::<corpus_core::Result<Vec<_>>>()?;
-            let members: Vec<Member> = docs.iter().map(|d| self.analyzer.member(d)).collect();
+            let (members, keys): (Vec<Member>, Vec<String>) =
+                docs.iter().map(|d| self.analyzer.member_and_key(d)).unzip();
             let sample = tally.sample();
             let mut lists: Vec<Vec<SampleInput<'_>>> = sample.iter().map(|_| Vec::new()).collect();
             for (i, m) in members.iter().enumerate() {
@@ -388,10 +389,9 @@ impl PyStages {
                 }
             }
             let mut audit = Audit::assemble(&tally, &self.cfg.dedup, self.stages.lsh(), lists);
-            for (i, doc) in docs.iter().enumerate() {
+            for (i, key) in keys.iter().enumerate() {
                 if audit.wants(i) {
-                    let (key, _) = self.analyzer.key(doc);
-                    audit.observe(i, self.analyzer.sketcher().shingle_set(&key));
+                    audit.observe(i, self.analyzer.sketcher().shingle_set(key));
                 }
             }
             audit.finish();

@@ -507,7 +507,9 @@ impl Analyzer {
         (m, key_language(&key).language.code())
     }
 
-    fn member_and_key(&self, doc: &Document) -> (Member, String) {
+    /// Analyzes one document into a clustering [`Member`] and its key text
+    /// (see [`Analyzer::key`]).
+    pub fn member_and_key(&self, doc: &Document) -> (Member, String) {
         let (key, chrome) = self.key(doc);
         let member = Member {
             id: doc.id.clone(),

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import json
 import os
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib.util import find_spec
 from typing import Any, Callable, Iterable, Iterator, Optional
 
@@ -189,14 +189,6 @@ def _repeated(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
     return [d[_ORDER], [m[0] for m in msgs], [m[1] for m in msgs]]
 
 
-def _bucket_pairs(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
-    return _group_pairs(st, b, False)
-
-
-def _anchor_pairs(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
-    return _group_pairs(st, b, True)
-
-
 def _group_pairs(st: _core.Stages, b: pa.RecordBatch, anchors: bool) -> list[list[Any]]:
     """Pairs from rows (ids, shingles), one per LSH bucket or anchor group."""
     d = b.to_pydict()
@@ -218,11 +210,9 @@ def _check(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
     return [c + [None] for c in cols] + [[None] * len(joined) + [tally]]
 
 
-def _tally_clusters(batches: Iterable[pa.RecordBatch]) -> Batches:
-    for b in batches:
-        d = b.to_pydict()
-        rows = list(zip(d["cluster"], d["size"], d["weakest"]))
-        yield _batch(_TALLY, [[_core.Stages.tally_clusters(rows)]])
+def _tally_clusters(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
+    d = b.to_pydict()
+    return [[st.tally_clusters(list(zip(d["cluster"], d["size"], d["weakest"])))]]
 
 
 _LINES = _schema(("group", _STR), ("text", _LONG), ("lines", _LONGS))
@@ -302,7 +292,7 @@ def _write_audit(
     )
     tallies = [
         _merged(checked.filter(F.col("tally").isNotNull()).select("tally")),
-        _merged(clusters.mapInArrow(_tally_clusters, _TALLY)),
+        _merged(clusters.mapInArrow(_per_batch(job, _TALLY, _tally_clusters), _TALLY)),
     ]
     sampled = _core.Stages.audit_sample(tallies)
     rows = (
@@ -547,9 +537,7 @@ def dedup_spark(
 
     # Candidates: pairs in an LSH bucket, and pairs in SHARED_ANCHORS anchor groups.
     # Each group is one row (a group of one has no pairs).
-    def pairs(
-        column: str, stage: Callable[[_core.Stages, pa.RecordBatch], list[list[Any]]]
-    ) -> DataFrame:
+    def pairs(column: str, anchors: bool) -> DataFrame:
         groups = (
             reps.select(F.explode(column).alias("key"), F.struct("id", "shingles").alias("m"))
             .groupBy("key")
@@ -557,16 +545,17 @@ def dedup_spark(
             .filter(F.size("m") > 1)
             .select(F.col("m.id").alias("ids"), F.col("m.shingles").alias("shingles"))
         )
+        stage = partial(_group_pairs, anchors=anchors)
         return groups.mapInArrow(_per_batch(job, _PAIRS, stage), _PAIRS)
 
     anchored = (
-        pairs("anchors", _anchor_pairs)
+        pairs("anchors", True)
         .groupBy("a", "b")
         .count()
         .filter(F.col("count") >= _core.Stages.SHARED_ANCHORS)
         .select("a", "b")
     )
-    candidates = pairs("bands", _bucket_pairs).union(anchored).distinct()
+    candidates = pairs("bands", False).union(anchored).distinct()
     blobs = reps.select("id", "blob")
     checked = (
         candidates.join(blobs.toDF("a", "ba"), "a")
