@@ -228,13 +228,33 @@ def test_corpus_boilerplate_is_counted_as_the_job_counts_it(
     spark: SparkSession, corpus: list[dict[str, Any]], group_by: str
 ) -> None:
     """``clean.boilerplate.in_dedup``: the lines counted over the frame, by
-    group (here the generator's edit family), a repeated id among them."""
-    docs = [*corpus, {**corpus[7], "text": corpus[8]["text"]}]
+    group (the whole corpus, or the generator's edit family), a repeated id's
+    record among them: here its footer is the fifth that makes the footer
+    boilerplate, and then four footed copies of unique texts are their
+    duplicates with similarity 1 (the footer cut)."""
+    footer = "\nنشرة الصباح من مكتب القاهرة الإقليمي للتحرير والمتابعة"
+    *unique, other = [n for n, v in enumerate(local(corpus)) if v[4] == "unique"][:5]
+    copies = [
+        {"id": f"f{i}", "text": corpus[n]["text"].rstrip() + footer, "date": "x"}
+        for i, n in enumerate(unique)
+    ]
+    repeated = {"id": corpus[7]["id"], "text": corpus[other]["text"] + footer, "date": "x"}
+    docs = [*corpus, *copies, repeated]
     options: dict[str, Any] = {
-        "clean": {"boilerplate": {"in_dedup": True, "group_by": group_by}},
+        "clean": {
+            "boilerplate": {
+                "in_dedup": True,
+                "group_by": group_by,
+                "min_docs": 5,
+                "min_fraction": 0.0,
+            }
+        },
         "on_error": "skip",
     }
     want = local(docs, **options)
+    for i, n in enumerate(unique):
+        pair = (want[n], want[len(corpus) + i])
+        assert pair[0][1] == pair[1][1] and {v[5] for v in pair} == {1.0}, pair
     # In the frame's own partitions: the repeated id's first row is the local one.
     assert Counter(on_spark(spark, docs, 1, **options)) == Counter(want)
     # The model cuts something: verdicts differ from those without it.
