@@ -293,6 +293,86 @@ pub(crate) struct DocInfo {
     pub mojibake: u32,
 }
 
+/// The hash [`FirstIds`] files an id under, taken while documents are analyzed
+/// in parallel so that the serial merge only looks it up.
+fn id_hash(id: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(id.as_bytes())
+}
+
+/// Where each id was first seen (a position in the pass-1 table), filed under
+/// its [`id_hash`]: no copy of the id is kept, and ids whose hashes clash have
+/// a table of their own.
+#[derive(Default)]
+struct FirstIds {
+    by_hash: FastMap<u64, u32>,
+    clashes: FastMap<String, u32>,
+}
+
+impl FirstIds {
+    /// The position of the first document with `id` (`id_at` gives the id at a
+    /// position), or `None` after filing `id` as first seen at `at`.
+    fn first_or_add<'a>(
+        &mut self,
+        hash: u64,
+        id: &str,
+        at: u32,
+        id_at: impl Fn(u32) -> &'a str,
+    ) -> Option<u32> {
+        use std::collections::hash_map::Entry;
+        match self.by_hash.entry(hash) {
+            Entry::Vacant(v) => {
+                v.insert(at);
+                None
+            }
+            Entry::Occupied(o) if id_at(*o.get()) == id => Some(*o.get()),
+            Entry::Occupied(_) => match self.clashes.entry(id.to_owned()) {
+                Entry::Occupied(c) => Some(*c.get()),
+                Entry::Vacant(v) => {
+                    v.insert(at);
+                    None
+                }
+            },
+        }
+    }
+
+    fn reserve(&mut self, more: usize) {
+        self.by_hash.reserve(more);
+    }
+}
+
+/// Makes room in the pass-1 tables for the records a file seems to hold, from
+/// its size and its first batch's line lengths: growing them while merging
+/// copies and re-hashes them on the one merging thread. Room that goes unused
+/// is address space only; compressed or non-JSONL files are left to grow.
+fn reserve_for(
+    file: &InputFile,
+    batch: &[Pending],
+    seen: &mut Vec<Seen>,
+    maps: [&mut FastMap<u128, u32>; 2],
+    ids: &mut FirstIds,
+) {
+    let bytes: usize = batch
+        .iter()
+        .map(|p| match p {
+            Pending::Line(l) => l.bytes.len() + 1,
+            Pending::Ready(_) => 0,
+        })
+        .sum();
+    let Ok(size) = std::fs::metadata(&file.path).map(|m| m.len()) else {
+        return;
+    };
+    if bytes == 0 || batch.len() < BATCH {
+        return;
+    }
+    let expected = usize::try_from(size / bytes as u64 * batch.len() as u64).unwrap_or(0);
+    let more = (expected + expected / 8).saturating_sub(seen.capacity() - seen.len());
+    seen.reserve(more);
+    for m in maps {
+        m.reserve(more);
+    }
+    ids.reserve(more);
+}
+
 /// The documents analyzed so far, by text and by key (see
 /// [`Analyzer::analyze_pending`]): positions in `seen`.
 struct Known<'a> {
@@ -414,7 +494,7 @@ impl Analyzer {
         p: Pending,
         input: &crate::io::InputConfig,
         known: &Known<'_>,
-    ) -> Result<(Seen, u128)> {
+    ) -> Result<(Seen, u128, u64)> {
         let (line_hash, fast_ours) = match &p {
             Pending::Line(l) => (xxhash_rust::xxh3::xxh3_64(&l.bytes), None::<bool>),
             Pending::Ready(_) => (0, Some(true)),
@@ -473,7 +553,8 @@ impl Analyzer {
             },
             origin: doc.origin,
         };
-        Ok((seen, text_id))
+        let id = id_hash(&seen.member.id);
+        Ok((seen, text_id, id))
     }
 
     /// What makes two documents' analyses equal: the text, and its group when
@@ -632,7 +713,7 @@ fn run_dedup_inner(
     let mut counts = Counts::default();
     let mut seen: Vec<Seen> = Vec::new();
     let mut rejects: Vec<Reject> = Vec::new();
-    let mut first_seen: FastMap<String, Origin> = FastMap::default();
+    let mut first_seen = FirstIds::default();
     // Where each text and each key was first analyzed (positions in `seen`).
     let (mut texts, mut keys): (FastMap<u128, u32>, FastMap<u128, u32>) = Default::default();
     let mut decoding = Vec::new();
@@ -657,7 +738,9 @@ fn run_dedup_inner(
             resume.skipped_shards += 1;
             counts.input += shard.input;
             for s in shard.members {
-                first_seen.insert(s.member.id.clone(), s.origin.clone());
+                let at = seen.len() as u32;
+                let id_at = |i: u32| seen[i as usize].member.id.as_str();
+                first_seen.first_or_add(id_hash(&s.member.id), &s.member.id, at, id_at);
                 seen.push(s);
             }
             rejects.extend(shard.rejects);
@@ -681,6 +764,13 @@ fn run_dedup_inner(
         let mut shard = ckpt.start(shard_no)?;
         let mut saved = seen.len();
         let mut batch = read_batch(&mut reader);
+        reserve_for(
+            file,
+            &batch,
+            &mut seen,
+            [&mut texts, &mut keys],
+            &mut first_seen,
+        );
         while !batch.is_empty() {
             let known = Known {
                 seen: &seen,
@@ -711,17 +801,18 @@ fn run_dedup_inner(
                         }
                         reject(e, cfg.on_error, &mut rejects)?;
                     }
-                    Ok((seen_doc, text_id)) => {
+                    Ok((seen_doc, text_id, id)) => {
                         if seen_doc.info.truncated {
                             reader.add_truncated(&seen_doc.origin.path, 1);
                         }
-                        if let Some(e) =
-                            duplicate_id(&mut first_seen, &seen_doc.member.id, &seen_doc.origin)
-                        {
+                        let (at, doc_id) = (seen.len() as u32, &seen_doc.member.id);
+                        let id_at = |i: u32| seen[i as usize].member.id.as_str();
+                        if let Some(first) = first_seen.first_or_add(id, doc_id, at, id_at) {
+                            let first = &seen[first as usize].origin;
+                            let e = duplicate_id_error(doc_id, &seen_doc.origin, first);
                             reject(e, cfg.on_error, &mut rejects)?;
                             continue;
                         }
-                        let at = seen.len() as u32;
                         texts.entry(text_id).or_insert(at);
                         keys.entry(seen_doc.member.sketch.exact).or_insert(at);
                         seen.push(seen_doc);
@@ -1424,6 +1515,31 @@ fn with_our_key(doc: &Document, id_field: &str, text_field: &str, ours_json: &st
 #[cfg(test)]
 mod tests {
     use super::may_have_mojibake;
+
+    /// Ids whose hashes clash are still told apart, and each is found again.
+    #[test]
+    fn first_ids_tell_apart_ids_whose_hashes_clash() {
+        let ids = ["a", "b", "a", "c", "b", "a"];
+        let mut first = super::FirstIds::default();
+        let id_at = |i: u32| ids[i as usize];
+        let clash = 7; // one hash for every id
+        let found: Vec<Option<u32>> = (0..ids.len() as u32)
+            .map(|at| first.first_or_add(clash, ids[at as usize], at, id_at))
+            .collect();
+        assert_eq!(found, [None, None, Some(0), None, Some(1), Some(0)]);
+        let mut first = super::FirstIds::default();
+        let found: Vec<Option<u32>> = (0..ids.len() as u32)
+            .map(|at| {
+                first.first_or_add(
+                    super::id_hash(ids[at as usize]),
+                    ids[at as usize],
+                    at,
+                    id_at,
+                )
+            })
+            .collect();
+        assert_eq!(found, [None, None, Some(0), None, Some(1), Some(0)]);
+    }
 
     /// With cleaning off, the key comes from the line folds where they give one,
     /// and is always the key normalizer's output on the whole text.
