@@ -1,3 +1,5 @@
+use std::borrow::Cow;
+
 use xxhash_rust::xxh3::{xxh3_64_with_seed, xxh3_128_with_seed};
 
 use super::spread::sort_spread;
@@ -8,7 +10,62 @@ use crate::Result;
 /// Version of the signature scheme (shingle hash, permutation family, seeds
 /// derivation). Sketches are comparable only within one version and one
 /// `normalize::KEY_VERSION`; it is recorded in `summary.json`.
-pub const SIGNATURE_VERSION: u32 = 5;
+pub const SIGNATURE_VERSION: u32 = 6;
+
+/// The signature version the permutations' seeds are derived from: version 6
+/// changed the exact hash and the length ([`layout_free`]), not the signatures,
+/// so LSH buckets and estimates stay those of version 5.
+const PERMUTATIONS_OF: u64 = 5;
+
+/// A key text as the exact hash and the length ([`Sketch::chars`]) see it: its
+/// non-empty lines joined by single spaces. Line breaks and blank lines are
+/// layout: keys that differ only there (a trailing newline, a paragraph break, the
+/// blank line left by a cut footer) have the same tokens, and their texts are
+/// exact duplicates, of the same length.
+pub fn layout_free(key: &str) -> Cow<'_, str> {
+    if memchr::memchr(b'\n', key.as_bytes()).is_none() {
+        return Cow::Borrowed(key);
+    }
+    let mut out = String::with_capacity(key.len());
+    push_layout_free(key, &mut out);
+    Cow::Owned(out)
+}
+
+/// The non-empty lines of `key` (the standard library's `split` finds line
+/// breaks a word at a time; `memchr` 32 bytes at a time).
+fn lines(key: &str) -> impl Iterator<Item = &str> {
+    let mut from = 0;
+    memchr::memchr_iter(b'\n', key.as_bytes())
+        .chain(std::iter::once(key.len()))
+        .filter_map(move |end| {
+            // Line breaks are ASCII: `from` and `end` fall on character boundaries.
+            let line = key.get(from..end);
+            from = end + 1;
+            line.filter(|l| !l.is_empty())
+        })
+}
+
+/// Appends the [`layout_free`] form of `key` to `out`.
+fn push_layout_free(key: &str, out: &mut String) {
+    let start = out.len();
+    for line in lines(key) {
+        if out.len() > start {
+            out.push(' ');
+        }
+        out.push_str(line);
+    }
+}
+
+/// The length in characters of the [`layout_free`] form of `key`, without making
+/// it: every line break goes, and one space joins each two non-empty lines.
+fn layout_free_chars(key: &str) -> u64 {
+    let chars = key.chars().count();
+    let breaks = memchr::memchr_iter(b'\n', key.as_bytes()).count();
+    if breaks == 0 {
+        return chars as u64;
+    }
+    (chars - breaks + lines(key).count().saturating_sub(1)) as u64
+}
 
 /// At most this many number tokens are kept per document for the number check:
 /// the ones with the smallest hashes, so two documents keep comparable samples.
@@ -17,13 +74,13 @@ const MAX_NUMBERS: usize = 32;
 /// Fixed-size summary of one document's key text.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Sketch {
-    /// xxh3-128 of the key text (exact duplicates).
+    /// xxh3-128 of the key text's [`layout_free`] form (exact duplicates).
     pub exact: u128,
     /// MinHash signature, one value per permutation; empty for `exact_only`.
     pub sig: Box<[u32]>,
     /// Number of distinct shingles (0 for an empty text).
     pub shingles: u32,
-    /// Length of the key text in characters.
+    /// Length of the key text's [`layout_free`] form in characters.
     pub chars: u64,
     /// Hashes of the distinct number tokens (runs of ASCII digits after key
     /// normalization), sorted; a bottom-k sample of at most 32. Two texts that each
@@ -479,7 +536,7 @@ impl Sketcher {
     pub fn new(cfg: &DedupConfig) -> Result<Self> {
         cfg.validate()?;
         // "ghirbal" + signature version: seeds are derived, never random.
-        let mut state = cfg.seed ^ 0x6768_6972_6261_6c00 ^ SIGNATURE_VERSION as u64;
+        let mut state = cfg.seed ^ 0x6768_6972_6261_6c00 ^ PERMUTATIONS_OF;
         let n = if cfg.exact_only { 0 } else { cfg.num_perm };
         let padded = n.div_ceil(LANES) * LANES;
         let mul = (0..padded)
@@ -528,9 +585,20 @@ impl Sketcher {
         SCRATCH.with(|s| self.sketch_parts(key, exact, &mut s.borrow_mut()))
     }
 
-    /// The exact-duplicate hash of a key text ([`Sketch::exact`]).
+    /// The exact-duplicate hash of a key text ([`Sketch::exact`]): of its
+    /// [`layout_free`] form.
     pub fn exact_key(&self, key: &str) -> u128 {
-        xxh3_128_with_seed(key.as_bytes(), self.seed)
+        if memchr::memchr(b'\n', key.as_bytes()).is_none() {
+            return xxh3_128_with_seed(key.as_bytes(), self.seed);
+        }
+        thread_local! {
+            static FREE: std::cell::RefCell<String> = std::cell::RefCell::default();
+        }
+        FREE.with_borrow_mut(|free| {
+            free.clear();
+            push_layout_free(key, free);
+            xxh3_128_with_seed(free.as_bytes(), self.seed)
+        })
     }
 
     /// Sketches one key text with reusable [`Scratch`] buffers (the fast path).
@@ -539,7 +607,7 @@ impl Sketcher {
     }
 
     fn sketch_parts(&self, key: &str, exact: u128, scratch: &mut Scratch) -> Sketch {
-        let chars = key.chars().count() as u64;
+        let chars = layout_free_chars(key);
         if self.exact_only {
             return Sketch {
                 exact,
@@ -1178,9 +1246,10 @@ mod tests {
         assert!(chars > 0.55, "chars {chars}");
     }
 
-    /// A digest of every signature, shingle set and exact key of the seed texts,
-    /// in both shingle units and both signature schemes.
-    fn seed_sketches_digest() -> u64 {
+    /// A digest of every signature, shingle set and number sample of the seed
+    /// texts, in both shingle units and both signature schemes, with their exact
+    /// keys and lengths when `whole`.
+    fn seed_sketches_digest(whole: bool) -> u64 {
         let mut bytes = Vec::new();
         for cfg in [
             DedupConfig::default(),
@@ -1193,7 +1262,10 @@ mod tests {
             let s = Sketcher::new(&cfg).unwrap();
             for text in crate::seed_texts() {
                 let k = s.sketch(&text, &mut Vec::new());
-                bytes.extend(k.exact.to_le_bytes());
+                if whole {
+                    bytes.extend(k.exact.to_le_bytes());
+                    bytes.extend(k.chars.to_le_bytes());
+                }
                 for v in k.sig.iter().chain(&k.set[..]).chain(&k.numbers[..]) {
                     bytes.extend(v.to_le_bytes());
                 }
@@ -1203,16 +1275,51 @@ mod tests {
     }
 
     #[test]
+    fn layout_free_joins_the_non_empty_lines_with_single_spaces() {
+        for (key, want) in [
+            ("", ""),
+            ("\n\n", ""),
+            ("قال", "قال"),
+            ("قال الوزير\n", "قال الوزير"),
+            ("\n\nقال\n\n\nالوزير\nاليوم\n", "قال الوزير اليوم"),
+            // Spaces are the key normalizer's business: kept as they are.
+            ("a  b\n c", "a  b  c"),
+        ] {
+            assert_eq!(layout_free(key), want, "{key:?}");
+            assert_eq!(
+                layout_free_chars(key),
+                want.chars().count() as u64,
+                "{key:?}"
+            );
+            let s = Sketcher::new(&DedupConfig::default()).unwrap();
+            assert_eq!(s.exact_key(key), s.exact_key(want), "{key:?}");
+        }
+        assert!(matches!(layout_free("a b"), Cow::Borrowed(_)));
+        for text in crate::seed_texts() {
+            let free = layout_free(&text);
+            assert_eq!(layout_free_chars(&text), free.chars().count() as u64);
+            assert!(free.len() < text.len() && !free.contains('\n'));
+        }
+    }
+
+    #[test]
     fn signatures_are_fixed_for_a_signature_version() {
         // Sketches are saved (checkpoints) and compared across runs and machines:
         // the same text must give the same sketch on every platform, build and
         // run. A change to any hash, seed or permutation must bump
         // SIGNATURE_VERSION, and then this value.
-        assert_eq!(SIGNATURE_VERSION, 5);
+        assert_eq!(SIGNATURE_VERSION, 6);
         assert_eq!(
-            seed_sketches_digest(),
-            0xAEFA_2FB8_7700_B87C,
+            seed_sketches_digest(true),
+            0x587A_B826_EEE7_0156,
             "the signature scheme (or the seed texts) changed"
+        );
+        // Version 6 changed only the exact keys and lengths: the signatures,
+        // sets and numbers are version 5's.
+        assert_eq!(
+            seed_sketches_digest(false),
+            0x8DFB_2C75_DCCF_B82B,
+            "the signatures changed"
         );
     }
 

@@ -18,4 +18,4 @@ pub use cluster::{
     bucket_pairs, cluster, cluster_report, lsh_bands, policy_key,
 };
 pub use config::{ClusterMode, DedupConfig, Shingle, Signature, Survivor};
-pub use minhash::{Kernel, SIGNATURE_VERSION, Scratch, Sketch, Sketcher, lsh_params};
+pub use minhash::{Kernel, SIGNATURE_VERSION, Scratch, Sketch, Sketcher, layout_free, lsh_params};
