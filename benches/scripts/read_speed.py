@@ -50,7 +50,12 @@ def timed(fn):
     t = time.perf_counter()
     n, nbytes = fn()
     s = time.perf_counter() - t
-    return {"records": n, "text_bytes": nbytes, "seconds": round(s, 3), "text_mb_per_s": round(nbytes / 1e6 / s, 1)}
+    return {
+        "records": n,
+        "text_bytes": nbytes,
+        "seconds": round(s, 3),
+        "text_mb_per_s": round(nbytes / 1e6 / s, 1),
+    }
 
 
 def pyarrow_jsonl(zst):
@@ -59,6 +64,7 @@ def pyarrow_jsonl(zst):
             data = zstandard.ZstdDecompressor().stream_reader(f).read()
         t = pj.read_json(io.BytesIO(data))
         return t.num_rows, text_bytes(t.column("text"))
+
     return run
 
 
@@ -69,12 +75,25 @@ def pyarrow_parquet(par):
             n += b.num_rows
             nbytes += text_bytes(b.column("text"))
         return n, nbytes
+
     return run
 
 
 def ghirbal(path):
-    cmd = ["cargo", "run", "--quiet", "--release", "-p", "corpus-core", "--features", "parquet",
-           "--example", "read_speed", "--", path]
+    cmd = [
+        "cargo",
+        "run",
+        "--quiet",
+        "--release",
+        "-p",
+        "corpus-core",
+        "--features",
+        "parquet",
+        "--example",
+        "read_speed",
+        "--",
+        path,
+    ]
     subprocess.run(cmd[:-2] + ["--help"], cwd=ROOT, capture_output=True)  # build outside the timing
     out = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True).stdout
     return json.loads(out)
@@ -91,12 +110,18 @@ def main():
         ("pyarrow", "parquet", lambda: timed(pyarrow_parquet(par))),
     ]:
         r = fn()
-        r.update(tool=name, format=fmt, file_mb=round(os.path.getsize(zst if fmt != "parquet" else par) / 1e6, 1))
+        r.update(
+            tool=name,
+            format=fmt,
+            file_mb=round(os.path.getsize(zst if fmt != "parquet" else par) / 1e6, 1),
+        )
         print(json.dumps(r))
         rows.append(r)
     print("\n| reader | format | file MB | records | s | text MB/s |\n|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['tool']} | {r['format']} | {r['file_mb']} | {r['records']} | {r['seconds']} | {r['text_mb_per_s']} |")
+        print(
+            f"| {r['tool']} | {r['format']} | {r['file_mb']} | {r['records']} | {r['seconds']} | {r['text_mb_per_s']} |"
+        )
 
 
 if __name__ == "__main__":

@@ -135,11 +135,12 @@ type Columns = (
     Vec<Option<&'static str>>,
     Vec<(usize, String)>,
     String,
+    String,
 );
 
 /// Deduplicates documents held in memory (strings, or dicts with the id and
 /// text fields). Returns (ids, clusters, kept, duplicate_of, reason,
-/// similarity, languages, rejects, summary JSON).
+/// similarity, languages, rejects, summary JSON, audit JSON).
 #[pyfunction]
 #[pyo3(signature = (docs, config_path, overrides_json))]
 pub fn dedup(
@@ -182,7 +183,7 @@ pub fn dedup(
             }
         }
     }
-    let summary = to_json(&run.summary)?;
+    let (summary, audit) = (to_json(&run.summary)?, to_json(&run.audit)?);
     Ok((
         run.ids,
         clusters,
@@ -193,6 +194,7 @@ pub fn dedup(
         run.languages,
         rejects,
         summary,
+        audit,
     ))
 }
 

@@ -27,7 +27,9 @@ def test_flat_keys_go_to_their_section() -> None:
 
 
 def test_sections_merge_and_none_means_unset() -> None:
-    cfg = ghirbal.resolve_config(dedup={"ngram": 3}, threshold=None, normalize={"remove": ["digits"]})
+    cfg = ghirbal.resolve_config(
+        dedup={"ngram": 3}, threshold=None, normalize={"remove": ["digits"]}
+    )
     assert cfg["dedup"]["ngram"] == 3 and cfg["dedup"]["threshold"] == 0.8
     assert cfg["normalize"] == {"profile": "key", "add": [], "remove": ["digits"]}
 

@@ -102,7 +102,7 @@ def test_normalizer_pickles_and_compares() -> None:
     assert m.remove == ["casefold", "digits"] and m.profile == "key"
     assert m.normalize("ABC ٣") == "ABC ٣"
     assert n != ghirbal.Normalizer("key")
-    assert repr(n) == "Normalizer(profile=\"key\", add=[], remove=[\"casefold\", \"digits\"])"
+    assert repr(n) == 'Normalizer(profile="key", add=[], remove=["casefold", "digits"])'
 
 
 def test_normalizer_is_shareable_across_threads(seed_docs: list[dict[str, str]]) -> None:
@@ -111,8 +111,7 @@ def test_normalizer_is_shareable_across_threads(seed_docs: list[dict[str, str]])
     expected = [ghirbal.normalize(t) for t in texts]
     results: list[list[str]] = []
     threads = [
-        threading.Thread(target=lambda: results.append(n.normalize_batch(texts)))
-        for _ in range(4)
+        threading.Thread(target=lambda: results.append(n.normalize_batch(texts))) for _ in range(4)
     ]
     for t in threads:
         t.start()

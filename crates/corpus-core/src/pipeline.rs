@@ -17,9 +17,7 @@ use crate::checkpoint::Checkpoints;
 use crate::clean::{BoilerplateCounter, BoilerplateModel, Cleaner, GroupBy};
 use crate::config::{Config, OnError};
 use crate::dedup::audit::{Audit, write_audit};
-use crate::dedup::{
-    Member, RankValue, Reason, Sketcher, Survivor, Verdict, cluster, cluster_report,
-};
+use crate::dedup::{Member, RankValue, Reason, Sketcher, Survivor, Verdict, cluster_report};
 use crate::document::{Document, Origin};
 use crate::io::{
     DecodeReport, InputFile, JsonlWriter, OutputDir, OutputFormat, Pending, Reader,
@@ -1041,6 +1039,8 @@ pub struct MemoryRun {
     pub languages: Vec<Option<&'static str>>,
     /// The same summary as `summary.json`, with no input files.
     pub summary: Summary,
+    /// What the job writes to `audit.json` for the same records.
+    pub audit: Audit,
 }
 
 /// Deduplicates documents held in memory: the dedup job without files, for
@@ -1108,8 +1108,18 @@ fn dedup_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Me
     timings.insert("read_and_sketch".into(), t0.elapsed().as_secs_f64());
 
     let t1 = Instant::now();
-    let verdicts = cluster(&members, &cfg.dedup);
-    drop(members);
+    let (verdicts, report) = cluster_report(&members, &cfg.dedup);
+    // The job's audit: the documents are at hand for the sampled clusters'
+    // exact similarities.
+    let mut audit = Audit::new(&members, &verdicts, &report, &cfg.dedup);
+    drop((members, report));
+    for (m, (_, doc)) in good.iter().enumerate() {
+        if audit.wants(m) {
+            let (key, _) = analyzer.key(doc);
+            audit.observe(m, analyzer.sketcher().shingle_set(&key));
+        }
+    }
+    audit.finish();
     timings.insert("cluster".into(), t1.elapsed().as_secs_f64());
 
     counts.rejected = rejects.len() as u64;
@@ -1141,6 +1151,7 @@ fn dedup_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Me
         ids,
         languages,
         summary,
+        audit,
     })
 }
 

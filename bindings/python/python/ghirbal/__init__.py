@@ -85,7 +85,11 @@ class DedupResult:
     ``containment`` or ``rejected`` (bad record under ``on_error="skip"``; then
     ``clusters[i]`` and ``similarity[i]`` are ``None`` and ``rejects`` says why).
     ``lang[i]`` is the detected language (ISO 639-3, as in ``clusters.jsonl``;
-    ``None`` for a rejected record).
+    ``None`` for a rejected record). ``summary`` and ``audit`` are what the job
+    writes to ``summary.json`` and ``audit.json`` for the same records (the
+    audit: checked pairs by similarity, cluster sizes, and sampled clusters with
+    each member's estimated and exact similarity to its survivor; see
+    docs/dedup.md).
     """
 
     ids: list[str]
@@ -97,6 +101,7 @@ class DedupResult:
     lang: list[Optional[str]]
     rejects: list[tuple[int, str]]
     summary: dict[str, Any] = field(repr=False)
+    audit: dict[str, Any] = field(repr=False)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -180,10 +185,12 @@ def dedup(
         id_field=id_field,
         text_field=text_field,
     )
-    ids, clusters, kept, dup, reason, sim, lang, rejects, summary = _core.dedup(
+    ids, clusters, kept, dup, reason, sim, lang, rejects, summary, audit = _core.dedup(
         docs, _path(config), _overrides(opts)
     )
-    return DedupResult(ids, clusters, kept, dup, reason, sim, lang, rejects, json.loads(summary))
+    return DedupResult(
+        ids, clusters, kept, dup, reason, sim, lang, rejects, json.loads(summary), json.loads(audit)
+    )
 
 
 def dedup_files(
@@ -330,9 +337,7 @@ def clean(
         min_fraction,
         output_profile,
     )
-    ids, texts, cuts, emptied, rejects, summary = _core.clean(
-        docs, _path(config), _overrides(opts)
-    )
+    ids, texts, cuts, emptied, rejects, summary = _core.clean(docs, _path(config), _overrides(opts))
     return CleanResult(
         ids,
         texts,

@@ -49,7 +49,9 @@ class Normalizer:
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
-def resolve_config(config_path: Optional[Union[str, PathLike[str]]], overrides_json: str) -> str: ...
+def resolve_config(
+    config_path: Optional[Union[str, PathLike[str]]], overrides_json: str
+) -> str: ...
 def dedup(
     docs: Iterable[Any],
     config_path: Optional[Union[str, PathLike[str]]],
@@ -64,7 +66,9 @@ def dedup(
     list[Optional[str]],
     list[tuple[int, str]],
     str,
+    str,
 ]: ...
+
 @final
 class Stages:
     """corpus-core's dedup stages for the Spark driver (``ghirbal.spark``)."""

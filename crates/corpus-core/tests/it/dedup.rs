@@ -346,6 +346,14 @@ fn audit_reports_pairs_sizes_and_exact_similarity() {
     assert!(joined > 0);
     let sample = audit["sample"].as_array().unwrap();
     assert!(!sample.is_empty());
+    // The in-memory engine gives the same audit for the same records.
+    let docs = jsonl(&root.join("corpora/news_pairs/docs.jsonl"));
+    let memory = corpus_core::pipeline::dedup_documents(
+        docs.iter().map(|d| Ok(doc(&s(d, "id"), &s(d, "text")))),
+        &Config::default(),
+    )
+    .unwrap();
+    assert_eq!(serde_json::to_value(&memory.audit).unwrap(), audit);
     for c in sample {
         for m in c["members"].as_array().unwrap() {
             let exact = m["exact_jaccard"]
