@@ -2,11 +2,13 @@
 
 use std::path::PathBuf;
 
-use corpus_core::clean::{CleanOutcome, clean_documents, run_clean};
+use corpus_core::Config;
+use corpus_core::clean::{BoilerplateModel, CleanOutcome, CleanStage, clean_documents, run_clean};
+use corpus_core::pipeline::Reject;
 use pyo3::prelude::*;
 
-use crate::dedup::{documents, extract, resolve, to_json};
-use crate::errors::to_py;
+use crate::dedup::{documents, documents_at, extract, resolve, to_json};
+use crate::errors::{ConfigError, to_py};
 
 /// One cut: (rule, start, end, removed text), offsets in code points.
 type PyCut = (String, u64, u64, String);
@@ -69,6 +71,113 @@ pub fn clean(
     }
     let summary = to_json(&run.summary)?;
     Ok((run.ids, texts, cuts, emptied, rejects, summary))
+}
+
+/// One record cleaned on Spark: (id, text, cuts, emptied, reject). A rejected
+/// record has its (reason, error as raised), no text and no cuts.
+type CleanedRow = (
+    String,
+    Option<String>,
+    Vec<PyCut>,
+    bool,
+    Option<(String, String)>,
+);
+
+/// corpus-core's clean stage for the Spark driver (`ghirbal.spark.clean_spark`):
+/// the corpus-level count of each record's lines, then each record cleaned with
+/// the model built from the counts (see `Stages.boilerplate_model`).
+#[pyclass(name = "CleanStages", module = "ghirbal._core", frozen)]
+pub struct PyCleanStages {
+    cfg: Config,
+    stage: CleanStage,
+}
+
+#[pymethods]
+impl PyCleanStages {
+    /// The stage for a configuration as `resolve_config` gives it (JSON), with
+    /// the corpus' boilerplate model when the configuration cuts corpus-level
+    /// boilerplate (without it, only `boilerplate_lines` works).
+    #[new]
+    #[pyo3(signature = (config_json, boilerplate = None))]
+    fn new(config_json: &str, boilerplate: Option<&str>) -> PyResult<Self> {
+        let cfg: Config = serde_json::from_str(config_json)
+            .map_err(|e| ConfigError::new_err(format!("configuration: {e}")))?;
+        let model = boilerplate
+            .map(serde_json::from_str::<BoilerplateModel>)
+            .transpose()
+            .map_err(|e| ConfigError::new_err(format!("boilerplate model: {e}")))?;
+        let stage = CleanStage::new(&cfg, model).map_err(to_py)?;
+        Ok(PyCleanStages { cfg, stage })
+    }
+
+    /// Whether records are cleaned with the corpus' boilerplate model.
+    #[getter]
+    fn wants_boilerplate(&self) -> bool {
+        CleanStage::wants_model(&self.cfg)
+    }
+
+    /// What the corpus-level count takes of each readable record (read as
+    /// `clean` reads them): (group, text hash, distinct line hashes), the hashes
+    /// as signed 64-bit integers; `None` for a bad record.
+    fn boilerplate_lines(
+        &self,
+        py: Python<'_>,
+        orders: Vec<usize>,
+        docs: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<Option<crate::dist::LinesOut>>> {
+        let pending = extract(docs)?;
+        if pending.len() != orders.len() {
+            return Err(ConfigError::new_err("one order per document"));
+        }
+        Ok(py.detach(|| {
+            documents_at(pending, &self.cfg, |i| orders[i])
+                .into_iter()
+                .map(|d| Some(crate::dist::lines_out(self.stage.document_lines(&d.ok()?))))
+                .collect()
+        }))
+    }
+
+    /// Cleans records (str, or dicts read like JSON Lines records); `orders[i]`
+    /// is the input position of `docs[i]` (its fallback id, and where errors say
+    /// it is).
+    fn clean(
+        &self,
+        py: Python<'_>,
+        orders: Vec<usize>,
+        docs: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<CleanedRow>> {
+        self.stage.ready().map_err(to_py)?;
+        let pending = extract(docs)?;
+        if pending.len() != orders.len() {
+            return Err(ConfigError::new_err("one order per document"));
+        }
+        py.detach(|| {
+            documents_at(pending, &self.cfg, |i| orders[i])
+                .into_iter()
+                .map(|d| match d {
+                    Ok(doc) => {
+                        let (text, cuts, emptied) = self.stage.clean(&doc);
+                        let cuts = cuts
+                            .into_iter()
+                            .map(|c| (c.rule.to_owned(), c.start, c.end, c.text))
+                            .collect();
+                        Ok((doc.id, Some(text), cuts, emptied, None))
+                    }
+                    Err(e) => match Reject::from_error(&e) {
+                        Some(r) => Ok((
+                            String::new(),
+                            None,
+                            Vec::new(),
+                            false,
+                            Some((r.reason, e.to_string())),
+                        )),
+                        None => Err(e),
+                    },
+                })
+                .collect::<corpus_core::Result<Vec<CleanedRow>>>()
+        })
+        .map_err(to_py)
+    }
 }
 
 /// Runs the clean job on files and folders, writing the output folder; returns

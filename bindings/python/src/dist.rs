@@ -3,6 +3,7 @@
 //! crossing per partition rather than per document.
 
 use corpus_core::clean::BoilerplateModel;
+use corpus_core::clean::boilerplate::DocumentLines;
 use corpus_core::dedup::audit::{Audit, AuditTally, SampleInput, write_audit};
 use corpus_core::dedup::dist::{Join, Joined, SHARED_ANCHORS, Stages, outcome};
 use corpus_core::dedup::{Member, Reason, UnionFind};
@@ -31,7 +32,14 @@ type Analyzed = (
 
 /// What the boilerplate count takes of one record: (group, text hash, line
 /// hashes), the hashes bit for bit as signed integers (Spark's).
-type LinesOut = (String, i64, Vec<i64>);
+pub(crate) type LinesOut = (String, i64, Vec<i64>);
+
+/// `lines` as Spark holds them.
+pub(crate) fn lines_out((group, text, lines): DocumentLines) -> LinesOut {
+    // Bit for bit: Spark's integers are signed.
+    let lines = lines.into_iter().map(|h| h as i64).collect();
+    (group, text as i64, lines)
+}
 
 /// A verified pair that joins: (a, b, link, similarity, Jaccard), `a` the
 /// smaller id; `link` is a reason (`near_duplicate`, `containment`) when either
@@ -151,11 +159,8 @@ impl PyStages {
             documents_at(pending, &self.cfg, |i| orders[i])
                 .into_iter()
                 .map(|d| {
-                    let (group, text, lines) =
-                        self.analyzer.boilerplate_lines(&self.cfg, &d.ok()?)?;
-                    // Bit for bit: Spark's integers are signed.
-                    let lines = lines.into_iter().map(|h| h as i64).collect();
-                    Some((group, text as i64, lines))
+                    let lines = self.analyzer.boilerplate_lines(&self.cfg, &d.ok()?)?;
+                    Some(lines_out(lines))
                 })
                 .collect()
         }))

@@ -25,6 +25,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dedup::dedup_files, m)?)?;
     m.add_function(wrap_pyfunction!(dedup::resolve_config, m)?)?;
     m.add_class::<dist::PyStages>()?;
+    m.add_class::<clean::PyCleanStages>()?;
     m.add_function(wrap_pyfunction!(clean::clean, m)?)?;
     m.add_function(wrap_pyfunction!(clean::clean_files, m)?)?;
     m.add_function(wrap_pyfunction!(cli::_cli_main, m)?)?;

@@ -30,7 +30,7 @@ if os.environ.get("CI") != "true":
 from pyspark.sql import DataFrame, SparkSession  # noqa: E402
 
 import ghirbal.spark  # noqa: E402
-from ghirbal.spark import VERDICT_COLUMNS, dedup_spark  # noqa: E402
+from ghirbal.spark import CLEAN_COLUMNS, VERDICT_COLUMNS, clean_spark, dedup_spark  # noqa: E402
 
 # py4j leaves its sockets to the garbage collector, pyspark 3.5 checks
 # pyarrow's version with distutils, and pyspark 4 warns about pandas 3 (which
@@ -343,3 +343,100 @@ def test_components_of_a_long_chain_and_of_stars(spark: SparkSession) -> None:
     # In rounds of joins, and on the driver.
     assert {r["id"]: r["comp"] for r in _components(df).collect()} == want
     assert dict(_core.Stages.components(pairs)) == want
+
+
+Cleaned = list[tuple[Any, ...]]
+
+
+def cleaned_locally(docs: list[dict[str, Any]], **options: Any) -> Cleaned:
+    """(id, text, cuts, emptied, rejected) per document, as ghirbal.clean gives them."""
+    r = ghirbal.clean(docs, **options)
+    rejected = dict(r.rejects)
+    return [
+        (d.get("id"), t, [tuple(c) for c in cs], e, rejected.get(n))
+        for n, (d, t, cs, e) in enumerate(zip(docs, r.texts, r.cuts, r.emptied))
+    ]
+
+
+def cleaned_on_spark(
+    spark: SparkSession, docs: list[dict[str, Any]], partitions: int, **options: Any
+) -> Cleaned:
+    df: DataFrame = spark.createDataFrame(docs, "id string, text string, date string")
+    out = clean_spark(df.repartition(partitions) if partitions > 1 else df, **options)
+    rows = out.collect()
+    out.unpersist()
+    assert list(rows[0].asDict()) == ["id", "text", "date", *CLEAN_COLUMNS]
+    return [
+        (
+            r["id"],
+            r["text"],
+            [(c["rule"], c["start"], c["end"], c["text"]) for c in r["cuts"]],
+            r["emptied"],
+            r["rejected"],
+        )
+        for r in rows
+    ]
+
+
+def with_chrome(corpus: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The corpus with a footer per edit family on some texts, a text that is
+    all chrome, a bad record, and a repeated id whose second row carries the
+    footer."""
+    footer = "\nنشرة الصباح من مكتب القاهرة الإقليمي للتحرير والمتابعة"
+    docs = [
+        dict(d, text=d["text"].rstrip() + footer) if n % 9 == 0 else d for n, d in enumerate(corpus)
+    ]
+    return [
+        *docs[:30],
+        {"id": "no-text", "text": None, "date": "x"},
+        {"id": "all-chrome", "text": "اقرأ المزيد", "date": "x"},
+        *docs[30:],
+        dict(corpus[12], text=corpus[12]["text"] + footer),
+    ]
+
+
+@pytest.mark.parametrize("group_by", ["corpus", "field:date"])
+def test_clean_spark_cuts_what_clean_cuts(
+    spark: SparkSession, corpus: list[dict[str, Any]], group_by: str
+) -> None:
+    docs = with_chrome(corpus)
+    options: dict[str, Any] = {"group_by": group_by, "on_error": "skip"}
+    want = cleaned_locally(docs, **options)
+    # The repeated id's first row is the first in the frame's order, here the
+    # local one.
+    assert Counter(map(repr, cleaned_on_spark(spark, docs, 1, **options))) == Counter(
+        map(repr, want)
+    )
+    # Without the repeated id, any partitioning and order give the same rows.
+    unique = docs[:-1]
+    want_unique = Counter(map(repr, cleaned_locally(unique, **options)))
+    shuffled = unique[:]
+    random.Random(3).shuffle(shuffled)
+    assert Counter(map(repr, cleaned_on_spark(spark, shuffled, 5, **options))) == want_unique
+    # The comparison says something: the corpus-level model cuts the footer,
+    # the rules cut chrome, one text is emptied, two records are rejected.
+    rules = Counter(c[0] for v in want for c in v[2])
+    assert rules["boilerplate"] >= 20 and len(rules) >= 3, rules
+    assert "all-chrome" in [v[0] for v in want if v[3]]
+    assert sum(v[4] is not None for v in want) == 2
+
+
+def test_clean_spark_bad_records_and_refusals(
+    spark: SparkSession, corpus: list[dict[str, Any]]
+) -> None:
+    docs = with_chrome(corpus[:60])
+    with pytest.raises(ghirbal.DataError) as local_error:
+        ghirbal.clean(docs)
+    with pytest.raises(ghirbal.DataError) as spark_error:
+        cleaned_on_spark(spark, docs, 1)
+    # Both name the record by its position: docs[30].
+    assert str(spark_error.value) == str(local_error.value)
+    df = spark.createDataFrame(corpus[:5], "id string, text string, date string")
+    with pytest.raises(ValueError, match="cuts"):
+        clean_spark(df.withColumnRenamed("date", "cuts"))
+    with pytest.raises(ghirbal.ConfigError, match="min_docs"):
+        clean_spark(df, min_docs=1)
+    # Without the model the clean stage refuses (clean_spark counts it first).
+    cfg = _core.resolve_config(None, "{}")
+    with pytest.raises(ghirbal.ConfigError, match="boilerplate model"):
+        _core.CleanStages(cfg).clean([0], corpus[:1])

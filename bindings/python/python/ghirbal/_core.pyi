@@ -16,6 +16,7 @@ __all__ = [
     "clean_files",
     "resolve_config",
     "Stages",
+    "CleanStages",
     "_cli_main",
 ]
 
@@ -158,3 +159,25 @@ def clean_files(
     overrides_json: str,
 ) -> str: ...
 def _cli_main(argv: Sequence[str]) -> int: ...
+
+@final
+class CleanStages:
+    """corpus-core's clean stage for the Spark driver (``ghirbal.spark.clean_spark``)."""
+
+    def __new__(cls, config_json: str, boilerplate: Optional[str] = None) -> CleanStages: ...
+    @property
+    def wants_boilerplate(self) -> bool: ...
+    def boilerplate_lines(
+        self, orders: Sequence[int], docs: Iterable[Any]
+    ) -> list[Optional[tuple[str, int, list[int]]]]: ...
+    def clean(
+        self, orders: Sequence[int], docs: Iterable[Any]
+    ) -> list[
+        tuple[
+            str,
+            Optional[str],
+            list[tuple[str, int, int, str]],
+            bool,
+            Optional[tuple[str, str]],
+        ]
+    ]: ...

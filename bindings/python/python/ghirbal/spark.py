@@ -1,4 +1,5 @@
-"""Deduplication of a Spark DataFrame, for corpora that outgrow one machine.
+"""Deduplication and cleaning of a Spark DataFrame, for corpora that outgrow one
+machine.
 
 >>> from ghirbal.spark import dedup_spark          # doctest: +SKIP
 >>> out = dedup_spark(df, threshold=0.8)           # df has "id" and "text" columns
@@ -36,6 +37,11 @@ counts.
 checked pairs and of clusters is tallied by the core, the tallies are merged in a
 tree on the executors, and the driver picks the sample and re-reads the sampled
 clusters' records.
+
+:func:`clean_spark` gives the cuts :func:`ghirbal.clean` makes on the same rows:
+the corpus-level lines are counted over the frame as above, and each row is
+cleaned by the core's clean stage (``ghirbal._core.CleanStages``) with the model
+built from the counts.
 """
 
 from __future__ import annotations
@@ -57,12 +63,15 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 from pyspark.sql.pandas.types import to_arrow_schema
 
-from ghirbal import DataError, PathLike, _core, _overrides, _path
+from ghirbal import DataError, PathLike, _clean_options, _core, _overrides, _path
 
-__all__ = ["dedup_spark", "VERDICT_COLUMNS"]
+__all__ = ["dedup_spark", "VERDICT_COLUMNS", "clean_spark", "CLEAN_COLUMNS"]
 
 #: The columns :func:`dedup_spark` adds.
 VERDICT_COLUMNS = ("cluster", "kept", "duplicate_of", "reason", "similarity", "lang", "rejected")
+
+#: The columns :func:`clean_spark` adds.
+CLEAN_COLUMNS = ("cuts", "emptied", "rejected")
 
 #: Up to this many joined pairs, their components are found on the driver (the
 #: pairs' ids only; a union-find in the core), beyond it in rounds of joins.
@@ -86,6 +95,11 @@ Job = tuple[str, Optional[str]]
 def _stages(job: Job) -> _core.Stages:
     # One per job and Python worker: building it compiles the cleaner.
     return _core.Stages(*job)
+
+
+@lru_cache(maxsize=4)
+def _clean_stages(job: Job) -> _core.CleanStages:
+    return _core.CleanStages(*job)
 
 
 def _schema(*fields: tuple[str, T.DataType]) -> T.StructType:
@@ -153,13 +167,15 @@ def _batch(schema: T.StructType, columns: list[list[Any]]) -> pa.RecordBatch:
 def _per_batch(
     job: Job,
     schema: T.StructType,
-    stage: Callable[[_core.Stages, pa.RecordBatch], list[list[Any]]],
+    stage: Callable[[Any, pa.RecordBatch], list[list[Any]]],
+    make: Callable[[Job], Any] = _stages,
 ) -> Stage:
     """A ``mapInArrow`` function: ``stage`` turns each batch into the columns of
-    ``schema`` with the configuration's stages."""
+    ``schema`` with the configuration's stages (``make``: the dedup stages, or
+    the clean stage)."""
 
     def run(batches: Iterable[pa.RecordBatch]) -> Batches:
-        st = _stages(job)
+        st = make(job)
         for b in batches:
             yield _batch(schema, stage(st, b))
 
@@ -218,7 +234,7 @@ def _tally_clusters(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
 _LINES = _schema(("group", _STR), ("text", _LONG), ("lines", _LONGS))
 
 
-def _lines(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
+def _lines(st: Any, b: pa.RecordBatch) -> list[list[Any]]:
     orders, rows = _records(b)
     out = [x for x in st.boilerplate_lines(orders, rows) if x is not None]
     return [[x[0] for x in out], [x[1] for x in out], [x[2] for x in out]]
@@ -232,12 +248,13 @@ def _need(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
     return [d["group"], d["docs"], [st.boilerplate_need(n) for n in d["docs"]]]
 
 
-def _boilerplate(cfg_json: str, numbered: DataFrame) -> str:
+def _boilerplate(cfg_json: str, numbered: DataFrame, make: Callable[[Job], Any] = _stages) -> str:
     """The corpus' boilerplate model, counted as the job counts it: per group,
-    in how many distinct texts among the readable records each line occurs.
-    Only the groups with boilerplate lines, and those lines, reach the driver."""
+    in how many distinct texts among the readable records each line occurs
+    (their lines as ``make``'s stages take them). Only the groups with
+    boilerplate lines, and those lines, reach the driver."""
     job: Job = (cfg_json, None)
-    lines = numbered.mapInArrow(_per_batch(job, _LINES, _lines), _LINES)
+    lines = numbered.mapInArrow(_per_batch(job, _LINES, _lines, make), _LINES)
     texts = lines.dropDuplicates(["group", "text"]).persist()
     need = (
         texts.groupBy("group")
@@ -438,6 +455,36 @@ def _components(pairs: DataFrame) -> DataFrame:
             return labels
 
 
+def _sorted_out(job: Job, cfg: dict[str, Any], raw: DataFrame, numbered: DataFrame) -> DataFrame:
+    """``raw`` (rows with ``id``, and ``rejected`` and ``error`` for a bad
+    record; cached) with every record of a repeated id but the first in the
+    frame's order rejected too, cached (``raw`` is dropped). Under
+    ``on_error="fail"``, raises the first bad record's error."""
+    read = raw.filter(F.col("rejected").isNull())
+    firsts = read.groupBy("id").agg(F.min(_ORDER).alias("first"))
+    repeats = read.join(firsts, "id").filter(F.col(_ORDER) != F.col("first"))
+    dups = repeats.select("id", _ORDER, "first").mapInArrow(
+        _per_batch(job, _REPEATED, _repeated), _REPEATED
+    )
+    out = (
+        raw.join(dups, _ORDER, "left")
+        .withColumn("rejected", F.coalesce("rejected", "dup_reason"))
+        .withColumn("error", F.coalesce("error", "dup_error"))
+        .drop("dup_reason", "dup_error")
+        .persist()
+    )
+    out.count()
+    raw.unpersist()
+    if cfg["on_error"] == "fail":
+        bad = out.filter(F.col("rejected").isNotNull())
+        first_bad = bad.orderBy(_ORDER).select("error").first()
+        if first_bad is not None:
+            for cached in (out, numbered):
+                cached.unpersist()
+            raise DataError(first_bad["error"])
+    return out
+
+
 def _numbered(df: DataFrame) -> DataFrame:
     """``df`` with each row's position in it (``docs[N]`` in messages), cached so
     that every stage sees the same numbers."""
@@ -505,29 +552,7 @@ def dedup_spark(
     raw = numbered.mapInArrow(_per_batch(job, _ANALYZED, _analyze), _ANALYZED).persist()
     raw.count()
 
-    # Repeated ids: the first in the frame's order stays.
-    read = raw.filter(F.col("rejected").isNull())
-    firsts = read.groupBy("id").agg(F.min(_ORDER).alias("first"))
-    repeats = read.join(firsts, "id").filter(F.col(_ORDER) != F.col("first"))
-    dups = repeats.select("id", _ORDER, "first").mapInArrow(
-        _per_batch(job, _REPEATED, _repeated), _REPEATED
-    )
-    analyzed = (
-        raw.join(dups, _ORDER, "left")
-        .withColumn("rejected", F.coalesce("rejected", "dup_reason"))
-        .withColumn("error", F.coalesce("error", "dup_error"))
-        .drop("dup_reason", "dup_error")
-        .persist()
-    )
-    analyzed.count()
-    raw.unpersist()
-    if cfg["on_error"] == "fail":
-        bad = analyzed.filter(F.col("rejected").isNotNull())
-        first_bad = bad.orderBy(_ORDER).select("error").first()
-        if first_bad is not None:
-            for cached in (analyzed, numbered):
-                cached.unpersist()
-            raise DataError(first_bad["error"])
+    analyzed = _sorted_out(job, cfg, raw, numbered)
 
     good = analyzed.filter(F.col("rejected").isNull())
     units = good.groupBy("exact").agg(F.min_by("id", "pkey").alias("champion"))
@@ -658,5 +683,99 @@ def dedup_spark(
         raise
     finally:
         for cached in (numbered, analyzed, good, checked, verdicts):
+            cached.unpersist()
+    return out
+
+
+_CUT = _schema(("rule", _STR), ("start", _LONG), ("end", _LONG), ("text", _STR))
+_CLEANED = _schema(
+    (_ORDER, _LONG),
+    ("id", _STR),
+    ("rejected", _STR),
+    ("error", _STR),
+    ("cleaned", _STR),
+    ("cuts", T.ArrayType(_CUT, False)),
+    ("emptied", T.BooleanType()),
+)
+
+
+def _clean(st: _core.CleanStages, b: pa.RecordBatch) -> list[list[Any]]:
+    orders, rows = _records(b)
+    cols: list[list[Any]] = [orders, *([] for _ in range(6))]
+    for doc_id, text, cuts, emptied, rej in st.clean(orders, rows):
+        reason, error = rej if rej is not None else (None, None)
+        cut_rows = [{"rule": r, "start": a, "end": z, "text": t} for r, a, z, t in cuts]
+        for c, v in zip(cols[1:], (doc_id or None, reason, error, text, cut_rows, emptied)):
+            c.append(v)
+    return cols
+
+
+def clean_spark(
+    df: DataFrame,
+    *,
+    config: Optional[PathLike] = None,
+    disable: Optional[list[str]] = None,
+    boilerplate: Optional[bool] = None,
+    group_by: Optional[str] = None,
+    min_docs: Optional[int] = None,
+    min_fraction: Optional[float] = None,
+    output_profile: Optional[str] = None,
+    **options: Any,
+) -> DataFrame:
+    """Cuts page chrome and boilerplate out of the rows of ``df``: the cuts of
+    :func:`ghirbal.clean` on the same rows, however the frame is partitioned.
+
+    Rows are read like JSON Lines records (``id_field`` and ``text_field``,
+    default ``id`` and ``text``); the options are those of :func:`ghirbal.clean`.
+    The corpus-level boilerplate lines are counted over the frame first, as the
+    job counts them (per group, in how many distinct texts of the readable
+    records a line occurs), and each row is cleaned with the model the core
+    builds from the counts.
+
+    Runs the job and returns the rows of ``df`` (cached; in no particular order,
+    as any join) with the text column holding the cleaned text (``None`` for a
+    rejected row) and the columns of :data:`CLEAN_COLUMNS` added: ``cuts`` (the
+    removed spans in text order: ``rule``, ``start``, ``end`` in code points of
+    the original text, and the removed ``text``), ``emptied`` (cleaning left no
+    text) and ``rejected`` (why a bad record, or a repeated id after its first
+    row, was rejected under ``on_error="skip"``; else ``None``). Under the
+    default ``on_error="fail"`` the first bad record raises
+    :class:`ghirbal.DataError`, which names its row (``docs[N]``).
+    """
+    clash = [c for c in (*CLEAN_COLUMNS, _ORDER, _MONO) if c in df.columns]
+    if clash:
+        raise ValueError(f"df already has the columns {clash}; rename them first")
+    opts = _clean_options(
+        options, disable, boilerplate, group_by, min_docs, min_fraction, output_profile
+    )
+    cfg_json = _core.resolve_config(_path(config), _overrides(opts))
+    cfg = json.loads(cfg_json)
+    # Configuration errors here, not in a worker.
+    wants_boilerplate = _clean_stages((cfg_json, None)).wants_boilerplate
+
+    numbered = _numbered(df)
+    model = _boilerplate(cfg_json, numbered, _clean_stages) if wants_boilerplate else None
+    job: Job = (cfg_json, model)
+    raw = numbered.mapInArrow(_per_batch(job, _CLEANED, _clean, _clean_stages), _CLEANED).persist()
+    raw.count()
+    cleaned = _sorted_out(job, cfg, raw, numbered)
+    ok = F.col("rejected").isNull()
+    text = cfg["input"]["text_field"]
+    results = cleaned.select(
+        _ORDER,
+        F.when(ok, F.col("cleaned")).alias("cleaned"),
+        F.when(ok, F.col("cuts")).otherwise(F.array().cast(T.ArrayType(_CUT, False))).alias("cuts"),
+        F.when(ok, F.col("emptied")).otherwise(F.lit(False)).alias("emptied"),
+        "rejected",
+    )
+    columns = [F.col("cleaned").alias(c) if c == text else F.col(c) for c in df.columns]
+    out = numbered.join(results, _ORDER).select(*columns, *CLEAN_COLUMNS).persist()
+    try:
+        out.count()
+    except BaseException:
+        out.unpersist()
+        raise
+    finally:
+        for cached in (numbered, cleaned):
             cached.unpersist()
     return out

@@ -409,7 +409,7 @@ pub fn clean_documents(
 fn clean_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<CleanRun> {
     let t0 = Instant::now();
     let mut timings = BTreeMap::new();
-    let (cleaner, stored) = cleaner_and_stored(cfg)?;
+    let (cleaner, _) = cleaner_and_stored(cfg)?;
     let mut counts = CleanCounts {
         input: docs.len() as u64,
         ..CleanCounts::default()
@@ -432,31 +432,25 @@ fn clean_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Cl
         timings.insert("count".into(), t.elapsed().as_secs_f64());
         c.finish()
     });
+    let stats = model
+        .as_ref()
+        .map(|m| m.stats().to_vec())
+        .unwrap_or_default();
+    let stage = CleanStage::new(cfg, model)?;
     let t = Instant::now();
-    let cleaned: Vec<Cleaned> = good
-        .par_iter()
-        .map(|(_, d)| clean_one(&cleaner, model.as_ref(), cfg, stored.as_ref(), d))
+    let cleaned: Vec<Cleaned> = good.par_iter().map(|(_, d)| stage.cut(d)).collect();
+    let results: Vec<CleanOutcome> = good
+        .iter()
+        .zip(cleaned)
+        .map(|((_, doc), c)| {
+            let (text, cuts, emptied) = CleanStage::outcome(doc, c, &mut counts);
+            CleanOutcome::Cleaned {
+                text,
+                cuts,
+                emptied,
+            }
+        })
         .collect();
-    let mut results: Vec<CleanOutcome> = Vec::with_capacity(good.len());
-    for ((_, doc), c) in good.iter().zip(cleaned) {
-        let (spans, emptied) = tally_one(doc, &c, &mut counts);
-        let cuts = c
-            .cuts
-            .iter()
-            .zip(spans)
-            .map(|(cut, (start, end))| CutRecord {
-                rule: cut.rule,
-                start,
-                end,
-                text: doc.text[cut.start..cut.end].to_owned(),
-            })
-            .collect();
-        results.push(CleanOutcome::Cleaned {
-            text: c.text,
-            cuts,
-            emptied,
-        });
-    }
     counts.rejected = rejects.len() as u64;
     timings.insert("clean".into(), t.elapsed().as_secs_f64());
     if counts.input != counts.kept + counts.emptied + counts.rejected {
@@ -486,11 +480,108 @@ fn clean_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Cl
             job: "clean",
             config: cfg.clone(),
             inputs: Vec::new(),
-            boilerplate_groups: model.map(|m| m.stats().to_vec()).unwrap_or_default(),
+            boilerplate_groups: stats,
             counts,
             timings,
         },
     })
+}
+
+/// The clean job's work on one document, for engines that count the corpus and
+/// move the documents themselves (`ghirbal.spark.clean_spark`): given the same
+/// boilerplate model, the same cuts as [`run_clean`] and [`clean_documents`]
+/// (which calls it).
+pub struct CleanStage {
+    cfg: Config,
+    cleaner: Cleaner,
+    stored: Option<Normalizer>,
+    model: Option<BoilerplateModel>,
+}
+
+impl CleanStage {
+    /// Whether `cfg` cuts corpus-level boilerplate, so that documents are cleaned
+    /// with the corpus' model (counted with [`CleanStage::document_lines`]).
+    pub fn wants_model(cfg: &Config) -> bool {
+        cfg.clean.enabled && cfg.clean.boilerplate_enabled()
+    }
+
+    /// The stage for `cfg`, with the corpus' boilerplate model when
+    /// [`CleanStage::wants_model`] (without it, the stage can only count:
+    /// [`CleanStage::ready`]).
+    ///
+    /// # Errors
+    /// [`Error::Config`] for an invalid configuration.
+    pub fn new(cfg: &Config, model: Option<BoilerplateModel>) -> Result<Self> {
+        let (cleaner, stored) = cleaner_and_stored(cfg)?;
+        Ok(CleanStage {
+            cfg: cfg.clone(),
+            cleaner,
+            stored,
+            model,
+        })
+    }
+
+    /// Checks that the stage can clean: it has the model if and only if the
+    /// configuration uses one.
+    ///
+    /// # Errors
+    /// [`Error::Config`] saying which is wrong.
+    pub fn ready(&self) -> Result<()> {
+        match (Self::wants_model(&self.cfg), self.model.is_some()) {
+            (true, false) => Err(Error::Config(
+                "corpus-level boilerplate is on: documents are cleaned with the corpus' \
+                 boilerplate model, which was not given"
+                    .into(),
+            )),
+            (false, true) => Err(Error::Config(
+                "a boilerplate model was given, but this configuration does not cut \
+                 corpus-level boilerplate"
+                    .into(),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// What the corpus-level boilerplate count takes of `doc`.
+    pub fn document_lines(&self, doc: &Document) -> DocumentLines {
+        self.cfg
+            .clean
+            .boilerplate
+            .document_lines(&self.cleaner, doc)
+    }
+
+    /// Cleans `doc` (see [`CleanStage::ready`]): its text without the cuts
+    /// (normalized if `clean.output_profile` is set), the cuts in text order, and
+    /// whether cleaning left no text.
+    pub fn clean(&self, doc: &Document) -> (String, Vec<CutRecord>, bool) {
+        Self::outcome(doc, self.cut(doc), &mut CleanCounts::default())
+    }
+
+    fn cut(&self, doc: &Document) -> Cleaned {
+        let (model, stored) = (self.model.as_ref(), self.stored.as_ref());
+        clean_one(&self.cleaner, model, &self.cfg, stored, doc)
+    }
+
+    /// [`CleanStage::clean`]'s result for `doc` cut as `c`, counted into `counts`.
+    fn outcome(
+        doc: &Document,
+        c: Cleaned,
+        counts: &mut CleanCounts,
+    ) -> (String, Vec<CutRecord>, bool) {
+        let (spans, emptied) = tally_one(doc, &c, counts);
+        let cuts = c
+            .cuts
+            .iter()
+            .zip(spans)
+            .map(|(cut, (start, end))| CutRecord {
+                rule: cut.rule,
+                start,
+                end,
+                text: doc.text[cut.start..cut.end].to_owned(),
+            })
+            .collect();
+        (c.text, cuts, emptied)
+    }
 }
 
 fn clean_one(

@@ -38,7 +38,8 @@ use serde::{Deserialize, Serialize};
 
 pub use boilerplate::{BoilerplateConfig, BoilerplateCounter, BoilerplateModel, GroupBy};
 pub use job::{
-    CleanCounts, CleanOutcome, CleanRun, CleanSummary, CutRecord, clean_documents, run_clean,
+    CleanCounts, CleanOutcome, CleanRun, CleanStage, CleanSummary, CutRecord, clean_documents,
+    run_clean,
 };
 pub use rules::Rule;
 
