@@ -3,12 +3,13 @@
 use std::path::PathBuf;
 
 use corpus_core::Config;
-use corpus_core::clean::{BoilerplateModel, CleanOutcome, CleanStage, clean_documents, run_clean};
+use corpus_core::clean::{CleanOutcome, CleanStage, clean_documents, run_clean};
 use corpus_core::pipeline::Reject;
 use pyo3::prelude::*;
 
 use crate::dedup::{documents, documents_at, extract, resolve, to_json};
-use crate::errors::{ConfigError, to_py};
+use crate::dist::{LinesOut, boilerplate_lines_of, config_and_model, pending_at};
+use crate::errors::to_py;
 
 /// One cut: (rule, start, end, removed text), offsets in code points.
 type PyCut = (String, u64, u64, String);
@@ -100,12 +101,7 @@ impl PyCleanStages {
     #[new]
     #[pyo3(signature = (config_json, boilerplate = None))]
     fn new(config_json: &str, boilerplate: Option<&str>) -> PyResult<Self> {
-        let cfg: Config = serde_json::from_str(config_json)
-            .map_err(|e| ConfigError::new_err(format!("configuration: {e}")))?;
-        let model = boilerplate
-            .map(serde_json::from_str::<BoilerplateModel>)
-            .transpose()
-            .map_err(|e| ConfigError::new_err(format!("boilerplate model: {e}")))?;
+        let (cfg, model) = config_and_model(config_json, boilerplate)?;
         let stage = CleanStage::new(&cfg, model).map_err(to_py)?;
         Ok(PyCleanStages { cfg, stage })
     }
@@ -124,17 +120,10 @@ impl PyCleanStages {
         py: Python<'_>,
         orders: Vec<usize>,
         docs: &Bound<'_, PyAny>,
-    ) -> PyResult<Vec<Option<crate::dist::LinesOut>>> {
-        let pending = extract(docs)?;
-        if pending.len() != orders.len() {
-            return Err(ConfigError::new_err("one order per document"));
-        }
-        Ok(py.detach(|| {
-            documents_at(pending, &self.cfg, |i| orders[i])
-                .into_iter()
-                .map(|d| Some(crate::dist::lines_out(self.stage.document_lines(&d.ok()?))))
-                .collect()
-        }))
+    ) -> PyResult<Vec<Option<LinesOut>>> {
+        boilerplate_lines_of(py, &self.cfg, orders, docs, |d| {
+            Some(self.stage.document_lines(d))
+        })
     }
 
     /// Cleans records (str, or dicts read like JSON Lines records); `orders[i]`
@@ -147,10 +136,7 @@ impl PyCleanStages {
         docs: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<CleanedRow>> {
         self.stage.ready().map_err(to_py)?;
-        let pending = extract(docs)?;
-        if pending.len() != orders.len() {
-            return Err(ConfigError::new_err("one order per document"));
-        }
+        let pending = pending_at(&orders, docs)?;
         py.detach(|| {
             documents_at(pending, &self.cfg, |i| orders[i])
                 .into_iter()

@@ -8,11 +8,11 @@ use corpus_core::dedup::audit::{Audit, AuditTally, SampleInput, write_audit};
 use corpus_core::dedup::dist::{Join, Joined, SHARED_ANCHORS, Stages, outcome};
 use corpus_core::dedup::{Member, Reason, UnionFind};
 use corpus_core::pipeline::{Analyzer, Reject, duplicate_id_error};
-use corpus_core::{Config, Error};
+use corpus_core::{Config, Document, Error};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 
-use crate::dedup::{documents_at, extract, place, reason_name};
+use crate::dedup::{Pending, documents_at, extract, place, reason_name};
 use crate::errors::{ConfigError, to_py};
 
 /// One analyzed record: (id, reject, lang, exact key, policy key, shingles,
@@ -34,11 +34,51 @@ type Analyzed = (
 /// hashes), the hashes bit for bit as signed integers (Spark's).
 pub(crate) type LinesOut = (String, i64, Vec<i64>);
 
-/// `lines` as Spark holds them.
-pub(crate) fn lines_out((group, text, lines): DocumentLines) -> LinesOut {
-    // Bit for bit: Spark's integers are signed.
-    let lines = lines.into_iter().map(|h| h as i64).collect();
-    (group, text as i64, lines)
+/// The configuration (JSON, as `resolve_config` gives it) and the boilerplate
+/// model (JSON, as `Stages.boilerplate_model` gives it) a stage is built from.
+pub(crate) fn config_and_model(
+    config_json: &str,
+    boilerplate: Option<&str>,
+) -> PyResult<(Config, Option<BoilerplateModel>)> {
+    let cfg: Config = serde_json::from_str(config_json)
+        .map_err(|e| ConfigError::new_err(format!("configuration: {e}")))?;
+    let model = boilerplate
+        .map(serde_json::from_str::<BoilerplateModel>)
+        .transpose()
+        .map_err(|e| ConfigError::new_err(format!("boilerplate model: {e}")))?;
+    Ok((cfg, model))
+}
+
+/// The records of a batch (str, or dicts read like JSON Lines records), checked
+/// against their input positions `orders`.
+pub(crate) fn pending_at(orders: &[usize], docs: &Bound<'_, PyAny>) -> PyResult<Vec<Pending>> {
+    let pending = extract(docs)?;
+    if pending.len() != orders.len() {
+        return Err(ConfigError::new_err("one order per document"));
+    }
+    Ok(pending)
+}
+
+/// What the boilerplate count takes of each readable record, by `lines`
+/// (`None` for a bad record), the hashes bit for bit as Spark's signed integers.
+pub(crate) fn boilerplate_lines_of(
+    py: Python<'_>,
+    cfg: &Config,
+    orders: Vec<usize>,
+    docs: &Bound<'_, PyAny>,
+    lines: impl Fn(&Document) -> Option<DocumentLines> + Send + Sync,
+) -> PyResult<Vec<Option<LinesOut>>> {
+    let pending = pending_at(&orders, docs)?;
+    Ok(py.detach(|| {
+        documents_at(pending, cfg, |i| orders[i])
+            .into_iter()
+            .map(|d| {
+                let (group, text, lines) = lines(&d.ok()?)?;
+                let lines = lines.into_iter().map(|h| h as i64).collect();
+                Some((group, text as i64, lines))
+            })
+            .collect()
+    }))
 }
 
 /// A verified pair that joins: (a, b, link, similarity, Jaccard), `a` the
@@ -115,14 +155,11 @@ impl PyStages {
     #[new]
     #[pyo3(signature = (config_json, boilerplate = None))]
     fn new(config_json: &str, boilerplate: Option<&str>) -> PyResult<Self> {
-        let cfg: Config = serde_json::from_str(config_json)
-            .map_err(|e| ConfigError::new_err(format!("configuration: {e}")))?;
+        let (cfg, model) = config_and_model(config_json, boilerplate)?;
         let stages = Stages::new(&cfg).map_err(to_py)?;
         let mut analyzer = Analyzer::new(&cfg).map_err(to_py)?;
-        let wants_model = cfg.clean.boilerplate_in_dedup() && boilerplate.is_none();
-        if let Some(model) = boilerplate {
-            let model: BoilerplateModel = serde_json::from_str(model)
-                .map_err(|e| ConfigError::new_err(format!("boilerplate model: {e}")))?;
+        let wants_model = cfg.clean.boilerplate_in_dedup() && model.is_none();
+        if let Some(model) = model {
             analyzer
                 .learn_boilerplate(&cfg, |_| Ok(model))
                 .map_err(to_py)?;
@@ -151,19 +188,9 @@ impl PyStages {
         orders: Vec<usize>,
         docs: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<Option<LinesOut>>> {
-        let pending = extract(docs)?;
-        if pending.len() != orders.len() {
-            return Err(ConfigError::new_err("one order per document"));
-        }
-        Ok(py.detach(|| {
-            documents_at(pending, &self.cfg, |i| orders[i])
-                .into_iter()
-                .map(|d| {
-                    let lines = self.analyzer.boilerplate_lines(&self.cfg, &d.ok()?)?;
-                    Some(lines_out(lines))
-                })
-                .collect()
-        }))
+        boilerplate_lines_of(py, &self.cfg, orders, docs, |d| {
+            self.analyzer.boilerplate_lines(&self.cfg, d)
+        })
     }
 
     /// Distinct documents of a group of `docs` a line must occur in to be
@@ -205,10 +232,7 @@ impl PyStages {
         docs: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<Analyzed>> {
         self.ready()?;
-        let pending = extract(docs)?;
-        if pending.len() != orders.len() {
-            return Err(ConfigError::new_err("one order per document"));
-        }
+        let pending = pending_at(&orders, docs)?;
         let out = py.detach(|| {
             let docs = documents_at(pending, &self.cfg, |i| orders[i]);
             docs.into_iter()

@@ -116,12 +116,27 @@ def on_spark(
     spark: SparkSession, docs: list[dict[str, Any]], partitions: int, **options: Any
 ) -> Verdicts:
     """(id, *VERDICT_COLUMNS) per row of the output (in no particular order)."""
-    df: DataFrame = spark.createDataFrame(docs, "id string, text string, date string")
-    out = dedup_spark(df.repartition(partitions) if partitions > 1 else df, **options)
-    rows = out.collect()
-    out.unpersist()
-    assert list(rows[0].asDict()) == ["id", "text", "date", *VERDICT_COLUMNS]
+    rows = run(spark, dedup_spark, docs, partitions, VERDICT_COLUMNS, **options)
     return [(r["id"], *(r[c] for c in VERDICT_COLUMNS)) for r in rows]
+
+
+def run(
+    spark: SparkSession,
+    job: Any,
+    docs: list[dict[str, Any]],
+    partitions: int,
+    columns: tuple[str, ...],
+    **options: Any,
+) -> list[Any]:
+    """The rows ``job`` gives for ``docs`` in a frame (in ``partitions``
+    partitions, shuffled, when more than one), which keeps its columns and adds
+    ``columns``."""
+    df: DataFrame = spark.createDataFrame(docs, "id string, text string, date string")
+    out = job(df.repartition(partitions) if partitions > 1 else df, **options)
+    rows: list[Any] = out.collect()
+    out.unpersist()
+    assert list(rows[0].asDict()) == ["id", "text", "date", *columns]
+    return rows
 
 
 def by_id(verdicts: Verdicts) -> dict[str, tuple[Any, ...]]:
@@ -361,11 +376,7 @@ def cleaned_locally(docs: list[dict[str, Any]], **options: Any) -> Cleaned:
 def cleaned_on_spark(
     spark: SparkSession, docs: list[dict[str, Any]], partitions: int, **options: Any
 ) -> Cleaned:
-    df: DataFrame = spark.createDataFrame(docs, "id string, text string, date string")
-    out = clean_spark(df.repartition(partitions) if partitions > 1 else df, **options)
-    rows = out.collect()
-    out.unpersist()
-    assert list(rows[0].asDict()) == ["id", "text", "date", *CLEAN_COLUMNS]
+    rows = run(spark, clean_spark, docs, partitions, CLEAN_COLUMNS, **options)
     return [
         (
             r["id"],
