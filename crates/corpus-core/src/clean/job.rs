@@ -409,15 +409,15 @@ pub fn clean_documents(
 fn clean_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<CleanRun> {
     let t0 = Instant::now();
     let mut timings = BTreeMap::new();
-    let (cleaner, _) = cleaner_and_stored(cfg)?;
+    let stage = CleanStage::new(cfg, None)?;
     let mut counts = CleanCounts {
         input: docs.len() as u64,
         ..CleanCounts::default()
     };
     // Like the job's pass 1, the model counts every readable record.
     let t = Instant::now();
-    let mut counter = (cfg.clean.enabled && cfg.clean.boilerplate_enabled())
-        .then(|| BoilerplateCounter::new(&cfg.clean.boilerplate));
+    let mut counter =
+        CleanStage::wants_model(cfg).then(|| BoilerplateCounter::new(&cfg.clean.boilerplate));
     let Intake {
         ids,
         slots,
@@ -425,7 +425,8 @@ fn clean_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Cl
         rejects,
     } = Intake::sort(docs, cfg.on_error, |d| {
         if let Some(counter) = &mut counter {
-            counter.count_document(&cleaner, d);
+            let (group, text, lines) = stage.document_lines(d);
+            counter.add(&group, text, &lines);
         }
     })?;
     let model = counter.map(|c| {
@@ -436,7 +437,7 @@ fn clean_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Cl
         .as_ref()
         .map(|m| m.stats().to_vec())
         .unwrap_or_default();
-    let stage = CleanStage::new(cfg, model)?;
+    let stage = CleanStage { model, ..stage };
     let t = Instant::now();
     let cleaned: Vec<Cleaned> = good.par_iter().map(|(_, d)| stage.cut(d)).collect();
     let results: Vec<CleanOutcome> = good
