@@ -113,8 +113,8 @@ impl PyCleanStages {
     }
 
     /// What the corpus-level count takes of each readable record (read as
-    /// `clean` reads them): (group, text hash, distinct line hashes), the hashes
-    /// as signed 64-bit integers; `None` for a bad record.
+    /// `clean` reads them): (group, article, (line hash, its article) per distinct
+    /// line), the hashes as signed 64-bit integers; `None` for a bad record.
     fn boilerplate_lines(
         &self,
         py: Python<'_>,

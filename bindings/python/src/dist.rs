@@ -30,9 +30,10 @@ type Analyzed = (
     Option<Vec<u8>>,
 );
 
-/// What the boilerplate count takes of one record: (group, text hash, line
-/// hashes), the hashes bit for bit as signed integers (Spark's).
-pub(crate) type LinesOut = (String, i64, Vec<i64>);
+/// What the boilerplate count takes of one record: (group, article, (line hash,
+/// its article) per distinct line), the hashes bit for bit as signed integers
+/// (Spark's).
+pub(crate) type LinesOut = (String, i64, Vec<(i64, i64)>);
 
 /// The configuration (JSON, as `resolve_config` gives it) and the boilerplate
 /// model (JSON, as `Stages.boilerplate_model` gives it) a stage is built from.
@@ -73,9 +74,12 @@ pub(crate) fn boilerplate_lines_of(
         documents_at(pending, cfg, |i| orders[i])
             .into_iter()
             .map(|d| {
-                let (group, text, lines) = lines(&d.ok()?)?;
-                let lines = lines.into_iter().map(|h| h as i64).collect();
-                Some((group, text as i64, lines))
+                let (group, article, lines) = lines(&d.ok()?)?;
+                let lines = lines
+                    .into_iter()
+                    .map(|(h, a)| (h as i64, a as i64))
+                    .collect();
+                Some((group, article as i64, lines))
             })
             .collect()
     }))
@@ -180,8 +184,8 @@ impl PyStages {
     }
 
     /// What the boilerplate count takes of each readable record (as `analyze`
-    /// takes them): (group, text hash, distinct line hashes), the hashes as
-    /// signed 64-bit integers; `None` for a bad record.
+    /// takes them): (group, article, (line hash, its article) per distinct line),
+    /// the hashes as signed 64-bit integers; `None` for a bad record.
     fn boilerplate_lines(
         &self,
         py: Python<'_>,

@@ -1095,8 +1095,8 @@ fn dedup_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Me
         good,
         rejects,
     } = Intake::sort(docs, cfg.on_error, |d| {
-        if let Some((g, text, lines)) = analyzer.boilerplate_lines(cfg, d) {
-            counter.add(&g, text, &lines);
+        if let Some(lines) = analyzer.boilerplate_lines(cfg, d) {
+            counter.add_document(&lines);
         }
     })?;
     analyzer.learn_boilerplate(cfg, |_| Ok(counter.finish()))?;

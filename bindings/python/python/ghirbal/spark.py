@@ -231,13 +231,15 @@ def _tally_clusters(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
     return [[st.tally_clusters(list(zip(d["cluster"], d["size"], d["weakest"])))]]
 
 
-_LINES = _schema(("group", _STR), ("text", _LONG), ("lines", _LONGS))
+_LINE = _schema(("line", _LONG), ("article", _LONG))
+_LINES = _schema(("group", _STR), ("article", _LONG), ("lines", T.ArrayType(_LINE, False)))
 
 
 def _lines(st: Any, b: pa.RecordBatch) -> list[list[Any]]:
     orders, rows = _records(b)
     out = [x for x in st.boilerplate_lines(orders, rows) if x is not None]
-    return [[x[0] for x in out], [x[1] for x in out], [x[2] for x in out]]
+    lines = [[{"line": h, "article": a} for h, a in x[2]] for x in out]
+    return [[x[0] for x in out], [x[1] for x in out], lines]
 
 
 _NEED = _schema(("group", _STR), ("docs", _LONG), ("need", _LONG))
@@ -250,19 +252,26 @@ def _need(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
 
 def _boilerplate(cfg_json: str, numbered: DataFrame, make: Callable[[Job], Any] = _stages) -> str:
     """The corpus' boilerplate model, counted as the job counts it: per group,
-    in how many distinct texts among the readable records each line occurs
-    (their lines as ``make``'s stages take them). Only the groups with
-    boilerplate lines, and those lines, reach the driver."""
+    in how many distinct articles among the readable records each line occurs
+    (their lines and article keys as ``make``'s stages take them). Only the
+    groups with boilerplate lines, and those lines, reach the driver."""
     job: Job = (cfg_json, None)
-    lines = numbered.mapInArrow(_per_batch(job, _LINES, _lines, make), _LINES)
-    texts = lines.dropDuplicates(["group", "text"]).persist()
+    lines = numbered.mapInArrow(_per_batch(job, _LINES, _lines, make), _LINES).persist()
     need = (
-        texts.groupBy("group")
+        lines.select("group", "article")
+        .distinct()
+        .groupBy("group")
         .agg(F.count(F.lit(1)).alias("docs"))
         .mapInArrow(_per_batch(job, _NEED, _need), _NEED)
     )
+    # Each line once per article (a line's article is its own, see
+    # ``corpus_core::clean::boilerplate::article_keys``).
     counted = (
-        texts.select("group", F.explode("lines").alias("line")).groupBy("group", "line").count()
+        lines.select("group", F.explode("lines").alias("l"))
+        .select("group", F.col("l.line").alias("line"), F.col("l.article").alias("article"))
+        .distinct()
+        .groupBy("group", "line")
+        .count()
     )
     groups = (
         counted.join(need, "group")
@@ -275,7 +284,7 @@ def _boilerplate(cfg_json: str, numbered: DataFrame, make: Callable[[Job], Any] 
         .filter(F.size("lines") > 0)
         .collect()
     )
-    texts.unpersist()
+    lines.unpersist()
     return _stages(job).boilerplate_model(
         [(r["group"], r["docs"], r["distinct"], r["lines"]) for r in groups]
     )

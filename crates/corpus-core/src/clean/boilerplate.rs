@@ -161,15 +161,13 @@ impl BoilerplateConfig {
         need.max(self.min_docs)
     }
 
-    /// What the count takes of one document: its group, a hash of its text
-    /// (exact duplicates are counted once) and its distinct line hashes, folded
-    /// by `cleaner`.
+    /// What the count takes of one document: its group, its article and its
+    /// distinct line hashes, each with its article ([`article_keys`]), folded by
+    /// `cleaner`.
     pub fn document_lines(&self, cleaner: &super::Cleaner, doc: &Document) -> DocumentLines {
-        (
-            self.group_by.group_of(doc),
-            xxh3_64(doc.text.as_bytes()),
-            cleaner.line_hashes(&doc.text, self.min_chars),
-        )
+        let (lines, long) = cleaner.line_hashes(&doc.text, self.min_chars);
+        let (article, keyed) = article_keys(&lines, &long);
+        (self.group_by.group_of(doc), article, keyed)
     }
 
     /// Checks the thresholds.
@@ -193,20 +191,74 @@ impl BoilerplateConfig {
     }
 }
 
+/// Lines of at least this many characters (besides spaces) are a document's own
+/// text, not chrome: the article key is taken on them.
+pub(crate) const ARTICLE_LINE_CHARS: usize = 100;
+
+/// How the count tells articles apart. A line counts once per article: a
+/// paragraph that five versions of one story carry is not boilerplate, a footer
+/// under five stories is. A line's article is the smallest hash among the
+/// document's *other* lines of at least [`ARTICLE_LINE_CHARS`] characters (its
+/// own text); without such lines, among its other lines; and a document of one
+/// line is its own article. Copies of one article (a reprint with another
+/// title, an edited or cut version) share most of their long lines, so most
+/// share that key; different articles do not, and a long recurring line (an
+/// outlet's self-description) is not its own key.
+///
+/// `lines` are the document's distinct line hashes and `long` those of its long
+/// lines; returns the document's key (for counting articles) and each line's.
+pub fn article_keys(lines: &[u64], long: &[u64]) -> (u64, Vec<(u64, u64)>) {
+    fn two_smallest(hs: &[u64]) -> (Option<u64>, Option<u64>) {
+        let (mut first, mut second) = (None, None);
+        for &h in hs {
+            if first.is_none_or(|f| h < f) {
+                if first != Some(h) {
+                    second = first;
+                }
+                first = Some(h);
+            } else if first != Some(h) && second.is_none_or(|s| h < s) {
+                second = Some(h);
+            }
+        }
+        (first, second)
+    }
+    let (l1, l2) = two_smallest(long);
+    let (a1, a2) = two_smallest(lines);
+    // The smallest of (first, second) that is not `line`.
+    let other = |line: u64, first: Option<u64>, second: Option<u64>| match first {
+        Some(f) if f != line => Some(f),
+        _ => second,
+    };
+    let keyed = lines
+        .iter()
+        .map(|&h| {
+            let key = other(h, l1, l2).or_else(|| other(h, a1, a2)).unwrap_or(h);
+            (h, key)
+        })
+        .collect();
+    (l1.or(a1).unwrap_or(0), keyed)
+}
+
+/// Code points other than spaces in a key-folded line: the length
+/// [`line_hash`] compares with its minimum.
+pub(crate) fn line_chars(key: &str) -> usize {
+    // Bytes that do not continue a character.
+    key.bytes()
+        .filter(|&x| x != b' ' && (x & 0xC0) != 0x80)
+        .count()
+}
+
 /// Hash of a key-folded line with digit runs collapsed; `None` when the line has
 /// fewer than `min_chars` non-space characters.
 pub(crate) fn line_hash(key: &str, min_chars: usize) -> Option<u64> {
+    (line_chars(key) >= min_chars).then(|| collapsed_hash(key))
+}
+
+/// Hash of a key-folded line with digit runs collapsed.
+pub(crate) fn collapsed_hash(key: &str) -> u64 {
     let b = key.as_bytes();
-    // Code points other than spaces: bytes that do not continue a character.
-    let chars = b
-        .iter()
-        .filter(|&&x| x != b' ' && (x & 0xC0) != 0x80)
-        .count();
-    if chars < min_chars {
-        return None;
-    }
     if !b.iter().any(u8::is_ascii_digit) {
-        return Some(xxh3_64(b));
+        return xxh3_64(b);
     }
     // Streamed, without building the collapsed line: same digest as hashing it.
     let mut h = xxhash_rust::xxh3::Xxh3::new();
@@ -218,18 +270,27 @@ pub(crate) fn line_hash(key: &str, min_chars: usize) -> Option<u64> {
         rest = &rest[p + run..];
     }
     h.update(rest);
-    Some(h.digest())
+    h.digest()
 }
 
 /// A document as the count takes it ([`BoilerplateConfig::document_lines`]):
-/// group, text hash, distinct line hashes.
-pub type DocumentLines = (String, u64, Vec<u64>);
+/// group, article, and (line hash, the line's article) for each distinct line.
+pub type DocumentLines = (String, u64, Vec<(u64, u64)>);
 
 #[derive(Default)]
 struct GroupCount {
+    /// Distinct articles.
     docs: u64,
-    texts: HashSet<u64>,
+    articles: HashSet<u64>,
+    /// (article, line) pairs counted, mixed into one hash.
+    pairs: HashSet<u64>,
+    /// Articles per line.
     lines: HashMap<u64, u32>,
+}
+
+/// One (article, line) pair as one hash: the count keeps a set of them.
+fn pair_hash(article: u64, line: u64) -> u64 {
+    xxh3_64(&[article.to_le_bytes(), line.to_le_bytes()].concat())
 }
 
 /// First pass: counts line hashes per group.
@@ -247,26 +308,33 @@ impl BoilerplateCounter {
         }
     }
 
-    /// Adds one document: its group, a hash of its whole text (exact duplicates
-    /// are counted once) and its distinct line hashes.
-    pub fn add(&mut self, group: &str, text_hash: u64, line_hashes: &[u64]) {
+    /// Adds one document: its group, its article and its distinct line hashes
+    /// each with its article ([`article_keys`]). Each line is counted once per
+    /// article (in any order of the documents); the group's documents are its
+    /// distinct articles.
+    pub fn add(&mut self, group: &str, article: u64, lines: &[(u64, u64)]) {
         let g = match self.groups.get_mut(group) {
             Some(g) => g,
             None => self.groups.entry(group.to_owned()).or_default(),
         };
-        if !g.texts.insert(text_hash) {
-            return;
+        if g.articles.insert(article) {
+            g.docs += 1;
         }
-        g.docs += 1;
-        for &h in line_hashes {
-            *g.lines.entry(h).or_default() += 1;
+        for &(h, key) in lines {
+            if g.pairs.insert(pair_hash(key, h)) {
+                *g.lines.entry(h).or_default() += 1;
+            }
         }
     }
 
     /// Adds one document, hashing its lines with `cleaner`'s key folding.
     pub fn count_document(&mut self, cleaner: &super::Cleaner, doc: &Document) {
-        let (group, text, lines) = self.cfg.document_lines(cleaner, doc);
-        self.add(&group, text, &lines);
+        self.add_document(&self.cfg.document_lines(cleaner, doc));
+    }
+
+    /// Adds one document as [`BoilerplateConfig::document_lines`] gives it.
+    pub fn add_document(&mut self, (group, article, lines): &DocumentLines) {
+        self.add(group, *article, lines);
     }
 
     /// The model: the boilerplate lines of each group.
@@ -407,16 +475,17 @@ mod tests {
             ..Default::default()
         };
         let footer = line_hash("// انتهي // 12:30", 8).unwrap();
+        // Texts 1, 2, 3: the footer's article is the text's.
         let mut c = BoilerplateCounter::new(&cfg);
-        c.add("a", 1, &[footer]);
-        c.add("a", 1, &[footer]); // the same text again: not counted
-        c.add("a", 2, &[footer]);
-        c.add("b", 3, &[footer]);
+        c.add("a", 1, &[(footer, 1)]);
+        c.add("a", 1, &[(footer, 1)]); // the same text again: not counted
+        c.add("a", 2, &[(footer, 2)]);
+        c.add("b", 3, &[(footer, 3)]);
         let m = c.finish();
         assert!(!m.is_boilerplate("a", "// انتهي // 19:59"));
         let mut c = BoilerplateCounter::new(&cfg);
         for t in 0..3 {
-            c.add("a", t, &[footer]);
+            c.add("a", t, &[(footer, t)]);
         }
         let m = c.finish();
         assert!(
@@ -424,5 +493,96 @@ mod tests {
             "digits collapse"
         );
         assert!(!m.is_boilerplate("b", "// انتهي // 19:59"));
+    }
+
+    #[test]
+    fn a_line_is_keyed_by_the_other_long_lines_then_the_other_lines() {
+        // Long lines 4, 7, 9; short 1 and 12.
+        let (doc, keys) = article_keys(&[1, 4, 7, 9, 12], &[4, 7, 9]);
+        assert_eq!(doc, 4);
+        assert_eq!(keys, [(1, 4), (4, 7), (7, 4), (9, 4), (12, 4)]);
+        // One long line: keyed by the smallest other line.
+        let (_, keys) = article_keys(&[3, 5, 8], &[5]);
+        assert_eq!(keys, [(3, 5), (5, 3), (8, 5)]);
+        // No long line; a document of one line is its own article.
+        assert_eq!(article_keys(&[3, 8], &[]).1, [(3, 8), (8, 3)]);
+        assert_eq!(article_keys(&[8], &[]).1, [(8, 8)]);
+    }
+
+    /// Five versions of one article (another last line each) do not make its
+    /// paragraphs boilerplate; a footer under four articles is, in any order of
+    /// the documents.
+    #[test]
+    fn a_line_counts_once_per_article_not_per_version() {
+        let cfg = BoilerplateConfig {
+            min_docs: 4,
+            min_fraction: 0.0,
+            ..Default::default()
+        };
+        let cleaner = crate::clean::Cleaner::new(&crate::clean::CleanConfig::default()).unwrap();
+        let seeds = crate::seed_texts();
+        let footer = "\nنشرة الصباح من مكتب القاهرة الإقليمي للتحرير والمتابعة";
+        let updates = [
+            "الخبر الأول",
+            "تحديث لاحق",
+            "صيغة ثالثة",
+            "نسخة رابعة",
+            "آخر صيغة",
+        ];
+        let mut texts: Vec<String> = updates
+            .iter()
+            .map(|u| format!("{}\n{u}", seeds[0].trim()))
+            .collect();
+        texts[0].push_str(footer);
+        // Seed 001 is a reprint of 000 (`seeds.rs`): the same article.
+        texts.extend(seeds[2..5].iter().map(|t| format!("{}{footer}", t.trim())));
+        let doc = |text: &String| crate::Document {
+            id: "d".into(),
+            text: text.clone(),
+            origin: crate::Origin {
+                path: std::path::Path::new("t").into(),
+                line: 0,
+            },
+            raw: None,
+        };
+        let model = |texts: &[String]| {
+            let mut c = BoilerplateCounter::new(&cfg);
+            for t in texts {
+                c.add_document(&cfg.document_lines(&cleaner, &doc(t)));
+            }
+            c.finish()
+        };
+        // What the model cuts of each text.
+        let cut = |m: &BoilerplateModel| -> Vec<Vec<String>> {
+            texts
+                .iter()
+                .map(|t| {
+                    let cuts = cleaner.cuts_with(t, m, "");
+                    cuts.iter()
+                        .filter(|c| c.rule == RULE)
+                        .map(|c| t[c.start..c.end].trim().to_owned())
+                        .collect()
+                })
+                .collect()
+        };
+        let forward = model(&texts);
+        let cuts = cut(&forward);
+        for (t, c) in texts.iter().zip(&cuts) {
+            // The footer, and nothing of the article.
+            let want: Vec<String> = if t.ends_with(footer) {
+                vec![footer.trim().to_owned()]
+            } else {
+                vec![]
+            };
+            assert_eq!(c, &want, "{t}");
+        }
+        let mut reversed = texts.clone();
+        reversed.reverse();
+        let backward = model(&reversed);
+        assert_eq!(
+            serde_json::to_value(&forward.stats).unwrap(),
+            serde_json::to_value(&backward.stats).unwrap()
+        );
+        assert_eq!(cut(&backward), cuts);
     }
 }

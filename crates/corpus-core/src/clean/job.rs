@@ -183,8 +183,8 @@ pub(crate) fn count_files(
                 .par_iter()
                 .map(|d| bp.document_lines(cleaner, d))
                 .collect();
-            for (g, th, lines) in rows {
-                counter.add(&g, th, &lines);
+            for d in &rows {
+                counter.add_document(d);
             }
             Ok(())
         },
@@ -425,8 +425,7 @@ fn clean_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Cl
         rejects,
     } = Intake::sort(docs, cfg.on_error, |d| {
         if let Some(counter) = &mut counter {
-            let (group, text, lines) = stage.document_lines(d);
-            counter.add(&group, text, &lines);
+            counter.add_document(&stage.document_lines(d));
         }
     })?;
     let model = counter.map(|c| {

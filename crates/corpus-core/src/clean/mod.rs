@@ -169,9 +169,10 @@ impl Cleaner {
         self.rules.cuts_and_key(text, model)
     }
 
-    /// The key used for counting a line in the boilerplate model (see
-    /// [`BoilerplateModel`]); `None` for lines too short to count.
-    pub(crate) fn line_hashes(&self, text: &str, min_chars: usize) -> Vec<u64> {
+    /// The hashes the boilerplate model counts lines by (see
+    /// [`BoilerplateModel`]), each once, and those of the text's long lines
+    /// ([`boilerplate::ArticleKeys`]).
+    pub(crate) fn line_hashes(&self, text: &str, min_chars: usize) -> (Vec<u64>, Vec<u64>) {
         self.rules.line_hashes(text, min_chars)
     }
 }

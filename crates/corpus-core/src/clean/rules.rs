@@ -1176,16 +1176,27 @@ impl RuleSet {
     }
 
     /// Hashes of the lines of `text` for the boilerplate model: key-folded, digit
-    /// runs collapsed, at least `min_chars` characters; each hash once.
-    pub fn line_hashes(&self, text: &str, min_chars: usize) -> Vec<u64> {
+    /// runs collapsed, at least `min_chars` characters; each hash once. And the
+    /// hashes of its lines of at least `ARTICLE_LINE_CHARS` characters.
+    pub fn line_hashes(&self, text: &str, min_chars: usize) -> (Vec<u64>, Vec<u64>) {
         let (lines, keys) = self.lines(text);
-        let mut out: Vec<u64> = lines
-            .iter()
-            .filter_map(|l| boilerplate::line_hash(&keys[l.kstart..l.kend], min_chars))
-            .collect();
+        let mut long = Vec::new();
+        let mut out: Vec<u64> = Vec::with_capacity(lines.len());
+        for l in &lines {
+            let key = &keys[l.kstart..l.kend];
+            let chars = boilerplate::line_chars(key);
+            if chars < min_chars {
+                continue;
+            }
+            let h = boilerplate::collapsed_hash(key);
+            out.push(h);
+            if chars >= boilerplate::ARTICLE_LINE_CHARS {
+                long.push(h);
+            }
+        }
         out.sort_unstable();
         out.dedup();
-        out
+        (out, long)
     }
 
     pub fn cuts(&self, text: &str, model: Option<(&BoilerplateModel, &str)>) -> Vec<Cut> {

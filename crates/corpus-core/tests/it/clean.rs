@@ -425,9 +425,17 @@ fn boilerplate_is_learnt_per_group_from_distinct_documents() {
     let input = tmp.path().join("in.jsonl");
     let footer = "لمتابعة آخر الأخبار حمّلوا نشرتنا اليومية مجانا";
     let mut lines = Vec::new();
-    for i in 0..4 {
+    // Four different articles (not one with another number: digit runs count as
+    // one, and one article's versions do not make boilerplate).
+    let topics = [
+        "الاقتصاد والأسواق",
+        "الرياضة المحلية",
+        "الطقس والأمطار",
+        "التعليم والجامعات",
+    ];
+    for (i, topic) in topics.iter().enumerate() {
         let body =
-            format!("الخبر رقم {i} يتحدث عن موضوع مختلف تماما عن غيره من الأخبار في هذا الملف");
+            format!("الخبر يتحدث عن {topic} وهو موضوع مختلف تماما عن غيره من الأخبار في هذا الملف");
         lines.push(serde_json::json!({"id": format!("x{i}"), "outlet": "X", "text": format!("{body}\n{footer}")}));
     }
     // Outlet Y: the same footer, but in two documents only (one repeated verbatim).

@@ -322,12 +322,14 @@ fn copies_far_apart_are_judged_as_the_memory_job_judges_them() {
 fn the_boilerplate_count_takes_a_repeated_id_in_memory_as_in_the_job() {
     let seeds = crate::common::seed_texts();
     let footer = "\nنشرة الصباح من مكتب القاهرة الإقليمي للتحرير والمتابعة";
+    // Three articles carry the footer (seed 001 would not do: it is a reprint of
+    // 000, the same article for the count).
     let records = [
         json!({"id": "a", "text": format!("{}{footer}", seeds[0])}),
-        json!({"id": "b", "text": format!("{}{footer}", seeds[1])}),
-        json!({"id": "a", "text": format!("{}{footer}", seeds[2])}),
+        json!({"id": "b", "text": format!("{}{footer}", seeds[2])}),
+        json!({"id": "a", "text": format!("{}{footer}", seeds[3])}),
         json!({"id": "c", "text": seeds[0].clone()}),
-        json!({"id": "d", "text": seeds[3].clone()}),
+        json!({"id": "d", "text": seeds[4].clone()}),
     ];
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("in.jsonl");
