@@ -193,7 +193,7 @@ impl BoilerplateConfig {
 
 /// Lines of at least this many characters (besides spaces) are a document's own
 /// text, not chrome: the article key is taken on them.
-pub(crate) const ARTICLE_LINE_CHARS: usize = 100;
+pub const ARTICLE_LINE_CHARS: usize = 100;
 
 /// How the count tells articles apart. A line counts once per article: a
 /// paragraph that five versions of one story carry is not boilerplate, a footer
