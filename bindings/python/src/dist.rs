@@ -197,15 +197,15 @@ impl PyStages {
         })
     }
 
-    /// Distinct documents of a group of `docs` a line must occur in to be
+    /// Distinct articles of a group of `docs` articles a line must occur in to be
     /// boilerplate.
     fn boilerplate_need(&self, docs: u64) -> u64 {
         self.cfg.clean.boilerplate.need(docs)
     }
 
     /// The boilerplate model (JSON, for `Stages(config, boilerplate)`) from
-    /// counts: per group (name, distinct documents, distinct lines, the line
-    /// hashes that occur in at least `boilerplate_need` of its documents).
+    /// counts: per group (name, distinct articles, distinct lines, the line
+    /// hashes that occur in at least `boilerplate_need` of its articles).
     fn boilerplate_model(&self, groups: Vec<(String, u64, u64, Vec<i64>)>) -> PyResult<String> {
         let model = BoilerplateModel::from_counts(
             &self.cfg.clean.boilerplate,

@@ -130,7 +130,8 @@ pub struct BoilerplateConfig {
     pub enabled: bool,
     /// How documents are grouped into sources (default `corpus`).
     pub group_by: GroupBy,
-    /// A line must occur in at least this many distinct documents (default 3).
+    /// A line must occur in at least this many distinct articles (default 3;
+    /// see [`article_keys`]).
     pub min_docs: u64,
     /// ... and in at least this share of its group's documents (default 0.005).
     pub min_fraction: f64,
@@ -155,7 +156,7 @@ impl Default for BoilerplateConfig {
 }
 
 impl BoilerplateConfig {
-    /// Distinct documents of a group of `docs` a line must occur in.
+    /// Distinct articles of a group of `docs` articles a line must occur in.
     pub fn need(&self, docs: u64) -> u64 {
         let need = (self.min_fraction * docs as f64).ceil() as u64;
         need.max(self.min_docs)
@@ -361,7 +362,7 @@ impl BoilerplateCounter {
 pub struct GroupStats {
     /// The group's name (`""` for the whole corpus or a missing field).
     pub group: String,
-    /// Distinct documents counted.
+    /// Distinct articles counted ([`article_keys`]).
     pub docs: u64,
     /// Distinct lines seen.
     pub distinct_lines: u64,
@@ -381,8 +382,8 @@ pub struct BoilerplateModel {
 
 impl BoilerplateModel {
     /// The model from counts made elsewhere (`ghirbal.spark` counts in
-    /// Spark): per group, its name, distinct documents, distinct lines, and the
-    /// lines that occur in at least [`BoilerplateConfig::need`] of its documents.
+    /// Spark): per group, its name, distinct articles, distinct lines, and the
+    /// lines that occur in at least [`BoilerplateConfig::need`] of its articles.
     pub fn from_counts(
         cfg: &BoilerplateConfig,
         groups: impl IntoIterator<Item = (String, u64, u64, HashSet<u64>)>,

@@ -10,7 +10,7 @@
 //!   `key`-normalized text ([`crate::normalize::Profile::Key`]), so spelling
 //!   variants (أ/ا, ة/ه, tanwin, dashes, quotes) collapse.
 //! * **Corpus-level boilerplate** ([`boilerplate`]): lines that recur in many
-//!   distinct documents of the same source (grouped by a metadata field, a URL
+//!   distinct articles of the same source (versions of one story count once) (grouped by a metadata field, a URL
 //!   host, or the whole corpus). This needs a first pass over the corpus that
 //!   counts line hashes; see [`boilerplate::BoilerplateModel`].
 //!
