@@ -192,16 +192,18 @@ impl BoilerplateConfig {
     }
 }
 
-/// Lines of at least this many characters (besides spaces) are a document's own
-/// text, not chrome: the article key is taken on them.
-pub const ARTICLE_LINE_CHARS: usize = 100;
+/// Lines of at least this many characters (besides spaces) are taken for a
+/// document's own text, not chrome: the article key is taken on them. Chrome
+/// lines are mostly shorter; a one-sentence brief is about this long.
+pub const ARTICLE_LINE_CHARS: usize = 60;
 
 /// How the count tells articles apart. A line counts once per article: a
 /// paragraph that five versions of one story carry is not boilerplate, a footer
 /// under five stories is. A line's article is the smallest hash among the
 /// document's *other* lines of at least [`ARTICLE_LINE_CHARS`] characters (its
-/// own text); without such lines, among its other lines; and a document of one
-/// line is its own article. Copies of one article (a reprint with another
+/// own text); the only long line is its own article (a one-paragraph story
+/// whose versions carry different chrome); without long lines, a line's article
+/// is the smallest of the other lines, and a document of one line is its own. Copies of one article (a reprint with another
 /// title, an edited or cut version) share most of their long lines, so most
 /// share that key; different articles do not, and a long recurring line (an
 /// outlet's self-description) is not its own key.
@@ -233,7 +235,11 @@ pub fn article_keys(lines: &[u64], long: &[u64]) -> (u64, Vec<(u64, u64)>) {
     let keyed = lines
         .iter()
         .map(|&h| {
-            let key = other(h, l1, l2).or_else(|| other(h, a1, a2)).unwrap_or(h);
+            let key = other(h, l1, l2)
+                // The only long line is the document's own text.
+                .or_else(|| (l1 == Some(h)).then_some(h))
+                .or_else(|| other(h, a1, a2))
+                .unwrap_or(h);
             (h, key)
         })
         .collect();
@@ -502,9 +508,9 @@ mod tests {
         let (doc, keys) = article_keys(&[1, 4, 7, 9, 12], &[4, 7, 9]);
         assert_eq!(doc, 4);
         assert_eq!(keys, [(1, 4), (4, 7), (7, 4), (9, 4), (12, 4)]);
-        // One long line: keyed by the smallest other line.
+        // One long line: the document's own text, its key and the others'.
         let (_, keys) = article_keys(&[3, 5, 8], &[5]);
-        assert_eq!(keys, [(3, 5), (5, 3), (8, 5)]);
+        assert_eq!(keys, [(3, 5), (5, 5), (8, 5)]);
         // No long line; a document of one line is its own article.
         assert_eq!(article_keys(&[3, 8], &[]).1, [(3, 8), (8, 3)]);
         assert_eq!(article_keys(&[8], &[]).1, [(8, 8)]);
