@@ -203,10 +203,11 @@ pub const ARTICLE_LINE_CHARS: usize = 60;
 /// document's *other* lines of at least [`ARTICLE_LINE_CHARS`] characters (its
 /// own text); the only long line is its own article (a one-paragraph story
 /// whose versions carry different chrome); without long lines, a line's article
-/// is the smallest of the other lines, and a document of one line is its own. Copies of one article (a reprint with another
-/// title, an edited or cut version) share most of their long lines, so most
-/// share that key; different articles do not, and a long recurring line (an
-/// outlet's self-description) is not its own key.
+/// is the smallest of the other lines, and a document of one line is its own.
+/// Copies of one article (a reprint with another title, an edited or cut
+/// version) share most of their long lines, so most share that key; different
+/// articles do not, and a long recurring line (an outlet's self-description) is
+/// not its own key.
 ///
 /// `lines` are the document's distinct line hashes and `long` those of its long
 /// lines; returns the document's key (for counting articles) and each line's.
@@ -286,8 +287,7 @@ pub type DocumentLines = (String, u64, Vec<(u64, u64)>);
 
 #[derive(Default)]
 struct GroupCount {
-    /// Distinct articles.
-    docs: u64,
+    /// Distinct articles (the group's documents for `need`).
     articles: HashSet<u64>,
     /// (article, line) pairs counted, mixed into one hash.
     pairs: HashSet<u64>,
@@ -297,7 +297,10 @@ struct GroupCount {
 
 /// One (article, line) pair as one hash: the count keeps a set of them.
 fn pair_hash(article: u64, line: u64) -> u64 {
-    xxh3_64(&[article.to_le_bytes(), line.to_le_bytes()].concat())
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&article.to_le_bytes());
+    bytes[8..].copy_from_slice(&line.to_le_bytes());
+    xxh3_64(&bytes)
 }
 
 /// First pass: counts line hashes per group.
@@ -324,9 +327,7 @@ impl BoilerplateCounter {
             Some(g) => g,
             None => self.groups.entry(group.to_owned()).or_default(),
         };
-        if g.articles.insert(article) {
-            g.docs += 1;
-        }
+        g.articles.insert(article);
         for &(h, key) in lines {
             if g.pairs.insert(pair_hash(key, h)) {
                 *g.lines.entry(h).or_default() += 1;
@@ -350,14 +351,15 @@ impl BoilerplateCounter {
         BoilerplateModel::from_counts(
             &cfg,
             self.groups.into_iter().map(|(name, g)| {
-                let need = cfg.need(g.docs);
+                let docs = g.articles.len() as u64;
+                let need = cfg.need(docs);
                 let lines = g
                     .lines
                     .iter()
                     .filter(|&(_, &c)| u64::from(c) >= need)
                     .map(|(&h, _)| h)
                     .collect();
-                (name, g.docs, g.lines.len() as u64, lines)
+                (name, docs, g.lines.len() as u64, lines)
             }),
         )
     }
