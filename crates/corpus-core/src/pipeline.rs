@@ -356,12 +356,12 @@ fn reserve_for(
             Pending::Ready(_) => 0,
         })
         .sum();
-    let Ok(size) = std::fs::metadata(&file.path).map(|m| m.len()) else {
-        return;
-    };
     if bytes == 0 || batch.len() < BATCH {
         return;
     }
+    let Ok(size) = std::fs::metadata(&file.path).map(|m| m.len()) else {
+        return;
+    };
     let expected = usize::try_from(size / bytes as u64 * batch.len() as u64).unwrap_or(0);
     let more = (expected + expected / 8).saturating_sub(seen.capacity() - seen.len());
     seen.reserve(more);

@@ -466,9 +466,13 @@ def _components(pairs: DataFrame) -> DataFrame:
 
 def _sorted_out(job: Job, cfg: dict[str, Any], raw: DataFrame, numbered: DataFrame) -> DataFrame:
     """``raw`` (rows with ``id``, and ``rejected`` and ``error`` for a bad
-    record; cached) with every record of a repeated id but the first in the
-    frame's order rejected too, cached (``raw`` is dropped). Under
-    ``on_error="fail"``, raises the first bad record's error."""
+    record) with every record of a repeated id but the first in the frame's
+    order rejected too, cached. Under ``on_error="fail"``, raises the first bad
+    record's error."""
+    # Cached, and filled before the repeated-id steps read it three times:
+    # concurrent stages would each compute it.
+    raw = raw.persist()
+    raw.count()
     read = raw.filter(F.col("rejected").isNull())
     firsts = read.groupBy("id").agg(F.min(_ORDER).alias("first"))
     repeats = read.join(firsts, "id").filter(F.col(_ORDER) != F.col("first"))
@@ -556,11 +560,7 @@ def dedup_spark(
 
     numbered = _numbered(df)
     job: Job = (cfg_json, _boilerplate(cfg_json, numbered) if wants_boilerplate else None)
-    # Cached, and filled before the repeated-id steps read it three times:
-    # concurrent stages would each compute it.
-    raw = numbered.mapInArrow(_per_batch(job, _ANALYZED, _analyze), _ANALYZED).persist()
-    raw.count()
-
+    raw = numbered.mapInArrow(_per_batch(job, _ANALYZED, _analyze), _ANALYZED)
     analyzed = _sorted_out(job, cfg, raw, numbered)
 
     good = analyzed.filter(F.col("rejected").isNull())
@@ -765,8 +765,7 @@ def clean_spark(
     numbered = _numbered(df)
     model = _boilerplate(cfg_json, numbered, _clean_stages) if wants_boilerplate else None
     job: Job = (cfg_json, model)
-    raw = numbered.mapInArrow(_per_batch(job, _CLEANED, _clean, _clean_stages), _CLEANED).persist()
-    raw.count()
+    raw = numbered.mapInArrow(_per_batch(job, _CLEANED, _clean, _clean_stages), _CLEANED)
     cleaned = _sorted_out(job, cfg, raw, numbered)
     ok = F.col("rejected").isNull()
     text = cfg["input"]["text_field"]
