@@ -38,7 +38,7 @@ pub fn clean(
     let cfg = resolve(config_path, overrides_json)?;
     let pending = extract(docs)?;
     let run = py
-        .detach(|| clean_documents(documents(pending, &cfg), &cfg))
+        .detach(|| cfg.in_pool(|| clean_documents(documents(pending, &cfg), &cfg)))
         .map_err(to_py)?;
     let n = run.outcomes.len();
     let (mut texts, mut cuts, mut emptied, mut rejects) = (

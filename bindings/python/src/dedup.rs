@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use corpus_core::pipeline::{Outcome, dedup_documents, run_dedup};
 use corpus_core::{Config, Document, Error, Origin};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyMapping, PyString};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyMapping, PyString};
+use rayon::prelude::*;
+use serde_json::{Map, Number, Value};
 
 use crate::errors::{ConfigError, to_py};
 
@@ -41,10 +43,24 @@ pub fn resolve_config(config_path: Option<PathBuf>, overrides_json: &str) -> PyR
     to_json(&resolve(config_path, overrides_json)?)
 }
 
+/// The record fields a job with this configuration reads (the id and text
+/// fields, then the survivor's and the boilerplate group's fields, if any).
+#[pyfunction]
+#[pyo3(signature = (config_path, overrides_json))]
+pub fn record_fields(config_path: Option<PathBuf>, overrides_json: &str) -> PyResult<Vec<String>> {
+    let cfg = resolve(config_path, overrides_json)?;
+    Ok(cfg.record_fields().into_iter().map(str::to_owned).collect())
+}
+
 /// One input record as extracted while holding the GIL.
 pub(crate) enum Pending {
+    /// A string: the text.
     Text(String),
+    /// A dict of plain values, read directly ([`plain_fields`]).
+    Fields(Map<String, Value>),
+    /// Any other dict, as `json.dumps` writes it.
     Json(String),
+    /// Not a record.
     Bad(String),
 }
 
@@ -55,13 +71,19 @@ pub(crate) fn place(i: usize) -> Origin {
     }
 }
 
-/// Builds the documents (outside the GIL): the same record parsing as a JSONL
-/// line, so a dict is accepted or rejected exactly like a record in a file.
+/// Builds the documents (outside the GIL), in parallel on the current thread
+/// pool: the same record parsing as a JSONL line, so a dict is accepted or
+/// rejected exactly like a record in a file.
 pub(crate) fn documents(pending: Vec<Pending>, cfg: &Config) -> Vec<corpus_core::Result<Document>> {
-    documents_at(pending, cfg, |i| i)
+    pending
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, p)| document(p, i, cfg))
+        .collect()
 }
 
-/// [`documents`] where item `i` is `docs[at(i)]` of a larger input.
+/// [`documents`] on this thread, where item `i` is `docs[at(i)]` of a larger
+/// input (a Spark batch: the partitions are the parallelism there).
 pub(crate) fn documents_at(
     pending: Vec<Pending>,
     cfg: &Config,
@@ -70,22 +92,29 @@ pub(crate) fn documents_at(
     pending
         .into_iter()
         .enumerate()
-        .map(|(i, p)| (at(i), p))
-        .map(|(i, p)| match p {
-            Pending::Text(text) => Ok(Document {
-                id: i.to_string(),
-                text,
-                origin: place(i),
-                raw: None,
-            }),
-            Pending::Json(json) => cfg.input.parse_record(&json, place(i), || i.to_string()),
-            Pending::Bad(reason) => Err(Error::Record {
-                path: PathBuf::from(format!("docs[{i}]")),
-                line: 0,
-                reason,
-            }),
-        })
+        .map(|(i, p)| document(p, at(i), cfg))
         .collect()
+}
+
+/// The document of `docs[i]`.
+fn document(p: Pending, i: usize, cfg: &Config) -> corpus_core::Result<Document> {
+    match p {
+        Pending::Text(text) => Ok(Document {
+            id: i.to_string(),
+            text,
+            origin: place(i),
+            raw: None,
+        }),
+        Pending::Fields(map) => cfg
+            .input
+            .record_from_fields(map, place(i), || i.to_string()),
+        Pending::Json(json) => cfg.input.parse_record(&json, place(i), || i.to_string()),
+        Pending::Bad(reason) => Err(Error::Record {
+            path: PathBuf::from(format!("docs[{i}]")),
+            line: 0,
+            reason,
+        }),
+    }
 }
 
 pub(crate) fn extract(docs: &Bound<'_, PyAny>) -> PyResult<Vec<Pending>> {
@@ -111,9 +140,12 @@ pub(crate) fn extract(docs: &Bound<'_, PyAny>) -> PyResult<Vec<Pending>> {
                 Ok(d) => d.clone(),
                 Err(_) => PyDict::from_sequence(&item.call_method0("items")?)?,
             };
-            match dumps.call((dict,), Some(&kwargs)) {
-                Ok(j) => Pending::Json(j.extract::<String>()?),
-                Err(e) => Pending::Bad(format!("record cannot be read as JSON: {e}")),
+            match plain_fields(&dict) {
+                Some(map) => Pending::Fields(map),
+                None => match dumps.call((dict,), Some(&kwargs)) {
+                    Ok(j) => Pending::Json(j.extract::<String>()?),
+                    Err(e) => Pending::Bad(format!("record cannot be read as JSON: {e}")),
+                },
             }
         } else {
             let ty = item.get_type().name()?;
@@ -122,6 +154,36 @@ pub(crate) fn extract(docs: &Bound<'_, PyAny>) -> PyResult<Vec<Pending>> {
         out.push(pending);
     }
     Ok(out)
+}
+
+/// The fields of a dict whose keys are all `str` and whose values are all `str`,
+/// `bool`, `int` within 64 bits, finite `float` or `None` (exactly these types,
+/// not subclasses): the JSON object `json.dumps` would write, without writing
+/// it and parsing it again (for 200,000 news articles that took longer than
+/// the dedup itself). `None` for any other dict, which goes through `json.dumps`.
+fn plain_fields(dict: &Bound<'_, PyDict>) -> Option<Map<String, Value>> {
+    let mut map = Map::with_capacity(dict.len());
+    for (k, v) in dict.iter() {
+        let key = k.cast_exact::<PyString>().ok()?.to_cow().ok()?.into_owned();
+        let value = if v.is_none() {
+            Value::Null
+        } else if let Ok(s) = v.cast_exact::<PyString>() {
+            Value::String(s.to_cow().ok()?.into_owned())
+        } else if let Ok(b) = v.cast_exact::<PyBool>() {
+            Value::Bool(b.is_true())
+        } else if let Ok(i) = v.cast_exact::<PyInt>() {
+            match i.extract::<i64>() {
+                Ok(n) => Value::from(n),
+                Err(_) => Value::from(i.extract::<u64>().ok()?),
+            }
+        } else if let Ok(f) = v.cast_exact::<PyFloat>() {
+            Value::Number(Number::from_f64(f.value())?)
+        } else {
+            return None;
+        };
+        map.insert(key, value);
+    }
+    Some(map)
 }
 
 /// The columns of a dedup result, aligned with the input.
@@ -152,7 +214,7 @@ pub fn dedup(
     let cfg = resolve(config_path, overrides_json)?;
     let pending = extract(docs)?;
     let run = py
-        .detach(|| dedup_documents(documents(pending, &cfg), &cfg))
+        .detach(|| cfg.in_pool(|| dedup_documents(documents(pending, &cfg), &cfg)))
         .map_err(to_py)?;
     let n = run.outcomes.len();
     let (mut clusters, mut kept, mut duplicate_of, mut reason, mut similarity, mut rejects) = (

@@ -13,6 +13,12 @@ mod normalize;
 
 use pyo3::prelude::*;
 
+// The same allocator as the `ghirbal` binary, for the same reason: a job makes
+// a few small allocations per document on every worker thread. Python's own
+// objects keep its allocator; memory is always freed by the side that made it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The `ghirbal._core` module.
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -24,6 +30,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dedup::dedup, m)?)?;
     m.add_function(wrap_pyfunction!(dedup::dedup_files, m)?)?;
     m.add_function(wrap_pyfunction!(dedup::resolve_config, m)?)?;
+    m.add_function(wrap_pyfunction!(dedup::record_fields, m)?)?;
     m.add_class::<dist::PyStages>()?;
     m.add_class::<clean::PyCleanStages>()?;
     m.add_function(wrap_pyfunction!(clean::clean, m)?)?;

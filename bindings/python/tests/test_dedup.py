@@ -7,6 +7,7 @@ import pickle
 import random
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +126,41 @@ def test_survivor_field_of_a_dict_is_used(seed_docs: list[dict[str, str]]) -> No
     ]
     assert ghirbal.dedup(docs, survivor="earliest:date").kept == [False, True]
     assert ghirbal.dedup(docs, survivor="highest:date").kept == [True, False]
+
+
+class Tag(str):
+    """A str subclass: such a dict goes through ``json.dumps``."""
+
+
+def test_dicts_are_read_as_the_json_records_of_their_fields(
+    seed_docs: list[dict[str, str]], tmp_path: Path
+) -> None:
+    # Plain values are read directly, anything else through json.dumps; either way
+    # as the JSON Lines record json.dumps writes. Priorities compare as numbers
+    # (2**70 > 10 > 9; as strings "9" would win).
+    text, other = seed_docs[2]["text"], seed_docs[3]["text"]
+    docs: list[dict[str, Any]] = [
+        {"id": 7, "text": text, "prio": 9},
+        {"id": 1e16, "text": text, "prio": 10},
+        {"id": "b", "text": text, "prio": 2**70},
+        {"id": Tag("c"), "text": other, "prio": 1.5, "when": datetime(2015, 5, 1)},
+        {"id": "d", "text": other, "prio": None, "ok": True},
+    ]
+    r = ghirbal.dedup(docs, survivor="highest:prio")
+    assert r.ids[:2] == ["7", "1e+16"]
+    assert r.kept == [False, False, True, True, False]
+    path = tmp_path / "docs.jsonl"
+    path.write_text(
+        "".join(json.dumps(d, ensure_ascii=False, default=str) + "\n" for d in docs),
+        encoding="utf-8",
+    )
+    ghirbal.dedup_files([path], tmp_path / "out", survivor="highest:prio")
+    lines = (tmp_path / "out" / "clusters.jsonl").read_text(encoding="utf-8").splitlines()
+    from_file = {
+        v["id"]: (v["cluster"], v["kept"], v["duplicate_of"], v["reason"], v["similarity"])
+        for v in map(json.loads, lines)
+    }
+    assert by_id(r) == from_file
 
 
 def test_exact_only_and_options_reach_the_summary(seed_docs: list[dict[str, str]]) -> None:

@@ -31,3 +31,18 @@ def test_dedup_frame_custom_columns(seed_docs) -> None:
     df["date"] = pd.to_datetime(["2015-01-0%d" % (i + 1) for i in range(5)])
     recs = df.rename(columns={"k": "id", "body": "text"}).to_dict("records")
     assert ghirbal.dedup(recs, survivor="earliest:date").ids == list(df["k"])
+
+
+def test_dedup_frame_reads_the_columns_the_configuration_names(seed_docs) -> None:
+    text = seed_docs[2]["text"]
+    df = pd.DataFrame(
+        {
+            "id": ["a", "b", "c"],
+            "text": [text] * 3,
+            "date": pd.to_datetime(["2015-05-03", "2015-05-01", None]),
+            "prio": [1.0, None, 3.0],
+        }
+    )
+    # A missing value (NaT, NaN) is a missing field, which loses.
+    assert list(ghirbal.dedup_frame(df, survivor="earliest:date")["kept"]) == [False, True, False]
+    assert list(ghirbal.dedup_frame(df, survivor="highest:prio")["kept"]) == [False, False, True]

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::clean::CleanConfig;
-use crate::dedup::DedupConfig;
+use crate::clean::{CleanConfig, GroupBy};
+use crate::dedup::{DedupConfig, Survivor};
 use crate::io::InputConfig;
 use crate::normalize::NormalizeConfig;
 use crate::{Error, Result};
@@ -58,6 +58,35 @@ pub struct Config {
 }
 
 impl Config {
+    /// The record fields a job reads: the id and text fields, the survivor
+    /// policy's field and the boilerplate group's field (when they name one).
+    /// A front-end holding columns (a data frame) hands over these.
+    pub fn record_fields(&self) -> Vec<&str> {
+        let survivor = match &self.dedup.survivor {
+            Survivor::Earliest(f) | Survivor::Highest(f) => Some(f.as_str()),
+            Survivor::LeastChrome | Survivor::Longest => None,
+        };
+        let group = match &self.clean.boilerplate.group_by {
+            GroupBy::Field(f) | GroupBy::Host(f) => Some(f.as_str()),
+            GroupBy::Corpus => None,
+        };
+        let mut fields = Vec::new();
+        for f in [
+            Some(self.input.id_field.as_str()),
+            Some(self.input.text_field.as_str()),
+            survivor,
+            group,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if !fields.contains(&f) {
+                fields.push(f);
+            }
+        }
+        fields
+    }
+
     /// Reads a TOML configuration file.
     ///
     /// # Errors
@@ -140,10 +169,19 @@ impl Config {
 
     /// Runs `job` on a pool of `threads` worker threads (0 = one per core), so that
     /// every front-end gets the same thread count for the same configuration.
+    /// On a worker of such a pool already (a caller that prepared its input in
+    /// parallel first, then called a job that runs here too), `job` runs where it is.
     ///
     /// # Errors
     /// [`Error::Config`] if the pool cannot start; otherwise what `job` returns.
-    pub(crate) fn in_pool<T: Send>(&self, job: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+    pub fn in_pool<T: Send>(&self, job: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+        let wanted = match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n,
+        };
+        if rayon::current_thread_index().is_some() && rayon::current_num_threads() == wanted {
+            return job();
+        }
         rayon::ThreadPoolBuilder::new()
             .num_threads(self.threads)
             .build()

@@ -384,12 +384,36 @@ def clean_files(
 
 if find_spec("pandas") is not None:
 
-    def dedup_frame(df: Any, id_col: str = "id", text_col: str = "text", **options: Any) -> Any:
+    def dedup_frame(
+        df: Any,
+        id_col: str = "id",
+        text_col: str = "text",
+        *,
+        config: Optional[PathLike] = None,
+        **options: Any,
+    ) -> Any:
         """:func:`dedup` on a pandas DataFrame: returns a copy of ``df`` with the
-        columns ``cluster``, ``kept``, ``duplicate_of``, ``reason`` and
-        ``similarity`` and ``lang`` added. ``options`` are those of :func:`dedup`."""
-        docs = [{"id": i, "text": t} for i, t in zip(df[id_col].tolist(), df[text_col].tolist())]
-        r = dedup(docs, **options)
+        columns ``cluster``, ``kept``, ``duplicate_of``, ``reason``,
+        ``similarity`` and ``lang`` added. ``config`` and ``options`` are those
+        of :func:`dedup`.
+
+        Each row is a record of the columns the configuration reads: ``id_col``,
+        ``text_col``, and the field named by ``survivor="earliest:FIELD"`` or
+        ``"highest:FIELD"`` and by a boilerplate ``group_by``. A missing value
+        there (``None``, ``NaN``, ``NaT``) is a missing field."""
+        options = dict(options, id_field=id_col, text_field=text_col)
+        read = _core.record_fields(_path(config), _overrides(options))
+        fields = [c for c in read if c in df.columns]
+        values = [df[c].tolist() for c in fields]
+        # Only the other fields may be missing: a row without its text is a bad record.
+        present = [
+            df[c].notna().tolist() if c not in (id_col, text_col) else None for c in fields
+        ]
+        docs = [
+            {c: v[n] for c, v, p in zip(fields, values, present) if p is None or p[n]}
+            for n in range(len(df))
+        ]
+        r = dedup(docs, config=config, **options)
         out = df.copy()
         out["cluster"] = r.clusters
         out["kept"] = r.kept

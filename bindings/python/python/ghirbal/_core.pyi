@@ -15,6 +15,7 @@ __all__ = [
     "clean",
     "clean_files",
     "resolve_config",
+    "record_fields",
     "Stages",
     "CleanStages",
     "_cli_main",
@@ -53,6 +54,9 @@ class Normalizer:
 def resolve_config(
     config_path: Optional[Union[str, PathLike[str]]], overrides_json: str
 ) -> str: ...
+def record_fields(
+    config_path: Optional[Union[str, PathLike[str]]], overrides_json: str
+) -> list[str]: ...
 def dedup(
     docs: Iterable[Any],
     config_path: Optional[Union[str, PathLike[str]]],

@@ -908,11 +908,45 @@ impl InputConfig {
             };
             record_err(format!("malformed JSON: {e}{hint}"))
         })?;
-        let Value::Object(mut map) = value else {
+        let Value::Object(map) = value else {
             return Err(record_err("record is not a JSON object".into()));
         };
-        let mut text = match map.get(&self.text_field) {
-            Some(Value::String(s)) => s.clone(),
+        self.record_of(map, Some(line), origin, default_id)
+    }
+
+    /// Reads a record given as its fields, already decoded (a record handed over
+    /// in memory, e.g. a Python dict of strings and numbers), exactly as
+    /// [`InputConfig::parse_record`] reads the JSON object of those fields; `raw`
+    /// is that object. No JSON text is written or parsed for the text field.
+    ///
+    /// # Errors
+    /// As [`InputConfig::parse_record`], but for malformed JSON.
+    pub fn record_from_fields(
+        &self,
+        fields: serde_json::Map<String, Value>,
+        origin: Origin,
+        default_id: impl FnOnce() -> String,
+    ) -> Result<Document> {
+        self.record_of(fields, None, origin, default_id)
+            .map(|(doc, _)| doc)
+    }
+
+    /// The document of a record's fields; `raw` is `line`, or the fields
+    /// written as JSON when there is no line (or the text was truncated).
+    fn record_of(
+        &self,
+        mut map: serde_json::Map<String, Value>,
+        line: Option<&str>,
+        origin: Origin,
+        default_id: impl FnOnce() -> String,
+    ) -> Result<(Document, bool)> {
+        let record_err = |reason: String| Error::Record {
+            path: origin.path.to_path_buf(),
+            line: origin.line,
+            reason,
+        };
+        match map.get(&self.text_field) {
+            Some(Value::String(_)) => {}
             Some(other) => {
                 return Err(record_err(format!(
                     "field {:?} is {}, not a string",
@@ -923,7 +957,7 @@ impl InputConfig {
             None => {
                 return Err(record_err(format!("missing field {:?}", self.text_field)));
             }
-        };
+        }
         let id = match map.get(&self.id_field) {
             Some(Value::String(s)) => s.clone(),
             Some(Value::Number(n)) => n.to_string(),
@@ -936,21 +970,26 @@ impl InputConfig {
                 )));
             }
         };
-        let truncated = self.check_size(&mut text).map_err(&record_err)?;
+        let Some(Value::String(text)) = map.get_mut(&self.text_field) else {
+            unreachable!("the text field was checked above");
+        };
+        let truncated = self.check_size(text).map_err(&record_err)?;
         if text.trim().is_empty() {
             return Err(record_err("empty text".into()));
         }
-        let raw = if truncated {
-            // The record is rewritten with the cut text; every other field stays.
-            map.insert(self.text_field.clone(), Value::String(text.clone()));
-            Value::Object(map).to_string()
-        } else {
-            line.to_owned()
+        let raw = match line {
+            Some(line) if !truncated => line.to_owned(),
+            // The record (re)written, with the cut text if it was cut; every
+            // other field stays.
+            _ => serde_json::to_string(&map).map_err(|e| record_err(e.to_string()))?,
+        };
+        let Some(Value::String(text)) = map.get_mut(&self.text_field) else {
+            unreachable!("the text field was checked above");
         };
         Ok((
             Document {
                 id,
-                text,
+                text: std::mem::take(text),
                 origin,
                 raw: Some(raw),
             },

@@ -358,3 +358,57 @@ fn the_boilerplate_count_takes_a_repeated_id_in_memory_as_in_the_job() {
     };
     assert_eq!(a.reason, corpus_core::dedup::Reason::Exact);
 }
+
+#[test]
+fn a_record_given_as_fields_reads_as_its_json_object() {
+    let origin = || Origin {
+        path: Path::new("docs[0]").into(),
+        line: 0,
+    };
+    let cut = InputConfig {
+        max_doc_bytes: Some(9),
+        oversize: corpus_core::io::Oversize::Truncate,
+        ..InputConfig::default()
+    };
+    let records = [
+        json!({"id": 7, "text": "نص الخبر", "date": "2015-05-01"}),
+        json!({"id": 1e16, "text": "نص الخبر الطويل", "n": null}),
+        json!({"text": "نص"}),
+        json!({"id": "a", "text": "  "}),
+        json!({"id": true, "text": "نص"}),
+        json!({"id": "a"}),
+    ];
+    for cfg in [InputConfig::default(), cut] {
+        for record in &records {
+            let Value::Object(fields) = record.clone() else {
+                unreachable!()
+            };
+            let from_json = cfg.parse_record(&record.to_string(), origin(), || "0".into());
+            let from_fields = cfg.record_from_fields(fields, origin(), || "0".into());
+            match (from_json, from_fields) {
+                (Ok(a), Ok(b)) => {
+                    assert_eq!(
+                        (&a.id, &a.text, &a.raw),
+                        (&b.id, &b.text, &b.raw),
+                        "{record}"
+                    );
+                }
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+                (a, b) => panic!("{record}: {a:?} / {b:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn record_fields_name_what_the_job_reads() {
+    let cfg = Config::default()
+        .with_overrides(json!({"id_field": "key", "survivor": "earliest:date",
+            "clean": {"boilerplate": {"group_by": "host:url"}}}))
+        .unwrap();
+    assert_eq!(cfg.record_fields(), ["key", "text", "date", "url"]);
+    let cfg = Config::default()
+        .with_overrides(json!({"survivor": "highest:id"}))
+        .unwrap();
+    assert_eq!(cfg.record_fields(), ["id", "text"]);
+}

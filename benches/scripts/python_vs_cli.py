@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""`ghirbal.dedup` on records held in Python (a list of dicts, and a pandas frame
+through `ghirbal.dedup_frame`) against the `ghirbal dedup` job on the same JSON Lines
+file: wall times (medians of interleaved rounds) and whether every document gets the
+same verdict. The records are loaded once, before the clock starts; the job's time is
+the whole process, writing its output folder included.
+
+  target/venv/bin/python benches/scripts/python_vs_cli.py /tmp/scale200k.jsonl \
+      --ghirbal target/release/ghirbal --rounds 3 --threads 2
+
+Needs the package installed in release mode (`maturin develop --release -m
+bindings/python/Cargo.toml`); pandas for the frame row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+from typing import Any
+
+import ghirbal
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("input")
+    ap.add_argument("--ghirbal", required=True, help="the ghirbal binary")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    with open(args.input, encoding="utf-8") as f:
+        docs = [json.loads(line) for line in f if line.strip()]
+    try:
+        import pandas as pd
+
+        frame: Any = pd.DataFrame(docs)
+    except ImportError:
+        frame = None
+    work = tempfile.mkdtemp(prefix="python_vs_cli.")
+    times: dict[str, list[float]] = {"cli": [], "dicts": [], "frame": []}
+    for r in range(args.rounds):
+        out = os.path.join(work, f"o{r}")
+        t = time.perf_counter()
+        subprocess.run(
+            [args.ghirbal, "dedup", args.input, "-o", out, "-q", "--threads", str(args.threads)],
+            check=True,
+        )
+        times["cli"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        res = ghirbal.dedup(docs, threads=args.threads)
+        times["dicts"].append(time.perf_counter() - t)
+        if frame is not None:
+            t = time.perf_counter()
+            ghirbal.dedup_frame(frame, threads=args.threads)
+            times["frame"].append(time.perf_counter() - t)
+    with open(os.path.join(work, "o0", "clusters.jsonl"), encoding="utf-8") as f:
+        job = {v["id"]: (v["cluster"], v["kept"], v["reason"]) for v in map(json.loads, f)}
+    mine = {i: (c, k, why) for i, c, k, why in zip(res.ids, res.clusters, res.kept, res.reason)}
+    differ = sum(job.get(i) != v for i, v in mine.items()) + len(job.keys() - mine.keys())
+    print(
+        json.dumps(
+            {
+                "docs": len(docs),
+                "threads": args.threads,
+                "rounds": args.rounds,
+                "differ": differ,
+                **{f"{k}_s": round(statistics.median(v), 2) for k, v in times.items() if v},
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
