@@ -406,9 +406,7 @@ if find_spec("pandas") is not None:
         fields = [c for c in read if c in df.columns]
         values = [df[c].tolist() for c in fields]
         # Only the other fields may be missing: a row without its text is a bad record.
-        present = [
-            df[c].notna().tolist() if c not in (id_col, text_col) else None for c in fields
-        ]
+        present = [df[c].notna().tolist() if c not in (id_col, text_col) else None for c in fields]
         docs = [
             {c: v[n] for c, v, p in zip(fields, values, present) if p is None or p[n]}
             for n in range(len(df))
