@@ -3,6 +3,7 @@
 use corpus_core::normalize::{NormalizeConfig, Normalizer, Profile, Step};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
+use rayon::prelude::*;
 
 use crate::errors::to_py;
 
@@ -60,12 +61,13 @@ impl PyNormalizer {
         self.inner.normalize(text).into_owned()
     }
 
-    /// Normalizes many texts, without holding the GIL.
+    /// Normalizes many texts, without holding the GIL, on every core.
     fn normalize_batch(&self, py: Python<'_>, texts: Vec<String>) -> Vec<String> {
         let inner = &self.inner;
         py.detach(|| {
             texts
-                .iter()
+                .par_iter()
+                .with_min_len(64)
                 .map(|t| inner.normalize(t).into_owned())
                 .collect()
         })
