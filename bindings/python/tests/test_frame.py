@@ -46,3 +46,25 @@ def test_dedup_frame_reads_the_columns_the_configuration_names(seed_docs) -> Non
     # A missing value (NaT, NaN) is a missing field, which loses.
     assert list(ghirbal.dedup_frame(df, survivor="earliest:date")["kept"]) == [False, True, False]
     assert list(ghirbal.dedup_frame(df, survivor="highest:prio")["kept"]) == [False, False, True]
+
+
+def test_clean_frame_cleans_the_text_column(seed_docs) -> None:
+    df = pd.DataFrame(seed_docs)
+    out = ghirbal.clean_frame(df)
+    r = ghirbal.clean(seed_docs)
+    assert list(out["text"]) == r.texts
+    assert list(out["cuts"]) == r.cuts and sum(map(len, r.cuts)) > 0
+    assert list(out["emptied"]) == r.emptied
+    assert list(df["text"]) == [d["text"] for d in seed_docs]  # the input frame is left alone
+
+
+def test_clean_frame_counts_boilerplate_by_the_group_column(seed_docs) -> None:
+    footer = "نشر هذا الموضوع ضمن ملف الأسبوع الخاص بالمنطقة"
+    rows = [(d, "a") for d in seed_docs[2:]] + [(seed_docs[0], "b")]
+    df = pd.DataFrame(
+        [{"id": d["id"], "text": d["text"] + "\n" + footer, "outlet": o} for d, o in rows]
+    )
+    out = ghirbal.clean_frame(df, group_by="outlet", min_docs=3)
+    cut = [any(c.rule == "boilerplate" and footer in c.text for c in cs) for cs in out["cuts"]]
+    # Three articles of outlet a carry the footer; outlet b's one copy stays.
+    assert cut == [True, True, True, False]

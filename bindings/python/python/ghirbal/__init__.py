@@ -320,7 +320,7 @@ def clean(
     if isinstance(docs, (str, bytes)) or hasattr(docs, "columns"):
         raise TypeError(
             "docs must be an iterable of documents (str or dict); "
-            "for a DataFrame use df.to_dict('records')"
+            "for a DataFrame use ghirbal.clean_frame or df.to_dict('records')"
         )
     opts = _clean_options(
         dict(
@@ -384,6 +384,23 @@ def clean_files(
 
 if find_spec("pandas") is not None:
 
+    def _frame_docs(
+        df: Any, id_col: str, text_col: str, config: Optional[PathLike], options: Mapping[str, Any]
+    ) -> list[dict[str, Any]]:
+        """The rows of ``df`` as records of the columns the configuration reads:
+        ``id_col``, ``text_col``, and the fields named by a survivor policy
+        (``"earliest:FIELD"``, ``"highest:FIELD"``) and a boilerplate ``group_by``.
+        A missing value there (``None``, ``NaN``, ``NaT``) is a missing field."""
+        read = _core.record_fields(_path(config), _overrides(options))
+        fields = [c for c in read if c in df.columns]
+        values = [df[c].tolist() for c in fields]
+        # Only the other fields may be missing: a row without its text is a bad record.
+        present = [df[c].notna().tolist() if c not in (id_col, text_col) else None for c in fields]
+        return [
+            {c: v[n] for c, v, p in zip(fields, values, present) if p is None or p[n]}
+            for n in range(len(df))
+        ]
+
     def dedup_frame(
         df: Any,
         id_col: str = "id",
@@ -402,16 +419,7 @@ if find_spec("pandas") is not None:
         ``"highest:FIELD"`` and by a boilerplate ``group_by``. A missing value
         there (``None``, ``NaN``, ``NaT``) is a missing field."""
         options = dict(options, id_field=id_col, text_field=text_col)
-        read = _core.record_fields(_path(config), _overrides(options))
-        fields = [c for c in read if c in df.columns]
-        values = [df[c].tolist() for c in fields]
-        # Only the other fields may be missing: a row without its text is a bad record.
-        present = [df[c].notna().tolist() if c not in (id_col, text_col) else None for c in fields]
-        docs = [
-            {c: v[n] for c, v, p in zip(fields, values, present) if p is None or p[n]}
-            for n in range(len(df))
-        ]
-        r = dedup(docs, config=config, **options)
+        r = dedup(_frame_docs(df, id_col, text_col, config, options), config=config, **options)
         out = df.copy()
         out["cluster"] = r.clusters
         out["kept"] = r.kept
@@ -421,4 +429,37 @@ if find_spec("pandas") is not None:
         out["lang"] = r.lang
         return out
 
-    __all__ += ["dedup_frame"]
+    def clean_frame(
+        df: Any,
+        id_col: str = "id",
+        text_col: str = "text",
+        *,
+        config: Optional[PathLike] = None,
+        **options: Any,
+    ) -> Any:
+        """:func:`clean` on a pandas DataFrame: returns a copy of ``df`` whose
+        ``text_col`` holds the cleaned texts (``None`` for a row rejected under
+        ``on_error="skip"``), with the columns ``cuts`` (the :class:`Cut` list of
+        each row) and ``emptied`` added. ``config`` and ``options`` are those of
+        :func:`clean`; the rows are read as in :func:`dedup_frame` (a
+        ``group_by`` field goes with each row)."""
+        options = dict(options, id_field=id_col, text_field=text_col)
+        # The configuration clean() resolves, for the group_by field.
+        shortcuts = ("disable", "boilerplate", "group_by", "min_docs", "min_fraction")
+        resolved = _clean_options(
+            {k: v for k, v in options.items() if k not in shortcuts},
+            disable=options.get("disable"),
+            boilerplate=options.get("boilerplate"),
+            group_by=options.get("group_by"),
+            min_docs=options.get("min_docs"),
+            min_fraction=options.get("min_fraction"),
+            output_profile=None,
+        )
+        r = clean(_frame_docs(df, id_col, text_col, config, resolved), config=config, **options)
+        out = df.copy()
+        out[text_col] = r.texts
+        out["cuts"] = r.cuts
+        out["emptied"] = r.emptied
+        return out
+
+    __all__ += ["dedup_frame", "clean_frame"]
