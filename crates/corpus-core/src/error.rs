@@ -52,6 +52,15 @@ pub enum Error {
 }
 
 impl Error {
+    /// A bad record at `origin`.
+    pub(crate) fn record(origin: &crate::Origin, reason: String) -> Self {
+        Error::Record {
+            path: origin.path.to_path_buf(),
+            line: origin.line,
+            reason,
+        }
+    }
+
     /// Wraps an I/O error with the path it concerns.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {

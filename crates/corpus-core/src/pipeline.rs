@@ -977,11 +977,10 @@ pub(crate) fn duplicate_id(
 
 /// The error for the record at `origin` whose id `id` was first seen at `first`.
 pub fn duplicate_id_error(id: &str, origin: &Origin, first: &Origin) -> Error {
-    Error::Record {
-        path: origin.path.to_path_buf(),
-        line: origin.line,
-        reason: format!("duplicate id {id:?}, first seen at {first}"),
-    }
+    Error::record(
+        origin,
+        format!("duplicate id {id:?}, first seen at {first}"),
+    )
 }
 
 /// Adds the verdicts to the kept / removed counts.

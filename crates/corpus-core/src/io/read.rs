@@ -684,11 +684,10 @@ impl RawLine {
             Ok(t) => Ok((self.origin, t)),
             Err(e) => {
                 let at = self.offset + e.utf8_error().valid_up_to() as u64;
-                Err(Error::Record {
-                    path: self.origin.path.to_path_buf(),
-                    line: self.origin.line,
-                    reason: format!("invalid UTF-8 at byte {at}"),
-                })
+                Err(Error::record(
+                    &self.origin,
+                    format!("invalid UTF-8 at byte {at}"),
+                ))
             }
         }
     }
@@ -895,11 +894,7 @@ impl InputConfig {
         origin: Origin,
         default_id: impl FnOnce() -> String,
     ) -> Result<(Document, bool)> {
-        let record_err = |reason: String| Error::Record {
-            path: origin.path.to_path_buf(),
-            line: origin.line,
-            reason,
-        };
+        let record_err = |reason: String| Error::record(&origin, reason);
         let value: Value = serde_json::from_str(line).map_err(|e| {
             let hint = if e.to_string().contains("escape") && has_surrogate_escape(line) {
                 " (a lone UTF-16 surrogate escape cannot be text)"
@@ -940,11 +935,7 @@ impl InputConfig {
         origin: Origin,
         default_id: impl FnOnce() -> String,
     ) -> Result<(Document, bool)> {
-        let record_err = |reason: String| Error::Record {
-            path: origin.path.to_path_buf(),
-            line: origin.line,
-            reason,
-        };
+        let record_err = |reason: String| Error::record(&origin, reason);
         match map.get(&self.text_field) {
             Some(Value::String(_)) => {}
             Some(other) => {
