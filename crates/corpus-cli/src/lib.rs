@@ -388,8 +388,19 @@ fn dedup(a: DedupArgs) -> anyhow::Result<()> {
     }
     if !a.common.quiet {
         let c = &summary.counts;
+        // Why they went, e.g. "(exact 700, near_duplicate 1000)", as in summary.json.
+        let why: Vec<String> = c
+            .removed_by_reason
+            .iter()
+            .map(|(reason, n)| format!("{reason} {n}"))
+            .collect();
+        let why = if why.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", why.join(", "))
+        };
         eprintln!(
-            "ghirbal: {} records: {} kept, {} removed, {} rejected -> {}",
+            "ghirbal: {} records: {} kept, {} removed{why}, {} rejected -> {}",
             c.input,
             c.kept,
             c.removed,
