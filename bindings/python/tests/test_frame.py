@@ -68,3 +68,11 @@ def test_clean_frame_counts_boilerplate_by_the_group_column(seed_docs) -> None:
     cut = [any(c.rule == "boilerplate" and footer in c.text for c in cs) for cs in out["cuts"]]
     # Three articles of outlet a carry the footer; outlet b's one copy stays.
     assert cut == [True, True, True, False]
+
+
+def test_frame_functions_need_the_id_and_text_columns(seed_docs) -> None:
+    df = pd.DataFrame(seed_docs)
+    with pytest.raises(KeyError, match="'key'"):
+        ghirbal.dedup_frame(df, id_col="key")
+    with pytest.raises(KeyError, match="'body'"):
+        ghirbal.clean_frame(df, text_col="body")

@@ -391,6 +391,9 @@ if find_spec("pandas") is not None:
         ``id_col``, ``text_col``, and the fields named by a survivor policy
         (``"earliest:FIELD"``, ``"highest:FIELD"``) and a boilerplate ``group_by``.
         A missing value there (``None``, ``NaN``, ``NaT``) is a missing field."""
+        for c in (id_col, text_col):
+            if c not in df.columns:
+                raise KeyError(f"the frame has no column {c!r}")
         read = _core.record_fields(_path(config), _overrides(options))
         fields = [c for c in read if c in df.columns]
         values = [df[c].tolist() for c in fields]
