@@ -936,8 +936,8 @@ impl InputConfig {
         default_id: impl FnOnce() -> String,
     ) -> Result<(Document, bool)> {
         let record_err = |reason: String| Error::record(&origin, reason);
-        match map.get(&self.text_field) {
-            Some(Value::String(_)) => {}
+        let mut text = match map.get_mut(&self.text_field) {
+            Some(Value::String(s)) => std::mem::take(s),
             Some(other) => {
                 return Err(record_err(format!(
                     "field {:?} is {}, not a string",
@@ -948,7 +948,7 @@ impl InputConfig {
             None => {
                 return Err(record_err(format!("missing field {:?}", self.text_field)));
             }
-        }
+        };
         let id = match map.get(&self.id_field) {
             Some(Value::String(s)) => s.clone(),
             Some(Value::Number(n)) => n.to_string(),
@@ -961,26 +961,23 @@ impl InputConfig {
                 )));
             }
         };
-        let Some(Value::String(text)) = map.get_mut(&self.text_field) else {
-            unreachable!("the text field was checked above");
-        };
-        let truncated = self.check_size(text).map_err(&record_err)?;
+        let truncated = self.check_size(&mut text).map_err(&record_err)?;
         if text.trim().is_empty() {
             return Err(record_err("empty text".into()));
         }
         let raw = match line {
             Some(line) if !truncated => line.to_owned(),
-            // The record (re)written, with the cut text if it was cut; every
-            // other field stays.
-            _ => serde_json::to_string(&map).map_err(|e| record_err(e.to_string()))?,
-        };
-        let Some(Value::String(text)) = map.get_mut(&self.text_field) else {
-            unreachable!("the text field was checked above");
+            _ => {
+                // The record (re)written, with the cut text if it was cut; every
+                // other field stays where it was.
+                map.insert(self.text_field.clone(), Value::String(text.clone()));
+                Value::Object(map).to_string()
+            }
         };
         Ok((
             Document {
                 id,
-                text: std::mem::take(text),
+                text,
                 origin,
                 raw: Some(raw),
             },
