@@ -6,6 +6,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a CLI prints
 
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -281,17 +282,39 @@ fn clean(a: CleanArgs) -> anyhow::Result<()> {
         .with_context(|| format!("clean into {}", a.io.output.display()))?;
     if !a.common.quiet {
         let n = &summary.counts;
+        let share = 100.0 * n.chars_removed as f64 / n.chars_in.max(1) as f64;
         eprintln!(
-            "ghirbal: {} records: {} kept, {} emptied, {} rejected; {} cuts -> {}",
+            "ghirbal: {} records: {} kept, {} emptied, {} rejected; {} cuts{}, {share:.1} % of the text -> {}",
             n.input,
             n.kept,
             n.emptied,
             n.rejected,
             n.cuts_by_rule.values().sum::<u64>(),
+            most_first(&n.cuts_by_rule, 4),
             a.io.output.display()
         );
     }
     Ok(())
+}
+
+/// The counts of a summary, most first (then by name), e.g.
+/// " (near_duplicate 1000, exact 700)"; "" when there are none, and "…" after
+/// the first `limit`.
+fn most_first(counts: &BTreeMap<String, u64>, limit: usize) -> String {
+    let mut items: Vec<(&String, &u64)> = counts.iter().filter(|(_, n)| **n > 0).collect();
+    if items.is_empty() {
+        return String::new();
+    }
+    items.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let mut shown: Vec<String> = items
+        .iter()
+        .take(limit)
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
+    if items.len() > limit {
+        shown.push("…".into());
+    }
+    format!(" ({})", shown.join(", "))
 }
 
 fn base_config(c: &Common) -> anyhow::Result<Config> {
@@ -388,22 +411,12 @@ fn dedup(a: DedupArgs) -> anyhow::Result<()> {
     }
     if !a.common.quiet {
         let c = &summary.counts;
-        // Why they went, e.g. "(exact 700, near_duplicate 1000)", as in summary.json.
-        let why: Vec<String> = c
-            .removed_by_reason
-            .iter()
-            .map(|(reason, n)| format!("{reason} {n}"))
-            .collect();
-        let why = if why.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", why.join(", "))
-        };
         eprintln!(
-            "ghirbal: {} records: {} kept, {} removed{why}, {} rejected -> {}",
+            "ghirbal: {} records: {} kept, {} removed{}, {} rejected -> {}",
             c.input,
             c.kept,
             c.removed,
+            most_first(&c.removed_by_reason, 5),
             c.rejected,
             a.io.output.display()
         );

@@ -47,6 +47,36 @@ fn dedup_on_seeds_succeeds_and_writes_the_contract_files() {
 }
 
 #[test]
+fn clean_on_seeds_says_what_it_cut() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = ghirbal(&[
+        "clean",
+        seeds().to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let by_rule = summary["counts"]["cuts_by_rule"].as_object().unwrap();
+    let total: u64 = by_rule.values().map(|n| n.as_u64().unwrap()).sum();
+    // The rule with the most cuts (the seeds' embeds) leads the list.
+    let (rule, most) = by_rule
+        .iter()
+        .map(|(r, n)| (r, n.as_u64().unwrap()))
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
+        .unwrap();
+    let line = format!("5 records: 5 kept, 0 emptied, 0 rejected; {total} cuts ({rule} {most}, ");
+    assert!(
+        total > 0 && stderr(&o).contains(&line),
+        "{line}\n{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("% of the text"), "{}", stderr(&o));
+}
+
+#[test]
 fn bad_record_exits_1_naming_file_and_line() {
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("in.jsonl");
