@@ -3,7 +3,8 @@
 through `ghirbal.dedup_frame`) against the `ghirbal dedup` job on the same JSON Lines
 file: wall times (medians of interleaved rounds) and whether every document gets the
 same verdict. The records are loaded once, before the clock starts; the job's time is
-the whole process, writing its output folder included.
+the whole process, writing its output folder included. Also prints the peak memory
+the first `ghirbal.dedup` call adds over the loaded records.
 
   target/venv/bin/python benches/scripts/python_vs_cli.py /tmp/scale200k.jsonl \
       --ghirbal target/release/ghirbal --rounds 3 --threads 2
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import tempfile
@@ -51,9 +53,13 @@ def main() -> None:
             check=True,
         )
         times["cli"].append(time.perf_counter() - t)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         t = time.perf_counter()
         res = ghirbal.dedup(docs, threads=args.threads)
         times["dicts"].append(time.perf_counter() - t)
+        if r == 0:
+            # Peak memory the first call adds over the records themselves (KB on Linux).
+            added_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024
         if frame is not None:
             t = time.perf_counter()
             ghirbal.dedup_frame(frame, threads=args.threads)
@@ -69,6 +75,7 @@ def main() -> None:
                 "threads": args.threads,
                 "rounds": args.rounds,
                 "differ": differ,
+                "dedup_added_peak_mb": added_mb,
                 **{f"{k}_s": round(statistics.median(v), 2) for k, v in times.items() if v},
             }
         )

@@ -28,6 +28,7 @@ def test_hierarchy() -> None:
         ({"survivor": "newest"}, "unknown survivor policy"),
         ({"dedup": {"bands": 4}}, "set both bands and rows"),
         ({"threads": -1}, "invalid value"),
+        ({"survivor": "earliest:text"}, "a field other than the text"),
     ],
 )
 def test_config_errors(kwargs: dict[str, object], words: str) -> None:

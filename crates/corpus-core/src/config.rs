@@ -196,6 +196,20 @@ impl Config {
     pub fn validate(&self) -> Result<()> {
         self.input.validate()?;
         self.clean.validate()?;
-        self.dedup.validate()
+        self.dedup.validate()?;
+        // The survivor policy and the boilerplate groups read other fields of a
+        // record: the text itself is no rank and no source.
+        let text = &self.input.text_field;
+        let ranks_text = matches!(&self.dedup.survivor,
+            Survivor::Earliest(f) | Survivor::Highest(f) if f == text);
+        let groups_by_text = matches!(&self.clean.boilerplate.group_by,
+            GroupBy::Field(f) | GroupBy::Host(f) if f == text);
+        if ranks_text || groups_by_text {
+            return Err(Error::Config(format!(
+                "the survivor policy and clean.boilerplate.group_by read a field other \
+                 than the text ({text:?})"
+            )));
+        }
+        Ok(())
     }
 }

@@ -33,6 +33,8 @@ pub struct Document {
     /// Where it came from.
     pub origin: Origin,
     /// The record exactly as read (one JSON object, no trailing newline), kept so
-    /// that output is lossless; `None` for plain-text inputs.
+    /// that output is lossless; `None` for plain-text inputs. For a record handed
+    /// over as fields in memory, its fields but the text
+    /// ([`crate::io::InputConfig::record_from_fields`]).
     pub raw: Option<String>,
 }

@@ -911,8 +911,11 @@ impl InputConfig {
 
     /// Reads a record given as its fields, already decoded (a record handed over
     /// in memory, e.g. a Python dict of strings and numbers), exactly as
-    /// [`InputConfig::parse_record`] reads the JSON object of those fields; `raw`
-    /// is that object. No JSON text is written or parsed for the text field.
+    /// [`InputConfig::parse_record`] reads the JSON object of those fields. No
+    /// JSON text is written or parsed for the text: `raw` is the object of the
+    /// other fields, which is all a job reads of it besides the text (such a
+    /// record is not written back; [`crate::Config::validate`] refuses a survivor
+    /// policy or boilerplate group read from the text field).
     ///
     /// # Errors
     /// As [`InputConfig::parse_record`], but for malformed JSON.
@@ -967,10 +970,17 @@ impl InputConfig {
         }
         let raw = match line {
             Some(line) if !truncated => line.to_owned(),
-            _ => {
-                // The record (re)written, with the cut text if it was cut; every
-                // other field stays where it was.
+            Some(_) => {
+                // The record rewritten with the cut text; every other field stays
+                // where it was.
                 map.insert(self.text_field.clone(), Value::String(text.clone()));
+                Value::Object(map).to_string()
+            }
+            None => {
+                // A record given as fields is never written back: its `raw` holds
+                // what is read from it besides the text (the survivor's and the
+                // boilerplate group's fields), not a second copy of the text.
+                map.remove(&self.text_field);
                 Value::Object(map).to_string()
             }
         };
