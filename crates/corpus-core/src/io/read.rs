@@ -929,8 +929,9 @@ impl InputConfig {
             .map(|(doc, _)| doc)
     }
 
-    /// The document of a record's fields; `raw` is `line`, or the fields
-    /// written as JSON when there is no line (or the text was truncated).
+    /// The document of a record's fields: `raw` is `line` (rewritten with the
+    /// cut text when the text was truncated), or without a line the object of
+    /// the fields but the text.
     fn record_of(
         &self,
         mut map: serde_json::Map<String, Value>,
