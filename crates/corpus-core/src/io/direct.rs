@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 /// Alignment of direct writes (offset, length and buffer address): the page size,
 /// which every block device's logical block size divides.
@@ -78,8 +79,15 @@ impl Block {
 impl DirectWriter {
     /// Creates (or truncates) `path`.
     pub fn create(path: &Path) -> io::Result<Self> {
+        Self::create_paced(path, Duration::ZERO)
+    }
+
+    /// [`DirectWriter::create`] whose thread spends at least `pace` on each block
+    /// it writes directly: a slow device, so that tests need not race a real one.
+    fn create_paced(path: &Path, pace: Duration) -> io::Result<Self> {
         let behind = Arc::new(AtomicBool::new(false));
         let mut disk = Disk::create(path, behind.clone())?;
+        disk.pace = pace;
         let (to_disk, from_caller) = sync_channel::<Block>(QUEUE);
         let (to_caller, back) = sync_channel::<Block>(QUEUE + 1);
         let thread = std::thread::Builder::new()
@@ -187,6 +195,8 @@ struct Disk {
     /// Bytes of data written so far; the file is longer only after a padded
     /// last block.
     data: u64,
+    /// Least time per direct write ([`DirectWriter::create_paced`]).
+    pace: Duration,
 }
 
 impl Disk {
@@ -202,6 +212,7 @@ impl Disk {
             opened_direct: direct,
             behind,
             data: 0,
+            pace: Duration::ZERO,
         })
     }
 
@@ -224,6 +235,9 @@ impl Disk {
         } else {
             b.len
         };
+        if self.direct && !self.pace.is_zero() {
+            std::thread::sleep(self.pace);
+        }
         // Zeros after the data (the block may hold bytes of an earlier use there).
         b.buf[b.start + b.len..b.start + n].fill(0);
         match self.file.write_all(&b.buf[b.start..b.start + n]) {
@@ -291,15 +305,16 @@ mod tests {
     }
 
     /// A device that keeps up is written directly to the end; one that falls
-    /// behind (here: blocks handed over faster than any disk writes them) sends
-    /// the rest through the page cache, and the file is still exact.
+    /// behind (here: a device taking 50 ms a block, handed blocks as fast as they
+    /// are filled) sends the rest through the page cache, and the file is still
+    /// exact. Neither case depends on the real device's speed or the machine's load.
     #[test]
     fn a_device_that_falls_behind_gets_the_page_cache() {
         let dir = tempfile::tempdir().unwrap();
-        let write = |name: &str, blocks: usize, pause: std::time::Duration| {
+        let write = |name: &str, blocks: usize, pause: Duration, pace: Duration| {
             let path = dir.path().join(name);
             let data: Vec<u8> = (0..blocks * BLOCK + 333).map(|i| (i % 253) as u8).collect();
-            let mut w = DirectWriter::create(&path).unwrap();
+            let mut w = DirectWriter::create_paced(&path, pace).unwrap();
             for piece in data.chunks(BLOCK) {
                 w.write_all(piece).unwrap();
                 std::thread::sleep(pause);
@@ -308,16 +323,20 @@ mod tests {
             assert_eq!(std::fs::read(&path).unwrap(), data, "{name}");
             mode
         };
-        let slow = write("slow", 3, std::time::Duration::from_millis(100));
+        // Three blocks never fill the queue, however slowly they are written.
+        let slow = write("slow", 3, Duration::from_millis(20), Duration::ZERO);
         if slow == Mode::Buffered {
             // No O_DIRECT on this filesystem: nothing more to see.
             return;
         }
         assert_eq!(slow, Mode::Direct);
-        assert_eq!(
-            write("burst", 64, std::time::Duration::ZERO),
-            Mode::DirectThenBuffered
+        let burst = write(
+            "burst",
+            2 * QUEUE + 4,
+            Duration::ZERO,
+            Duration::from_millis(50),
         );
+        assert_eq!(burst, Mode::DirectThenBuffered);
     }
 
     fn write_and_check(dir: &std::path::Path) {
