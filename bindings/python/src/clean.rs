@@ -3,16 +3,21 @@
 use std::path::PathBuf;
 
 use corpus_core::Config;
-use corpus_core::clean::{CleanOutcome, CleanStage, clean_documents, run_clean};
-use corpus_core::pipeline::Reject;
+use corpus_core::clean::{CleanOutcome, CleanStage, CutRecord, clean_documents, run_clean};
 use pyo3::prelude::*;
 
 use crate::dedup::{documents, documents_at, extract, resolve, to_json};
-use crate::dist::{LinesOut, boilerplate_lines_of, config_and_model, pending_at};
+use crate::dist::{LinesOut, boilerplate_lines_of, config_and_model, pending_at, rows_of};
 use crate::errors::to_py;
 
 /// One cut: (rule, start, end, removed text), offsets in code points.
 type PyCut = (String, u64, u64, String);
+
+fn py_cuts(cuts: Vec<CutRecord>) -> Vec<PyCut> {
+    cuts.into_iter()
+        .map(|c| (c.rule.to_owned(), c.start, c.end, c.text))
+        .collect()
+}
 
 /// The columns of a clean result, aligned with the input.
 type Columns = (
@@ -55,11 +60,7 @@ pub fn clean(
                 emptied: e,
             } => {
                 texts.push(Some(text));
-                cuts.push(
-                    c.into_iter()
-                        .map(|c| (c.rule.to_owned(), c.start, c.end, c.text))
-                        .collect(),
-                );
+                cuts.push(py_cuts(c));
                 emptied.push(e);
             }
             CleanOutcome::Rejected(r) => {
@@ -138,29 +139,14 @@ impl PyCleanStages {
         self.stage.ready().map_err(to_py)?;
         let pending = pending_at(&orders, docs)?;
         py.detach(|| {
-            documents_at(pending, &self.cfg, |i| orders[i])
-                .into_iter()
-                .map(|d| match d {
-                    Ok(doc) => {
-                        let (text, cuts, emptied) = self.stage.clean(&doc);
-                        let cuts = cuts
-                            .into_iter()
-                            .map(|c| (c.rule.to_owned(), c.start, c.end, c.text))
-                            .collect();
-                        Ok((doc.id, Some(text), cuts, emptied, None))
-                    }
-                    Err(e) => match Reject::from_error(&e) {
-                        Some(r) => Ok((
-                            String::new(),
-                            None,
-                            Vec::new(),
-                            false,
-                            Some((r.reason, e.to_string())),
-                        )),
-                        None => Err(e),
-                    },
-                })
-                .collect::<corpus_core::Result<Vec<CleanedRow>>>()
+            rows_of(
+                documents_at(pending, &self.cfg, |i| orders[i]),
+                |doc| {
+                    let (text, cuts, emptied) = self.stage.clean(&doc);
+                    (doc.id, Some(text), py_cuts(cuts), emptied, None)
+                },
+                |r| (String::new(), None, Vec::new(), false, Some(r)),
+            )
         })
         .map_err(to_py)
     }

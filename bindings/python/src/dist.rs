@@ -138,6 +138,21 @@ fn rejected(e: &Error) -> Option<(String, String)> {
     Reject::from_error(e).map(|r| (r.reason, e.to_string()))
 }
 
+/// A batch's records as rows: `row` of each readable one, `bad` of the (reason,
+/// error as raised) of one the job rejects; any other error stops the batch.
+pub(crate) fn rows_of<T>(
+    docs: Vec<corpus_core::Result<Document>>,
+    row: impl Fn(Document) -> T,
+    bad: impl Fn((String, String)) -> T,
+) -> corpus_core::Result<Vec<T>> {
+    docs.into_iter()
+        .map(|d| match d {
+            Ok(doc) => Ok(row(doc)),
+            Err(e) => rejected(&e).map(&bad).ok_or(e),
+        })
+        .collect()
+}
+
 impl PyStages {
     fn ready(&self) -> PyResult<()> {
         if self.wants_model {
@@ -238,39 +253,36 @@ impl PyStages {
         self.ready()?;
         let pending = pending_at(&orders, docs)?;
         let out = py.detach(|| {
-            let docs = documents_at(pending, &self.cfg, |i| orders[i]);
-            docs.into_iter()
-                .map(|d| match d {
-                    Ok(doc) => {
-                        let (m, lang) = self.analyzer.member_and_language(&doc);
-                        Ok((
-                            m.id.clone(),
-                            None,
-                            Some(lang),
-                            Some(m.sketch.exact.to_le_bytes().to_vec()),
-                            Some(self.stages.policy_key(&m)),
-                            Some(m.sketch.shingles),
-                            self.stages.band_keys(&m),
-                            self.stages.anchors(&m).to_vec(),
-                            Some(self.stages.encode(&m)),
-                        ))
-                    }
-                    Err(e) => match rejected(&e) {
-                        Some(r) => Ok((
-                            String::new(),
-                            Some(r),
-                            None,
-                            None,
-                            None,
-                            None,
-                            vec![],
-                            vec![],
-                            None,
-                        )),
-                        None => Err(e),
-                    },
-                })
-                .collect::<corpus_core::Result<Vec<Analyzed>>>()
+            rows_of(
+                documents_at(pending, &self.cfg, |i| orders[i]),
+                |doc| {
+                    let (m, lang) = self.analyzer.member_and_language(&doc);
+                    (
+                        m.id.clone(),
+                        None,
+                        Some(lang),
+                        Some(m.sketch.exact.to_le_bytes().to_vec()),
+                        Some(self.stages.policy_key(&m)),
+                        Some(m.sketch.shingles),
+                        self.stages.band_keys(&m),
+                        self.stages.anchors(&m).to_vec(),
+                        Some(self.stages.encode(&m)),
+                    )
+                },
+                |r| {
+                    (
+                        String::new(),
+                        Some(r),
+                        None,
+                        None,
+                        None,
+                        None,
+                        vec![],
+                        vec![],
+                        None,
+                    )
+                },
+            )
         });
         out.map_err(to_py)
     }
