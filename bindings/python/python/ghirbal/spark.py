@@ -29,7 +29,7 @@ pyspark (3.5 or later) is needed with its SQL extras, pyarrow and pandas
 (``pip install 'pyspark[sql]'``).
 
 Under ``clean.boilerplate.in_dedup`` the lines are first counted over the
-frame, as the job counts them (per group, in how many distinct texts of the
+frame, as the job counts them (per group, in how many distinct articles of the
 readable records), and the analysis gets the model the core builds from the
 counts.
 
@@ -737,7 +737,7 @@ def clean_spark(
     Rows are read like JSON Lines records (``id_field`` and ``text_field``,
     default ``id`` and ``text``); the options are those of :func:`ghirbal.clean`.
     The corpus-level boilerplate lines are counted over the frame first, as the
-    job counts them (per group, in how many distinct texts of the readable
+    job counts them (per group, in how many distinct articles of the readable
     records a line occurs), and each row is cleaned with the model the core
     builds from the counts.
 

@@ -418,7 +418,7 @@ impl Folder {
 /// the scalar fast path would also have let through, so results are the same
 /// with or without it; anything else (other scripts, characters that change
 /// length) stops it and is left to the scalar loop. Runs also keep the
-/// [`SUBST`] characters; [`Tables::translate`] rewrites them in the folded line.
+/// [`SUBST`] characters; [`skip::Tables::translate`] rewrites them in the folded line.
 mod skip {
     /// Bitmaps of a set of ASCII and U+0600–U+067F characters, laid out for byte
     /// shuffles: `ascii[lo]` has bit `hi` for byte `hi * 16 + lo`, and `arabic[k]`
@@ -623,7 +623,7 @@ mod skip {
         use super::{Bitmaps, Masks, WINDOW};
         use std::arch::x86_64::*;
 
-        /// [`Tables::classify`] with SSSE3.
+        /// [`super::classify`] with SSSE3.
         ///
         /// # Safety
         /// The CPU must have SSSE3.

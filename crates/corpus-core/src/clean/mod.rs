@@ -10,9 +10,10 @@
 //!   `key`-normalized text ([`crate::normalize::Profile::Key`]), so spelling
 //!   variants (أ/ا, ة/ه, tanwin, dashes, quotes) collapse.
 //! * **Corpus-level boilerplate** ([`boilerplate`]): lines that recur in many
-//!   distinct articles of the same source (versions of one story count once) (grouped by a metadata field, a URL
-//!   host, or the whole corpus). This needs a first pass over the corpus that
-//!   counts line hashes; see [`boilerplate::BoilerplateModel`].
+//!   distinct articles of the same source (grouped by a metadata field, a URL
+//!   host, or the whole corpus; versions of one story count once). This needs a
+//!   first pass over the corpus that counts line hashes; see
+//!   [`boilerplate::BoilerplateModel`].
 //!
 //! Every cut is a [`Cut`] with its rule and its byte span in the original text;
 //! [`apply`] removes them. The `clean` job ([`job::run_clean`]) records them in
@@ -171,7 +172,7 @@ impl Cleaner {
 
     /// The hashes the boilerplate model counts lines by (see
     /// [`BoilerplateModel`]), each once, and those of the text's long lines
-    /// ([`boilerplate::ArticleKeys`]).
+    /// ([`boilerplate::article_keys`]).
     pub(crate) fn line_hashes(&self, text: &str, min_chars: usize) -> (Vec<u64>, Vec<u64>) {
         self.rules.line_hashes(text, min_chars)
     }
