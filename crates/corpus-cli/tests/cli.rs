@@ -10,16 +10,21 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// `ghirbal COMMAND SEEDS --output OUT`, not quiet: its closing line is checked.
+fn on_seeds(command: &str, out: &std::path::Path) -> Output {
+    ghirbal(&[
+        command,
+        seeds().to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ])
+}
+
 #[test]
 fn dedup_on_seeds_succeeds_and_writes_the_contract_files() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let o = ghirbal(&[
-        "dedup",
-        seeds().to_str().unwrap(),
-        "--output",
-        out.to_str().unwrap(),
-    ]);
+    let o = on_seeds("dedup", &out);
     assert!(o.status.success(), "{}", stderr(&o));
     for f in [
         "kept.jsonl",
@@ -36,12 +41,7 @@ fn dedup_on_seeds_succeeds_and_writes_the_contract_files() {
         stderr(&o)
     );
     // Running again without --overwrite is a usage error (2) and keeps the output.
-    let again = ghirbal(&[
-        "dedup",
-        seeds().to_str().unwrap(),
-        "--output",
-        out.to_str().unwrap(),
-    ]);
+    let again = on_seeds("dedup", &out);
     assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
     assert!(stderr(&again).contains("--overwrite"));
 }
@@ -50,12 +50,7 @@ fn dedup_on_seeds_succeeds_and_writes_the_contract_files() {
 fn clean_on_seeds_says_what_it_cut() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let o = ghirbal(&[
-        "clean",
-        seeds().to_str().unwrap(),
-        "--output",
-        out.to_str().unwrap(),
-    ]);
+    let o = on_seeds("clean", &out);
     assert!(o.status.success(), "{}", stderr(&o));
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
