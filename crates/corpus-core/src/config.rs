@@ -62,20 +62,12 @@ impl Config {
     /// policy's field and the boilerplate group's field (when they name one).
     /// A front-end holding columns (a data frame) hands over these.
     pub fn record_fields(&self) -> Vec<&str> {
-        let survivor = match &self.dedup.survivor {
-            Survivor::Earliest(f) | Survivor::Highest(f) => Some(f.as_str()),
-            Survivor::LeastChrome | Survivor::Longest => None,
-        };
-        let group = match &self.clean.boilerplate.group_by {
-            GroupBy::Field(f) | GroupBy::Host(f) => Some(f.as_str()),
-            GroupBy::Corpus => None,
-        };
         let mut fields = Vec::new();
         for f in [
             Some(self.input.id_field.as_str()),
             Some(self.input.text_field.as_str()),
-            survivor,
-            group,
+            self.survivor_field(),
+            self.group_field(),
         ]
         .into_iter()
         .flatten()
@@ -85,6 +77,22 @@ impl Config {
             }
         }
         fields
+    }
+
+    /// The record field the survivor policy ranks by, if it names one.
+    fn survivor_field(&self) -> Option<&str> {
+        match &self.dedup.survivor {
+            Survivor::Earliest(f) | Survivor::Highest(f) => Some(f),
+            Survivor::LeastChrome | Survivor::Longest => None,
+        }
+    }
+
+    /// The record field the boilerplate groups come from, if any.
+    fn group_field(&self) -> Option<&str> {
+        match &self.clean.boilerplate.group_by {
+            GroupBy::Field(f) | GroupBy::Host(f) => Some(f),
+            GroupBy::Corpus => None,
+        }
     }
 
     /// Reads a TOML configuration file.
@@ -199,12 +207,8 @@ impl Config {
         self.dedup.validate()?;
         // The survivor policy and the boilerplate groups read other fields of a
         // record: the text itself is no rank and no source.
-        let text = &self.input.text_field;
-        let ranks_text = matches!(&self.dedup.survivor,
-            Survivor::Earliest(f) | Survivor::Highest(f) if f == text);
-        let groups_by_text = matches!(&self.clean.boilerplate.group_by,
-            GroupBy::Field(f) | GroupBy::Host(f) if f == text);
-        if ranks_text || groups_by_text {
+        let text = self.input.text_field.as_str();
+        if [self.survivor_field(), self.group_field()].contains(&Some(text)) {
             return Err(Error::Config(format!(
                 "the survivor policy and clean.boilerplate.group_by read a field other \
                  than the text ({text:?})"
