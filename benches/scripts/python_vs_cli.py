@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""`ghirbal.dedup` on records held in Python (a list of dicts, and a pandas frame
-through `ghirbal.dedup_frame`) against the `ghirbal dedup` job on the same JSON Lines
+"""`ghirbal.dedup` on records held in Python (a list of dicts, a pandas frame
+through `ghirbal.dedup_frame`, a pyarrow table) against the `ghirbal dedup` job on the same JSON Lines
 file: wall times (medians of interleaved rounds) and whether every document gets the
 same verdict. The records are loaded once, before the clock starts; the job's time is
 the whole process, writing its output folder included. Also prints the peak memory
@@ -10,7 +10,7 @@ the first `ghirbal.dedup` call adds over the loaded records.
       --ghirbal target/release/ghirbal --rounds 3 --threads 2
 
 Needs the package installed in release mode (`maturin develop --release -m
-bindings/python/Cargo.toml`); pandas for the frame row.
+bindings/python/Cargo.toml`); pandas and pyarrow for the frame and table rows.
 """
 
 from __future__ import annotations
@@ -39,12 +39,15 @@ def main() -> None:
         docs = [json.loads(line) for line in f if line.strip()]
     try:
         import pandas as pd
+        import pyarrow as pa
 
         frame: Any = pd.DataFrame(docs)
+        table: Any = pa.Table.from_pylist(docs)
     except ImportError:
-        frame = None
+        frame = table = None
     work = tempfile.mkdtemp(prefix="python_vs_cli.")
-    times: dict[str, list[float]] = {"cli": [], "dicts": [], "frame": []}
+    times: dict[str, list[float]] = {"cli": [], "dicts": [], "frame": [], "table": []}
+    others: dict[str, Any] = {}
     for r in range(args.rounds):
         out = os.path.join(work, f"o{r}")
         t = time.perf_counter()
@@ -62,12 +65,30 @@ def main() -> None:
             added_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024
         if frame is not None:
             t = time.perf_counter()
-            ghirbal.dedup_frame(frame, threads=args.threads)
+            out = ghirbal.dedup_frame(frame, threads=args.threads)
             times["frame"].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            others["table"] = ghirbal.dedup(table, threads=args.threads)
+            times["table"].append(time.perf_counter() - t)
+            others["frame"] = out
     with open(os.path.join(work, "o0", "clusters.jsonl"), encoding="utf-8") as f:
         job = {v["id"]: (v["cluster"], v["kept"], v["reason"]) for v in map(json.loads, f)}
     mine = {i: (c, k, why) for i, c, k, why in zip(res.ids, res.clusters, res.kept, res.reason)}
     differ = sum(job.get(i) != v for i, v in mine.items()) + len(job.keys() - mine.keys())
+    # The frame's and the table's verdicts against the dicts' (the same rows).
+    if "frame" in others:
+        f = others["frame"]
+        differ += sum(
+            list(f[c]) != getattr(res, a)
+            for c, a in (("cluster", "clusters"), ("kept", "kept"), ("reason", "reason"))
+        )
+        t = others["table"]
+        differ += (t.ids, t.clusters, t.kept, t.reason) != (
+            res.ids,
+            res.clusters,
+            res.kept,
+            res.reason,
+        )
     print(
         json.dumps(
             {

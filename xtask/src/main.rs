@@ -115,6 +115,19 @@ fn test(args: &[String]) -> Result {
             "parquet",
         ]);
         run(pq)?;
+        // The Arrow records (feature `arrow`, part of `parquet`) the Python
+        // package reads tables with.
+        let mut arrow = cargo();
+        arrow.args([
+            "test",
+            "-p",
+            "corpus-core",
+            "--features",
+            "parquet",
+            "--lib",
+            "io::arrow",
+        ]);
+        run(arrow)?;
     }
     if !rust_only {
         python_tests()?;

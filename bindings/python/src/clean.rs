@@ -41,7 +41,7 @@ pub fn clean(
     overrides_json: &str,
 ) -> PyResult<Columns> {
     let cfg = resolve(config_path, overrides_json)?;
-    let pending = extract(docs)?;
+    let pending = extract(docs, &cfg)?;
     let run = py
         .detach(|| cfg.in_pool(|| clean_documents(documents(pending, &cfg), &cfg)))
         .map_err(to_py)?;
@@ -137,7 +137,7 @@ impl PyCleanStages {
         docs: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<CleanedRow>> {
         self.stage.ready().map_err(to_py)?;
-        let pending = pending_at(&orders, docs)?;
+        let pending = pending_at(&orders, docs, &self.cfg)?;
         py.detach(|| {
             rows_of(
                 documents_at(pending, &self.cfg, |i| orders[i]),

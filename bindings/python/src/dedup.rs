@@ -2,11 +2,15 @@
 //! `resolve_config`.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::ffi_stream::ArrowArrayStreamReader;
+use corpus_core::io::ArrowRecords;
 
 use corpus_core::pipeline::{Outcome, dedup_documents, run_dedup};
 use corpus_core::{Config, Document, Error, Origin};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyMapping, PyString};
+use pyo3::types::{PyBool, PyCapsule, PyDict, PyFloat, PyInt, PyMapping, PyString};
 use rayon::prelude::*;
 use serde_json::{Map, Number, Value};
 
@@ -60,6 +64,8 @@ pub(crate) enum Pending {
     Fields(Map<String, Value>),
     /// Any other dict, as `json.dumps` writes it.
     Json(String),
+    /// A row of an Arrow table.
+    Row(Arc<ArrowRecords>, usize),
     /// Not a record.
     Bad(String),
 }
@@ -109,6 +115,16 @@ fn document(p: Pending, i: usize, cfg: &Config) -> corpus_core::Result<Document>
             .input
             .record_from_fields(map, place(i), || i.to_string()),
         Pending::Json(json) => cfg.input.parse_record(&json, place(i), || i.to_string()),
+        Pending::Row(rows, row) => match rows.fields(row) {
+            Ok(map) => cfg
+                .input
+                .record_from_fields(map, place(i), || i.to_string()),
+            Err(reason) => Err(Error::Record {
+                path: PathBuf::from(format!("docs[{i}]")),
+                line: 0,
+                reason,
+            }),
+        },
         Pending::Bad(reason) => Err(Error::Record {
             path: PathBuf::from(format!("docs[{i}]")),
             line: 0,
@@ -117,7 +133,13 @@ fn document(p: Pending, i: usize, cfg: &Config) -> corpus_core::Result<Document>
     }
 }
 
-pub(crate) fn extract(docs: &Bound<'_, PyAny>) -> PyResult<Vec<Pending>> {
+/// The records of `docs`: the rows of a table that exports Arrow (a pyarrow
+/// table or batch, a pandas or polars frame: anything with
+/// `__arrow_c_stream__`), else the items of an iterable of strings and dicts.
+pub(crate) fn extract(docs: &Bound<'_, PyAny>, cfg: &Config) -> PyResult<Vec<Pending>> {
+    if docs.hasattr("__arrow_c_stream__")? {
+        return table_rows(docs, cfg);
+    }
     let py = docs.py();
     let json = py.import("json")?;
     let dumps = json.getattr("dumps")?;
@@ -152,6 +174,29 @@ pub(crate) fn extract(docs: &Bound<'_, PyAny>) -> PyResult<Vec<Pending>> {
             Pending::Bad(format!("expected a str or a dict, got {ty}"))
         };
         out.push(pending);
+    }
+    Ok(out)
+}
+
+/// The rows of a table, by the Arrow C stream interface: the columns the job
+/// reads ([`Config::record_fields`]) are read in place.
+fn table_rows(table: &Bound<'_, PyAny>, cfg: &Config) -> PyResult<Vec<Pending>> {
+    let capsule = table.call_method0("__arrow_c_stream__")?;
+    let capsule = capsule.cast::<PyCapsule>()?;
+    let ptr = capsule.pointer_checked(Some(c"arrow_array_stream"))?;
+    // SAFETY: a capsule named "arrow_array_stream" holds an FFI_ArrowArrayStream
+    // (the Arrow PyCapsule interface); `from_raw` moves the stream out and
+    // leaves a released one, which the capsule's destructor then frees.
+    #[allow(unsafe_code)]
+    let reader = unsafe { ArrowArrayStreamReader::from_raw(ptr.as_ptr().cast()) }
+        .map_err(|e| ConfigError::new_err(format!("cannot read the table: {e}")))?;
+    let fields = cfg.record_fields();
+    let mut out = Vec::new();
+    for batch in reader {
+        let batch =
+            batch.map_err(|e| ConfigError::new_err(format!("cannot read the table: {e}")))?;
+        let rows = Arc::new(ArrowRecords::new(&batch, &fields).map_err(to_py)?);
+        out.extend((0..rows.len()).map(|r| Pending::Row(rows.clone(), r)));
     }
     Ok(out)
 }
@@ -212,7 +257,7 @@ pub fn dedup(
     overrides_json: &str,
 ) -> PyResult<Columns> {
     let cfg = resolve(config_path, overrides_json)?;
-    let pending = extract(docs)?;
+    let pending = extract(docs, &cfg)?;
     let run = py
         .detach(|| cfg.in_pool(|| dedup_documents(documents(pending, &cfg), &cfg)))
         .map_err(to_py)?;

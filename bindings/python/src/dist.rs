@@ -50,10 +50,14 @@ pub(crate) fn config_and_model(
     Ok((cfg, model))
 }
 
-/// The records of a batch (str, or dicts read like JSON Lines records), checked
-/// against their input positions `orders`.
-pub(crate) fn pending_at(orders: &[usize], docs: &Bound<'_, PyAny>) -> PyResult<Vec<Pending>> {
-    let pending = extract(docs)?;
+/// The records of a batch (an Arrow batch, or str and dicts read like JSON
+/// Lines records), checked against their input positions `orders`.
+pub(crate) fn pending_at(
+    orders: &[usize],
+    docs: &Bound<'_, PyAny>,
+    cfg: &Config,
+) -> PyResult<Vec<Pending>> {
+    let pending = extract(docs, cfg)?;
     if pending.len() != orders.len() {
         return Err(ConfigError::new_err("one order per document"));
     }
@@ -69,7 +73,7 @@ pub(crate) fn boilerplate_lines_of(
     docs: &Bound<'_, PyAny>,
     lines: impl Fn(&Document) -> Option<DocumentLines> + Send + Sync,
 ) -> PyResult<Vec<Option<LinesOut>>> {
-    let pending = pending_at(&orders, docs)?;
+    let pending = pending_at(&orders, docs, cfg)?;
     Ok(py.detach(|| {
         documents_at(pending, cfg, |i| orders[i])
             .into_iter()
@@ -251,7 +255,7 @@ impl PyStages {
         docs: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<Analyzed>> {
         self.ready()?;
-        let pending = pending_at(&orders, docs)?;
+        let pending = pending_at(&orders, docs, &self.cfg)?;
         let out = py.detach(|| {
             rows_of(
                 documents_at(pending, &self.cfg, |i| orders[i]),
@@ -402,7 +406,7 @@ impl PyStages {
     ) -> PyResult<()> {
         self.ready()?;
         let tally = merged(&tallies)?;
-        let pending = extract(docs)?;
+        let pending = extract(docs, &self.cfg)?;
         if pending.len() != orders.len() || pending.len() != verdicts.len() {
             return Err(ConfigError::new_err(
                 "one order and one verdict per document",

@@ -24,7 +24,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from importlib.util import find_spec
-from typing import Any, Iterable, Mapping, NamedTuple, Optional, Sequence, Union
+from typing import Any, Iterable, Mapping, NamedTuple, Optional, Protocol, Sequence, Union
 
 from ghirbal import _core
 from ghirbal._core import (
@@ -39,6 +39,7 @@ from ghirbal._core import (
 
 __all__ = [
     "STEPS",
+    "ArrowTable",
     "ConfigError",
     "CleanResult",
     "CorpusError",
@@ -57,6 +58,27 @@ __all__ = [
 
 PathLike = Union[str, "os.PathLike[str]"]
 Doc = Union[str, Mapping[str, Any]]
+
+
+class ArrowTable(Protocol):
+    """A table that exports Arrow: a pyarrow ``Table`` or ``RecordBatch``, a
+    pandas (2.2 and later, with pyarrow) or polars ``DataFrame``."""
+
+    def __arrow_c_stream__(self, requested_schema: object = None) -> object: ...
+
+
+Docs = Union[Iterable[Doc], ArrowTable]
+
+
+def _check_docs(docs: Any, frame_fn: str) -> None:
+    if hasattr(docs, "__arrow_c_stream__"):
+        return
+    if isinstance(docs, (str, bytes)) or hasattr(docs, "columns"):
+        # Iterating these would give characters or column names, not documents.
+        raise TypeError(
+            "docs must be an iterable of documents (str or dict) or a table that exports "
+            f"Arrow; for a DataFrame use ghirbal.{frame_fn} (pandas 2.2 or later, with pyarrow)"
+        )
 
 
 def _overrides(options: Mapping[str, Any]) -> str:
@@ -136,7 +158,7 @@ class DedupResult:
 
 
 def dedup(
-    docs: Iterable[Doc],
+    docs: Docs,
     *,
     config: Optional[PathLike] = None,
     threshold: Optional[float] = None,
@@ -158,19 +180,17 @@ def dedup(
     with the ``id_field`` and ``text_field`` keys (default ``id`` and ``text``;
     a dict without an id gets its position). A dict is read exactly like a
     JSON Lines record, so its other fields serve ``survivor="earliest:date"``.
-    Bad records raise :class:`DataError` naming ``docs[i]``, or with
+    ``docs`` may also be a table that exports Arrow (:class:`ArrowTable`: a
+    pyarrow table, a pandas or polars frame): row ``i`` is read as the dict of
+    its values, from the columns the configuration reads, in place (a null is
+    a missing value). Bad records raise :class:`DataError` naming ``docs[i]``, or with
     ``on_error="skip"`` become ``rejected`` entries. The work runs without the
     GIL; the result does not depend on the order of ``docs``.
 
     ``shingle="chars"`` compares character n-grams (``ngram`` characters,
     default 6) instead of word n-grams (default 3 words).
     """
-    if isinstance(docs, (str, bytes)) or hasattr(docs, "columns"):
-        # Iterating these would give characters or column names, not documents.
-        raise TypeError(
-            "docs must be an iterable of documents (str or dict); "
-            "for a DataFrame use ghirbal.dedup_frame or df.to_dict('records')"
-        )
+    _check_docs(docs, "dedup_frame")
     opts = dict(
         options,
         threshold=threshold,
@@ -292,7 +312,7 @@ def _clean_options(
 
 
 def clean(
-    docs: Iterable[Doc],
+    docs: Docs,
     *,
     config: Optional[PathLike] = None,
     disable: Optional[Sequence[str]] = None,
@@ -309,19 +329,15 @@ def clean(
 ) -> CleanResult:
     """Cuts page chrome and boilerplate out of ``docs``, like ``ghirbal clean``.
 
-    ``docs`` is read as in :func:`dedup` (strings, or dicts read like JSON Lines
-    records). ``disable`` names rules to switch off (``"boilerplate"`` switches
+    ``docs`` is read as in :func:`dedup` (strings, dicts read like JSON Lines
+    records, or a table that exports Arrow). ``disable`` names rules to switch off (``"boilerplate"`` switches
     off the corpus-level stage, also ``boilerplate=False``); ``group_by``
     (``"corpus"``, ``"field:outlet"``, ``"host:url"``), ``min_docs`` and
     ``min_fraction`` tune the corpus-level stage, whose line counts are taken
     over ``docs``. ``output_profile="key"`` normalizes the cleaned texts. The
     work runs without the GIL.
     """
-    if isinstance(docs, (str, bytes)) or hasattr(docs, "columns"):
-        raise TypeError(
-            "docs must be an iterable of documents (str or dict); "
-            "for a DataFrame use ghirbal.clean_frame or df.to_dict('records')"
-        )
+    _check_docs(docs, "clean_frame")
     opts = _clean_options(
         dict(
             options,
@@ -384,25 +400,17 @@ def clean_files(
 
 if find_spec("pandas") is not None:
 
-    def _frame_docs(
+    def _frame_columns(
         df: Any, id_col: str, text_col: str, config: Optional[PathLike], options: Mapping[str, Any]
-    ) -> list[dict[str, Any]]:
-        """The rows of ``df`` as records of the columns the configuration reads:
-        ``id_col``, ``text_col``, and the fields named by a survivor policy
-        (``"earliest:FIELD"``, ``"highest:FIELD"``) and a boilerplate ``group_by``.
-        A missing value there (``None``, ``NaN``, ``NaT``) is a missing field."""
+    ) -> Any:
+        """The columns of ``df`` the configuration reads: ``id_col``, ``text_col``,
+        and the fields named by a survivor policy (``"earliest:FIELD"``,
+        ``"highest:FIELD"``) and a boilerplate ``group_by``."""
         for c in (id_col, text_col):
             if c not in df.columns:
                 raise KeyError(f"the frame has no column {c!r}")
         read = _core.record_fields(_path(config), _overrides(options))
-        fields = [c for c in read if c in df.columns]
-        values = [df[c].tolist() for c in fields]
-        # Only the other fields may be missing: a row without its text is a bad record.
-        present = [df[c].notna().tolist() if c not in (id_col, text_col) else None for c in fields]
-        return [
-            {c: v[n] for c, v, p in zip(fields, values, present) if p is None or p[n]}
-            for n in range(len(df))
-        ]
+        return df[[c for c in read if c in df.columns]]
 
     def dedup_frame(
         df: Any,
@@ -419,10 +427,11 @@ if find_spec("pandas") is not None:
 
         Each row is a record of the columns the configuration reads: ``id_col``,
         ``text_col``, and the field named by ``survivor="earliest:FIELD"`` or
-        ``"highest:FIELD"`` and by a boilerplate ``group_by``. A missing value
-        there (``None``, ``NaN``, ``NaT``) is a missing field."""
+        ``"highest:FIELD"`` and by a boilerplate ``group_by``, handed over through
+        Arrow (pandas 2.2 or later, with pyarrow). A missing value there
+        (``None``, ``NaN``, ``NaT``) is a missing field."""
         options = dict(options, id_field=id_col, text_field=text_col)
-        r = dedup(_frame_docs(df, id_col, text_col, config, options), config=config, **options)
+        r = dedup(_frame_columns(df, id_col, text_col, config, options), config=config, **options)
         out = df.copy()
         out["cluster"] = r.clusters
         out["kept"] = r.kept
@@ -458,7 +467,7 @@ if find_spec("pandas") is not None:
             min_fraction=options.get("min_fraction"),
             output_profile=None,
         )
-        r = clean(_frame_docs(df, id_col, text_col, config, resolved), config=config, **options)
+        r = clean(_frame_columns(df, id_col, text_col, config, resolved), config=config, **options)
         out = df.copy()
         out[text_col] = r.texts
         out["cuts"] = r.cuts

@@ -1,6 +1,6 @@
 # Stubs of the compiled module (checked with `python -m mypy.stubtest ghirbal._core`).
 from os import PathLike
-from typing import Any, Iterable, Optional, Sequence, Union, final
+from typing import Any, Optional, Sequence, Union, final
 
 __all__ = [
     "__version__",
@@ -62,7 +62,7 @@ def record_fields(
     config_path: Optional[Union[str, PathLike[str]]], overrides_json: str
 ) -> list[str]: ...
 def dedup(
-    docs: Iterable[Any],
+    docs: Any,  # an iterable of str and dicts, or a table with __arrow_c_stream__
     config_path: Optional[Union[str, PathLike[str]]],
     overrides_json: str,
 ) -> tuple[
@@ -87,12 +87,12 @@ class Stages:
     @property
     def wants_boilerplate(self) -> bool: ...
     def boilerplate_lines(
-        self, orders: Sequence[int], docs: Iterable[Any]
+        self, orders: Sequence[int], docs: Any
     ) -> list[Optional[_DocumentLines]]: ...
     def boilerplate_need(self, docs: int) -> int: ...
     def boilerplate_model(self, groups: Sequence[tuple[str, int, int, Sequence[int]]]) -> str: ...
     def analyze(
-        self, orders: Sequence[int], docs: Iterable[Any]
+        self, orders: Sequence[int], docs: Any
     ) -> list[
         tuple[
             str,
@@ -124,7 +124,7 @@ class Stages:
         path: Union[str, PathLike[str]],
         tallies: Sequence[str],
         orders: Sequence[int],
-        docs: Iterable[Any],
+        docs: Any,
         verdicts: Sequence[tuple[str, bool, str, float]],
     ) -> None: ...
     def assign(
@@ -149,7 +149,7 @@ def dedup_files(
     overrides_json: str,
 ) -> str: ...
 def clean(
-    docs: Iterable[Any],
+    docs: Any,  # an iterable of str and dicts, or a table with __arrow_c_stream__
     config_path: Optional[Union[str, PathLike[str]]],
     overrides_json: str,
 ) -> tuple[
@@ -176,10 +176,10 @@ class CleanStages:
     @property
     def wants_boilerplate(self) -> bool: ...
     def boilerplate_lines(
-        self, orders: Sequence[int], docs: Iterable[Any]
+        self, orders: Sequence[int], docs: Any
     ) -> list[Optional[_DocumentLines]]: ...
     def clean(
-        self, orders: Sequence[int], docs: Iterable[Any]
+        self, orders: Sequence[int], docs: Any
     ) -> list[
         tuple[
             str,

@@ -182,10 +182,17 @@ def _per_batch(
     return run
 
 
-def _records(b: pa.RecordBatch) -> tuple[list[int], list[dict[str, Any]]]:
-    """The frame's rows as records (dicts of its columns) and their positions."""
+def _records(b: pa.RecordBatch) -> tuple[list[int], Any]:
+    """The frame's rows as records and their positions: the batch itself, whose
+    columns the core reads in place (pyarrow 14 and later), else dicts of its
+    columns."""
+    orders: list[int] = b.column(_ORDER).to_pylist()
+    if hasattr(b, "__arrow_c_stream__"):
+        return orders, b
     rows = b.to_pylist()
-    return [r.pop(_ORDER) for r in rows], rows
+    for r in rows:
+        del r[_ORDER]
+    return orders, rows
 
 
 def _analyze(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:

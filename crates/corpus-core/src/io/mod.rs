@@ -5,6 +5,8 @@
 //! standard input (`-`, JSON Lines). Readers stream: they yield one
 //! `Result<Document>` at a time and never hold the corpus.
 
+#[cfg(feature = "arrow")]
+mod arrow;
 mod decode;
 pub(crate) mod direct;
 #[cfg(feature = "parquet")]
@@ -12,6 +14,8 @@ mod parquet;
 mod read;
 mod write;
 
+#[cfg(feature = "arrow")]
+pub use arrow::ArrowRecords;
 pub use decode::{DecodeReport, Detection, InvalidBytes, decode_bytes, detect};
 #[cfg(feature = "parquet")]
 pub use parquet::{KeptRows, write_kept_parquet};

@@ -1,0 +1,240 @@
+//! Records handed over as Arrow record batches (a pyarrow table, a pandas or
+//! polars frame, a Spark batch): each row is read as the record of its
+//! columns, through [`super::InputConfig::record_from_fields`], so a row is
+//! accepted or rejected exactly like the JSON object of the same values.
+//!
+//! Only the columns a job reads are taken ([`crate::Config::record_fields`]);
+//! their buffers are read in place, and each text is copied once, into its
+//! document.
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, Int64Type, UInt64Type};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::DataType;
+use serde_json::{Map, Number, Value};
+
+use crate::{Error, Result};
+
+/// One column, in the few physical types rows are read from.
+enum Column {
+    Utf8(ArrayRef),
+    LargeUtf8(ArrayRef),
+    Utf8View(ArrayRef),
+    Int(ArrayRef),
+    UInt(ArrayRef),
+    Float(ArrayRef),
+    Bool(ArrayRef),
+    Null,
+}
+
+/// The rows of one record batch, as records of the columns a job reads.
+pub struct ArrowRecords {
+    columns: Vec<(String, Column)>,
+    rows: usize,
+}
+
+impl ArrowRecords {
+    /// Takes the columns `fields` of `batch` (a field without a column is
+    /// absent from every record, as a key missing from a JSON object).
+    ///
+    /// Strings stay as they are; other integer, float and text types are cast
+    /// to 64-bit integers, doubles or strings; dates, times, timestamps and
+    /// decimals become their ISO text (which sorts in time order, as the survivor
+    /// policy compares it).
+    ///
+    /// # Errors
+    /// [`Error::Config`] for a column of a type no record field can hold
+    /// (lists, structs, binary data).
+    pub fn new(batch: &RecordBatch, fields: &[&str]) -> Result<Self> {
+        let mut columns = Vec::new();
+        for &name in fields {
+            let Some(col) = batch.column_by_name(name) else {
+                continue;
+            };
+            if columns.iter().any(|(n, _)| n == name) {
+                continue;
+            }
+            columns.push((name.to_owned(), column(name, col)?));
+        }
+        Ok(ArrowRecords {
+            columns,
+            rows: batch.num_rows(),
+        })
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    /// Whether there is no row.
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// The fields of row `row`: a null is JSON `null`.
+    ///
+    /// # Errors
+    /// Why the row is not a record: a float that is not finite (JSON has no
+    /// NaN or infinity).
+    pub fn fields(&self, row: usize) -> std::result::Result<Map<String, Value>, String> {
+        let mut map = Map::with_capacity(self.columns.len());
+        for (name, col) in &self.columns {
+            map.insert(
+                name.clone(),
+                value(col, row).map_err(|e| format!("field {name:?} {e}"))?,
+            );
+        }
+        Ok(map)
+    }
+}
+
+fn column(name: &str, col: &ArrayRef) -> Result<Column> {
+    let cast = |to: &DataType| {
+        arrow_cast::cast(col, to).map_err(|e| {
+            Error::Config(format!(
+                "column {name:?} of type {} cannot be read as a record field: {e}",
+                col.data_type()
+            ))
+        })
+    };
+    Ok(match col.data_type() {
+        DataType::Utf8 => Column::Utf8(col.clone()),
+        DataType::LargeUtf8 => Column::LargeUtf8(col.clone()),
+        DataType::Utf8View => Column::Utf8View(col.clone()),
+        DataType::Boolean => Column::Bool(col.clone()),
+        DataType::Null => Column::Null,
+        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => {
+            Column::Int(cast(&DataType::Int64)?)
+        }
+        DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => {
+            Column::UInt(cast(&DataType::UInt64)?)
+        }
+        DataType::Float16 | DataType::Float32 | DataType::Float64 => {
+            Column::Float(cast(&DataType::Float64)?)
+        }
+        DataType::Dictionary(_, v) if matches!(**v, DataType::Utf8 | DataType::LargeUtf8) => {
+            Column::LargeUtf8(cast(&DataType::LargeUtf8)?)
+        }
+        DataType::Date32
+        | DataType::Date64
+        | DataType::Timestamp(..)
+        | DataType::Time32(_)
+        | DataType::Time64(_)
+        | DataType::Decimal32(..)
+        | DataType::Decimal64(..)
+        | DataType::Decimal128(..)
+        | DataType::Decimal256(..) => Column::LargeUtf8(cast(&DataType::LargeUtf8)?),
+        other => {
+            return Err(Error::Config(format!(
+                "column {name:?} of type {other} cannot be read as a record field \
+                 (strings, numbers, booleans, dates and timestamps can)"
+            )));
+        }
+    })
+}
+
+fn value(col: &Column, row: usize) -> std::result::Result<Value, &'static str> {
+    let text = |s: &str| Value::String(s.to_owned());
+    Ok(match col {
+        Column::Null => Value::Null,
+        Column::Utf8(a)
+        | Column::LargeUtf8(a)
+        | Column::Utf8View(a)
+        | Column::Int(a)
+        | Column::UInt(a)
+        | Column::Float(a)
+        | Column::Bool(a)
+            if a.is_null(row) =>
+        {
+            Value::Null
+        }
+        Column::Utf8(a) => text(a.as_string::<i32>().value(row)),
+        Column::LargeUtf8(a) => text(a.as_string::<i64>().value(row)),
+        Column::Utf8View(a) => text(a.as_string_view().value(row)),
+        Column::Int(a) => Value::from(a.as_primitive::<Int64Type>().value(row)),
+        Column::UInt(a) => Value::from(a.as_primitive::<UInt64Type>().value(row)),
+        Column::Float(a) => Number::from_f64(a.as_primitive::<Float64Type>().value(row))
+            .map(Value::Number)
+            .ok_or("is not a finite number")?,
+        Column::Bool(a) => Value::Bool(a.as_boolean().value(row)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{
+        BooleanArray, Date32Array, Float64Array, Int32Array, LargeStringArray, StringArray,
+        StringViewArray, UInt64Array,
+    };
+    use arrow_schema::{Field, Schema};
+
+    use super::*;
+
+    fn batch(cols: Vec<(&str, ArrayRef)>) -> RecordBatch {
+        let schema = Schema::new(
+            cols.iter()
+                .map(|(n, a)| Field::new(*n, a.data_type().clone(), true))
+                .collect::<Vec<_>>(),
+        );
+        RecordBatch::try_new(Arc::new(schema), cols.into_iter().map(|(_, a)| a).collect())
+            .expect("batch")
+    }
+
+    #[test]
+    fn rows_read_as_the_json_objects_of_their_values() {
+        let b = batch(vec![
+            (
+                "id",
+                Arc::new(Int32Array::from(vec![Some(7), None])) as ArrayRef,
+            ),
+            (
+                "text",
+                Arc::new(LargeStringArray::from(vec!["نص أول", "second"])),
+            ),
+            ("s", Arc::new(StringArray::from(vec![Some("a"), None]))),
+            ("v", Arc::new(StringViewArray::from(vec!["x", "y"]))),
+            ("f", Arc::new(Float64Array::from(vec![1.5, 2.0]))),
+            ("u", Arc::new(UInt64Array::from(vec![u64::MAX, 0]))),
+            ("b", Arc::new(BooleanArray::from(vec![true, false]))),
+            ("d", Arc::new(Date32Array::from(vec![19_723, 0]))),
+            ("unread", Arc::new(StringArray::from(vec!["no", "no"]))),
+        ]);
+        let names = ["id", "text", "s", "v", "f", "u", "b", "d", "missing"];
+        let r = ArrowRecords::new(&b, &names).expect("records");
+        assert_eq!(r.len(), 2);
+        let row = |i| Value::Object(r.fields(i).expect("row"));
+        assert_eq!(
+            row(0),
+            serde_json::json!({"id": 7, "text": "نص أول", "s": "a", "v": "x", "f": 1.5,
+                "u": u64::MAX, "b": true, "d": "2024-01-01"})
+        );
+        assert_eq!(
+            row(1),
+            serde_json::json!({"id": null, "text": "second", "s": null, "v": "y", "f": 2.0,
+                "u": 0, "b": false, "d": "1970-01-01"})
+        );
+    }
+
+    #[test]
+    fn a_float_that_is_not_finite_is_no_record_and_a_list_no_field() {
+        let b = batch(vec![(
+            "f",
+            Arc::new(Float64Array::from(vec![f64::NAN, 1.0])) as ArrayRef,
+        )]);
+        let r = ArrowRecords::new(&b, &["f"]).expect("records");
+        assert_eq!(
+            r.fields(0),
+            Err("field \"f\" is not a finite number".into())
+        );
+        assert!(r.fields(1).is_ok());
+        let list = arrow_array::ListArray::from_iter_primitive::<Int64Type, _, _>(vec![Some(
+            vec![Some(1)],
+        )]);
+        let b = batch(vec![("l", Arc::new(list) as ArrayRef)]);
+        let e = ArrowRecords::new(&b, &["l"]).err().expect("refused");
+        assert!(e.to_string().contains("\"l\""), "{e}");
+    }
+}
