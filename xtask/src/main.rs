@@ -26,6 +26,8 @@ const PANDAS: &str = "pandas==3.1.1";
 /// (3.5.3 passed the same tests).
 const PYSPARK: &str = "pyspark==4.3.0";
 const PYARROW: &str = "pyarrow==26.0.1";
+/// A polars frame is a table `ghirbal.dedup` reads through Arrow (string views).
+const POLARS: [&str; 2] = ["polars==2.1.0", "polars-runtime-32==2.1.0"];
 /// ../shared/bench/gen_corpus.py, which builds the Spark tests' corpus, needs it.
 const REGEX: &str = "regex==2026.5.9";
 
@@ -158,7 +160,8 @@ fn venv() -> Result<PathBuf> {
         PYSPARK,
         PYARROW,
         REGEX,
-    ]);
+    ])
+    .args(POLARS);
     run(pip)?;
     Ok(py)
 }

@@ -53,6 +53,15 @@ def test_a_table_is_read_as_the_dicts_of_its_rows(shared: Path) -> None:
     assert any(c.rule == "boilerplate" for cs in c_dicts.cuts for c in cs)
 
 
+def test_a_polars_frame_is_read_as_its_rows(shared: Path) -> None:
+    pl = pytest.importorskip("polars")
+    docs = news_with_earlier_copies(shared)
+    frame = pl.DataFrame(docs)
+    assert frame.schema["text"] == pl.String  # Arrow string views
+    r = ghirbal.dedup(frame, survivor="earliest:date")
+    assert outcome(r) == outcome(ghirbal.dedup(docs, survivor="earliest:date"))
+
+
 def test_column_types_read_as_their_python_values(seed_docs: list[dict[str, str]]) -> None:
     text, other = seed_docs[2]["text"], seed_docs[3]["text"]
     rows: list[dict[str, Any]] = [
