@@ -36,7 +36,7 @@ pub fn to_py(e: Error) -> PyErr {
         Error::Config(_) => ConfigError::new_err(msg),
         Error::Record { .. } | Error::Data { .. } => DataError::new_err(msg),
         Error::OutputExists(_) => PyFileExistsError::new_err(msg),
-        Error::Io { source, .. } => match source.kind() {
+        Error::Io { error, .. } => match error.kind() {
             ErrorKind::NotFound => PyFileNotFoundError::new_err(msg),
             ErrorKind::PermissionDenied => PyPermissionError::new_err(msg),
             _ => PyOSError::new_err(msg),

@@ -243,7 +243,7 @@ where
             eprintln!("ghirbal: {e:#}");
             match e.downcast_ref::<Error>() {
                 Some(Error::Record { .. } | Error::Data { .. } | Error::Invariant(_)) => EXIT_DATA,
-                Some(Error::Io { source, .. }) if source.kind() == io::ErrorKind::BrokenPipe => 0,
+                Some(Error::Io { error, .. }) if error.kind() == io::ErrorKind::BrokenPipe => 0,
                 Some(Error::Io { .. }) => EXIT_DATA,
                 _ => EXIT_USAGE,
             }

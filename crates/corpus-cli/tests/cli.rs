@@ -137,6 +137,18 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
+fn a_missing_input_is_named_with_the_reason_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("nope.jsonl");
+    let o = dedup(&missing, &tmp.path().join("out"), &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("nope.jsonl: "), "{err}");
+    // The system's reason ("... (os error 2)"), once: not again as the cause.
+    assert_eq!(err.matches("(os error").count(), 1, "{err}");
+}
+
+#[test]
 fn dedup_reads_stdin() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");

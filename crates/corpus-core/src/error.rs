@@ -10,13 +10,14 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum Error {
     /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
+    // The message carries the system's reason, so it is not also given as the
+    // error's source (an error chain would print it twice).
+    #[error("{path}: {error}")]
     Io {
         /// The file or folder concerned (`-` for standard input/output).
         path: PathBuf,
         /// The underlying error.
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// One input record is bad (malformed JSON, missing text, ...). Under
     /// `on_error = "skip"` it becomes a reject and the run goes on.
@@ -62,10 +63,10 @@ impl Error {
     }
 
     /// Wraps an I/O error with the path it concerns.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            error,
         }
     }
 
