@@ -147,6 +147,40 @@ fn string_large_string_and_dictionary_text_columns_are_read() {
 }
 
 #[test]
+fn files_of_every_codec_are_read() {
+    use parquet::basic::{BrotliLevel, Compression, GzipLevel, ZstdLevel};
+    let tmp = tempfile::tempdir().unwrap();
+    let want = texts(false);
+    let schema = Arc::new(Schema::new(vec![Field::new("body", DataType::Utf8, false)]));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![Arc::new(StringArray::from(want.clone())) as ArrayRef],
+    )
+    .unwrap();
+    for codec in [
+        Compression::UNCOMPRESSED,
+        Compression::SNAPPY,
+        Compression::GZIP(GzipLevel::default()),
+        Compression::LZ4,
+        Compression::LZ4_RAW,
+        Compression::BROTLI(BrotliLevel::default()),
+        Compression::ZSTD(ZstdLevel::default()),
+    ] {
+        let p = tmp.path().join(format!("{codec:?}.parquet"));
+        let props = WriterProperties::builder().set_compression(codec).build();
+        let mut w =
+            ArrowWriter::try_new(File::create(&p).unwrap(), schema.clone(), Some(props)).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let files = list_inputs(std::slice::from_ref(&p), None).unwrap();
+        let got: Vec<Option<String>> = Reader::new(files, cfg())
+            .map(|d| Some(d.expect("readable").text))
+            .collect();
+        assert_eq!(got, want, "{codec:?}");
+    }
+}
+
+#[test]
 fn missing_text_column_is_a_data_error() {
     let tmp = tempfile::tempdir().unwrap();
     let p = tmp.path().join("x.parquet");
