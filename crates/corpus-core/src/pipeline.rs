@@ -871,7 +871,7 @@ fn run_dedup_inner(
                 }
             };
             match cfg.output.format.resolve(&files)? {
-                OutputFormat::Parquet => write_kept_parquet(&files, &out, &seen, &verdicts),
+                OutputFormat::Parquet => write_kept_parquet(&files, cfg, &out, &seen, &verdicts),
                 _ => write_kept(
                     &files,
                     cfg,
@@ -1279,6 +1279,7 @@ fn write_clusters(path: &Path, seen: &[Seen], verdicts: &[Verdict]) -> Result<()
 #[cfg(feature = "parquet")]
 fn write_kept_parquet(
     files: &[InputFile],
+    cfg: &Config,
     out: &OutputDir,
     seen: &[Seen],
     verdicts: &[Verdict],
@@ -1298,11 +1299,22 @@ fn write_kept_parquet(
         })
         .collect();
     let paths: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
-    crate::io::write_kept_parquet(&paths, &kept, &out.file("kept.parquet"))
+    crate::io::write_kept_parquet(
+        &paths,
+        &kept,
+        &cfg.input.text_field,
+        &out.file("kept.parquet"),
+    )
 }
 
 #[cfg(not(feature = "parquet"))]
-fn write_kept_parquet(_: &[InputFile], _: &OutputDir, _: &[Seen], _: &[Verdict]) -> Result<u64> {
+fn write_kept_parquet(
+    _: &[InputFile],
+    _: &Config,
+    _: &OutputDir,
+    _: &[Seen],
+    _: &[Verdict],
+) -> Result<u64> {
     Err(Error::Config("this build has no Parquet support".into()))
 }
 

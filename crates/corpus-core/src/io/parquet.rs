@@ -24,6 +24,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 
 use crate::{Error, Result};
 
@@ -112,7 +113,7 @@ impl ParquetRows {
         json.write(batch)
             .and_then(|()| json.finish())
             .map_err(|e| bad(format!("cannot convert to JSON: {e}")))?;
-        let json = String::from_utf8(json.into_inner())
+        let json = super::read::utf8_string(json.into_inner())
             .map_err(|e| bad(format!("JSON is not UTF-8: {e}")))?;
         let mut raws = json.lines();
         let mut rows = Vec::with_capacity(batch.num_rows());
@@ -168,50 +169,141 @@ impl Iterator for ParquetRows {
 /// Cluster id and cluster size of each kept record, keyed by file and row.
 pub type KeptRows = HashMap<(PathBuf, u64), (String, u64)>;
 
+/// What the reading side of [`write_kept_parquet`] hands to the writing side.
+enum Kept {
+    /// The output schema (sent once, before any batch).
+    Schema(Arc<Schema>),
+    /// The kept rows of one input batch, in the output schema.
+    Batch(RecordBatch),
+}
+
 /// Writes the kept rows of the Parquet `inputs`, in order, to `out`: every
 /// input column unchanged plus the struct column `ghirbal`. All inputs must
-/// share one schema. Returns the rows written.
+/// share one schema. The text column (`text_field`) is written without a
+/// dictionary: its values are nearly all distinct, so trying one only costs
+/// time (zstd compresses it as well). Returns the rows written.
+///
+/// On a thread pool of more than one thread, reading (decompressing, decoding,
+/// filtering) and writing (encoding, compressing), which take about as long
+/// each, run on two threads a few batches apart.
 ///
 /// # Errors
 /// [`Error::Config`] when the inputs' schemas differ; [`Error::Data`] or
 /// [`Error::Io`] when reading or writing fails.
-pub fn write_kept_parquet(inputs: &[PathBuf], kept: &KeptRows, out: &Path) -> Result<u64> {
+pub fn write_kept_parquet(
+    inputs: &[PathBuf],
+    kept: &KeptRows,
+    text_field: &str,
+    out: &Path,
+) -> Result<u64> {
+    let mut w = KeptWriter {
+        out,
+        text_field,
+        writer: None,
+        written: 0,
+    };
+    if rayon::current_num_threads() < 2 {
+        read_kept(inputs, kept, &mut |k| w.take(k).map(|()| true))?;
+        return w.finish();
+    }
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Kept>>(4);
+        s.spawn(move || {
+            let sent = read_kept(inputs, kept, &mut |k| Ok(tx.send(Ok(k)).is_ok()));
+            if let Err(e) = sent {
+                // The writer may have stopped already; then the error is moot.
+                let _ = tx.send(Err(e));
+            }
+        });
+        for k in rx {
+            w.take(k?)?;
+        }
+        w.finish()
+    })
+}
+
+/// The writing side of [`write_kept_parquet`].
+struct KeptWriter<'a> {
+    out: &'a Path,
+    text_field: &'a str,
+    writer: Option<ArrowWriter<File>>,
+    written: u64,
+}
+
+impl KeptWriter<'_> {
+    fn take(&mut self, k: Kept) -> Result<()> {
+        let out = self.out;
+        let io = |e: parquet::errors::ParquetError| Error::io(out, std::io::Error::other(e));
+        match k {
+            Kept::Schema(schema) => {
+                let file = File::create(out).map_err(|e| Error::io(out, e))?;
+                let props = WriterProperties::builder()
+                    .set_compression(Compression::ZSTD(ZstdLevel::default()))
+                    .set_column_dictionary_enabled(ColumnPath::from(self.text_field), false)
+                    .build();
+                self.writer = Some(ArrowWriter::try_new(file, schema, Some(props)).map_err(io)?);
+            }
+            Kept::Batch(batch) => {
+                let Some(w) = self.writer.as_mut() else {
+                    return Err(Error::Invariant("kept rows before their schema".into()));
+                };
+                self.written += batch.num_rows() as u64;
+                w.write(&batch).map_err(io)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<u64> {
+        if let Some(w) = self.writer {
+            w.close()
+                .map_err(|e| Error::io(self.out, std::io::Error::other(e)))?;
+        }
+        Ok(self.written)
+    }
+}
+
+/// The reading side of [`write_kept_parquet`]: gives `send` the output schema,
+/// then the kept rows of each input batch. Stops early, with `Ok`, when `send`
+/// says the writing side has stopped listening (`Ok(false)`).
+fn read_kept(
+    inputs: &[PathBuf],
+    kept: &KeptRows,
+    send: &mut dyn FnMut(Kept) -> Result<bool>,
+) -> Result<()> {
     let ours = Fields::from(vec![
         Field::new("cluster", DataType::Utf8, false),
         Field::new("cluster_size", DataType::UInt64, false),
     ]);
-    let mut writer: Option<(ArrowWriter<File>, Arc<Schema>, Arc<Schema>)> = None;
-    let mut written = 0u64;
+    let mut schemas: Option<(Arc<Schema>, Arc<Schema>)> = None;
     for path in inputs {
         let mut line = 1u64;
         let batches = open(path)?;
         let in_schema = batches.schema();
-        if writer.is_none() {
-            let mut fields: Vec<_> = in_schema
-                .fields()
-                .iter()
-                .filter(|f| f.name() != crate::pipeline::OUR_KEY)
-                .cloned()
-                .collect();
-            fields.push(Arc::new(Field::new(
-                crate::pipeline::OUR_KEY,
-                DataType::Struct(ours.clone()),
-                false,
-            )));
-            let out_schema = Arc::new(Schema::new_with_metadata(
-                fields,
-                in_schema.metadata().clone(),
-            ));
-            let file = File::create(out).map_err(|e| Error::io(out, e))?;
-            let props = WriterProperties::builder()
-                .set_compression(Compression::ZSTD(ZstdLevel::default()))
-                .build();
-            let w = ArrowWriter::try_new(file, out_schema.clone(), Some(props))
-                .map_err(|e| Error::io(out, std::io::Error::other(e)))?;
-            writer = Some((w, in_schema.clone(), out_schema));
-        }
-        let Some((w, first_schema, out_schema)) = writer.as_mut() else {
-            break;
+        let (first_schema, out_schema) = match &schemas {
+            Some(s) => s.clone(),
+            None => {
+                let mut fields: Vec<_> = in_schema
+                    .fields()
+                    .iter()
+                    .filter(|f| f.name() != crate::pipeline::OUR_KEY)
+                    .cloned()
+                    .collect();
+                fields.push(Arc::new(Field::new(
+                    crate::pipeline::OUR_KEY,
+                    DataType::Struct(ours.clone()),
+                    false,
+                )));
+                let out_schema = Arc::new(Schema::new_with_metadata(
+                    fields,
+                    in_schema.metadata().clone(),
+                ));
+                if !send(Kept::Schema(out_schema.clone()))? {
+                    return Ok(());
+                }
+                schemas = Some((in_schema.clone(), out_schema.clone()));
+                (in_schema.clone(), out_schema)
+            }
         };
         if in_schema.fields() != first_schema.fields() {
             return Err(Error::Config(format!(
@@ -256,14 +348,10 @@ pub fn write_kept_parquet(inputs: &[PathBuf], kept: &KeptRows, out: &Path) -> Re
             cols.push(ours_col);
             let out_batch =
                 RecordBatch::try_new(out_schema.clone(), cols).map_err(|e| data_err(path, 0, e))?;
-            written += out_batch.num_rows() as u64;
-            w.write(&out_batch)
-                .map_err(|e| Error::io(out, std::io::Error::other(e)))?;
+            if !send(Kept::Batch(out_batch))? {
+                return Ok(());
+            }
         }
     }
-    if let Some((w, _, _)) = writer {
-        w.close()
-            .map_err(|e| Error::io(out, std::io::Error::other(e)))?;
-    }
-    Ok(written)
+    Ok(())
 }

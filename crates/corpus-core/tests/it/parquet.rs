@@ -201,9 +201,19 @@ fn missing_text_column_is_a_data_error() {
 }
 
 fn run(inputs: &[PathBuf], out: &Path, format: OutputFormat) -> corpus_core::pipeline::Summary {
+    run_on(inputs, out, format, 0)
+}
+
+fn run_on(
+    inputs: &[PathBuf],
+    out: &Path,
+    format: OutputFormat,
+    threads: usize,
+) -> corpus_core::pipeline::Summary {
     let mut c = Config {
         input: cfg(),
         on_error: OnError::Skip,
+        threads,
         ..Config::default()
     };
     c.output.format = format;
@@ -259,6 +269,69 @@ fn parquet_in_parquet_out_carries_every_column() {
     let mut sorted = got.clone();
     sorted.sort();
     assert_eq!(sorted, kept_ids);
+    // The text column is written without a dictionary (the others may have one).
+    let meta =
+        ParquetRecordBatchReaderBuilder::try_new(File::open(out.join("kept.parquet")).unwrap())
+            .unwrap()
+            .metadata()
+            .clone();
+    let body = meta.row_group(0).column(1);
+    assert_eq!(body.column_path().string(), "body");
+    assert_eq!(body.dictionary_page_offset(), None);
+    assert!(
+        meta.row_group(0)
+            .column(0)
+            .dictionary_page_offset()
+            .is_some()
+    );
+}
+
+#[test]
+fn kept_parquet_is_the_same_on_one_thread_and_several() {
+    // 2,600 distinct texts: several record batches, every row kept (exact only,
+    // no cleaning).
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("in.parquet");
+    let n = 2600;
+    let texts: Vec<String> = (0..n).map(|i| format!("{}\n{i}", seed(i % 5))).collect();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("doc_id", DataType::Utf8, false),
+        Field::new("body", DataType::Utf8, false),
+    ]));
+    let ids: Vec<String> = (0..n).map(|i| format!("doc{i}")).collect();
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(StringArray::from(ids)) as ArrayRef,
+            Arc::new(StringArray::from(texts)),
+        ],
+    )
+    .unwrap();
+    let mut w = ArrowWriter::try_new(File::create(&p).unwrap(), schema, None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    // One thread reads and writes in turn; more overlap them: the same rows.
+    let mut outputs = Vec::new();
+    for threads in [1, 2] {
+        let out = tmp.path().join(format!("out{threads}"));
+        let mut c = Config {
+            input: cfg(),
+            threads,
+            ..Config::default()
+        };
+        c.dedup.exact_only = true;
+        c.clean.enabled = false;
+        let s = run_dedup(std::slice::from_ref(&p), &out, &c, None).unwrap();
+        assert_eq!(s.counts.kept, n as u64);
+        let rows = read_back(&out.join("kept.parquet"));
+        assert_eq!(
+            rows.iter().map(RecordBatch::num_rows).sum::<usize>(),
+            n,
+            "{threads}"
+        );
+        outputs.push(rows);
+    }
+    assert_eq!(outputs[0], outputs[1]);
 }
 
 #[test]
