@@ -726,6 +726,11 @@ fn run_dedup_inner(
     // Time spent merging each analyzed batch into the tables, on one thread
     // while the others wait: the serial part of pass 1.
     let mut merge = Duration::ZERO;
+    let raw_fields: Vec<&str> = cfg
+        .record_fields()
+        .into_iter()
+        .filter(|f| *f != cfg.input.text_field)
+        .collect();
     for (shard_no, file) in files.iter().enumerate() {
         resume.shards += 1;
         if let Some(shard) = ckpt.load(shard_no, &file.path)? {
@@ -746,7 +751,10 @@ fn run_dedup_inner(
             continue;
         }
         let (rejects0, input0) = (rejects.len(), counts.input);
-        let mut reader = Reader::new(vec![file.clone()], cfg.input.clone()).fingerprinting();
+        // Pass 1 reads no field but these, and writes no record.
+        let mut reader = Reader::new(vec![file.clone()], cfg.input.clone())
+            .fingerprinting()
+            .raw_fields(&raw_fields);
         let read_batch = |reader: &mut Reader| -> Vec<Pending> {
             let mut batch = Vec::with_capacity(BATCH);
             while batch.len() < BATCH {

@@ -74,6 +74,8 @@ pub(crate) struct ParquetRows {
     batches: ParquetRecordBatchReader,
     text_field: String,
     id_field: String,
+    /// The columns that make `raw`, when not all of them.
+    raw_columns: Option<Vec<usize>>,
     rows: std::vec::IntoIter<Row>,
     next_line: u64,
 }
@@ -83,16 +85,29 @@ impl ParquetRows {
     ///
     /// # Errors
     /// [`Error::Data`] if it is not Parquet or has no text column.
-    pub(crate) fn open(path: &Path, text_field: &str, id_field: &str) -> Result<Self> {
+    /// Each row's `raw` holds the columns `raw_fields` names, or all of them.
+    pub(crate) fn open(
+        path: &Path,
+        text_field: &str,
+        id_field: &str,
+        raw_fields: Option<&[String]>,
+    ) -> Result<Self> {
         let batches = open(path)?;
-        if batches.schema().index_of(text_field).is_err() {
+        let schema = batches.schema();
+        if schema.index_of(text_field).is_err() {
             return Err(data_err(path, 0, format!("no column {text_field:?}")));
         }
+        let raw_columns = raw_fields.map(|names| {
+            (0..schema.fields().len())
+                .filter(|&i| names.contains(schema.field(i).name()))
+                .collect()
+        });
         Ok(ParquetRows {
             path: path.to_path_buf(),
             batches,
             text_field: text_field.to_owned(),
             id_field: id_field.to_owned(),
+            raw_columns,
             rows: Vec::new().into_iter(),
             next_line: 1,
         })
@@ -109,8 +124,12 @@ impl ParquetRows {
             Some(c) => Some(strings(c).map_err(&bad)?),
             None => None,
         };
+        let for_raw = match &self.raw_columns {
+            Some(columns) => batch.project(columns).map_err(|e| bad(e.to_string()))?,
+            None => batch.clone(),
+        };
         let mut json = arrow_json::LineDelimitedWriter::new(Vec::new());
-        json.write(batch)
+        json.write(&for_raw)
             .and_then(|()| json.finish())
             .map_err(|e| bad(format!("cannot convert to JSON: {e}")))?;
         let json = super::read::utf8_string(json.into_inner())

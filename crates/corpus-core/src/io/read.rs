@@ -300,6 +300,9 @@ pub struct Reader {
     fingerprints: Option<Vec<(Arc<Path>, String)>>,
     #[cfg(feature = "parquet")]
     parquet: Option<(Arc<Path>, super::parquet::ParquetRows, DecodeReport)>,
+    /// The only columns a Parquet row's `raw` needs ([`Reader::raw_fields`]).
+    #[cfg(feature = "parquet")]
+    raw_fields: Option<Vec<String>>,
 }
 
 impl Reader {
@@ -317,7 +320,25 @@ impl Reader {
             fingerprints: None,
             #[cfg(feature = "parquet")]
             parquet: None,
+            #[cfg(feature = "parquet")]
+            raw_fields: None,
         }
+    }
+
+    /// A Parquet row's `raw` (the JSON object of its columns) holds only the
+    /// columns named here: for a pass that reads no other field of the record
+    /// (ranks and groups) and writes no record back, this saves writing every
+    /// row, text included, as JSON. JSON Lines records keep their line, which
+    /// costs nothing.
+    #[must_use]
+    pub fn raw_fields(mut self, fields: &[&str]) -> Self {
+        #[cfg(feature = "parquet")]
+        {
+            self.raw_fields = Some(fields.iter().map(|f| (*f).to_owned()).collect());
+        }
+        #[cfg(not(feature = "parquet"))]
+        let _ = fields;
+        self
     }
 
     /// Also fingerprints each JSON Lines file (as [`fingerprint_file`]) from the
@@ -500,6 +521,7 @@ impl Reader {
                 &f.path,
                 &self.cfg.text_field,
                 &self.cfg.id_field,
+                self.raw_fields.as_deref(),
             )?;
             let report = DecodeReport {
                 path: f.path.display().to_string(),

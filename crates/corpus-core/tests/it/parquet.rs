@@ -287,6 +287,32 @@ fn parquet_in_parquet_out_carries_every_column() {
 }
 
 #[test]
+fn a_survivor_field_is_read_from_its_column() {
+    // Rows 0 and 5 hold the same text; `year` is 2020 + row.
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("in.parquet");
+    write_parquet(&p, "string", false);
+    let removed = |survivor: &str| -> Vec<String> {
+        let out = tmp.path().join(survivor.replace(':', "_"));
+        let mut c = Config {
+            input: cfg(),
+            ..Config::default()
+        };
+        c.dedup.survivor = survivor.parse().unwrap();
+        run_dedup(std::slice::from_ref(&p), &out, &c, None).unwrap();
+        let clusters = std::fs::read_to_string(out.join("clusters.jsonl")).unwrap();
+        clusters
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|v| v["kept"] == false && v["reason"] == "exact")
+            .map(|v| v["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(removed("highest:year"), ["doc0"]);
+    assert_eq!(removed("earliest:year"), ["doc5"]);
+}
+
+#[test]
 fn kept_parquet_is_the_same_on_one_thread_and_several() {
     // 2,600 distinct texts: several record batches, every row kept (exact only,
     // no cleaning).
