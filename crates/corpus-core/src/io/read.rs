@@ -331,14 +331,17 @@ impl Reader {
     /// row, text included, as JSON. JSON Lines records keep their line, which
     /// costs nothing.
     #[must_use]
-    pub fn raw_fields(mut self, fields: &[&str]) -> Self {
+    pub fn raw_fields(self, fields: &[&str]) -> Self {
         #[cfg(feature = "parquet")]
-        {
-            self.raw_fields = Some(fields.iter().map(|f| (*f).to_owned()).collect());
-        }
+        return Reader {
+            raw_fields: Some(fields.iter().map(|f| (*f).to_owned()).collect()),
+            ..self
+        };
         #[cfg(not(feature = "parquet"))]
-        let _ = fields;
-        self
+        {
+            let _ = fields;
+            self
+        }
     }
 
     /// Also fingerprints each JSON Lines file (as [`fingerprint_file`]) from the
