@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use arrow_array::ffi_stream::ArrowArrayStreamReader;
 use corpus_core::io::ArrowRecords;
-
 use corpus_core::pipeline::{Outcome, dedup_documents, run_dedup};
 use corpus_core::{Config, Document, Error, Origin};
 use pyo3::prelude::*;
@@ -102,6 +101,15 @@ pub(crate) fn documents_at(
         .collect()
 }
 
+/// Why `docs[i]` is not a record.
+fn bad(i: usize, reason: String) -> Error {
+    Error::Record {
+        path: place(i).path.to_path_buf(),
+        line: 0,
+        reason,
+    }
+}
+
 /// The document of `docs[i]`.
 fn document(p: Pending, i: usize, cfg: &Config) -> corpus_core::Result<Document> {
     match p {
@@ -119,17 +127,9 @@ fn document(p: Pending, i: usize, cfg: &Config) -> corpus_core::Result<Document>
             Ok(map) => cfg
                 .input
                 .record_from_fields(map, place(i), || i.to_string()),
-            Err(reason) => Err(Error::Record {
-                path: PathBuf::from(format!("docs[{i}]")),
-                line: 0,
-                reason,
-            }),
+            Err(reason) => Err(bad(i, reason)),
         },
-        Pending::Bad(reason) => Err(Error::Record {
-            path: PathBuf::from(format!("docs[{i}]")),
-            line: 0,
-            reason,
-        }),
+        Pending::Bad(reason) => Err(bad(i, reason)),
     }
 }
 
@@ -181,6 +181,9 @@ pub(crate) fn extract(docs: &Bound<'_, PyAny>, cfg: &Config) -> PyResult<Vec<Pen
 /// The rows of a table, by the Arrow C stream interface: the columns the job
 /// reads ([`Config::record_fields`]) are read in place.
 fn table_rows(table: &Bound<'_, PyAny>, cfg: &Config) -> PyResult<Vec<Pending>> {
+    fn unreadable(e: impl std::fmt::Display) -> PyErr {
+        crate::errors::DataError::new_err(format!("cannot read the table: {e}"))
+    }
     let capsule = table.call_method0("__arrow_c_stream__")?;
     let capsule = capsule.cast::<PyCapsule>()?;
     let ptr = capsule.pointer_checked(Some(c"arrow_array_stream"))?;
@@ -188,13 +191,12 @@ fn table_rows(table: &Bound<'_, PyAny>, cfg: &Config) -> PyResult<Vec<Pending>> 
     // (the Arrow PyCapsule interface); `from_raw` moves the stream out and
     // leaves a released one, which the capsule's destructor then frees.
     #[allow(unsafe_code)]
-    let reader = unsafe { ArrowArrayStreamReader::from_raw(ptr.as_ptr().cast()) }
-        .map_err(|e| ConfigError::new_err(format!("cannot read the table: {e}")))?;
+    let reader =
+        unsafe { ArrowArrayStreamReader::from_raw(ptr.as_ptr().cast()) }.map_err(unreadable)?;
     let fields = cfg.record_fields();
     let mut out = Vec::new();
     for batch in reader {
-        let batch =
-            batch.map_err(|e| ConfigError::new_err(format!("cannot read the table: {e}")))?;
+        let batch = batch.map_err(unreadable)?;
         let rows = Arc::new(ArrowRecords::new(&batch, &fields).map_err(to_py)?);
         out.extend((0..rows.len()).map(|r| Pending::Row(rows.clone(), r)));
     }
