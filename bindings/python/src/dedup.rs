@@ -4,12 +4,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow_array::ffi_stream::ArrowArrayStreamReader;
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, ArrayRef, RecordBatch};
 use corpus_core::io::ArrowRecords;
 use corpus_core::pipeline::{Outcome, dedup_documents, run_dedup};
 use corpus_core::{Config, Document, Error, Origin};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyCapsule, PyDict, PyFloat, PyInt, PyMapping, PyString};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyMapping, PyString};
 use rayon::prelude::*;
 use serde_json::{Map, Number, Value};
 
@@ -137,8 +138,8 @@ fn document(p: Pending, i: usize, cfg: &Config) -> corpus_core::Result<Document>
 /// table or batch, a pandas or polars frame: anything with
 /// `__arrow_c_stream__`), else the items of an iterable of strings and dicts.
 pub(crate) fn extract(docs: &Bound<'_, PyAny>, cfg: &Config) -> PyResult<Vec<Pending>> {
-    if docs.hasattr("__arrow_c_stream__")? {
-        return table_rows(docs, cfg);
+    if let Some(chunks) = crate::arrow::chunks(docs)? {
+        return arrow_items(chunks, cfg);
     }
     let py = docs.py();
     let json = py.import("json")?;
@@ -178,27 +179,32 @@ pub(crate) fn extract(docs: &Bound<'_, PyAny>, cfg: &Config) -> PyResult<Vec<Pen
     Ok(out)
 }
 
-/// The rows of a table, by the Arrow C stream interface: the columns the job
-/// reads ([`Config::record_fields`]) are read in place.
-fn table_rows(table: &Bound<'_, PyAny>, cfg: &Config) -> PyResult<Vec<Pending>> {
-    fn unreadable(e: impl std::fmt::Display) -> PyErr {
-        crate::errors::DataError::new_err(format!("cannot read the table: {e}"))
-    }
-    let capsule = table.call_method0("__arrow_c_stream__")?;
-    let capsule = capsule.cast::<PyCapsule>()?;
-    let ptr = capsule.pointer_checked(Some(c"arrow_array_stream"))?;
-    // SAFETY: a capsule named "arrow_array_stream" holds an FFI_ArrowArrayStream
-    // (the Arrow PyCapsule interface); `from_raw` moves the stream out and
-    // leaves a released one, which the capsule's destructor then frees.
-    #[allow(unsafe_code)]
-    let reader =
-        unsafe { ArrowArrayStreamReader::from_raw(ptr.as_ptr().cast()) }.map_err(unreadable)?;
+/// The items of Arrow data: the rows of a table (struct arrays), read from the
+/// columns the job reads ([`Config::record_fields`]), or the strings of a
+/// column of texts, as a list of strings is read.
+fn arrow_items(chunks: Vec<ArrayRef>, cfg: &Config) -> PyResult<Vec<Pending>> {
     let fields = cfg.record_fields();
     let mut out = Vec::new();
-    for batch in reader {
-        let batch = batch.map_err(unreadable)?;
-        let rows = Arc::new(ArrowRecords::new(&batch, &fields).map_err(to_py)?);
-        out.extend((0..rows.len()).map(|r| Pending::Row(rows.clone(), r)));
+    for chunk in chunks {
+        if let Some(rows) = chunk.as_struct_opt() {
+            let records = Arc::new(
+                ArrowRecords::new(&RecordBatch::from(rows.clone()), &fields).map_err(to_py)?,
+            );
+            out.extend((0..rows.len()).map(|r| match rows.is_null(r) {
+                true => Pending::Bad("expected a str or a dict, got null".into()),
+                false => Pending::Row(records.clone(), r),
+            }));
+        } else {
+            out.extend(
+                ArrowRecords::texts(&chunk)
+                    .map_err(to_py)?
+                    .into_iter()
+                    .map(|t| match t {
+                        Some(t) => Pending::Text(t),
+                        None => Pending::Bad("expected a str or a dict, got null".into()),
+                    }),
+            );
+        }
     }
     Ok(out)
 }

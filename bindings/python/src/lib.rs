@@ -4,6 +4,7 @@
 //! corpus-core and maps errors to the `CorpusError` hierarchy. The pure-Python
 //! part of the package (`python/ghirbal`) wraps these into the public API.
 
+mod arrow;
 mod clean;
 mod cli;
 mod dedup;

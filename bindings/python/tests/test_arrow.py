@@ -103,3 +103,38 @@ def test_bad_rows_are_named_by_position(seed_docs: list[dict[str, str]]) -> None
     t = t.append_column("tags", pa.array([["x"], [], None]))
     with pytest.raises(ghirbal.ConfigError, match="tags"):
         ghirbal.dedup(t, survivor="highest:tags")
+
+
+def test_a_column_of_texts_is_read_as_a_list_of_strings(shared: Path) -> None:
+    texts = [d["text"] for d in news_with_earlier_copies(shared)]
+    want = outcome(ghirbal.dedup(texts))
+    assert sum(k is False for k in ghirbal.dedup(texts).kept) >= 80
+    pd = pytest.importorskip("pandas")
+    chunked = pa.chunked_array([texts[:333], texts[333:]])
+    for column in (pa.array(texts), chunked, chunked.cast(pa.large_string()), pd.Series(texts)):
+        assert outcome(ghirbal.dedup(column)) == want, type(column)
+    # A row of a struct column is a record, as a row of a table.
+    records = pa.array([{"id": f"n{i}", "text": t} for i, t in enumerate(texts)])
+    assert outcome(ghirbal.dedup(records)) == outcome(
+        ghirbal.dedup(pa.Table.from_struct_array(records))
+    )
+    # A null is no text; a column of numbers holds no documents.
+    r = ghirbal.dedup(pa.array([texts[0], None]), on_error="skip")
+    assert r.rejects == [(1, "expected a str or a dict, got null")]
+    with pytest.raises(ghirbal.ConfigError, match="holds no texts"):
+        ghirbal.dedup(pa.array([1, 2]))
+
+
+def test_a_series_that_cannot_export_is_read_item_by_item() -> None:
+    # pandas without pyarrow: its series raise ImportError when asked for Arrow.
+    class Series(list):  # type: ignore[type-arg]
+        def __arrow_c_stream__(self, requested_schema: object = None) -> object:
+            raise ImportError("pyarrow is required")
+
+    assert ghirbal.dedup(Series(["نص", "نص"]), exact_only=True).kept == [True, False]
+
+    class Frame(Series):
+        columns = ["id", "text"]
+
+    with pytest.raises(ImportError):
+        ghirbal.dedup(Frame(["نص"]))

@@ -71,7 +71,7 @@ Docs = Union[Iterable[Doc], ArrowTable]
 
 
 def _check_docs(docs: Any, frame_fn: str) -> None:
-    if hasattr(docs, "__arrow_c_stream__"):
+    if hasattr(docs, "__arrow_c_stream__") or hasattr(docs, "__arrow_c_array__"):
         return
     if isinstance(docs, (str, bytes)) or hasattr(docs, "columns"):
         # Iterating these would give characters or column names, not documents.
@@ -181,9 +181,10 @@ def dedup(
     a dict without an id gets its position). A dict is read exactly like a
     JSON Lines record, so its other fields serve ``survivor="earliest:date"``.
     ``docs`` may also be a table that exports Arrow (:class:`ArrowTable`: a
-    pyarrow table, a pandas or polars frame): row ``i`` is read as the dict of
-    its values, from the columns the configuration reads, in place (a null is
-    a missing value). Bad records raise :class:`DataError` naming ``docs[i]``, or with
+    pyarrow table or batch, a pandas or polars frame): row ``i`` is read as the
+    dict of its values, from the columns the configuration reads, in place (a
+    null is a missing value); or a column of texts that does (a pyarrow array, a
+    pandas or polars series), read as a list of strings. Bad records raise :class:`DataError` naming ``docs[i]``, or with
     ``on_error="skip"`` become ``rejected`` entries. The work runs without the
     GIL; the result does not depend on the order of ``docs``.
 

@@ -72,6 +72,26 @@ impl ArrowRecords {
         self.rows == 0
     }
 
+    /// The values of a column of texts (of any string type): `None` for a null.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for a column of another type.
+    pub fn texts(col: &ArrayRef) -> Result<Vec<Option<String>>> {
+        if !is_text(col.data_type()) {
+            return Err(Error::Config(format!(
+                "a column of {} holds no texts (strings) and no records (structs)",
+                col.data_type()
+            )));
+        }
+        let c = column("texts", col)?;
+        Ok((0..col.len())
+            .map(|i| match value(&c, i) {
+                Ok(Value::String(s)) => Some(s),
+                _ => None,
+            })
+            .collect())
+    }
+
     /// The fields of row `row`: a null is JSON `null`.
     ///
     /// # Errors
@@ -86,6 +106,15 @@ impl ArrowRecords {
             );
         }
         Ok(map)
+    }
+}
+
+/// Whether values of this type are strings.
+fn is_text(t: &DataType) -> bool {
+    match t {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null => true,
+        DataType::Dictionary(_, v) => is_text(v),
+        _ => false,
     }
 }
 
@@ -216,6 +245,21 @@ mod tests {
             serde_json::json!({"id": null, "text": "second", "s": null, "v": "y", "f": 2.0,
                 "u": 0, "b": false, "d": "1970-01-01"})
         );
+    }
+
+    #[test]
+    fn a_column_of_texts_gives_its_strings() {
+        let dict: ArrayRef = Arc::new(
+            vec![Some("أ"), None, Some("أ")]
+                .into_iter()
+                .collect::<arrow_array::DictionaryArray<arrow_array::types::Int32Type>>(),
+        );
+        let want = vec![Some("أ".to_owned()), None, Some("أ".to_owned())];
+        assert_eq!(ArrowRecords::texts(&dict).expect("texts"), want);
+        let view: ArrayRef = Arc::new(StringViewArray::from(vec![Some("أ"), None, Some("أ")]));
+        assert_eq!(ArrowRecords::texts(&view).expect("texts"), want);
+        let ints: ArrayRef = Arc::new(Int32Array::from(vec![1]));
+        assert!(ArrowRecords::texts(&ints).is_err());
     }
 
     #[test]

@@ -1,0 +1,113 @@
+//! Data handed over through the Arrow PyCapsule interface: a table, frame,
+//! chunked array or series (`__arrow_c_stream__`), or one batch or array
+//! (`__arrow_c_array__`), read in place.
+
+use arrow_array::ffi::{FFI_ArrowArray, FFI_ArrowSchema, from_ffi, from_ffi_and_data_type};
+use arrow_array::ffi_stream::FFI_ArrowArrayStream;
+use arrow_array::{ArrayRef, make_array};
+use arrow_schema::DataType;
+use pyo3::exceptions::PyImportError;
+use pyo3::prelude::*;
+use pyo3::types::PyCapsule;
+
+use crate::errors::DataError;
+
+fn unreadable(e: impl std::fmt::Display) -> PyErr {
+    DataError::new_err(format!("cannot read the Arrow data: {e}"))
+}
+
+/// The chunks of `obj` if it exports Arrow, else `None` (also for a pandas
+/// series that cannot, without pyarrow: it is then read item by item).
+pub(crate) fn chunks(obj: &Bound<'_, PyAny>) -> PyResult<Option<Vec<ArrayRef>>> {
+    if obj.hasattr("__arrow_c_stream__")? {
+        let capsule = match obj.call_method0("__arrow_c_stream__") {
+            Ok(c) => c,
+            Err(e) if e.is_instance_of::<PyImportError>(obj.py()) && !obj.hasattr("columns")? => {
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
+        let ptr = capsule
+            .cast::<PyCapsule>()?
+            .pointer_checked(Some(c"arrow_array_stream"))?;
+        // SAFETY: a capsule named "arrow_array_stream" holds an
+        // FFI_ArrowArrayStream; `from_raw` moves the stream out and leaves a
+        // released one, which the capsule's destructor then frees.
+        #[allow(unsafe_code)]
+        let stream = unsafe { FFI_ArrowArrayStream::from_raw(ptr.as_ptr().cast()) };
+        return read_stream(stream).map(Some);
+    }
+    if obj.hasattr("__arrow_c_array__")? {
+        let (schema, array): (Bound<'_, PyAny>, Bound<'_, PyAny>) =
+            obj.call_method0("__arrow_c_array__")?.extract()?;
+        let schema = schema
+            .cast::<PyCapsule>()?
+            .pointer_checked(Some(c"arrow_schema"))?;
+        let array = array
+            .cast::<PyCapsule>()?
+            .pointer_checked(Some(c"arrow_array"))?;
+        // SAFETY: the capsules hold an FFI_ArrowSchema and an FFI_ArrowArray
+        // (the Arrow PyCapsule interface). The array is moved out (its capsule
+        // then frees a released one); the schema is only read, while its
+        // capsule lives.
+        #[allow(unsafe_code)]
+        let data = unsafe {
+            let array = FFI_ArrowArray::from_raw(array.as_ptr().cast());
+            from_ffi(array, &*schema.as_ptr().cast::<FFI_ArrowSchema>())
+        }
+        .map_err(unreadable)?;
+        return Ok(Some(vec![make_array(data)]));
+    }
+    Ok(None)
+}
+
+/// Every array of a stream, of whatever type (a table's are structs).
+fn read_stream(mut stream: FFI_ArrowArrayStream) -> PyResult<Vec<ArrayRef>> {
+    let (Some(get_schema), Some(get_next)) = (stream.get_schema, stream.get_next) else {
+        return Err(unreadable("the stream was released"));
+    };
+    let mut schema = FFI_ArrowSchema::empty();
+    // SAFETY: the stream is live (it has its callbacks) and owned here; it is
+    // released when dropped.
+    #[allow(unsafe_code)]
+    let code = unsafe { get_schema(&mut stream, &mut schema) };
+    if code != 0 {
+        return Err(unreadable(last_error(&mut stream, code)));
+    }
+    let data_type = DataType::try_from(&schema).map_err(unreadable)?;
+    let mut out = Vec::new();
+    loop {
+        let mut array = FFI_ArrowArray::empty();
+        // SAFETY: as above; each array returned is moved into the import.
+        #[allow(unsafe_code)]
+        let code = unsafe { get_next(&mut stream, &mut array) };
+        if code != 0 {
+            return Err(unreadable(last_error(&mut stream, code)));
+        }
+        if array.is_released() {
+            return Ok(out);
+        }
+        // SAFETY: the array has the stream's schema.
+        #[allow(unsafe_code)]
+        let data =
+            unsafe { from_ffi_and_data_type(array, data_type.clone()) }.map_err(unreadable)?;
+        out.push(make_array(data));
+    }
+}
+
+/// What the stream says of its last error, else the error code.
+fn last_error(stream: &mut FFI_ArrowArrayStream, code: i32) -> String {
+    let Some(get_last_error) = stream.get_last_error else {
+        return format!("error {code}");
+    };
+    // SAFETY: the stream is live; the message, if any, is a C string it owns
+    // until its next call, copied here.
+    #[allow(unsafe_code)]
+    unsafe {
+        let msg = get_last_error(stream);
+        if msg.is_null() {
+            return format!("error {code}");
+        }
+        std::ffi::CStr::from_ptr(msg).to_string_lossy().into_owned()
+    }
+}
