@@ -1,5 +1,6 @@
 //! `normalize` and the `Normalizer` class.
 
+use corpus_core::io::ArrowRecords;
 use corpus_core::normalize::{NormalizeConfig, Normalizer, Profile, Step};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
@@ -61,16 +62,36 @@ impl PyNormalizer {
         self.inner.normalize(text).into_owned()
     }
 
-    /// Normalizes many texts, without holding the GIL, on every core.
-    fn normalize_batch(&self, py: Python<'_>, texts: Vec<String>) -> Vec<String> {
+    /// Normalizes many texts, without holding the GIL, on every core: a
+    /// sequence of strings, or a column of texts that exports Arrow (read in
+    /// place; a null stays `None`).
+    fn normalize_batch(
+        &self,
+        py: Python<'_>,
+        texts: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<Option<String>>> {
+        let texts: Vec<Option<String>> = match crate::arrow::chunks(texts)? {
+            Some(chunks) => {
+                let mut all = Vec::new();
+                for c in &chunks {
+                    all.extend(ArrowRecords::texts(c).map_err(to_py)?);
+                }
+                all
+            }
+            None => texts
+                .extract::<Vec<String>>()?
+                .into_iter()
+                .map(Some)
+                .collect(),
+        };
         let inner = &self.inner;
-        py.detach(|| {
+        Ok(py.detach(|| {
             texts
                 .par_iter()
                 .with_min_len(64)
-                .map(|t| inner.normalize(t).into_owned())
+                .map(|t| t.as_deref().map(|t| inner.normalize(t).into_owned()))
                 .collect()
-        })
+        }))
     }
 
     /// The steps run, in order.

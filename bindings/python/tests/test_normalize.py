@@ -118,3 +118,18 @@ def test_normalizer_is_shareable_across_threads(seed_docs: list[dict[str, str]])
     for t in threads:
         t.join(timeout=60)
     assert results == [expected] * 4
+
+
+def test_a_column_that_exports_arrow_is_normalized_in_place(shared) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pd = pytest.importorskip("pandas")
+    path = shared / "corpora" / "arabic_news" / "saudinewsnet.jsonl"
+    texts = [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines()]
+    n = ghirbal.Normalizer("key")
+    want = n.normalize_batch(texts)
+    assert want != texts
+    column = pa.chunked_array([texts[:300], [None], texts[300:]])
+    assert n.normalize_batch(column) == want[:300] + [None] + want[300:]
+    assert n.normalize_batch(pd.Series(texts)) == want
+    with pytest.raises(ghirbal.ConfigError, match="holds no texts"):
+        n.normalize_batch(pa.array([1]))
