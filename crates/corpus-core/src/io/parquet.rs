@@ -4,7 +4,8 @@
 //! Input: the text and id columns are named by [`super::InputConfig`]; they
 //! may be `string`, `large_string` or dictionary-encoded strings (the id may
 //! also be an integer). Each row also becomes a JSON object (every column,
-//! nested ones included) for JSONL output and ranking fields.
+//! nested ones included) for JSONL output and ranking fields; a pass that
+//! writes no record asks for the ranking fields only ([`super::Reader::raw_fields`]).
 //!
 //! Output: kept rows are copied batch by batch with their original schema,
 //! every column carried through unchanged, plus one struct column `ghirbal`
@@ -81,11 +82,11 @@ pub(crate) struct ParquetRows {
 }
 
 impl ParquetRows {
-    /// Opens `path`.
+    /// Opens `path`. Each row's `raw` will hold the columns `raw_fields` names,
+    /// or all of them.
     ///
     /// # Errors
     /// [`Error::Data`] if it is not Parquet or has no text column.
-    /// Each row's `raw` holds the columns `raw_fields` names, or all of them.
     pub(crate) fn open(
         path: &Path,
         text_field: &str,
