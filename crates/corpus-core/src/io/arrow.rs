@@ -1,7 +1,8 @@
 //! Records handed over as Arrow record batches (a pyarrow table, a pandas or
 //! polars frame, a Spark batch): each row is read as the record of its
 //! columns, through [`super::InputConfig::record_from_fields`], so a row is
-//! accepted or rejected exactly like the JSON object of the same values.
+//! accepted or rejected exactly like the JSON object of the same values. A
+//! column of texts gives its strings ([`ArrowRecords::texts`]).
 //!
 //! Only the columns a job reads are taken ([`crate::Config::record_fields`]);
 //! their buffers are read in place, and each text is copied once, into its
@@ -142,9 +143,7 @@ fn column(name: &str, col: &ArrayRef) -> Result<Column> {
         DataType::Float16 | DataType::Float32 | DataType::Float64 => {
             Column::Float(cast(&DataType::Float64)?)
         }
-        DataType::Dictionary(_, v) if matches!(**v, DataType::Utf8 | DataType::LargeUtf8) => {
-            Column::LargeUtf8(cast(&DataType::LargeUtf8)?)
-        }
+        DataType::Dictionary(_, v) if is_text(v) => Column::LargeUtf8(cast(&DataType::LargeUtf8)?),
         DataType::Date32
         | DataType::Date64
         | DataType::Timestamp(..)
