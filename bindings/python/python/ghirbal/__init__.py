@@ -184,9 +184,10 @@ def dedup(
     pyarrow table or batch, a pandas or polars frame): row ``i`` is read as the
     dict of its values, from the columns the configuration reads, in place (a
     null is a missing value); or a column of texts that does (a pyarrow array, a
-    pandas or polars series), read as a list of strings. Bad records raise :class:`DataError` naming ``docs[i]``, or with
-    ``on_error="skip"`` become ``rejected`` entries. The work runs without the
-    GIL; the result does not depend on the order of ``docs``.
+    pandas or polars series), read as a list of strings. Bad records raise
+    :class:`DataError` naming ``docs[i]``, or with ``on_error="skip"`` become
+    ``rejected`` entries. The work runs without the GIL; the result does not
+    depend on the order of ``docs``.
 
     ``shingle="chars"`` compares character n-grams (``ngram`` characters,
     default 6) instead of word n-grams (default 3 words).
@@ -331,8 +332,9 @@ def clean(
     """Cuts page chrome and boilerplate out of ``docs``, like ``ghirbal clean``.
 
     ``docs`` is read as in :func:`dedup` (strings, dicts read like JSON Lines
-    records, or a table that exports Arrow). ``disable`` names rules to switch off (``"boilerplate"`` switches
-    off the corpus-level stage, also ``boilerplate=False``); ``group_by``
+    records, or Arrow data). ``disable`` names rules to switch off
+    (``"boilerplate"`` switches off the corpus-level stage, also
+    ``boilerplate=False``); ``group_by``
     (``"corpus"``, ``"field:outlet"``, ``"host:url"``), ``min_docs`` and
     ``min_fraction`` tune the corpus-level stage, whose line counts are taken
     over ``docs``. ``output_profile="key"`` normalizes the cleaned texts. The
