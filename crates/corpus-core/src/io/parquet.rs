@@ -16,9 +16,10 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use arrow_array::cast::AsArray;
 use arrow_array::{
-    Array, ArrayRef, BooleanArray, LargeStringArray, RecordBatch, RecordBatchReader, StringArray,
-    StructArray, UInt64Array,
+    Array, ArrayRef, BooleanArray, RecordBatch, RecordBatchReader, StringArray, StructArray,
+    UInt64Array,
 };
 use arrow_schema::{DataType, Field, Fields, Schema};
 use parquet::arrow::ArrowWriter;
@@ -47,14 +48,22 @@ fn open(path: &Path) -> Result<ParquetRecordBatchReader> {
         .map_err(|e| data_err(path, 0, format!("not a readable Parquet file: {e}")))
 }
 
-/// A string view of a column of any string type (or anything castable to one).
-fn strings(col: &ArrayRef) -> std::result::Result<LargeStringArray, String> {
-    let cast = arrow_cast::cast(col, &DataType::LargeUtf8)
-        .map_err(|e| format!("column of type {} is not text: {e}", col.data_type()))?;
-    cast.as_any()
-        .downcast_ref::<LargeStringArray>()
-        .cloned()
-        .ok_or_else(|| "cast to string failed".to_owned())
+/// The values of a column of any string type (or anything castable to one),
+/// `None` for a null. String columns are read in place, not cast first.
+fn strings(col: &ArrayRef) -> std::result::Result<Vec<Option<String>>, String> {
+    fn owned<'a>(values: impl Iterator<Item = Option<&'a str>>) -> Vec<Option<String>> {
+        values.map(|v| v.map(str::to_owned)).collect()
+    }
+    Ok(match col.data_type() {
+        DataType::Utf8 => owned(col.as_string::<i32>().iter()),
+        DataType::LargeUtf8 => owned(col.as_string::<i64>().iter()),
+        DataType::Utf8View => owned(col.as_string_view().iter()),
+        other => {
+            let cast = arrow_cast::cast(col, &DataType::LargeUtf8)
+                .map_err(|e| format!("column of type {other} is not text: {e}"))?;
+            owned(cast.as_string::<i64>().iter())
+        }
+    })
 }
 
 /// One row read from a Parquet file.
@@ -136,17 +145,11 @@ impl ParquetRows {
         let json = super::read::utf8_string(json.into_inner())
             .map_err(|e| bad(format!("JSON is not UTF-8: {e}")))?;
         let mut raws = json.lines();
+        let mut ids = ids.map(Vec::into_iter);
         let mut rows = Vec::with_capacity(batch.num_rows());
-        for i in 0..batch.num_rows() {
-            let text = if texts.is_null(i) {
-                Err(format!("column {:?} is null", self.text_field))
-            } else {
-                Ok(texts.value(i).to_owned())
-            };
-            let id = ids
-                .as_ref()
-                .filter(|a| !a.is_null(i))
-                .map(|a| a.value(i).to_owned());
+        for (i, text) in texts.into_iter().enumerate() {
+            let text = text.ok_or_else(|| format!("column {:?} is null", self.text_field));
+            let id = ids.as_mut().and_then(|ids| ids.next().flatten());
             rows.push(Row {
                 line: first + i as u64,
                 id,
