@@ -1,12 +1,17 @@
 //! The reader on the Arabic development corpus: JSONL plain, zstd, and in a
-//! legacy encoding through the transcoder.
+//! legacy encoding through the transcoder; and the same records read from an
+//! Arrow table, as the Python package reads tables.
 
 #![allow(missing_docs)] // criterion's macros generate undocumented items
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
-use corpus_core::io::{InputConfig, Reader, list_inputs};
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, RecordBatch, StringArray};
+use corpus_core::Origin;
+use corpus_core::io::{ArrowRecords, InputConfig, Reader, list_inputs};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn read_all(path: &Path, cfg: &InputConfig) -> usize {
@@ -50,6 +55,33 @@ fn bench(c: &mut Criterion) {
     for (name, path, cfg) in cases {
         g.bench_function(name, |b| b.iter(|| black_box(read_all(path, cfg))));
     }
+    // The same records handed over as an Arrow table (Python's tables and
+    // frames): each row read from its columns into a document.
+    let ids: Vec<String> = (0..texts.len()).map(|i| i.to_string()).collect();
+    let table = RecordBatch::try_from_iter([
+        ("id", Arc::new(StringArray::from(ids)) as ArrayRef),
+        (
+            "text",
+            Arc::new(StringArray::from(texts.clone())) as ArrayRef,
+        ),
+    ])
+    .expect("batch");
+    g.bench_function("ar/arrow-records", |b| {
+        b.iter(|| {
+            let rows = ArrowRecords::new(&table, &["id", "text"]).expect("records");
+            let origin = || Origin {
+                path: Path::new("docs").into(),
+                line: 0,
+            };
+            (0..rows.len())
+                .map(|i| {
+                    let fields = rows.fields(i).expect("row");
+                    let doc = utf8.record_from_fields(fields, origin(), String::new);
+                    doc.map(|d| d.text.len()).unwrap_or(0)
+                })
+                .sum::<usize>()
+        });
+    });
     g.finish();
     let _ = std::fs::remove_dir_all(&dir);
 }
