@@ -80,7 +80,7 @@ impl Config {
     }
 
     /// The record field the survivor policy ranks by, if it names one.
-    fn survivor_field(&self) -> Option<&str> {
+    pub(crate) fn survivor_field(&self) -> Option<&str> {
         match &self.dedup.survivor {
             Survivor::Earliest(f) | Survivor::Highest(f) => Some(f),
             Survivor::LeastChrome | Survivor::Longest => None,

@@ -17,7 +17,7 @@ use crate::checkpoint::Checkpoints;
 use crate::clean::{BoilerplateCounter, BoilerplateModel, Cleaner, GroupBy};
 use crate::config::{Config, OnError};
 use crate::dedup::audit::{Audit, write_audit};
-use crate::dedup::{Member, RankValue, Reason, Sketcher, Survivor, Verdict, cluster_report};
+use crate::dedup::{Member, RankValue, Reason, Sketcher, Verdict, cluster_report};
 use crate::document::{Document, Origin};
 use crate::io::{
     DecodeReport, InputFile, JsonlWriter, OutputDir, OutputFormat, Pending, Reader,
@@ -404,7 +404,8 @@ pub struct Analyzer {
     /// over the key of the cleaned text (see [`Cleaner::cuts_and_key`]).
     key_is_fold: bool,
     sketcher: Sketcher,
-    rank_field: Option<(String, String)>,
+    /// The record field the survivor policy ranks by, if any.
+    rank_field: Option<String>,
 }
 
 impl Analyzer {
@@ -414,12 +415,7 @@ impl Analyzer {
     /// [`Error::Config`] if any section is invalid.
     pub fn new(cfg: &Config) -> Result<Self> {
         cfg.validate()?;
-        let rank_field = match &cfg.dedup.survivor {
-            Survivor::Earliest(f) | Survivor::Highest(f) => {
-                Some((f.clone(), cfg.input.text_field.clone()))
-            }
-            _ => None,
-        };
+        let rank_field = cfg.survivor_field().map(str::to_owned);
         let key_is_fold = cfg.normalize
             == crate::normalize::NormalizeConfig::profile(crate::normalize::Profile::Key);
         let cleaner = if cfg.clean.enabled {
@@ -569,9 +565,7 @@ impl Analyzer {
     }
 
     fn rank(&self, doc: &Document) -> Option<RankValue> {
-        self.rank_field
-            .as_ref()
-            .and_then(|(f, _)| rank_value(doc, f))
+        self.rank_field.as_ref().and_then(|f| rank_value(doc, f))
     }
 
     /// Analyzes one document into a clustering [`Member`].
