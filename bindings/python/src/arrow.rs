@@ -4,8 +4,9 @@
 
 use arrow_array::ffi::{FFI_ArrowArray, FFI_ArrowSchema, from_ffi, from_ffi_and_data_type};
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
-use arrow_array::{ArrayRef, make_array};
+use arrow_array::{Array, ArrayRef, make_array};
 use arrow_schema::DataType;
+use corpus_core::io::ArrowRecords;
 use pyo3::exceptions::PyImportError;
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
@@ -59,6 +60,18 @@ pub(crate) fn chunks(obj: &Bound<'_, PyAny>) -> PyResult<Option<Vec<ArrayRef>>> 
         return Ok(Some(vec![make_array(data)]));
     }
     Ok(None)
+}
+
+/// The strings of the chunks of a column of texts, in order (`None` for a null).
+///
+/// # Errors
+/// [`corpus_core::Error::Config`] for chunks of another type.
+pub(crate) fn texts(chunks: &[ArrayRef]) -> corpus_core::Result<Vec<Option<String>>> {
+    let mut all = Vec::with_capacity(chunks.iter().map(|c| c.len()).sum());
+    for c in chunks {
+        all.extend(ArrowRecords::texts(c)?);
+    }
+    Ok(all)
 }
 
 /// Every array of a stream, of whatever type (a table's are structs).

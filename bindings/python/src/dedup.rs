@@ -102,15 +102,6 @@ pub(crate) fn documents_at(
         .collect()
 }
 
-/// Why `docs[i]` is not a record.
-fn bad(i: usize, reason: String) -> Error {
-    Error::Record {
-        path: place(i).path.to_path_buf(),
-        line: 0,
-        reason,
-    }
-}
-
 /// The document of `docs[i]`.
 fn document(p: Pending, i: usize, cfg: &Config) -> corpus_core::Result<Document> {
     match p {
@@ -128,9 +119,9 @@ fn document(p: Pending, i: usize, cfg: &Config) -> corpus_core::Result<Document>
             Ok(map) => cfg
                 .input
                 .record_from_fields(map, place(i), || i.to_string()),
-            Err(reason) => Err(bad(i, reason)),
+            Err(reason) => Err(Error::record(&place(i), reason)),
         },
-        Pending::Bad(reason) => Err(bad(i, reason)),
+        Pending::Bad(reason) => Err(Error::record(&place(i), reason)),
     }
 }
 
@@ -183,28 +174,23 @@ pub(crate) fn extract(docs: &Bound<'_, PyAny>, cfg: &Config) -> PyResult<Vec<Pen
 /// columns the job reads ([`Config::record_fields`]), or the strings of a
 /// column of texts, as a list of strings is read.
 fn arrow_items(chunks: Vec<ArrayRef>, cfg: &Config) -> PyResult<Vec<Pending>> {
+    const NULL: &str = "expected a str or a dict, got null";
+    if !chunks.iter().all(|c| c.as_struct_opt().is_some()) {
+        let texts = crate::arrow::texts(&chunks).map_err(to_py)?;
+        return Ok(texts
+            .into_iter()
+            .map(|t| t.map_or_else(|| Pending::Bad(NULL.into()), Pending::Text))
+            .collect());
+    }
     let fields = cfg.record_fields();
     let mut out = Vec::new();
-    for chunk in chunks {
-        if let Some(rows) = chunk.as_struct_opt() {
-            let records = Arc::new(
-                ArrowRecords::new(&RecordBatch::from(rows.clone()), &fields).map_err(to_py)?,
-            );
-            out.extend((0..rows.len()).map(|r| match rows.is_null(r) {
-                true => Pending::Bad("expected a str or a dict, got null".into()),
-                false => Pending::Row(records.clone(), r),
-            }));
-        } else {
-            out.extend(
-                ArrowRecords::texts(&chunk)
-                    .map_err(to_py)?
-                    .into_iter()
-                    .map(|t| match t {
-                        Some(t) => Pending::Text(t),
-                        None => Pending::Bad("expected a str or a dict, got null".into()),
-                    }),
-            );
-        }
+    for rows in chunks.iter().filter_map(|c| c.as_struct_opt()) {
+        let records =
+            Arc::new(ArrowRecords::new(&RecordBatch::from(rows.clone()), &fields).map_err(to_py)?);
+        out.extend((0..rows.len()).map(|r| match rows.is_null(r) {
+            true => Pending::Bad(NULL.into()),
+            false => Pending::Row(records.clone(), r),
+        }));
     }
     Ok(out)
 }

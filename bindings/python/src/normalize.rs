@@ -1,6 +1,5 @@
 //! `normalize` and the `Normalizer` class.
 
-use corpus_core::io::ArrowRecords;
 use corpus_core::normalize::{NormalizeConfig, Normalizer, Profile, Step};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
@@ -70,28 +69,25 @@ impl PyNormalizer {
         py: Python<'_>,
         texts: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<Option<String>>> {
-        let texts: Vec<Option<String>> = match crate::arrow::chunks(texts)? {
-            Some(chunks) => {
-                let mut all = Vec::new();
-                for c in &chunks {
-                    all.extend(ArrowRecords::texts(c).map_err(to_py)?);
-                }
-                all
-            }
-            None => texts
-                .extract::<Vec<String>>()?
-                .into_iter()
-                .map(Some)
-                .collect(),
+        // Arrow chunks are read into strings after the GIL is released.
+        let chunks = crate::arrow::chunks(texts)?;
+        let strings = match chunks {
+            Some(_) => Vec::new(),
+            None => texts.extract::<Vec<String>>()?,
         };
         let inner = &self.inner;
-        Ok(py.detach(|| {
-            texts
+        py.detach(|| {
+            let texts: Vec<Option<String>> = match &chunks {
+                Some(chunks) => crate::arrow::texts(chunks)?,
+                None => strings.into_iter().map(Some).collect(),
+            };
+            Ok(texts
                 .par_iter()
                 .with_min_len(64)
                 .map(|t| t.as_deref().map(|t| inner.normalize(t).into_owned()))
-                .collect()
-        }))
+                .collect())
+        })
+        .map_err(to_py)
     }
 
     /// The steps run, in order.

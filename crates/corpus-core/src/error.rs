@@ -54,7 +54,7 @@ pub enum Error {
 
 impl Error {
     /// A bad record at `origin`.
-    pub(crate) fn record(origin: &crate::Origin, reason: String) -> Self {
+    pub fn record(origin: &crate::Origin, reason: String) -> Self {
         Error::Record {
             path: origin.path.to_path_buf(),
             line: origin.line,
