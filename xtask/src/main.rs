@@ -117,19 +117,9 @@ fn test(args: &[String]) -> Result {
             "parquet",
         ]);
         run(pq)?;
-        // The Arrow records (feature `arrow`, part of `parquet`) the Python
-        // package reads tables with.
-        let mut arrow = cargo();
-        arrow.args([
-            "test",
-            "-p",
-            "corpus-core",
-            "--features",
-            "parquet",
-            "--lib",
-            "io::arrow",
-        ]);
-        run(arrow)?;
+        // The Arrow records the Python package reads tables with (feature
+        // `arrow`) are tested by the workspace run above: corpus-bench's
+        // criterion bench of them switches the feature on.
     }
     if !rust_only {
         python_tests()?;
