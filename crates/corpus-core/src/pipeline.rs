@@ -496,7 +496,8 @@ impl Analyzer {
         let (doc, truncated) = p.finish(input);
         let doc = doc?;
         let general = fast_ours.unwrap_or(false) || truncated || raw_has_our_key(&doc);
-        let text_id = self.text_id(&doc);
+        let group = self.group(&doc);
+        let text_id = self.text_id(&doc, group.as_deref());
         let rank = self.rank(&doc);
         let (sketch, chrome, lang, lang_confidence, mojibake) = match known.text(text_id) {
             Some(s) => (
@@ -507,7 +508,7 @@ impl Analyzer {
                 s.info.mojibake,
             ),
             None => {
-                let (key, chrome) = self.key(&doc);
+                let (key, chrome) = self.key_in(&doc, group.as_deref());
                 let lang = key_language(&key);
                 let exact = self.sketcher.exact_key(&key);
                 let sketch = match known.key(exact) {
@@ -553,15 +554,21 @@ impl Analyzer {
 
     /// What makes two documents' analyses equal: the text, and its group when
     /// the corpus-level boilerplate model cuts lines by group.
-    fn text_id(&self, doc: &Document) -> u128 {
+    fn text_id(&self, doc: &Document, group: Option<&str>) -> u128 {
         let mut h = xxhash_rust::xxh3::Xxh3::new();
         h.update(doc.text.as_bytes());
-        if let Some((_, by)) = &self.boilerplate {
+        if let Some(g) = group {
             // 0xFF occurs in no UTF-8 text: the group cannot run into the text.
             h.update(&[0xFF]);
-            h.update(by.group_of(doc).as_bytes());
+            h.update(g.as_bytes());
         }
         h.digest128()
+    }
+
+    /// The document's group for the corpus-level boilerplate model, when the
+    /// model is on (read once per document: it may parse the record).
+    fn group(&self, doc: &Document) -> Option<String> {
+        self.boilerplate.as_ref().map(|(_, by)| by.group_of(doc))
     }
 
     fn rank(&self, doc: &Document) -> Option<RankValue> {
@@ -596,14 +603,19 @@ impl Analyzer {
     /// The key text of a document (cleaned, then key-normalized) and the number
     /// of characters cleaning removed.
     pub fn key(&self, doc: &Document) -> (String, u64) {
+        self.key_in(doc, self.group(doc).as_deref())
+    }
+
+    /// [`Analyzer::key`] with the document's group already read.
+    fn key_in(&self, doc: &Document, group: Option<&str>) -> (String, u64) {
         let Some(c) = &self.cleaner else {
             return (self.key.normalize(&doc.text).into_owned(), 0);
         };
-        let group = self
+        let model = self
             .boilerplate
             .as_ref()
-            .map(|(m, by)| (m, by.group_of(doc)));
-        let model = group.as_ref().map(|(m, g)| (*m, g.as_str()));
+            .zip(group)
+            .map(|((m, _), g)| (m, g));
         let (cuts, fused) = c.cuts_and_key(&doc.text, model);
         // The cleaner's folds are the default key profile's; another profile
         // normalizes the cleaned text itself.
@@ -651,10 +663,9 @@ pub(crate) fn lang_code(code: &str) -> Option<&'static str> {
 
 fn rank_value(doc: &Document, field: &str) -> Option<RankValue> {
     let raw = doc.raw.as_ref()?;
-    let v: Value = serde_json::from_str(raw).ok()?;
-    match v.get(field)? {
+    match crate::io::json_field(raw, field)? {
         Value::Number(n) => n.as_f64().map(RankValue::Num),
-        Value::String(s) => Some(RankValue::Str(s.clone())),
+        Value::String(s) => Some(RankValue::Str(s)),
         _ => None,
     }
 }

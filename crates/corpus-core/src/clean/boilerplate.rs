@@ -97,11 +97,7 @@ impl GroupBy {
         let Some(raw) = &doc.raw else {
             return String::new();
         };
-        let value = match serde_json::from_str::<Value>(raw) {
-            Ok(Value::Object(mut m)) => m.remove(field),
-            _ => None,
-        };
-        let s = match value {
+        let s = match crate::io::json_field(raw, field) {
             Some(Value::String(s)) => s,
             Some(Value::Number(n)) => n.to_string(),
             _ => return String::new(),

@@ -1108,6 +1108,64 @@ pub(crate) mod fields {
         Some(out)
     }
 
+    /// The value of the field `name` of the JSON object `raw` (the last one when
+    /// the name repeats, as in a JSON tree), read without a tree: every other
+    /// value, the text among them, is only skipped. `None` when `raw` is not a
+    /// well-formed object or has no such field.
+    pub(crate) fn field(raw: &str, name: &str) -> Option<Value> {
+        let mut de = serde_json::Deserializer::from_str(raw);
+        let out = OneField(name).deserialize(&mut de).ok()?;
+        de.end().ok()?;
+        out
+    }
+
+    struct OneField<'f>(&'f str);
+
+    impl<'de> DeserializeSeed<'de> for OneField<'_> {
+        type Value = Option<Value>;
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for OneField<'_> {
+        type Value = Option<Value>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+            let mut found = None;
+            while let Some(is_it) = a.next_key_seed(IsKey(self.0))? {
+                if is_it {
+                    found = Some(a.next_value::<Value>()?);
+                } else {
+                    a.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(found)
+        }
+    }
+
+    /// Whether a key is `.0`, compared without copying the key.
+    struct IsKey<'f>(&'f str);
+
+    impl<'de> DeserializeSeed<'de> for IsKey<'_> {
+        type Value = bool;
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+            d.deserialize_str(self)
+        }
+    }
+
+    impl Visitor<'_> for IsKey<'_> {
+        type Value = bool;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a key")
+        }
+        fn visit_str<E: de::Error>(self, k: &str) -> Result<bool, E> {
+            Ok(k == self.0)
+        }
+    }
+
     struct Seed<'f> {
         id_field: &'f str,
         text_field: &'f str,
@@ -1287,6 +1345,46 @@ mod fast_parse_tests {
             let scanned = fields::scan(line, "id", "text").is_some();
             // A blank text is well-formed: `parse_json_owned` reports it the general way.
             assert_eq!(scanned, n < 10 || n == 15, "{line}");
+        }
+    }
+
+    /// One field read without a tree is the field of the record's JSON tree,
+    /// for every name in every record (nested, escaped and repeated keys,
+    /// malformed records, other JSON values), and in the real news records.
+    #[test]
+    fn one_field_is_the_trees_field() {
+        let mut lines: Vec<String> = [
+            r#"{"id":"a","date":"2024-05-01","text":"نص","n":-1.5e3}"#,
+            r#"{"date":"first","x":[1,{"date":"inner"}],"date":"second"}"#,
+            r#"{"d\u0061te":"escaped","text":"t\"date\":\"no\""}"#,
+            r#"{"date":null,"n":18446744073709551615,"o":{"n":1}}"#,
+            r#"  {"date" : true }  "#,
+            r#"{"date":"x"} trailing"#,
+            r#"{"date":"unterminated"#,
+            r#"["date","x"]"#,
+            r#""date""#,
+            "",
+        ]
+        .map(String::from)
+        .to_vec();
+        let news = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/corpora/arabic_news/saudinewsnet.jsonl");
+        match std::fs::read_to_string(&news) {
+            Ok(text) => lines.extend(text.lines().map(String::from)),
+            Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+                panic!("{}: {e}, and CI=true requires it", news.display())
+            }
+            Err(_) => {}
+        }
+        assert!(lines.len() > 10 || std::env::var("CI").is_err());
+        for line in &lines {
+            let tree = serde_json::from_str::<Value>(line).ok();
+            for name in [
+                "date", "n", "o", "id", "text", "x", "url", "title", "outlet", "missing",
+            ] {
+                let want = tree.as_ref().and_then(|t| t.get(name)).cloned();
+                assert_eq!(fields::field(line, name), want, "{name} in {line}");
+            }
         }
     }
 }
