@@ -176,7 +176,15 @@ fn python_tests() -> Result {
     let mut develop = Command::new(bin.join("maturin"));
     develop
         .current_dir(root())
-        .args(["develop", "--quiet", "-m", "bindings/python/Cargo.toml"])
+        // With Parquet, as the wheel `dist` builds: the tests read and write it.
+        .args([
+            "develop",
+            "--quiet",
+            "--features",
+            "parquet",
+            "-m",
+            "bindings/python/Cargo.toml",
+        ])
         .env(
             "VIRTUAL_ENV",
             py.parent().and_then(Path::parent).unwrap_or(Path::new(".")),

@@ -102,3 +102,37 @@ def test_dedup_can_cut_corpus_boilerplate_first() -> None:
     r = ghirbal.dedup(docs, clean={"boilerplate": {"in_dedup": True}})
     assert sum(r.kept) == 4 and r.clusters[0] == r.clusters[1]
     assert r.summary["config"]["clean"]["boilerplate"]["in_dedup"] is True
+
+
+def test_parquet_inputs_give_parquet_rows_with_the_cleaned_text(
+    shared: Path, tmp_path: Path
+) -> None:
+    # Real news as Parquet: the job writes kept.parquet, whose rows are the
+    # input's columns with the text Python's clean() gives for the same records.
+    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow as pa
+
+    docs = read_jsonl(shared / "corpora" / "arabic_news" / "ant_multisource.jsonl")
+    docs[7]["text"] = "// انتهى //"  # cut whole: emptied, left out
+    path = tmp_path / "news.parquet"
+    pq.write_table(pa.Table.from_pylist(docs), path, row_group_size=300)
+    r = ghirbal.clean(docs, group_by="field:outlet")
+    s = ghirbal.clean_files(path, tmp_path / "out", group_by="field:outlet")
+    assert s["counts"] == r.summary["counts"] and s["counts"]["emptied"] == 1
+    assert not (tmp_path / "out" / "kept.jsonl").exists()
+    kept = pq.read_table(tmp_path / "out" / "kept.parquet")
+    assert kept.schema == pa.Table.from_pylist(docs).schema
+    want = [dict(d, text=t) for d, t, e in zip(docs, r.texts, r.emptied) if not e]
+    assert kept.to_pylist() == want
+    assert sum(d["text"] != w["text"] for d, w in zip(docs, want)) > 100
+    # The same from the command line; JSON Lines when asked.
+    from test_cli import run
+
+    out = tmp_path / "cli"
+    p = run("clean", str(path), "-o", str(out), "--group-by", "field:outlet", "-q")
+    assert p.returncode == 0, p.stderr
+    assert pq.read_table(out / "kept.parquet").equals(kept)
+    p = run("clean", str(path), "-o", str(tmp_path / "j"), "--group-by", "field:outlet",
+            "--output-format", "jsonl", "-q")
+    assert p.returncode == 0, p.stderr
+    assert read_jsonl(tmp_path / "j" / "kept.jsonl") == want

@@ -67,7 +67,8 @@ data, 2 usage error.")]
   ghirbal clean news.jsonl.zst --output out --group-by outlet
   ghirbal clean news.jsonl --output out --group-by host:url --disable signature
 
-Writes OUT/kept.jsonl (records with the cut text, other fields unchanged),
+Writes OUT/kept.jsonl (records with the cut text, other fields unchanged; kept.parquet
+for Parquet inputs),
 OUT/removed.jsonl (every cut: id, rule, [start,end) in code points, text),
 OUT/emptied.jsonl, OUT/rejects.jsonl and OUT/summary.json.")]
     Clean(Box<CleanArgs>),
@@ -85,6 +86,20 @@ struct Io {
     /// Replace an existing output folder.
     #[arg(long)]
     overwrite: bool,
+    /// Format of the kept records: auto (Parquet for Parquet inputs), jsonl or parquet.
+    #[arg(long, value_name = "auto|jsonl|parquet")]
+    output_format: Option<String>,
+}
+
+impl Io {
+    /// Sets the output options of `cfg` given on the command line.
+    fn apply(&self, cfg: &mut Config) -> anyhow::Result<()> {
+        cfg.output.overwrite |= self.overwrite;
+        if let Some(v) = &self.output_format {
+            cfg.output.format = parse_choice("output-format", v)?;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Args)]
@@ -189,9 +204,6 @@ struct DedupArgs {
     /// Shard kept records every this many bytes.
     #[arg(long)]
     shard_size: Option<u64>,
-    /// Format of the kept records: auto (Parquet for Parquet inputs), jsonl or parquet.
-    #[arg(long, value_name = "auto|jsonl|parquet")]
-    output_format: Option<String>,
     #[command(flatten)]
     common: Common,
 }
@@ -276,7 +288,7 @@ fn clean(a: CleanArgs) -> anyhow::Result<()> {
     if let Some(p) = &a.profile {
         c.output_profile = Some(p.parse::<Profile>()?);
     }
-    cfg.output.overwrite |= a.io.overwrite;
+    a.io.apply(&mut cfg)?;
     cfg.validate()?;
     let summary = corpus_core::clean::run_clean(&a.io.inputs, &a.io.output, &cfg, None)
         .with_context(|| format!("clean into {}", a.io.output.display()))?;
@@ -379,13 +391,10 @@ fn dedup(a: DedupArgs) -> anyhow::Result<()> {
     d.containment &= !a.no_containment;
     cfg.clean.enabled &= !a.no_clean;
     cfg.clean.boilerplate.in_dedup |= a.boilerplate;
-    cfg.output.overwrite |= a.io.overwrite;
+    a.io.apply(&mut cfg)?;
     cfg.output.compress |= a.compress;
     if a.shard_size.is_some() {
         cfg.output.shard_size = a.shard_size;
-    }
-    if let Some(v) = &a.output_format {
-        cfg.output.format = parse_choice("output-format", v)?;
     }
     cfg.validate()?;
 

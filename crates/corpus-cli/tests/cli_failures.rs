@@ -111,3 +111,30 @@ fn oversize_document_rejected_then_truncated() {
         assert_eq!(s["counts"]["input"], 2);
     }
 }
+
+#[test]
+fn parquet_output_of_other_inputs_is_a_usage_error_for_both_jobs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = input(tmp.path());
+    for job in ["dedup", "clean"] {
+        let out = tmp.path().join(job);
+        let args = [job, p.to_str().unwrap(), "-o", out.to_str().unwrap()];
+        let o = ghirbal(&[&args[..], &["--output-format", "parquet"]].concat());
+        assert_eq!(o.status.code(), Some(2), "{job}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        // A build with the feature and one without each say why.
+        assert!(err.contains("Parquet"), "{job}: {err}");
+        assert!(!out.exists(), "{job}");
+        let o = ghirbal(&[&args[..], &["--output-format", "xml"]].concat());
+        assert_eq!(o.status.code(), Some(2), "{job}");
+        let o = ghirbal(
+            &[
+                &args[..],
+                &["--output-format", "jsonl", "--on-error", "skip"],
+            ]
+            .concat(),
+        );
+        assert_eq!(o.status.code(), Some(0), "{job}");
+        assert!(out.join("kept.jsonl").exists(), "{job}");
+    }
+}

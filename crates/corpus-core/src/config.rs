@@ -79,6 +79,14 @@ impl Config {
         fields
     }
 
+    /// The fields a pass that writes no record back reads from a record's
+    /// `raw`: [`Config::record_fields`] but the text ([`crate::io::Reader::raw_fields`]).
+    pub(crate) fn raw_fields(&self) -> Vec<&str> {
+        let mut fields = self.record_fields();
+        fields.retain(|f| *f != self.input.text_field);
+        fields
+    }
+
     /// The record field the survivor policy ranks by, if it names one.
     pub(crate) fn survivor_field(&self) -> Option<&str> {
         match &self.dedup.survivor {

@@ -27,7 +27,7 @@ use crate::normalize::{KEY_VERSION, Normalizer};
 use crate::{Error, Result};
 
 /// Version of the output contract (see SCHEMA.md).
-pub const SCHEMA_VERSION: &str = "1.2";
+pub const SCHEMA_VERSION: &str = "1.3";
 
 /// The key under which ghirbal adds its fields to a kept record.
 pub const OUR_KEY: &str = "ghirbal";
@@ -704,6 +704,8 @@ fn run_dedup_inner(
 
     let mut files = list_inputs(inputs, Some(output))?;
     spill_stdin(&mut files, &out)?;
+    // A format the inputs cannot give is a usage error before any work.
+    let format = cfg.output.format.resolve(&files)?;
     // Each input's fingerprint is taken while pass 1 reads it (or comes with
     // its checkpoint): no extra pass over the corpus.
     let mut input_summaries = Vec::with_capacity(files.len());
@@ -731,11 +733,7 @@ fn run_dedup_inner(
     // Time spent merging each analyzed batch into the tables, on one thread
     // while the others wait: the serial part of pass 1.
     let mut merge = Duration::ZERO;
-    let raw_fields: Vec<&str> = cfg
-        .record_fields()
-        .into_iter()
-        .filter(|f| *f != cfg.input.text_field)
-        .collect();
+    let raw_fields = cfg.raw_fields();
     for (shard_no, file) in files.iter().enumerate() {
         resume.shards += 1;
         if let Some(shard) = ckpt.load(shard_no, &file.path)? {
@@ -883,7 +881,7 @@ fn run_dedup_inner(
                     audit.observe(i, analyzer.sketcher().shingle_set(&key));
                 }
             };
-            match cfg.output.format.resolve(&files)? {
+            match format {
                 OutputFormat::Parquet => write_kept_parquet(&files, cfg, &out, &seen, &verdicts),
                 _ => write_kept(
                     &files,

@@ -169,7 +169,7 @@ pub(crate) fn count_files(
 ) -> Result<BoilerplateModel> {
     let bp = &cfg.clean.boilerplate;
     let mut counter = BoilerplateCounter::new(bp);
-    let mut reader = Reader::new(files.to_vec(), cfg.input.clone());
+    let mut reader = Reader::new(files.to_vec(), cfg.input.clone()).raw_fields(&cfg.raw_fields());
     for_batches(
         &mut reader,
         |item, batch| {
@@ -218,6 +218,8 @@ fn run_clean_inner(
     let mut files = list_inputs(inputs, Some(output))?;
     spill_stdin(&mut files, &out)?;
     let use_model = cfg.clean.enabled && cfg.clean.boilerplate_enabled();
+    // A format the inputs cannot give is a usage error before any work.
+    let format = cfg.output.format.resolve(&files)?;
 
     // Pass 1: count line hashes per group. Bad records are dealt with in pass 2.
     let model = if use_model {
@@ -234,11 +236,15 @@ fn run_clean_inner(
     let mut counts = CleanCounts::default();
     let mut rejects: Vec<Reject> = Vec::new();
     let mut first_seen: crate::pipeline::FastMap<String, Origin> = Default::default();
-    let mut kept_w = JsonlWriter::create(&out.file("kept.jsonl"))?;
+    let mut kept_w = KeptOut::create(format, &files, cfg, &out)?;
     let mut removed_w = JsonlWriter::create(&out.file("removed.jsonl"))?;
     let mut emptied_w = JsonlWriter::create(&out.file("emptied.jsonl"))?;
     // The inputs' fingerprints are taken as this pass reads them.
     let mut reader = Reader::new(files.clone(), cfg.input.clone()).fingerprinting();
+    if !matches!(kept_w, KeptOut::Jsonl(_)) {
+        // The kept rows are copied from the input: no record is written from `raw`.
+        reader = reader.raw_fields(&cfg.raw_fields());
+    }
     let on_error = cfg.on_error;
     let mut pending_input = 0u64;
     {
@@ -273,7 +279,7 @@ fn run_clean_inner(
                 for (doc, c) in batch.iter().zip(cleaned) {
                     write_one(
                         doc,
-                        &c,
+                        c,
                         cfg,
                         &mut counts,
                         &mut kept_w,
@@ -636,16 +642,60 @@ fn tally_one(doc: &Document, c: &Cleaned, counts: &mut CleanCounts) -> (Vec<(u64
     (spans, emptied)
 }
 
+/// Where the clean job writes its kept records.
+enum KeptOut {
+    /// `kept.jsonl`: each record with its text replaced.
+    Jsonl(JsonlWriter),
+    /// `kept.parquet`: the input rows with the cleaned text column.
+    #[cfg(feature = "parquet")]
+    Parquet(crate::io::CleanedParquet),
+}
+
+impl KeptOut {
+    /// The writer of `format` (resolved for `files`).
+    // Without the `parquet` feature only `out` is read.
+    #[cfg_attr(not(feature = "parquet"), allow(unused_variables))]
+    fn create(
+        format: crate::io::OutputFormat,
+        files: &[InputFile],
+        cfg: &Config,
+        out: &OutputDir,
+    ) -> Result<Self> {
+        match format {
+            #[cfg(feature = "parquet")]
+            crate::io::OutputFormat::Parquet => {
+                let paths: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
+                Ok(KeptOut::Parquet(crate::io::CleanedParquet::new(
+                    &paths,
+                    &cfg.input.text_field,
+                    &out.file("kept.parquet"),
+                )))
+            }
+            _ => Ok(KeptOut::Jsonl(JsonlWriter::create(
+                &out.file("kept.jsonl"),
+            )?)),
+        }
+    }
+
+    fn finish(self) -> Result<()> {
+        match self {
+            KeptOut::Jsonl(w) => w.finish(),
+            #[cfg(feature = "parquet")]
+            KeptOut::Parquet(w) => w.finish().map(|_rows| ()),
+        }
+    }
+}
+
 fn write_one(
     doc: &Document,
-    c: &Cleaned,
+    c: Cleaned,
     cfg: &Config,
     counts: &mut CleanCounts,
-    kept_w: &mut JsonlWriter,
+    kept_w: &mut KeptOut,
     removed_w: &mut JsonlWriter,
     emptied_w: &mut JsonlWriter,
 ) -> Result<()> {
-    let (spans, emptied) = tally_one(doc, c, counts);
+    let (spans, emptied) = tally_one(doc, &c, counts);
     for (cut, (s, e)) in c.cuts.iter().zip(spans) {
         removed_w.write(&RemovedLine {
             id: &doc.id,
@@ -666,6 +716,16 @@ fn write_one(
             rules,
         });
     }
+    // Without the `parquet` feature JSON Lines is the only kind.
+    #[cfg_attr(
+        not(feature = "parquet"),
+        allow(clippy::infallible_destructuring_match)
+    )]
+    let kept_w = match kept_w {
+        KeptOut::Jsonl(w) => w,
+        #[cfg(feature = "parquet")]
+        KeptOut::Parquet(w) => return w.keep(&doc.origin, c.text),
+    };
     let unchanged = c.cuts.is_empty() && c.text == doc.text;
     let line = match (&doc.raw, unchanged) {
         (Some(raw), true) => raw.clone(),

@@ -18,7 +18,7 @@ mod write;
 pub use arrow::ArrowRecords;
 pub use decode::{DecodeReport, Detection, InvalidBytes, decode_bytes, detect};
 #[cfg(feature = "parquet")]
-pub use parquet::{KeptRows, write_kept_parquet};
+pub use parquet::{CleanedParquet, KeptRows, write_kept_parquet};
 pub(crate) use read::fields::field as json_field;
 pub use read::{
     InputConfig, InputFile, InputKind, Oversize, Pending, RawLine, Reader, list_inputs,

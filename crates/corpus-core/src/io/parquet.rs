@@ -28,10 +28,14 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
 
+use crate::document::Origin;
 use crate::{Error, Result};
 
 /// Rows per record batch read.
 const BATCH_ROWS: usize = 1024;
+
+/// Rows per row group written (the writer holds one row group in memory).
+const KEPT_ROW_GROUP: usize = 64 * BATCH_ROWS;
 
 fn data_err(path: &Path, offset: u64, reason: impl std::fmt::Display) -> Error {
     Error::Data {
@@ -219,12 +223,7 @@ pub fn write_kept_parquet(
     text_field: &str,
     out: &Path,
 ) -> Result<u64> {
-    let mut w = KeptWriter {
-        out,
-        text_field,
-        writer: None,
-        written: 0,
-    };
+    let mut w = KeptWriter::new(out, text_field);
     if rayon::current_num_threads() < 2 {
         read_kept(inputs, kept, &mut |k| w.take(k).map(|()| true))?;
         return w.finish();
@@ -245,24 +244,38 @@ pub fn write_kept_parquet(
     })
 }
 
-/// The writing side of [`write_kept_parquet`].
-struct KeptWriter<'a> {
-    out: &'a Path,
-    text_field: &'a str,
+/// The writing side of [`write_kept_parquet`] and [`CleanedParquet`].
+struct KeptWriter {
+    out: PathBuf,
+    text_field: String,
     writer: Option<ArrowWriter<File>>,
     written: u64,
 }
 
-impl KeptWriter<'_> {
+impl KeptWriter {
+    fn new(out: &Path, text_field: &str) -> Self {
+        KeptWriter {
+            out: out.to_path_buf(),
+            text_field: text_field.to_owned(),
+            writer: None,
+            written: 0,
+        }
+    }
+
     fn take(&mut self, k: Kept) -> Result<()> {
-        let out = self.out;
+        let out = self.out.as_path();
         let io = |e: parquet::errors::ParquetError| Error::io(out, std::io::Error::other(e));
         match k {
             Kept::Schema(schema) => {
                 let file = File::create(out).map_err(|e| Error::io(out, e))?;
                 let props = WriterProperties::builder()
                     .set_compression(Compression::ZSTD(ZstdLevel::default()))
-                    .set_column_dictionary_enabled(ColumnPath::from(self.text_field), false)
+                    // A row group is held in memory until it is complete: bound it.
+                    .set_max_row_group_size(KEPT_ROW_GROUP)
+                    .set_column_dictionary_enabled(
+                        ColumnPath::from(self.text_field.as_str()),
+                        false,
+                    )
                     .build();
                 self.writer = Some(ArrowWriter::try_new(file, schema, Some(props)).map_err(io)?);
             }
@@ -280,9 +293,315 @@ impl KeptWriter<'_> {
     fn finish(self) -> Result<u64> {
         if let Some(w) = self.writer {
             w.close()
-                .map_err(|e| Error::io(self.out, std::io::Error::other(e)))?;
+                .map_err(|e| Error::io(&self.out, std::io::Error::other(e)))?;
         }
         Ok(self.written)
+    }
+}
+
+/// The clean job's `kept.parquet`: the rows of the Parquet inputs that cleaning
+/// kept, in input order, every column as read except the text column, which
+/// holds the cleaned text (a dictionary-encoded text column is written as plain
+/// strings). Kept rows are handed over in input order ([`CleanedParquet::keep`]);
+/// the rows between them (emptied or rejected) are left out. The inputs are read
+/// again one batch at a time beside the job's own reading, so memory follows the
+/// batch size, not the file. On a thread pool of more than one thread, that
+/// reading and the writing (encoding, compressing) run on a thread of their own,
+/// so the job's serial loop only hands the rows over.
+pub struct CleanedParquet {
+    /// Kept rows not yet handed to the writing side.
+    pending: Vec<(Origin, String)>,
+    side: Side,
+}
+
+/// Where [`CleanedParquet`]'s rows go.
+enum Side {
+    /// Written on the calling thread.
+    Here(Box<CleanedRows>),
+    /// Sent to a thread of their own, a block at a time; `None` ends the
+    /// file. Without it (the job failed and dropped this), the thread stops
+    /// without writing further.
+    Thread {
+        tx: std::sync::mpsc::SyncSender<Option<Vec<(Origin, String)>>>,
+        done: std::thread::JoinHandle<Result<u64>>,
+    },
+    /// The writing thread stopped on an error, already reported.
+    Stopped,
+}
+
+/// Rows handed over at once to the writing thread.
+const KEPT_BLOCK: usize = 1024;
+
+impl CleanedParquet {
+    /// Prepares `out` for the kept rows of `inputs`, whose text column is
+    /// `text_field`. Nothing is opened until a row is kept.
+    #[must_use]
+    pub fn new(inputs: &[PathBuf], text_field: &str, out: &Path) -> Self {
+        let rows = CleanedRows {
+            inputs: inputs.to_vec(),
+            writer: KeptWriter::new(out, text_field),
+            schemas: None,
+            file: None,
+            batch: None,
+            mask: Vec::new(),
+            texts: Vec::new(),
+        };
+        let side = if rayon::current_num_threads() < 2 {
+            Side::Here(Box::new(rows))
+        } else {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Option<Vec<(Origin, String)>>>(4);
+            let done = std::thread::spawn(move || {
+                let mut rows = rows;
+                for block in rx {
+                    let Some(block) = block else {
+                        return rows.finish();
+                    };
+                    for (origin, text) in block {
+                        rows.keep(&origin.path, origin.line, text)?;
+                    }
+                }
+                Ok(0)
+            });
+            Side::Thread { tx, done }
+        };
+        CleanedParquet {
+            pending: Vec::new(),
+            side,
+        }
+    }
+
+    /// Keeps the row at `origin` (its file and 1-based row), with `text` as
+    /// its text. Calls come in input order.
+    ///
+    /// # Errors
+    /// As [`CleanedParquet::finish`]; with a thread of its own, an error shows
+    /// at the latest there.
+    pub fn keep(&mut self, origin: &Origin, text: String) -> Result<()> {
+        match &mut self.side {
+            Side::Here(rows) => rows.keep(&origin.path, origin.line, text),
+            Side::Thread { tx, .. } => {
+                self.pending.push((origin.clone(), text));
+                if self.pending.len() >= KEPT_BLOCK {
+                    let block = std::mem::take(&mut self.pending);
+                    if tx.send(Some(block)).is_err() {
+                        return self.stopped();
+                    }
+                }
+                Ok(())
+            }
+            Side::Stopped => Err(stopped()),
+        }
+    }
+
+    /// The error the writing thread stopped on.
+    fn stopped(&mut self) -> Result<()> {
+        match std::mem::replace(&mut self.side, Side::Stopped) {
+            Side::Thread { tx, done } => {
+                drop(tx);
+                join(done).and(Err(stopped()))
+            }
+            _ => Err(stopped()),
+        }
+    }
+
+    /// Writes what is left and closes the file; returns the rows written. With
+    /// no row kept, the file holds no row, in the first readable input's
+    /// schema (or a lone text column when none is readable).
+    ///
+    /// # Errors
+    /// [`Error::Config`] when an input's schema differs from the first one's;
+    /// [`Error::Data`] or [`Error::Io`] when reading or writing fails;
+    /// [`Error::Invariant`] for a row that was not ahead of the last one kept.
+    pub fn finish(self) -> Result<u64> {
+        match self.side {
+            Side::Here(rows) => rows.finish(),
+            Side::Thread { tx, done } => {
+                // A failed send means the thread has stopped: `join` says why.
+                let _ = tx.send(Some(self.pending)).and_then(|()| tx.send(None));
+                drop(tx);
+                join(done)
+            }
+            Side::Stopped => Err(stopped()),
+        }
+    }
+}
+
+fn stopped() -> Error {
+    Error::Invariant("the kept.parquet writer has stopped".into())
+}
+
+/// The result of a writing thread, its panic passed on.
+fn join(done: std::thread::JoinHandle<Result<u64>>) -> Result<u64> {
+    done.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
+}
+
+/// The reading and writing side of [`CleanedParquet`].
+struct CleanedRows {
+    inputs: Vec<PathBuf>,
+    writer: KeptWriter,
+    /// The first input's schema and the output schema.
+    schemas: Option<(Arc<Schema>, Arc<Schema>)>,
+    /// The input being read (index into `inputs`) and its remaining batches.
+    file: Option<(usize, ParquetRecordBatchReader)>,
+    /// The batch being filled and the 1-based row of its first row.
+    batch: Option<(RecordBatch, u64)>,
+    /// Which rows of `batch` are kept, and their cleaned texts in order.
+    mask: Vec<bool>,
+    texts: Vec<String>,
+}
+
+impl CleanedRows {
+    /// [`CleanedParquet::keep`] for row `row` (1-based) of the input `path`.
+    fn keep(&mut self, path: &Path, row: u64, text: String) -> Result<()> {
+        let behind = || {
+            Error::Invariant(format!(
+                "{}:{row}: a kept row out of input order",
+                path.display()
+            ))
+        };
+        // Move on to the row's file, leaving out what is left of the current one.
+        let at = self.file.as_ref().map(|(i, _)| *i);
+        if at.is_none_or(|i| self.inputs[i] != path) {
+            self.flush()?;
+            let from = at.map_or(0, |i| i + 1);
+            let i = from
+                + self.inputs[from..]
+                    .iter()
+                    .position(|p| p == path)
+                    .ok_or_else(behind)?;
+            self.open(i)?;
+        }
+        // Move on to the row's batch.
+        loop {
+            if let Some((b, first)) = &self.batch {
+                if row < *first {
+                    return Err(behind());
+                }
+                if row < *first + b.num_rows() as u64 {
+                    break;
+                }
+            }
+            self.flush()?;
+            let Some((i, batches)) = self.file.as_mut() else {
+                return Err(behind());
+            };
+            let first = self
+                .batch
+                .take()
+                .map_or(1, |(b, f)| f + b.num_rows() as u64);
+            let path = &self.inputs[*i];
+            let b = batches.next().ok_or_else(behind)?;
+            let b = b.map_err(|e| data_err(path, 0, e))?;
+            self.mask = vec![false; b.num_rows()];
+            self.batch = Some((b, first));
+        }
+        let first = self.batch.as_ref().map_or(1, |(_, f)| *f);
+        let slot = &mut self.mask[(row - first) as usize];
+        if *slot {
+            return Err(behind());
+        }
+        *slot = true;
+        self.texts.push(text);
+        Ok(())
+    }
+
+    /// Opens input `i`, checking its schema against the first input's.
+    fn open(&mut self, i: usize) -> Result<()> {
+        let path = &self.inputs[i];
+        let batches = open(path)?;
+        let schema = batches.schema();
+        match &self.schemas {
+            Some((first, _)) if first.fields() != schema.fields() => {
+                return Err(Error::Config(format!(
+                    "{}: its Parquet schema differs from the first input's; write JSONL instead (--output-format jsonl)",
+                    path.display()
+                )));
+            }
+            Some(_) => {}
+            None => {
+                let text = self.writer.text_field.as_str();
+                let fields: Vec<_> = schema
+                    .fields()
+                    .iter()
+                    .map(|f| match f.data_type() {
+                        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => f.clone(),
+                        _ if f.name() == text => {
+                            Arc::new(f.as_ref().clone().with_data_type(DataType::Utf8))
+                        }
+                        _ => f.clone(),
+                    })
+                    .collect();
+                let out = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+                self.writer.take(Kept::Schema(out.clone()))?;
+                self.schemas = Some((schema, out));
+            }
+        }
+        self.file = Some((i, batches));
+        self.batch = None;
+        Ok(())
+    }
+
+    /// Writes the kept rows of the current batch, with their cleaned texts.
+    fn flush(&mut self) -> Result<()> {
+        let (Some((batch, _)), Some((i, _)), Some((_, out_schema))) =
+            (&self.batch, &self.file, &self.schemas)
+        else {
+            return Ok(());
+        };
+        if self.texts.is_empty() {
+            return Ok(());
+        }
+        let path = &self.inputs[*i];
+        let err = |e: arrow_schema::ArrowError| data_err(path, 0, e);
+        let mask = BooleanArray::from(std::mem::take(&mut self.mask));
+        let texts = std::mem::take(&mut self.texts);
+        let kept = arrow_select::filter::filter_record_batch(batch, &mask).map_err(err)?;
+        let text = self.writer.text_field.as_str();
+        let cols = out_schema
+            .fields()
+            .iter()
+            .zip(kept.columns())
+            .map(|(f, col)| {
+                if f.name() != text {
+                    return Ok(col.clone());
+                }
+                let texts = texts.iter().map(String::as_str);
+                Ok(match f.data_type() {
+                    DataType::LargeUtf8 => {
+                        Arc::new(arrow_array::LargeStringArray::from_iter_values(texts)) as ArrayRef
+                    }
+                    DataType::Utf8View => {
+                        Arc::new(arrow_array::StringViewArray::from_iter_values(texts))
+                    }
+                    DataType::Utf8 => Arc::new(StringArray::from_iter_values(texts)),
+                    other => {
+                        return Err(Error::Invariant(format!(
+                            "text column of type {other} in the output schema"
+                        )));
+                    }
+                })
+            })
+            .collect::<Result<Vec<ArrayRef>>>()?;
+        let out = RecordBatch::try_new(out_schema.clone(), cols).map_err(err)?;
+        self.writer.take(Kept::Batch(out))
+    }
+
+    /// [`CleanedParquet::finish`].
+    fn finish(mut self) -> Result<u64> {
+        self.flush()?;
+        if self.schemas.is_none() {
+            let first = (0..self.inputs.len()).find(|&i| open(&self.inputs[i]).is_ok());
+            match first {
+                Some(i) => self.open(i)?,
+                None => {
+                    let text = self.writer.text_field.clone();
+                    let schema =
+                        Arc::new(Schema::new(vec![Field::new(text, DataType::Utf8, false)]));
+                    self.writer.take(Kept::Schema(schema))?;
+                }
+            }
+        }
+        self.writer.finish()
     }
 }
 

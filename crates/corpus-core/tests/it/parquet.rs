@@ -390,3 +390,158 @@ fn parquet_in_jsonl_out_by_flag_and_mixed_inputs() {
     assert!(tmp.path().join("o3/kept.jsonl").exists());
     assert_eq!(s.counts.input, 8);
 }
+
+/// Writes `rows` (JSON records) as Parquet: `doc_id`, `body` (of the given
+/// type, null where the record has none), `outlet`, `date`, and `n` (the row's
+/// number, counted from `first`), in row groups of 700 rows (several record
+/// batches).
+fn write_records(path: &Path, rows: &[Value], first: i64, text_kind: &str) {
+    let s = |k: &str| -> Vec<Option<String>> {
+        rows.iter()
+            .map(|r| r[k].as_str().map(str::to_owned))
+            .collect()
+    };
+    let body = s("text");
+    let body: ArrayRef = match text_kind {
+        "string" => Arc::new(StringArray::from(body)),
+        "dictionary" => Arc::new(
+            body.iter()
+                .map(|s| s.as_deref())
+                .collect::<DictionaryArray<Int32Type>>(),
+        ),
+        _ => unreachable!(),
+    };
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("doc_id", DataType::Utf8, true),
+        Field::new("body", body.data_type().clone(), true),
+        Field::new("outlet", DataType::Utf8, true),
+        Field::new("date", DataType::Utf8, true),
+        Field::new("n", DataType::Int64, false),
+    ]));
+    let n: ArrayRef = Arc::new(Int64Array::from_iter_values(
+        first..first + rows.len() as i64,
+    ));
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from(s("id"))),
+        body,
+        Arc::new(StringArray::from(s("outlet"))),
+        Arc::new(StringArray::from(s("date"))),
+        n,
+    ];
+    let batch = RecordBatch::try_new(schema.clone(), cols).unwrap();
+    let props = WriterProperties::builder()
+        .set_max_row_group_size(700)
+        .build();
+    let mut w = ArrowWriter::try_new(File::create(path).unwrap(), schema, Some(props)).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+}
+
+/// The rows of a Parquet file as JSON records (`body` read as text).
+fn parquet_records(path: &Path) -> Vec<Value> {
+    let mut out = Vec::new();
+    for b in read_back(path) {
+        let body = arrow_cast::cast(b.column_by_name("body").unwrap(), &DataType::Utf8).unwrap();
+        let body = body.as_any().downcast_ref::<StringArray>().unwrap();
+        let col = |k: &str| {
+            b.column_by_name(k)
+                .unwrap()
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .unwrap()
+                .clone()
+        };
+        let (id, outlet, date) = (col("doc_id"), col("outlet"), col("date"));
+        let n = b.column_by_name("n").unwrap();
+        let n = n.as_any().downcast_ref::<Int64Array>().unwrap();
+        for i in 0..b.num_rows() {
+            out.push(serde_json::json!({
+                "doc_id": id.value(i), "body": body.value(i), "outlet": outlet.value(i),
+                "date": date.value(i), "n": n.value(i),
+            }));
+        }
+    }
+    out
+}
+
+/// The clean job on Parquet inputs writes `kept.parquet`: the kept rows in input
+/// order, every column as read but the text, which is the cleaned text, exactly
+/// the records `kept.jsonl` holds for the same inputs. Real news from three
+/// outlets, boilerplate counted per outlet, with rows that are emptied or
+/// rejected (a null text, a repeated id) between kept ones, across record
+/// batches and two files.
+#[test]
+fn the_clean_job_writes_parquet_rows_with_the_cleaned_text() {
+    let Some(shared) = crate::common::shared() else {
+        return;
+    };
+    let mut rows: Vec<Value> = Vec::new();
+    for name in ["saudinewsnet", "ant_multisource", "ant_jawharafm"] {
+        let f = shared.join(format!("corpora/arabic_news/{name}.jsonl"));
+        let text = std::fs::read_to_string(f).unwrap();
+        rows.extend(
+            text.lines()
+                .map(|l| serde_json::from_str::<Value>(l).unwrap()),
+        );
+    }
+    // Every 97th text is chrome alone (emptied); every 101st is null
+    // (rejected); row 500 repeats row 499's id (rejected).
+    for (i, r) in rows.iter_mut().enumerate() {
+        if i % 97 == 3 {
+            r["text"] = "// انتهى //".into();
+        } else if i % 101 == 5 {
+            r["text"] = Value::Null;
+        }
+    }
+    rows[500]["id"] = rows[499]["id"].clone();
+    let tmp = tempfile::tempdir().unwrap();
+    for kind in ["string", "dictionary"] {
+        let (a, b) = (tmp.path().join("a.parquet"), tmp.path().join("b.parquet"));
+        write_records(&a, &rows[..1300], 0, kind);
+        write_records(&b, &rows[1300..], 1300, kind);
+        let inputs = [a, b];
+        let run = |format: OutputFormat| {
+            let out = tmp.path().join(format!("{kind}-{format:?}"));
+            let mut c = Config {
+                input: cfg(),
+                on_error: OnError::Skip,
+                ..Config::default()
+            };
+            c.clean.boilerplate.group_by = "field:outlet".parse().unwrap();
+            c.output.format = format;
+            let s = corpus_core::clean::run_clean(&inputs, &out, &c, None).unwrap();
+            (s, out)
+        };
+        let (s, pq) = run(OutputFormat::Auto);
+        let (sj, js) = run(OutputFormat::Jsonl);
+        assert!(!pq.join("kept.jsonl").exists());
+        assert_eq!(s.counts, sj.counts);
+        let c = &s.counts;
+        assert!(
+            c.emptied >= 20 && c.rejected >= 20 && c.kept > 1800,
+            "{c:?}"
+        );
+        assert!(
+            c.cuts_by_rule.get("boilerplate").is_some_and(|&n| n > 0),
+            "{c:?}"
+        );
+        for f in ["removed.jsonl", "emptied.jsonl", "rejects.jsonl"] {
+            let read = |d: &Path| std::fs::read_to_string(d.join(f)).unwrap();
+            assert_eq!(read(&pq), read(&js), "{f}");
+        }
+        let want: Vec<Value> = std::fs::read_to_string(js.join("kept.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let got = parquet_records(&pq.join("kept.parquet"));
+        assert_eq!(got.len() as u64, c.kept);
+        assert_eq!(got, want, "{kind}");
+        // Some texts were cut, and the cut ones are what was written.
+        let cut = got
+            .iter()
+            .filter(|r| rows[r["n"].as_u64().unwrap() as usize]["text"] != r["body"])
+            .count();
+        assert!(cut > 100, "{cut}");
+    }
+}
