@@ -132,7 +132,18 @@ def test_parquet_inputs_give_parquet_rows_with_the_cleaned_text(
     p = run("clean", str(path), "-o", str(out), "--group-by", "field:outlet", "-q")
     assert p.returncode == 0, p.stderr
     assert pq.read_table(out / "kept.parquet").equals(kept)
-    p = run("clean", str(path), "-o", str(tmp_path / "j"), "--group-by", "field:outlet",
-            "--output-format", "jsonl", "-q")
+    p = run(
+        "clean",
+        str(path),
+        "-o",
+        str(tmp_path / "j"),
+        "--group-by",
+        "field:outlet",
+        "--output-format",
+        "jsonl",
+        "-q",
+    )
     assert p.returncode == 0, p.stderr
     assert read_jsonl(tmp_path / "j" / "kept.jsonl") == want
+    ghirbal.clean_files(path, tmp_path / "k", group_by="field:outlet", format="jsonl")
+    assert read_jsonl(tmp_path / "k" / "kept.jsonl") == want

@@ -381,9 +381,11 @@ def clean_files(
     output_profile: Optional[str] = None,
     **options: Any,
 ) -> dict[str, Any]:
-    """Runs ``ghirbal clean INPUTS --output OUTPUT``: writes ``kept.jsonl``,
-    ``removed.jsonl``, ``emptied.jsonl``, ``rejects.jsonl`` and ``summary.json``
-    (atomically). Options as in :func:`clean`. Returns ``summary.json`` as a dict."""
+    """Runs ``ghirbal clean INPUTS --output OUTPUT``: writes ``kept.jsonl``
+    (``kept.parquet`` when every input is Parquet; ``format="jsonl"`` or
+    ``"parquet"`` decides), ``removed.jsonl``, ``emptied.jsonl``, ``rejects.jsonl``
+    and ``summary.json`` (atomically). Options as in :func:`clean`. Returns
+    ``summary.json`` as a dict."""
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
     paths = [os.fspath(p) for p in inputs]

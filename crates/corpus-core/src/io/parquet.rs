@@ -70,6 +70,39 @@ fn strings(col: &ArrayRef) -> std::result::Result<Vec<Option<String>>, String> {
     })
 }
 
+/// The error for an input whose schema is not the first input's.
+fn schema_differs(path: &Path) -> Error {
+    Error::Config(format!(
+        "{}: its Parquet schema differs from the first input's; write JSONL instead (--output-format jsonl)",
+        path.display()
+    ))
+}
+
+/// Checks, before any work, that the Parquet `inputs` that can be read share
+/// one schema, which Parquet output carries (an unreadable one is left to the
+/// job, which rejects it).
+///
+/// # Errors
+/// [`Error::Config`] naming the first input whose schema differs.
+pub(crate) fn check_one_schema(inputs: &[PathBuf]) -> Result<()> {
+    let mut first: Option<Arc<Schema>> = None;
+    for path in inputs {
+        let Ok(file) = File::open(path) else {
+            continue;
+        };
+        let Ok(b) = ParquetRecordBatchReaderBuilder::try_new(file) else {
+            continue;
+        };
+        let schema = b.schema().clone();
+        match &first {
+            Some(f) if f.fields() != schema.fields() => return Err(schema_differs(path)),
+            Some(_) => {}
+            None => first = Some(schema),
+        }
+    }
+    Ok(())
+}
+
 /// One row read from a Parquet file.
 pub(crate) struct Row {
     /// 1-based row number in the file (used as the record's "line").
@@ -512,10 +545,7 @@ impl CleanedRows {
         let schema = batches.schema();
         match &self.schemas {
             Some((first, _)) if first.fields() != schema.fields() => {
-                return Err(Error::Config(format!(
-                    "{}: its Parquet schema differs from the first input's; write JSONL instead (--output-format jsonl)",
-                    path.display()
-                )));
+                return Err(schema_differs(path));
             }
             Some(_) => {}
             None => {
@@ -648,10 +678,7 @@ fn read_kept(
             }
         };
         if in_schema.fields() != first_schema.fields() {
-            return Err(Error::Config(format!(
-                "{}: its Parquet schema differs from the first input's; write JSONL instead (--output-format jsonl)",
-                path.display()
-            )));
+            return Err(schema_differs(path));
         }
         for batch in batches {
             let batch = batch.map_err(|e| data_err(path, 0, e))?;

@@ -21,25 +21,37 @@ pub enum OutputFormat {
 }
 
 impl OutputFormat {
-    /// The format actually written for these inputs.
+    /// The format actually written for these inputs, decided before any work.
     ///
     /// # Errors
     /// [`Error::Config`] when Parquet is asked for inputs that are not all
-    /// Parquet, or in a build without the `parquet` feature.
+    /// Parquet, or in a build without the `parquet` feature; when Parquet
+    /// output (asked for, or `auto` on Parquet inputs) would carry the schemas
+    /// of inputs whose schemas differ.
     pub fn resolve(self, inputs: &[super::InputFile]) -> Result<OutputFormat> {
         let all_parquet =
             !inputs.is_empty() && inputs.iter().all(|f| f.kind == super::InputKind::Parquet);
-        match self {
-            OutputFormat::Auto if all_parquet => Ok(OutputFormat::Parquet),
-            OutputFormat::Auto | OutputFormat::Jsonl => Ok(OutputFormat::Jsonl),
-            OutputFormat::Parquet if !cfg!(feature = "parquet") => Err(Error::Config(
-                "this build has no Parquet support (cargo feature \"parquet\")".into(),
-            )),
-            OutputFormat::Parquet if !all_parquet => Err(Error::Config(
-                "Parquet output needs Parquet inputs (their schema is carried through)".into(),
-            )),
-            OutputFormat::Parquet => Ok(OutputFormat::Parquet),
+        let format = match self {
+            OutputFormat::Auto if all_parquet => OutputFormat::Parquet,
+            OutputFormat::Auto | OutputFormat::Jsonl => OutputFormat::Jsonl,
+            OutputFormat::Parquet if !cfg!(feature = "parquet") => {
+                return Err(Error::Config(
+                    "this build has no Parquet support (cargo feature \"parquet\")".into(),
+                ));
+            }
+            OutputFormat::Parquet if !all_parquet => {
+                return Err(Error::Config(
+                    "Parquet output needs Parquet inputs (their schema is carried through)".into(),
+                ));
+            }
+            OutputFormat::Parquet => OutputFormat::Parquet,
+        };
+        #[cfg(feature = "parquet")]
+        if format == OutputFormat::Parquet {
+            let paths: Vec<PathBuf> = inputs.iter().map(|f| f.path.clone()).collect();
+            super::parquet::check_one_schema(&paths)?;
         }
+        Ok(format)
     }
 }
 

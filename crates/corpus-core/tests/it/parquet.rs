@@ -545,3 +545,36 @@ fn the_clean_job_writes_parquet_rows_with_the_cleaned_text() {
         assert!(cut > 100, "{cut}");
     }
 }
+
+/// Parquet output carries one schema: inputs whose schemas differ are refused
+/// before any work (so before the null text in the first file is met), by both
+/// jobs; JSON Lines output takes them.
+#[test]
+fn inputs_of_different_schemas_are_refused_before_any_work() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a.parquet"), tmp.path().join("b.parquet"));
+    write_parquet(&a, "string", true);
+    write_parquet(&b, "large_string", false);
+    let inputs = [a, b];
+    for format in [OutputFormat::Auto, OutputFormat::Parquet] {
+        let mut c = Config {
+            input: cfg(),
+            ..Config::default()
+        };
+        c.output.format = format;
+        let out = tmp.path().join("o");
+        let e = run_dedup(&inputs, &out, &c, None).unwrap_err();
+        assert!(
+            matches!(&e, Error::Config(m) if m.contains("b.parquet")),
+            "{e}"
+        );
+        let e = corpus_core::clean::run_clean(&inputs, &out, &c, None).unwrap_err();
+        assert!(
+            matches!(&e, Error::Config(m) if m.contains("b.parquet")),
+            "{e}"
+        );
+        assert!(!out.exists());
+    }
+    let s = run(&inputs, &tmp.path().join("j"), OutputFormat::Jsonl);
+    assert_eq!(s.counts.input, 15);
+}
