@@ -89,12 +89,22 @@ struct Io {
     /// Format of the kept records: auto (Parquet for Parquet inputs), jsonl or parquet.
     #[arg(long, value_name = "auto|jsonl|parquet")]
     output_format: Option<String>,
+    /// Write kept records zstd-compressed (JSON Lines).
+    #[arg(long)]
+    compress: bool,
+    /// Shard kept records every this many bytes (JSON Lines).
+    #[arg(long)]
+    shard_size: Option<u64>,
 }
 
 impl Io {
     /// Sets the output options of `cfg` given on the command line.
     fn apply(&self, cfg: &mut Config) -> anyhow::Result<()> {
         cfg.output.overwrite |= self.overwrite;
+        cfg.output.compress |= self.compress;
+        if self.shard_size.is_some() {
+            cfg.output.shard_size = self.shard_size;
+        }
         if let Some(v) = &self.output_format {
             cfg.output.format = parse_choice("output-format", v)?;
         }
@@ -198,12 +208,6 @@ struct DedupArgs {
     /// Survivor policy: least-chrome, longest, earliest:FIELD, highest:FIELD.
     #[arg(long)]
     survivor: Option<String>,
-    /// Write kept records zstd-compressed.
-    #[arg(long)]
-    compress: bool,
-    /// Shard kept records every this many bytes.
-    #[arg(long)]
-    shard_size: Option<u64>,
     #[command(flatten)]
     common: Common,
 }
@@ -392,10 +396,6 @@ fn dedup(a: DedupArgs) -> anyhow::Result<()> {
     cfg.clean.enabled &= !a.no_clean;
     cfg.clean.boilerplate.in_dedup |= a.boilerplate;
     a.io.apply(&mut cfg)?;
-    cfg.output.compress |= a.compress;
-    if a.shard_size.is_some() {
-        cfg.output.shard_size = a.shard_size;
-    }
     cfg.validate()?;
 
     let bar = (!a.common.quiet && io::stderr().is_terminal()).then(|| {

@@ -37,6 +37,29 @@ pub struct OutputConfig {
     pub format: crate::io::OutputFormat,
 }
 
+impl OutputConfig {
+    /// The format of the kept records for these inputs ([`crate::io::OutputFormat::resolve`]),
+    /// decided before any work.
+    ///
+    /// # Errors
+    /// As [`crate::io::OutputFormat::resolve`]; [`Error::Config`] when
+    /// `compress` or `shard_size` is set for Parquet output (one file,
+    /// compressed already).
+    pub fn format_for(&self, inputs: &[crate::io::InputFile]) -> Result<crate::io::OutputFormat> {
+        let format = self.format.resolve(inputs)?;
+        if format == crate::io::OutputFormat::Parquet
+            && (self.compress || self.shard_size.is_some())
+        {
+            return Err(Error::Config(
+                "output.compress and output.shard_size (--compress, --shard-size) are for JSON \
+                 Lines output; kept.parquet is one zstd-compressed file"
+                    .into(),
+            ));
+        }
+        Ok(format)
+    }
+}
+
 /// A whole job's configuration.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

@@ -20,7 +20,7 @@ use crate::dedup::audit::{Audit, write_audit};
 use crate::dedup::{Member, RankValue, Reason, Sketcher, Verdict, cluster_report};
 use crate::document::{Document, Origin};
 use crate::io::{
-    DecodeReport, InputFile, JsonlWriter, OutputDir, OutputFormat, Pending, Reader,
+    DecodeReport, InputFile, JsonlWriter, KeptJsonl, OutputDir, OutputFormat, Pending, Reader,
     fingerprint_file, list_inputs,
 };
 use crate::normalize::{KEY_VERSION, Normalizer};
@@ -705,7 +705,7 @@ fn run_dedup_inner(
     let mut files = list_inputs(inputs, Some(output))?;
     spill_stdin(&mut files, &out)?;
     // A format the inputs cannot give is a usage error before any work.
-    let format = cfg.output.format.resolve(&files)?;
+    let format = cfg.output.format_for(&files)?;
     // Each input's fingerprint is taken while pass 1 reads it (or comes with
     // its checkpoint): no extra pass over the corpus.
     let mut input_summaries = Vec::with_capacity(files.len());
@@ -1347,19 +1347,7 @@ fn write_kept(
     for v in verdicts {
         sizes[v.cluster] += 1;
     }
-    let ext = if cfg.output.compress {
-        "jsonl.zst"
-    } else {
-        "jsonl"
-    };
-    let shard_name = |k: usize| match cfg.output.shard_size {
-        Some(_) => format!("kept-{k:05}.{ext}"),
-        None => format!("kept.{ext}"),
-    };
-    let mut shard = 0;
-    let mut shard_bytes = 0u64;
-    let mut w = JsonlWriter::create(&out.file(&shard_name(shard)))?;
-    let mut written = 0u64;
+    let mut w = KeptJsonl::create(out, &cfg.output)?;
     let mut next = 0usize; // index into `seen`, advanced for each document met
     let mut reader = Reader::new(files.to_vec(), cfg.input.clone());
     // Records are matched to `seen` in order while reading (those rejected in
@@ -1403,21 +1391,11 @@ fn write_kept(
                 on_doc(i, &doc);
             }
             let Some(line) = line else { continue };
-            if let Some(limit) = cfg.output.shard_size {
-                if shard_bytes > 0 && shard_bytes + line.len() as u64 > limit {
-                    w.finish()?;
-                    shard += 1;
-                    shard_bytes = 0;
-                    w = JsonlWriter::create(&out.file(&shard_name(shard)))?;
-                }
-            }
-            shard_bytes += line.len() as u64 + 1;
             w.write_raw(&line)?;
-            written += 1;
         }
         batch = following;
     }
-    w.finish()?;
+    let written = w.finish()?;
     if next != seen.len() {
         return Err(Error::Invariant(
             "input changed during the run (fewer records)".into(),

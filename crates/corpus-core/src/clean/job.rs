@@ -26,7 +26,7 @@ use super::boilerplate::{BoilerplateCounter, BoilerplateModel, DocumentLines, Gr
 use super::{Cleaner, Cut, apply};
 use crate::config::Config;
 use crate::document::{Document, Origin};
-use crate::io::{InputFile, JsonlWriter, OutputDir, Reader, list_inputs};
+use crate::io::{InputFile, JsonlWriter, KeptJsonl, OutputDir, Reader, list_inputs};
 use crate::normalize::{NormalizeConfig, Normalizer};
 use crate::pipeline::{
     InputSummary, Intake, Progress, Reject, SCHEMA_VERSION, duplicate_id, reject, spill_stdin,
@@ -219,7 +219,7 @@ fn run_clean_inner(
     spill_stdin(&mut files, &out)?;
     let use_model = cfg.clean.enabled && cfg.clean.boilerplate_enabled();
     // A format the inputs cannot give is a usage error before any work.
-    let format = cfg.output.format.resolve(&files)?;
+    let format = cfg.output.format_for(&files)?;
 
     // Pass 1: count line hashes per group. Bad records are dealt with in pass 2.
     let model = if use_model {
@@ -300,7 +300,7 @@ fn run_clean_inner(
         .iter()
         .map(|f| InputSummary::read_by(f, &reader))
         .collect::<Result<Vec<_>>>()?;
-    kept_w.finish()?;
+    let kept_written = kept_w.finish()?;
     removed_w.finish()?;
     emptied_w.finish()?;
     let mut rj = JsonlWriter::create(&out.file("rejects.jsonl"))?;
@@ -315,6 +315,12 @@ fn run_clean_inner(
         return Err(Error::Invariant(format!(
             "accounting: input {} != kept {} + emptied {} + rejected {}",
             counts.input, counts.kept, counts.emptied, counts.rejected
+        )));
+    }
+    if kept_written != counts.kept {
+        return Err(Error::Invariant(format!(
+            "accounting: {} records kept, {kept_written} written",
+            counts.kept
         )));
     }
     timings.insert("total".into(), t0.elapsed().as_secs_f64());
@@ -644,8 +650,9 @@ fn tally_one(doc: &Document, c: &Cleaned, counts: &mut CleanCounts) -> (Vec<(u64
 
 /// Where the clean job writes its kept records.
 enum KeptOut {
-    /// `kept.jsonl`: each record with its text replaced.
-    Jsonl(JsonlWriter),
+    /// `kept.jsonl` (compressed or sharded as `output` asks): each record
+    /// with its text replaced.
+    Jsonl(KeptJsonl),
     /// `kept.parquet`: the input rows with the cleaned text column.
     #[cfg(feature = "parquet")]
     Parquet(crate::io::CleanedParquet),
@@ -671,17 +678,16 @@ impl KeptOut {
                     &out.file("kept.parquet"),
                 )))
             }
-            _ => Ok(KeptOut::Jsonl(JsonlWriter::create(
-                &out.file("kept.jsonl"),
-            )?)),
+            _ => Ok(KeptOut::Jsonl(KeptJsonl::create(out, &cfg.output)?)),
         }
     }
 
-    fn finish(self) -> Result<()> {
+    /// Closes the output; returns the records written.
+    fn finish(self) -> Result<u64> {
         match self {
             KeptOut::Jsonl(w) => w.finish(),
             #[cfg(feature = "parquet")]
-            KeptOut::Parquet(w) => w.finish().map(|_rows| ()),
+            KeptOut::Parquet(w) => w.finish(),
         }
     }
 }

@@ -23,4 +23,4 @@ pub(crate) use read::fields::field as json_field;
 pub use read::{
     InputConfig, InputFile, InputKind, Oversize, Pending, RawLine, Reader, list_inputs,
 };
-pub use write::{JsonlWriter, OutputDir, OutputFormat, fingerprint_file, recover};
+pub use write::{JsonlWriter, KeptJsonl, OutputDir, OutputFormat, fingerprint_file, recover};

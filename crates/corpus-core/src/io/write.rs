@@ -293,6 +293,82 @@ impl JsonlWriter {
     }
 }
 
+/// A job's kept records as JSON Lines, as `output` asks: `kept.jsonl`, or
+/// zstd-compressed `kept.jsonl.zst` (`compress`), and with `shard_size` cut
+/// into `kept-00000.jsonl`, `kept-00001.jsonl`, … of at most that many bytes of
+/// lines each (uncompressed; a longer line gets a shard of its own).
+pub struct KeptJsonl {
+    dir: PathBuf,
+    ext: &'static str,
+    shard_size: Option<u64>,
+    shard: usize,
+    shard_bytes: u64,
+    w: JsonlWriter,
+    written: u64,
+}
+
+impl KeptJsonl {
+    /// Creates the first file in the output folder `out`.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if it cannot be created.
+    pub fn create(out: &OutputDir, output: &crate::config::OutputConfig) -> Result<Self> {
+        let ext = if output.compress {
+            "jsonl.zst"
+        } else {
+            "jsonl"
+        };
+        let dir = out.file("");
+        let w = JsonlWriter::create(&dir.join(Self::name(ext, output.shard_size, 0)))?;
+        Ok(KeptJsonl {
+            dir,
+            ext,
+            shard_size: output.shard_size,
+            shard: 0,
+            shard_bytes: 0,
+            w,
+            written: 0,
+        })
+    }
+
+    fn name(ext: &str, shard_size: Option<u64>, shard: usize) -> String {
+        match shard_size {
+            Some(_) => format!("kept-{shard:05}.{ext}"),
+            None => format!("kept.{ext}"),
+        }
+    }
+
+    /// Writes one record (one line of JSON, without its newline), starting the
+    /// next shard first when this one would grow past `shard_size`.
+    ///
+    /// # Errors
+    /// [`Error::Io`] on a write failure.
+    pub fn write_raw(&mut self, line: &str) -> Result<()> {
+        if let Some(limit) = self.shard_size {
+            if self.shard_bytes > 0 && self.shard_bytes + line.len() as u64 > limit {
+                self.shard += 1;
+                let next = self
+                    .dir
+                    .join(Self::name(self.ext, self.shard_size, self.shard));
+                std::mem::replace(&mut self.w, JsonlWriter::create(&next)?).finish()?;
+                self.shard_bytes = 0;
+            }
+        }
+        self.shard_bytes += line.len() as u64 + 1;
+        self.written += 1;
+        self.w.write_raw(line)
+    }
+
+    /// Flushes and closes the last file; returns the records written.
+    ///
+    /// # Errors
+    /// [`Error::Io`] on a write failure.
+    pub fn finish(self) -> Result<u64> {
+        self.w.finish()?;
+        Ok(self.written)
+    }
+}
+
 /// A fingerprint of a file's content: size and 64-bit xxh3 of its bytes, as
 /// `"<bytes>:<hex>"`.
 ///

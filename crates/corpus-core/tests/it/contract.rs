@@ -238,3 +238,80 @@ fn config_file_fills_the_same_structs() {
     let err = Config::from_toml_file(&p).unwrap_err().to_string();
     assert!(err.contains("threshhold"), "{err}");
 }
+
+/// Both jobs write their kept records compressed (`kept.jsonl.zst`) and cut
+/// into shards (`kept-00000.jsonl`, …) as `output` asks: each shard at most
+/// `shard_size` bytes of lines, and the shards, decompressed and joined in order,
+/// are exactly the one-file output. Real news from three outlets.
+#[test]
+fn kept_records_are_compressed_and_sharded_alike_by_both_jobs() {
+    let Some(shared) = crate::common::shared() else {
+        return;
+    };
+    let news = shared.join("corpora/arabic_news");
+    let tmp = tempfile::tempdir().unwrap();
+    let limit = 400_000u64;
+    for job in ["dedup", "clean"] {
+        let run = |name: &str, compress: bool, shard_size: Option<u64>| {
+            let out = tmp.path().join(format!("{job}-{name}"));
+            let mut c = Config::default();
+            c.output.compress = compress;
+            c.output.shard_size = shard_size;
+            let kept = match job {
+                "dedup" => {
+                    run_dedup(std::slice::from_ref(&news), &out, &c, None)
+                        .unwrap()
+                        .counts
+                        .kept
+                }
+                _ => {
+                    corpus_core::clean::run_clean(std::slice::from_ref(&news), &out, &c, None)
+                        .unwrap()
+                        .counts
+                        .kept
+                }
+            };
+            let mut names: Vec<String> = fs::read_dir(&out)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with("kept"))
+                .collect();
+            names.sort();
+            let shards: Vec<Vec<u8>> = names
+                .iter()
+                .map(|n| {
+                    let bytes = fs::read(out.join(n)).unwrap();
+                    match n.ends_with(".zst") {
+                        true => zstd::decode_all(&bytes[..]).unwrap(),
+                        false => bytes,
+                    }
+                })
+                .collect();
+            (kept, names, shards)
+        };
+        let (kept, names, one) = run("one", false, None);
+        assert_eq!(names, ["kept.jsonl"], "{job}");
+        let lines = one[0].iter().filter(|&&b| b == b'\n').count() as u64;
+        assert!(kept > 1500 && lines == kept, "{job}: {kept} {lines}");
+        let (_, names, zst) = run("zst", true, None);
+        assert_eq!(names, ["kept.jsonl.zst"], "{job}");
+        assert_eq!(zst, one, "{job}");
+        for compress in [false, true] {
+            let (_, names, shards) = run(&format!("shards-{compress}"), compress, Some(limit));
+            let ext = if compress { "jsonl.zst" } else { "jsonl" };
+            let want: Vec<String> = (0..names.len())
+                .map(|k| format!("kept-{k:05}.{ext}"))
+                .collect();
+            assert_eq!(names, want, "{job}");
+            assert!(shards.len() > 3, "{job}: {}", shards.len());
+            for s in &shards {
+                assert!(
+                    s.len() as u64 <= limit,
+                    "{job}: a shard of {} bytes",
+                    s.len()
+                );
+            }
+            assert_eq!(shards.concat(), one[0], "{job}");
+        }
+    }
+}

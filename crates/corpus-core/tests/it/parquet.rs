@@ -578,3 +578,42 @@ fn inputs_of_different_schemas_are_refused_before_any_work() {
     let s = run(&inputs, &tmp.path().join("j"), OutputFormat::Jsonl);
     assert_eq!(s.counts.input, 15);
 }
+
+/// Compressing or sharding the kept records is for JSON Lines: asked with
+/// Parquet output, both jobs refuse before any work; with JSON Lines output
+/// from Parquet inputs, they apply.
+#[test]
+fn compress_and_shards_are_for_json_lines_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("in.parquet");
+    write_parquet(&p, "string", false);
+    for (compress, shard_size) in [(true, None), (false, Some(1000))] {
+        let mut c = Config {
+            input: cfg(),
+            ..Config::default()
+        };
+        c.output.compress = compress;
+        c.output.shard_size = shard_size;
+        let out = tmp.path().join("o");
+        let e = run_dedup(std::slice::from_ref(&p), &out, &c, None).unwrap_err();
+        assert!(
+            matches!(&e, Error::Config(m) if m.contains("JSON Lines")),
+            "{e}"
+        );
+        let e =
+            corpus_core::clean::run_clean(std::slice::from_ref(&p), &out, &c, None).unwrap_err();
+        assert!(
+            matches!(&e, Error::Config(m) if m.contains("JSON Lines")),
+            "{e}"
+        );
+        c.output.format = OutputFormat::Jsonl;
+        let s = corpus_core::clean::run_clean(std::slice::from_ref(&p), &out, &c, None).unwrap();
+        let first = if compress {
+            "kept.jsonl.zst"
+        } else {
+            "kept-00000.jsonl"
+        };
+        assert!(out.join(first).exists() && s.counts.kept == 7, "{compress}");
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+}
