@@ -211,8 +211,38 @@ pub fn recover(path: &Path) -> Result<()> {
 /// A JSON Lines writer, plain or zstd-compressed (by the `.zst` extension).
 pub struct JsonlWriter {
     path: PathBuf,
-    out: Box<dyn Write + Send>,
+    out: Sink,
     lines: u64,
+}
+
+/// Where a [`JsonlWriter`]'s bytes go. The zstd frame is ended by
+/// [`JsonlWriter::finish`], so that an error there is reported, not lost in a drop.
+enum Sink {
+    Plain(BufWriter<File>),
+    Zstd(zstd::Encoder<'static, BufWriter<File>>),
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Sink::Plain(w) => w.write(buf),
+            Sink::Zstd(w) => w.write(buf),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        match self {
+            Sink::Plain(w) => w.write_all(buf),
+            Sink::Zstd(w) => w.write_all(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Sink::Plain(w) => w.flush(),
+            Sink::Zstd(w) => w.flush(),
+        }
+    }
 }
 
 impl JsonlWriter {
@@ -223,14 +253,10 @@ impl JsonlWriter {
     pub fn create(path: &Path) -> Result<Self> {
         let file = File::create(path).map_err(|e| Error::io(path, e))?;
         let buf = BufWriter::with_capacity(1 << 20, file);
-        let out: Box<dyn Write + Send> = if path.extension().is_some_and(|e| e == "zst") {
-            Box::new(
-                zstd::Encoder::new(buf, 3)
-                    .map_err(|e| Error::io(path, e))?
-                    .auto_finish(),
-            )
+        let out = if path.extension().is_some_and(|e| e == "zst") {
+            Sink::Zstd(zstd::Encoder::new(buf, 3).map_err(|e| Error::io(path, e))?)
         } else {
-            Box::new(buf)
+            Sink::Plain(buf)
         };
         Ok(JsonlWriter {
             path: path.to_path_buf(),
@@ -284,12 +310,16 @@ impl JsonlWriter {
         self.lines
     }
 
-    /// Flushes and closes the file.
+    /// Ends the zstd frame, flushes and closes the file.
     ///
     /// # Errors
     /// [`Error::Io`] on a write failure.
-    pub fn finish(mut self) -> Result<()> {
-        self.out.flush().map_err(|e| Error::io(&self.path, e))
+    pub fn finish(self) -> Result<()> {
+        let mut buf = match self.out {
+            Sink::Plain(w) => w,
+            Sink::Zstd(w) => w.finish().map_err(|e| Error::io(&self.path, e))?,
+        };
+        buf.flush().map_err(|e| Error::io(&self.path, e))
     }
 }
 
