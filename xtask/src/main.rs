@@ -176,15 +176,8 @@ fn python_tests() -> Result {
     let mut develop = Command::new(bin.join("maturin"));
     develop
         .current_dir(root())
-        // With Parquet, as the wheel `dist` builds: the tests read and write it.
-        .args([
-            "develop",
-            "--quiet",
-            "--features",
-            "parquet",
-            "-m",
-            "bindings/python/Cargo.toml",
-        ])
+        // With Parquet: pyproject.toml's `features` (the tests read and write it).
+        .args(["develop", "--quiet", "-m", "bindings/python/Cargo.toml"])
         .env(
             "VIRTUAL_ENV",
             py.parent().and_then(Path::parent).unwrap_or(Path::new(".")),
@@ -249,8 +242,6 @@ fn dist() -> Result {
             "dist",
             "-m",
             "bindings/python/Cargo.toml",
-            "--features",
-            "parquet",
             "--out",
         ])
         .arg(&out);
