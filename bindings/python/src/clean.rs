@@ -127,6 +127,18 @@ impl PyCleanStages {
         })
     }
 
+    /// Distinct articles of a group of `docs` articles a line must occur in to be
+    /// boilerplate.
+    fn boilerplate_need(&self, docs: u64) -> u64 {
+        self.cfg.clean.boilerplate.need(docs)
+    }
+
+    /// The boilerplate model (JSON, for `CleanStages(config, boilerplate)`), as
+    /// `Stages.boilerplate_model` makes it.
+    fn boilerplate_model(&self, groups: Vec<crate::dist::GroupCounts>) -> PyResult<String> {
+        crate::dist::boilerplate_model_of(&self.cfg, groups)
+    }
+
     /// Cleans records (str, or dicts read like JSON Lines records); `orders[i]`
     /// is the input position of `docs[i]` (its fallback id, and where errors say
     /// it is).

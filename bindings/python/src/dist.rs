@@ -89,6 +89,27 @@ pub(crate) fn boilerplate_lines_of(
     }))
 }
 
+/// A group's boilerplate counts: (name, distinct articles, distinct lines, the
+/// line hashes, as Spark's signed integers, that occur in enough of its articles).
+pub(crate) type GroupCounts = (String, u64, u64, Vec<i64>);
+
+/// The boilerplate model (JSON) of `cfg` from the groups' counts.
+pub(crate) fn boilerplate_model_of(cfg: &Config, groups: Vec<GroupCounts>) -> PyResult<String> {
+    let model = BoilerplateModel::from_counts(
+        &cfg.clean.boilerplate,
+        groups.into_iter().map(|(name, docs, distinct, lines)| {
+            (
+                name,
+                docs,
+                distinct,
+                lines.into_iter().map(|h| h as u64).collect(),
+            )
+        }),
+    );
+    serde_json::to_string(&model)
+        .map_err(|e| ConfigError::new_err(format!("boilerplate model: {e}")))
+}
+
 /// A verified pair that joins: (a, b, link, similarity, Jaccard), `a` the
 /// smaller id; `link` is a reason (`near_duplicate`, `containment`) when either
 /// may go, else `only_a` / `only_b`.
@@ -225,20 +246,8 @@ impl PyStages {
     /// The boilerplate model (JSON, for `Stages(config, boilerplate)`) from
     /// counts: per group (name, distinct articles, distinct lines, the line
     /// hashes that occur in at least `boilerplate_need` of its articles).
-    fn boilerplate_model(&self, groups: Vec<(String, u64, u64, Vec<i64>)>) -> PyResult<String> {
-        let model = BoilerplateModel::from_counts(
-            &self.cfg.clean.boilerplate,
-            groups.into_iter().map(|(name, docs, distinct, lines)| {
-                (
-                    name,
-                    docs,
-                    distinct,
-                    lines.into_iter().map(|h| h as u64).collect(),
-                )
-            }),
-        );
-        serde_json::to_string(&model)
-            .map_err(|e| ConfigError::new_err(format!("boilerplate model: {e}")))
+    fn boilerplate_model(&self, groups: Vec<GroupCounts>) -> PyResult<String> {
+        boilerplate_model_of(&self.cfg, groups)
     }
 
     /// Anchors two representatives must share to become a candidate.

@@ -252,7 +252,7 @@ def _lines(st: Any, b: pa.RecordBatch) -> list[list[Any]]:
 _NEED = _schema(("group", _STR), ("docs", _LONG), ("need", _LONG))
 
 
-def _need(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
+def _need(st: Any, b: pa.RecordBatch) -> list[list[Any]]:
     d = b.to_pydict()
     return [d["group"], d["docs"], [st.boilerplate_need(n) for n in d["docs"]]]
 
@@ -269,7 +269,7 @@ def _boilerplate(cfg_json: str, numbered: DataFrame, make: Callable[[Job], Any] 
         .distinct()
         .groupBy("group")
         .agg(F.count(F.lit(1)).alias("docs"))
-        .mapInArrow(_per_batch(job, _NEED, _need), _NEED)
+        .mapInArrow(_per_batch(job, _NEED, _need, make), _NEED)
     )
     # Each line once per article (a line's article is its own, see
     # ``corpus_core::clean::boilerplate::article_keys``).
@@ -292,9 +292,10 @@ def _boilerplate(cfg_json: str, numbered: DataFrame, make: Callable[[Job], Any] 
         .collect()
     )
     lines.unpersist()
-    return _stages(job).boilerplate_model(
+    model: str = make(job).boilerplate_model(
         [(r["group"], r["docs"], r["distinct"], r["lines"]) for r in groups]
     )
+    return model
 
 
 def _merge(a: str, b: str) -> str:
