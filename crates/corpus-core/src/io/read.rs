@@ -1135,8 +1135,8 @@ pub(crate) mod fields {
         }
         fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
             let mut found = None;
-            while let Some(is_it) = a.next_key_seed(IsKey(self.0))? {
-                if is_it {
+            while let Some(key) = a.next_key_seed(NameSeed([self.0]))? {
+                if key.is_some() {
                     found = Some(a.next_value::<Value>()?);
                 } else {
                     a.next_value::<IgnoredAny>()?;
@@ -1146,62 +1146,30 @@ pub(crate) mod fields {
         }
     }
 
-    /// Whether a key is `.0`, compared without copying the key.
-    struct IsKey<'f>(&'f str);
+    /// Which of `.0` a key is (the first that matches), compared without
+    /// copying the key; `None` for any other.
+    struct NameSeed<'f, const N: usize>([&'f str; N]);
 
-    impl<'de> DeserializeSeed<'de> for IsKey<'_> {
-        type Value = bool;
-        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+    impl<'de, const N: usize> DeserializeSeed<'de> for NameSeed<'_, N> {
+        type Value = Option<usize>;
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Option<usize>, D::Error> {
             d.deserialize_str(self)
         }
     }
 
-    impl Visitor<'_> for IsKey<'_> {
-        type Value = bool;
+    impl<const N: usize> Visitor<'_> for NameSeed<'_, N> {
+        type Value = Option<usize>;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("a key")
         }
-        fn visit_str<E: de::Error>(self, k: &str) -> Result<bool, E> {
-            Ok(k == self.0)
+        fn visit_str<E: de::Error>(self, k: &str) -> Result<Option<usize>, E> {
+            Ok(self.0.iter().position(|n| *n == k))
         }
     }
 
     struct Seed<'f> {
         id_field: &'f str,
         text_field: &'f str,
-    }
-
-    enum Key {
-        Id,
-        Text,
-        Other,
-    }
-
-    struct KeySeed<'f>(&'f Seed<'f>);
-
-    impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
-        type Value = Key;
-        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
-            d.deserialize_str(self)
-        }
-    }
-
-    impl Visitor<'_> for KeySeed<'_> {
-        type Value = Key;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a key")
-        }
-        fn visit_str<E: de::Error>(self, k: &str) -> Result<Key, E> {
-            // Text before id: with equal names the general path reads both from
-            // the one field.
-            Ok(if k == self.0.text_field {
-                Key::Text
-            } else if k == self.0.id_field {
-                Key::Id
-            } else {
-                Key::Other
-            })
-        }
     }
 
     /// A string value, or `None` for any other JSON value (skipped).
@@ -1267,16 +1235,19 @@ pub(crate) mod fields {
             let mut text: Option<Option<String>> = None;
             let mut id: Option<Value> = None;
             let same = self.id_field == self.text_field;
-            while let Some(key) = a.next_key_seed(KeySeed(&self))? {
+            // Text before id: with equal names the general path reads both from
+            // the one field.
+            let names = [self.text_field, self.id_field];
+            while let Some(key) = a.next_key_seed(NameSeed(names))? {
                 match key {
-                    Key::Text if same => {
+                    Some(0) if same => {
                         let v: Value = a.next_value()?;
                         text = Some(v.as_str().map(str::to_owned));
                         id = Some(v);
                     }
-                    Key::Text => text = Some(a.next_value_seed(StrOrSkip)?),
-                    Key::Id => id = Some(a.next_value()?),
-                    Key::Other => {
+                    Some(0) => text = Some(a.next_value_seed(StrOrSkip)?),
+                    Some(_) => id = Some(a.next_value()?),
+                    None => {
                         a.next_value::<IgnoredAny>()?;
                     }
                 }
