@@ -476,3 +476,34 @@ def test_clean_spark_bad_records_and_refusals(
     cfg = _core.resolve_config(None, "{}")
     with pytest.raises(ghirbal.ConfigError, match="boilerplate model"):
         _core.CleanStages(cfg).clean([0], corpus[:1])
+
+
+def test_normalize_spark_gives_the_normalizers_texts(spark: SparkSession, shared: Path) -> None:
+    # Real news in several outlets' spellings (diacritics, tatweel, Arabic-Indic
+    # digits), a null text and an empty one, over partitions and small batches.
+    news = shared / "corpora" / "arabic_news" / "ant_multisource.jsonl"
+    docs = [json.loads(line) for line in news.read_text(encoding="utf-8").splitlines()]
+    rows = [(d["id"], d["text"], d["outlet"]) for d in docs] + [("nul", None, "x"), ("e", "", "x")]
+    df = spark.createDataFrame(rows, "id string, text string, outlet string").repartition(3)
+    for profile, add, remove in [("key", [], []), ("stored", ["digits"], ["nfkc"])]:
+        n = ghirbal.Normalizer(profile, add, remove)
+        want = {i: (None if t is None else n.normalize(t), o) for i, t, o in rows}
+        out = ghirbal.spark.normalize_spark(df, profile=profile, add=add, remove=remove)
+        assert out.columns == ["id", "text", "outlet"]
+        got = {r["id"]: (r["text"], r["outlet"]) for r in out.collect()}
+        assert got == want, profile
+        # It changed something: the comparison is not of texts left as they were.
+        assert sum(want[i][0] != t for i, t, _ in rows if t) > 100, profile
+    # To a column of its own, the text left as it was.
+    out = ghirbal.spark.normalize_spark(df, output="key").collect()
+    assert {r["id"]: (r["text"], r["key"]) for r in out} == {
+        i: (t, None if t is None else ghirbal.normalize(t, "key")) for i, t, _ in rows
+    }
+    with pytest.raises(ghirbal.ConfigError):
+        ghirbal.spark.normalize_spark(df, profile="nope")
+    with pytest.raises(ValueError, match="no column"):
+        ghirbal.spark.normalize_spark(df, "body")
+    with pytest.raises(ValueError, match="already has"):
+        ghirbal.spark.normalize_spark(df, output="outlet")
+    with pytest.raises(TypeError, match="not a string"):
+        ghirbal.spark.normalize_spark(spark.range(3), "id")

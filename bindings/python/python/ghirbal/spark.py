@@ -42,6 +42,9 @@ clusters' records.
 the corpus-level lines are counted over the frame as above, and each row is
 cleaned by the core's clean stage (``ghirbal._core.CleanStages``) with the model
 built from the counts.
+
+:func:`normalize_spark` gives a column the texts :class:`ghirbal.Normalizer`
+gives, each batch normalized by the core without the GIL.
 """
 
 from __future__ import annotations
@@ -65,7 +68,7 @@ from pyspark.sql.pandas.types import to_arrow_schema
 
 from ghirbal import DataError, PathLike, _clean_options, _core, _overrides, _path
 
-__all__ = ["dedup_spark", "VERDICT_COLUMNS", "clean_spark", "CLEAN_COLUMNS"]
+__all__ = ["dedup_spark", "VERDICT_COLUMNS", "clean_spark", "CLEAN_COLUMNS", "normalize_spark"]
 
 #: The columns :func:`dedup_spark` adds.
 VERDICT_COLUMNS = ("cluster", "kept", "duplicate_of", "reason", "similarity", "lang", "rejected")
@@ -795,3 +798,56 @@ def clean_spark(
         for cached in (numbered, cleaned):
             cached.unpersist()
     return out
+
+
+def _normalized(
+    normalizer: _core.Normalizer, column: str, output: str, batches: Iterable[pa.RecordBatch]
+) -> Batches:
+    for b in batches:
+        texts = b.column(column)
+        kind = texts.type if pa.types.is_large_string(texts.type) else pa.string()
+        done = pa.array(normalizer.normalize_batch(texts), type=kind)
+        names = list(b.schema.names)
+        arrays = list(b.columns)
+        if output in names:
+            arrays[names.index(output)] = done
+        else:
+            names.append(output)
+            arrays.append(done)
+        yield pa.RecordBatch.from_arrays(arrays, names=names)
+
+
+def normalize_spark(
+    df: DataFrame,
+    column: str = "text",
+    *,
+    profile: str = "key",
+    add: Iterable[str] = (),
+    remove: Iterable[str] = (),
+    output: Optional[str] = None,
+) -> DataFrame:
+    """The rows of ``df`` with the string column ``column`` normalized as
+    :class:`ghirbal.Normalizer(profile, add, remove) <ghirbal.Normalizer>`
+    normalizes each text (a null stays null), however the frame is partitioned.
+
+    The result goes to ``column`` itself, or with ``output`` to a column of that
+    name added at the end (it must not exist yet). The steps are checked on the
+    driver (:class:`ghirbal.ConfigError`); each Arrow batch is normalized by the
+    core on the executors, in place of the rows' Python strings. Lazy, as any
+    ``mapInArrow``.
+    """
+    normalizer = _core.Normalizer(profile, list(add), list(remove))
+    field = next((f for f in df.schema.fields if f.name == column), None)
+    if field is None:
+        raise ValueError(f"df has no column {column!r}")
+    if not isinstance(field.dataType, T.StringType):
+        raise TypeError(f"column {column!r} is {field.dataType.simpleString()}, not a string")
+    target = column if output is None else output
+    if target != column and target in df.columns:
+        raise ValueError(f"df already has a column {target!r}")
+    out = T.StructField(target, T.StringType(), nullable=field.nullable)
+    fields = [out if f.name == target else f for f in df.schema.fields]
+    if target != column:
+        fields.append(out)
+    run = partial(_normalized, normalizer, column, target)
+    return df.mapInArrow(run, T.StructType(fields))
