@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -220,13 +220,18 @@ struct NormalizeArgs {
     /// Add (+name) or remove (-name) a step; repeatable.
     #[arg(long = "step", value_name = "+NAME|-NAME", allow_hyphen_values = true)]
     steps: Vec<String>,
-    /// Read JSON Lines and normalize the text field of each record.
+    /// Read JSON Lines and normalize the text field of each record (every other
+    /// byte of the record is written as read).
     #[arg(long)]
     jsonl: bool,
     /// JSON field holding the text (with --jsonl).
     #[arg(long, default_value = "text")]
     text_field: String,
-    /// Print to stderr the time spent normalizing (JSON and I/O excluded).
+    /// Worker threads for --jsonl (0 = one per core).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Print to stderr the time spent normalizing (JSON and I/O excluded; summed
+    /// over the threads).
     #[arg(long)]
     stats: bool,
 }
@@ -451,54 +456,45 @@ fn normalize(a: NormalizeArgs) -> anyhow::Result<()> {
     let built = std::time::Instant::now();
     let n = Normalizer::new(&cfg)?;
     let build = built.elapsed();
-    let (mut spent, mut bytes, mut docs) = (std::time::Duration::ZERO, 0usize, 0usize);
-    let mut timed = |text: &str| {
-        let t0 = std::time::Instant::now();
-        let norm = n.normalize(text).into_owned();
-        spent += t0.elapsed();
-        bytes += text.len();
-        docs += 1;
-        norm
-    };
-    let mut out = io::BufWriter::new(io::stdout().lock());
-    if a.jsonl {
-        for (i, line) in io::stdin().lock().lines().enumerate() {
-            let line = line.context("reading stdin")?;
-            if line.trim().is_empty() {
-                continue;
-            }
-            let mut v: serde_json::Value =
-                serde_json::from_str(&line).map_err(|e| Error::Record {
-                    path: "-".into(),
-                    line: i as u64 + 1,
-                    reason: format!("malformed JSON: {e}"),
-                })?;
-            let Some(text) = v.get(&a.text_field).and_then(|t| t.as_str()) else {
-                return Err(Error::Record {
-                    path: "-".into(),
-                    line: i as u64 + 1,
-                    reason: format!("missing string field {:?}", a.text_field),
-                }
-                .into());
-            };
-            let norm = timed(text);
-            v[&a.text_field] = serde_json::Value::String(norm);
-            writeln!(out, "{v}")?;
-        }
+    let mut out = io::BufWriter::with_capacity(1 << 20, io::stdout());
+    let stats = if a.jsonl {
+        let pool = Config {
+            threads: a.threads,
+            ..Config::default()
+        };
+        pool.in_pool(|| {
+            corpus_core::normalize::normalize_jsonl(
+                &n,
+                &a.text_field,
+                io::BufReader::with_capacity(1 << 20, io::stdin()),
+                &mut out,
+                std::path::Path::new("-"),
+            )
+        })?
     } else {
         let mut text = String::new();
         io::Read::read_to_string(&mut io::stdin(), &mut text).context("reading stdin")?;
-        out.write_all(timed(&text).as_bytes())?;
+        let t0 = std::time::Instant::now();
+        let norm = n.normalize(&text);
+        let spent = t0.elapsed();
+        out.write_all(norm.as_bytes())?;
         if !text.ends_with('\n') {
             out.write_all(b"\n")?;
         }
-    }
+        corpus_core::normalize::JsonlStats {
+            records: 1,
+            bytes: text.len() as u64,
+            spent,
+        }
+    };
     out.flush()?;
     if a.stats {
-        let secs = spent.as_secs_f64();
+        let secs = stats.spent.as_secs_f64();
         eprintln!(
-            "normalize: {docs} documents, {bytes} bytes in {secs:.6} s ({:.1} MB/s); tables built in {:.1} ms",
-            bytes as f64 / secs.max(1e-9) / 1e6,
+            "normalize: {} documents, {} bytes in {secs:.6} s ({:.1} MB/s); tables built in {:.1} ms",
+            stats.records,
+            stats.bytes,
+            stats.bytes as f64 / secs.max(1e-9) / 1e6,
             build.as_secs_f64() * 1e3
         );
     }

@@ -210,3 +210,45 @@ fn normalize_key_profile_folds_arabic() {
     assert!(o.status.success());
     assert_eq!(String::from_utf8(o.stdout).unwrap(), "اهلا بالعالم 12\n");
 }
+
+/// `normalize --jsonl`: the text field normalized, every other byte as read; a
+/// bad record exits 1 naming standard input's line.
+#[test]
+fn normalize_jsonl_keeps_the_record_and_names_a_bad_line() {
+    let run = |input: &str, threads: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ghirbal"))
+            .args([
+                "normalize",
+                "--jsonl",
+                "--profile",
+                "key",
+                "--threads",
+                threads,
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().unwrap();
+            stdin.write_all(input.as_bytes()).unwrap();
+        }
+        child.wait_with_output().unwrap()
+    };
+    let rec = r#"{"b": [1, {"text": "داخلي"}], "text": "أَهْلاً ١٢", "a":  2.50}"#;
+    let o = run(&format!("{rec}\n{rec}\n"), "2");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        String::from_utf8(o.stdout).unwrap(),
+        "{\"b\": [1, {\"text\": \"داخلي\"}], \"text\": \"اهلا 12\", \"a\":  2.50}\n".repeat(2)
+    );
+    let o = run(&format!("{rec}\n{{\"text\": null}}\n"), "1");
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("-:2: field \"text\" is null, not a string"),
+        "{err}"
+    );
+}

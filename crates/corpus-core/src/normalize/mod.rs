@@ -5,11 +5,13 @@
 //! what deduplication hashes and shingles; `stored` is what may be written out.
 
 mod engine;
+mod jsonl;
 mod mojibake;
 mod script;
 mod tables;
 pub(crate) mod tokenize;
 
+pub use jsonl::{JsonlStats, normalize_jsonl};
 pub use mojibake::{MojibakeKind, MojibakeReport, detect_mojibake, repair_mojibake};
 pub use script::{Detection, Language, detect, detect_common};
 pub use tokenize::{sentences, words};

@@ -12,6 +12,7 @@ mod fuzz_replay;
 mod memory;
 mod news;
 mod normalize_detect;
+mod normalize_jsonl;
 mod normalize_props;
 mod normalize_vectors;
 #[cfg(feature = "parquet")]
