@@ -124,3 +124,43 @@ fn last_error(stream: &mut FFI_ArrowArrayStream, code: i32) -> String {
         std::ffi::CStr::from_ptr(msg).to_string_lossy().into_owned()
     }
 }
+
+/// An array on its way out through the Arrow PyCapsule interface: pyarrow (or
+/// any consumer) takes it with `__arrow_c_array__`, once.
+#[pyclass(module = "ghirbal._core", name = "_ArrowExport", frozen)]
+struct ArrowExport(std::sync::Mutex<Option<(FFI_ArrowSchema, FFI_ArrowArray)>>);
+
+#[pymethods]
+impl ArrowExport {
+    /// The schema and array capsules (the consumer moves the array out).
+    #[pyo3(signature = (requested_schema = None))]
+    fn __arrow_c_array__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<(Bound<'py, PyCapsule>, Bound<'py, PyCapsule>)> {
+        // The requested schema is a hint the interface lets producers pass over.
+        let _ = requested_schema;
+        let taken = self.0.lock().ok().and_then(|mut g| g.take());
+        let Some((schema, array)) = taken else {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                "the array was exported already",
+            ));
+        };
+        Ok((
+            PyCapsule::new(py, schema, Some(c"arrow_schema".to_owned()))?,
+            PyCapsule::new(py, array, Some(c"arrow_array".to_owned()))?,
+        ))
+    }
+}
+
+/// `array` as a `pyarrow.Array`, handed over in place through the Arrow C data
+/// interface.
+pub(crate) fn to_pyarrow<'py>(py: Python<'py>, array: &ArrayRef) -> PyResult<Bound<'py, PyAny>> {
+    let (array, schema) = arrow_array::ffi::to_ffi(&array.to_data()).map_err(unreadable)?;
+    let export = Py::new(
+        py,
+        ArrowExport(std::sync::Mutex::new(Some((schema, array)))),
+    )?;
+    py.import("pyarrow")?.call_method1("array", (export,))
+}

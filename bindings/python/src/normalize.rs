@@ -1,6 +1,7 @@
 //! `normalize` and the `Normalizer` class.
 
 use corpus_core::normalize::{NormalizeConfig, Normalizer, Profile, Step};
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use rayon::prelude::*;
@@ -88,6 +89,28 @@ impl PyNormalizer {
                 .collect())
         })
         .map_err(to_py)
+    }
+
+    /// Normalizes a column of texts that exports Arrow (a pyarrow array or
+    /// chunked array, a pandas or polars series) into a `pyarrow.Array` of
+    /// strings (`large_string` past 2 GiB of text), without holding the GIL,
+    /// on every core; a null stays null. No Python string is made.
+    fn normalize_arrow<'py>(
+        &self,
+        py: Python<'py>,
+        texts: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let Some(chunks) = crate::arrow::chunks(texts)? else {
+            return Err(PyTypeError::new_err(
+                "normalize_arrow takes a column that exports Arrow (__arrow_c_array__ or \
+                 __arrow_c_stream__); normalize_batch takes a list",
+            ));
+        };
+        let inner = &self.inner;
+        let array = py
+            .detach(|| corpus_core::io::normalize_texts(&chunks, inner))
+            .map_err(to_py)?;
+        crate::arrow::to_pyarrow(py, &array)
     }
 
     /// The steps run, in order.

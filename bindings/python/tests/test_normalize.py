@@ -133,3 +133,30 @@ def test_a_column_that_exports_arrow_is_normalized_in_place(shared) -> None:
     assert n.normalize_batch(pd.Series(texts)) == want
     with pytest.raises(ghirbal.ConfigError, match="holds no texts"):
         n.normalize_batch(pa.array([1]))
+
+
+def test_normalize_arrow_gives_an_arrow_array_of_the_same_texts(shared) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pd = pytest.importorskip("pandas")
+    path = shared / "corpora" / "arabic_news" / "ant_multisource.jsonl"
+    texts = [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines()]
+    n = ghirbal.Normalizer("key", add=["hamza"])
+    want = n.normalize_batch(texts)
+    assert sum(w != t for w, t in zip(want, texts)) > 700
+    # Every string layout, in chunks (pieces run across their ends), nulls among them.
+    for kind in (pa.string(), pa.large_string(), pa.string_view()):
+        column = pa.chunked_array(
+            [pa.array(texts[:500], kind), pa.array([None, *texts[500:]], kind)]
+        )
+        got = n.normalize_arrow(column)
+        assert isinstance(got, pa.Array) and got.type == pa.string(), kind
+        assert got.to_pylist() == want[:500] + [None] + want[500:], kind
+    dictionary = pa.array([None, "أَهْلاً", "أَهْلاً"]).dictionary_encode()
+    assert n.normalize_arrow(dictionary).to_pylist() == [None, "اهلا", "اهلا"]
+    assert n.normalize_arrow(pa.nulls(3, pa.string())).to_pylist() == [None] * 3
+    assert n.normalize_arrow(pd.Series(texts)).to_pylist() == want
+    assert len(n.normalize_arrow(pa.array([], pa.string()))) == 0
+    with pytest.raises(ghirbal.ConfigError, match="holds no texts"):
+        n.normalize_arrow(pa.array([1]))
+    with pytest.raises(TypeError, match="normalize_batch takes a list"):
+        n.normalize_arrow(texts)

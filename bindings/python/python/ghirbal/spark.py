@@ -44,7 +44,7 @@ cleaned by the core's clean stage (``ghirbal._core.CleanStages``) with the model
 built from the counts.
 
 :func:`normalize_spark` gives a column the texts :class:`ghirbal.Normalizer`
-gives, each batch normalized by the core without the GIL.
+gives, each batch normalized by the core without the GIL, Arrow in and out.
 """
 
 from __future__ import annotations
@@ -805,8 +805,9 @@ def _normalized(
 ) -> Batches:
     for b in batches:
         texts = b.column(column)
-        kind = texts.type if pa.types.is_large_string(texts.type) else pa.string()
-        done = pa.array(normalizer.normalize_batch(texts), type=kind)
+        done = normalizer.normalize_arrow(texts)
+        if pa.types.is_large_string(texts.type):
+            done = done.cast(texts.type)
         names = list(b.schema.names)
         arrays = list(b.columns)
         if output in names:

@@ -111,6 +111,75 @@ impl ArrowRecords {
 }
 
 /// Whether values of this type are strings.
+/// A column of texts (its chunks in order: strings of any width or views, or a
+/// dictionary of them) normalized by `normalizer` into one array of strings,
+/// nulls kept: `string`, or `large_string` past 2 GiB of text. Runs in pieces on
+/// the current rayon pool; an unchanged text is copied once, straight into the
+/// result.
+///
+/// # Errors
+/// [`Error::Config`] for a chunk that holds no texts.
+pub fn normalize_texts(
+    chunks: &[ArrayRef],
+    normalizer: &crate::normalize::Normalizer,
+) -> Result<ArrayRef> {
+    use arrow_array::builder::{LargeStringBuilder, StringBuilder};
+    use rayon::prelude::*;
+    use std::sync::Arc;
+
+    const PIECE: usize = 1024;
+    let columns = chunks
+        .iter()
+        .map(|c| match column("texts", c)? {
+            Column::Utf8(a) | Column::LargeUtf8(a) | Column::Utf8View(a) => Ok(Some(a)),
+            Column::Null => Ok(None),
+            _ => Err(Error::Config(format!(
+                "a column of {} holds no texts (strings)",
+                c.data_type()
+            ))),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    fn text(a: &ArrayRef, i: usize) -> Option<&str> {
+        if a.is_null(i) {
+            return None;
+        }
+        Some(match a.data_type() {
+            DataType::Utf8 => a.as_string::<i32>().value(i),
+            DataType::LargeUtf8 => a.as_string::<i64>().value(i),
+            _ => a.as_string_view().value(i),
+        })
+    }
+    let mut pieces = Vec::new();
+    for (k, c) in chunks.iter().enumerate() {
+        pieces.extend(
+            (0..c.len())
+                .step_by(PIECE)
+                .map(|a| (k, a, (a + PIECE).min(c.len()))),
+        );
+    }
+    let done: Vec<Vec<Option<std::borrow::Cow<'_, str>>>> = pieces
+        .par_iter()
+        .map(|&(k, a, b)| match &columns[k] {
+            Some(col) => (a..b)
+                .map(|i| text(col, i).map(|t| normalizer.normalize(t)))
+                .collect(),
+            None => vec![None; b - a],
+        })
+        .collect();
+    let rows: usize = done.iter().map(Vec::len).sum();
+    let bytes: usize = done.iter().flatten().flatten().map(|t| t.len()).sum();
+    let values = done.iter().flatten().map(|t| t.as_deref());
+    Ok(if i32::try_from(bytes).is_ok() {
+        let mut b = StringBuilder::with_capacity(rows, bytes);
+        values.for_each(|t| b.append_option(t));
+        Arc::new(b.finish())
+    } else {
+        let mut b = LargeStringBuilder::with_capacity(rows, bytes);
+        values.for_each(|t| b.append_option(t));
+        Arc::new(b.finish())
+    })
+}
+
 fn is_text(t: &DataType) -> bool {
     match t {
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null => true,

@@ -15,7 +15,7 @@ mod read;
 mod write;
 
 #[cfg(feature = "arrow")]
-pub use arrow::ArrowRecords;
+pub use arrow::{ArrowRecords, normalize_texts};
 pub use decode::{DecodeReport, Detection, InvalidBytes, decode_bytes, detect};
 #[cfg(feature = "parquet")]
 pub use parquet::{CleanedParquet, KeptRows, write_kept_parquet};
