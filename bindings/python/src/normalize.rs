@@ -93,8 +93,9 @@ impl PyNormalizer {
 
     /// Normalizes a column of texts that exports Arrow (a pyarrow array or
     /// chunked array, a pandas or polars series) into a `pyarrow.Array` of
-    /// strings (`large_string` past 2 GiB of text), without holding the GIL,
-    /// on every core; a null stays null. No Python string is made.
+    /// strings (`large_string` past 2 GiB of text; needs pyarrow), without
+    /// holding the GIL, on every core; a null stays null. No Python string is
+    /// made.
     fn normalize_arrow<'py>(
         &self,
         py: Python<'py>,
