@@ -29,7 +29,8 @@ pub struct JsonlStats {
 
 /// Normalizes the string field `text_field` of each JSON Lines record read from
 /// `input` and writes the records to `out` in input order, each exactly as read
-/// but for that field's value. Blank lines are passed over. Records are
+/// but for that field's value. Blank lines and a UTF-8 byte-order mark opening
+/// the stream are passed over. Records are
 /// normalized in batches on the current rayon pool.
 ///
 /// # Errors
@@ -56,6 +57,10 @@ pub fn normalize_jsonl(
             line_no += 1;
             let end = line.trim_end_matches(['\n', '\r']).len();
             line.truncate(end);
+            if line_no == 1 && line.starts_with('\u{feff}') {
+                // A byte-order mark opens the stream, not the record.
+                line.drain(..'\u{feff}'.len_utf8());
+            }
             batch.push((line_no, line));
         }
         Ok(batch)

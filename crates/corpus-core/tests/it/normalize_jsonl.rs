@@ -60,12 +60,13 @@ fn only_the_text_value_changes() {
     assert!(changed > 700, "{changed}");
 }
 
-/// Blank lines are passed over; a bad record stops the run naming its line.
+/// Blank lines and an opening byte-order mark are passed over; a bad record
+/// stops the run naming its line.
 #[test]
 fn bad_records_are_named_by_line() {
     let n = Normalizer::new(&NormalizeConfig::profile(Profile::Key)).unwrap();
     let ok = r#"{"id": 1, "text": "أَهْلاً  وسَهْلاً", "n": 1.50}"#;
-    let out = run(&n, &format!("{ok}\n\n  \n{ok}\r\n"), 2).unwrap();
+    let out = run(&n, &format!("\u{feff}{ok}\n\n  \n{ok}\r\n"), 2).unwrap();
     assert_eq!(
         out,
         "{\"id\": 1, \"text\": \"اهلا وسهلا\", \"n\": 1.50}\n".repeat(2)
