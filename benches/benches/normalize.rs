@@ -1,8 +1,16 @@
 //! Normalization throughput on the concatenated Arabic development news
-//! (`../shared/corpora/arabic_news`), single thread.
+//! (`../shared/corpora/arabic_news`), single thread: texts, an Arrow column of
+//! them (the Python package's `normalize_arrow`) and JSON Lines records of them
+//! (`ghirbal normalize --jsonl`).
 #![allow(missing_docs)] // criterion_group! generates undocumented items
 
 use std::hint::black_box;
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, StringArray};
+use corpus_core::io::normalize_texts;
+use corpus_core::normalize::normalize_jsonl;
 
 use corpus_core::normalize::{NormalizeConfig, Normalizer, Profile, detect, words};
 use corpus_core::pipeline::key_language;
@@ -65,6 +73,33 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
+    // The column and stream paths run on a pool: one thread here.
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("pool");
+    let column: ArrayRef = Arc::new(StringArray::from_iter_values(&texts));
+    g.bench_function("ar/key-arrow-column", |b| {
+        b.iter(|| {
+            one.install(|| {
+                black_box(normalize_texts(std::slice::from_ref(&column), &key).expect("texts"))
+            })
+        })
+    });
+    let jsonl: String = texts
+        .iter()
+        .map(|t| format!("{}\n", serde_json::json!({"id": 1, "text": t})))
+        .collect();
+    g.bench_function("ar/key-jsonl", |b| {
+        b.iter(|| {
+            one.install(|| {
+                let mut out = Vec::with_capacity(jsonl.len());
+                normalize_jsonl(&key, "text", jsonl.as_bytes(), &mut out, Path::new("-"))
+                    .expect("records");
+                black_box(out)
+            })
+        })
+    });
     g.bench_function("ar/words", |b| {
         b.iter(|| {
             for t in &texts {
