@@ -20,8 +20,8 @@ pub use decode::{DecodeReport, Detection, InvalidBytes, decode_bytes, detect};
 #[cfg(feature = "parquet")]
 pub use parquet::{CleanedParquet, KeptRows, write_kept_parquet};
 pub(crate) use read::fields::{field as json_field, replace_string as replace_json_string};
-pub(crate) use read::json_type;
 pub use read::{
     InputConfig, InputFile, InputKind, Oversize, Pending, RawLine, Reader, list_inputs,
 };
+pub(crate) use read::{json_type, utf8_string};
 pub use write::{JsonlWriter, KeptJsonl, OutputDir, OutputFormat, fingerprint_file, recover};

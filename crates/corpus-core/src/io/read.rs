@@ -1228,10 +1228,10 @@ pub(crate) mod fields {
     fn skip_string(b: &[u8], i: usize) -> Option<usize> {
         let mut j = i + 1;
         while j < b.len() {
+            j += memchr::memchr2(b'\\', b'"', &b[j..])?;
             match b[j] {
                 b'\\' => j += 2,
-                b'"' => return Some(j + 1),
-                _ => j += 1,
+                _ => return Some(j + 1),
             }
         }
         None

@@ -15,6 +15,9 @@ use crate::{Error, Result};
 /// Lines handed to the pool at once.
 const BATCH: usize = 2048;
 
+/// The UTF-8 byte-order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// What [`normalize_jsonl`] did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct JsonlStats {
@@ -27,7 +30,7 @@ pub struct JsonlStats {
     pub spent: Duration,
 }
 
-/// Normalizes the string field `text_field` of each JSON Lines record read from
+/// Normalizes the string field `text_field` of each JSON Lines record (UTF-8) read from
 /// `input` and writes the records to `out` in input order, each exactly as read
 /// but for that field's value. Blank lines and a UTF-8 byte-order mark opening
 /// the stream are passed over. Records are
@@ -35,7 +38,7 @@ pub struct JsonlStats {
 ///
 /// # Errors
 /// [`Error::Record`] naming `path` and the 1-based line for a line that is not
-/// a JSON object, or whose `text_field` is missing or not a string (nothing is
+/// UTF-8 or not a JSON object, or whose `text_field` is missing or not a string (nothing is
 /// written from that batch on); [`Error::Io`] when reading or writing fails.
 pub fn normalize_jsonl(
     normalizer: &Normalizer,
@@ -46,20 +49,23 @@ pub fn normalize_jsonl(
 ) -> Result<JsonlStats> {
     let mut stats = JsonlStats::default();
     let mut line_no = 0u64;
-    let mut read_batch = |input: &mut dyn BufRead| -> Result<Vec<(u64, String)>> {
+    let mut read_batch = |input: &mut dyn BufRead| -> Result<Vec<(u64, Vec<u8>)>> {
         let mut batch = Vec::with_capacity(BATCH);
         while batch.len() < BATCH {
-            let mut line = String::new();
-            let n = input.read_line(&mut line).map_err(|e| Error::io(path, e))?;
+            let mut line = Vec::new();
+            let n = input
+                .read_until(b'\n', &mut line)
+                .map_err(|e| Error::io(path, e))?;
             if n == 0 {
                 break;
             }
             line_no += 1;
-            let end = line.trim_end_matches(['\n', '\r']).len();
-            line.truncate(end);
-            if line_no == 1 && line.starts_with('\u{feff}') {
+            while matches!(line.last(), Some(b'\n' | b'\r')) {
+                line.pop();
+            }
+            if line_no == 1 && line.starts_with(BOM) {
                 // A byte-order mark opens the stream, not the record.
-                line.drain(..'\u{feff}'.len_utf8());
+                line.drain(..BOM.len());
             }
             batch.push((line_no, line));
         }
@@ -98,13 +104,10 @@ pub fn normalize_jsonl(
 fn record(
     normalizer: &Normalizer,
     field: &str,
-    line: String,
+    line: Vec<u8>,
     path: &Path,
     no: u64,
 ) -> Result<Option<(String, usize, Duration)>> {
-    if line.trim().is_empty() {
-        return Ok(None);
-    }
     let bad = |reason: String| {
         let origin = Origin {
             path: path.into(),
@@ -112,6 +115,11 @@ fn record(
         };
         Error::record(&origin, reason)
     };
+    // Checked here, on the pool, not as the stream is read.
+    let line = crate::io::utf8_string(line).map_err(|e| bad(format!("invalid UTF-8: {e}")))?;
+    if line.trim().is_empty() {
+        return Ok(None);
+    }
     let text = match crate::io::json_field(&line, field) {
         Some(Value::String(t)) => t,
         Some(other) => {

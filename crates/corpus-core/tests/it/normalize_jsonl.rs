@@ -8,13 +8,14 @@ use corpus_core::{Config, Error};
 
 use crate::common::shared;
 
-fn run(n: &Normalizer, input: &str, threads: usize) -> corpus_core::Result<String> {
+fn run(n: &Normalizer, input: impl AsRef<[u8]>, threads: usize) -> corpus_core::Result<String> {
     let mut out = Vec::new();
     let pool = Config {
         threads,
         ..Config::default()
     };
-    pool.in_pool(|| normalize_jsonl(n, "text", input.as_bytes(), &mut out, Path::new("in.jsonl")))?;
+    let input = input.as_ref();
+    pool.in_pool(|| normalize_jsonl(n, "text", input, &mut out, Path::new("in.jsonl")))?;
     Ok(String::from_utf8(out).unwrap())
 }
 
@@ -66,7 +67,7 @@ fn only_the_text_value_changes() {
 fn bad_records_are_named_by_line() {
     let n = Normalizer::new(&NormalizeConfig::profile(Profile::Key)).unwrap();
     let ok = r#"{"id": 1, "text": "أَهْلاً  وسَهْلاً", "n": 1.50}"#;
-    let out = run(&n, &format!("\u{feff}{ok}\n\n  \n{ok}\r\n"), 2).unwrap();
+    let out = run(&n, format!("\u{feff}{ok}\n\n  \n{ok}\r\n"), 2).unwrap();
     assert_eq!(
         out,
         "{\"id\": 1, \"text\": \"اهلا وسهلا\", \"n\": 1.50}\n".repeat(2)
@@ -80,8 +81,16 @@ fn bad_records_are_named_by_line() {
         (r#"[1, 2]"#, "in.jsonl:3: record is not a JSON object"),
         (r#"{"id": 2, "text": "x""#, "in.jsonl:3: malformed JSON"),
     ] {
-        let e = run(&n, &format!("{ok}\n\n{line}\n{ok}\n"), 2).unwrap_err();
+        let e = run(&n, format!("{ok}\n\n{line}\n{ok}\n"), 2).unwrap_err();
         assert!(matches!(e, Error::Record { line: 3, .. }), "{e}");
         assert!(e.to_string().starts_with(why), "{e} / {why}");
     }
+    // A line that is not UTF-8 (windows-1256 bytes) is named too.
+    let mut bytes = format!("{ok}\n").into_bytes();
+    bytes.extend(b"{\"text\": \"\xe3\xd1\xcd\xc8\xc7\"}\n");
+    let e = run(&n, &bytes, 2).unwrap_err();
+    assert!(
+        e.to_string().starts_with("in.jsonl:2: invalid UTF-8"),
+        "{e}"
+    );
 }
