@@ -18,9 +18,8 @@ use crate::{Error, Result};
 
 /// One column, in the few physical types rows are read from.
 enum Column {
-    Utf8(ArrayRef),
-    LargeUtf8(ArrayRef),
-    Utf8View(ArrayRef),
+    /// Strings of any width, or views ([`str_at`] reads them).
+    Text(ArrayRef),
     Int(ArrayRef),
     UInt(ArrayRef),
     Float(ArrayRef),
@@ -84,12 +83,11 @@ impl ArrowRecords {
                 col.data_type()
             )));
         }
-        let c = column("texts", col)?;
-        Ok((0..col.len())
-            .map(|i| match value(&c, i) {
-                Ok(Value::String(s)) => Some(s),
-                _ => None,
-            })
+        let Some(c) = text_column(col)? else {
+            return Ok(vec![None; col.len()]);
+        };
+        Ok((0..c.len())
+            .map(|i| str_at(&c, i).map(str::to_owned))
             .collect())
     }
 
@@ -110,7 +108,6 @@ impl ArrowRecords {
     }
 }
 
-/// Whether values of this type are strings.
 /// A column of texts (its chunks in order: strings of any width or views, or a
 /// dictionary of them) normalized by `normalizer` into one array of strings,
 /// nulls kept: `string`, or `large_string` past 2 GiB of text. Runs in pieces on
@@ -128,27 +125,7 @@ pub fn normalize_texts(
     use std::sync::Arc;
 
     const PIECE: usize = 1024;
-    let columns = chunks
-        .iter()
-        .map(|c| match column("texts", c)? {
-            Column::Utf8(a) | Column::LargeUtf8(a) | Column::Utf8View(a) => Ok(Some(a)),
-            Column::Null => Ok(None),
-            _ => Err(Error::Config(format!(
-                "a column of {} holds no texts (strings)",
-                c.data_type()
-            ))),
-        })
-        .collect::<Result<Vec<_>>>()?;
-    fn text(a: &ArrayRef, i: usize) -> Option<&str> {
-        if a.is_null(i) {
-            return None;
-        }
-        Some(match a.data_type() {
-            DataType::Utf8 => a.as_string::<i32>().value(i),
-            DataType::LargeUtf8 => a.as_string::<i64>().value(i),
-            _ => a.as_string_view().value(i),
-        })
-    }
+    let columns = chunks.iter().map(text_column).collect::<Result<Vec<_>>>()?;
     let mut pieces = Vec::new();
     for (k, c) in chunks.iter().enumerate() {
         pieces.extend(
@@ -161,7 +138,7 @@ pub fn normalize_texts(
         .par_iter()
         .map(|&(k, a, b)| match &columns[k] {
             Some(col) => (a..b)
-                .map(|i| text(col, i).map(|t| normalizer.normalize(t)))
+                .map(|i| str_at(col, i).map(|t| normalizer.normalize(t)))
                 .collect(),
             None => vec![None; b - a],
         })
@@ -180,6 +157,7 @@ pub fn normalize_texts(
     })
 }
 
+/// Whether values of this type are strings (or all null).
 fn is_text(t: &DataType) -> bool {
     match t {
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null => true,
@@ -198,9 +176,7 @@ fn column(name: &str, col: &ArrayRef) -> Result<Column> {
         })
     };
     Ok(match col.data_type() {
-        DataType::Utf8 => Column::Utf8(col.clone()),
-        DataType::LargeUtf8 => Column::LargeUtf8(col.clone()),
-        DataType::Utf8View => Column::Utf8View(col.clone()),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Column::Text(col.clone()),
         DataType::Boolean => Column::Bool(col.clone()),
         DataType::Null => Column::Null,
         DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => {
@@ -212,7 +188,7 @@ fn column(name: &str, col: &ArrayRef) -> Result<Column> {
         DataType::Float16 | DataType::Float32 | DataType::Float64 => {
             Column::Float(cast(&DataType::Float64)?)
         }
-        DataType::Dictionary(_, v) if is_text(v) => Column::LargeUtf8(cast(&DataType::LargeUtf8)?),
+        DataType::Dictionary(_, v) if is_text(v) => Column::Text(cast(&DataType::LargeUtf8)?),
         DataType::Date32
         | DataType::Date64
         | DataType::Timestamp(..)
@@ -221,7 +197,7 @@ fn column(name: &str, col: &ArrayRef) -> Result<Column> {
         | DataType::Decimal32(..)
         | DataType::Decimal64(..)
         | DataType::Decimal128(..)
-        | DataType::Decimal256(..) => Column::LargeUtf8(cast(&DataType::LargeUtf8)?),
+        | DataType::Decimal256(..) => Column::Text(cast(&DataType::LargeUtf8)?),
         other => {
             return Err(Error::Config(format!(
                 "column {name:?} of type {other} cannot be read as a record field \
@@ -231,24 +207,43 @@ fn column(name: &str, col: &ArrayRef) -> Result<Column> {
     })
 }
 
+/// The column of a column of texts whose values [`str_at`] reads (a dictionary
+/// is decoded), or `None` when all of it is null.
+///
+/// # Errors
+/// [`Error::Config`] for a column of another type.
+pub(crate) fn text_column(col: &ArrayRef) -> Result<Option<ArrayRef>> {
+    if !is_text(col.data_type()) {
+        return Err(Error::Config(format!(
+            "a column of {} holds no texts (strings)",
+            col.data_type()
+        )));
+    }
+    Ok(match column("texts", col)? {
+        Column::Text(a) => Some(a),
+        _ => None,
+    })
+}
+
+/// Row `i` of a string column of any width or of views; `None` for a null.
+pub(crate) fn str_at(a: &ArrayRef, i: usize) -> Option<&str> {
+    if a.is_null(i) {
+        return None;
+    }
+    Some(match a.data_type() {
+        DataType::Utf8 => a.as_string::<i32>().value(i),
+        DataType::LargeUtf8 => a.as_string::<i64>().value(i),
+        _ => a.as_string_view().value(i),
+    })
+}
+
 fn value(col: &Column, row: usize) -> std::result::Result<Value, &'static str> {
-    let text = |s: &str| Value::String(s.to_owned());
     Ok(match col {
         Column::Null => Value::Null,
-        Column::Utf8(a)
-        | Column::LargeUtf8(a)
-        | Column::Utf8View(a)
-        | Column::Int(a)
-        | Column::UInt(a)
-        | Column::Float(a)
-        | Column::Bool(a)
-            if a.is_null(row) =>
-        {
+        Column::Text(a) => str_at(a, row).map_or(Value::Null, |s| Value::String(s.to_owned())),
+        Column::Int(a) | Column::UInt(a) | Column::Float(a) | Column::Bool(a) if a.is_null(row) => {
             Value::Null
         }
-        Column::Utf8(a) => text(a.as_string::<i32>().value(row)),
-        Column::LargeUtf8(a) => text(a.as_string::<i64>().value(row)),
-        Column::Utf8View(a) => text(a.as_string_view().value(row)),
         Column::Int(a) => Value::from(a.as_primitive::<Int64Type>().value(row)),
         Column::UInt(a) => Value::from(a.as_primitive::<UInt64Type>().value(row)),
         Column::Float(a) => Number::from_f64(a.as_primitive::<Float64Type>().value(row))

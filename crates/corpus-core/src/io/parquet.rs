@@ -16,7 +16,6 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow_array::cast::AsArray;
 use arrow_array::{
     Array, ArrayRef, BooleanArray, RecordBatch, RecordBatchReader, StringArray, StructArray,
     UInt64Array,
@@ -55,19 +54,16 @@ fn open(path: &Path) -> Result<ParquetRecordBatchReader> {
 /// The values of a column of any string type (or anything castable to one),
 /// `None` for a null. String columns are read in place, not cast first.
 fn strings(col: &ArrayRef) -> std::result::Result<Vec<Option<String>>, String> {
-    fn owned<'a>(values: impl Iterator<Item = Option<&'a str>>) -> Vec<Option<String>> {
-        values.map(|v| v.map(str::to_owned)).collect()
-    }
-    Ok(match col.data_type() {
-        DataType::Utf8 => owned(col.as_string::<i32>().iter()),
-        DataType::LargeUtf8 => owned(col.as_string::<i64>().iter()),
-        DataType::Utf8View => owned(col.as_string_view().iter()),
-        other => {
-            let cast = arrow_cast::cast(col, &DataType::LargeUtf8)
-                .map_err(|e| format!("column of type {other} is not text: {e}"))?;
-            owned(cast.as_string::<i64>().iter())
-        }
-    })
+    let texts = match super::arrow::text_column(col) {
+        Ok(Some(texts)) => texts,
+        Ok(None) => return Ok(vec![None; col.len()]),
+        // An id of another type (an integer) is read as its text.
+        Err(_) => arrow_cast::cast(col, &DataType::LargeUtf8)
+            .map_err(|e| format!("column of type {} is not text: {e}", col.data_type()))?,
+    };
+    Ok((0..texts.len())
+        .map(|i| super::arrow::str_at(&texts, i).map(str::to_owned))
+        .collect())
 }
 
 /// The error for an input whose schema is not the first input's.
