@@ -70,25 +70,23 @@ impl PyNormalizer {
         py: Python<'_>,
         texts: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<Option<String>>> {
-        // Arrow chunks are read into strings after the GIL is released.
-        let chunks = crate::arrow::chunks(texts)?;
-        let strings = match chunks {
-            Some(_) => Vec::new(),
-            None => texts.extract::<Vec<String>>()?,
-        };
         let inner = &self.inner;
-        py.detach(|| {
-            let texts: Vec<Option<String>> = match &chunks {
-                Some(chunks) => crate::arrow::texts(chunks)?,
-                None => strings.into_iter().map(Some).collect(),
-            };
-            Ok(texts
+        if let Some(chunks) = crate::arrow::chunks(texts)? {
+            // The column path of `normalize_arrow`, then its strings.
+            return py
+                .detach(|| {
+                    crate::arrow::texts(&[corpus_core::io::normalize_texts(&chunks, inner)?])
+                })
+                .map_err(to_py);
+        }
+        let strings = texts.extract::<Vec<String>>()?;
+        Ok(py.detach(|| {
+            strings
                 .par_iter()
                 .with_min_len(64)
-                .map(|t| t.as_deref().map(|t| inner.normalize(t).into_owned()))
-                .collect())
-        })
-        .map_err(to_py)
+                .map(|t| Some(inner.normalize(t).into_owned()))
+                .collect()
+        }))
     }
 
     /// Normalizes a column of texts that exports Arrow (a pyarrow array or
