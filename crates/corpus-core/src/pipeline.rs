@@ -1374,27 +1374,21 @@ fn write_kept(
         }
         batch
     };
-    let mut batch = read_batch(&mut reader);
-    while !batch.is_empty() {
-        let (following, formatted) = rayon::join(
-            || read_batch(&mut reader),
-            || {
-                batch
-                    .into_par_iter()
-                    .map(|(i, p)| kept_line(cfg, seen, verdicts, &sizes, i, p, wants_doc(i)))
-                    .collect::<Vec<_>>()
-            },
-        );
-        for r in formatted {
-            let (i, line, doc) = r?;
-            if let Some(doc) = doc {
-                on_doc(i, &doc);
+    read_ahead(
+        || Ok(read_batch(&mut reader)),
+        |(i, p)| kept_line(cfg, seen, verdicts, &sizes, i, p, wants_doc(i)),
+        |formatted| {
+            for r in formatted {
+                let (i, line, doc) = r?;
+                if let Some(doc) = doc {
+                    on_doc(i, &doc);
+                }
+                let Some(line) = line else { continue };
+                w.write_raw(&line)?;
             }
-            let Some(line) = line else { continue };
-            w.write_raw(&line)?;
-        }
-        batch = following;
-    }
+            Ok(())
+        },
+    )?;
     let written = w.finish()?;
     if next != seen.len() {
         return Err(Error::Invariant(
@@ -1402,6 +1396,25 @@ fn write_kept(
         ));
     }
     Ok(written)
+}
+
+/// Runs `work` on the items of each batch `read` gives (an empty batch ends), on
+/// the pool, while the next batch is read; `take` gets each batch's results, in
+/// order.
+pub(crate) fn read_ahead<B: Send, R: Send>(
+    mut read: impl FnMut() -> Result<Vec<B>> + Send,
+    work: impl Fn(B) -> R + Sync,
+    mut take: impl FnMut(Vec<R>) -> Result<()>,
+) -> Result<()> {
+    let mut batch = read()?;
+    while !batch.is_empty() {
+        let (next, done) = rayon::join(&mut read, || {
+            batch.into_par_iter().map(&work).collect::<Vec<_>>()
+        });
+        take(done)?;
+        batch = next?;
+    }
+    Ok(())
 }
 
 /// One record of pass 2 (`seen[i]`): its output line if it is kept, and the

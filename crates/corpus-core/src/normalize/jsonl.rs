@@ -5,7 +5,6 @@ use std::io::{BufRead, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use rayon::prelude::*;
 use serde_json::Value;
 
 use super::Normalizer;
@@ -72,30 +71,24 @@ pub fn normalize_jsonl(
         Ok(batch)
     };
     // The next batch is read while this one is normalized.
-    let mut batch = read_batch(&mut input)?;
-    while !batch.is_empty() {
-        let (next, done) = rayon::join(
-            || read_batch(&mut input),
-            || {
-                batch
-                    .into_par_iter()
-                    .map(|(no, line)| record(normalizer, text_field, line, path, no))
-                    .collect::<Vec<_>>()
-            },
-        );
-        for r in done {
-            let Some((line, bytes, spent)) = r? else {
-                continue;
-            };
-            stats.records += 1;
-            stats.bytes += bytes as u64;
-            stats.spent += spent;
-            out.write_all(line.as_bytes())
-                .and_then(|()| out.write_all(b"\n"))
-                .map_err(|e| Error::io(Path::new("-"), e))?;
-        }
-        batch = next?;
-    }
+    crate::pipeline::read_ahead(
+        || read_batch(&mut input),
+        |(no, line)| record(normalizer, text_field, line, path, no),
+        |done| {
+            for r in done {
+                let Some((line, bytes, spent)) = r? else {
+                    continue;
+                };
+                stats.records += 1;
+                stats.bytes += bytes as u64;
+                stats.spent += spent;
+                out.write_all(line.as_bytes())
+                    .and_then(|()| out.write_all(b"\n"))
+                    .map_err(|e| Error::io(Path::new("-"), e))?;
+            }
+            Ok(())
+        },
+    )?;
     Ok(stats)
 }
 
