@@ -241,7 +241,7 @@ fn run_clean_inner(
     let mut emptied_w = JsonlWriter::create(&out.file("emptied.jsonl"))?;
     // The inputs' fingerprints are taken as this pass reads them.
     let mut reader = Reader::new(files.clone(), cfg.input.clone()).fingerprinting();
-    if !matches!(kept_w, KeptOut::Jsonl(_)) {
+    if format == crate::io::OutputFormat::Parquet {
         // The kept rows are copied from the input: no record is written from `raw`.
         reader = reader.raw_fields(&cfg.raw_fields());
     }
