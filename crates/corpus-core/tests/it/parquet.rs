@@ -90,14 +90,20 @@ fn write_parquet(path: &Path, kind: &str, with_null: bool) -> RecordBatch {
         Field::new("year", DataType::Int64, false),
         meta_field,
     ]));
-    let batch = RecordBatch::try_new(schema.clone(), vec![ids, text, year, meta]).unwrap();
+    let batch = RecordBatch::try_new(schema, vec![ids, text, year, meta]).unwrap();
     let props = WriterProperties::builder()
         .set_max_row_group_size(3)
         .build();
-    let mut w = ArrowWriter::try_new(File::create(path).unwrap(), schema, Some(props)).unwrap();
-    w.write(&batch).unwrap();
-    w.close().unwrap();
+    write_batch(path, &batch, props);
     batch
+}
+
+/// Writes `batch` as the Parquet file `path`.
+fn write_batch(path: &Path, batch: &RecordBatch, props: WriterProperties) {
+    let mut w =
+        ArrowWriter::try_new(File::create(path).unwrap(), batch.schema(), Some(props)).unwrap();
+    w.write(batch).unwrap();
+    w.close().unwrap();
 }
 
 fn cfg() -> InputConfig {
@@ -167,11 +173,11 @@ fn files_of_every_codec_are_read() {
         Compression::ZSTD(ZstdLevel::default()),
     ] {
         let p = tmp.path().join(format!("{codec:?}.parquet"));
-        let props = WriterProperties::builder().set_compression(codec).build();
-        let mut w =
-            ArrowWriter::try_new(File::create(&p).unwrap(), schema.clone(), Some(props)).unwrap();
-        w.write(&batch).unwrap();
-        w.close().unwrap();
+        write_batch(
+            &p,
+            &batch,
+            WriterProperties::builder().set_compression(codec).build(),
+        );
         let files = list_inputs(std::slice::from_ref(&p), None).unwrap();
         let got: Vec<Option<String>> = Reader::new(files, cfg())
             .map(|d| Some(d.expect("readable").text))
@@ -333,9 +339,7 @@ fn kept_parquet_is_the_same_on_one_thread_and_several() {
         ],
     )
     .unwrap();
-    let mut w = ArrowWriter::try_new(File::create(&p).unwrap(), schema, None).unwrap();
-    w.write(&batch).unwrap();
-    w.close().unwrap();
+    write_batch(&p, &batch, WriterProperties::default());
     // One thread reads and writes in turn; more overlap them: the same rows.
     let mut outputs = Vec::new();
     for threads in [1, 2] {
@@ -428,13 +432,11 @@ fn write_records(path: &Path, rows: &[Value], first: i64, text_kind: &str) {
         Arc::new(StringArray::from(s("date"))),
         n,
     ];
-    let batch = RecordBatch::try_new(schema.clone(), cols).unwrap();
+    let batch = RecordBatch::try_new(schema, cols).unwrap();
     let props = WriterProperties::builder()
         .set_max_row_group_size(700)
         .build();
-    let mut w = ArrowWriter::try_new(File::create(path).unwrap(), schema, Some(props)).unwrap();
-    w.write(&batch).unwrap();
-    w.close().unwrap();
+    write_batch(path, &batch, props);
 }
 
 /// The rows of a Parquet file as JSON records (`body` read as text).
