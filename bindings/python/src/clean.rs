@@ -10,12 +10,13 @@ use crate::dedup::{documents, documents_at, extract, resolve, to_json};
 use crate::dist::{LinesOut, boilerplate_lines_of, config_and_model, pending_at, rows_of};
 use crate::errors::to_py;
 
-/// One cut: (rule, start, end, removed text), offsets in code points.
-type PyCut = (String, u64, u64, String);
+/// One cut: (rule, start, end, removed text, the id of the document that keeps
+/// a repeated passage), offsets in code points.
+type PyCut = (String, u64, u64, String, Option<String>);
 
 fn py_cuts(cuts: Vec<CutRecord>) -> Vec<PyCut> {
     cuts.into_iter()
-        .map(|c| (c.rule.to_owned(), c.start, c.end, c.text))
+        .map(|c| (c.rule.to_owned(), c.start, c.end, c.text, c.duplicate_of))
         .collect()
 }
 

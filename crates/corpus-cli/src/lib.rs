@@ -128,6 +128,13 @@ struct CleanArgs {
     /// Switch a rule off by name (repeatable; `boilerplate` = corpus-level stage).
     #[arg(long, value_name = "RULE")]
     disable: Vec<String>,
+    /// Keep each paragraph repeated across documents once (in the document with
+    /// the smallest id) and cut its other copies (one more pass over the input).
+    #[arg(long)]
+    passages: bool,
+    /// With --passages: lines shorter than this many characters are not passages.
+    #[arg(long, value_name = "CHARS", requires = "passages")]
+    passage_min_chars: Option<usize>,
     /// Normalize the kept text with this profile (stored, key).
     #[arg(long)]
     profile: Option<String>,
@@ -293,6 +300,10 @@ fn clean(a: CleanArgs) -> anyhow::Result<()> {
     }
     if let Some(f) = a.min_fraction {
         c.boilerplate.min_fraction = f;
+    }
+    c.passages.enabled |= a.passages;
+    if let Some(n) = a.passage_min_chars {
+        c.passages.min_chars = n;
     }
     if let Some(p) = &a.profile {
         c.output_profile = Some(p.parse::<Profile>()?);

@@ -242,12 +242,15 @@ def dedup_files(
 
 class Cut(NamedTuple):
     """One span cut by :func:`clean`: ``text`` is ``original[start:end]``
-    (offsets in code points, i.e. Python string indices)."""
+    (offsets in code points, i.e. Python string indices). For a repeated
+    passage (rule ``"repeated_passage"``), ``duplicate_of`` is the id of the
+    document that keeps it."""
 
     rule: str
     start: int
     end: int
     text: str
+    duplicate_of: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -274,6 +277,7 @@ class CleanResult:
         """One dict per cut, with the fields of ``removed.jsonl``."""
         return [
             {"id": i, "rule": c.rule, "start": c.start, "end": c.end, "text": c.text}
+            | ({} if c.duplicate_of is None else {"duplicate_of": c.duplicate_of})
             for i, cs in zip(self.ids, self.cuts)
             for c in cs
         ]
@@ -287,6 +291,8 @@ def _clean_options(
     min_docs: Optional[int],
     min_fraction: Optional[float],
     output_profile: Optional[str],
+    passages: Optional[bool] = None,
+    passage_min_chars: Optional[int] = None,
 ) -> dict[str, Any]:
     # The shortcuts fill the ``clean`` section (and its ``boilerplate`` table)
     # on top of a ``clean={...}`` given as well.
@@ -303,6 +309,11 @@ def _clean_options(
     }
     if bp:
         clean["boilerplate"] = dict(clean.get("boilerplate") or {}, **bp)
+    ps = {
+        k: v for k, v in (("enabled", passages), ("min_chars", passage_min_chars)) if v is not None
+    }
+    if ps:
+        clean["passages"] = dict(clean.get("passages") or {}, **ps)
     if disable is not None:
         clean["disable"] = list(disable)
     if output_profile is not None:
@@ -323,6 +334,8 @@ def clean(
     min_docs: Optional[int] = None,
     min_fraction: Optional[float] = None,
     output_profile: Optional[str] = None,
+    passages: Optional[bool] = None,
+    passage_min_chars: Optional[int] = None,
     threads: Optional[int] = None,
     on_error: Optional[str] = None,
     id_field: Optional[str] = None,
@@ -337,8 +350,11 @@ def clean(
     ``boilerplate=False``); ``group_by``
     (``"corpus"``, ``"field:outlet"``, ``"host:url"``), ``min_docs`` and
     ``min_fraction`` tune the corpus-level stage, whose line counts are taken
-    over ``docs``. ``output_profile="key"`` normalizes the cleaned texts. The
-    work runs without the GIL.
+    over ``docs``. ``output_profile="key"`` normalizes the cleaned texts.
+    ``passages=True`` keeps each paragraph repeated across ``docs`` (a line of at
+    least ``passage_min_chars`` characters, 100 by default) in the document with
+    the smallest id and cuts its other copies (rule ``"repeated_passage"``, with
+    :attr:`Cut.duplicate_of`). The work runs without the GIL.
     """
     _check_docs(docs, "clean_frame")
     opts = _clean_options(
@@ -355,6 +371,8 @@ def clean(
         min_docs,
         min_fraction,
         output_profile,
+        passages,
+        passage_min_chars,
     )
     ids, texts, cuts, emptied, rejects, summary = _core.clean(docs, _path(config), _overrides(opts))
     return CleanResult(
@@ -379,6 +397,8 @@ def clean_files(
     min_docs: Optional[int] = None,
     min_fraction: Optional[float] = None,
     output_profile: Optional[str] = None,
+    passages: Optional[bool] = None,
+    passage_min_chars: Optional[int] = None,
     **options: Any,
 ) -> dict[str, Any]:
     """Runs ``ghirbal clean INPUTS --output OUTPUT``: writes ``kept.jsonl``
@@ -397,6 +417,8 @@ def clean_files(
         min_docs,
         min_fraction,
         output_profile,
+        passages,
+        passage_min_chars,
     )
     summary = _core.clean_files(paths, os.fspath(output), _path(config), _overrides(opts))
     result: dict[str, Any] = json.loads(summary)
@@ -462,7 +484,15 @@ if find_spec("pandas") is not None:
         ``group_by`` field goes with each row)."""
         options = dict(options, id_field=id_col, text_field=text_col)
         # The configuration clean() resolves, for the group_by field.
-        shortcuts = ("disable", "boilerplate", "group_by", "min_docs", "min_fraction")
+        shortcuts = (
+            "disable",
+            "boilerplate",
+            "group_by",
+            "min_docs",
+            "min_fraction",
+            "passages",
+            "passage_min_chars",
+        )
         resolved = _clean_options(
             {k: v for k, v in options.items() if k not in shortcuts},
             disable=options.get("disable"),

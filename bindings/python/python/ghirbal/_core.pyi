@@ -159,7 +159,7 @@ def clean(
 ) -> tuple[
     list[str],
     list[Optional[str]],
-    list[list[tuple[str, int, int, str]]],
+    list[list[tuple[str, int, int, str, Optional[str]]]],
     list[bool],
     list[tuple[int, str]],
     str,
@@ -190,7 +190,7 @@ class CleanStages:
         tuple[
             str,
             Optional[str],
-            list[tuple[str, int, int, str]],
+            list[tuple[str, int, int, str, Optional[str]]],
             bool,
             Optional[tuple[str, str]],
         ]

@@ -724,7 +724,7 @@ def _clean(st: _core.CleanStages, b: pa.RecordBatch) -> list[list[Any]]:
     cols: list[list[Any]] = [orders, *([] for _ in range(6))]
     for doc_id, text, cuts, emptied, rej in st.clean(orders, rows):
         reason, error = rej if rej is not None else (None, None)
-        cut_rows = [{"rule": r, "start": a, "end": z, "text": t} for r, a, z, t in cuts]
+        cut_rows = [{"rule": r, "start": a, "end": z, "text": t} for r, a, z, t, _ in cuts]
         for c, v in zip(cols[1:], (doc_id or None, reason, error, text, cut_rows, emptied)):
             c.append(v)
     return cols

@@ -16,6 +16,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -23,6 +24,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::boilerplate::{BoilerplateCounter, BoilerplateModel, DocumentLines, GroupStats};
+use super::passages::{Passage, PassageCounter, PassageModel, PassageStats};
 use super::{Cleaner, Cut, apply};
 use crate::config::Config;
 use crate::document::{Document, Origin};
@@ -73,6 +75,9 @@ pub struct CleanSummary {
     pub inputs: Vec<InputSummary>,
     /// What the boilerplate pass learnt, per group (empty when it did not run).
     pub boilerplate_groups: Vec<GroupStats>,
+    /// What the repeated-passage count found (when `clean.passages` is on).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passages: Option<PassageStats>,
     /// Record accounting.
     pub counts: CleanCounts,
     /// Seconds per stage.
@@ -87,6 +92,8 @@ struct RemovedLine<'a> {
     start: u64,
     end: u64,
     text: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duplicate_of: Option<&'a str>,
 }
 
 /// One line of `emptied.jsonl`.
@@ -101,6 +108,8 @@ struct EmptiedLine<'a> {
 /// The result of cleaning one document.
 struct Cleaned {
     cuts: Vec<Cut>,
+    /// Per cut: the document that keeps the text cut (repeated passages only).
+    duplicate_of: Vec<Option<Arc<str>>>,
     text: String,
 }
 
@@ -192,6 +201,53 @@ pub(crate) fn count_files(
     Ok(counter.finish())
 }
 
+/// The pass that counts repeated passages (`clean.passages`): every readable
+/// record whose id is not a repeat, cut as pass 2 cuts it before passages.
+fn count_passages(
+    files: &[InputFile],
+    cfg: &Config,
+    cleaner: &Cleaner,
+    model: Option<&BoilerplateModel>,
+) -> Result<PassageModel> {
+    let mut counter = PassageCounter::new();
+    let mut ids: crate::pipeline::FastMap<String, ()> = Default::default();
+    let mut reader = Reader::new(files.to_vec(), cfg.input.clone()).raw_fields(&cfg.raw_fields());
+    for_batches(
+        &mut reader,
+        |item, batch| {
+            // Pass 2 rejects a repeated id: it must not hold a passage either.
+            if let Ok(doc) = item {
+                if ids.insert(doc.id.clone(), ()).is_none() {
+                    batch.push(doc);
+                }
+            }
+            Ok(())
+        },
+        |batch| {
+            let found: Vec<Vec<Passage>> = batch
+                .par_iter()
+                .map(|d| document_passages(cleaner, model, cfg, d))
+                .collect();
+            for (d, p) in batch.iter().zip(&found) {
+                counter.add(&d.id, p);
+            }
+            Ok(())
+        },
+    )?;
+    Ok(counter.finish())
+}
+
+/// The passages of `doc` that its rule and boilerplate cuts leave whole.
+fn document_passages(
+    cleaner: &Cleaner,
+    model: Option<&BoilerplateModel>,
+    cfg: &Config,
+    doc: &Document,
+) -> Vec<Passage> {
+    let cuts = rule_cuts(cleaner, model, cfg, doc);
+    cleaner.passages(&doc.text, &cuts, cfg.clean.passages.min_chars)
+}
+
 /// The validated configuration's cleaner and, when `clean.output_profile` is set,
 /// the normalizer of the texts written.
 fn cleaner_and_stored(cfg: &Config) -> Result<(Cleaner, Option<Normalizer>)> {
@@ -227,6 +283,16 @@ fn run_clean_inner(
         let model = count_files(&files, cfg, &cleaner)?;
         timings.insert("count".into(), t.elapsed().as_secs_f64());
         Some(model)
+    } else {
+        None
+    };
+
+    // Then, with passages on, which documents carry each long line.
+    let passages = if cfg.clean.passages_enabled() {
+        let t = Instant::now();
+        let p = count_passages(&files, cfg, &cleaner, model.as_ref())?;
+        timings.insert("count_passages".into(), t.elapsed().as_secs_f64());
+        Some(p)
     } else {
         None
     };
@@ -274,7 +340,10 @@ fn run_clean_inner(
             |batch| {
                 let cleaned: Vec<Cleaned> = batch
                     .par_iter()
-                    .map(|d| clean_one(&cleaner, model.as_ref(), cfg, stored.as_ref(), d))
+                    .map(|d| {
+                        let models = (model.as_ref(), passages.as_ref());
+                        clean_one(&cleaner, models, cfg, stored.as_ref(), d)
+                    })
                     .collect();
                 for (doc, c) in batch.iter().zip(cleaned) {
                     write_one(
@@ -331,6 +400,7 @@ fn run_clean_inner(
         config: cfg.clone(),
         inputs: input_summaries,
         boilerplate_groups: model.map(|m| m.stats().to_vec()).unwrap_or_default(),
+        passages: passages.map(|p| p.stats()),
         counts,
         timings,
     };
@@ -354,6 +424,8 @@ pub struct CutRecord {
     pub end: u64,
     /// The removed text.
     pub text: String,
+    /// For a repeated passage: the id of the document that keeps it.
+    pub duplicate_of: Option<String>,
 }
 
 /// What happened to one document handed to [`clean_documents`].
@@ -421,7 +493,7 @@ pub fn clean_documents(
 fn clean_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<CleanRun> {
     let t0 = Instant::now();
     let mut timings = BTreeMap::new();
-    let stage = CleanStage::new(cfg, None)?;
+    let stage = CleanStage::build(cfg, None)?;
     let mut counts = CleanCounts {
         input: docs.len() as u64,
         ..CleanCounts::default()
@@ -449,6 +521,21 @@ fn clean_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Cl
         .map(|m| m.stats().to_vec())
         .unwrap_or_default();
     let stage = CleanStage { model, ..stage };
+    let passages = cfg.clean.passages_enabled().then(|| {
+        let t = Instant::now();
+        let found: Vec<Vec<Passage>> = good
+            .par_iter()
+            .map(|(_, d)| stage.document_passages(d))
+            .collect();
+        let mut counter = PassageCounter::new();
+        for ((_, d), p) in good.iter().zip(&found) {
+            counter.add(&d.id, p);
+        }
+        timings.insert("count_passages".into(), t.elapsed().as_secs_f64());
+        counter.finish()
+    });
+    let passage_stats = passages.as_ref().map(PassageModel::stats);
+    let stage = CleanStage { passages, ..stage };
     let t = Instant::now();
     let cleaned: Vec<Cleaned> = good.par_iter().map(|(_, d)| stage.cut(d)).collect();
     let results: Vec<CleanOutcome> = good
@@ -493,6 +580,7 @@ fn clean_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Cl
             config: cfg.clone(),
             inputs: Vec::new(),
             boilerplate_groups: stats,
+            passages: passage_stats,
             counts,
             timings,
         },
@@ -508,6 +596,7 @@ pub struct CleanStage {
     cleaner: Cleaner,
     stored: Option<Normalizer>,
     model: Option<BoilerplateModel>,
+    passages: Option<PassageModel>,
 }
 
 impl CleanStage {
@@ -522,14 +611,28 @@ impl CleanStage {
     /// [`CleanStage::ready`]).
     ///
     /// # Errors
-    /// [`Error::Config`] for an invalid configuration.
+    /// [`Error::Config`] for an invalid configuration, and for repeated passages
+    /// (`clean.passages`), which this stage does not count yet.
     pub fn new(cfg: &Config, model: Option<BoilerplateModel>) -> Result<Self> {
+        if cfg.clean.passages_enabled() {
+            return Err(Error::Config(
+                "repeated passages (clean.passages) are cut by `ghirbal clean --passages` \
+                 and `ghirbal.clean(..., passages=True)`; this engine does not count them yet"
+                    .into(),
+            ));
+        }
+        Self::build(cfg, model)
+    }
+
+    /// [`CleanStage::new`] for any configuration (the passages are set after).
+    fn build(cfg: &Config, model: Option<BoilerplateModel>) -> Result<Self> {
         let (cleaner, stored) = cleaner_and_stored(cfg)?;
         Ok(CleanStage {
             cfg: cfg.clone(),
             cleaner,
             stored,
             model,
+            passages: None,
         })
     }
 
@@ -570,8 +673,12 @@ impl CleanStage {
     }
 
     fn cut(&self, doc: &Document) -> Cleaned {
-        let (model, stored) = (self.model.as_ref(), self.stored.as_ref());
-        clean_one(&self.cleaner, model, &self.cfg, stored, doc)
+        let models = (self.model.as_ref(), self.passages.as_ref());
+        clean_one(&self.cleaner, models, &self.cfg, self.stored.as_ref(), doc)
+    }
+
+    fn document_passages(&self, doc: &Document) -> Vec<Passage> {
+        document_passages(&self.cleaner, self.model.as_ref(), &self.cfg, doc)
     }
 
     /// [`CleanStage::clean`]'s result for `doc` cut as `c`, counted into `counts`.
@@ -585,32 +692,58 @@ impl CleanStage {
             .cuts
             .iter()
             .zip(spans)
-            .map(|(cut, (start, end))| CutRecord {
+            .zip(&c.duplicate_of)
+            .map(|((cut, (start, end)), of)| CutRecord {
                 rule: cut.rule,
                 start,
                 end,
                 text: doc.text[cut.start..cut.end].to_owned(),
+                duplicate_of: of.as_deref().map(str::to_owned),
             })
             .collect();
         (c.text, cuts, emptied)
     }
 }
 
-fn clean_one(
+/// The cuts of the rules and, with `model`, of the corpus' boilerplate.
+fn rule_cuts(
     cleaner: &Cleaner,
     model: Option<&BoilerplateModel>,
     cfg: &Config,
-    stored: Option<&Normalizer>,
     doc: &Document,
-) -> Cleaned {
-    let cuts = if !cfg.clean.enabled {
+) -> Vec<Cut> {
+    if !cfg.clean.enabled {
         Vec::new()
     } else if let Some(m) = model {
         let group = cfg.clean.boilerplate.group_by.group_of(doc);
         cleaner.cuts_with(&doc.text, m, &group)
     } else {
         cleaner.cuts(&doc.text)
-    };
+    }
+}
+
+fn clean_one(
+    cleaner: &Cleaner,
+    (model, passages): (Option<&BoilerplateModel>, Option<&PassageModel>),
+    cfg: &Config,
+    stored: Option<&Normalizer>,
+    doc: &Document,
+) -> Cleaned {
+    let mut cuts = rule_cuts(cleaner, model, cfg, doc);
+    let mut duplicate_of = vec![None; cuts.len()];
+    if let Some(p) = passages {
+        let found = cleaner.passages(&doc.text, &cuts, cfg.clean.passages.min_chars);
+        let repeated = p.cuts(&doc.id, &found);
+        if !repeated.is_empty() {
+            // Passages are lines no other cut touches: merged by start, the cuts
+            // stay sorted and apart.
+            let mut merged: Vec<(Cut, Option<Arc<str>>)> =
+                cuts.into_iter().map(|c| (c, None)).collect();
+            merged.extend(repeated.into_iter().map(|(c, h)| (c, Some(h))));
+            merged.sort_by_key(|(c, _)| c.start);
+            (cuts, duplicate_of) = merged.into_iter().unzip();
+        }
+    }
     let text = if cuts.is_empty() {
         doc.text.clone()
     } else {
@@ -620,7 +753,11 @@ fn clean_one(
         Some(n) => n.normalize(&text).into_owned(),
         None => text,
     };
-    Cleaned { cuts, text }
+    Cleaned {
+        cuts,
+        duplicate_of,
+        text,
+    }
 }
 
 /// Counts one cleaned document; returns its cuts in code points and whether
@@ -702,13 +839,14 @@ fn write_one(
     emptied_w: &mut JsonlWriter,
 ) -> Result<()> {
     let (spans, emptied) = tally_one(doc, &c, counts);
-    for (cut, (s, e)) in c.cuts.iter().zip(spans) {
+    for ((cut, (s, e)), of) in c.cuts.iter().zip(spans).zip(&c.duplicate_of) {
         removed_w.write(&RemovedLine {
             id: &doc.id,
             rule: cut.rule,
             start: s,
             end: e,
             text: &doc.text[cut.start..cut.end],
+            duplicate_of: of.as_deref(),
         })?;
     }
     if emptied {
@@ -718,7 +856,7 @@ fn write_one(
         return emptied_w.write(&EmptiedLine {
             id: &doc.id,
             source: doc.origin.to_string(),
-            reason: "every line was cut as chrome or boilerplate".into(),
+            reason: "every line was cut as chrome, boilerplate or a passage kept elsewhere".into(),
             rules,
         });
     }

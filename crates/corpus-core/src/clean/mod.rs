@@ -33,6 +33,7 @@ pub mod boilerplate;
 pub mod eval;
 mod fold;
 pub mod job;
+pub mod passages;
 mod rules;
 
 use serde::{Deserialize, Serialize};
@@ -42,6 +43,7 @@ pub use job::{
     CleanCounts, CleanOutcome, CleanRun, CleanStage, CleanSummary, CutRecord, clean_documents,
     run_clean,
 };
+pub use passages::{Passage, PassageConfig, PassageCounter, PassageModel};
 pub use rules::Rule;
 
 use crate::normalize::Profile;
@@ -58,6 +60,8 @@ pub struct CleanConfig {
     pub disable: Vec<String>,
     /// Corpus-level boilerplate (lines recurring across documents of a source).
     pub boilerplate: BoilerplateConfig,
+    /// Repeated passages (`clean` job only; off by default): see [`passages`].
+    pub passages: PassageConfig,
     /// `clean` job only: normalize the kept text with this profile (default: none,
     /// the text is written as read minus the cuts).
     pub output_profile: Option<Profile>,
@@ -69,6 +73,7 @@ impl Default for CleanConfig {
             enabled: true,
             disable: Vec::new(),
             boilerplate: BoilerplateConfig::default(),
+            passages: PassageConfig::default(),
             output_profile: None,
         }
     }
@@ -101,12 +106,18 @@ impl CleanConfig {
                 )));
             }
         }
-        self.boilerplate.validate()
+        self.boilerplate.validate()?;
+        self.passages.validate()
     }
 
     /// True when the dedup job runs the corpus-level boilerplate stage too.
     pub fn boilerplate_in_dedup(&self) -> bool {
         self.boilerplate_enabled() && self.boilerplate.in_dedup
+    }
+
+    /// True when the `clean` job cuts repeated passages.
+    pub fn passages_enabled(&self) -> bool {
+        self.enabled && self.passages.enabled
     }
 
     /// True when the corpus-level boilerplate stage runs.
@@ -175,6 +186,13 @@ impl Cleaner {
     /// ([`boilerplate::article_keys`]).
     pub(crate) fn line_hashes(&self, text: &str, min_chars: usize) -> (Vec<u64>, Vec<u64>) {
         self.rules.line_hashes(text, min_chars)
+    }
+
+    /// The passages of `text` that `cuts` (sorted, non-overlapping) leave whole:
+    /// its lines of at least `min_chars` key-folded characters besides spaces,
+    /// in text order (see [`passages`]).
+    pub fn passages(&self, text: &str, cuts: &[Cut], min_chars: usize) -> Vec<Passage> {
+        self.rules.passages(text, cuts, min_chars)
     }
 }
 

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::boilerplate::{self, BoilerplateModel};
 use super::fold::{Folded, Folder};
+use super::passages::{Passage, passage_hash};
 use super::{CleanConfig, Cut};
 use crate::Result;
 
@@ -1197,6 +1198,37 @@ impl RuleSet {
         out.sort_unstable();
         out.dedup();
         (out, long)
+    }
+
+    pub fn passages(&self, text: &str, cuts: &[Cut], min_chars: usize) -> Vec<Passage> {
+        let (lines, keys) = self.lines(text);
+        let mut c = 0; // first cut that may still overlap
+        let mut out = Vec::new();
+        for l in &lines {
+            while c < cuts.len() && cuts[c].end <= l.start {
+                c += 1;
+            }
+            if cuts.get(c).is_some_and(|cut| cut.start < l.end) {
+                continue;
+            }
+            let key = &keys[l.kstart..l.kend];
+            if boilerplate::line_chars(key) < min_chars {
+                continue;
+            }
+            let end = if text.as_bytes().get(l.end) == Some(&b'\n') {
+                l.end + 1
+            } else {
+                l.end
+            };
+            // A line break the cuts already took stays theirs.
+            let end = cuts.get(c).map_or(end, |cut| end.min(cut.start));
+            out.push(Passage {
+                start: l.start,
+                end,
+                hash: passage_hash(key),
+            });
+        }
+        out
     }
 
     pub fn cuts(&self, text: &str, model: Option<(&BoilerplateModel, &str)>) -> Vec<Cut> {

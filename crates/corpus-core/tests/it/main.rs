@@ -17,4 +17,5 @@ mod normalize_props;
 mod normalize_vectors;
 #[cfg(feature = "parquet")]
 mod parquet;
+mod passages;
 mod seeds;
