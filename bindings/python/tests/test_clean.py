@@ -80,6 +80,37 @@ def test_shared_news_grouped_by_outlet_matches_the_file_job(shared: Path, tmp_pa
     assert r.summary["config"]["clean"]["boilerplate"]["group_by"] == "field:outlet"
 
 
+def test_repeated_passages_are_kept_once_with_their_holder(shared: Path, tmp_path: Path) -> None:
+    # Jawhara FM and the multi-source file: the same stories filed under two
+    # sections, and reprints sharing paragraphs.
+    news = shared / "corpora" / "arabic_news"
+    docs = read_jsonl(news / "ant_multisource.jsonl") + read_jsonl(news / "ant_jawharafm.jsonl")
+    r = ghirbal.clean(docs, group_by="field:outlet", passages=True)
+    out = tmp_path / "out"
+    inputs = [news / "ant_multisource.jsonl", news / "ant_jawharafm.jsonl"]
+    s = ghirbal.clean_files(inputs, out, group_by="field:outlet", passages=True)
+    assert r.to_records() == read_jsonl(out / "removed.jsonl")
+    assert r.summary["passages"] == s["passages"] and s["passages"]["repeated"] > 50
+    assert s["config"]["clean"]["passages"] == {"enabled": True, "min_chars": 100}
+    texts = dict(zip(r.ids, r.texts))
+    cut = [(i, c) for i, cs in zip(r.ids, r.cuts) for c in cs if c.rule == "repeated_passage"]
+    assert len(cut) == s["counts"]["cuts_by_rule"]["repeated_passage"]
+    for i, c in cut:
+        # The holder has the smallest id and keeps the passage (key fold aside).
+        assert c.duplicate_of is not None and c.duplicate_of <= i
+        held = texts[c.duplicate_of] or ""
+        key = ghirbal.normalize(c.text.strip(), "key")
+        assert key in [ghirbal.normalize(line, "key") for line in held.splitlines()]
+    # Other rules' cuts have no holder; a stricter minimum cuts fewer passages.
+    assert all(
+        (c.duplicate_of is None) == (c.rule != "repeated_passage") for cs in r.cuts for c in cs
+    )
+    fewer = ghirbal.clean(docs, group_by="field:outlet", passages=True, passage_min_chars=300)
+    assert 0 < fewer.summary["passages"]["repeated"] < r.summary["passages"]["repeated"]
+    with pytest.raises(ghirbal.ConfigError, match="min_chars"):
+        ghirbal.clean(docs[:3], passages=True, passage_min_chars=3)
+
+
 def test_dedup_can_cut_corpus_boilerplate_first() -> None:
     # An outlet's long self-description under most articles hides a duplicate
     # unless the corpus-level stage runs before dedup.

@@ -56,6 +56,11 @@ def test_clean_frame_cleans_the_text_column(seed_docs) -> None:
     assert list(out["cuts"]) == r.cuts and sum(map(len, r.cuts)) > 0
     assert list(out["emptied"]) == r.emptied
     assert list(df["text"]) == [d["text"] for d in seed_docs]  # the input frame is left alone
+    # Repeated passages: the two seed versions of one article share paragraphs.
+    out = ghirbal.clean_frame(df, passages=True)
+    r = ghirbal.clean(seed_docs, passages=True)
+    assert list(out["cuts"]) == r.cuts
+    assert any(c.duplicate_of for cs in r.cuts for c in cs)
 
 
 def test_clean_frame_counts_boilerplate_by_the_group_column(seed_docs) -> None:

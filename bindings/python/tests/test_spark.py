@@ -393,7 +393,7 @@ def cleaned_locally(docs: list[dict[str, Any]], **options: Any) -> Cleaned:
     r = ghirbal.clean(docs, **options)
     rejected = dict(r.rejects)
     return [
-        (d.get("id"), t, [tuple(c) for c in cs], e, rejected.get(n))
+        (d.get("id"), t, [(c.rule, c.start, c.end, c.text) for c in cs], e, rejected.get(n))
         for n, (d, t, cs, e) in enumerate(zip(docs, r.texts, r.cuts, r.emptied))
     ]
 
@@ -472,6 +472,10 @@ def test_clean_spark_bad_records_and_refusals(
         clean_spark(df.withColumnRenamed("date", "cuts"))
     with pytest.raises(ghirbal.ConfigError, match="min_docs"):
         clean_spark(df, min_docs=1)
+    # Repeated passages need a corpus count Spark does not make yet: refused on
+    # the driver, before any work.
+    with pytest.raises(ghirbal.ConfigError, match="passages"):
+        clean_spark(df, passages=True)
     # Without the model the clean stage refuses (clean_spark counts it first).
     cfg = _core.resolve_config(None, "{}")
     with pytest.raises(ghirbal.ConfigError, match="boilerplate model"):

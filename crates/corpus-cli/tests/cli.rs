@@ -252,3 +252,71 @@ fn normalize_jsonl_keeps_the_record_and_names_a_bad_line() {
         "{err}"
     );
 }
+
+#[test]
+fn clean_with_passages_keeps_the_seed_versions_shared_paragraphs_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let seeds = seeds();
+    let o = ghirbal(&[
+        "clean",
+        seeds.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+        "--passages",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let read = |f: &str| -> Vec<serde_json::Value> {
+        std::fs::read_to_string(out.join(f))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    // Seeds 000 and 001 are two versions of one article: 001 gives up the
+    // paragraphs they share, which 000 (the smaller id) keeps.
+    let kept = read("kept.jsonl");
+    let text_of = |id: &str| {
+        kept.iter()
+            .find(|r| r["id"].as_str().unwrap().starts_with(id))
+            .map(|r| r["text"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    let (first, second) = (text_of("000_"), text_of("001_"));
+    let passages: Vec<serde_json::Value> = read("removed.jsonl")
+        .into_iter()
+        .filter(|r| r["rule"] == "repeated_passage")
+        .collect();
+    assert!(passages.len() >= 3, "{passages:?}");
+    for p in &passages {
+        assert!(p["id"].as_str().unwrap().starts_with("001_"), "{p}");
+        assert!(
+            p["duplicate_of"].as_str().unwrap().starts_with("000_"),
+            "{p}"
+        );
+        let t = p["text"].as_str().unwrap().trim();
+        assert!(first.contains(t) && !second.contains(t), "{t}");
+    }
+    // 001 keeps what is its own: its text is not emptied.
+    assert!(!second.trim().is_empty());
+    assert!(stderr(&o).contains("repeated_passage"), "{}", stderr(&o));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["passages"]["repeated"], passages.len());
+
+    // A minimum under 20 characters, or one without --passages, is a usage error.
+    for extra in [
+        &["--passages", "--passage-min-chars", "5"][..],
+        &["--passage-min-chars", "200"][..],
+    ] {
+        let o = ghirbal(
+            &[
+                &["clean", seeds.to_str().unwrap(), "--output"][..],
+                &[tmp.path().join("bad").to_str().unwrap()],
+                extra,
+            ]
+            .concat(),
+        );
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", stderr(&o));
+    }
+}

@@ -740,10 +740,14 @@ def clean_spark(
     min_docs: Optional[int] = None,
     min_fraction: Optional[float] = None,
     output_profile: Optional[str] = None,
+    passages: Optional[bool] = None,
+    passage_min_chars: Optional[int] = None,
     **options: Any,
 ) -> DataFrame:
     """Cuts page chrome and boilerplate out of the rows of ``df``: the cuts of
     :func:`ghirbal.clean` on the same rows, however the frame is partitioned.
+    Repeated passages (``passages=True``) are not counted on Spark yet: asking
+    for them raises :class:`ghirbal.ConfigError`.
 
     Rows are read like JSON Lines records (``id_field`` and ``text_field``,
     default ``id`` and ``text``); the options are those of :func:`ghirbal.clean`.
@@ -766,7 +770,15 @@ def clean_spark(
     if clash:
         raise ValueError(f"df already has the columns {clash}; rename them first")
     opts = _clean_options(
-        options, disable, boilerplate, group_by, min_docs, min_fraction, output_profile
+        options,
+        disable,
+        boilerplate,
+        group_by,
+        min_docs,
+        min_fraction,
+        output_profile,
+        passages,
+        passage_min_chars,
     )
     cfg_json = _core.resolve_config(_path(config), _overrides(opts))
     cfg = json.loads(cfg_json)
