@@ -1,11 +1,12 @@
 //! Cleaning throughput on the Arabic development corpus: the single-document
-//! rules alone, the boilerplate count (pass 1) and rules + boilerplate (pass 2).
+//! rules alone, the boilerplate count (pass 1), rules + boilerplate (pass 2), and
+//! the repeated-passage count over the cleaned texts (`--passages`).
 
 #![allow(missing_docs)] // criterion_group! generates an undocumented pub fn
 
 use std::hint::black_box;
 
-use corpus_core::clean::{BoilerplateCounter, CleanConfig, Cleaner};
+use corpus_core::clean::{BoilerplateCounter, CleanConfig, Cleaner, PassageCounter};
 use corpus_core::{Document, Origin};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -53,6 +54,22 @@ fn bench(c: &mut Criterion) {
             for t in &texts {
                 black_box(cleaner.cuts_with(black_box(t), &model, ""));
             }
+        })
+    });
+    // What `--passages` adds per document once the cuts are known: finding the
+    // whole long lines, hashing their folds, and counting them.
+    let cuts: Vec<_> = texts
+        .iter()
+        .map(|t| cleaner.cuts_with(t, &model, ""))
+        .collect();
+    let min = cfg.passages.min_chars;
+    g.bench_function("ar/passage_count", |b| {
+        b.iter(|| {
+            let mut counter = PassageCounter::new();
+            for (d, c) in docs.iter().zip(&cuts) {
+                counter.add(&d.id, &cleaner.passages(&d.text, c, min));
+            }
+            black_box(counter.finish())
         })
     });
     g.finish();
