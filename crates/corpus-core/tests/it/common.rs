@@ -70,3 +70,34 @@ pub fn jsonl_texts(dir: &Path) -> Vec<String> {
     }
     out
 }
+
+/// What `clean_documents` returned, as the clean job writes it: the lines of
+/// `removed.jsonl` and the kept texts in input order.
+pub fn cleaned_as_written(
+    run: &corpus_core::clean::CleanRun,
+) -> (Vec<serde_json::Value>, Vec<(String, String)>) {
+    let (mut removed, mut kept) = (Vec::new(), Vec::new());
+    for (id, o) in run.ids.iter().zip(&run.outcomes) {
+        let corpus_core::clean::CleanOutcome::Cleaned {
+            text,
+            cuts,
+            emptied,
+        } = o
+        else {
+            continue;
+        };
+        if !emptied {
+            kept.push((id.clone(), text.clone()));
+        }
+        for c in cuts {
+            let mut r = serde_json::json!({
+                "id": id, "rule": c.rule, "start": c.start, "end": c.end, "text": c.text,
+            });
+            if let Some(of) = &c.duplicate_of {
+                r["duplicate_of"] = of.as_str().into();
+            }
+            removed.push(r);
+        }
+    }
+    (removed, kept)
+}

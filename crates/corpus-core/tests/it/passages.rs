@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use corpus_core::clean::{CleanOutcome, GroupBy, clean_documents, run_clean};
+use corpus_core::clean::{GroupBy, clean_documents, run_clean};
 use corpus_core::normalize::{NormalizeConfig, Normalizer, Profile};
 use corpus_core::{Config, OnError};
 
@@ -167,30 +167,7 @@ fn memory_and_file_jobs_cut_the_same_passages() {
     let docs: Vec<_> = corpus_core::io::Reader::new(all, cfg.input.clone()).collect();
     let run = clean_documents(docs, &cfg).unwrap();
     assert!(run.summary.passages.is_some_and(|p| p.repeated > 0));
-    let mut from_memory = Vec::new();
-    let mut kept_memory = BTreeMap::new();
-    for (id, o) in run.ids.iter().zip(&run.outcomes) {
-        let CleanOutcome::Cleaned {
-            text,
-            cuts,
-            emptied,
-        } = o
-        else {
-            continue;
-        };
-        if !emptied {
-            kept_memory.insert(id.clone(), text.clone());
-        }
-        for c in cuts {
-            let mut r = serde_json::json!({
-                "id": id, "rule": c.rule, "start": c.start, "end": c.end, "text": c.text,
-            });
-            if let Some(of) = &c.duplicate_of {
-                r["duplicate_of"] = of.as_str().into();
-            }
-            from_memory.push(r);
-        }
-    }
+    let (from_memory, kept_memory) = crate::common::cleaned_as_written(&run);
     assert_eq!(from_memory, removed);
-    assert_eq!(kept_memory, kept);
+    assert_eq!(kept_memory.into_iter().collect::<BTreeMap<_, _>>(), kept);
 }
