@@ -285,6 +285,7 @@ class CleanResult:
 
 def _clean_options(
     options: Mapping[str, Any],
+    *,
     disable: Optional[Sequence[str]],
     boilerplate: Optional[bool],
     group_by: Optional[str],
@@ -365,14 +366,14 @@ def clean(
             id_field=id_field,
             text_field=text_field,
         ),
-        disable,
-        boilerplate,
-        group_by,
-        min_docs,
-        min_fraction,
-        output_profile,
-        passages,
-        passage_min_chars,
+        disable=disable,
+        boilerplate=boilerplate,
+        group_by=group_by,
+        min_docs=min_docs,
+        min_fraction=min_fraction,
+        output_profile=output_profile,
+        passages=passages,
+        passage_min_chars=passage_min_chars,
     )
     ids, texts, cuts, emptied, rejects, summary = _core.clean(docs, _path(config), _overrides(opts))
     return CleanResult(
@@ -411,14 +412,14 @@ def clean_files(
     paths = [os.fspath(p) for p in inputs]
     opts = _clean_options(
         dict(options, overwrite=overwrite),
-        disable,
-        boilerplate,
-        group_by,
-        min_docs,
-        min_fraction,
-        output_profile,
-        passages,
-        passage_min_chars,
+        disable=disable,
+        boilerplate=boilerplate,
+        group_by=group_by,
+        min_docs=min_docs,
+        min_fraction=min_fraction,
+        output_profile=output_profile,
+        passages=passages,
+        passage_min_chars=passage_min_chars,
     )
     summary = _core.clean_files(paths, os.fspath(output), _path(config), _overrides(opts))
     result: dict[str, Any] = json.loads(summary)

@@ -771,14 +771,14 @@ def clean_spark(
         raise ValueError(f"df already has the columns {clash}; rename them first")
     opts = _clean_options(
         options,
-        disable,
-        boilerplate,
-        group_by,
-        min_docs,
-        min_fraction,
-        output_profile,
-        passages,
-        passage_min_chars,
+        disable=disable,
+        boilerplate=boilerplate,
+        group_by=group_by,
+        min_docs=min_docs,
+        min_fraction=min_fraction,
+        output_profile=output_profile,
+        passages=passages,
+        passage_min_chars=passage_min_chars,
     )
     cfg_json = _core.resolve_config(_path(config), _overrides(opts))
     cfg = json.loads(cfg_json)
