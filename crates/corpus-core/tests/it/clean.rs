@@ -7,7 +7,7 @@ use corpus_core::Config;
 use corpus_core::OnError;
 use corpus_core::clean::{CleanConfig, Cleaner, GroupBy, apply, clean_documents, eval, run_clean};
 
-use crate::common::{seeds, shared};
+use crate::common::{read_jsonl, seeds, shared};
 
 fn seed(prefix: &str) -> String {
     let dir = seeds();
@@ -313,14 +313,6 @@ fn teaser_run_takes_other_stories_ledes_after_the_article() {
     // them apart from the article; nothing is cut.
     let orig = doc("ant-SK-internationalNews-3552-20181019");
     assert_eq!(cleaned(&orig), cleaned_without(&orig, "teaser_run"));
-}
-
-fn read_jsonl(p: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(p)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 #[test]

@@ -101,3 +101,12 @@ pub fn cleaned_as_written(
     }
     (removed, kept)
 }
+
+/// The records of a JSON Lines file.
+pub fn read_jsonl(p: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}

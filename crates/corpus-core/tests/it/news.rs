@@ -6,15 +6,7 @@ use corpus_core::Config;
 use corpus_core::pipeline::run_dedup;
 use serde_json::Value;
 
-use crate::common::shared;
-
-fn read_jsonl(path: &std::path::Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
+use crate::common::{read_jsonl, shared};
 
 #[test]
 fn arabic_news_identical_texts_share_a_cluster_with_one_survivor() {

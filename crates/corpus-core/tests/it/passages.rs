@@ -9,7 +9,7 @@ use corpus_core::clean::{GroupBy, clean_documents, run_clean};
 use corpus_core::normalize::{NormalizeConfig, Normalizer, Profile};
 use corpus_core::{Config, OnError};
 
-use crate::common::shared;
+use crate::common::{read_jsonl, shared};
 
 fn inputs(shared: &Path) -> Vec<PathBuf> {
     let news = shared.join("corpora/arabic_news");
@@ -31,14 +31,6 @@ fn config(passages: bool, threads: usize) -> Config {
     cfg.clean.boilerplate.group_by = GroupBy::Field("outlet".into());
     cfg.clean.passages.enabled = passages;
     cfg
-}
-
-fn read_jsonl(p: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(p)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 /// Runs the clean job; returns (kept text per id, removed.jsonl records).
