@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use corpus_core::Config;
-use corpus_core::clean::{CleanOutcome, CleanStage, CutRecord, clean_documents, run_clean};
+use corpus_core::clean::{
+    CleanOutcome, CleanStage, CutRecord, PassageModel, clean_documents, run_clean,
+};
 use pyo3::prelude::*;
 
 use crate::dedup::{documents, documents_at, extract, resolve, to_json};
@@ -140,22 +142,85 @@ impl PyCleanStages {
         crate::dist::boilerplate_model_of(&self.cfg, groups)
     }
 
+    /// Whether repeated passages are cut: `passages` counts them and `clean`
+    /// takes each record's holders.
+    #[getter]
+    fn wants_passages(&self) -> bool {
+        CleanStage::wants_passages(&self.cfg)
+    }
+
+    /// What the repeated-passage count takes of each readable record (read as
+    /// `clean` reads them): its id and its passages' hashes (signed 64-bit
+    /// integers), in text order; `None` for a bad record.
+    fn passages(
+        &self,
+        py: Python<'_>,
+        orders: Vec<usize>,
+        docs: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<Option<(String, Vec<i64>)>>> {
+        let pending = pending_at(&orders, docs, &self.cfg)?;
+        Ok(py.detach(|| {
+            documents_at(pending, &self.cfg, |i| orders[i])
+                .into_iter()
+                .map(|d| {
+                    let d = d.ok()?;
+                    let hashes = self
+                        .stage
+                        .passages(&d)
+                        .iter()
+                        .map(|p| p.hash as i64)
+                        .collect();
+                    Some((d.id, hashes))
+                })
+                .collect()
+        }))
+    }
+
     /// Cleans records (str, or dicts read like JSON Lines records); `orders[i]`
     /// is the input position of `docs[i]` (its fallback id, and where errors say
-    /// it is).
+    /// it is). With repeated passages on, `holders[i]` gives the (hash, holder
+    /// id) of each repeated passage `docs[i]` carries (`None`: none).
+    #[pyo3(signature = (orders, docs, holders = None))]
     fn clean(
         &self,
         py: Python<'_>,
         orders: Vec<usize>,
         docs: &Bound<'_, PyAny>,
+        holders: Option<Vec<Option<Vec<(i64, String)>>>>,
     ) -> PyResult<Vec<CleanedRow>> {
         self.stage.ready().map_err(to_py)?;
+        let wants = CleanStage::wants_passages(&self.cfg);
+        let holders = match (wants, holders) {
+            (true, Some(h)) if h.len() == orders.len() => h,
+            (false, None) => Vec::new(),
+            (true, _) => {
+                return Err(crate::errors::ConfigError::new_err(
+                    "repeated passages are on: clean() needs each record's holders \
+                     (one entry per record)",
+                ));
+            }
+            (false, Some(_)) => {
+                return Err(crate::errors::ConfigError::new_err(
+                    "holders were given, but this configuration does not cut repeated passages",
+                ));
+            }
+        };
         let pending = pending_at(&orders, docs, &self.cfg)?;
         py.detach(|| {
+            let docs = documents_at(pending, &self.cfg, |i| orders[i]);
             rows_of(
-                documents_at(pending, &self.cfg, |i| orders[i]),
-                |doc| {
-                    let (text, cuts, emptied) = self.stage.clean(&doc);
+                // Each record with its position in `docs`, for its holders.
+                docs.into_iter().enumerate().map(|(i, d)| d.map(|d| (i, d))),
+                |(i, doc)| {
+                    let (text, cuts, emptied) = if wants {
+                        let mine = holders[i].as_deref().unwrap_or_default();
+                        let model = PassageModel::from_holders(
+                            mine.iter().map(|(h, id)| (*h as u64, id.as_str())),
+                        );
+                        self.stage.clean_with_passages(&doc, &model)
+                    } else {
+                        self.stage.clean(&doc)
+                    };
                     (doc.id, Some(text), py_cuts(cuts), emptied, None)
                 },
                 |r| (String::new(), None, Vec::new(), false, Some(r)),

@@ -165,9 +165,9 @@ fn rejected(e: &Error) -> Option<(String, String)> {
 
 /// A batch's records as rows: `row` of each readable one, `bad` of the (reason,
 /// error as raised) of one the job rejects; any other error stops the batch.
-pub(crate) fn rows_of<T>(
-    docs: Vec<corpus_core::Result<Document>>,
-    row: impl Fn(Document) -> T,
+pub(crate) fn rows_of<D, T>(
+    docs: impl IntoIterator<Item = corpus_core::Result<D>>,
+    row: impl Fn(D) -> T,
     bad: impl Fn((String, String)) -> T,
 ) -> corpus_core::Result<Vec<T>> {
     docs.into_iter()

@@ -184,8 +184,16 @@ class CleanStages:
     ) -> list[Optional[_DocumentLines]]: ...
     def boilerplate_need(self, docs: int) -> int: ...
     def boilerplate_model(self, groups: Sequence[tuple[str, int, int, Sequence[int]]]) -> str: ...
-    def clean(
+    @property
+    def wants_passages(self) -> bool: ...
+    def passages(
         self, orders: Sequence[int], docs: Any
+    ) -> list[Optional[tuple[str, list[int]]]]: ...
+    def clean(
+        self,
+        orders: Sequence[int],
+        docs: Any,
+        holders: Optional[Sequence[Optional[Sequence[tuple[int, str]]]]] = None,
     ) -> list[
         tuple[
             str,

@@ -82,6 +82,8 @@ DRIVER_COMPONENTS_MAX_PAIRS = 2_000_000
 
 _ORDER = "__ghirbal_order"
 _MONO = "__ghirbal_mono"
+#: Each row's repeated passages and their holders (``clean_spark(passages=True)``).
+_HOLDERS = "__ghirbal_holders"
 #: Bits of ``monotonically_increasing_id`` that number rows within a partition.
 _ROW_BITS = 33
 
@@ -707,7 +709,9 @@ def dedup_spark(
     return out
 
 
-_CUT = _schema(("rule", _STR), ("start", _LONG), ("end", _LONG), ("text", _STR))
+_CUT = _schema(
+    ("rule", _STR), ("start", _LONG), ("end", _LONG), ("text", _STR), ("duplicate_of", _STR)
+)
 _CLEANED = _schema(
     (_ORDER, _LONG),
     ("id", _STR),
@@ -720,14 +724,64 @@ _CLEANED = _schema(
 
 
 def _clean(st: _core.CleanStages, b: pa.RecordBatch) -> list[list[Any]]:
+    holders = None
+    names = b.schema.names
+    if _HOLDERS in names:
+        # Each row's (hash, holder) pairs go to the core beside the record.
+        held = b.column(names.index(_HOLDERS)).to_pylist()
+        holders = [None if hs is None else [(h["h"], h["holder"]) for h in hs] for hs in held]
+        keep = [i for i, n in enumerate(names) if n != _HOLDERS]
+        b = pa.RecordBatch.from_arrays([b.column(i) for i in keep], names=[names[i] for i in keep])
     orders, rows = _records(b)
     cols: list[list[Any]] = [orders, *([] for _ in range(6))]
-    for doc_id, text, cuts, emptied, rej in st.clean(orders, rows):
+    for doc_id, text, cuts, emptied, rej in st.clean(orders, rows, holders):
         reason, error = rej if rej is not None else (None, None)
-        cut_rows = [{"rule": r, "start": a, "end": z, "text": t} for r, a, z, t, _ in cuts]
+        cut_rows = [
+            {"rule": r, "start": a, "end": z, "text": t, "duplicate_of": d}
+            for r, a, z, t, d in cuts
+        ]
         for c, v in zip(cols[1:], (doc_id or None, reason, error, text, cut_rows, emptied)):
             c.append(v)
     return cols
+
+
+_PASSAGES = _schema((_ORDER, _LONG), ("id", _STR), ("hashes", _LONGS))
+_HELD = T.ArrayType(_schema(("h", _LONG), ("holder", _STR)), False)
+
+
+def _passages(st: _core.CleanStages, b: pa.RecordBatch) -> list[list[Any]]:
+    orders, rows = _records(b)
+    found = [(o, *p) for o, p in zip(orders, st.passages(orders, rows)) if p is not None]
+    return [[f[0] for f in found], [f[1] for f in found], [f[2] for f in found]]
+
+
+def _passage_holders(job: Job, numbered: DataFrame) -> tuple[DataFrame, DataFrame]:
+    """Per row (``_ORDER``), the repeated passages it carries with their holders
+    (``_HOLDERS``), counted as the job counts them: over the readable records,
+    each id once (its first row; the others are rejected as repeats), a passage
+    repeated when it has two copies or more, held by the smallest id. Returns
+    that frame and the cached one it is computed from (to unpersist after)."""
+    found = numbered.mapInArrow(
+        _per_batch(job, _PASSAGES, _passages, _clean_stages), _PASSAGES
+    ).persist()
+    firsts = found.groupBy("id").agg(F.min(_ORDER).alias(_ORDER))
+    copies = found.join(firsts, ["id", _ORDER]).select(
+        _ORDER, "id", F.explode("hashes").alias("h")
+    )
+    holders = (
+        copies.groupBy("h")
+        .agg(F.min("id").alias("holder"), F.count(F.lit(1)).alias("n"))
+        .filter(F.col("n") > 1)
+        .select("h", "holder")
+    )
+    per_row = (
+        copies.select(_ORDER, "h")
+        .distinct()
+        .join(holders, "h")
+        .groupBy(_ORDER)
+        .agg(F.collect_list(F.struct("h", "holder")).cast(_HELD).alias(_HOLDERS))
+    )
+    return per_row, found
 
 
 def clean_spark(
@@ -746,8 +800,9 @@ def clean_spark(
 ) -> DataFrame:
     """Cuts page chrome and boilerplate out of the rows of ``df``: the cuts of
     :func:`ghirbal.clean` on the same rows, however the frame is partitioned.
-    Repeated passages (``passages=True``) are not counted on Spark yet: asking
-    for them raises :class:`ghirbal.ConfigError`.
+    With ``passages=True`` the repeated passages are counted over the frame as
+    the job counts them, and each cut of one names its holder in the cut's
+    ``duplicate_of``.
 
     Rows are read like JSON Lines records (``id_field`` and ``text_field``,
     default ``id`` and ``text``); the options are those of :func:`ghirbal.clean`.
@@ -766,7 +821,7 @@ def clean_spark(
     default ``on_error="fail"`` the first bad record raises
     :class:`ghirbal.DataError`, which names its row (``docs[N]``).
     """
-    clash = [c for c in (*CLEAN_COLUMNS, _ORDER, _MONO) if c in df.columns]
+    clash = [c for c in (*CLEAN_COLUMNS, _ORDER, _MONO, _HOLDERS) if c in df.columns]
     if clash:
         raise ValueError(f"df already has the columns {clash}; rename them first")
     opts = _clean_options(
@@ -783,12 +838,17 @@ def clean_spark(
     cfg_json = _core.resolve_config(_path(config), _overrides(opts))
     cfg = json.loads(cfg_json)
     # Configuration errors here, not in a worker.
-    wants_boilerplate = _clean_stages((cfg_json, None)).wants_boilerplate
+    stages = _clean_stages((cfg_json, None))
+    wants_boilerplate, wants_passages = stages.wants_boilerplate, stages.wants_passages
 
     numbered = _numbered(df)
     model = _boilerplate(cfg_json, numbered, _clean_stages) if wants_boilerplate else None
     job: Job = (cfg_json, model)
-    raw = numbered.mapInArrow(_per_batch(job, _CLEANED, _clean, _clean_stages), _CLEANED)
+    rows, found = numbered, None
+    if wants_passages:
+        held, found = _passage_holders(job, numbered)
+        rows = numbered.join(held, _ORDER, "left")
+    raw = rows.mapInArrow(_per_batch(job, _CLEANED, _clean, _clean_stages), _CLEANED)
     cleaned = _sorted_out(job, cfg, raw, numbered)
     ok = F.col("rejected").isNull()
     text = cfg["input"]["text_field"]
@@ -807,8 +867,9 @@ def clean_spark(
         out.unpersist()
         raise
     finally:
-        for cached in (numbered, cleaned):
-            cached.unpersist()
+        for cached in (numbered, cleaned, found):
+            if cached is not None:
+                cached.unpersist()
     return out
 
 

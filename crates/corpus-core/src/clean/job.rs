@@ -493,7 +493,7 @@ pub fn clean_documents(
 fn clean_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<CleanRun> {
     let t0 = Instant::now();
     let mut timings = BTreeMap::new();
-    let stage = CleanStage::build(cfg, None)?;
+    let stage = CleanStage::new(cfg, None)?;
     let mut counts = CleanCounts {
         input: docs.len() as u64,
         ..CleanCounts::default()
@@ -523,10 +523,7 @@ fn clean_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Cl
     let stage = CleanStage { model, ..stage };
     let passages = cfg.clean.passages_enabled().then(|| {
         let t = Instant::now();
-        let found: Vec<Vec<Passage>> = good
-            .par_iter()
-            .map(|(_, d)| stage.document_passages(d))
-            .collect();
+        let found: Vec<Vec<Passage>> = good.par_iter().map(|(_, d)| stage.passages(d)).collect();
         let mut counter = PassageCounter::new();
         for ((_, d), p) in good.iter().zip(&found) {
             counter.add(&d.id, p);
@@ -611,21 +608,8 @@ impl CleanStage {
     /// [`CleanStage::ready`]).
     ///
     /// # Errors
-    /// [`Error::Config`] for an invalid configuration, and for repeated passages
-    /// (`clean.passages`), which this stage does not count yet.
+    /// [`Error::Config`] for an invalid configuration.
     pub fn new(cfg: &Config, model: Option<BoilerplateModel>) -> Result<Self> {
-        if cfg.clean.passages_enabled() {
-            return Err(Error::Config(
-                "repeated passages (clean.passages) are cut by `ghirbal clean --passages` \
-                 and `ghirbal.clean(..., passages=True)`; this engine does not count them yet"
-                    .into(),
-            ));
-        }
-        Self::build(cfg, model)
-    }
-
-    /// [`CleanStage::new`] for any configuration (the passages are set after).
-    fn build(cfg: &Config, model: Option<BoilerplateModel>) -> Result<Self> {
         let (cleaner, stored) = cleaner_and_stored(cfg)?;
         Ok(CleanStage {
             cfg: cfg.clone(),
@@ -667,18 +651,41 @@ impl CleanStage {
 
     /// Cleans `doc` (see [`CleanStage::ready`]): its text without the cuts
     /// (normalized if `clean.output_profile` is set), the cuts in text order, and
-    /// whether cleaning left no text.
+    /// whether cleaning left no text. With `clean.passages` on, see
+    /// [`CleanStage::clean_with_passages`].
     pub fn clean(&self, doc: &Document) -> (String, Vec<CutRecord>, bool) {
         Self::outcome(doc, self.cut(doc), &mut CleanCounts::default())
+    }
+
+    /// Whether `clean.passages` is on: the corpus' passages are counted with
+    /// [`CleanStage::passages`] and each document is cleaned with
+    /// [`CleanStage::clean_with_passages`].
+    pub fn wants_passages(cfg: &Config) -> bool {
+        cfg.clean.passages_enabled()
+    }
+
+    /// What the repeated-passage count takes of `doc` (see [`super::passages`]):
+    /// its passages, those its rule and boilerplate cuts leave whole.
+    pub fn passages(&self, doc: &Document) -> Vec<Passage> {
+        document_passages(&self.cleaner, self.model.as_ref(), &self.cfg, doc)
+    }
+
+    /// [`CleanStage::clean`] with the holders of the repeated passages `doc`
+    /// carries (the model may hold only those): the same cuts as the clean job
+    /// given the same counts.
+    pub fn clean_with_passages(
+        &self,
+        doc: &Document,
+        passages: &PassageModel,
+    ) -> (String, Vec<CutRecord>, bool) {
+        let models = (self.model.as_ref(), Some(passages));
+        let c = clean_one(&self.cleaner, models, &self.cfg, self.stored.as_ref(), doc);
+        Self::outcome(doc, c, &mut CleanCounts::default())
     }
 
     fn cut(&self, doc: &Document) -> Cleaned {
         let models = (self.model.as_ref(), self.passages.as_ref());
         clean_one(&self.cleaner, models, &self.cfg, self.stored.as_ref(), doc)
-    }
-
-    fn document_passages(&self, doc: &Document) -> Vec<Passage> {
-        document_passages(&self.cleaner, self.model.as_ref(), &self.cfg, doc)
     }
 
     /// [`CleanStage::clean`]'s result for `doc` cut as `c`, counted into `counts`.

@@ -164,6 +164,19 @@ pub struct PassageModel {
 }
 
 impl PassageModel {
+    /// The model restricted to what some documents need: each passage hash with
+    /// its holder, as an engine that counts the corpus itself (Spark) hands them
+    /// to the document that carries them. Only repeated passages may be given.
+    pub fn from_holders<'a>(holders: impl IntoIterator<Item = (u64, &'a str)>) -> Self {
+        PassageModel {
+            holders: holders
+                .into_iter()
+                .map(|(h, id)| (h, Arc::from(id)))
+                .collect(),
+            stats: PassageStats::default(),
+        }
+    }
+
     /// The cuts of the document `id` whose passages are `passages` (in text
     /// order): every copy held by another document, and every copy after the
     /// first of a passage it holds, each with the holder's id.
