@@ -78,6 +78,13 @@ pub fn clean(
     Ok((run.ids, texts, cuts, emptied, rejects, summary))
 }
 
+/// A record's passages for the count: its id and the passages' hashes (as
+/// Spark's signed integers); `None` for a bad record.
+type PassagesRow = Option<(String, Vec<i64>)>;
+
+/// Per record, the (hash, holder id) of each repeated passage it carries.
+type Holders = Vec<Option<Vec<(i64, String)>>>;
+
 /// One record cleaned on Spark: (id, text, cuts, emptied, reject). A rejected
 /// record has its (reason, error as raised), no text and no cuts.
 type CleanedRow = (
@@ -157,7 +164,7 @@ impl PyCleanStages {
         py: Python<'_>,
         orders: Vec<usize>,
         docs: &Bound<'_, PyAny>,
-    ) -> PyResult<Vec<Option<(String, Vec<i64>)>>> {
+    ) -> PyResult<Vec<PassagesRow>> {
         let pending = pending_at(&orders, docs, &self.cfg)?;
         Ok(py.detach(|| {
             documents_at(pending, &self.cfg, |i| orders[i])
@@ -186,7 +193,7 @@ impl PyCleanStages {
         py: Python<'_>,
         orders: Vec<usize>,
         docs: &Bound<'_, PyAny>,
-        holders: Option<Vec<Option<Vec<(i64, String)>>>>,
+        holders: Option<Holders>,
     ) -> PyResult<Vec<CleanedRow>> {
         self.stage.ready().map_err(to_py)?;
         let wants = CleanStage::wants_passages(&self.cfg);

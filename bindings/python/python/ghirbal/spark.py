@@ -765,9 +765,7 @@ def _passage_holders(job: Job, numbered: DataFrame) -> tuple[DataFrame, DataFram
         _per_batch(job, _PASSAGES, _passages, _clean_stages), _PASSAGES
     ).persist()
     firsts = found.groupBy("id").agg(F.min(_ORDER).alias(_ORDER))
-    copies = found.join(firsts, ["id", _ORDER]).select(
-        _ORDER, "id", F.explode("hashes").alias("h")
-    )
+    copies = found.join(firsts, ["id", _ORDER]).select(_ORDER, "id", F.explode("hashes").alias("h"))
     holders = (
         copies.groupBy("h")
         .agg(F.min("id").alias("holder"), F.count(F.lit(1)).alias("n"))
