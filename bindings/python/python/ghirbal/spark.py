@@ -764,6 +764,8 @@ def _passage_holders(job: Job, numbered: DataFrame) -> tuple[DataFrame, DataFram
     found = numbered.mapInArrow(
         _per_batch(job, _PASSAGES, _passages, _clean_stages), _PASSAGES
     ).persist()
+    # Filled now: the two branches below would each compute it otherwise.
+    found.count()
     firsts = found.groupBy("id").agg(F.min(_ORDER).alias(_ORDER))
     copies = found.join(firsts, ["id", _ORDER]).select(_ORDER, "id", F.explode("hashes").alias("h"))
     holders = (
@@ -813,7 +815,8 @@ def clean_spark(
     as any join) with the text column holding the cleaned text (``None`` for a
     rejected row) and the columns of :data:`CLEAN_COLUMNS` added: ``cuts`` (the
     removed spans in text order: ``rule``, ``start``, ``end`` in code points of
-    the original text, and the removed ``text``), ``emptied`` (cleaning left no
+    the original text, the removed ``text``, and for a repeated passage the
+    ``duplicate_of`` id that keeps it), ``emptied`` (cleaning left no
     text) and ``rejected`` (why a bad record, or a repeated id after its first
     row, was rejected under ``on_error="skip"``; else ``None``). Under the
     default ``on_error="fail"`` the first bad record raises

@@ -210,14 +210,15 @@ fn count_passages(
     model: Option<&BoilerplateModel>,
 ) -> Result<PassageModel> {
     let mut counter = PassageCounter::new();
-    let mut ids: crate::pipeline::FastMap<String, ()> = Default::default();
+    let mut ids: std::collections::HashSet<String, foldhash::fast::RandomState> =
+        Default::default();
     let mut reader = Reader::new(files.to_vec(), cfg.input.clone()).raw_fields(&cfg.raw_fields());
     for_batches(
         &mut reader,
         |item, batch| {
             // Pass 2 rejects a repeated id: it must not hold a passage either.
             if let Ok(doc) = item {
-                if ids.insert(doc.id.clone(), ()).is_none() {
+                if ids.insert(doc.id.clone()) {
                     batch.push(doc);
                 }
             }
