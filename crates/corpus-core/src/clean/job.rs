@@ -245,8 +245,7 @@ fn document_passages(
     cfg: &Config,
     doc: &Document,
 ) -> Vec<Passage> {
-    let cuts = rule_cuts(cleaner, model, cfg, doc);
-    cleaner.passages(&doc.text, &cuts, cfg.clean.passages.min_chars)
+    rule_cuts(cleaner, model, cfg, doc, true).1
 }
 
 /// The validated configuration's cleaner and, when `clean.output_profile` is set,
@@ -713,20 +712,28 @@ impl CleanStage {
     }
 }
 
-/// The cuts of the rules and, with `model`, of the corpus' boilerplate.
+/// The cuts of the rules and, with `model`, of the corpus' boilerplate; with
+/// `passages`, also the passages they leave whole.
 fn rule_cuts(
     cleaner: &Cleaner,
     model: Option<&BoilerplateModel>,
     cfg: &Config,
     doc: &Document,
-) -> Vec<Cut> {
+    passages: bool,
+) -> (Vec<Cut>, Vec<Passage>) {
     if !cfg.clean.enabled {
-        Vec::new()
-    } else if let Some(m) = model {
-        let group = cfg.clean.boilerplate.group_by.group_of(doc);
-        cleaner.cuts_with(&doc.text, m, &group)
+        return (Vec::new(), Vec::new());
+    }
+    let group = model.map(|_| cfg.clean.boilerplate.group_by.group_of(doc));
+    let model = model.zip(group.as_deref());
+    if passages {
+        cleaner.cuts_and_passages(&doc.text, model, cfg.clean.passages.min_chars)
     } else {
-        cleaner.cuts(&doc.text)
+        let cuts = match model {
+            Some((m, g)) => cleaner.cuts_with(&doc.text, m, g),
+            None => cleaner.cuts(&doc.text),
+        };
+        (cuts, Vec::new())
     }
 }
 
@@ -737,10 +744,9 @@ fn clean_one(
     stored: Option<&Normalizer>,
     doc: &Document,
 ) -> Cleaned {
-    let mut cuts = rule_cuts(cleaner, model, cfg, doc);
+    let (mut cuts, found) = rule_cuts(cleaner, model, cfg, doc, passages.is_some());
     let mut duplicate_of = vec![None; cuts.len()];
     if let Some(p) = passages {
-        let found = cleaner.passages(&doc.text, &cuts, cfg.clean.passages.min_chars);
         let repeated = p.cuts(&doc.id, &found);
         if !repeated.is_empty() {
             // Passages are lines no other cut touches: merged by start, the cuts

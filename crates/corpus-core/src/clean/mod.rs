@@ -194,6 +194,17 @@ impl Cleaner {
     pub fn passages(&self, text: &str, cuts: &[Cut], min_chars: usize) -> Vec<Passage> {
         self.rules.passages(text, cuts, min_chars)
     }
+
+    /// [`Cleaner::cuts`] (with the boilerplate of `group` in `model`, if given)
+    /// and the [`Cleaner::passages`] they leave, each line folded once.
+    pub fn cuts_and_passages(
+        &self,
+        text: &str,
+        model: Option<(&BoilerplateModel, &str)>,
+        min_chars: usize,
+    ) -> (Vec<Cut>, Vec<Passage>) {
+        self.rules.cuts_and_passages(text, model, min_chars)
+    }
 }
 
 /// `text` without the `cuts` (sorted, non-overlapping byte spans).

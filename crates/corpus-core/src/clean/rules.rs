@@ -937,6 +937,44 @@ fn split_lines(text: &str) -> impl Iterator<Item = &str> {
         })
 }
 
+/// The lines of `text` (folded into `keys`) that `cuts` leave whole, with at
+/// least `min_chars` characters besides spaces: its passages.
+fn passages_of(
+    text: &str,
+    lines: &[Line],
+    keys: &str,
+    cuts: &[Cut],
+    min_chars: usize,
+) -> Vec<Passage> {
+    let mut c = 0; // first cut that may still overlap
+    let mut out = Vec::new();
+    for l in lines {
+        while c < cuts.len() && cuts[c].end <= l.start {
+            c += 1;
+        }
+        if cuts.get(c).is_some_and(|cut| cut.start < l.end) {
+            continue;
+        }
+        let key = &keys[l.kstart..l.kend];
+        if boilerplate::line_chars(key) < min_chars {
+            continue;
+        }
+        let end = if text.as_bytes().get(l.end) == Some(&b'\n') {
+            l.end + 1
+        } else {
+            l.end
+        };
+        // A line break the cuts already took stays theirs.
+        let end = cuts.get(c).map_or(end, |cut| end.min(cut.start));
+        out.push(Passage {
+            start: l.start,
+            end,
+            hash: passage_hash(key),
+        });
+    }
+    out
+}
+
 /// The items, sorted, each once.
 fn distinct<T: Ord>(items: impl Iterator<Item = T>) -> Vec<T> {
     let mut v: Vec<T> = items.collect();
@@ -1202,33 +1240,21 @@ impl RuleSet {
 
     pub fn passages(&self, text: &str, cuts: &[Cut], min_chars: usize) -> Vec<Passage> {
         let (lines, keys) = self.lines(text);
-        let mut c = 0; // first cut that may still overlap
-        let mut out = Vec::new();
-        for l in &lines {
-            while c < cuts.len() && cuts[c].end <= l.start {
-                c += 1;
-            }
-            if cuts.get(c).is_some_and(|cut| cut.start < l.end) {
-                continue;
-            }
-            let key = &keys[l.kstart..l.kend];
-            if boilerplate::line_chars(key) < min_chars {
-                continue;
-            }
-            let end = if text.as_bytes().get(l.end) == Some(&b'\n') {
-                l.end + 1
-            } else {
-                l.end
-            };
-            // A line break the cuts already took stays theirs.
-            let end = cuts.get(c).map_or(end, |cut| end.min(cut.start));
-            out.push(Passage {
-                start: l.start,
-                end,
-                hash: passage_hash(key),
-            });
-        }
-        out
+        passages_of(text, &lines, &keys, cuts, min_chars)
+    }
+
+    /// [`RuleSet::cuts`] and the [`RuleSet::passages`] they leave, the lines
+    /// folded once.
+    pub fn cuts_and_passages(
+        &self,
+        text: &str,
+        model: Option<(&BoilerplateModel, &str)>,
+        min_chars: usize,
+    ) -> (Vec<Cut>, Vec<Passage>) {
+        let (lines, keys) = self.lines(text);
+        let cuts = self.cuts_of(text, model, &lines, &keys);
+        let passages = passages_of(text, &lines, &keys, &cuts, min_chars);
+        (cuts, passages)
     }
 
     pub fn cuts(&self, text: &str, model: Option<(&BoilerplateModel, &str)>) -> Vec<Cut> {
