@@ -94,4 +94,18 @@ pub fn clean(data: &[u8]) {
     }
     let out = corpus_core::clean::apply(text, &cuts);
     assert!(out.len() <= text.len());
+    // The passages the cuts leave: the same cuts, and whole lines apart from
+    // them and from each other, so that both merge into sorted, disjoint spans.
+    let (again, passages) = c.cuts_and_passages(text, None, 20);
+    assert_eq!(again, cuts);
+    let mut spans: Vec<(usize, usize)> = cuts.iter().map(|c| (c.start, c.end)).collect();
+    for p in &passages {
+        assert!(text.is_char_boundary(p.start) && text.is_char_boundary(p.end));
+        assert!(p.start == 0 || text.as_bytes()[p.start - 1] == b'\n');
+        spans.push((p.start, p.end));
+    }
+    spans.sort_unstable();
+    for w in spans.windows(2) {
+        assert!(w[0].1 <= w[1].0, "{spans:?}");
+    }
 }

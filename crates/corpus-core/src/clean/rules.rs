@@ -2492,6 +2492,43 @@ mod tests {
         }
 
         #[test]
+        fn passages_are_whole_lines_apart_from_the_cuts(
+            lines in proptest::collection::vec(proptest::sample::select(vec![
+                "وقال المتحدث باسم الوزارة إن الاجتماع تناول عددا من الملفات المهمة",
+                "وأَضافَ أنّ الاجتماعَ تناول عدداً من الملفات المهمة في المنطقة\r",
+                "اقرأ المزيد",
+                "// انتهى //",
+                "التعليقات",
+                "محمد : تعليق قصير جدا هنا",
+                "",
+                "   ",
+                "http://example.com/a/b",
+                "The minister said the meeting covered a number of important files today.",
+                "سوريا - لبنان - فلسطين",
+            ]), 0..14),
+        ) {
+            let rules = RuleSet::new(&CleanConfig::default()).unwrap();
+            let text = lines.join("\n");
+            let (cuts, passages) = rules.cuts_and_passages(&text, None, 20);
+            proptest::prop_assert_eq!(&cuts, &rules.cuts(&text, None));
+            proptest::prop_assert_eq!(&passages, &rules.passages(&text, &cuts, 20));
+            let mut spans: Vec<(usize, usize)> = cuts.iter().map(|c| (c.start, c.end)).collect();
+            for p in &passages {
+                proptest::prop_assert!(p.start == 0 || text.as_bytes()[p.start - 1] == b'\n');
+                proptest::prop_assert!(text.is_char_boundary(p.end));
+                let key = crate::normalize::Normalizer::new(
+                    &crate::normalize::NormalizeConfig::profile(crate::normalize::Profile::Key),
+                ).unwrap().normalize(&text[p.start..p.end]).into_owned();
+                proptest::prop_assert!(boilerplate::line_chars(key.trim()) >= 20, "{:?}", key);
+                spans.push((p.start, p.end));
+            }
+            spans.sort_unstable();
+            for w in spans.windows(2) {
+                proptest::prop_assert!(w[0].1 <= w[1].0, "{:?} in {:?}", spans, text);
+            }
+        }
+
+        #[test]
         fn split_lines_is_split_newline(s in "[a\n\u{0627} ]{0,40}") {
             let ours: Vec<&str> = split_lines(&s).collect();
             proptest::prop_assert_eq!(ours, s.split('\n').collect::<Vec<_>>());
