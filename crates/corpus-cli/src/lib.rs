@@ -315,8 +315,18 @@ fn clean(a: CleanArgs) -> anyhow::Result<()> {
     if !a.common.quiet {
         let n = &summary.counts;
         let share = 100.0 * n.chars_removed as f64 / n.chars_in.max(1) as f64;
+        // With --passages, how many were found, whatever their rank among the cuts.
+        let passages = summary.passages.map_or(String::new(), |p| {
+            format!(
+                "; {} repeated passages, {} copies cut",
+                p.repeated,
+                n.cuts_by_rule
+                    .get(corpus_core::clean::passages::RULE)
+                    .unwrap_or(&0)
+            )
+        });
         eprintln!(
-            "ghirbal: {} records: {} kept, {} emptied, {} rejected; {} cuts{}, {share:.1} % of the text -> {}",
+            "ghirbal: {} records: {} kept, {} emptied, {} rejected; {} cuts{}, {share:.1} % of the text{passages} -> {}",
             n.input,
             n.kept,
             n.emptied,

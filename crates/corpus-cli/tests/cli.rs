@@ -299,10 +299,15 @@ fn clean_with_passages_keeps_the_seed_versions_shared_paragraphs_once() {
     }
     // 001 keeps what is its own: its text is not emptied.
     assert!(!second.trim().is_empty());
-    assert!(stderr(&o).contains("repeated_passage"), "{}", stderr(&o));
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    // Each of the shared paragraphs is one passage with two copies.
     assert_eq!(summary["passages"]["repeated"], passages.len());
+    assert_eq!(summary["passages"]["copies"], 2 * passages.len());
+    // The closing line says how many, whatever their rank among the cuts.
+    let n = passages.len();
+    let line = format!("; {n} repeated passages, {n} copies cut -> ");
+    assert!(stderr(&o).contains(&line), "{line}\n{}", stderr(&o));
 
     // A minimum under 20 characters, or one without --passages, is a usage error.
     for extra in [
