@@ -67,7 +67,9 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let mut counter = PassageCounter::new();
             for (d, c) in docs.iter().zip(&cuts) {
-                counter.add(&d.id, &cleaner.passages(&d.text, c, min));
+                counter
+                    .add(&d.id, &cleaner.passages(&d.text, c, min))
+                    .expect("a bench corpus");
             }
             black_box(counter.finish())
         })

@@ -230,7 +230,7 @@ fn count_passages(
                 .map(|d| document_passages(cleaner, model, cfg, d))
                 .collect();
             for (d, p) in batch.iter().zip(&found) {
-                counter.add(&d.id, p);
+                counter.add(&d.id, p)?;
             }
             Ok(())
         },
@@ -521,16 +521,18 @@ fn clean_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Cl
         .map(|m| m.stats().to_vec())
         .unwrap_or_default();
     let stage = CleanStage { model, ..stage };
-    let passages = cfg.clean.passages_enabled().then(|| {
+    let passages = if cfg.clean.passages_enabled() {
         let t = Instant::now();
         let found: Vec<Vec<Passage>> = good.par_iter().map(|(_, d)| stage.passages(d)).collect();
         let mut counter = PassageCounter::new();
         for ((_, d), p) in good.iter().zip(&found) {
-            counter.add(&d.id, p);
+            counter.add(&d.id, p)?;
         }
         timings.insert("count_passages".into(), t.elapsed().as_secs_f64());
-        counter.finish()
-    });
+        Some(counter.finish())
+    } else {
+        None
+    };
     let passage_stats = passages.as_ref().map(PassageModel::stats);
     let stage = CleanStage { passages, ..stage };
     let t = Instant::now();

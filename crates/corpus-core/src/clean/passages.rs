@@ -94,8 +94,11 @@ pub(crate) fn passage_hash(key: &str) -> u64 {
 /// Counts, over a corpus, which documents carry each passage.
 #[derive(Debug, Default)]
 pub struct PassageCounter {
-    /// Per passage hash: the smallest id carrying it, and its copies so far.
-    seen: FastMap<u64, (Arc<str>, u32)>,
+    /// The ids of the documents counted that carry a passage.
+    ids: Vec<Box<str>>,
+    /// Per passage hash: the smallest id carrying it (an index in `ids`: most
+    /// passages occur once, so an entry is kept small), and its copies so far.
+    seen: FastMap<u64, (u32, u32)>,
 }
 
 impl PassageCounter {
@@ -106,35 +109,45 @@ impl PassageCounter {
 
     /// Counts the passages of the document `id` (as [`super::Cleaner::passages`]
     /// gives them). Each id must be counted once.
-    pub fn add(&mut self, id: &str, passages: &[Passage]) {
-        let mut shared: Option<Arc<str>> = None;
-        let mut id_arc = || shared.get_or_insert_with(|| Arc::from(id)).clone();
+    ///
+    /// # Errors
+    /// [`Error::Config`] past 2³² documents with passages (one machine's count
+    /// is not for corpora that large).
+    pub fn add(&mut self, id: &str, passages: &[Passage]) -> Result<()> {
+        if passages.is_empty() {
+            return Ok(());
+        }
+        let at = u32::try_from(self.ids.len()).map_err(|_| {
+            Error::Config(
+                "repeated passages: more than 2^32 documents to count on one machine".into(),
+            )
+        })?;
+        self.ids.push(id.into());
         for p in passages {
-            match self.seen.entry(p.hash) {
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert((id_arc(), 1));
-                }
-                std::collections::hash_map::Entry::Occupied(mut o) => {
-                    let (holder, copies) = o.get_mut();
-                    *copies += 1;
-                    if id.as_bytes() < holder.as_bytes() {
-                        *holder = id_arc();
-                    }
-                }
+            let (holder, copies) = self.seen.entry(p.hash).or_insert((at, 0));
+            *copies += 1;
+            if id.as_bytes() < self.ids[*holder as usize].as_bytes() {
+                *holder = at;
             }
         }
+        Ok(())
     }
 
     /// The model: the passages seen more than once, each with its holder.
     pub fn finish(self) -> PassageModel {
         let mut copies = 0u64;
+        // One shared string per holder, however many passages it holds.
+        let mut shared: FastMap<u32, Arc<str>> = FastMap::default();
         let holders: FastMap<u64, Arc<str>> = self
             .seen
             .into_iter()
             .filter(|(_, (_, n))| *n > 1)
             .map(|(h, (holder, n))| {
                 copies += u64::from(n);
-                (h, holder)
+                let id = shared
+                    .entry(holder)
+                    .or_insert_with(|| Arc::from(&*self.ids[holder as usize]));
+                (h, id.clone())
             })
             .collect();
         PassageModel {
@@ -226,7 +239,7 @@ mod tests {
     fn model(docs: &[(&str, &[u64])]) -> PassageModel {
         let mut c = PassageCounter::new();
         for (id, hs) in docs {
-            c.add(id, &passages(hs));
+            c.add(id, &passages(hs)).unwrap();
         }
         c.finish()
     }
