@@ -227,7 +227,7 @@ fn count_passages(
         |batch| {
             let found: Vec<Vec<Passage>> = batch
                 .par_iter()
-                .map(|d| document_passages(cleaner, model, cfg, d))
+                .map(|d| rule_cuts(cleaner, model, cfg, d, true).1)
                 .collect();
             for (d, p) in batch.iter().zip(&found) {
                 counter.add(&d.id, p)?;
@@ -236,16 +236,6 @@ fn count_passages(
         },
     )?;
     Ok(counter.finish())
-}
-
-/// The passages of `doc` that its rule and boilerplate cuts leave whole.
-fn document_passages(
-    cleaner: &Cleaner,
-    model: Option<&BoilerplateModel>,
-    cfg: &Config,
-    doc: &Document,
-) -> Vec<Passage> {
-    rule_cuts(cleaner, model, cfg, doc, true).1
 }
 
 /// The validated configuration's cleaner and, when `clean.output_profile` is set,
@@ -521,22 +511,31 @@ fn clean_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Cl
         .map(|m| m.stats().to_vec())
         .unwrap_or_default();
     let stage = CleanStage { model, ..stage };
-    let passages = if cfg.clean.passages_enabled() {
-        let t = Instant::now();
-        let found: Vec<Vec<Passage>> = good.par_iter().map(|(_, d)| stage.passages(d)).collect();
+    let t = Instant::now();
+    // The documents are at hand: each one's cuts (and passages) are found once,
+    // for the passage count and for the cleaning both.
+    let with_passages = cfg.clean.passages_enabled();
+    let found: Vec<(Vec<Cut>, Vec<Passage>)> = good
+        .par_iter()
+        .map(|(_, d)| stage.rule_cuts(d, with_passages))
+        .collect();
+    let passages = if with_passages {
+        let counting = Instant::now();
         let mut counter = PassageCounter::new();
-        for ((_, d), p) in good.iter().zip(&found) {
+        for ((_, d), (_, p)) in good.iter().zip(&found) {
             counter.add(&d.id, p)?;
         }
-        timings.insert("count_passages".into(), t.elapsed().as_secs_f64());
+        timings.insert("count_passages".into(), counting.elapsed().as_secs_f64());
         Some(counter.finish())
     } else {
         None
     };
+    let cleaned: Vec<Cleaned> = good
+        .par_iter()
+        .zip(found)
+        .map(|((_, d), (cuts, p))| stage.finish(d, cuts, &p, passages.as_ref()))
+        .collect();
     let passage_stats = passages.as_ref().map(PassageModel::stats);
-    let stage = CleanStage { passages, ..stage };
-    let t = Instant::now();
-    let cleaned: Vec<Cleaned> = good.par_iter().map(|(_, d)| stage.cut(d)).collect();
     let results: Vec<CleanOutcome> = good
         .iter()
         .zip(cleaned)
@@ -595,7 +594,6 @@ pub struct CleanStage {
     cleaner: Cleaner,
     stored: Option<Normalizer>,
     model: Option<BoilerplateModel>,
-    passages: Option<PassageModel>,
 }
 
 impl CleanStage {
@@ -618,7 +616,6 @@ impl CleanStage {
             cleaner,
             stored,
             model,
-            passages: None,
         })
     }
 
@@ -656,7 +653,9 @@ impl CleanStage {
     /// whether cleaning left no text. With `clean.passages` on, see
     /// [`CleanStage::clean_with_passages`].
     pub fn clean(&self, doc: &Document) -> (String, Vec<CutRecord>, bool) {
-        Self::outcome(doc, self.cut(doc), &mut CleanCounts::default())
+        let (cuts, _) = self.rule_cuts(doc, false);
+        let c = self.finish(doc, cuts, &[], None);
+        Self::outcome(doc, c, &mut CleanCounts::default())
     }
 
     /// Whether `clean.passages` is on: the corpus' passages are counted with
@@ -669,7 +668,7 @@ impl CleanStage {
     /// What the repeated-passage count takes of `doc` (see [`super::passages`]):
     /// its passages, those its rule and boilerplate cuts leave whole.
     pub fn passages(&self, doc: &Document) -> Vec<Passage> {
-        document_passages(&self.cleaner, self.model.as_ref(), &self.cfg, doc)
+        self.rule_cuts(doc, true).1
     }
 
     /// [`CleanStage::clean`] with the holders of the repeated passages `doc`
@@ -680,14 +679,23 @@ impl CleanStage {
         doc: &Document,
         passages: &PassageModel,
     ) -> (String, Vec<CutRecord>, bool) {
-        let models = (self.model.as_ref(), Some(passages));
-        let c = clean_one(&self.cleaner, models, &self.cfg, self.stored.as_ref(), doc);
+        let (cuts, found) = self.rule_cuts(doc, true);
+        let c = self.finish(doc, cuts, &found, Some(passages));
         Self::outcome(doc, c, &mut CleanCounts::default())
     }
 
-    fn cut(&self, doc: &Document) -> Cleaned {
-        let models = (self.model.as_ref(), self.passages.as_ref());
-        clean_one(&self.cleaner, models, &self.cfg, self.stored.as_ref(), doc)
+    fn rule_cuts(&self, doc: &Document, passages: bool) -> (Vec<Cut>, Vec<Passage>) {
+        rule_cuts(&self.cleaner, self.model.as_ref(), &self.cfg, doc, passages)
+    }
+
+    fn finish(
+        &self,
+        doc: &Document,
+        cuts: Vec<Cut>,
+        found: &[Passage],
+        passages: Option<&PassageModel>,
+    ) -> Cleaned {
+        finish(doc, cuts, found, passages, self.stored.as_ref())
     }
 
     /// [`CleanStage::clean`]'s result for `doc` cut as `c`, counted into `counts`.
@@ -746,10 +754,22 @@ fn clean_one(
     stored: Option<&Normalizer>,
     doc: &Document,
 ) -> Cleaned {
-    let (mut cuts, found) = rule_cuts(cleaner, model, cfg, doc, passages.is_some());
+    let (cuts, found) = rule_cuts(cleaner, model, cfg, doc, passages.is_some());
+    finish(doc, cuts, &found, passages, stored)
+}
+
+/// `doc` cleaned of `cuts` and of the copies among its passages `found` that
+/// `passages` holds elsewhere.
+fn finish(
+    doc: &Document,
+    mut cuts: Vec<Cut>,
+    found: &[Passage],
+    passages: Option<&PassageModel>,
+    stored: Option<&Normalizer>,
+) -> Cleaned {
     let mut duplicate_of = vec![None; cuts.len()];
     if let Some(p) = passages {
-        let repeated = p.cuts(&doc.id, &found);
+        let repeated = p.cuts(&doc.id, found);
         if !repeated.is_empty() {
             // Passages are lines no other cut touches: merged by start, the cuts
             // stay sorted and apart.
