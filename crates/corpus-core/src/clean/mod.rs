@@ -188,15 +188,10 @@ impl Cleaner {
         self.rules.line_hashes(text, min_chars)
     }
 
-    /// The passages of `text` that `cuts` (sorted, non-overlapping) leave whole:
-    /// its lines of at least `min_chars` key-folded characters besides spaces,
-    /// in text order (see [`passages`]).
-    pub fn passages(&self, text: &str, cuts: &[Cut], min_chars: usize) -> Vec<Passage> {
-        self.rules.passages(text, cuts, min_chars)
-    }
-
     /// [`Cleaner::cuts`] (with the boilerplate of `group` in `model`, if given)
-    /// and the [`Cleaner::passages`] they leave, each line folded once.
+    /// and the passages they leave whole: the lines of at least `min_chars`
+    /// key-folded characters besides spaces that no cut touches, in text order
+    /// (see [`passages`]), each line folded once.
     pub fn cuts_and_passages(
         &self,
         text: &str,

@@ -107,8 +107,9 @@ impl PassageCounter {
         PassageCounter::default()
     }
 
-    /// Counts the passages of the document `id` (as [`super::Cleaner::passages`]
-    /// gives them). Each id must be counted once.
+    /// Counts the passages of the document `id` (as
+    /// [`super::Cleaner::cuts_and_passages`] gives them). Each id must be
+    /// counted once.
     ///
     /// # Errors
     /// [`Error::Config`] past 2³² documents with passages (one machine's count

@@ -1238,13 +1238,8 @@ impl RuleSet {
         (out, long)
     }
 
-    pub fn passages(&self, text: &str, cuts: &[Cut], min_chars: usize) -> Vec<Passage> {
-        let (lines, keys) = self.lines(text);
-        passages_of(text, &lines, &keys, cuts, min_chars)
-    }
-
-    /// [`RuleSet::cuts`] and the [`RuleSet::passages`] they leave, the lines
-    /// folded once.
+    /// [`RuleSet::cuts`] and the passages they leave ([`passages_of`]), the
+    /// lines folded once.
     pub fn cuts_and_passages(
         &self,
         text: &str,
@@ -2511,7 +2506,6 @@ mod tests {
             let text = lines.join("\n");
             let (cuts, passages) = rules.cuts_and_passages(&text, None, 20);
             proptest::prop_assert_eq!(&cuts, &rules.cuts(&text, None));
-            proptest::prop_assert_eq!(&passages, &rules.passages(&text, &cuts, 20));
             let mut spans: Vec<(usize, usize)> = cuts.iter().map(|c| (c.start, c.end)).collect();
             for p in &passages {
                 proptest::prop_assert!(p.start == 0 || text.as_bytes()[p.start - 1] == b'\n');
