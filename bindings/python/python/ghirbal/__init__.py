@@ -283,43 +283,35 @@ class CleanResult:
         ]
 
 
-def _clean_options(
-    options: Mapping[str, Any],
-    *,
-    disable: Optional[Sequence[str]],
-    boilerplate: Optional[bool],
-    group_by: Optional[str],
-    min_docs: Optional[int],
-    min_fraction: Optional[float],
-    output_profile: Optional[str],
-    passages: Optional[bool] = None,
-    passage_min_chars: Optional[int] = None,
-) -> dict[str, Any]:
-    # The shortcuts fill the ``clean`` section (and its ``boilerplate`` table)
-    # on top of a ``clean={...}`` given as well.
-    clean = dict(options.get("clean") or {})
-    bp = {
-        k: v
-        for k, v in (
-            ("enabled", boilerplate),
-            ("group_by", group_by),
-            ("min_docs", min_docs),
-            ("min_fraction", min_fraction),
-        )
-        if v is not None
-    }
-    if bp:
-        clean["boilerplate"] = dict(clean.get("boilerplate") or {}, **bp)
-    ps = {
-        k: v for k, v in (("enabled", passages), ("min_chars", passage_min_chars)) if v is not None
-    }
-    if ps:
-        clean["passages"] = dict(clean.get("passages") or {}, **ps)
-    if disable is not None:
-        clean["disable"] = list(disable)
-    if output_profile is not None:
-        clean["output_profile"] = output_profile
-    out = dict(options)
+#: The keywords of :func:`clean` (and of the functions whose options are its
+#: own) that set a key of the ``clean`` section: the key's path in it.
+_CLEAN_SHORTCUTS: dict[str, tuple[str, ...]] = {
+    "disable": ("disable",),
+    "output_profile": ("output_profile",),
+    "boilerplate": ("boilerplate", "enabled"),
+    "group_by": ("boilerplate", "group_by"),
+    "min_docs": ("boilerplate", "min_docs"),
+    "min_fraction": ("boilerplate", "min_fraction"),
+    "passages": ("passages", "enabled"),
+    "passage_min_chars": ("passages", "min_chars"),
+}
+
+
+def _clean_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """``options`` with the shortcut keywords given (not ``None``) moved into the
+    ``clean`` section, on top of a ``clean={...}`` given as well."""
+    out = {k: v for k, v in options.items() if k not in _CLEAN_SHORTCUTS}
+    clean = dict(out.get("clean") or {})
+    for name, path in _CLEAN_SHORTCUTS.items():
+        value = options.get(name)
+        if value is None:
+            continue
+        if name == "disable":
+            value = list(value)
+        if len(path) == 1:
+            clean[path[0]] = value
+        else:
+            clean[path[0]] = dict(clean.get(path[0]) or {}, **{path[1]: value})
     if clean:
         out["clean"] = clean
     return out
@@ -365,15 +357,15 @@ def clean(
             on_error=on_error,
             id_field=id_field,
             text_field=text_field,
-        ),
-        disable=disable,
-        boilerplate=boilerplate,
-        group_by=group_by,
-        min_docs=min_docs,
-        min_fraction=min_fraction,
-        output_profile=output_profile,
-        passages=passages,
-        passage_min_chars=passage_min_chars,
+            disable=disable,
+            boilerplate=boilerplate,
+            group_by=group_by,
+            min_docs=min_docs,
+            min_fraction=min_fraction,
+            output_profile=output_profile,
+            passages=passages,
+            passage_min_chars=passage_min_chars,
+        )
     )
     ids, texts, cuts, emptied, rejects, summary = _core.clean(docs, _path(config), _overrides(opts))
     return CleanResult(
@@ -392,14 +384,6 @@ def clean_files(
     *,
     config: Optional[PathLike] = None,
     overwrite: Optional[bool] = None,
-    disable: Optional[Sequence[str]] = None,
-    boilerplate: Optional[bool] = None,
-    group_by: Optional[str] = None,
-    min_docs: Optional[int] = None,
-    min_fraction: Optional[float] = None,
-    output_profile: Optional[str] = None,
-    passages: Optional[bool] = None,
-    passage_min_chars: Optional[int] = None,
     **options: Any,
 ) -> dict[str, Any]:
     """Runs ``ghirbal clean INPUTS --output OUTPUT``: writes ``kept.jsonl``
@@ -410,17 +394,7 @@ def clean_files(
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
     paths = [os.fspath(p) for p in inputs]
-    opts = _clean_options(
-        dict(options, overwrite=overwrite),
-        disable=disable,
-        boilerplate=boilerplate,
-        group_by=group_by,
-        min_docs=min_docs,
-        min_fraction=min_fraction,
-        output_profile=output_profile,
-        passages=passages,
-        passage_min_chars=passage_min_chars,
-    )
+    opts = _clean_options(dict(options, overwrite=overwrite))
     summary = _core.clean_files(paths, os.fspath(output), _path(config), _overrides(opts))
     result: dict[str, Any] = json.loads(summary)
     return result
@@ -485,24 +459,7 @@ if find_spec("pandas") is not None:
         ``group_by`` field goes with each row)."""
         options = dict(options, id_field=id_col, text_field=text_col)
         # The configuration clean() resolves, for the group_by field.
-        shortcuts = (
-            "disable",
-            "boilerplate",
-            "group_by",
-            "min_docs",
-            "min_fraction",
-            "passages",
-            "passage_min_chars",
-        )
-        resolved = _clean_options(
-            {k: v for k, v in options.items() if k not in shortcuts},
-            disable=options.get("disable"),
-            boilerplate=options.get("boilerplate"),
-            group_by=options.get("group_by"),
-            min_docs=options.get("min_docs"),
-            min_fraction=options.get("min_fraction"),
-            output_profile=None,
-        )
+        resolved = _clean_options(options)
         r = clean(_frame_columns(df, id_col, text_col, config, resolved), config=config, **options)
         out = df.copy()
         out[text_col] = r.texts

@@ -788,14 +788,6 @@ def clean_spark(
     df: DataFrame,
     *,
     config: Optional[PathLike] = None,
-    disable: Optional[list[str]] = None,
-    boilerplate: Optional[bool] = None,
-    group_by: Optional[str] = None,
-    min_docs: Optional[int] = None,
-    min_fraction: Optional[float] = None,
-    output_profile: Optional[str] = None,
-    passages: Optional[bool] = None,
-    passage_min_chars: Optional[int] = None,
     **options: Any,
 ) -> DataFrame:
     """Cuts page chrome and boilerplate out of the rows of ``df``: the cuts of
@@ -825,17 +817,7 @@ def clean_spark(
     clash = [c for c in (*CLEAN_COLUMNS, _ORDER, _MONO, _HOLDERS) if c in df.columns]
     if clash:
         raise ValueError(f"df already has the columns {clash}; rename them first")
-    opts = _clean_options(
-        options,
-        disable=disable,
-        boilerplate=boilerplate,
-        group_by=group_by,
-        min_docs=min_docs,
-        min_fraction=min_fraction,
-        output_profile=output_profile,
-        passages=passages,
-        passage_min_chars=passage_min_chars,
-    )
+    opts = _clean_options(options)
     cfg_json = _core.resolve_config(_path(config), _overrides(opts))
     cfg = json.loads(cfg_json)
     # Configuration errors here, not in a worker.
