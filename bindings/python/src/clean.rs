@@ -9,7 +9,9 @@ use corpus_core::clean::{
 use pyo3::prelude::*;
 
 use crate::dedup::{documents, documents_at, extract, resolve, to_json};
-use crate::dist::{LinesOut, boilerplate_lines_of, config_and_model, pending_at, rows_of};
+use crate::dist::{
+    LinesOut, boilerplate_lines_of, config_and_model, of_readable, pending_at, rows_of,
+};
 use crate::errors::to_py;
 
 /// One cut: (rule, start, end, removed text, the id of the document that keeps
@@ -165,22 +167,15 @@ impl PyCleanStages {
         orders: Vec<usize>,
         docs: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<PassagesRow>> {
-        let pending = pending_at(&orders, docs, &self.cfg)?;
-        Ok(py.detach(|| {
-            documents_at(pending, &self.cfg, |i| orders[i])
-                .into_iter()
-                .map(|d| {
-                    let d = d.ok()?;
-                    let hashes = self
-                        .stage
-                        .passages(&d)
-                        .iter()
-                        .map(|p| p.hash as i64)
-                        .collect();
-                    Some((d.id, hashes))
-                })
-                .collect()
-        }))
+        of_readable(py, &self.cfg, orders, docs, |d| {
+            let hashes = self
+                .stage
+                .passages(&d)
+                .iter()
+                .map(|p| p.hash as i64)
+                .collect();
+            Some((d.id, hashes))
+        })
     }
 
     /// Cleans records (str, or dicts read like JSON Lines records); `orders[i]`

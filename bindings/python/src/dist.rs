@@ -64,6 +64,24 @@ pub(crate) fn pending_at(
     Ok(pending)
 }
 
+/// `take` of each readable record (`orders[i]` the input position of `docs[i]`),
+/// `None` for a bad record: what a corpus-level count takes of the records.
+pub(crate) fn of_readable<T: Send>(
+    py: Python<'_>,
+    cfg: &Config,
+    orders: Vec<usize>,
+    docs: &Bound<'_, PyAny>,
+    take: impl Fn(Document) -> Option<T> + Send + Sync,
+) -> PyResult<Vec<Option<T>>> {
+    let pending = pending_at(&orders, docs, cfg)?;
+    Ok(py.detach(|| {
+        documents_at(pending, cfg, |i| orders[i])
+            .into_iter()
+            .map(|d| take(d.ok()?))
+            .collect()
+    }))
+}
+
 /// What the boilerplate count takes of each readable record, by `lines`
 /// (`None` for a bad record), the hashes bit for bit as Spark's signed integers.
 pub(crate) fn boilerplate_lines_of(
@@ -73,20 +91,14 @@ pub(crate) fn boilerplate_lines_of(
     docs: &Bound<'_, PyAny>,
     lines: impl Fn(&Document) -> Option<DocumentLines> + Send + Sync,
 ) -> PyResult<Vec<Option<LinesOut>>> {
-    let pending = pending_at(&orders, docs, cfg)?;
-    Ok(py.detach(|| {
-        documents_at(pending, cfg, |i| orders[i])
+    of_readable(py, cfg, orders, docs, |d| {
+        let (group, article, lines) = lines(&d)?;
+        let lines = lines
             .into_iter()
-            .map(|d| {
-                let (group, article, lines) = lines(&d.ok()?)?;
-                let lines = lines
-                    .into_iter()
-                    .map(|(h, a)| (h as i64, a as i64))
-                    .collect();
-                Some((group, article as i64, lines))
-            })
-            .collect()
-    }))
+            .map(|(h, a)| (h as i64, a as i64))
+            .collect();
+        Some((group, article as i64, lines))
+    })
 }
 
 /// A group's boilerplate counts: (name, distinct articles, distinct lines, the
