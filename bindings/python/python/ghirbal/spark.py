@@ -41,7 +41,9 @@ clusters' records.
 :func:`clean_spark` gives the cuts :func:`ghirbal.clean` makes on the same rows:
 the corpus-level lines are counted over the frame as above, and each row is
 cleaned by the core's clean stage (``ghirbal._core.CleanStages``) with the model
-built from the counts.
+built from the counts. With ``passages=True`` each readable row's passages are
+counted over the frame too (each id once, the smallest id holding), and each row
+is cleaned with the holders of the passages it carries.
 
 :func:`normalize_spark` gives a column the texts :class:`ghirbal.Normalizer`
 gives, each batch normalized by the core without the GIL, Arrow in and out.
