@@ -758,21 +758,11 @@ fn run_dedup_inner(
         let mut reader = Reader::new(vec![file.clone()], cfg.input.clone())
             .fingerprinting()
             .raw_fields(&raw_fields);
-        let read_batch = |reader: &mut Reader| -> Vec<Pending> {
-            let mut batch = Vec::with_capacity(BATCH);
-            while batch.len() < BATCH {
-                match reader.next_pending() {
-                    Some(p) => batch.push(p),
-                    None => break,
-                }
-            }
-            batch
-        };
         // Reading (sequential, cheap) overlaps with parsing and analysis of the
         // previous batch (parallel, in input order).
         let mut shard = ckpt.start(shard_no)?;
         let mut saved = seen.len();
-        let mut batch = read_batch(&mut reader);
+        let mut batch = reader.next_pending_batch(BATCH);
         reserve_for(
             file,
             &batch,
@@ -788,7 +778,12 @@ fn run_dedup_inner(
             };
             let ((next, appended), analyzed) = rayon::join(
                 // The previous batch is saved while this one is analyzed.
-                || (read_batch(&mut reader), shard.append(&seen[saved..])),
+                || {
+                    (
+                        reader.next_pending_batch(BATCH),
+                        shard.append(&seen[saved..]),
+                    )
+                },
                 || {
                     batch
                         .into_par_iter()
@@ -1341,7 +1336,7 @@ fn write_kept(
     seen: &[Seen],
     verdicts: &[Verdict],
     wants_doc: &(dyn Fn(usize) -> bool + Sync),
-    on_doc: &mut dyn FnMut(usize, &Document),
+    on_doc: &mut (dyn FnMut(usize, &Document) + Send),
 ) -> Result<u64> {
     let mut sizes = vec![0u64; verdicts.len()];
     for v in verdicts {
@@ -1399,22 +1394,28 @@ fn write_kept(
 }
 
 /// Runs `work` on the items of each batch `read` gives (an empty batch ends), on
-/// the pool, while the next batch is read; `take` gets each batch's results, in
-/// order.
+/// the pool; `take` gets each batch's results, in order. While a batch is worked
+/// on, the next one is read and the previous one taken, so that the sequential
+/// parts (reading, writing) leave no core idle.
 pub(crate) fn read_ahead<B: Send, R: Send>(
     mut read: impl FnMut() -> Result<Vec<B>> + Send,
     work: impl Fn(B) -> R + Sync,
-    mut take: impl FnMut(Vec<R>) -> Result<()>,
+    mut take: impl FnMut(Vec<R>) -> Result<()> + Send,
 ) -> Result<()> {
     let mut batch = read()?;
+    let mut done: Option<Vec<R>> = None;
     while !batch.is_empty() {
-        let (next, done) = rayon::join(&mut read, || {
-            batch.into_par_iter().map(&work).collect::<Vec<_>>()
-        });
-        take(done)?;
+        let (next, worked) = rayon::join(
+            || {
+                done.take().map_or(Ok(()), &mut take)?;
+                read()
+            },
+            || batch.into_par_iter().map(&work).collect::<Vec<_>>(),
+        );
         batch = next?;
+        done = Some(worked);
     }
-    Ok(())
+    done.map_or(Ok(()), take)
 }
 
 /// One record of pass 2 (`seen[i]`): its output line if it is kept, and the

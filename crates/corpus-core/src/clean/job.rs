@@ -28,10 +28,11 @@ use super::passages::{Passage, PassageCounter, PassageModel, PassageStats};
 use super::{Cleaner, Cut, apply};
 use crate::config::Config;
 use crate::document::{Document, Origin};
-use crate::io::{InputFile, JsonlWriter, KeptJsonl, OutputDir, Reader, list_inputs};
+use crate::io::{InputConfig, InputFile, JsonlWriter, KeptJsonl, OutputDir, Reader, list_inputs};
 use crate::normalize::{NormalizeConfig, Normalizer};
 use crate::pipeline::{
-    InputSummary, Intake, Progress, Reject, SCHEMA_VERSION, duplicate_id, reject, spill_stdin,
+    InputSummary, Intake, Progress, Reject, SCHEMA_VERSION, duplicate_id, read_ahead, reject,
+    spill_stdin,
 };
 use crate::{Error, Result};
 
@@ -142,30 +143,38 @@ pub fn run_clean(
     cfg.in_pool(|| run_clean_inner(inputs, output, cfg, progress))
 }
 
-/// Reads batches of documents, handing each batch to `f`.
-fn for_batches(
+/// Reads every record of `reader` and runs `work` on each readable one on the
+/// pool, JSON parsing included, while the next batch is read. `take` gets each
+/// record (its document or error, and `work`'s result) in input order; texts
+/// truncated under `oversize = "truncate"` are counted into the reader's reports.
+fn for_records<R: Send>(
     reader: &mut Reader,
-    mut on_item: impl FnMut(Result<Document>, &mut Vec<Document>) -> Result<()>,
-    mut f: impl FnMut(&mut Vec<Document>) -> Result<()>,
+    input: &InputConfig,
+    work: impl Fn(&Document) -> R + Sync,
+    mut take: impl FnMut(Result<Document>, Option<R>) -> Result<()> + Send,
 ) -> Result<()> {
-    let mut batch = Vec::with_capacity(BATCH);
-    loop {
-        let mut done = false;
-        while batch.len() < BATCH {
-            match reader.next() {
-                None => {
-                    done = true;
-                    break;
+    let mut truncated = Vec::new();
+    read_ahead(
+        || Ok(reader.next_pending_batch(BATCH)),
+        |p| {
+            let (doc, cut) = p.finish(input);
+            let r = doc.as_ref().ok().map(&work);
+            (doc, r, cut)
+        },
+        |done| {
+            for (doc, r, cut) in done {
+                if let (true, Ok(d)) = (cut, &doc) {
+                    truncated.push(d.origin.path.clone());
                 }
-                Some(item) => on_item(item, &mut batch)?,
+                take(doc, r)?;
             }
-        }
-        f(&mut batch)?;
-        batch.clear();
-        if done {
-            return Ok(());
-        }
+            Ok(())
+        },
+    )?;
+    for path in truncated {
+        reader.add_truncated(&path, 1);
     }
+    Ok(())
 }
 
 /// Pass 1 of the corpus-level stage: the boilerplate model of `files` (read
@@ -179,21 +188,13 @@ pub(crate) fn count_files(
     let bp = &cfg.clean.boilerplate;
     let mut counter = BoilerplateCounter::new(bp);
     let mut reader = Reader::new(files.to_vec(), cfg.input.clone()).raw_fields(&cfg.raw_fields());
-    for_batches(
+    for_records(
         &mut reader,
-        |item, batch| {
-            if let Ok(doc) = item {
-                batch.push(doc);
-            }
-            Ok(())
-        },
-        |batch| {
-            let rows: Vec<DocumentLines> = batch
-                .par_iter()
-                .map(|d| bp.document_lines(cleaner, d))
-                .collect();
-            for d in &rows {
-                counter.add_document(d);
+        &cfg.input,
+        |d| bp.document_lines(cleaner, d),
+        |_, lines| {
+            if let Some(lines) = lines {
+                counter.add_document(&lines);
             }
             Ok(())
         },
@@ -213,24 +214,17 @@ fn count_passages(
     let mut ids: std::collections::HashSet<String, foldhash::fast::RandomState> =
         Default::default();
     let mut reader = Reader::new(files.to_vec(), cfg.input.clone()).raw_fields(&cfg.raw_fields());
-    for_batches(
+    for_records(
         &mut reader,
-        |item, batch| {
+        &cfg.input,
+        |d| rule_cuts(cleaner, model, cfg, d, true).1,
+        |doc, found| {
             // Pass 2 rejects a repeated id: it must not hold a passage either.
-            if let Ok(doc) = item {
-                if ids.insert(doc.id.clone()) {
-                    batch.push(doc);
+            if let (Ok(doc), Some(found)) = (doc, found) {
+                if !ids.contains(&doc.id) {
+                    counter.add(&doc.id, &found)?;
+                    ids.insert(doc.id);
                 }
-            }
-            Ok(())
-        },
-        |batch| {
-            let found: Vec<Vec<Passage>> = batch
-                .par_iter()
-                .map(|d| rule_cuts(cleaner, model, cfg, d, true).1)
-                .collect();
-            for (d, p) in batch.iter().zip(&found) {
-                counter.add(&d.id, p)?;
             }
             Ok(())
         },
@@ -302,59 +296,51 @@ fn run_clean_inner(
         reader = reader.raw_fields(&cfg.raw_fields());
     }
     let on_error = cfg.on_error;
-    let mut pending_input = 0u64;
-    {
-        let counts_in = std::cell::Cell::new(0u64);
-        for_batches(
-            &mut reader,
-            |item, batch| {
-                match item {
-                    Ok(doc) => {
-                        counts_in.set(counts_in.get() + 1);
-                        if let Some(e) = duplicate_id(&mut first_seen, &doc.id, &doc.origin) {
-                            return reject(e, on_error, &mut rejects);
-                        }
-                        batch.push(doc);
-                    }
-                    Err(e) => {
-                        if matches!(e, Error::Record { .. }) {
-                            counts_in.set(counts_in.get() + 1);
-                        } else if !matches!(e, Error::Data { .. }) {
-                            return Err(e);
-                        }
-                        reject(e, on_error, &mut rejects)?;
-                    }
+    let parquet = format == crate::io::OutputFormat::Parquet;
+    let mut input = 0u64;
+    // Cleaning and formatting run on the pool; this thread checks ids, counts
+    // and writes, in input order.
+    for_records(
+        &mut reader,
+        &cfg.input,
+        |d| {
+            let models = (model.as_ref(), passages.as_ref());
+            let c = clean_one(&cleaner, models, cfg, stored.as_ref(), d);
+            Formatted::of(d, c, cfg, parquet)
+        },
+        |doc, formatted| {
+            let doc = match doc {
+                Ok(doc) => doc,
+                // A `Data` error stands for the unreadable rest of one file: one
+                // input record, rejected, as in the dedup job.
+                Err(e @ (Error::Record { .. } | Error::Data { .. })) => {
+                    input += 1;
+                    return reject(e, on_error, &mut rejects);
                 }
-                Ok(())
-            },
-            |batch| {
-                let cleaned: Vec<Cleaned> = batch
-                    .par_iter()
-                    .map(|d| {
-                        let models = (model.as_ref(), passages.as_ref());
-                        clean_one(&cleaner, models, cfg, stored.as_ref(), d)
-                    })
-                    .collect();
-                for (doc, c) in batch.iter().zip(cleaned) {
-                    write_one(
-                        doc,
-                        c,
-                        cfg,
-                        &mut counts,
-                        &mut kept_w,
-                        &mut removed_w,
-                        &mut emptied_w,
-                    )?;
-                }
-                if let Some(p) = progress {
-                    p(counts_in.get());
-                }
-                Ok(())
-            },
-        )?;
-        pending_input += counts_in.get();
+                Err(e) => return Err(e),
+            };
+            input += 1;
+            if let Some(p) = progress.filter(|_| input % BATCH as u64 == 0) {
+                p(input);
+            }
+            if let Some(e) = duplicate_id(&mut first_seen, &doc.id, &doc.origin) {
+                return reject(e, on_error, &mut rejects);
+            }
+            let formatted = formatted
+                .ok_or_else(|| Error::Invariant("a readable record was not cleaned".into()))??;
+            formatted.write(
+                &doc,
+                &mut counts,
+                &mut kept_w,
+                &mut removed_w,
+                &mut emptied_w,
+            )
+        },
+    )?;
+    if let Some(p) = progress {
+        p(input);
     }
-    counts.input = pending_input;
+    counts.input = input;
     let input_summaries = files
         .iter()
         .map(|f| InputSummary::read_by(f, &reader))
@@ -704,21 +690,21 @@ impl CleanStage {
         c: Cleaned,
         counts: &mut CleanCounts,
     ) -> (String, Vec<CutRecord>, bool) {
-        let (spans, emptied) = tally_one(doc, &c, counts);
-        let cuts = c
+        let tally = Tally::of(doc, &c);
+        tally.count(counts);
+        let cuts = tally
             .cuts
             .iter()
-            .zip(spans)
-            .zip(&c.duplicate_of)
-            .map(|((cut, (start, end)), of)| CutRecord {
-                rule: cut.rule,
+            .zip(c.cuts.iter().zip(&c.duplicate_of))
+            .map(|(&(rule, start, end), (cut, of))| CutRecord {
+                rule,
                 start,
                 end,
                 text: doc.text[cut.start..cut.end].to_owned(),
                 duplicate_of: of.as_deref().map(str::to_owned),
             })
             .collect();
-        (c.text, cuts, emptied)
+        (c.text, cuts, tally.emptied)
     }
 }
 
@@ -796,29 +782,156 @@ fn finish(
     }
 }
 
-/// Counts one cleaned document; returns its cuts in code points and whether
-/// cleaning emptied it.
-fn tally_one(doc: &Document, c: &Cleaned, counts: &mut CleanCounts) -> (Vec<(u64, u64)>, bool) {
-    counts.chars_in += doc.text.chars().count() as u64;
-    if !c.cuts.is_empty() {
-        counts.changed += 1;
+/// One cleaned document's figures for [`CleanCounts`].
+struct Tally {
+    /// Code points of the original text.
+    chars: u64,
+    /// Per cut: its rule and its span in code points of the original text.
+    cuts: Vec<(&'static str, u64, u64)>,
+    /// Cleaning left no text.
+    emptied: bool,
+}
+
+impl Tally {
+    fn of(doc: &Document, c: &Cleaned) -> Self {
+        let spans = char_spans(&doc.text, &c.cuts);
+        Tally {
+            chars: doc.text.chars().count() as u64,
+            cuts: c
+                .cuts
+                .iter()
+                .zip(spans)
+                .map(|(cut, (s, e))| (cut.rule, s, e))
+                .collect(),
+            emptied: !c.cuts.is_empty() && c.text.trim().is_empty(),
+        }
     }
-    let spans = char_spans(&doc.text, &c.cuts);
-    for (cut, (s, e)) in c.cuts.iter().zip(&spans) {
-        *counts.cuts_by_rule.entry(cut.rule.to_owned()).or_default() += 1;
-        *counts
-            .chars_removed_by_rule
-            .entry(cut.rule.to_owned())
-            .or_default() += e - s;
-        counts.chars_removed += e - s;
+
+    fn count(&self, counts: &mut CleanCounts) {
+        fn add(map: &mut BTreeMap<String, u64>, rule: &str, n: u64) {
+            match map.get_mut(rule) {
+                Some(v) => *v += n,
+                None => {
+                    map.insert(rule.to_owned(), n);
+                }
+            }
+        }
+        counts.chars_in += self.chars;
+        counts.changed += u64::from(!self.cuts.is_empty());
+        for &(rule, s, e) in &self.cuts {
+            add(&mut counts.cuts_by_rule, rule, 1);
+            add(&mut counts.chars_removed_by_rule, rule, e - s);
+            counts.chars_removed += e - s;
+        }
+        if self.emptied {
+            counts.emptied += 1;
+        } else {
+            counts.kept += 1;
+        }
     }
-    let emptied = !c.cuts.is_empty() && c.text.trim().is_empty();
-    if emptied {
-        counts.emptied += 1;
-    } else {
-        counts.kept += 1;
+}
+
+/// What pass 2 writes for one document, made on a worker thread so that the
+/// writing thread only counts and copies bytes.
+struct Formatted {
+    tally: Tally,
+    /// Its lines of `removed.jsonl`, each ending in a newline.
+    removed: Vec<u8>,
+    out: Out,
+}
+
+/// A line that serde cannot format (none of ours: their fields are strings and numbers).
+fn json_error(e: serde_json::Error) -> Error {
+    Error::Invariant(format!("cannot format an output line: {e}"))
+}
+
+/// Where a document goes, ready to be written.
+enum Out {
+    /// Its line of `kept.jsonl`.
+    Line(String),
+    /// Its cleaned text, for `kept.parquet`.
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))]
+    Text(String),
+    /// Its line of `emptied.jsonl`.
+    Emptied(String),
+}
+
+impl Formatted {
+    /// `doc` cleaned as `c`, formatted for the writers (`parquet`: the kept
+    /// output is `kept.parquet`).
+    fn of(doc: &Document, c: Cleaned, cfg: &Config, parquet: bool) -> Result<Self> {
+        let tally = Tally::of(doc, &c);
+        let mut removed = Vec::new();
+        for (&(rule, start, end), (cut, of)) in
+            tally.cuts.iter().zip(c.cuts.iter().zip(&c.duplicate_of))
+        {
+            let line = RemovedLine {
+                id: &doc.id,
+                rule,
+                start,
+                end,
+                text: &doc.text[cut.start..cut.end],
+                duplicate_of: of.as_deref(),
+            };
+            serde_json::to_writer(&mut removed, &line).map_err(json_error)?;
+            removed.push(b'\n');
+        }
+        let out = if tally.emptied {
+            let mut rules: Vec<&str> = tally.cuts.iter().map(|c| c.0).collect();
+            rules.sort_unstable();
+            rules.dedup();
+            let line = EmptiedLine {
+                id: &doc.id,
+                source: doc.origin.to_string(),
+                reason: "every line was cut as chrome, boilerplate or a passage kept elsewhere"
+                    .into(),
+                rules,
+            };
+            Out::Emptied(serde_json::to_string(&line).map_err(json_error)?)
+        } else if parquet {
+            Out::Text(c.text)
+        } else {
+            let unchanged = c.cuts.is_empty() && c.text == doc.text;
+            Out::Line(match (&doc.raw, unchanged) {
+                (Some(raw), true) => raw.clone(),
+                (Some(raw), false) => replace_text(raw, &cfg.input.text_field, &c.text)?,
+                (None, _) => {
+                    let mut m = serde_json::Map::new();
+                    m.insert(cfg.input.id_field.clone(), Value::String(doc.id.clone()));
+                    m.insert(cfg.input.text_field.clone(), Value::String(c.text));
+                    Value::Object(m).to_string()
+                }
+            })
+        };
+        Ok(Formatted {
+            tally,
+            removed,
+            out,
+        })
     }
-    (spans, emptied)
+
+    /// Counts `doc` and writes what was formatted for it.
+    fn write(
+        self,
+        doc: &Document,
+        counts: &mut CleanCounts,
+        kept_w: &mut KeptOut,
+        removed_w: &mut JsonlWriter,
+        emptied_w: &mut JsonlWriter,
+    ) -> Result<()> {
+        self.tally.count(counts);
+        removed_w.write_block(&self.removed, self.tally.cuts.len() as u64)?;
+        match (self.out, kept_w) {
+            (Out::Emptied(line), _) => emptied_w.write_raw(&line),
+            (Out::Line(line), KeptOut::Jsonl(w)) => w.write_raw(&line),
+            #[cfg(feature = "parquet")]
+            (Out::Text(text), KeptOut::Parquet(w)) => w.keep(&doc.origin, text),
+            _ => Err(Error::Invariant(format!(
+                "{}: a kept record formatted for another output",
+                doc.origin
+            ))),
+        }
+    }
 }
 
 /// Where the clean job writes its kept records.
@@ -863,61 +976,6 @@ impl KeptOut {
             KeptOut::Parquet(w) => w.finish(),
         }
     }
-}
-
-fn write_one(
-    doc: &Document,
-    c: Cleaned,
-    cfg: &Config,
-    counts: &mut CleanCounts,
-    kept_w: &mut KeptOut,
-    removed_w: &mut JsonlWriter,
-    emptied_w: &mut JsonlWriter,
-) -> Result<()> {
-    let (spans, emptied) = tally_one(doc, &c, counts);
-    for ((cut, (s, e)), of) in c.cuts.iter().zip(spans).zip(&c.duplicate_of) {
-        removed_w.write(&RemovedLine {
-            id: &doc.id,
-            rule: cut.rule,
-            start: s,
-            end: e,
-            text: &doc.text[cut.start..cut.end],
-            duplicate_of: of.as_deref(),
-        })?;
-    }
-    if emptied {
-        let mut rules: Vec<&str> = c.cuts.iter().map(|c| c.rule).collect();
-        rules.sort_unstable();
-        rules.dedup();
-        return emptied_w.write(&EmptiedLine {
-            id: &doc.id,
-            source: doc.origin.to_string(),
-            reason: "every line was cut as chrome, boilerplate or a passage kept elsewhere".into(),
-            rules,
-        });
-    }
-    // Without the `parquet` feature JSON Lines is the only kind.
-    #[cfg_attr(
-        not(feature = "parquet"),
-        allow(clippy::infallible_destructuring_match)
-    )]
-    let kept_w = match kept_w {
-        KeptOut::Jsonl(w) => w,
-        #[cfg(feature = "parquet")]
-        KeptOut::Parquet(w) => return w.keep(&doc.origin, c.text),
-    };
-    let unchanged = c.cuts.is_empty() && c.text == doc.text;
-    let line = match (&doc.raw, unchanged) {
-        (Some(raw), true) => raw.clone(),
-        (Some(raw), false) => replace_text(raw, &cfg.input.text_field, &c.text)?,
-        (None, _) => {
-            let mut m = serde_json::Map::new();
-            m.insert(cfg.input.id_field.clone(), Value::String(doc.id.clone()));
-            m.insert(cfg.input.text_field.clone(), Value::String(c.text.clone()));
-            Value::Object(m).to_string()
-        }
-    };
-    kept_w.write_raw(&line)
 }
 
 /// `raw` (one JSON object) with the value of `field` replaced by the string

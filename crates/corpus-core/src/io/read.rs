@@ -771,6 +771,19 @@ impl Reader {
         }
     }
 
+    /// Up to `max` more records as [`Reader::next_pending`] gives them; fewer
+    /// only at the end of the inputs.
+    pub fn next_pending_batch(&mut self, max: usize) -> Vec<Pending> {
+        let mut batch = Vec::with_capacity(max);
+        while batch.len() < max {
+            match self.next_pending() {
+                Some(p) => batch.push(p),
+                None => break,
+            }
+        }
+        batch
+    }
+
     /// The next record, with the JSON of JSON Lines records not yet parsed:
     /// the cheap, sequential part of reading. `None` at the end of the inputs.
     pub fn next_pending(&mut self) -> Option<Pending> {

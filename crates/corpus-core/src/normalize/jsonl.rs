@@ -43,7 +43,7 @@ pub fn normalize_jsonl(
     normalizer: &Normalizer,
     text_field: &str,
     mut input: impl BufRead + Send,
-    mut out: impl Write,
+    mut out: impl Write + Send,
     path: &Path,
 ) -> Result<JsonlStats> {
     let mut stats = JsonlStats::default();

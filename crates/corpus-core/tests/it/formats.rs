@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use corpus_core::clean::job::run_clean;
 use corpus_core::io::{
     Detection, InputConfig, InvalidBytes, Oversize, Reader, decode_bytes, fingerprint_file,
     list_inputs,
@@ -444,7 +445,7 @@ fn truncated_gz_and_zst_are_data_errors_and_skip_keeps_the_rest() {
             records(3).join("\n").replace("\"r", "\"w").as_bytes(),
         );
         let out = tmp.path().join(format!("out-{ext}"));
-        let s = run_dedup(&[p.clone(), whole], &out, &skip_cfg(), None).unwrap();
+        let s = run_dedup(&[p.clone(), whole.clone()], &out, &skip_cfg(), None).unwrap();
         assert_eq!(s.counts.rejected, 1);
         assert_eq!(s.counts.input, good as u64 + 1 + 3);
         assert_eq!(
@@ -453,6 +454,13 @@ fn truncated_gz_and_zst_are_data_errors_and_skip_keeps_the_rest() {
         );
         let r = rejects(&out);
         assert!(r[0]["offset"].as_u64().unwrap() > 0);
+        // The clean job counts the unreadable rest as one rejected record too.
+        let out = tmp.path().join(format!("clean-{ext}"));
+        let s = run_clean(&[p.clone(), whole], &out, &skip_cfg(), None).unwrap();
+        assert_eq!(s.counts.rejected, 1, "{ext}");
+        assert_eq!(s.counts.input, good as u64 + 1 + 3, "{ext}");
+        assert_eq!(s.counts.input, s.counts.kept + s.counts.emptied + 1);
+        assert!(rejects(&out)[0]["offset"].as_u64().unwrap() > 0);
     }
 }
 
