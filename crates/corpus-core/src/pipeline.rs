@@ -27,7 +27,7 @@ use crate::normalize::{KEY_VERSION, Normalizer};
 use crate::{Error, Result};
 
 /// Version of the output contract (see SCHEMA.md).
-pub const SCHEMA_VERSION: &str = "1.4";
+pub const SCHEMA_VERSION: &str = "1.5";
 
 /// The key under which ghirbal adds its fields to a kept record.
 pub const OUR_KEY: &str = "ghirbal";

@@ -74,6 +74,9 @@ pub struct CleanSummary {
     pub config: Config,
     /// Inputs and their fingerprints.
     pub inputs: Vec<InputSummary>,
+    /// Per input file: its encoding, how it was decided, bytes replaced and
+    /// texts truncated (empty for documents handed over in memory).
+    pub decoding: Vec<crate::io::DecodeReport>,
     /// What the boilerplate pass learnt, per group (empty when it did not run).
     pub boilerplate_groups: Vec<GroupStats>,
     /// What the repeated-passage count found (when `clean.passages` is on).
@@ -375,6 +378,7 @@ fn run_clean_inner(
         job: "clean",
         config: cfg.clone(),
         inputs: input_summaries,
+        decoding: reader.reports().to_vec(),
         boilerplate_groups: model.map(|m| m.stats().to_vec()).unwrap_or_default(),
         passages: passages.map(|p| p.stats()),
         counts,
@@ -563,6 +567,7 @@ fn clean_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Cl
             job: "clean",
             config: cfg.clone(),
             inputs: Vec::new(),
+            decoding: Vec::new(),
             boilerplate_groups: stats,
             passages: passage_stats,
             counts,

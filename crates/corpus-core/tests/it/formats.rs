@@ -578,6 +578,53 @@ fn forced_encoding_is_used_as_given() {
 }
 
 #[test]
+fn both_jobs_report_the_encodings_and_truncations_they_read() {
+    // A legacy-encoded text file (detected) and a JSON Lines file with texts over
+    // the limit (truncated): what was done to the input is in either job's summary.
+    let tmp = tempfile::tempdir().unwrap();
+    let legacy = write(tmp.path(), "a.txt", &encode(&seed(3), "windows-1256"));
+    let long = (0..6)
+        .map(|i| rec(&format!("j{i}"), &seed(i % 5)))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let jsonl = write(tmp.path(), "b.jsonl", long.as_bytes());
+    let max = 6000;
+    let over = (0..6).filter(|i| seed(i % 5).len() > max).count() as u64;
+    assert!(over > 0 && over < 6, "{over} seeds over {max} bytes");
+    let mut cfg = Config::default();
+    cfg.input.encoding = "auto".into();
+    cfg.input.max_doc_bytes = Some(max as u64);
+    cfg.input.oversize = Oversize::Truncate;
+    let inputs = [legacy.clone(), jsonl.clone()];
+    let dedup = run_dedup(&inputs, &tmp.path().join("d"), &cfg, None).unwrap();
+    let clean = run_clean(&inputs, &tmp.path().join("c"), &cfg, None).unwrap();
+    assert_eq!(clean.decoding, dedup.decoding);
+    let by_path = |p: &Path| {
+        let name = p.display().to_string();
+        clean
+            .decoding
+            .iter()
+            .find(|r| r.path == name)
+            .cloned()
+            .unwrap()
+    };
+    let a = by_path(&legacy);
+    assert_eq!(
+        (a.encoding.as_str(), a.detection),
+        ("windows-1256", Detection::Detected)
+    );
+    assert_eq!(by_path(&jsonl).truncated, over);
+    // And it is what summary.json says.
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("c/summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        written["decoding"],
+        serde_json::to_value(&clean.decoding).unwrap()
+    );
+}
+
+#[test]
 fn invalid_bytes_error_with_offset_or_replaced_and_counted() {
     let tmp = tempfile::tempdir().unwrap();
     let text = seed(0);
