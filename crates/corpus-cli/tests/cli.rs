@@ -189,6 +189,121 @@ fn dedup_reads_stdin() {
     assert!(!out.join("stdin.jsonl").exists());
 }
 
+/// `ghirbal ARGS` with `input` on its standard input.
+fn with_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ghirbal"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(input).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// Standard input is read once into the output folder; its records, rejects and
+/// summary name it `-`, never that copy, and a compressed stream is read as the
+/// same records would be from a file.
+#[test]
+fn stdin_is_named_dash_and_may_come_compressed() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut plain = String::new();
+    for (i, text) in common::seed_paragraphs().iter().enumerate() {
+        plain += &serde_json::json!({"id": format!("p{i:03}"), "text": text}).to_string();
+        plain.push('\n');
+    }
+    let good = plain.lines().count();
+    plain += "{\"id\": \"bad\"\n";
+    let file = tmp.path().join("in.jsonl");
+    std::fs::write(&file, &plain).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(plain.as_bytes()).unwrap();
+    let streams = [
+        ("plain", plain.as_bytes().to_vec()),
+        ("gz", gz.finish().unwrap()),
+        ("zst", zstd::encode_all(plain.as_bytes(), 3).unwrap()),
+    ];
+    for job in ["dedup", "clean"] {
+        let run = |input: &str, out: &std::path::Path, bytes: &[u8]| {
+            let out = out.to_str().unwrap();
+            let mut args = vec![job, input, "--output", out, "-q", "--on-error", "skip"];
+            if job == "clean" {
+                args.push("--passages");
+            }
+            with_stdin(&args, bytes)
+        };
+        let from_file = tmp.path().join(format!("{job}-file"));
+        let o = run(file.to_str().unwrap(), &from_file, b"");
+        assert!(o.status.success(), "{}", stderr(&o));
+        for (name, bytes) in &streams {
+            let out = tmp.path().join(format!("{job}-{name}"));
+            let o = run("-", &out, bytes);
+            assert!(o.status.success(), "{job} {name}: {}", stderr(&o));
+            let read = |f: &str| std::fs::read_to_string(out.join(f)).unwrap();
+            assert_eq!(
+                read("kept.jsonl"),
+                std::fs::read_to_string(from_file.join("kept.jsonl")).unwrap(),
+                "{job} {name}"
+            );
+            let reject: serde_json::Value = serde_json::from_str(&read("rejects.jsonl")).unwrap();
+            assert_eq!(reject["file"], "-", "{job} {name}");
+            assert_eq!(reject["line"], good + 1, "{job} {name}");
+            let summary: serde_json::Value = serde_json::from_str(&read("summary.json")).unwrap();
+            assert_eq!(summary["inputs"][0]["path"], "-", "{job} {name}");
+            assert_eq!(summary["decoding"][0]["path"], "-", "{job} {name}");
+            if job == "dedup" {
+                let clusters = read("clusters.jsonl");
+                assert_eq!(clusters.lines().count(), good, "{name}");
+                assert!(
+                    clusters.lines().all(|l| l.contains(r#""source":"-:"#)),
+                    "{name}: {clusters}"
+                );
+            }
+            // The copy of standard input is not left in the output.
+            let names: Vec<String> = std::fs::read_dir(&out)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            assert!(names.iter().all(|n| !n.starts_with("stdin")), "{names:?}");
+        }
+        // Without --on-error skip the bad record stops the run, named by `-` and its line.
+        let o = with_stdin(
+            &[
+                job,
+                "-",
+                "--output",
+                tmp.path().join("stop").to_str().unwrap(),
+                "-q",
+            ],
+            plain.as_bytes(),
+        );
+        assert_eq!(o.status.code(), Some(1), "{job}");
+        assert!(
+            stderr(&o).contains(&format!("-:{}: ", good + 1)),
+            "{}",
+            stderr(&o)
+        );
+        // A second `-` would read an empty stream: refused.
+        let o = with_stdin(
+            &[
+                job,
+                "-",
+                "-",
+                "--output",
+                tmp.path().join("twice").to_str().unwrap(),
+            ],
+            plain.as_bytes(),
+        );
+        assert_eq!(o.status.code(), Some(2), "{job}: {}", stderr(&o));
+        assert!(stderr(&o).contains("standard input (-) can be given only once"));
+    }
+}
+
 #[test]
 fn normalize_key_profile_folds_arabic() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ghirbal"))

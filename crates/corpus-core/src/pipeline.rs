@@ -148,7 +148,7 @@ impl InputSummary {
             path: file.path.display().to_string(),
             fingerprint: match reader.fingerprint(&file.path) {
                 Some(f) => f.to_owned(),
-                None => fingerprint_file(&file.path)?,
+                None => fingerprint_file(file.bytes_path())?,
             },
         })
     }
@@ -909,8 +909,7 @@ fn run_dedup_inner(
     let json = serde_json::to_string_pretty(&summary)
         .map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
     std::fs::write(&path, json + "\n").map_err(|e| Error::io(&path, e))?;
-    // The spilled copy of stdin is not part of the output.
-    let _ = std::fs::remove_file(out.file(STDIN_SPILL));
+    remove_spills(&files);
     out.commit()?;
     // Freeing a few million allocations takes a tenth of a second at 200k
     // documents: it overlaps with removing the checkpoints, and a process that
@@ -1228,16 +1227,34 @@ pub(crate) fn reject(e: Error, on_error: OnError, rejects: &mut Vec<Reject>) -> 
     }
 }
 
-pub(crate) const STDIN_SPILL: &str = "stdin.jsonl";
-
+/// Copies standard input (an input `-`) into the output folder, so that the job
+/// can read it more than once; a compressed stream is recognised by its first
+/// bytes and kept compressed. Records keep `-` as their file.
 pub(crate) fn spill_stdin(files: &mut [InputFile], out: &OutputDir) -> Result<()> {
+    use std::io::{BufRead, Write};
     for f in files.iter_mut().filter(|f| f.path.as_os_str() == "-") {
-        let dest = out.file(STDIN_SPILL);
+        let mut stdin = std::io::stdin().lock();
+        let head = stdin.fill_buf().map_err(|e| Error::io("-", e))?;
+        let ext = match head {
+            [0x1F, 0x8B, ..] => ".gz",
+            [0x28, 0xB5, 0x2F, 0xFD, ..] => ".zst",
+            [b'B', b'Z', b'h', ..] => ".bz2",
+            _ => "",
+        };
+        let dest = out.file(&format!("stdin.jsonl{ext}"));
         let mut w = std::fs::File::create(&dest).map_err(|e| Error::io(&dest, e))?;
-        std::io::copy(&mut std::io::stdin().lock(), &mut w).map_err(|e| Error::io("-", e))?;
-        f.path = dest;
+        std::io::copy(&mut stdin, &mut w).map_err(|e| Error::io("-", e))?;
+        w.flush().map_err(|e| Error::io(&dest, e))?;
+        f.spill = Some(dest);
     }
     Ok(())
+}
+
+/// Removes the spilled copies of standard input: they are not part of the output.
+pub(crate) fn remove_spills(files: &[InputFile]) {
+    for spill in files.iter().filter_map(|f| f.spill.as_ref()) {
+        let _ = std::fs::remove_file(spill);
+    }
 }
 
 fn write_clusters(path: &Path, seen: &[Seen], verdicts: &[Verdict]) -> Result<()> {

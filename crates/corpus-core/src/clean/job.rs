@@ -388,7 +388,7 @@ fn run_clean_inner(
     let json = serde_json::to_string_pretty(&summary)
         .map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
     std::fs::write(&path, json + "\n").map_err(|e| Error::io(&path, e))?;
-    let _ = std::fs::remove_file(out.file(crate::pipeline::STDIN_SPILL));
+    crate::pipeline::remove_spills(&files);
     out.commit()?;
     Ok(summary)
 }

@@ -101,6 +101,16 @@ pub struct InputFile {
     pub kind: InputKind,
     /// For a text file inside a given folder: its id (relative path, no extension).
     pub text_id: Option<String>,
+    /// For standard input: the copy of it that is read (in the output folder, so
+    /// that it can be read more than once). Records are still named by `path`.
+    pub spill: Option<PathBuf>,
+}
+
+impl InputFile {
+    /// Where this input's bytes are read from: its spill, else its path.
+    pub fn bytes_path(&self) -> &Path {
+        self.spill.as_deref().unwrap_or(&self.path)
+    }
 }
 
 /// Expands the user's inputs into files, in a deterministic order: folders are
@@ -118,10 +128,17 @@ pub fn list_inputs(inputs: &[PathBuf], output: Option<&Path>) -> Result<Vec<Inpu
     let output = output.and_then(|o| std::fs::canonicalize(o).ok());
     for input in inputs {
         if input.as_os_str() == "-" {
+            if files.iter().any(|f: &InputFile| f.path == *input) {
+                // A second read of the stream would find it empty.
+                return Err(Error::Config(
+                    "standard input (-) can be given only once".into(),
+                ));
+            }
             files.push(InputFile {
                 path: input.clone(),
                 kind: InputKind::Jsonl,
                 text_id: None,
+                spill: None,
             });
             continue;
         }
@@ -139,6 +156,7 @@ pub fn list_inputs(inputs: &[PathBuf], output: Option<&Path>) -> Result<Vec<Inpu
                     path,
                     kind,
                     text_id,
+                    spill: None,
                 });
             }
         } else {
@@ -155,6 +173,7 @@ pub fn list_inputs(inputs: &[PathBuf], output: Option<&Path>) -> Result<Vec<Inpu
                 path: input.clone(),
                 kind,
                 text_id,
+                spill: None,
             });
         }
     }
@@ -271,7 +290,10 @@ pub(crate) fn open_decompressed(
 
 /// One JSONL file being read.
 struct Current {
+    /// The input's name in records and reports.
     path: Arc<Path>,
+    /// Where its bytes are read from ([`InputFile::bytes_path`]).
+    bytes: PathBuf,
     rd: Box<dyn BufRead + Send>,
     damage: Option<SharedDamage>,
     report: DecodeReport,
@@ -417,7 +439,7 @@ impl Reader {
 
     fn read_text_file(&mut self, f: &InputFile) -> Result<Document> {
         let path: Arc<Path> = Arc::from(f.path.as_path());
-        let d = self.decoded(&f.path, None)?;
+        let d = self.decoded(f.bytes_path(), None)?;
         let mut report = Self::report(&f.path, &d);
         let result = read_whole(d, &f.path);
         let (mut text, replaced) = match result {
@@ -521,7 +543,7 @@ impl Reader {
         #[cfg(feature = "parquet")]
         {
             let rows = super::parquet::ParquetRows::open(
-                &f.path,
+                f.bytes_path(),
                 &self.cfg.text_field,
                 &self.cfg.id_field,
                 self.raw_fields.as_deref(),
@@ -557,10 +579,11 @@ impl Reader {
             .fingerprints
             .is_some()
             .then(|| Arc::new(Mutex::new(Tally::default())));
-        let d = self.decoded(&f.path, tally.clone())?;
+        let d = self.decoded(f.bytes_path(), tally.clone())?;
         self.start(&f.path, d);
         if let Some(c) = &mut self.current {
             c.tally = tally;
+            c.bytes = f.bytes_path().into();
         }
         Ok(())
     }
@@ -575,6 +598,7 @@ impl Reader {
         let report = Self::report(path, &d);
         self.current = Some(Current {
             path: Arc::from(path),
+            bytes: path.to_path_buf(),
             rd: d.reader,
             damage: d.damage,
             report,
@@ -596,7 +620,7 @@ impl Reader {
             let tally = c.tally.and_then(|t| Arc::try_unwrap(t).ok());
             if let (Some(t), Some(fps)) = (tally, &mut self.fingerprints) {
                 let t = t.into_inner().unwrap_or_else(PoisonError::into_inner);
-                if let Ok(fp) = t.finish(&c.path) {
+                if let Ok(fp) = t.finish(&c.bytes) {
                     fps.push((c.path, fp));
                 }
             }
