@@ -440,3 +440,39 @@ fn clean_with_passages_keeps_the_seed_versions_shared_paragraphs_once() {
         assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", stderr(&o));
     }
 }
+
+/// Byte counts take K, M or G; a shard size of 0 (one file per record) is refused.
+#[test]
+fn byte_options_take_units_and_refuse_a_zero_shard_size() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |name: &str, extra: &[&str]| {
+        let out = tmp.path().join(name);
+        (dedup(&seeds(), &out, extra), out)
+    };
+    let (o, out) = run("k", &["--shard-size", "8K"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let shards: Vec<u64> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("kept-"))
+        .map(|e| e.metadata().unwrap().len())
+        .collect();
+    // Five seeds of 4.5–14 KB a record: more than one shard.
+    assert!(shards.len() > 1, "{shards:?}");
+    let (o, _) = run("max", &["--max-doc-bytes", "5k"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("over max_doc_bytes = 5120"),
+        "{}",
+        stderr(&o)
+    );
+    for (value, says) in [
+        ("0", "output.shard_size must be at least 1 byte"),
+        ("1.5M", "is not a byte count"),
+        ("3X", "unknown unit 'X'"),
+    ] {
+        let (o, _) = run(value, &["--shard-size", value]);
+        assert_eq!(o.status.code(), Some(2), "{value}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{value}: {}", stderr(&o));
+    }
+}

@@ -236,6 +236,11 @@ impl Config {
         self.input.validate()?;
         self.clean.validate()?;
         self.dedup.validate()?;
+        if self.output.shard_size == Some(0) {
+            return Err(Error::Config(
+                "output.shard_size must be at least 1 byte (leave it unset for one file)".into(),
+            ));
+        }
         // The survivor policy and the boilerplate groups read other fields of a
         // record: the text itself is no rank and no source.
         let text = self.input.text_field.as_str();
