@@ -42,8 +42,9 @@ def test_unknown_key_reads_the_same_from_a_toml_file(tmp_path: Path) -> None:
     toml.write_text("treshold = 0.7\n", encoding="utf-8")
     with pytest.raises(ghirbal.ConfigError, match="unknown field `treshold`"):
         ghirbal.dedup(["نص"], config=toml)
-    with pytest.raises(ghirbal.ConfigError, match="unknown field `treshold`"):
+    with pytest.raises(ghirbal.ConfigError, match="unknown field `treshold`") as e:
         ghirbal.resolve_config(treshold=0.7)
+    assert str(e.value).endswith("(did you mean `dedup.threshold`?)")
 
 
 def test_normalize_errors() -> None:

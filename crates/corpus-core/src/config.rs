@@ -60,6 +60,62 @@ impl OutputConfig {
     }
 }
 
+/// `message` (serde's, for an unknown field `NAME`) with the nearest key of the
+/// configuration, when one is close enough to be a misspelling of `NAME`.
+fn with_hint(message: String) -> String {
+    const UNKNOWN: &str = "unknown field `";
+    let Some(name) = message
+        .find(UNKNOWN)
+        .map(|at| &message[at + UNKNOWN.len()..])
+        .and_then(|rest| rest.split('`').next())
+    else {
+        return message;
+    };
+    let Ok(serde_json::Value::Object(keys)) = serde_json::to_value(Config::default()) else {
+        return message;
+    };
+    match nearest_key(&keys, name) {
+        Some(near) => format!("{} (did you mean `{near}`?)", message.trim_end()),
+        None => message,
+    }
+}
+
+/// The top-level key or section field (as `section.field`) of `keys` closest to
+/// a misspelt `key`: at most two edits away, and fewer than half its length.
+fn nearest_key(keys: &serde_json::Map<String, serde_json::Value>, key: &str) -> Option<String> {
+    let fields = keys.iter().flat_map(|(section, v)| {
+        v.as_object().into_iter().flat_map(move |o| {
+            o.keys()
+                .map(move |f| (f.as_str(), format!("{section}.{f}")))
+        })
+    });
+    let tops = keys.keys().map(|k| (k.as_str(), k.clone()));
+    let limit = 2.min(key.chars().count().saturating_sub(1) / 2);
+    tops.chain(fields)
+        .map(|(name, shown)| (edit_distance(key, name), shown))
+        .filter(|&(d, _)| d > 0 && d <= limit)
+        .min()
+        .map(|(_, shown)| shown)
+}
+
+/// Levenshtein distance between `a` and `b`, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let next = (diag + usize::from(ca != cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            diag = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
 /// A whole job's configuration.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -133,8 +189,8 @@ impl Config {
     /// (unknown keys are errors).
     pub fn from_toml_file(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let cfg: Config =
-            toml::from_str(&text).map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
+        let cfg: Config = toml::from_str(&text)
+            .map_err(|e| Error::Config(with_hint(format!("{}: {e}", path.display()))))?;
         cfg.validate()?;
         Ok(cfg)
     }
@@ -201,7 +257,8 @@ impl Config {
                 }
             }
         }
-        let cfg: Config = serde_json::from_value(Value::Object(base)).map_err(json_err)?;
+        let cfg: Config = serde_json::from_value(Value::Object(base))
+            .map_err(|e| Error::Config(with_hint(e.to_string())))?;
         cfg.validate()?;
         Ok(cfg)
     }

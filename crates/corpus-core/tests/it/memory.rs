@@ -176,6 +176,27 @@ fn overrides_route_flat_keys_and_reject_unknown_ones() {
         toml_err.to_string().contains("unknown field `treshold`"),
         "{toml_err}"
     );
+    // Both name the key that was meant.
+    for e in [&typo, &toml_err] {
+        assert!(
+            e.to_string().ends_with("(did you mean `dedup.threshold`?)"),
+            "{e}"
+        );
+    }
+    // Inside a section too; a name far from every key gets no guess.
+    let in_section = Config::default()
+        .with_overrides(json!({"clean": {"pasages": true}}))
+        .unwrap_err();
+    assert!(
+        in_section
+            .to_string()
+            .contains("did you mean `clean.passages`?"),
+        "{in_section}"
+    );
+    let far = Config::default()
+        .with_overrides(json!({"colour": 1}))
+        .unwrap_err();
+    assert!(!far.to_string().contains("did you mean"), "{far}");
 
     let bad = Config::default()
         .with_overrides(json!({"threshold": 1.5}))
