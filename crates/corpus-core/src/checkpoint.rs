@@ -28,8 +28,9 @@ use crate::io::{DecodeReport, fingerprint_file};
 use crate::pipeline::{DocInfo, Reject, Seen};
 use crate::{Error, Result};
 
-/// Version of the checkpoint files; older ones are refused.
-const VERSION: u32 = 5;
+/// Version of the checkpoint files; older ones are refused (6: survivor dates
+/// are read as instants).
+const VERSION: u32 = 6;
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
 struct Manifest {

@@ -44,6 +44,10 @@ pub(crate) fn put_rank(buf: &mut Vec<u8>, rank: Option<&RankValue>) {
             buf.push(2);
             put_bytes(buf, x.as_bytes());
         }
+        Some(RankValue::Time(t)) => {
+            buf.push(3);
+            buf.extend_from_slice(&t.to_le_bytes());
+        }
     }
 }
 
@@ -118,6 +122,7 @@ impl<'a> Bytes<'a> {
             0 => None,
             1 => Some(RankValue::Num(f64::from_le_bytes(self.arr()?))),
             2 => Some(RankValue::Str(self.string()?)),
+            3 => Some(RankValue::Time(i64::from_le_bytes(self.arr()?))),
             _ => return None,
         })
     }

@@ -665,7 +665,7 @@ fn rank_value(doc: &Document, field: &str) -> Option<RankValue> {
     let raw = doc.raw.as_ref()?;
     match crate::io::json_field(raw, field)? {
         Value::Number(n) => n.as_f64().map(RankValue::Num),
-        Value::String(s) => Some(RankValue::Str(s)),
+        Value::String(s) => Some(RankValue::of_str(s)),
         _ => None,
     }
 }

@@ -41,10 +41,92 @@ pub struct Member {
 /// A survivor field value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RankValue {
+    /// A string that reads as a date ([`RankValue::of_str`]), as milliseconds
+    /// since 1970-01-01 UTC.
+    Time(i64),
     /// A number.
     Num(f64),
-    /// A string (dates in ISO form sort correctly as strings).
+    /// Any other string.
     Str(String),
+}
+
+impl RankValue {
+    /// The rank of a string field: the instant it names when it reads as a date
+    /// written as news feeds write them, else the string itself. Dates are
+    /// RFC 3339 / ISO 8601 (`2016-12-08T18:18:00+01:00`; `T` or a space; seconds,
+    /// fraction and offset optional, no offset meaning UTC; `/` for `-`), a day
+    /// alone (`2015-07-21`, its midnight UTC), a day written day first
+    /// (`29/05/2016`, `29-05-2016 14:30`, as Arabic-language and European outlets
+    /// write it; a US month-first date is misread), or RFC 2822 (`Fri, 02 Mar
+    /// 2018 16:49:57 +0400`). Compared as text, these forms disagree with time:
+    /// the same instant written two ways, and weekday names, sort apart.
+    ///
+    /// ```
+    /// use corpus_core::dedup::RankValue;
+    /// let a = RankValue::of_str("Fri, 02 Mar 2018 16:49:57 +0400".into());
+    /// let b = RankValue::of_str("2018-03-02 12:49:57".into());
+    /// assert_eq!(a, b);
+    /// assert_eq!(RankValue::of_str("soon".into()), RankValue::Str("soon".into()));
+    /// ```
+    pub fn of_str(s: String) -> RankValue {
+        match instant(&s) {
+            Some(t) => RankValue::Time(t),
+            None => RankValue::Str(s),
+        }
+    }
+}
+
+/// Milliseconds since 1970-01-01 UTC of a date in one of [`RankValue::of_str`]'s forms.
+fn instant(s: &str) -> Option<i64> {
+    use chrono::{DateTime, NaiveDate, NaiveDateTime};
+    let s = s.trim();
+    // Every form is between "3/1/2017" and an RFC 2822 date with a long zone.
+    if !(8..=40).contains(&s.len()) || !s.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let b = s.as_bytes();
+    if b[0].is_ascii_alphabetic() || b[1] == b' ' || b[2] == b' ' {
+        return DateTime::parse_from_rfc2822(s)
+            .ok()
+            .map(|t| t.timestamp_millis());
+    }
+    let iso = s.replace('/', "-");
+    let iso = iso.as_str();
+    if b[1] == b'-' || b[2] == b'-' || b[1] == b'/' || b[2] == b'/' {
+        // Day first.
+        for f in ["%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M"] {
+            if let Ok(t) = NaiveDateTime::parse_from_str(iso, f) {
+                return Some(t.and_utc().timestamp_millis());
+            }
+        }
+        let day = NaiveDate::parse_from_str(iso, "%d-%m-%Y").ok()?;
+        return Some(day.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis());
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(iso) {
+        return Some(t.timestamp_millis());
+    }
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f%#z",
+        "%Y-%m-%d %H:%M:%S%.f%#z",
+        "%Y-%m-%dT%H:%M%#z",
+        "%Y-%m-%d %H:%M%#z",
+    ] {
+        if let Ok(t) = DateTime::parse_from_str(iso, f) {
+            return Some(t.timestamp_millis());
+        }
+    }
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(iso, f) {
+            return Some(t.and_utc().timestamp_millis());
+        }
+    }
+    let day = NaiveDate::parse_from_str(iso, "%Y-%m-%d").ok()?;
+    Some(day.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis())
 }
 
 /// The decision for one document.
@@ -658,21 +740,33 @@ fn policy_ranks<'a>(
 ///
 /// - `least-chrome`: fewer characters removed by cleaning, then longer key text;
 /// - `longest`: longer key text;
-/// - `earliest:F` / `highest:F`: the smaller (larger) value of field F (numbers
-///   before strings, each in their own order; a record without F last), then
-///   longer key text.
+/// - `earliest:F` / `highest:F`: the smaller (larger) value of field F (dates
+///   first, then numbers, then other strings, each kind in the policy's order; a
+///   record without F last), then longer key text.
 pub fn policy_key(m: &Member, policy: &Survivor) -> Vec<u8> {
     let mut key = Vec::with_capacity(24 + m.id.len());
     match policy {
         Survivor::LeastChrome => key.extend_from_slice(&m.chrome.to_be_bytes()),
         Survivor::Longest => {}
         Survivor::Earliest(_) | Survivor::Highest(_) => {
+            // The kind first, in either policy: dates, numbers, other strings, no
+            // value. A string that is not a date never beats a date, even under
+            // `highest`.
+            key.push(match &m.rank {
+                Some(RankValue::Time(_)) => 0,
+                Some(RankValue::Num(_)) => 1,
+                Some(RankValue::Str(_)) => 2,
+                None => 3,
+            });
             let start = key.len();
             match &m.rank {
                 // Each value's bytes are prefix-free, so inverting them all
-                // reverses the order (`highest`); a missing value loses either way.
+                // reverses the order (`highest`).
+                Some(RankValue::Time(t)) => {
+                    // Two's complement with the sign bit flipped: unsigned order.
+                    key.extend_from_slice(&((*t as u64) ^ 1 << 63).to_be_bytes());
+                }
                 Some(RankValue::Num(x)) => {
-                    key.push(1);
                     let bits = x.to_bits();
                     // `f64::total_cmp`'s order as unsigned big-endian bytes.
                     let ordered = if bits >> 63 == 1 {
@@ -683,7 +777,6 @@ pub fn policy_key(m: &Member, policy: &Survivor) -> Vec<u8> {
                     key.extend_from_slice(&ordered.to_be_bytes());
                 }
                 Some(RankValue::Str(s)) => {
-                    key.push(2);
                     for &byte in s.as_bytes() {
                         key.push(byte);
                         if byte == 0 {
@@ -698,12 +791,6 @@ pub fn policy_key(m: &Member, policy: &Survivor) -> Vec<u8> {
                 for byte in &mut key[start..] {
                     *byte = !*byte;
                 }
-            }
-            if m.rank.is_none() {
-                key.push(0xFF);
-            } else {
-                // Present values before missing ones, also after the inversion.
-                key.insert(start, 0);
             }
         }
     }
@@ -1116,13 +1203,20 @@ mod tests {
         let longest = b.sketch.chars.cmp(&a.sketch.chars);
         let by_field = |highest: bool| match (&a.rank, &b.rank) {
             (Some(x), Some(y)) => {
+                // Dates, then numbers, then other strings.
+                let kind = |v: &RankValue| match v {
+                    RankValue::Time(_) => 0,
+                    RankValue::Num(_) => 1,
+                    RankValue::Str(_) => 2,
+                };
                 let o = match (x, y) {
+                    (RankValue::Time(x), RankValue::Time(y)) => x.cmp(y),
                     (RankValue::Num(x), RankValue::Num(y)) => x.total_cmp(y),
                     (RankValue::Str(x), RankValue::Str(y)) => x.cmp(y),
-                    (RankValue::Num(_), RankValue::Str(_)) => Ordering::Less,
-                    (RankValue::Str(_), RankValue::Num(_)) => Ordering::Greater,
+                    _ => Ordering::Equal,
                 };
-                if highest { o.reverse() } else { o }
+                let o = if highest { o.reverse() } else { o };
+                kind(x).cmp(&kind(y)).then(o)
             }
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
@@ -1138,9 +1232,9 @@ mod tests {
     }
 
     /// Policy keys and the precomputed ranks order documents exactly as the
-    /// policies say, ties (equal chrome, length or value) included: numbers
-    /// (negative, zero of both signs, infinite), strings with NUL and 0xFF-free
-    /// prefixes of each other, missing values.
+    /// policies say, ties (equal chrome, length or value) included: dates (before
+    /// 1970 too), numbers (negative, zero of both signs, infinite), strings with
+    /// NUL and 0xFF-free prefixes of each other, missing values.
     #[test]
     fn policy_keys_and_ranks_follow_the_policy() {
         let mut state = 7u64;
@@ -1159,12 +1253,14 @@ mod tests {
             f64::NEG_INFINITY,
             1e-300,
         ];
-        let strs = ["", "a", "a\0", "a\0b", "a\u{1}", "ab", "2024-01-02", "٢٠٢٤"];
+        let strs = ["", "a", "a\0", "a\0b", "a\u{1}", "ab", "2024-01-0", "٢٠٢٤"];
+        let times = [i64::MIN, -1, 0, 1, 1_525_752_059_000, i64::MAX];
         let members: Vec<Member> = (0..240)
             .map(|i| {
                 let mut m = member(i, next(4), next(6));
-                m.rank = match next(3) {
+                m.rank = match next(4) {
                     0 => Some(RankValue::Num(nums[next(nums.len() as u64) as usize])),
+                    3 => Some(RankValue::Time(times[next(times.len() as u64) as usize])),
                     1 => Some(RankValue::Str(
                         strs[next(strs.len() as u64) as usize].into(),
                     )),
@@ -1189,6 +1285,47 @@ mod tests {
                     assert_eq!(keys[a].cmp(&keys[b]), want, "{policy} keys {a} {b}");
                 }
             }
+        }
+    }
+
+    /// The date forms of the development news (`arabic_news`, `news_pairs`) and
+    /// their neighbours read as the instants they name; anything else stays text.
+    #[test]
+    fn dates_read_as_instants() {
+        let at = |s: &str| match RankValue::of_str(s.into()) {
+            RankValue::Time(t) => Some(t),
+            _ => None,
+        };
+        // 2018-03-02 12:49:57 UTC, written six ways.
+        let t = Some(1_519_994_997_000);
+        for s in [
+            "Fri, 02 Mar 2018 16:49:57 +0400",
+            "2 Mar 2018 12:49:57 GMT",
+            "2018-03-02T16:49:57+04:00",
+            "2018-03-02 12:49:57",
+            "2018/03/02 12:49:57Z",
+            " 2018-03-02T13:49:57.000+0100 ",
+        ] {
+            assert_eq!(at(s), t, "{s}");
+        }
+        assert_eq!(at("2016-12-08T18:18:00+01:00"), Some(1_481_217_480_000));
+        assert_eq!(at("2015-07-21"), Some(1_437_436_800_000));
+        assert_eq!(at("2015-07-21 02:53"), Some(1_437_447_180_000));
+        assert_eq!(at("1969-12-31T23:59:59Z"), Some(-1000));
+        // Day first, as Jawhara FM writes it.
+        assert_eq!(at("21/07/2015"), at("2015-07-21"));
+        assert_eq!(at("21-07-2015 02:53"), at("2015-07-21 02:53"));
+        assert_eq!(at("3/1/2017"), at("2017-01-03"));
+        for s in [
+            "",
+            "soon",
+            "2015",
+            "20150721",
+            "07/21/2015",
+            "2015-13-01",
+            "Fri, 31 Feb 2018 10:00:00 +0000",
+        ] {
+            assert_eq!(at(s), None, "{s}");
         }
     }
 

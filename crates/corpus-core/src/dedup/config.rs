@@ -21,10 +21,12 @@ pub enum Survivor {
     LeastChrome,
     /// The longest member (in characters of its key text), then the smallest id.
     Longest,
-    /// The smallest value of a record field (e.g. `earliest:date`), compared as
-    /// numbers when both are numbers, else as strings; records without it lose.
+    /// The smallest value of a record field (e.g. `earliest:date`): dates as the
+    /// instants they name ([`crate::dedup::RankValue::of_str`]), then numbers, then
+    /// other strings; records without it lose.
     Earliest(String),
-    /// The largest value of a record field (e.g. `highest:priority`).
+    /// The largest value of a record field (e.g. `highest:priority`), kinds in the
+    /// same order as for [`Survivor::Earliest`].
     Highest(String),
 }
 

@@ -460,3 +460,65 @@ fn record_fields_name_what_the_job_reads() {
         .unwrap();
     assert_eq!(cfg.record_fields(), ["id", "text"]);
 }
+
+/// `earliest:date` keeps the copy published first, whatever form each date is
+/// written in (the development news mix RFC 2822, ISO 8601 with an offset and
+/// naive ISO times); `highest:date` the last. Read as text, these forms sort by
+/// their first characters: the naive time would win `earliest`, "yesterday"
+/// would win `highest`. Files and memory decide alike.
+#[test]
+fn survivor_dates_compare_as_instants_whatever_their_form() {
+    let text = seed_docs().remove(3).text;
+    let dates = [
+        ("a-rfc2822", json!("Mon, 07 May 2018 23:00:00 +0000")), // 2018-05-07 23:00Z
+        ("b-naive", json!("2018-05-08 02:53:56")),               // 02:53:56Z
+        ("c-offset", json!("2018-05-08T03:00:00+01:00")),        // 02:00Z
+        ("d-none", Value::Null),
+        ("e-text", json!("yesterday")),
+    ];
+    let lines: Vec<String> = dates
+        .iter()
+        .map(|(id, date)| {
+            let mut r = json!({"id": id, "text": text});
+            if !date.is_null() {
+                r["date"] = date.clone();
+            }
+            r.to_string()
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    for (policy, want) in [("earliest:date", "a-rfc2822"), ("highest:date", "b-naive")] {
+        let cfg = Config::default()
+            .with_overrides(json!({"survivor": policy}))
+            .unwrap();
+        let docs = lines.iter().enumerate().map(|(i, l)| {
+            let origin = Origin {
+                path: Path::new("docs").into(),
+                line: i as u64 + 1,
+            };
+            InputConfig::default().parse_record(l, origin, || i.to_string())
+        });
+        let run = dedup_documents(docs, &cfg).unwrap();
+        let kept: Vec<String> = verdicts(&run)
+            .into_iter()
+            .filter(|v| v.2)
+            .map(|v| v.0)
+            .collect();
+        assert_eq!(kept, [want], "{policy} in memory");
+        let out = dir.path().join(policy.replace(':', "-"));
+        run_dedup(std::slice::from_ref(&input), &out, &cfg, None).unwrap();
+        let kept = std::fs::read_to_string(out.join("kept.jsonl")).unwrap();
+        let ids: Vec<String> = kept
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<Value>(l).unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(ids, [want], "{policy} from a file");
+    }
+}

@@ -78,3 +78,52 @@ fn arabic_news_identical_texts_share_a_cluster_with_one_survivor() {
         );
     }
 }
+
+/// Every date of the development news (four forms: naive ISO, ISO with an offset,
+/// RFC 2822, day-first `29/05/2016`) reads as an instant, and that instant falls
+/// on the day the record's id names (`…-20161208`, `saudinewsnet-2015-07-21-…`),
+/// give or take the time zones.
+#[test]
+fn news_dates_read_as_the_days_their_ids_name() {
+    use corpus_core::dedup::RankValue;
+    let Some(shared) = shared() else { return };
+    let corpora = shared.join("corpora");
+    let mut checked = 0;
+    for file in [
+        "arabic_news/saudinewsnet.jsonl",
+        "arabic_news/ant_multisource.jsonl",
+        "arabic_news/ant_jawharafm.jsonl",
+        "news_pairs/docs.jsonl",
+    ] {
+        for r in read_jsonl(&corpora.join(file)) {
+            let (id, date) = (r["id"].as_str().unwrap(), r["date"].as_str().unwrap());
+            let RankValue::Time(ms) = RankValue::of_str(date.to_owned()) else {
+                panic!("{file}: {id}: {date:?} is not read as a date");
+            };
+            // The id's day: its first (saudinewsnet) or last eight digits, year
+            // first or (Jawhara FM's `…-03012017`) day first.
+            let digits: String = id.chars().filter(char::is_ascii_digit).collect();
+            let day = if id.starts_with("saudinewsnet-") {
+                &digits[..8]
+            } else {
+                &digits[digits.len() - 8..]
+            };
+            let year_first =
+                RankValue::of_str(format!("{}-{}-{}", &day[..4], &day[4..6], &day[6..]));
+            let day_first =
+                RankValue::of_str(format!("{}-{}-{}", &day[4..], &day[2..4], &day[..2]));
+            let ((RankValue::Time(named), _) | (_, RankValue::Time(named))) =
+                (year_first, day_first)
+            else {
+                panic!("{id}: no day in the id")
+            };
+            let hours = (ms - named) as f64 / 3.6e6;
+            assert!(
+                (-14.0..38.0).contains(&hours),
+                "{file}: {id}: {date:?} is {hours:.1} h from the id's day"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 2000, "{checked}");
+}
