@@ -62,6 +62,22 @@ def test_a_polars_frame_is_read_as_its_rows(shared: Path) -> None:
     assert outcome(r) == outcome(ghirbal.dedup(docs, survivor="earliest:date"))
 
 
+def test_zoned_timestamps_rank_as_the_instants_they_hold(shared: Path) -> None:
+    # pandas writes tz-aware datetimes as Arrow timestamps with a named zone.
+    pd = pytest.importorskip("pandas")
+    docs = news_with_earlier_copies(shared)
+    want = outcome(ghirbal.dedup(docs, survivor="earliest:date"))
+    frame = pd.DataFrame(docs)
+    frame["date"] = pd.to_datetime(frame["date"]).dt.tz_localize("Asia/Riyadh")
+    assert str(pa.Table.from_pandas(frame).schema.field("date").type.tz) == "Asia/Riyadh"
+    assert outcome(ghirbal.dedup(frame, survivor="earliest:date")) == want
+    # The same instants in UTC, and the frame helper.
+    frame["date"] = frame["date"].dt.tz_convert("UTC")
+    assert outcome(ghirbal.dedup(frame, survivor="earliest:date")) == want
+    out = ghirbal.dedup_frame(frame, survivor="earliest:date")
+    assert out["kept"].tolist() == [k for _, _, k, *_ in want]
+
+
 def test_column_types_read_as_their_python_values(seed_docs: list[dict[str, str]]) -> None:
     text, other = seed_docs[2]["text"], seed_docs[3]["text"]
     rows: list[dict[str, Any]] = [

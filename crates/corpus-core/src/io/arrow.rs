@@ -166,7 +166,53 @@ fn is_text(t: &DataType) -> bool {
     }
 }
 
+/// `col` with a timestamp's named time zone (`UTC`, `Asia/Riyadh`) replaced by the
+/// offset `+00:00`, other columns as they are. The values are UTC instants either
+/// way; only printing a named zone would need the zone database, which this build
+/// does not carry (pandas and pyarrow write tz-aware columns with named zones).
+pub(crate) fn named_zone_as_utc(col: &ArrayRef) -> std::result::Result<ArrayRef, String> {
+    match col.data_type() {
+        DataType::Timestamp(unit, Some(tz)) if !tz.starts_with(['+', '-']) => {
+            let utc = DataType::Timestamp(*unit, Some("+00:00".into()));
+            let data = col.to_data().into_builder().data_type(utc).build();
+            data.map(arrow_array::make_array).map_err(|e| e.to_string())
+        }
+        _ => Ok(col.clone()),
+    }
+}
+
+/// `batch` with [`named_zone_as_utc`] applied to each column.
+#[cfg(feature = "parquet")]
+pub(crate) fn named_zones_as_utc(batch: &RecordBatch) -> std::result::Result<RecordBatch, String> {
+    if !batch
+        .schema()
+        .fields()
+        .iter()
+        .any(|f| matches!(f.data_type(), DataType::Timestamp(_, Some(_))))
+    {
+        return Ok(batch.clone());
+    }
+    let columns = batch
+        .columns()
+        .iter()
+        .map(named_zone_as_utc)
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let fields: Vec<arrow_schema::Field> = batch
+        .schema()
+        .fields()
+        .iter()
+        .zip(&columns)
+        .map(|(f, c)| f.as_ref().clone().with_data_type(c.data_type().clone()))
+        .collect();
+    RecordBatch::try_new(
+        std::sync::Arc::new(arrow_schema::Schema::new(fields)),
+        columns,
+    )
+    .map_err(|e| e.to_string())
+}
+
 fn column(name: &str, col: &ArrayRef) -> Result<Column> {
+    let col = &named_zone_as_utc(col).map_err(Error::Config)?;
     let cast = |to: &DataType| {
         arrow_cast::cast(col, to).map_err(|e| {
             Error::Config(format!(

@@ -171,6 +171,7 @@ impl ParquetRows {
             Some(columns) => batch.project(columns).map_err(|e| bad(e.to_string()))?,
             None => batch.clone(),
         };
+        let for_raw = super::arrow::named_zones_as_utc(&for_raw).map_err(&bad)?;
         let mut json = arrow_json::LineDelimitedWriter::new(Vec::new());
         json.write(&for_raw)
             .and_then(|()| json.finish())

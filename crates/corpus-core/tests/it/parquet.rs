@@ -318,6 +318,62 @@ fn a_survivor_field_is_read_from_its_column() {
     assert_eq!(removed("earliest:year"), ["doc5"]);
 }
 
+/// Timestamps with a named zone (what pandas and pyarrow write for tz-aware
+/// columns) are read as the instants they hold: as a survivor field, and into
+/// `kept.jsonl` (as UTC). Printing a named zone would need the zone database:
+/// such files used to be refused whole.
+#[test]
+fn timestamps_with_named_zones_are_read_as_instants() {
+    use arrow_array::TimestampSecondArray;
+    let tmp = tempfile::tempdir().unwrap();
+    // The same text three times; the second copy is the earliest.
+    let secs = [1_525_748_036_i64, 1_525_734_000, 1_525_744_800];
+    for zone in ["UTC", "Asia/Riyadh", "+03:00"] {
+        let p = tmp
+            .path()
+            .join(format!("{}.parquet", zone.replace('/', "_")));
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("doc_id", DataType::Utf8, false),
+            Field::new("body", DataType::Utf8, false),
+            Field::new(
+                "published",
+                DataType::Timestamp(arrow_schema::TimeUnit::Second, Some(zone.into())),
+                false,
+            ),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(StringArray::from(vec!["b", "a", "c"])),
+                Arc::new(StringArray::from(vec![seed(3); 3])),
+                Arc::new(TimestampSecondArray::from(secs.to_vec()).with_timezone(zone)),
+            ],
+        )
+        .unwrap();
+        write_batch(&p, &batch, WriterProperties::default());
+        let out = tmp.path().join(format!("out-{}", zone.replace('/', "_")));
+        let mut c = Config {
+            input: cfg(),
+            ..Config::default()
+        };
+        c.dedup.survivor = "earliest:published".parse().unwrap();
+        c.output.format = OutputFormat::Jsonl;
+        run_dedup(std::slice::from_ref(&p), &out, &c, None).unwrap();
+        let kept: Vec<Value> = std::fs::read_to_string(out.join("kept.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(kept.len(), 1, "{zone}");
+        assert_eq!(kept[0]["doc_id"], "a", "{zone}");
+        let published = kept[0]["published"].as_str().unwrap();
+        assert!(
+            ["2018-05-07T23:00:00Z", "2018-05-08T02:00:00+03:00"].contains(&published),
+            "{zone}: {published}"
+        );
+    }
+}
+
 #[test]
 fn kept_parquet_is_the_same_on_one_thread_and_several() {
     // 2,600 distinct texts: several record batches, every row kept (exact only,
