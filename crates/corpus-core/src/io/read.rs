@@ -145,7 +145,12 @@ pub fn list_inputs(inputs: &[PathBuf], output: Option<&Path>) -> Result<Vec<Inpu
         let meta = std::fs::metadata(input).map_err(|e| Error::io(input, e))?;
         if meta.is_dir() {
             let mut found = Vec::new();
-            walk(input, output.as_deref(), &mut found)?;
+            walk(
+                input,
+                output.as_deref(),
+                &mut Default::default(),
+                &mut found,
+            )?;
             found.sort_by(|a, b| a.0.cmp(&b.0));
             for (path, kind) in found {
                 let text_id = (kind == InputKind::Text).then(|| {
@@ -239,18 +244,33 @@ fn hidden_name(entry: &std::fs::DirEntry) -> bool {
 }
 
 /// The input files under `dir` with their kinds (hidden ones, and the folder
-/// `skip`, passed over).
-fn walk(dir: &Path, skip: Option<&Path>, out: &mut Vec<(PathBuf, InputKind)>) -> Result<()> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+/// `skip`, passed over). Symbolic links to folders are followed, each folder
+/// walked once (`seen`: their canonical paths), so a link back up ends there.
+fn walk(
+    dir: &Path,
+    skip: Option<&Path>,
+    seen: &mut std::collections::HashSet<PathBuf>,
+    out: &mut Vec<(PathBuf, InputKind)>,
+) -> Result<()> {
+    if let Ok(real) = std::fs::canonicalize(dir) {
+        if !seen.insert(real) {
+            return Ok(());
+        }
+    }
+    let mut entries = std::fs::read_dir(dir)
+        .and_then(|d| d.collect::<std::io::Result<Vec<_>>>())
+        .map_err(|e| Error::io(dir, e))?;
+    // In name order, so that of two links to one folder the same one is followed.
+    entries.sort_by_key(std::fs::DirEntry::file_name);
     for entry in entries {
-        let entry = entry.map_err(|e| Error::io(dir, e))?;
         let path = entry.path();
         let ft = entry.file_type().map_err(|e| Error::io(&path, e))?;
-        if ft.is_dir() {
+        let is_dir = ft.is_dir() || (ft.is_symlink() && path.is_dir());
+        if is_dir {
             let hidden = hidden_name(&entry);
             let ours = skip.is_some_and(|s| std::fs::canonicalize(&path).is_ok_and(|p| p == s));
             if !hidden && !ours {
-                walk(&path, skip, out)?;
+                walk(&path, skip, seen, out)?;
             }
         } else if let Some(kind) = kind_of(&path).filter(|_| !hidden_name(&entry)) {
             out.push((path, kind));

@@ -776,6 +776,37 @@ fn fingerprints_taken_while_reading_equal_a_separate_pass() {
     assert_eq!(r.fingerprint(&files[0]), None);
 }
 
+/// A link to a folder is followed (data lakes link their partitions in), and a
+/// folder reached twice, or through a link back up, is read once.
+#[cfg(unix)]
+#[test]
+fn folder_links_are_followed_and_each_folder_read_once() {
+    use std::os::unix::fs::symlink;
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, elsewhere) = (tmp.path().join("corpus"), tmp.path().join("part-2"));
+    std::fs::create_dir_all(dir.join("part-1")).unwrap();
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    write(
+        &dir.join("part-1"),
+        "a.jsonl",
+        (rec("a", &seed(0)) + "\n").as_bytes(),
+    );
+    write(
+        &elsewhere,
+        "b.jsonl",
+        (rec("b", &seed(1)) + "\n").as_bytes(),
+    );
+    symlink(&elsewhere, dir.join("part-2")).unwrap();
+    symlink(&elsewhere, dir.join("part-2-again")).unwrap();
+    symlink(&dir, dir.join("part-1").join("up")).unwrap();
+    let listed = list_inputs(std::slice::from_ref(&dir), None).unwrap();
+    let names: Vec<String> = listed
+        .iter()
+        .map(|f| f.path.strip_prefix(&dir).unwrap().display().to_string())
+        .collect();
+    assert_eq!(names, ["part-1/a.jsonl", "part-2/b.jsonl"]);
+}
+
 #[test]
 fn a_folder_holds_text_and_record_files_but_not_other_files_or_our_output() {
     let tmp = tempfile::tempdir().unwrap();
