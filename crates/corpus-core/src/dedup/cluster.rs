@@ -78,7 +78,7 @@ impl RankValue {
 
 /// Milliseconds since 1970-01-01 UTC of a date in one of [`RankValue::of_str`]'s forms.
 fn instant(s: &str) -> Option<i64> {
-    use chrono::{DateTime, NaiveDate, NaiveDateTime};
+    use chrono::DateTime;
     let s = s.trim();
     // Every form is between "3/1/2017" and an RFC 2822 date with a long zone.
     if !(8..=40).contains(&s.len()) || !s.bytes().any(|b| b.is_ascii_digit()) {
@@ -94,13 +94,7 @@ fn instant(s: &str) -> Option<i64> {
     let iso = iso.as_str();
     if b[1] == b'-' || b[2] == b'-' || b[1] == b'/' || b[2] == b'/' {
         // Day first.
-        for f in ["%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M"] {
-            if let Ok(t) = NaiveDateTime::parse_from_str(iso, f) {
-                return Some(t.and_utc().timestamp_millis());
-            }
-        }
-        let day = NaiveDate::parse_from_str(iso, "%d-%m-%Y").ok()?;
-        return Some(day.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis());
+        return naive_utc(iso, &["%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M"], "%d-%m-%Y");
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(iso) {
         return Some(t.timestamp_millis());
@@ -115,18 +109,27 @@ fn instant(s: &str) -> Option<i64> {
             return Some(t.timestamp_millis());
         }
     }
-    for f in [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M",
-    ] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(iso, f) {
-            return Some(t.and_utc().timestamp_millis());
-        }
-    }
-    let day = NaiveDate::parse_from_str(iso, "%Y-%m-%d").ok()?;
-    Some(day.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis())
+    naive_utc(
+        iso,
+        &[
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%d %H:%M:%S%.f",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M",
+        ],
+        "%Y-%m-%d",
+    )
+}
+
+/// The instant of `s` read by the first of the formats `times` that reads it, or
+/// else by the day format `day` (its midnight): without an offset, as UTC.
+fn naive_utc(s: &str, times: &[&str], day: &str) -> Option<i64> {
+    use chrono::{NaiveDate, NaiveDateTime};
+    let t = times
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+        .or_else(|| NaiveDate::parse_from_str(s, day).ok()?.and_hms_opt(0, 0, 0))?;
+    Some(t.and_utc().timestamp_millis())
 }
 
 /// The decision for one document.
