@@ -508,7 +508,7 @@ fn normalize(a: NormalizeArgs) -> anyhow::Result<()> {
             corpus_core::normalize::normalize_jsonl(
                 &n,
                 &a.text_field,
-                io::BufReader::with_capacity(1 << 20, io::stdin()),
+                corpus_core::io::stdin_decompressed()?,
                 &mut out,
                 std::path::Path::new("-"),
             )

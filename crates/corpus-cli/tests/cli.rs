@@ -302,6 +302,22 @@ fn stdin_is_named_dash_and_may_come_compressed() {
         assert_eq!(o.status.code(), Some(2), "{job}: {}", stderr(&o));
         assert!(stderr(&o).contains("standard input (-) can be given only once"));
     }
+    // `normalize --jsonl` reads a compressed stream too.
+    let records = &plain[..plain.find("{\"id\": \"bad\"").unwrap()];
+    let normalize = |bytes: &[u8]| {
+        let o = with_stdin(&["normalize", "--jsonl", "--profile", "key"], bytes);
+        assert!(o.status.success(), "{}", stderr(&o));
+        o.stdout
+    };
+    let want = normalize(records.as_bytes());
+    assert_eq!(want.iter().filter(|&&b| b == b'\n').count(), good);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(records.as_bytes()).unwrap();
+    assert_eq!(normalize(&gz.finish().unwrap()), want);
+    assert_eq!(
+        normalize(&zstd::encode_all(records.as_bytes(), 3).unwrap()),
+        want
+    );
 }
 
 #[test]

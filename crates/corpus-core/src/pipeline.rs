@@ -1235,12 +1235,7 @@ pub(crate) fn spill_stdin(files: &mut [InputFile], out: &OutputDir) -> Result<()
     for f in files.iter_mut().filter(|f| f.path.as_os_str() == "-") {
         let mut stdin = std::io::stdin().lock();
         let head = stdin.fill_buf().map_err(|e| Error::io("-", e))?;
-        let ext = match head {
-            [0x1F, 0x8B, ..] => ".gz",
-            [0x28, 0xB5, 0x2F, 0xFD, ..] => ".zst",
-            [b'B', b'Z', b'h', ..] => ".bz2",
-            _ => "",
-        };
+        let ext = crate::io::codec_suffix_of_head(head).unwrap_or_default();
         let dest = out.file(&format!("stdin.jsonl{ext}"));
         let mut w = std::fs::File::create(&dest).map_err(|e| Error::io(&dest, e))?;
         std::io::copy(&mut stdin, &mut w).map_err(|e| Error::io("-", e))?;

@@ -22,6 +22,7 @@ pub use parquet::{CleanedParquet, KeptRows, write_kept_parquet};
 pub(crate) use read::fields::{field as json_field, replace_string as replace_json_string};
 pub use read::{
     InputConfig, InputFile, InputKind, Oversize, Pending, RawLine, Reader, list_inputs,
+    stdin_decompressed,
 };
-pub(crate) use read::{json_type, utf8_string};
+pub(crate) use read::{codec_suffix_of_head, json_type, utf8_string};
 pub use write::{JsonlWriter, KeptJsonl, OutputDir, OutputFormat, fingerprint_file, recover};

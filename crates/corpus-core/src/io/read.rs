@@ -212,7 +212,7 @@ fn kind_of(p: &Path) -> Option<InputKind> {
 }
 
 /// A compression a record file may carry.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Codec {
     /// gzip, multi-member.
     Gzip,
@@ -297,14 +297,50 @@ pub(crate) fn open_decompressed(
             None => Box::new(file),
         }
     };
-    let dec: Box<dyn Read + Send> = match codec_of(&path.to_string_lossy()) {
-        Some((_, Codec::Gzip)) => Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(raw))),
-        Some((_, Codec::Zstd)) => {
+    let codec = codec_of(&path.to_string_lossy()).map(|(_, c)| c);
+    let dec = decoder(raw, codec, path)?;
+    Ok(Box::new(BufReader::with_capacity(1 << 20, dec)))
+}
+
+/// `raw` read through the decoder of `codec`.
+fn decoder(
+    raw: Box<dyn Read + Send>,
+    codec: Option<Codec>,
+    path: &Path,
+) -> Result<Box<dyn Read + Send>> {
+    Ok(match codec {
+        Some(Codec::Gzip) => Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(raw))),
+        Some(Codec::Zstd) => {
             Box::new(zstd::stream::read::Decoder::new(raw).map_err(|e| Error::io(path, e))?)
         }
-        Some((_, Codec::Bzip2)) => Box::new(bzip2::read::MultiBzDecoder::new(BufReader::new(raw))),
+        Some(Codec::Bzip2) => Box::new(bzip2::read::MultiBzDecoder::new(BufReader::new(raw))),
         None => raw,
+    })
+}
+
+/// The compression whose header opens `head`, with its file suffix: for a stream
+/// without a name to tell it by (standard input).
+pub(crate) fn codec_suffix_of_head(head: &[u8]) -> Option<&'static str> {
+    let codec = match head {
+        [0x1F, 0x8B, ..] => Codec::Gzip,
+        [0x28, 0xB5, 0x2F, 0xFD, ..] => Codec::Zstd,
+        [b'B', b'Z', b'h', ..] => Codec::Bzip2,
+        _ => return None,
     };
+    CODECS.iter().find(|(_, c)| *c == codec).map(|(s, _)| *s)
+}
+
+/// Standard input, decompressed when it opens with a gzip, zstd or bzip2 header.
+///
+/// # Errors
+/// [`Error::Io`] if it cannot be read.
+pub fn stdin_decompressed() -> Result<Box<dyn BufRead + Send>> {
+    let mut stdin = BufReader::with_capacity(1 << 20, io::stdin());
+    let head = stdin.fill_buf().map_err(|e| Error::io("-", e))?;
+    let codec = codec_suffix_of_head(head)
+        .and_then(codec_of)
+        .map(|(_, c)| c);
+    let dec = decoder(Box::new(stdin), codec, Path::new("-"))?;
     Ok(Box::new(BufReader::with_capacity(1 << 20, dec)))
 }
 
