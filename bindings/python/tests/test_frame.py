@@ -81,3 +81,17 @@ def test_frame_functions_need_the_id_and_text_columns(seed_docs) -> None:
         ghirbal.dedup_frame(df, id_col="key")
     with pytest.raises(KeyError, match="'body'"):
         ghirbal.clean_frame(df, text_col="body")
+
+
+def test_a_frame_without_ids_is_numbered_by_row(seed_docs) -> None:
+    # An "id" column there is not taken for the ids when id_col=None.
+    texts = [d["text"] for d in seed_docs] + [seed_docs[2]["text"]]
+    df = pd.DataFrame({"body": texts, "id": ["x"] * len(texts)})
+    out = ghirbal.dedup_frame(df, id_col=None, text_col="body")
+    r = ghirbal.dedup(texts)
+    assert list(out["cluster"]) == r.clusters and list(out["kept"]) == r.kept
+    assert out.loc[5, "duplicate_of"] == "2" and out.loc[5, "reason"] == "exact"
+    cleaned = ghirbal.clean_frame(df, id_col=None, text_col="body", passages=True)
+    c = ghirbal.clean(texts, passages=True)
+    assert list(cleaned["body"]) == c.texts and list(cleaned["cuts"]) == c.cuts
+    assert any(cut.duplicate_of == "0" for cs in c.cuts for cut in cs)

@@ -402,21 +402,40 @@ def clean_files(
 
 if find_spec("pandas") is not None:
 
+    def _frame_options(
+        id_col: Optional[str], text_col: str, options: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """``options`` with the record fields of the frame's columns."""
+        fields = (
+            {"text_field": text_col}
+            if id_col is None
+            else {"id_field": id_col, "text_field": text_col}
+        )
+        return dict(options, **fields)
+
     def _frame_columns(
-        df: Any, id_col: str, text_col: str, config: Optional[PathLike], options: Mapping[str, Any]
+        df: Any,
+        id_col: Optional[str],
+        text_col: str,
+        config: Optional[PathLike],
+        options: Mapping[str, Any],
     ) -> Any:
-        """The columns of ``df`` the configuration reads: ``id_col``, ``text_col``,
-        and the fields named by a survivor policy (``"earliest:FIELD"``,
-        ``"highest:FIELD"``) and a boilerplate ``group_by``."""
+        """The columns of ``df`` the configuration reads: ``id_col`` (none when it
+        is ``None``: the rows are numbered from 0, as :func:`dedup` numbers
+        records without an id), ``text_col``, and the fields named by a survivor
+        policy (``"earliest:FIELD"``, ``"highest:FIELD"``) and a boilerplate
+        ``group_by``."""
         for c in (id_col, text_col):
-            if c not in df.columns:
+            if c is not None and c not in df.columns:
                 raise KeyError(f"the frame has no column {c!r}")
         read = _core.record_fields(_path(config), _overrides(options))
+        # The id field comes first; without an id column no column stands for it.
+        read = read if id_col is not None else read[1:]
         return df[[c for c in read if c in df.columns]]
 
     def dedup_frame(
         df: Any,
-        id_col: str = "id",
+        id_col: Optional[str] = "id",
         text_col: str = "text",
         *,
         config: Optional[PathLike] = None,
@@ -431,8 +450,10 @@ if find_spec("pandas") is not None:
         ``text_col``, and the field named by ``survivor="earliest:FIELD"`` or
         ``"highest:FIELD"`` and by a boilerplate ``group_by``, handed over through
         Arrow (pandas 2.2 or later, with pyarrow). A missing value there
-        (``None``, ``NaN``, ``NaT``) is a missing field."""
-        options = dict(options, id_field=id_col, text_field=text_col)
+        (``None``, ``NaN``, ``NaT``) is a missing field. ``id_col=None``: the frame
+        has no ids, and its rows are numbered from 0 (``cluster`` and
+        ``duplicate_of`` then name row numbers)."""
+        options = _frame_options(id_col, text_col, options)
         r = dedup(_frame_columns(df, id_col, text_col, config, options), config=config, **options)
         out = df.copy()
         out["cluster"] = r.clusters
@@ -445,7 +466,7 @@ if find_spec("pandas") is not None:
 
     def clean_frame(
         df: Any,
-        id_col: str = "id",
+        id_col: Optional[str] = "id",
         text_col: str = "text",
         *,
         config: Optional[PathLike] = None,
@@ -457,7 +478,7 @@ if find_spec("pandas") is not None:
         each row) and ``emptied`` added. ``config`` and ``options`` are those of
         :func:`clean`; the rows are read as in :func:`dedup_frame` (a
         ``group_by`` field goes with each row)."""
-        options = dict(options, id_field=id_col, text_field=text_col)
+        options = _frame_options(id_col, text_col, options)
         # The configuration clean() resolves, for the group_by field.
         resolved = _clean_options(options)
         r = clean(_frame_columns(df, id_col, text_col, config, resolved), config=config, **options)
