@@ -95,3 +95,18 @@ def test_a_frame_without_ids_is_numbered_by_row(seed_docs) -> None:
     c = ghirbal.clean(texts, passages=True)
     assert list(cleaned["body"]) == c.texts and list(cleaned["cuts"]) == c.cuts
     assert any(cut.duplicate_of == "0" for cs in c.cuts for cut in cs)
+
+
+def test_integer_ids_come_back_as_integers(seed_docs) -> None:
+    texts = [d["text"] for d in seed_docs] + [seed_docs[2]["text"]]
+    df = pd.DataFrame({"id": [50, 40, 30, 20, 10, 5], "text": texts})
+    out = ghirbal.dedup_frame(df)
+    r = ghirbal.dedup(df.to_dict("records"))
+    as_int = [None if d is None else int(d) for d in r.duplicate_of]
+    assert [None if pd.isna(d) else d for d in out["duplicate_of"]] == as_int
+    # The copy (id 5) and its original (id 30) form one cluster, named by the id
+    # whose bytes sort first ("30" before "5"), as the job names it.
+    assert out.loc[5, "duplicate_of"] == 30 and out.loc[2, "cluster"] == 30
+    assert str(out["cluster"].dtype) == "Int64" and str(out["duplicate_of"].dtype) == "Int64"
+    joined = out.merge(df, left_on="duplicate_of", right_on="id", suffixes=("", "_original"))
+    assert sorted(joined["id_original"]) == sorted(d for d in as_int if d is not None)

@@ -413,6 +413,15 @@ if find_spec("pandas") is not None:
         )
         return dict(options, **fields)
 
+    def _as_ids(df: Any, id_col: Optional[str], ids: list[Optional[str]]) -> Any:
+        """``ids`` (as the core writes them) in the type of the frame's id column:
+        integers stay integers (nullable), so that the result joins on them."""
+        import pandas as pd  # type: ignore[import-untyped]
+
+        if id_col is None or not pd.api.types.is_integer_dtype(df[id_col]):
+            return ids
+        return pd.array([None if i is None else int(i) for i in ids], dtype="Int64")
+
     def _frame_columns(
         df: Any,
         id_col: Optional[str],
@@ -456,9 +465,9 @@ if find_spec("pandas") is not None:
         options = _frame_options(id_col, text_col, options)
         r = dedup(_frame_columns(df, id_col, text_col, config, options), config=config, **options)
         out = df.copy()
-        out["cluster"] = r.clusters
+        out["cluster"] = _as_ids(df, id_col, r.clusters)
         out["kept"] = r.kept
-        out["duplicate_of"] = r.duplicate_of
+        out["duplicate_of"] = _as_ids(df, id_col, r.duplicate_of)
         out["reason"] = r.reason
         out["similarity"] = r.similarity
         out["lang"] = r.lang
