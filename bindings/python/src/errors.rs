@@ -35,7 +35,7 @@ pub fn to_py(e: Error) -> PyErr {
     match e {
         Error::Config(_) => ConfigError::new_err(msg),
         Error::Record { .. } | Error::Data { .. } => DataError::new_err(msg),
-        Error::OutputExists(_) => PyFileExistsError::new_err(msg),
+        Error::OutputExists(_) | Error::OutputNotReplaced { .. } => PyFileExistsError::new_err(msg),
         Error::Io { error, .. } => match error.kind() {
             ErrorKind::NotFound => PyFileNotFoundError::new_err(msg),
             ErrorKind::PermissionDenied => PyPermissionError::new_err(msg),

@@ -204,6 +204,13 @@ def test_dedup_files_writes_the_contract(tmp_path: Path) -> None:
     with pytest.raises(FileExistsError):
         ghirbal.dedup_files([SEEDS], out)
     assert ghirbal.dedup_files([str(SEEDS)], out, overwrite=True)["counts"] == c
+    # A folder that is no earlier output (here, one holding an input) is never replaced.
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "in.jsonl").write_text('{"id": "a", "text": "نص"}\n', encoding="utf-8")
+    with pytest.raises(FileExistsError, match="not replaced"):
+        ghirbal.clean_files([data / "in.jsonl"], data, overwrite=True)
+    assert (data / "in.jsonl").is_file()
 
 
 def _run_beside_main_thread(docs: list[str]) -> tuple[float, float, int]:

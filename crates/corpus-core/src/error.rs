@@ -47,6 +47,15 @@ pub enum Error {
     /// The output folder exists and `overwrite` was not asked for.
     #[error("{0}: output folder exists (use --overwrite to replace it)")]
     OutputExists(PathBuf),
+    /// The output path is something `overwrite` must not replace: a file, or a
+    /// folder that is not the output of an earlier run (it could hold the inputs).
+    #[error("{path}: not replaced: {reason}")]
+    OutputNotReplaced {
+        /// The output path.
+        path: PathBuf,
+        /// What it is.
+        reason: String,
+    },
     /// An internal consistency check failed (e.g. the record accounting).
     #[error("internal check failed: {0}")]
     Invariant(String),

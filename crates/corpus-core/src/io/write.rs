@@ -71,11 +71,30 @@ impl OutputDir {
     ///
     /// # Errors
     /// [`Error::OutputExists`] if `path` exists and `overwrite` is false;
-    /// [`Error::Io`] if the temporary folder cannot be made.
+    /// [`Error::OutputNotReplaced`] if it is a file, or a folder that is neither
+    /// empty nor an earlier output (`overwrite` would delete what it holds, the
+    /// inputs among it, as with `--output .`); [`Error::Io`] if the temporary
+    /// folder cannot be made.
     pub fn create(path: &Path, overwrite: bool) -> Result<Self> {
         recover(path)?;
-        if path.exists() && !overwrite {
-            return Err(Error::OutputExists(path.to_path_buf()));
+        if let Ok(meta) = fs::symlink_metadata(path) {
+            let refuse = |reason: &str| Error::OutputNotReplaced {
+                path: path.to_path_buf(),
+                reason: reason.into(),
+            };
+            if !path.is_dir() {
+                return Err(refuse("it is a file, and the output is a folder"));
+            }
+            if !overwrite {
+                return Err(Error::OutputExists(path.to_path_buf()));
+            }
+            if !meta.is_symlink() && !replaceable(path)? {
+                return Err(refuse(
+                    "it is not the output of an earlier run (it holds other files and no \
+                     summary.json of ghirbal's), so --overwrite would delete them; choose \
+                     another output folder",
+                ));
+            }
         }
         let name = path
             .file_name()
@@ -141,6 +160,18 @@ impl Drop for OutputDir {
             let _ = fs::remove_dir_all(&self.tmp_path);
         }
     }
+}
+
+/// Whether the folder `path` may be replaced by a new output: it is empty, or the
+/// output of an earlier run (its `summary.json` is ghirbal's).
+fn replaceable(path: &Path) -> Result<bool> {
+    let mut entries = fs::read_dir(path).map_err(|e| Error::io(path, e))?;
+    if entries.next().is_none() {
+        return Ok(true);
+    }
+    let summary = fs::read(path.join("summary.json")).unwrap_or_default();
+    Ok(serde_json::from_slice::<serde_json::Value>(&summary)
+        .is_ok_and(|v| v.get("ghirbal_version").is_some()))
 }
 
 /// Hidden siblings of `path` left by runs that were killed: `(tmp, old)`

@@ -4,6 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use corpus_core::clean::job::run_clean;
 use corpus_core::pipeline::run_dedup;
 use corpus_core::{Config, Error, OnError};
 use serde_json::{Value, json};
@@ -204,22 +205,76 @@ fn kept_records_are_lossless() {
 fn existing_output_is_refused_unless_overwrite() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    fs::create_dir(&out).unwrap();
-    fs::write(out.join("keep-me"), "x").unwrap();
+    run_dedup(&[seeds()], &out, &Config::default(), None).unwrap();
+    fs::write(out.join("notes.txt"), "x").unwrap();
     let err = run_dedup(&[seeds()], &out, &Config::default(), None).unwrap_err();
     assert!(matches!(err, Error::OutputExists(_)));
-    assert!(out.join("keep-me").exists());
+    assert!(out.join("notes.txt").exists());
+    // An earlier output is replaced whole, by either job.
     let mut cfg = Config::default();
     cfg.output.overwrite = true;
     run_dedup(&[seeds()], &out, &cfg, None).unwrap();
-    assert!(!out.join("keep-me").exists());
+    assert!(!out.join("notes.txt").exists());
     assert!(out.join("summary.json").exists());
+    run_clean(&[seeds()], &out, &cfg, None).unwrap();
+    assert!(out.join("removed.jsonl").exists() && !out.join("clusters.jsonl").exists());
     // No temporary folder is left beside it.
     let leftovers: Vec<_> = fs::read_dir(tmp.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+}
+
+/// `overwrite` replaces an earlier output or an empty folder, nothing else: not
+/// a file (an input given as `--output` by mistake), and not a folder of other
+/// files (`--output .`, or a parent of the inputs), which it would delete.
+#[test]
+fn overwrite_never_replaces_what_is_not_an_earlier_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("project");
+    let data = project.join("data");
+    fs::create_dir_all(&data).unwrap();
+    let input = data.join("news.jsonl");
+    let records: String = crate::common::seed_texts()
+        .iter()
+        .enumerate()
+        .map(|(i, t)| serde_json::json!({"id": i, "text": t}).to_string() + "\n")
+        .collect();
+    fs::write(&input, &records).unwrap();
+    let mut cfg = Config::default();
+    cfg.output.overwrite = true;
+    for out in [&project, &data, &input] {
+        for job in ["dedup", "clean"] {
+            let err = match job {
+                "dedup" => run_dedup(std::slice::from_ref(&data), out, &cfg, None).unwrap_err(),
+                _ => run_clean(std::slice::from_ref(&data), out, &cfg, None).unwrap_err(),
+            };
+            assert!(
+                matches!(err, Error::OutputNotReplaced { .. }),
+                "{job} into {}: {err}",
+                out.display()
+            );
+        }
+    }
+    assert_eq!(fs::read_to_string(&input).unwrap(), records);
+    let names: Vec<_> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["project"], "nothing is left beside the folders");
+    for (dir, want) in [(&project, "data"), (&data, "news.jsonl")] {
+        let names: Vec<_> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, [want], "{}", dir.display());
+    }
+    // An empty folder is taken.
+    let empty = tmp.path().join("empty");
+    fs::create_dir(&empty).unwrap();
+    run_dedup(std::slice::from_ref(&data), &empty, &cfg, None).unwrap();
+    assert!(empty.join("summary.json").exists());
 }
 
 #[test]
