@@ -195,6 +195,9 @@ fn text_field_missing_null_number_array_or_empty() {
         r#"["not", "an", "object"]"#,
         r#"{"id": {"nested": 1}, "text": "نص"}"#,
         r#"{"id": "9", "text": "نص سليم"}"#,
+        r#"{"id": "10", "text": "نص", "text": "نص آخر"}"#,
+        r#"{"id": "11", "text": "نص", "id": "12"}"#,
+        r#"{"id": "13", "text": "نص", "meta": {"text": "داخل", "id": 1}, "x": 1, "x": 2}"#,
     ]
     .join("\n");
     let p = write(tmp.path(), "in.jsonl", body.as_bytes());
@@ -217,6 +220,17 @@ fn text_field_missing_null_number_array_or_empty() {
     assert_eq!(record_error(&items[6], 7), "record is not a JSON object");
     assert!(record_error(&items[7], 8).contains("\"id\" is an object"));
     assert_eq!(items[8].as_ref().unwrap().id, "9");
+    // The text or id field given twice: which one counts is up to the reader, so
+    // the record is rejected. Repeats elsewhere (nested, other fields) are fine.
+    assert_eq!(
+        record_error(&items[9], 10),
+        "field \"text\" appears more than once: the record is ambiguous"
+    );
+    assert_eq!(
+        record_error(&items[10], 11),
+        "field \"id\" appears more than once: the record is ambiguous"
+    );
+    assert_eq!(items[11].as_ref().unwrap().id, "13");
     // An empty .txt file is an empty document: rejected too.
     let t = write(tmp.path(), "empty.txt", b"");
     let (items, _) = read_all(&t, InputConfig::default());
