@@ -1357,6 +1357,9 @@ fn write_kept(
     let mut w = KeptJsonl::create(out, &cfg.output)?;
     let mut next = 0usize; // index into `seen`, advanced for each document met
     let mut reader = Reader::new(files.to_vec(), cfg.input.clone());
+    // The first error this pass passes over: if records then go missing, it is
+    // what this read met and the first one did not (a column written only here).
+    let mut passed_over: Option<String> = None;
     // Records are matched to `seen` in order while reading (those rejected in
     // pass 1 are passed over); formatting runs in parallel while the next batch
     // is read; lines are written in order.
@@ -1372,7 +1375,12 @@ fn write_kept(
             let origin = match &pending {
                 Pending::Line(raw) => &raw.origin,
                 Pending::Ready(Ok(doc)) => &doc.origin,
-                Pending::Ready(Err(_)) => continue,
+                Pending::Ready(Err(e)) => {
+                    if passed_over.is_none() {
+                        passed_over = Some(e.to_string());
+                    }
+                    continue;
+                }
             };
             if *origin == s.origin {
                 batch.push((next, pending));
@@ -1398,9 +1406,12 @@ fn write_kept(
     )?;
     let written = w.finish()?;
     if next != seen.len() {
-        return Err(Error::Invariant(
-            "input changed during the run (fewer records)".into(),
-        ));
+        return Err(match passed_over {
+            Some(e) => Error::Invariant(format!(
+                "writing the kept records, the input read differently from the first pass: {e}"
+            )),
+            None => Error::Invariant("input changed during the run (fewer records)".into()),
+        });
     }
     Ok(written)
 }

@@ -166,29 +166,59 @@ fn is_text(t: &DataType) -> bool {
     }
 }
 
-/// `col` with a timestamp's named time zone (`UTC`, `Asia/Riyadh`) replaced by the
-/// offset `+00:00`, other columns as they are. The values are UTC instants either
+/// `col` with every timestamp's named time zone (`UTC`, `Asia/Riyadh`), nested ones
+/// included, replaced by the offset `+00:00`. The values are UTC instants either
 /// way; only printing a named zone would need the zone database, which this build
 /// does not carry (pandas and pyarrow write tz-aware columns with named zones).
 pub(crate) fn named_zone_as_utc(col: &ArrayRef) -> std::result::Result<ArrayRef, String> {
-    match col.data_type() {
-        DataType::Timestamp(unit, Some(tz)) if !tz.starts_with(['+', '-']) => {
-            let utc = DataType::Timestamp(*unit, Some("+00:00".into()));
-            let data = col.to_data().into_builder().data_type(utc).build();
-            data.map(arrow_array::make_array).map_err(|e| e.to_string())
-        }
-        _ => Ok(col.clone()),
+    if utc_type(col.data_type()) == *col.data_type() {
+        return Ok(col.clone());
     }
+    utc_data(col.to_data())
+        .map(arrow_array::make_array)
+        .map_err(|e| e.to_string())
+}
+
+/// `t` with named zones replaced by `+00:00`, at any depth.
+fn utc_type(t: &DataType) -> DataType {
+    use std::sync::Arc;
+    let field = |f: &arrow_schema::Field| f.clone().with_data_type(utc_type(f.data_type()));
+    match t {
+        DataType::Timestamp(unit, Some(tz)) if !tz.starts_with(['+', '-']) => {
+            DataType::Timestamp(*unit, Some("+00:00".into()))
+        }
+        DataType::List(f) => DataType::List(Arc::new(field(f))),
+        DataType::LargeList(f) => DataType::LargeList(Arc::new(field(f))),
+        DataType::FixedSizeList(f, n) => DataType::FixedSizeList(Arc::new(field(f)), *n),
+        DataType::Struct(fs) => DataType::Struct(fs.iter().map(|f| field(f)).collect()),
+        DataType::Map(f, sorted) => DataType::Map(Arc::new(field(f)), *sorted),
+        DataType::Dictionary(k, v) => DataType::Dictionary(k.clone(), Box::new(utc_type(v))),
+        other => other.clone(),
+    }
+}
+
+/// `d` retyped by [`utc_type`], its children too (the buffers stay as they are).
+fn utc_data(
+    d: arrow_data::ArrayData,
+) -> std::result::Result<arrow_data::ArrayData, arrow_schema::ArrowError> {
+    let children = d
+        .child_data()
+        .iter()
+        .cloned()
+        .map(utc_data)
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let t = utc_type(d.data_type());
+    d.into_builder().data_type(t).child_data(children).build()
 }
 
 /// `batch` with [`named_zone_as_utc`] applied to each column.
 #[cfg(feature = "parquet")]
 pub(crate) fn named_zones_as_utc(batch: &RecordBatch) -> std::result::Result<RecordBatch, String> {
-    if !batch
-        .schema()
+    let schema = batch.schema();
+    if schema
         .fields()
         .iter()
-        .any(|f| matches!(f.data_type(), DataType::Timestamp(_, Some(_))))
+        .all(|f| utc_type(f.data_type()) == *f.data_type())
     {
         return Ok(batch.clone());
     }
@@ -197,8 +227,7 @@ pub(crate) fn named_zones_as_utc(batch: &RecordBatch) -> std::result::Result<Rec
         .iter()
         .map(named_zone_as_utc)
         .collect::<std::result::Result<Vec<_>, _>>()?;
-    let fields: Vec<arrow_schema::Field> = batch
-        .schema()
+    let fields: Vec<arrow_schema::Field> = schema
         .fields()
         .iter()
         .zip(&columns)

@@ -332,21 +332,27 @@ fn timestamps_with_named_zones_are_read_as_instants() {
         let p = tmp
             .path()
             .join(format!("{}.parquet", zone.replace('/', "_")));
+        let ts_type = DataType::Timestamp(arrow_schema::TimeUnit::Second, Some(zone.into()));
+        let published: ArrayRef =
+            Arc::new(TimestampSecondArray::from(secs.to_vec()).with_timezone(zone));
+        // The same instants nested in a struct column too.
+        let meta = StructArray::from(vec![(
+            Arc::new(Field::new("updated", ts_type.clone(), false)),
+            published.clone(),
+        )]);
         let schema = Arc::new(Schema::new(vec![
             Field::new("doc_id", DataType::Utf8, false),
             Field::new("body", DataType::Utf8, false),
-            Field::new(
-                "published",
-                DataType::Timestamp(arrow_schema::TimeUnit::Second, Some(zone.into())),
-                false,
-            ),
+            Field::new("published", ts_type, false),
+            Field::new("meta", meta.data_type().clone(), false),
         ]));
         let batch = RecordBatch::try_new(
             schema,
             vec![
                 Arc::new(StringArray::from(vec!["b", "a", "c"])),
                 Arc::new(StringArray::from(vec![seed(3); 3])),
-                Arc::new(TimestampSecondArray::from(secs.to_vec()).with_timezone(zone)),
+                published,
+                Arc::new(meta),
             ],
         )
         .unwrap();
@@ -366,11 +372,13 @@ fn timestamps_with_named_zones_are_read_as_instants() {
             .collect();
         assert_eq!(kept.len(), 1, "{zone}");
         assert_eq!(kept[0]["doc_id"], "a", "{zone}");
-        let published = kept[0]["published"].as_str().unwrap();
-        assert!(
-            ["2018-05-07T23:00:00Z", "2018-05-08T02:00:00+03:00"].contains(&published),
-            "{zone}: {published}"
-        );
+        for value in [&kept[0]["published"], &kept[0]["meta"]["updated"]] {
+            let value = value.as_str().unwrap();
+            assert!(
+                ["2018-05-07T23:00:00Z", "2018-05-08T02:00:00+03:00"].contains(&value),
+                "{zone}: {value}"
+            );
+        }
     }
 }
 
