@@ -179,3 +179,44 @@ fn a_run_stopped_by_bad_data_leaves_no_checkpoints() {
     assert_eq!(o.status.code(), Some(1));
     assert!(!tmp.path().join(".out.ckpt").exists());
 }
+
+/// A folder of thousands of small files (one article each, as a crawl saves
+/// them) is read in shards of many files, not one shard per file (each costs
+/// files and a thread): a run killed after some of them resumes from them, and
+/// writes what an uninterrupted run writes.
+#[test]
+fn small_files_share_shards_and_resume_from_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("articles");
+    std::fs::create_dir(&dir).unwrap();
+    let paras = common::seed_paragraphs();
+    let k = paras.len();
+    let n = 6000;
+    for i in 0..n {
+        let text = format!(
+            "{}\n{}\nرقم {}",
+            paras[i % k],
+            paras[(i * 7 + 3) % k],
+            i / 3
+        );
+        std::fs::write(dir.join(format!("a{i:05}.txt")), text).unwrap();
+    }
+    let inputs = [dir];
+    let reference = tmp.path().join("reference");
+    let a = run_ok(&inputs, &reference);
+    let shards = a["resume"]["shards"].as_u64().unwrap();
+    assert!((3..n as u64 / 100).contains(&shards), "{shards} shards");
+    assert_eq!(a["inputs"].as_array().unwrap().len(), n);
+
+    let out = tmp.path().join("out");
+    interrupt(&inputs, &out, 2);
+    let b = run_ok(&inputs, &out);
+    let skipped = b["resume"]["skipped_shards"].as_u64().unwrap();
+    assert!(
+        skipped >= 2 && skipped < shards,
+        "skipped {skipped} of {shards}"
+    );
+    assert_same_records(&out, &reference);
+    assert_eq!(a["inputs"], b["inputs"]);
+    assert_eq!(a["counts"], b["counts"]);
+}

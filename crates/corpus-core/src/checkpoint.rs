@@ -24,12 +24,12 @@ use crate::config::Config;
 use crate::dedup::Member;
 use crate::document::Origin;
 use crate::io::direct::DirectWriter;
-use crate::io::{DecodeReport, fingerprint_file};
-use crate::pipeline::{DocInfo, Reject, Seen};
+use crate::io::{DecodeReport, InputFile, fingerprint_file};
+use crate::pipeline::{DocInfo, InputSummary, Reject, Seen};
 use crate::{Error, Result};
 
 /// Version of the checkpoint files; older ones are refused (6: survivor dates
-/// are read as instants).
+/// are read as instants, and small input files share shards).
 const VERSION: u32 = 6;
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
@@ -43,26 +43,63 @@ struct Manifest {
 /// The end of a shard file, after its records (then its length, 4 bytes).
 #[derive(Serialize, Deserialize)]
 struct Trailer {
-    file: String,
-    /// The input file's fingerprint ([`fingerprint_file`]).
-    fingerprint: String,
+    /// The input files of the shard, each with its fingerprint ([`fingerprint_file`]).
+    files: Vec<(String, String)>,
     input: u64,
     rejects: Vec<Reject>,
     decoding: Vec<DecodeReport>,
 }
 
-/// What the read-and-sketch stage produced for one input file.
+/// What the read-and-sketch stage produced for one shard: one input file, or
+/// a run of small ones ([`shard_groups`]).
 pub(crate) struct Shard {
-    /// The input file's fingerprint.
-    pub fingerprint: String,
+    /// The fingerprint of each of its input files.
+    pub fingerprints: Vec<String>,
     /// Records read (kept, removed or rejected later).
     pub input: u64,
     /// Sketched records, in input order.
     pub members: Vec<Seen>,
     /// Rejected records.
     pub rejects: Vec<Reject>,
-    /// Encoding report of the file.
+    /// Encoding reports of its files.
     pub decoding: Vec<DecodeReport>,
+}
+
+/// A file at least this large is a shard of its own.
+const OWN_SHARD: u64 = 64 << 10;
+
+/// Smaller files are grouped into shards of about this many bytes: a shard
+/// costs a few files and a thread to write, and a batch of records is read
+/// from one shard only, so thousands of one-document files must not each be one.
+const GROUP_BYTES: u64 = 1 << 20;
+
+/// The input files of each shard, as ranges of `files`: a file of
+/// [`OWN_SHARD`] bytes or more alone, runs of smaller ones up to [`GROUP_BYTES`].
+/// Decided by the files' sizes, so a resumed run groups them alike unless one
+/// changed (and then its shard is recomputed anyway).
+pub(crate) fn shard_groups(files: &[InputFile]) -> Vec<std::ops::Range<usize>> {
+    let mut groups = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, f) in files.iter().enumerate() {
+        let size = fs::metadata(f.bytes_path()).map_or(OWN_SHARD, |m| m.len());
+        if size >= OWN_SHARD {
+            if start < i {
+                groups.push(start..i);
+            }
+            groups.push(i..i + 1);
+            (start, bytes) = (i + 1, 0);
+            continue;
+        }
+        bytes += size;
+        if bytes >= GROUP_BYTES {
+            groups.push(start..i + 1);
+            (start, bytes) = (i + 1, 0);
+        }
+    }
+    if start < files.len() {
+        groups.push(start..files.len());
+    }
+    groups
 }
 
 /// The checkpoints of one output folder (or none, for runs that cannot
@@ -152,12 +189,12 @@ impl Checkpoints {
         ))
     }
 
-    /// The shard of input `i`, if a complete and intact one was saved from
-    /// the file as it is now.
+    /// Shard `i`, of the input files `files`, if a complete and intact one was
+    /// saved from those files as they are now.
     ///
     /// # Errors
     /// [`Error::Io`] if a checkpoint file cannot be read.
-    pub fn load(&self, i: usize, file: &Path) -> Result<Option<Shard>> {
+    pub fn load(&self, i: usize, files: &[InputFile]) -> Result<Option<Shard>> {
         let Some((data, done)) = self.paths(i) else {
             return Ok(None);
         };
@@ -184,19 +221,22 @@ impl Checkpoints {
             .ok_or_else(|| bad("no trailer"))?;
         let trailer: Trailer =
             serde_json::from_slice(&rest[records..]).map_err(|_| bad("a bad trailer"))?;
-        if trailer.file != file.display().to_string()
-            || trailer.fingerprint != fingerprint_file(file)?
-        {
+        if trailer.files.len() != files.len() {
             return Ok(None);
         }
+        for ((name, fp), f) in trailer.files.iter().zip(files) {
+            if *name != f.path.display().to_string() || *fp != fingerprint_file(f.bytes_path())? {
+                return Ok(None);
+            }
+        }
         let mut r = Bytes(&rest[..records]);
-        let path: Arc<Path> = Arc::from(file);
+        let paths: Vec<Arc<Path>> = files.iter().map(|f| Arc::from(f.path.as_path())).collect();
         let mut members = Vec::new();
         while !r.0.is_empty() {
-            members.push(read_seen(&mut r, &path).ok_or_else(|| bad("a bad record"))?);
+            members.push(read_seen(&mut r, &paths).ok_or_else(|| bad("a bad record"))?);
         }
         Ok(Some(Shard {
-            fingerprint: trailer.fingerprint,
+            fingerprints: trailer.files.into_iter().map(|(_, fp)| fp).collect(),
             input: trailer.input,
             members,
             rejects: trailer.rejects,
@@ -211,10 +251,11 @@ impl Checkpoints {
     ///
     /// # Errors
     /// [`Error::Io`] if the file cannot be created.
-    pub fn start(&self, i: usize) -> Result<ShardWriter> {
+    pub fn start(&self, i: usize, files: &[InputFile]) -> Result<ShardWriter> {
         let Some((data, done)) = self.paths(i) else {
             return Ok(ShardWriter { file: None });
         };
+        let paths = files.iter().map(|f| Arc::from(f.path.as_path())).collect();
         let tmp = data.with_extension("bin.tmp");
         let w = DirectWriter::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
         Ok(ShardWriter {
@@ -226,6 +267,7 @@ impl Checkpoints {
                 hasher: xxhash_rust::xxh3::Xxh3::new(),
                 size: 0,
                 buf: Vec::new(),
+                paths,
             }),
         })
     }
@@ -255,6 +297,8 @@ struct OpenShard {
     hasher: xxhash_rust::xxh3::Xxh3,
     size: u64,
     buf: Vec<u8>,
+    /// The shard's input files, as records name them.
+    paths: Vec<Arc<Path>>,
 }
 
 impl OpenShard {
@@ -276,23 +320,33 @@ impl ShardWriter {
         };
         let mut buf = std::mem::take(&mut f.buf);
         buf.clear();
+        let mut at = 0;
         for s in members {
-            write_seen(&mut buf, s);
+            // Records come file by file: the current file is found at once.
+            if f.paths.get(at) != Some(&s.origin.path) {
+                at = f
+                    .paths
+                    .iter()
+                    .position(|p| *p == s.origin.path)
+                    .ok_or_else(|| {
+                        Error::Invariant(format!("{}: a record of no file of its shard", s.origin))
+                    })?;
+            }
+            write_seen(&mut buf, at as u32, s);
         }
         let r = f.write(&buf);
         f.buf = buf;
         r
     }
 
-    /// Completes the shard: the trailer (the file's name, fingerprint and counts), then the
-    /// checksum file that marks it complete.
+    /// Completes the shard: the trailer (its files with their fingerprints, and
+    /// counts), then the checksum file that marks it complete.
     ///
     /// # Errors
     /// [`Error::Io`] on write failures.
     pub fn finish(
         self,
-        file: &Path,
-        fingerprint: &str,
+        files: &[InputSummary],
         input: u64,
         rejects: &[Reject],
         decoding: &[DecodeReport],
@@ -301,8 +355,10 @@ impl ShardWriter {
             return Ok(());
         };
         let trailer = serde_json::to_vec(&Trailer {
-            file: file.display().to_string(),
-            fingerprint: fingerprint.to_owned(),
+            files: files
+                .iter()
+                .map(|s| (s.path.clone(), s.fingerprint.clone()))
+                .collect(),
             input,
             rejects: rejects.to_vec(),
             decoding: decoding.to_vec(),
@@ -326,9 +382,10 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 // The shard file is binary (`crate::codec`): the JSON of sketches with their
 // whole shingle sets cost a quarter of a run.
 
-fn write_seen(buf: &mut Vec<u8>, s: &Seen) {
+fn write_seen(buf: &mut Vec<u8>, file: u32, s: &Seen) {
     let (m, info) = (&s.member, &s.info);
     put_bytes(buf, m.id.as_bytes());
+    buf.extend_from_slice(&file.to_le_bytes());
     buf.extend_from_slice(&s.origin.line.to_le_bytes());
     put_sketch(buf, &m.sketch);
     buf.extend_from_slice(&m.chrome.to_le_bytes());
@@ -340,8 +397,9 @@ fn write_seen(buf: &mut Vec<u8>, s: &Seen) {
     buf.extend_from_slice(&info.mojibake.to_le_bytes());
 }
 
-fn read_seen(r: &mut Bytes<'_>, path: &Arc<Path>) -> Option<Seen> {
+fn read_seen(r: &mut Bytes<'_>, paths: &[Arc<Path>]) -> Option<Seen> {
     let id = r.string()?;
+    let path = paths.get(r.u32()? as usize)?;
     let line = r.u64()?;
     let sketch = r.sketch()?;
     let chrome = r.u64()?;
@@ -371,4 +429,38 @@ fn read_seen(r: &mut Bytes<'_>, path: &Arc<Path>) -> Option<Seen> {
             mojibake,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A large file is a shard alone, small ones are grouped up to about 1 MiB,
+    /// and every file is in exactly one shard, in order.
+    #[test]
+    fn shards_group_small_files_only() {
+        let tmp = tempfile::tempdir().unwrap();
+        // 10, 10, 100, then 10 and eighteen files of 60 KiB, then 1, 64, 63.
+        let mut kib = vec![10, 10, 100, 10];
+        kib.extend([60; 18]);
+        kib.extend([1, 64, 63]);
+        let files: Vec<InputFile> = kib
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                let path = tmp.path().join(format!("{i:02}.jsonl"));
+                fs::write(&path, vec![b'x'; k << 10]).unwrap();
+                InputFile {
+                    path,
+                    kind: crate::io::InputKind::Jsonl,
+                    text_id: None,
+                    spill: None,
+                }
+            })
+            .collect();
+        let groups = shard_groups(&files);
+        // 10 + 17 × 60 = 1,030 KiB closes the third shard.
+        assert_eq!(groups, [0..2, 2..3, 3..21, 21..23, 23..24, 24..25]);
+        assert!(shard_groups(&[]).is_empty());
+    }
 }

@@ -359,7 +359,7 @@ fn reserve_for(
     if bytes == 0 || batch.len() < BATCH {
         return;
     }
-    let Ok(size) = std::fs::metadata(&file.path).map(|m| m.len()) else {
+    let Ok(size) = std::fs::metadata(file.bytes_path()).map(|m| m.len()) else {
         return;
     };
     let expected = usize::try_from(size / bytes as u64 * batch.len() as u64).unwrap_or(0);
@@ -734,13 +734,20 @@ fn run_dedup_inner(
     // while the others wait: the serial part of pass 1.
     let mut merge = Duration::ZERO;
     let raw_fields = cfg.raw_fields();
-    for (shard_no, file) in files.iter().enumerate() {
+    // A shard is one input file, or a run of small ones read as one stream.
+    for (shard_no, range) in crate::checkpoint::shard_groups(&files)
+        .into_iter()
+        .enumerate()
+    {
+        let group = &files[range];
         resume.shards += 1;
-        if let Some(shard) = ckpt.load(shard_no, &file.path)? {
-            input_summaries.push(InputSummary {
-                path: file.path.display().to_string(),
-                fingerprint: shard.fingerprint,
-            });
+        if let Some(shard) = ckpt.load(shard_no, group)? {
+            for (file, fingerprint) in group.iter().zip(shard.fingerprints) {
+                input_summaries.push(InputSummary {
+                    path: file.path.display().to_string(),
+                    fingerprint,
+                });
+            }
             resume.skipped_shards += 1;
             counts.input += shard.input;
             for s in shard.members {
@@ -755,16 +762,16 @@ fn run_dedup_inner(
         }
         let (rejects0, input0) = (rejects.len(), counts.input);
         // Pass 1 reads no field but these, and writes no record.
-        let mut reader = Reader::new(vec![file.clone()], cfg.input.clone())
+        let mut reader = Reader::new(group.to_vec(), cfg.input.clone())
             .fingerprinting()
             .raw_fields(&raw_fields);
         // Reading (sequential, cheap) overlaps with parsing and analysis of the
         // previous batch (parallel, in input order).
-        let mut shard = ckpt.start(shard_no)?;
+        let mut shard = ckpt.start(shard_no, group)?;
         let mut saved = seen.len();
         let mut batch = reader.next_pending_batch(BATCH);
         reserve_for(
-            file,
+            &group[0],
             &batch,
             &mut seen,
             [&mut texts, &mut keys],
@@ -830,16 +837,18 @@ fn run_dedup_inner(
             batch = next;
         }
         decoding.extend(reader.reports().iter().cloned());
-        let input = InputSummary::read_by(file, &reader)?;
+        let inputs = group
+            .iter()
+            .map(|f| InputSummary::read_by(f, &reader))
+            .collect::<Result<Vec<_>>>()?;
         shard.append(&seen[saved..])?;
         shard.finish(
-            &file.path,
-            &input.fingerprint,
+            &inputs,
             counts.input - input0,
             &rejects[rejects0..],
             reader.reports(),
         )?;
-        input_summaries.push(input);
+        input_summaries.extend(inputs);
     }
     drop((first_seen, texts, keys));
     timings.insert("read_and_sketch".into(), t0.elapsed().as_secs_f64());
