@@ -375,7 +375,7 @@ pub struct Reader {
     reports: Vec<DecodeReport>,
     /// Fingerprints of the JSON Lines files read to their end, when asked for
     /// ([`Reader::fingerprinting`]).
-    fingerprints: Option<Vec<(Arc<Path>, String)>>,
+    fingerprints: Option<std::collections::HashMap<Arc<Path>, String>>,
     #[cfg(feature = "parquet")]
     parquet: Option<(Arc<Path>, super::parquet::ParquetRows, DecodeReport)>,
     /// The only columns a Parquet row's `raw` needs ([`Reader::raw_fields`]).
@@ -422,25 +422,22 @@ impl Reader {
         }
     }
 
-    /// Also fingerprints each JSON Lines file (as [`fingerprint_file`]) from the
-    /// bytes read, so that a job needs no extra pass over its inputs for them.
+    /// Also fingerprints each JSON Lines and text file (as [`fingerprint_file`])
+    /// from the bytes read, so that a job needs no extra pass over its inputs for
+    /// them.
     ///
     /// [`fingerprint_file`]: crate::io::fingerprint_file
     #[must_use]
     pub fn fingerprinting(mut self) -> Self {
-        self.fingerprints = Some(Vec::new());
+        self.fingerprints = Some(Default::default());
         self
     }
 
     /// The fingerprint of `path` if it was taken while reading it to its end
-    /// (see [`Reader::fingerprinting`]); other inputs (Parquet, text files, a
-    /// file that could not be read again) have none.
+    /// (see [`Reader::fingerprinting`]); other inputs (Parquet, a file that
+    /// could not be read again) have none.
     pub fn fingerprint(&self, path: &Path) -> Option<&str> {
-        self.fingerprints
-            .as_ref()?
-            .iter()
-            .find(|(p, _)| **p == *path)
-            .map(|(_, f)| f.as_str())
+        self.fingerprints.as_ref()?.get(path).map(String::as_str)
     }
 
     /// A reader over JSON Lines held in memory (named `path` in errors), decoded
@@ -495,9 +492,21 @@ impl Reader {
 
     fn read_text_file(&mut self, f: &InputFile) -> Result<Document> {
         let path: Arc<Path> = Arc::from(f.path.as_path());
-        let d = self.decoded(f.bytes_path(), None)?;
+        let tally = self
+            .fingerprints
+            .is_some()
+            .then(|| Arc::new(Mutex::new(Tally::default())));
+        let d = self.decoded(f.bytes_path(), tally.clone())?;
         let mut report = Self::report(&f.path, &d);
         let result = read_whole(d, &f.path);
+        // The file was read whole: its fingerprint comes with it.
+        let tally = tally.and_then(|t| Arc::try_unwrap(t).ok());
+        if let (Some(t), Some(fps)) = (tally, &mut self.fingerprints) {
+            let t = t.into_inner().unwrap_or_else(PoisonError::into_inner);
+            if let Ok(fp) = t.finish(f.bytes_path()) {
+                fps.insert(path.clone(), fp);
+            }
+        }
         let (mut text, replaced) = match result {
             Ok(t) => t,
             Err(e) => {
@@ -677,7 +686,7 @@ impl Reader {
             if let (Some(t), Some(fps)) = (tally, &mut self.fingerprints) {
                 let t = t.into_inner().unwrap_or_else(PoisonError::into_inner);
                 if let Ok(fp) = t.finish(&c.bytes) {
-                    fps.push((c.path, fp));
+                    fps.insert(c.path, fp);
                 }
             }
         }

@@ -764,6 +764,9 @@ fn fingerprints_taken_while_reading_equal_a_separate_pass() {
         write(tmp.path(), "frames.jsonl.zst", &zst(all.as_bytes())),
         write(tmp.path(), "latin.jsonl", &encode(&latin, "windows-1252")),
         write(tmp.path(), "bom.jsonl", &bom),
+        // Text files: one document each, read whole.
+        write(tmp.path(), "article.txt", seed(2).as_bytes()),
+        write(tmp.path(), "legacy.txt", &encode(&seed(3), "windows-1256")),
     ];
     for cfg in [
         InputConfig::default(),
