@@ -146,8 +146,9 @@ struct CleanArgs {
     /// ... and in at least this share of its group's documents.
     #[arg(long)]
     min_fraction: Option<f64>,
-    /// Switch a rule off by name (repeatable; `boilerplate` = corpus-level stage).
-    #[arg(long, value_name = "RULE")]
+    /// Switch rules off by name (repeatable, or comma-separated; `boilerplate` =
+    /// corpus-level stage).
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
     disable: Vec<String>,
     /// Keep each paragraph repeated across documents once (in the document with
     /// the smallest id) and cut its other copies (one more pass over the input).

@@ -492,3 +492,47 @@ fn byte_options_take_units_and_refuse_a_zero_shard_size() {
         assert!(stderr(&o).contains(says), "{value}: {}", stderr(&o));
     }
 }
+
+/// `--disable` takes rules one by one or comma-separated, to the same effect;
+/// a `--group-by` that names no field is refused.
+#[test]
+fn disable_takes_a_list_and_group_by_needs_a_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    let clean = |name: &str, extra: &[&str]| {
+        let out = tmp.path().join(name);
+        let o = ghirbal(
+            &[
+                &[
+                    "clean",
+                    seeds().to_str().unwrap(),
+                    "--output",
+                    out.to_str().unwrap(),
+                    "-q",
+                ],
+                extra,
+            ]
+            .concat(),
+        );
+        (o, out)
+    };
+    let (o, one_by_one) = clean("a", &["--disable", "byline", "--disable", "edge_nav"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (o, listed) = clean("b", &["--disable", "byline,edge_nav"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let config = |out: &std::path::Path| {
+        let s: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap())
+                .unwrap();
+        s["config"]["clean"]["disable"].clone()
+    };
+    assert_eq!(
+        config(&one_by_one),
+        serde_json::json!(["byline", "edge_nav"])
+    );
+    assert_eq!(config(&listed), config(&one_by_one));
+    for bad in ["field:", "host:"] {
+        let (o, _) = clean(bad, &["--group-by", bad]);
+        assert_eq!(o.status.code(), Some(2), "{bad}: {}", stderr(&o));
+        assert!(stderr(&o).contains("names no field"), "{}", stderr(&o));
+    }
+}

@@ -52,12 +52,20 @@ impl FromStr for GroupBy {
         if s.is_empty() {
             return Err(Error::Config("empty --group-by".into()));
         }
+        let named = |f: &str| {
+            // A field named by nothing would put every document in one group
+            // without a word: most likely a typo.
+            if f.trim().is_empty() {
+                return Err(Error::Config(format!("--group-by {s:?} names no field")));
+            }
+            Ok(f.to_owned())
+        };
         Ok(if s == "corpus" {
             GroupBy::Corpus
         } else if let Some(f) = s.strip_prefix("host:") {
-            GroupBy::Host(f.to_owned())
+            GroupBy::Host(named(f)?)
         } else if let Some(f) = s.strip_prefix("field:") {
-            GroupBy::Field(f.to_owned())
+            GroupBy::Field(named(f)?)
         } else {
             GroupBy::Field(s.to_owned())
         })
@@ -470,6 +478,9 @@ mod tests {
             "host:url".parse::<GroupBy>().unwrap(),
             GroupBy::Host("url".into())
         );
+        for bad in ["", " ", "field:", "host:", "host: "] {
+            assert!(bad.parse::<GroupBy>().is_err(), "{bad:?}");
+        }
     }
 
     #[test]
