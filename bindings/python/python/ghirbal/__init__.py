@@ -307,7 +307,8 @@ def _clean_options(options: Mapping[str, Any]) -> dict[str, Any]:
         if value is None:
             continue
         if name == "disable":
-            value = list(value)
+            # One name, or several separated by commas, as on the command line.
+            value = value.split(",") if isinstance(value, str) else list(value)
         if len(path) == 1:
             clean[path[0]] = value
         else:
@@ -321,7 +322,7 @@ def clean(
     docs: Docs,
     *,
     config: Optional[PathLike] = None,
-    disable: Optional[Sequence[str]] = None,
+    disable: Union[str, Sequence[str], None] = None,
     boilerplate: Optional[bool] = None,
     group_by: Optional[str] = None,
     min_docs: Optional[int] = None,
@@ -338,8 +339,8 @@ def clean(
     """Cuts page chrome and boilerplate out of ``docs``, like ``ghirbal clean``.
 
     ``docs`` is read as in :func:`dedup` (strings, dicts read like JSON Lines
-    records, or Arrow data). ``disable`` names rules to switch off
-    (``"boilerplate"`` switches off the corpus-level stage, also
+    records, or Arrow data). ``disable`` names rules to switch off (a list, or
+    one string, comma-separated as on the command line; ``"boilerplate"`` switches off the corpus-level stage, also
     ``boilerplate=False``); ``group_by``
     (``"corpus"``, ``"field:outlet"``, ``"host:url"``), ``min_docs`` and
     ``min_fraction`` tune the corpus-level stage, whose line counts are taken
