@@ -22,6 +22,23 @@ fn config(profile: &str, add: Vec<String>, remove: Vec<String>) -> PyResult<Norm
     })
 }
 
+/// Step names given as a list, or as one string (comma-separated, as on the
+/// command line): a string is not read as its letters.
+fn step_names(v: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
+    let Some(v) = v else {
+        return Ok(Vec::new());
+    };
+    if let Ok(s) = v.extract::<String>() {
+        return Ok(s
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect());
+    }
+    v.extract::<Vec<String>>()
+}
+
 fn names(steps: &[Step]) -> Vec<&'static str> {
     steps.iter().map(|s| s.name()).collect()
 }
@@ -29,14 +46,15 @@ fn names(steps: &[Step]) -> Vec<&'static str> {
 /// Normalizes one text with a profile ("key", "stored" or "none") plus steps
 /// added or removed by name.
 #[pyfunction]
-#[pyo3(signature = (text, profile = "key", add = Vec::new(), remove = Vec::new()))]
+#[pyo3(signature = (text, profile = "key", add = None, remove = None))]
 pub fn normalize(
     text: &str,
     profile: &str,
-    add: Vec<String>,
-    remove: Vec<String>,
+    add: Option<&Bound<'_, PyAny>>,
+    remove: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<String> {
-    let n = Normalizer::new(&config(profile, add, remove)?).map_err(to_py)?;
+    let cfg = config(profile, step_names(add)?, step_names(remove)?)?;
+    let n = Normalizer::new(&cfg).map_err(to_py)?;
     Ok(n.normalize(text).into_owned())
 }
 
@@ -50,9 +68,13 @@ pub struct PyNormalizer {
 #[pymethods]
 impl PyNormalizer {
     #[new]
-    #[pyo3(signature = (profile = "key", add = Vec::new(), remove = Vec::new()))]
-    fn new(profile: &str, add: Vec<String>, remove: Vec<String>) -> PyResult<Self> {
-        let cfg = config(profile, add, remove)?;
+    #[pyo3(signature = (profile = "key", add = None, remove = None))]
+    fn new(
+        profile: &str,
+        add: Option<&Bound<'_, PyAny>>,
+        remove: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let cfg = config(profile, step_names(add)?, step_names(remove)?)?;
         let inner = Normalizer::new(&cfg).map_err(to_py)?;
         Ok(PyNormalizer { cfg, inner })
     }

@@ -66,6 +66,20 @@ def test_remove_a_step_from_the_key_profile() -> None:
     assert ghirbal.normalize("مدرسة", remove=["teh_marbuta"]) == "مدرسة"
 
 
+def test_steps_are_named_by_a_list_or_one_string() -> None:
+    text = "أهلاً ـــ ١٢"
+    # One string is a step (or a comma-separated list, as on the command line),
+    # never its letters.
+    assert ghirbal.normalize(text, remove="tatweel") == ghirbal.normalize(text, remove=["tatweel"])
+    both = ghirbal.normalize(text, remove=["tatweel", "digits"])
+    assert ghirbal.normalize(text, remove="tatweel, digits") == both
+    assert "١٢" in both and "ـ" in both
+    n = ghirbal.Normalizer("stored", add="tatweel")
+    assert n == ghirbal.Normalizer("stored", add=["tatweel"])
+    with pytest.raises(ghirbal.ConfigError):
+        ghirbal.Normalizer(add="tatwel")
+
+
 def test_steps_are_public_names_in_order() -> None:
     assert {"controls", "nfkc", "alef", "digits", "whitespace", "casefold"} <= set(ghirbal.STEPS)
     n = ghirbal.Normalizer("none", ["casefold", "alef"])

@@ -55,7 +55,7 @@ import json
 import os
 from functools import lru_cache, partial
 from importlib.util import find_spec
-from typing import Any, Callable, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional, Union
 
 # mapInArrow needs pyarrow, and pyspark checks for pandas only when it is
 # called: say so on import.
@@ -881,8 +881,8 @@ def normalize_spark(
     column: str = "text",
     *,
     profile: str = "key",
-    add: Iterable[str] = (),
-    remove: Iterable[str] = (),
+    add: Union[str, Iterable[str]] = (),
+    remove: Union[str, Iterable[str]] = (),
     output: Optional[str] = None,
 ) -> DataFrame:
     """The rows of ``df`` with the string column ``column`` normalized as
@@ -895,7 +895,9 @@ def normalize_spark(
     core on the executors, in place of the rows' Python strings. Lazy, as any
     ``mapInArrow``.
     """
-    normalizer = _core.Normalizer(profile, list(add), list(remove))
+    # One string is a step name (or a comma-separated list), not its letters.
+    steps = [x if isinstance(x, str) else list(x) for x in (add, remove)]
+    normalizer = _core.Normalizer(profile, *steps)
     field = next((f for f in df.schema.fields if f.name == column), None)
     if field is None:
         raise ValueError(f"df has no column {column!r}")
