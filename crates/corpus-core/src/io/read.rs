@@ -373,8 +373,8 @@ pub struct Reader {
     offset: u64,
     buf: Vec<u8>,
     reports: Vec<DecodeReport>,
-    /// Fingerprints of the JSON Lines files read to their end, when asked for
-    /// ([`Reader::fingerprinting`]).
+    /// Fingerprints of the JSON Lines and text files read to their end, by
+    /// path, when asked for ([`Reader::fingerprinting`]).
     fingerprints: Option<std::collections::HashMap<Arc<Path>, String>>,
     #[cfg(feature = "parquet")]
     parquet: Option<(Arc<Path>, super::parquet::ParquetRows, DecodeReport)>,
