@@ -1366,8 +1366,10 @@ fn write_kept(
     let mut w = KeptJsonl::create(out, &cfg.output)?;
     let mut next = 0usize; // index into `seen`, advanced for each document met
     let mut reader = Reader::new(files.to_vec(), cfg.input.clone());
-    // The first error this pass passes over: if records then go missing, it is
-    // what this read met and the first one did not (a column written only here).
+    // The first error passed over since the last record found: if records then
+    // go missing, it is what this read met and the first one did not (a column
+    // converted only here). Errors of records pass 1 rejected are followed by
+    // records found, which clear it.
     let mut passed_over: Option<String> = None;
     // Records are matched to `seen` in order while reading (those rejected in
     // pass 1 are passed over); formatting runs in parallel while the next batch
@@ -1394,6 +1396,7 @@ fn write_kept(
             if *origin == s.origin {
                 batch.push((next, pending));
                 next += 1;
+                passed_over = None;
             }
         }
         batch
