@@ -92,7 +92,7 @@ pub struct CleanSummary {
 #[derive(Serialize)]
 struct RemovedLine<'a> {
     id: &'a str,
-    rule: &'a str,
+    rule: &'static str,
     start: u64,
     end: u64,
     text: &'a str,
@@ -117,8 +117,9 @@ struct Cleaned {
     text: String,
 }
 
-/// Cuts with code-point offsets: `(rule, start, end, byte range)`.
-fn char_spans(text: &str, cuts: &[Cut]) -> Vec<(u64, u64)> {
+/// The span of each cut of `text` in code points, and the text's length in code
+/// points, from one walk.
+fn char_spans(text: &str, cuts: &[Cut]) -> (Vec<(u64, u64)>, u64) {
     let mut out = Vec::with_capacity(cuts.len());
     let mut byte = 0;
     let mut chars = 0u64;
@@ -129,7 +130,7 @@ fn char_spans(text: &str, cuts: &[Cut]) -> Vec<(u64, u64)> {
         chars += len;
         byte = c.end;
     }
-    out
+    (out, chars + text[byte..].chars().count() as u64)
 }
 
 /// Runs the `clean` job on `inputs`, writing `output` atomically.
@@ -698,15 +699,13 @@ impl CleanStage {
         let tally = Tally::of(doc, &c);
         tally.count(counts);
         let cuts = tally
-            .cuts
-            .iter()
-            .zip(c.cuts.iter().zip(&c.duplicate_of))
-            .map(|(&(rule, start, end), (cut, of))| CutRecord {
-                rule,
-                start,
-                end,
-                text: doc.text[cut.start..cut.end].to_owned(),
-                duplicate_of: of.as_deref().map(str::to_owned),
+            .removed(doc, &c)
+            .map(|r| CutRecord {
+                rule: r.rule,
+                start: r.start,
+                end: r.end,
+                text: r.text.to_owned(),
+                duplicate_of: r.duplicate_of.map(str::to_owned),
             })
             .collect();
         (c.text, cuts, tally.emptied)
@@ -799,9 +798,9 @@ struct Tally {
 
 impl Tally {
     fn of(doc: &Document, c: &Cleaned) -> Self {
-        let spans = char_spans(&doc.text, &c.cuts);
+        let (spans, chars) = char_spans(&doc.text, &c.cuts);
         Tally {
-            chars: doc.text.chars().count() as u64,
+            chars,
             cuts: c
                 .cuts
                 .iter()
@@ -810,6 +809,26 @@ impl Tally {
                 .collect(),
             emptied: !c.cuts.is_empty() && c.text.trim().is_empty(),
         }
+    }
+
+    /// The lines of `removed.jsonl` for `doc` cleaned as `c` (this tally's).
+    fn removed<'a>(
+        &'a self,
+        doc: &'a Document,
+        c: &'a Cleaned,
+    ) -> impl Iterator<Item = RemovedLine<'a>> + 'a {
+        let cuts = c.cuts.iter().zip(&c.duplicate_of);
+        self.cuts
+            .iter()
+            .zip(cuts)
+            .map(|(&(rule, start, end), (cut, of))| RemovedLine {
+                id: &doc.id,
+                rule,
+                start,
+                end,
+                text: &doc.text[cut.start..cut.end],
+                duplicate_of: of.as_deref(),
+            })
     }
 
     fn count(&self, counts: &mut CleanCounts) {
@@ -852,6 +871,9 @@ fn json_error(e: serde_json::Error) -> Error {
 
 /// Where a document goes, ready to be written.
 enum Out {
+    /// Its line of `kept.jsonl`: the record as read (nothing cut), copied by
+    /// the writer from the document.
+    AsRead,
     /// Its line of `kept.jsonl`.
     Line(String),
     /// Its cleaned text, for `kept.parquet`.
@@ -867,17 +889,7 @@ impl Formatted {
     fn of(doc: &Document, c: Cleaned, cfg: &Config, parquet: bool) -> Result<Self> {
         let tally = Tally::of(doc, &c);
         let mut removed = Vec::new();
-        for (&(rule, start, end), (cut, of)) in
-            tally.cuts.iter().zip(c.cuts.iter().zip(&c.duplicate_of))
-        {
-            let line = RemovedLine {
-                id: &doc.id,
-                rule,
-                start,
-                end,
-                text: &doc.text[cut.start..cut.end],
-                duplicate_of: of.as_deref(),
-            };
+        for line in tally.removed(doc, &c) {
             serde_json::to_writer(&mut removed, &line).map_err(json_error)?;
             removed.push(b'\n');
         }
@@ -897,16 +909,16 @@ impl Formatted {
             Out::Text(c.text)
         } else {
             let unchanged = c.cuts.is_empty() && c.text == doc.text;
-            Out::Line(match (&doc.raw, unchanged) {
-                (Some(raw), true) => raw.clone(),
-                (Some(raw), false) => replace_text(raw, &cfg.input.text_field, &c.text)?,
+            match (&doc.raw, unchanged) {
+                (Some(_), true) => Out::AsRead,
+                (Some(raw), false) => Out::Line(replace_text(raw, &cfg.input.text_field, &c.text)?),
                 (None, _) => {
                     let mut m = serde_json::Map::new();
                     m.insert(cfg.input.id_field.clone(), Value::String(doc.id.clone()));
                     m.insert(cfg.input.text_field.clone(), Value::String(c.text));
-                    Value::Object(m).to_string()
+                    Out::Line(Value::Object(m).to_string())
                 }
-            })
+            }
         };
         Ok(Formatted {
             tally,
@@ -929,6 +941,9 @@ impl Formatted {
         match (self.out, kept_w) {
             (Out::Emptied(line), _) => emptied_w.write_raw(&line),
             (Out::Line(line), KeptOut::Jsonl(w)) => w.write_raw(&line),
+            (Out::AsRead, KeptOut::Jsonl(w)) if doc.raw.is_some() => {
+                w.write_raw(doc.raw.as_deref().unwrap_or_default())
+            }
             #[cfg(feature = "parquet")]
             (Out::Text(text), KeptOut::Parquet(w)) => w.keep(&doc.origin, text),
             _ => Err(Error::Invariant(format!(
@@ -1005,6 +1020,7 @@ mod tests {
             start: text.find('ج').unwrap(),
             end: text.find('ه').unwrap(),
         }];
-        assert_eq!(char_spans(text, &cuts), vec![(3, 6)]);
+        assert_eq!(char_spans(text, &cuts), (vec![(3, 6)], 8));
+        assert_eq!(char_spans(text, &[]), (vec![], 8));
     }
 }
