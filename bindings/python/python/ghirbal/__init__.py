@@ -340,8 +340,8 @@ def clean(
 
     ``docs`` is read as in :func:`dedup` (strings, dicts read like JSON Lines
     records, or Arrow data). ``disable`` names rules to switch off (a list, or
-    one string, comma-separated as on the command line; ``"boilerplate"`` switches off the corpus-level stage, also
-    ``boilerplate=False``); ``group_by``
+    one string, comma-separated as on the command line; ``"boilerplate"``
+    switches off the corpus-level stage, also ``boilerplate=False``); ``group_by``
     (``"corpus"``, ``"field:outlet"``, ``"host:url"``), ``min_docs`` and
     ``min_fraction`` tune the corpus-level stage, whose line counts are taken
     over ``docs``. ``output_profile="key"`` normalizes the cleaned texts.
