@@ -97,7 +97,12 @@ def resolve_config(config: Optional[PathLike] = None, **options: Any) -> dict[st
     return cfg
 
 
-@dataclass(frozen=True)
+def _by_count(counts: Mapping[str, int]) -> str:
+    """``a 3, b 1``: the counts, largest first (then by name)."""
+    return ", ".join(f"{k} {n}" for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+@dataclass(frozen=True, repr=False)
 class DedupResult:
     """The outcome of :func:`dedup`: one entry per input document, in input order.
 
@@ -127,6 +132,21 @@ class DedupResult:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def __repr__(self) -> str:
+        # Counts, not the lists: a notebook shows the result of a 200,000-document
+        # run at a glance instead of printing every id.
+        removed: dict[str, int] = {}
+        for k, r in zip(self.kept, self.reason):
+            if not k and r != "rejected":
+                removed[r] = removed.get(r, 0) + 1
+        gone = sum(removed.values())
+        clusters = {c for c, k in zip(self.clusters, self.kept) if c is not None and not k}
+        return (
+            f"DedupResult({len(self)} documents: {len(self) - gone - len(self.rejects)} kept, "
+            f"{gone} removed{f' ({_by_count(removed)})' if removed else ''}, "
+            f"{len(self.rejects)} rejected; {len(clusters)} clusters with duplicates)"
+        )
 
     @property
     def kept_ids(self) -> list[str]:
@@ -253,7 +273,7 @@ class Cut(NamedTuple):
     duplicate_of: Optional[str] = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class CleanResult:
     """The outcome of :func:`clean`: one entry per input document, in input order.
 
@@ -272,6 +292,19 @@ class CleanResult:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def __repr__(self) -> str:
+        # Counts, not the texts (see DedupResult.__repr__).
+        rules: dict[str, int] = {}
+        for cs in self.cuts:
+            for c in cs:
+                rules[c.rule] = rules.get(c.rule, 0) + 1
+        cut = sum(1 for cs in self.cuts if cs)
+        return (
+            f"CleanResult({len(self)} documents: {sum(rules.values())} cuts in {cut} documents"
+            f"{f' ({_by_count(rules)})' if rules else ''}, {sum(self.emptied)} emptied, "
+            f"{len(self.rejects)} rejected)"
+        )
 
     def to_records(self) -> list[dict[str, Any]]:
         """One dict per cut, with the fields of ``removed.jsonl``."""
@@ -499,3 +532,9 @@ if find_spec("pandas") is not None:
         return out
 
     __all__ += ["dedup_frame", "clean_frame"]
+
+
+def __dir__() -> list[str]:
+    # Tab completion in a notebook lists the API (and the Spark submodule),
+    # not this module's imports and type aliases.
+    return sorted({*__all__, "spark"})
