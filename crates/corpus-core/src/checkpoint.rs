@@ -268,6 +268,7 @@ impl Checkpoints {
                 size: 0,
                 buf: Vec::new(),
                 paths,
+                at: 0,
             }),
         })
     }
@@ -299,6 +300,8 @@ struct OpenShard {
     buf: Vec<u8>,
     /// The shard's input files, as records name them.
     paths: Vec<Arc<Path>>,
+    /// The file of the last record appended.
+    at: usize,
 }
 
 impl OpenShard {
@@ -320,20 +323,33 @@ impl ShardWriter {
         };
         let mut buf = std::mem::take(&mut f.buf);
         buf.clear();
-        let mut at = 0;
+        // Records come file by file, in the shard's order: a record's file is the
+        // last one's or the next. Paths compare as bytes (`Path`'s equality parses
+        // components, and a shard may hold hundreds of small files).
+        let same = |i: usize, p: &Path| {
+            f.paths
+                .get(i)
+                .is_some_and(|q| q.as_os_str() == p.as_os_str())
+        };
+        let mut at = f.at;
         for s in members {
-            // Records come file by file: the current file is found at once.
-            if f.paths.get(at) != Some(&s.origin.path) {
-                at = f
-                    .paths
-                    .iter()
-                    .position(|p| *p == s.origin.path)
-                    .ok_or_else(|| {
-                        Error::Invariant(format!("{}: a record of no file of its shard", s.origin))
-                    })?;
+            if !same(at, &s.origin.path) {
+                at = if same(at + 1, &s.origin.path) {
+                    at + 1
+                } else {
+                    (0..f.paths.len())
+                        .find(|&i| same(i, &s.origin.path))
+                        .ok_or_else(|| {
+                            Error::Invariant(format!(
+                                "{}: a record of no file of its shard",
+                                s.origin
+                            ))
+                        })?
+                };
             }
             write_seen(&mut buf, at as u32, s);
         }
+        f.at = at;
         let r = f.write(&buf);
         f.buf = buf;
         r

@@ -116,15 +116,20 @@ pub(crate) fn decode_stream(
     requested: Requested,
     invalid: InvalidBytes,
 ) -> Result<Decoded> {
-    let mut sample = vec![0u8; SAMPLE];
-    let mut filled = 0;
+    // Copied out of the reader's buffer: a zeroed 64 KiB sample per file was a
+    // cost of its own on folders of small files.
+    let mut sample = Vec::new();
     let mut pending = None;
     // A read error here (a truncated archive) is replayed after the sample, so
     // the records before it are read and the error lands at its real offset.
-    while filled < SAMPLE {
-        match raw.read(&mut sample[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
+    while sample.len() < SAMPLE {
+        match raw.fill_buf() {
+            Ok([]) => break,
+            Ok(buf) => {
+                let n = buf.len().min(SAMPLE - sample.len());
+                sample.extend_from_slice(&buf[..n]);
+                raw.consume(n);
+            }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => {
                 pending = Some(e);
@@ -132,8 +137,7 @@ pub(crate) fn decode_stream(
             }
         }
     }
-    sample.truncate(filled);
-    let complete = filled < SAMPLE;
+    let complete = sample.len() < SAMPLE;
     let (encoding, detection, confident, bom_len) =
         if let Some((enc, len)) = Encoding::for_bom(&sample) {
             (enc, Detection::Bom, true, len)
