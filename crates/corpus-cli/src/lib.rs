@@ -56,10 +56,7 @@ OUT/summary.json (see SCHEMA.md and docs/dedup.md). Exit codes: 0 success, 1 bad
 data, 2 usage error.")]
     Dedup(Box<DedupArgs>),
     /// Normalize text read from standard input (or JSONL records' text field).
-    #[command(after_help = "Examples:
-  echo 'أَهْلاً  وسَهْلاً' | ghirbal normalize
-  ghirbal normalize --profile stored --step +digits < text.txt
-  ghirbal normalize --jsonl < docs.jsonl > docs.norm.jsonl")]
+    #[command(after_help = normalize_help())]
     Normalize(NormalizeArgs),
     /// Cut page chrome and boilerplate repeated across a source.
     #[command(after_help = "Examples:
@@ -239,6 +236,33 @@ struct DedupArgs {
     survivor: Option<String>,
     #[command(flatten)]
     common: Common,
+}
+
+/// `ghirbal normalize --help`'s closing text: examples, and the steps of each
+/// profile and all step names, from the core (docs/normalization.md has more).
+fn normalize_help() -> String {
+    use corpus_core::normalize::{Profile, Step};
+    let names = |steps: &[Step]| {
+        steps
+            .iter()
+            .map(|s| s.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "Examples:
+  echo 'أَهْلاً  وسَهْلاً' | ghirbal normalize
+  ghirbal normalize --profile stored --step +digits < text.txt
+  ghirbal normalize --jsonl < docs.jsonl > docs.norm.jsonl
+
+Profiles (steps run in this order; see docs/normalization.md):
+  stored: {}
+  key:    {}
+Steps: {}",
+        names(Profile::Stored.steps()),
+        names(Profile::Key.steps()),
+        names(Step::ALL),
+    )
 }
 
 #[derive(Args)]

@@ -536,3 +536,32 @@ fn disable_takes_a_list_and_group_by_needs_a_field() {
         assert!(stderr(&o).contains("names no field"), "{}", stderr(&o));
     }
 }
+
+#[test]
+fn normalize_help_names_every_step_and_what_each_profile_runs() {
+    use corpus_core::normalize::{Profile, Step};
+    let o = ghirbal(&["normalize", "--help"]);
+    assert!(o.status.success());
+    // Clap wraps long lines: compare the lists word by word.
+    let help = String::from_utf8_lossy(&o.stdout).replace('\n', " ");
+    let list = |from: &str, to: &str| -> Vec<String> {
+        let rest = help.split(from).nth(1).unwrap_or_default();
+        let part = rest.split(to).next().unwrap_or_default();
+        part.split([' ', ','])
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let names = |steps: &[Step]| -> Vec<String> { steps.iter().map(|s| s.name().into()).collect() };
+    assert_eq!(
+        list("stored:", "key:"),
+        names(Profile::Stored.steps()),
+        "{help}"
+    );
+    assert_eq!(
+        list("key:", "Steps:"),
+        names(Profile::Key.steps()),
+        "{help}"
+    );
+    assert_eq!(list("Steps:", "\u{0}"), names(Step::ALL), "{help}");
+}
