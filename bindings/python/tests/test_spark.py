@@ -168,6 +168,32 @@ def test_partitions_and_input_order_change_nothing(
     assert by_id(on_spark(spark, shuffled, 7)) == want
 
 
+def test_results_keep_about_the_inputs_partitions_whatever_the_shuffles_give(
+    spark: SparkSession, corpus: list[dict[str, Any]]
+) -> None:
+    # Spark's default of 200 shuffle partitions: a cached frame keeps them, and
+    # every stage after it ran 200 tasks (a 20-row frame took 17 s, and its
+    # result wrote 200 files). The results have the input's partitions (or one
+    # per core), and the same verdicts.
+    before = spark.conf.get("spark.sql.shuffle.partitions")
+    spark.conf.set("spark.sql.shuffle.partitions", "200")
+    try:
+        docs = corpus[:60]
+        df = spark.createDataFrame(docs, "id string, text string, date string").repartition(3)
+        most = max(3, spark.sparkContext.defaultParallelism)
+        out = clean_spark(df)
+        assert out.rdd.getNumPartitions() <= most
+        out.unpersist()
+        out = dedup_spark(df)
+        assert out.rdd.getNumPartitions() <= most
+        rows = out.collect()
+        out.unpersist()
+        got = by_id([(r["id"], *(r[c] for c in VERDICT_COLUMNS)) for r in rows])
+        assert got == by_id(local(docs))
+    finally:
+        spark.conf.set("spark.sql.shuffle.partitions", before)
+
+
 @pytest.mark.parametrize(
     "options",
     [

@@ -499,8 +499,8 @@ def _sorted_out(job: Job, cfg: dict[str, Any], raw: DataFrame, numbered: DataFra
         .withColumn("rejected", F.coalesce("rejected", "dup_reason"))
         .withColumn("error", F.coalesce("error", "dup_error"))
         .drop("dup_reason", "dup_error")
-        .persist()
     )
+    out = _cache(out, _width(numbered))
     out.count()
     raw.unpersist()
     if cfg["on_error"] == "fail":
@@ -511,6 +511,27 @@ def _sorted_out(job: Job, cfg: dict[str, Any], raw: DataFrame, numbered: DataFra
                 cached.unpersist()
             raise DataError(first_bad["error"])
     return out
+
+
+def _width(df: DataFrame) -> Optional[int]:
+    """How many partitions a cached frame derived from ``df`` keeps: as many as
+    ``df`` has (or as the cluster has cores, if more), never more than the
+    shuffles give. ``None`` when Spark cannot say (Spark Connect)."""
+    try:
+        spark = df.sparkSession
+        shuffle = int(spark.conf.get("spark.sql.shuffle.partitions") or 200)
+        cores = spark.sparkContext.defaultParallelism
+        return max(1, min(shuffle, max(df.rdd.getNumPartitions(), cores)))
+    except Exception:  # noqa: BLE001 (no RDDs or context in Spark Connect)
+        return None
+
+
+def _cache(frame: DataFrame, width: Optional[int]) -> DataFrame:
+    """``frame``, cached with ``width`` partitions (see :func:`_width`). Spark
+    runs a cached plan with its shuffles' partitions as they are (adaptive
+    execution does not coalesce them), so every later stage had 200 tasks, and
+    a 20-row frame took 17 s to deduplicate."""
+    return (frame.coalesce(width) if width else frame).persist()
 
 
 def _numbered(df: DataFrame) -> DataFrame:
@@ -574,13 +595,14 @@ def dedup_spark(
     wants_boilerplate = _stages((cfg_json, None)).wants_boilerplate
 
     numbered = _numbered(df)
+    width = _width(numbered)
     job: Job = (cfg_json, _boilerplate(cfg_json, numbered) if wants_boilerplate else None)
     raw = numbered.mapInArrow(_per_batch(job, _ANALYZED, _analyze), _ANALYZED)
     analyzed = _sorted_out(job, cfg, raw, numbered)
 
     good = analyzed.filter(F.col("rejected").isNull())
     units = good.groupBy("exact").agg(F.min_by("id", "pkey").alias("champion"))
-    good = good.join(units, "exact").persist()
+    good = _cache(good.join(units, "exact"), width)
     good.count()
     reps = good.filter(F.col("id") == F.col("champion"))
 
@@ -606,12 +628,12 @@ def dedup_spark(
     )
     candidates = pairs("bands", False).union(anchored).distinct()
     blobs = reps.select("id", "blob")
-    checked = (
+    checked = _cache(
         candidates.join(blobs.toDF("a", "ba"), "a")
         .join(blobs.toDF("b", "bb"), "b")
         .select("ba", "bb")
-        .mapInArrow(_per_batch(job, _JOINED, _check), _JOINED)
-        .persist()
+        .mapInArrow(_per_batch(job, _JOINED, _check), _JOINED),
+        width,
     )
     joined = checked.filter(F.col("tally").isNull()).drop("tally")
 
@@ -684,7 +706,7 @@ def dedup_spark(
     )
     if audit_path is not None:
         # Read again for the audit's cluster tally and sample.
-        verdicts = verdicts.persist()
+        verdicts = _cache(verdicts, width)
     rejects = analyzed.filter(F.col("rejected").isNotNull()).select(
         _ORDER,
         F.lit(None).cast("string").alias("cluster"),
@@ -696,7 +718,7 @@ def dedup_spark(
         "rejected",
     )
     out = numbered.join(verdicts.unionByName(rejects), _ORDER)
-    out = out.select(*df.columns, *VERDICT_COLUMNS).persist()
+    out = _cache(out.select(*df.columns, *VERDICT_COLUMNS), width)
     try:
         # The result is computed here, so that the stages' caches can go.
         out.count()
@@ -845,7 +867,7 @@ def clean_spark(
         "rejected",
     )
     columns = [F.col("cleaned").alias(c) if c == text else F.col(c) for c in df.columns]
-    out = numbered.join(results, _ORDER).select(*columns, *CLEAN_COLUMNS).persist()
+    out = _cache(numbered.join(results, _ORDER).select(*columns, *CLEAN_COLUMNS), _width(numbered))
     try:
         out.count()
     except BaseException:
