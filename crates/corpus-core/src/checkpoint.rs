@@ -29,8 +29,9 @@ use crate::pipeline::{DocInfo, InputSummary, Reject, Seen};
 use crate::{Error, Result};
 
 /// Version of the checkpoint files; older ones are refused (6: survivor dates
-/// are read as instants, and small input files share shards).
-const VERSION: u32 = 6;
+/// are read as instants, and small input files share shards; 7: dates with the
+/// month written out too, which version 6 saved as text).
+const VERSION: u32 = 7;
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
 struct Manifest {

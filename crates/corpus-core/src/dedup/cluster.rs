@@ -57,8 +57,14 @@ impl RankValue {
     /// fraction and offset optional, no offset meaning UTC; `/` for `-`), a day
     /// alone (`2015-07-21`, its midnight UTC), a day written day first
     /// (`29/05/2016`, `29-05-2016 14:30`, as Arabic-language and European outlets
-    /// write it; a US month-first date is misread), or RFC 2822 (`Fri, 02 Mar
-    /// 2018 16:49:57 +0400`). Compared as text, these forms disagree with time:
+    /// write it; a US month-first date is misread), RFC 2822 (`Fri, 02 Mar 2018
+    /// 16:49:57 +0400`), or a date with its month written out in Arabic, English
+    /// or French, after an optional weekday and before an optional time
+    /// (`الجمعة 9 ديسمبر 2016`, `25 جانفي 2017`, `12 آذار 2018 - 3:30 م`,
+    /// `أغسطس 8, 2015, 1:16 ص`, `12 March 2018`, `12 mars 2018`; the Egyptian and
+    /// Gulf, Levantine, Tunisian and Algerian, and Moroccan month names alike;
+    /// the Gregorian date after `الموافق` when a Hijri one comes first). Arabic-Indic
+    /// digits count as digits. Compared as text, these forms disagree with time:
     /// the same instant written two ways, and weekday names, sort apart.
     ///
     /// ```
@@ -66,70 +72,16 @@ impl RankValue {
     /// let a = RankValue::of_str("Fri, 02 Mar 2018 16:49:57 +0400".into());
     /// let b = RankValue::of_str("2018-03-02 12:49:57".into());
     /// assert_eq!(a, b);
+    /// let c = RankValue::of_str("الجمعة ٢ آذار ٢٠١٨ - 12:49:57 م".into());
+    /// assert_eq!(c, b);
     /// assert_eq!(RankValue::of_str("soon".into()), RankValue::Str("soon".into()));
     /// ```
     pub fn of_str(s: String) -> RankValue {
-        match instant(&s) {
+        match super::date::instant(&s) {
             Some(t) => RankValue::Time(t),
             None => RankValue::Str(s),
         }
     }
-}
-
-/// Milliseconds since 1970-01-01 UTC of a date in one of [`RankValue::of_str`]'s forms.
-fn instant(s: &str) -> Option<i64> {
-    use chrono::DateTime;
-    let s = s.trim();
-    // Every form is between "3/1/2017" and an RFC 2822 date with a long zone.
-    if !(8..=40).contains(&s.len()) || !s.bytes().any(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let b = s.as_bytes();
-    if b[0].is_ascii_alphabetic() || b[1] == b' ' || b[2] == b' ' {
-        return DateTime::parse_from_rfc2822(s)
-            .ok()
-            .map(|t| t.timestamp_millis());
-    }
-    let iso = s.replace('/', "-");
-    let iso = iso.as_str();
-    if b[1] == b'-' || b[2] == b'-' || b[1] == b'/' || b[2] == b'/' {
-        // Day first.
-        return naive_utc(iso, &["%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M"], "%d-%m-%Y");
-    }
-    if let Ok(t) = DateTime::parse_from_rfc3339(iso) {
-        return Some(t.timestamp_millis());
-    }
-    for f in [
-        "%Y-%m-%dT%H:%M:%S%.f%#z",
-        "%Y-%m-%d %H:%M:%S%.f%#z",
-        "%Y-%m-%dT%H:%M%#z",
-        "%Y-%m-%d %H:%M%#z",
-    ] {
-        if let Ok(t) = DateTime::parse_from_str(iso, f) {
-            return Some(t.timestamp_millis());
-        }
-    }
-    naive_utc(
-        iso,
-        &[
-            "%Y-%m-%dT%H:%M:%S%.f",
-            "%Y-%m-%d %H:%M:%S%.f",
-            "%Y-%m-%dT%H:%M",
-            "%Y-%m-%d %H:%M",
-        ],
-        "%Y-%m-%d",
-    )
-}
-
-/// The instant of `s` read by the first of the formats `times` that reads it, or
-/// else by the day format `day` (its midnight): without an offset, as UTC.
-fn naive_utc(s: &str, times: &[&str], day: &str) -> Option<i64> {
-    use chrono::{NaiveDate, NaiveDateTime};
-    let t = times
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
-        .or_else(|| NaiveDate::parse_from_str(s, day).ok()?.and_hms_opt(0, 0, 0))?;
-    Some(t.and_utc().timestamp_millis())
 }
 
 /// The decision for one document.
@@ -1288,47 +1240,6 @@ mod tests {
                     assert_eq!(keys[a].cmp(&keys[b]), want, "{policy} keys {a} {b}");
                 }
             }
-        }
-    }
-
-    /// The date forms of the development news (`arabic_news`, `news_pairs`) and
-    /// their neighbours read as the instants they name; anything else stays text.
-    #[test]
-    fn dates_read_as_instants() {
-        let at = |s: &str| match RankValue::of_str(s.into()) {
-            RankValue::Time(t) => Some(t),
-            _ => None,
-        };
-        // 2018-03-02 12:49:57 UTC, written six ways.
-        let t = Some(1_519_994_997_000);
-        for s in [
-            "Fri, 02 Mar 2018 16:49:57 +0400",
-            "2 Mar 2018 12:49:57 GMT",
-            "2018-03-02T16:49:57+04:00",
-            "2018-03-02 12:49:57",
-            "2018/03/02 12:49:57Z",
-            " 2018-03-02T13:49:57.000+0100 ",
-        ] {
-            assert_eq!(at(s), t, "{s}");
-        }
-        assert_eq!(at("2016-12-08T18:18:00+01:00"), Some(1_481_217_480_000));
-        assert_eq!(at("2015-07-21"), Some(1_437_436_800_000));
-        assert_eq!(at("2015-07-21 02:53"), Some(1_437_447_180_000));
-        assert_eq!(at("1969-12-31T23:59:59Z"), Some(-1000));
-        // Day first, as Jawhara FM writes it.
-        assert_eq!(at("21/07/2015"), at("2015-07-21"));
-        assert_eq!(at("21-07-2015 02:53"), at("2015-07-21 02:53"));
-        assert_eq!(at("3/1/2017"), at("2017-01-03"));
-        for s in [
-            "",
-            "soon",
-            "2015",
-            "20150721",
-            "07/21/2015",
-            "2015-13-01",
-            "Fri, 31 Feb 2018 10:00:00 +0000",
-        ] {
-            assert_eq!(at(s), None, "{s}");
         }
     }
 

@@ -8,6 +8,7 @@
 pub mod audit;
 mod cluster;
 mod config;
+mod date;
 pub mod dist;
 mod minhash;
 mod spread;

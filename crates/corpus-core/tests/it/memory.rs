@@ -475,6 +475,10 @@ fn survivor_dates_compare_as_instants_whatever_their_form() {
         ("c-offset", json!("2018-05-08T03:00:00+01:00")),        // 02:00Z
         ("d-none", Value::Null),
         ("e-text", json!("yesterday")),
+        // Months written out, in Levantine and Tunisian Arabic, with Arabic-Indic
+        // digits and a 12-hour time: the earliest and the latest.
+        ("f-levant", json!("7 أيار 2018 22:00")), // 2018-05-07 22:00Z
+        ("g-tunis", json!("الثلاثاء ٨ ماي ٢٠١٨ - 3:30 ص")), // 03:30Z
     ];
     let lines: Vec<String> = dates
         .iter()
@@ -489,7 +493,7 @@ fn survivor_dates_compare_as_instants_whatever_their_form() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.jsonl");
     std::fs::write(&input, lines.join("\n")).unwrap();
-    for (policy, want) in [("earliest:date", "a-rfc2822"), ("highest:date", "b-naive")] {
+    for (policy, want) in [("earliest:date", "f-levant"), ("highest:date", "g-tunis")] {
         let cfg = Config::default()
             .with_overrides(json!({"survivor": policy}))
             .unwrap();

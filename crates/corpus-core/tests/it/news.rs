@@ -127,3 +127,77 @@ fn news_dates_read_as_the_days_their_ids_name() {
     }
     assert!(checked > 2000, "{checked}");
 }
+
+/// Dates with the month written out, as the development news write them in
+/// their texts (`الجمعة 9 ديسمبر 2016`, Jawhara FM's Tunisian `25 جانفي 2017`,
+/// `6 أوت 2016`): each one after a weekday name reads as an instant on that
+/// weekday, which checks the day and the month (a month read one off, or a
+/// Tunisian month taken for another, lands on another weekday). Journalists
+/// get a weekday wrong now and then: all but two must agree.
+#[test]
+fn written_out_news_dates_fall_on_the_weekdays_they_name() {
+    use corpus_core::dedup::RankValue;
+    let Some(shared) = shared() else { return };
+    // Sunday first, as `(days since 1970-01-01 + 4) % 7` counts them.
+    let weekdays: [&[&str]; 7] = [
+        &["الأحد"],
+        &["الاثنين", "الإثنين"],
+        &["الثلاثاء"],
+        &["الأربعاء"],
+        &["الخميس"],
+        &["الجمعة"],
+        &["السبت"],
+    ];
+    let (mut checked, mut wrong) = (0, Vec::new());
+    for file in [
+        "arabic_news/saudinewsnet.jsonl",
+        "arabic_news/ant_multisource.jsonl",
+        "arabic_news/ant_jawharafm.jsonl",
+        "news_pairs/docs.jsonl",
+    ] {
+        let records = read_jsonl(&shared.join("corpora").join(file));
+        let fields = ["text", "title", "abstract"];
+        for text in records
+            .iter()
+            .flat_map(|r| fields.iter().filter_map(|f| r[f].as_str()))
+        {
+            let words: Vec<&str> = text.split_whitespace().collect();
+            for (i, w) in words.iter().enumerate() {
+                let Some(named) = weekdays.iter().position(|names| names.contains(w)) else {
+                    continue;
+                };
+                let is_day = |x: &&str| x.len() <= 2 && x.bytes().all(|b| b.is_ascii_digit());
+                if !words.get(i + 1).is_some_and(is_day) {
+                    continue;
+                }
+                // The weekday, the day, a month of one or two words, a year.
+                let ms = (4..=5).find_map(|n| {
+                    let phrase = words.get(i..i + n)?.join(" ");
+                    match RankValue::of_str(phrase) {
+                        RankValue::Time(ms) => Some(ms),
+                        _ => None,
+                    }
+                });
+                let year_follows = |n: usize| {
+                    words
+                        .get(i + n)
+                        .is_some_and(|x| x.len() == 4 && x.bytes().all(|b| b.is_ascii_digit()))
+                };
+                if !year_follows(3) && !year_follows(4) {
+                    continue; // no year: not a full date
+                }
+                let phrase = words[i..(i + 5).min(words.len())].join(" ");
+                let Some(ms) = ms else {
+                    panic!("{file}: {:?} is not read as a date", phrase);
+                };
+                let weekday = (ms.div_euclid(86_400_000) + 4).rem_euclid(7) as usize;
+                checked += 1;
+                if weekday != named {
+                    wrong.push(phrase);
+                }
+            }
+        }
+    }
+    assert!(checked >= 60, "{checked}");
+    assert!(wrong.len() <= 2, "{} of {checked}: {wrong:?}", wrong.len());
+}
