@@ -432,4 +432,59 @@ mod tests {
             assert_eq!(at(s), None, "{s}");
         }
     }
+
+    /// Arabic-Indic digits for the ASCII ones of `s`.
+    fn indic(s: &str) -> String {
+        s.chars()
+            .map(|c| match c.to_digit(10) {
+                Some(d) => char::from_u32(0x0660 + d).unwrap_or(c),
+                None => c,
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        /// Any day written with any of its month's names (every tradition, one
+        /// word or two), in either digit set, with or without a time, reads as
+        /// that day; and no string makes the reader fail.
+        #[test]
+        fn every_month_name_reads_as_its_month(
+            year in 1900i32..2100,
+            month in 1u32..=12,
+            day in 1u32..=28,
+            pick in 0usize..8,
+            hour in 0u32..24,
+            arabic_digits: bool,
+            with_time: bool,
+        ) {
+            let names: Vec<String> = super::MONTHS
+                .iter()
+                .filter(|(_, m)| *m == month)
+                .map(|(n, _)| (*n).to_owned())
+                .chain(
+                    super::MONTH_PAIRS
+                        .iter()
+                        .filter(|(.., m)| *m == month)
+                        .map(|(a, b, _)| format!("{a} {b}")),
+                )
+                .collect();
+            let name = &names[pick % names.len()];
+            let mut s = format!("{day} {name} {year}");
+            let mut iso = format!("{year:04}-{month:02}-{day:02}");
+            if with_time {
+                s += &format!(" {hour}:05");
+                iso += &format!(" {hour:02}:05");
+            }
+            if arabic_digits {
+                s = indic(&s);
+            }
+            proptest::prop_assert!(at(&iso).is_some(), "{}", iso);
+            proptest::prop_assert_eq!(at(&s), at(&iso), "{}", s);
+        }
+
+        #[test]
+        fn any_string_is_a_date_or_text(s in "\\PC{0,80}") {
+            let _ = at(&s);
+        }
+    }
 }
