@@ -459,9 +459,9 @@ impl PyStages {
                 }
             }
             let mut audit = Audit::assemble(&tally, &self.cfg.dedup, self.stages.lsh(), lists);
-            for (i, key) in keys.iter().enumerate() {
+            for (i, (key, doc)) in keys.iter().zip(&docs).enumerate() {
                 if audit.wants(i) {
-                    audit.observe(i, self.analyzer.sketcher().shingle_set(key));
+                    audit.observe(i, &doc.text, self.analyzer.sketcher().shingle_set(key));
                 }
             }
             audit.finish();

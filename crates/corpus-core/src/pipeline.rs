@@ -27,7 +27,7 @@ use crate::normalize::{KEY_VERSION, Normalizer};
 use crate::{Error, Result};
 
 /// Version of the output contract (see SCHEMA.md).
-pub const SCHEMA_VERSION: &str = "1.5";
+pub const SCHEMA_VERSION: &str = "1.6";
 
 /// The key under which ghirbal adds its fields to a kept record.
 pub const OUR_KEY: &str = "ghirbal";
@@ -882,7 +882,7 @@ fn run_dedup_inner(
             let mut observe = |i: usize, doc: &Document| {
                 if audit.wants(i) {
                     let (key, _) = analyzer.key(doc);
-                    audit.observe(i, analyzer.sketcher().shingle_set(&key));
+                    audit.observe(i, &doc.text, analyzer.sketcher().shingle_set(&key));
                 }
             };
             match format {
@@ -1129,7 +1129,7 @@ fn dedup_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Me
     for (m, (_, doc)) in good.iter().enumerate() {
         if audit.wants(m) {
             let (key, _) = analyzer.key(doc);
-            audit.observe(m, analyzer.sketcher().shingle_set(&key));
+            audit.observe(m, &doc.text, analyzer.sketcher().shingle_set(&key));
         }
     }
     audit.finish();

@@ -64,7 +64,14 @@ pub struct SampleMember {
     pub exact_containment: Option<f64>,
     /// Distinct shingles.
     pub shingles: u32,
+    /// (1.6) The start of the document's text as read (its first
+    /// [`TEXT_START`] characters, each run of whitespace as one space), when the
+    /// text was available: what a person reads to judge the pair.
+    pub text_start: Option<String>,
 }
+
+/// Characters of each sampled member's text that `audit.json` quotes.
+pub const TEXT_START: usize = 200;
 
 /// One sampled cluster.
 #[derive(Clone, Debug, Serialize)]
@@ -426,6 +433,7 @@ impl Audit {
                         exact_jaccard: None,
                         exact_containment: None,
                         shingles: m.sketch.shingles,
+                        text_start: None,
                     }
                 })
                 .collect();
@@ -470,9 +478,11 @@ impl Audit {
         self.wanted.contains_key(&index)
     }
 
-    /// Records the shingle set (sorted, distinct) of the member under `index`.
-    pub fn observe(&mut self, index: usize, shingles: Vec<u64>) {
-        if self.wants(index) {
+    /// Records the text and the shingle set (sorted, distinct) of the member
+    /// under `index`.
+    pub fn observe(&mut self, index: usize, text: &str, shingles: Vec<u64>) {
+        if let Some(&(s, m)) = self.wanted.get(&index) {
+            self.sample[s].members[m].text_start = Some(text_start(text));
             self.shingle_sets.insert(index, shingles);
         }
     }
@@ -497,6 +507,25 @@ impl Audit {
                 }
             }
         }
+    }
+}
+
+/// The first [`TEXT_START`] characters of `text`, each run of whitespace as one
+/// space (line breaks included: one line of JSON reads as one line).
+fn text_start(text: &str) -> String {
+    let mut out = String::new();
+    for (n, word) in text.split_whitespace().enumerate() {
+        if n > 0 {
+            out.push(' ');
+        }
+        out.push_str(word);
+        if out.chars().count() >= TEXT_START {
+            break;
+        }
+    }
+    match out.char_indices().nth(TEXT_START) {
+        Some((at, _)) => out[..at].to_owned(),
+        None => out,
     }
 }
 

@@ -354,6 +354,8 @@ fn audit_reports_pairs_sizes_and_exact_similarity() {
     )
     .unwrap();
     assert_eq!(serde_json::to_value(&memory.audit).unwrap(), audit);
+    let texts: std::collections::HashMap<String, String> =
+        docs.iter().map(|d| (s(d, "id"), s(d, "text"))).collect();
     for c in sample {
         for m in c["members"].as_array().unwrap() {
             let exact = m["exact_jaccard"]
@@ -363,6 +365,11 @@ fn audit_reports_pairs_sizes_and_exact_similarity() {
             if m["kept"].as_bool().unwrap() {
                 assert_eq!(exact, 1.0);
             }
+            // The start of the text as read, on one line, for a person to judge.
+            let text = &texts[m["id"].as_str().unwrap()];
+            let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let start: String = one_line.chars().take(200).collect();
+            assert_eq!(m["text_start"].as_str(), Some(start.as_str()), "{m}");
         }
     }
 }
