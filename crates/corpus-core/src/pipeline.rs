@@ -886,7 +886,11 @@ fn run_dedup_inner(
                 }
             };
             match format {
-                OutputFormat::Parquet => write_kept_parquet(&files, cfg, &out, &seen, &verdicts),
+                OutputFormat::Parquet => {
+                    let written = write_kept_parquet(&files, cfg, &out, &seen, &verdicts)?;
+                    observe_parquet_rows(&files, cfg, &seen, &wanted, &mut observe)?;
+                    Ok(written)
+                }
                 _ => write_kept(
                     &files,
                     cfg,
@@ -1332,6 +1336,56 @@ fn write_kept_parquet(
         &cfg.input.text_field,
         &out.file("kept.parquet"),
     )
+}
+
+/// Reads the records `wanted` (by position in `seen`) again from the Parquet
+/// inputs, just those rows, and hands each to `observe`: `write_kept_parquet`
+/// copies batches without making documents, and the audit wants the sampled
+/// members' texts.
+#[cfg(feature = "parquet")]
+fn observe_parquet_rows(
+    files: &[InputFile],
+    cfg: &Config,
+    seen: &[Seen],
+    wanted: &[bool],
+    observe: &mut dyn FnMut(usize, &Document),
+) -> Result<()> {
+    let mut at: HashMap<(&Path, u64), usize> = HashMap::new();
+    let mut rows: HashMap<PathBuf, Vec<u64>> = HashMap::new();
+    for (i, s) in seen.iter().enumerate().filter(|(i, _)| wanted[*i]) {
+        at.insert((&s.origin.path, s.origin.line), i);
+        rows.entry(s.origin.path.to_path_buf())
+            .or_default()
+            .push(s.origin.line);
+    }
+    rows.values_mut().for_each(|r| r.sort_unstable());
+    let files: Vec<InputFile> = files
+        .iter()
+        .filter(|f| rows.contains_key(&f.path))
+        .cloned()
+        .collect();
+    let raw_fields = cfg.raw_fields();
+    let reader = Reader::new(files, cfg.input.clone())
+        .raw_fields(&raw_fields)
+        .parquet_rows(rows);
+    // A row that fails now failed in pass 1 too, and is no member.
+    for doc in reader.flatten() {
+        if let Some(&i) = at.get(&(&*doc.origin.path, doc.origin.line)) {
+            observe(i, &doc);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "parquet"))]
+fn observe_parquet_rows(
+    _: &[InputFile],
+    _: &Config,
+    _: &[Seen],
+    _: &[bool],
+    _: &mut dyn FnMut(usize, &Document),
+) -> Result<()> {
+    Ok(())
 }
 
 #[cfg(not(feature = "parquet"))]

@@ -22,7 +22,9 @@ use arrow_array::{
 };
 use arrow_schema::{DataType, Field, Fields, Schema};
 use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder, RowSelection, RowSelector,
+};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
@@ -45,9 +47,32 @@ fn data_err(path: &Path, offset: u64, reason: impl std::fmt::Display) -> Error {
 }
 
 fn open(path: &Path) -> Result<ParquetRecordBatchReader> {
+    open_rows(path, None)
+}
+
+/// [`open`], reading only the rows `rows` (1-based, ascending) when given.
+fn open_rows(path: &Path, rows: Option<&[u64]>) -> Result<ParquetRecordBatchReader> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut selectors = Vec::new();
+    let mut next = 1; // the first row not yet selected or skipped
+    for &r in rows.unwrap_or_default() {
+        if r < next {
+            continue; // a repeat
+        }
+        if r > next {
+            selectors.push(RowSelector::skip((r - next) as usize));
+        }
+        selectors.push(RowSelector::select(1));
+        next = r + 1;
+    }
     ParquetRecordBatchReaderBuilder::try_new(file)
-        .and_then(|b| b.with_batch_size(BATCH_ROWS).build())
+        .and_then(|b| {
+            let b = b.with_batch_size(BATCH_ROWS);
+            match rows {
+                Some(_) => b.with_row_selection(RowSelection::from(selectors)).build(),
+                None => b.build(),
+            }
+        })
         .map_err(|e| data_err(path, 0, format!("not a readable Parquet file: {e}")))
 }
 
@@ -121,11 +146,13 @@ pub(crate) struct ParquetRows {
     raw_columns: Option<Vec<usize>>,
     rows: std::vec::IntoIter<Row>,
     next_line: u64,
+    /// The row numbers of a selection ([`ParquetRows::open`]'s `only`), in order.
+    selected: Option<std::vec::IntoIter<u64>>,
 }
 
 impl ParquetRows {
     /// Opens `path`. Each row's `raw` will hold the columns `raw_fields` names,
-    /// or all of them.
+    /// or all of them. With `only`, just those rows (1-based, ascending) are read.
     ///
     /// # Errors
     /// [`Error::Data`] if it is not Parquet or has no text column.
@@ -134,8 +161,9 @@ impl ParquetRows {
         text_field: &str,
         id_field: &str,
         raw_fields: Option<&[String]>,
+        only: Option<&[u64]>,
     ) -> Result<Self> {
-        let batches = open(path)?;
+        let batches = open_rows(path, only)?;
         let schema = batches.schema();
         if schema.index_of(text_field).is_err() {
             return Err(data_err(path, 0, format!("no column {text_field:?}")));
@@ -153,6 +181,11 @@ impl ParquetRows {
             raw_columns,
             rows: Vec::new().into_iter(),
             next_line: 1,
+            selected: only.map(|rows| {
+                let mut rows = rows.to_vec();
+                rows.dedup();
+                rows.into_iter()
+            }),
         })
     }
 
@@ -184,8 +217,12 @@ impl ParquetRows {
         for (i, text) in texts.into_iter().enumerate() {
             let text = text.ok_or_else(|| format!("column {:?} is null", self.text_field));
             let id = ids.as_mut().and_then(|ids| ids.next().flatten());
+            let line = match self.selected.as_mut() {
+                Some(lines) => lines.next().unwrap_or(0),
+                None => first + i as u64,
+            };
             rows.push(Row {
-                line: first + i as u64,
+                line,
                 id,
                 text,
                 raw: raws.next().unwrap_or("{}").to_owned(),

@@ -394,6 +394,9 @@ pub struct Reader {
     /// The only columns a Parquet row's `raw` needs ([`Reader::raw_fields`]).
     #[cfg(feature = "parquet")]
     raw_fields: Option<Vec<String>>,
+    /// The only rows of each Parquet file to read ([`Reader::parquet_rows`]).
+    #[cfg(feature = "parquet")]
+    only_rows: Option<std::collections::HashMap<PathBuf, Vec<u64>>>,
 }
 
 impl Reader {
@@ -413,6 +416,21 @@ impl Reader {
             parquet: None,
             #[cfg(feature = "parquet")]
             raw_fields: None,
+            #[cfg(feature = "parquet")]
+            only_rows: None,
+        }
+    }
+
+    /// Reads only the given rows (1-based, ascending) of the Parquet files,
+    /// by path (none of a file the map does not name), as the same documents
+    /// a whole read gives them: for a few records wanted again (the audit's
+    /// sample), without decoding every page of the file.
+    #[cfg(feature = "parquet")]
+    #[must_use]
+    pub(crate) fn parquet_rows(self, rows: std::collections::HashMap<PathBuf, Vec<u64>>) -> Self {
+        Reader {
+            only_rows: Some(rows),
+            ..self
         }
     }
 
@@ -620,11 +638,16 @@ impl Reader {
     fn open_parquet(&mut self, f: &InputFile) -> Result<()> {
         #[cfg(feature = "parquet")]
         {
+            let only = self
+                .only_rows
+                .as_ref()
+                .map(|m| m.get(&f.path).map_or(&[][..], Vec::as_slice));
             let rows = super::parquet::ParquetRows::open(
                 f.bytes_path(),
                 &self.cfg.text_field,
                 &self.cfg.id_field,
                 self.raw_fields.as_deref(),
+                only,
             )?;
             let report = DecodeReport {
                 path: f.path.display().to_string(),

@@ -683,3 +683,48 @@ fn compress_and_shards_are_for_json_lines_output() {
         std::fs::remove_dir_all(&out).unwrap();
     }
 }
+
+/// `kept.parquet` is written from batches, without documents; the audit's
+/// sampled members are read again, those rows alone, for their texts: the audit
+/// is the one a JSON Lines output gives for the same rows (it had no exact
+/// similarities and no text starts).
+#[test]
+fn the_audit_of_a_parquet_output_has_its_texts_and_exact_similarities() {
+    let Some(shared) = crate::common::shared() else {
+        return;
+    };
+    let mut rows: Vec<Value> = Vec::new();
+    for name in ["saudinewsnet", "ant_multisource", "ant_jawharafm"] {
+        let f = shared.join(format!("corpora/arabic_news/{name}.jsonl"));
+        rows.extend(crate::common::read_jsonl(&f));
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    // Two files, three row groups of 700 rows.
+    let (a, b) = (tmp.path().join("a.parquet"), tmp.path().join("b.parquet"));
+    write_records(&a, &rows[..1300], 0, "string");
+    write_records(&b, &rows[1300..], 1300, "string");
+    let inputs = [a, b];
+    let audit = |format: OutputFormat| -> Value {
+        let out = tmp.path().join(format!("{format:?}"));
+        run(&inputs, &out, format);
+        serde_json::from_str(&std::fs::read_to_string(out.join("audit.json")).unwrap()).unwrap()
+    };
+    let (parquet, jsonl) = (audit(OutputFormat::Parquet), audit(OutputFormat::Jsonl));
+    assert_eq!(parquet, jsonl);
+    let members: Vec<&Value> = parquet["sample"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["members"].as_array().unwrap())
+        .collect();
+    assert!(members.len() >= 20, "{}", members.len());
+    for m in members {
+        assert!(m["exact_jaccard"].as_f64().is_some(), "{m}");
+        assert!(
+            m["text_start"]
+                .as_str()
+                .is_some_and(|t| t.chars().count() > 50),
+            "{m}"
+        );
+    }
+}
