@@ -868,38 +868,44 @@ fn run_dedup_inner(
     // leaves a core partly idle while it reads.
     let t2 = Instant::now();
     let clusters_path = out.file("clusters.jsonl");
+    // The audit's sampled members are read again for their texts: in the second
+    // pass with kept.jsonl, or, as kept.parquet is copied in batches without
+    // documents, those rows alone, beside it.
+    let wanted: Vec<bool> = (0..seen.len()).map(|i| audit.wants(i)).collect();
+    let wants_doc = |i: usize| wanted[i];
+    let mut observe = |i: usize, doc: &Document| {
+        if audit.wants(i) {
+            let (key, _) = analyzer.key(doc);
+            audit.observe(i, &doc.text, analyzer.sketcher().shingle_set(&key));
+        }
+    };
+    type Observe<'o> = &'o mut (dyn FnMut(usize, &Document) + Send);
+    let (beside, in_pass): (Option<Observe<'_>>, Option<Observe<'_>>) =
+        if format == OutputFormat::Parquet {
+            (Some(&mut observe), None)
+        } else {
+            (None, Some(&mut observe))
+        };
     let (clusters, kept_written) = rayon::join(
-        || write_clusters(&clusters_path, &seen, &verdicts).map(|()| t2.elapsed().as_secs_f64()),
+        || -> Result<f64> {
+            write_clusters(&clusters_path, &seen, &verdicts)?;
+            let secs = t2.elapsed().as_secs_f64();
+            if let Some(observe) = beside {
+                observe_parquet_rows(&files, cfg, &seen, &wanted, observe)?;
+            }
+            Ok(secs)
+        },
         || {
             let mut rj = JsonlWriter::create(&out.file("rejects.jsonl"))?;
             for r in &rejects {
                 rj.write(r)?;
             }
             rj.finish()?;
-            // The second pass also gives the audit the texts of its sampled clusters.
-            let wanted: Vec<bool> = (0..seen.len()).map(|i| audit.wants(i)).collect();
-            let wants_doc = |i: usize| wanted[i];
-            let mut observe = |i: usize, doc: &Document| {
-                if audit.wants(i) {
-                    let (key, _) = analyzer.key(doc);
-                    audit.observe(i, &doc.text, analyzer.sketcher().shingle_set(&key));
+            match in_pass {
+                Some(observe) => {
+                    write_kept(&files, cfg, &out, &seen, &verdicts, &wants_doc, observe)
                 }
-            };
-            match format {
-                OutputFormat::Parquet => {
-                    let written = write_kept_parquet(&files, cfg, &out, &seen, &verdicts)?;
-                    observe_parquet_rows(&files, cfg, &seen, &wanted, &mut observe)?;
-                    Ok(written)
-                }
-                _ => write_kept(
-                    &files,
-                    cfg,
-                    &out,
-                    &seen,
-                    &verdicts,
-                    &wants_doc,
-                    &mut observe,
-                ),
+                None => write_kept_parquet(&files, cfg, &out, &seen, &verdicts),
             }
         },
     );
@@ -1348,7 +1354,7 @@ fn observe_parquet_rows(
     cfg: &Config,
     seen: &[Seen],
     wanted: &[bool],
-    observe: &mut dyn FnMut(usize, &Document),
+    observe: &mut (dyn FnMut(usize, &Document) + Send),
 ) -> Result<()> {
     let mut at: HashMap<(&Path, u64), usize> = HashMap::new();
     let mut rows: HashMap<PathBuf, Vec<u64>> = HashMap::new();
@@ -1383,7 +1389,7 @@ fn observe_parquet_rows(
     _: &Config,
     _: &[Seen],
     _: &[bool],
-    _: &mut dyn FnMut(usize, &Document),
+    _: &mut (dyn FnMut(usize, &Document) + Send),
 ) -> Result<()> {
     Ok(())
 }
