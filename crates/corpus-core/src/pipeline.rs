@@ -890,9 +890,13 @@ fn run_dedup_inner(
         || -> Result<f64> {
             write_clusters(&clusters_path, &seen, &verdicts)?;
             let secs = t2.elapsed().as_secs_f64();
+            // Only a Parquet output, which a build without Parquet refuses, sets it.
+            #[cfg(feature = "parquet")]
             if let Some(observe) = beside {
                 observe_parquet_rows(&files, cfg, &seen, &wanted, observe)?;
             }
+            #[cfg(not(feature = "parquet"))]
+            let _ = beside;
             Ok(secs)
         },
         || {
@@ -1380,17 +1384,6 @@ fn observe_parquet_rows(
             observe(i, &doc);
         }
     }
-    Ok(())
-}
-
-#[cfg(not(feature = "parquet"))]
-fn observe_parquet_rows(
-    _: &[InputFile],
-    _: &Config,
-    _: &[Seen],
-    _: &[bool],
-    _: &mut (dyn FnMut(usize, &Document) + Send),
-) -> Result<()> {
     Ok(())
 }
 

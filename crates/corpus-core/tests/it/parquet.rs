@@ -503,6 +503,20 @@ fn write_records(path: &Path, rows: &[Value], first: i64, text_kind: &str) {
     write_batch(path, &batch, props);
 }
 
+/// The records of the three `arabic_news` files, in order (`None` without
+/// ../shared).
+fn arabic_news() -> Option<Vec<Value>> {
+    let shared = crate::common::shared()?;
+    let files = ["saudinewsnet", "ant_multisource", "ant_jawharafm"];
+    let path = |name: &str| shared.join(format!("corpora/arabic_news/{name}.jsonl"));
+    Some(
+        files
+            .iter()
+            .flat_map(|n| crate::common::read_jsonl(&path(n)))
+            .collect(),
+    )
+}
+
 /// The rows of a Parquet file as JSON records (`body` read as text).
 fn parquet_records(path: &Path) -> Vec<Value> {
     let mut out = Vec::new();
@@ -538,18 +552,9 @@ fn parquet_records(path: &Path) -> Vec<Value> {
 /// batches and two files.
 #[test]
 fn the_clean_job_writes_parquet_rows_with_the_cleaned_text() {
-    let Some(shared) = crate::common::shared() else {
+    let Some(mut rows) = arabic_news() else {
         return;
     };
-    let mut rows: Vec<Value> = Vec::new();
-    for name in ["saudinewsnet", "ant_multisource", "ant_jawharafm"] {
-        let f = shared.join(format!("corpora/arabic_news/{name}.jsonl"));
-        let text = std::fs::read_to_string(f).unwrap();
-        rows.extend(
-            text.lines()
-                .map(|l| serde_json::from_str::<Value>(l).unwrap()),
-        );
-    }
     // Every 97th text is chrome alone (emptied); every 101st is null
     // (rejected); row 500 repeats row 499's id (rejected).
     for (i, r) in rows.iter_mut().enumerate() {
@@ -690,14 +695,9 @@ fn compress_and_shards_are_for_json_lines_output() {
 /// similarities and no text starts).
 #[test]
 fn the_audit_of_a_parquet_output_has_its_texts_and_exact_similarities() {
-    let Some(shared) = crate::common::shared() else {
+    let Some(rows) = arabic_news() else {
         return;
     };
-    let mut rows: Vec<Value> = Vec::new();
-    for name in ["saudinewsnet", "ant_multisource", "ant_jawharafm"] {
-        let f = shared.join(format!("corpora/arabic_news/{name}.jsonl"));
-        rows.extend(crate::common::read_jsonl(&f));
-    }
     let tmp = tempfile::tempdir().unwrap();
     // Two files, three row groups of 700 rows.
     let (a, b) = (tmp.path().join("a.parquet"), tmp.path().join("b.parquet"));
