@@ -228,6 +228,8 @@ const BEFORE: &[&str] = &[
     "vendredi",
     "samedi",
     "le",
+    "-",
+    "|",
 ];
 
 /// Words between the date and its time.
@@ -408,6 +410,9 @@ mod tests {
             ("Monday, 12 March 2018", "2018-03-12"),
             ("March 12, 2018, 2:30 pm", "2018-03-12 14:30"),
             ("Sept 3, 2016", "2016-09-03"),
+            // As saudinewsnet's `author` field holds it.
+            ("| Tuesday, 11 August 2015 - 00:00 am", "2015-08-11"),
+            ("Tuesday, 11 August 2015 - 13:48 pm", "2015-08-11 13:48"),
             ("lundi 12 mars 2018", "2018-03-12"),
             ("3 février 2017", "2017-02-03"),
             ("15 août 2016", "2016-08-15"),
