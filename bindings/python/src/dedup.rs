@@ -284,6 +284,7 @@ pub fn dedup(
             }
         }
     }
+    warn_survivor(py, &run.summary)?;
     let (summary, audit) = (to_json(&run.summary)?, to_json(&run.audit)?);
     Ok((
         run.ids,
@@ -314,5 +315,18 @@ pub fn dedup_files(
     let summary = py
         .detach(|| run_dedup(&inputs, &output, &cfg, None))
         .map_err(to_py)?;
+    warn_survivor(py, &summary)?;
     to_json(&summary)
+}
+
+/// A `UserWarning` when the survivor field was not read as dates or numbers
+/// everywhere (the note `ghirbal dedup` prints).
+fn warn_survivor(py: Python<'_>, summary: &corpus_core::pipeline::Summary) -> PyResult<()> {
+    match summary.survivor_values.as_ref().and_then(|v| v.note()) {
+        Some(note) => {
+            let cat = py.get_type::<pyo3::exceptions::PyUserWarning>();
+            PyErr::warn(py, &cat, &std::ffi::CString::new(note)?, 2)
+        }
+        None => Ok(()),
+    }
 }

@@ -7,6 +7,7 @@ import pickle
 import random
 import threading
 import time
+import warnings
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -126,6 +127,30 @@ def test_survivor_field_of_a_dict_is_used(seed_docs: list[dict[str, str]]) -> No
     ]
     assert ghirbal.dedup(docs, survivor="earliest:date").kept == [False, True]
     assert ghirbal.dedup(docs, survivor="highest:date").kept == [True, False]
+
+
+def test_a_survivor_field_not_read_as_dates_warns(shared: Path, tmp_path: Path) -> None:
+    # Real news with a misspelt field, and saudinewsnet's `author` (bylines, two
+    # of them dates): the policy then decides little, and the user is told.
+    lines = (shared / "corpora/arabic_news/saudinewsnet.jsonl").read_text(encoding="utf-8")
+    docs = [json.loads(line) for line in lines.splitlines()]
+    with pytest.warns(UserWarning, match='no record has a value in the survivor field "dat"'):
+        ghirbal.dedup(docs, survivor="earliest:dat")
+    with pytest.warns(UserWarning, match=r"798 of 800 values of the survivor field \"author\""):
+        r = ghirbal.dedup(docs, survivor="earliest:author")
+    values = r.summary["survivor_values"]
+    assert (values["dates"], values["strings"], values["missing"]) == (2, 798, 0)
+    # The file job says the same; a field read as dates everywhere says nothing.
+    with pytest.warns(UserWarning, match="798 of 800"):
+        ghirbal.dedup_files(
+            [shared / "corpora/arabic_news/saudinewsnet.jsonl"],
+            tmp_path / "o",
+            survivor="earliest:author",
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = ghirbal.dedup(docs, survivor="earliest:date")
+    assert r.summary["survivor_values"]["dates"] == 800
 
 
 class Tag(str):

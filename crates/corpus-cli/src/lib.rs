@@ -501,6 +501,13 @@ fn dedup(a: DedupArgs) -> anyhow::Result<()> {
             c.rejected,
             a.io.output.display()
         );
+        if let Some(note) = summary
+            .survivor_values
+            .as_ref()
+            .and_then(pipeline::SurvivorValues::note)
+        {
+            eprintln!("ghirbal: note: {note}");
+        }
     }
     Ok(())
 }

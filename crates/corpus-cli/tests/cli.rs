@@ -565,3 +565,63 @@ fn normalize_help_names_every_step_and_what_each_profile_runs() {
     );
     assert_eq!(list("Steps:", "\u{0}"), names(Step::ALL), "{help}");
 }
+
+#[test]
+fn a_survivor_field_not_read_as_dates_gets_a_note() {
+    // The seeds with a date field (two dates, one written out; two strings that
+    // are none; one record without it) and a number.
+    let dates = [
+        Some("2016-12-08"),
+        Some("الجمعة 9 ديسمبر 2016"),
+        Some("yesterday"),
+        Some("soon"),
+        None,
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.jsonl");
+    let lines: Vec<String> = common::seed_files()
+        .iter()
+        .zip(dates)
+        .enumerate()
+        .map(|(n, (f, date))| {
+            let text = std::fs::read_to_string(f).unwrap();
+            let id = f.file_stem().unwrap().to_str().unwrap();
+            let mut r = serde_json::json!({"id": id, "text": text, "n": n});
+            if let Some(d) = date {
+                r["date"] = d.into();
+            }
+            r.to_string()
+        })
+        .collect();
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let run = |field: &str, out: &str| {
+        let survivor = format!("earliest:{field}");
+        let out = tmp.path().join(out);
+        let args = [
+            "dedup",
+            input.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+            "--survivor",
+            &survivor,
+        ];
+        let o = ghirbal(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stderr(&o)
+    };
+    let misspelt = run("dat", "a");
+    assert!(
+        misspelt.contains("note: no record has a value in the survivor field \"dat\""),
+        "{misspelt}"
+    );
+    let strings = run("date", "b");
+    assert!(
+        strings.contains(
+            "note: 2 of 4 values of the survivor field \"date\" are neither dates nor numbers \
+             (e.g. \"yesterday\", \"soon\")"
+        ),
+        "{strings}"
+    );
+    // A field read as numbers (or dates) everywhere: nothing to say.
+    assert!(!run("n", "c").contains("note:"));
+}

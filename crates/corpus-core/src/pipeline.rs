@@ -186,8 +186,84 @@ pub struct Summary {
     /// Records with mojibake found at the start of their text (file job only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mojibake_documents: Option<u64>,
+    /// (1.6) How the survivor field's values were read, under `earliest:FIELD`
+    /// and `highest:FIELD`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub survivor_values: Option<SurvivorValues>,
     /// Seconds per stage.
     pub timings: BTreeMap<String, f64>,
+}
+
+/// How the values of the survivor policy's field were read, over the analyzed
+/// records: a value that is neither a date nor a number ranks after them all,
+/// so a field the reader does not understand is worth knowing about.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SurvivorValues {
+    /// The field.
+    pub field: String,
+    /// Values read as dates ([`crate::dedup::RankValue::Time`]).
+    pub dates: u64,
+    /// Numbers.
+    pub numbers: u64,
+    /// Other strings.
+    pub strings: u64,
+    /// Records without the field (or with a null, a boolean, a list or an
+    /// object there).
+    pub missing: u64,
+    /// The first three distinct other strings met, in input order.
+    pub string_examples: Vec<String>,
+}
+
+impl SurvivorValues {
+    /// Counts the ranks of the analyzed records (in input order).
+    fn count<'a>(field: &str, ranks: impl Iterator<Item = Option<&'a RankValue>>) -> Self {
+        let mut v = SurvivorValues {
+            field: field.to_owned(),
+            ..SurvivorValues::default()
+        };
+        for r in ranks {
+            match r {
+                Some(RankValue::Time(_)) => v.dates += 1,
+                Some(RankValue::Num(_)) => v.numbers += 1,
+                Some(RankValue::Str(s)) => {
+                    v.strings += 1;
+                    if v.string_examples.len() < 3 && !v.string_examples.contains(s) {
+                        v.string_examples.push(s.clone());
+                    }
+                }
+                None => v.missing += 1,
+            }
+        }
+        v
+    }
+
+    /// What to tell the user when the field was not read as dates or numbers
+    /// everywhere (a misspelt field, or values the date reader does not know);
+    /// `None` when it was.
+    pub fn note(&self) -> Option<String> {
+        let read = self.dates + self.numbers;
+        if read + self.strings == 0 {
+            return Some(format!(
+                "no record has a value in the survivor field {:?}: ties went to the smallest id",
+                self.field
+            ));
+        }
+        (self.strings > 0).then(|| {
+            let examples: Vec<String> = self
+                .string_examples
+                .iter()
+                .map(|e| format!("{e:?}"))
+                .collect();
+            format!(
+                "{} of {} values of the survivor field {:?} are neither dates nor numbers \
+                 (e.g. {}): they rank after those that are",
+                self.strings,
+                read + self.strings,
+                self.field,
+                examples.join(", ")
+            )
+        })
+    }
 }
 
 /// A rejected record, as written to `rejects.jsonl`.
@@ -928,6 +1004,9 @@ fn run_dedup_inner(
     summary.resume = resume;
     summary.count_languages(seen.iter().map(|s| s.info.lang));
     summary.mojibake_documents = Some(seen.iter().filter(|s| s.info.mojibake > 0).count() as u64);
+    summary.survivor_values = cfg
+        .survivor_field()
+        .map(|f| SurvivorValues::count(f, seen.iter().map(|s| s.member.rank.as_ref())));
     let path = out.file("summary.json");
     let json = serde_json::to_string_pretty(&summary)
         .map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
@@ -984,6 +1063,7 @@ impl Summary {
             counts,
             languages: BTreeMap::new(),
             mojibake_documents: None,
+            survivor_values: None,
             timings,
         }
     }
@@ -1139,6 +1219,9 @@ fn dedup_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Me
     // The job's audit: the documents are at hand for the sampled clusters'
     // exact similarities.
     let mut audit = Audit::new(&members, &verdicts, &report, &cfg.dedup);
+    let survivor_values = cfg
+        .survivor_field()
+        .map(|f| SurvivorValues::count(f, members.iter().map(|m| m.rank.as_ref())));
     drop((members, report));
     for (m, (_, doc)) in good.iter().enumerate() {
         if audit.wants(m) {
@@ -1173,6 +1256,7 @@ fn dedup_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Me
     timings.insert("total".into(), t0.elapsed().as_secs_f64());
     let mut summary = Summary::new(cfg, &analyzer, Vec::new(), counts, timings);
     summary.count_languages(langs);
+    summary.survivor_values = survivor_values;
     Ok(MemoryRun {
         outcomes,
         ids,

@@ -511,8 +511,17 @@ fn survivor_dates_compare_as_instants_whatever_their_form() {
             .map(|v| v.0)
             .collect();
         assert_eq!(kept, [want], "{policy} in memory");
+        // The summary says how the field was read, and what was not a date.
+        let values = run.summary.survivor_values.clone().unwrap();
+        assert_eq!(
+            (values.dates, values.numbers, values.strings, values.missing),
+            (5, 0, 1, 1)
+        );
+        assert_eq!(values.string_examples, ["yesterday"]);
+        assert!(values.note().unwrap().contains("1 of 6 values"));
         let out = dir.path().join(policy.replace(':', "-"));
-        run_dedup(std::slice::from_ref(&input), &out, &cfg, None).unwrap();
+        let summary = run_dedup(std::slice::from_ref(&input), &out, &cfg, None).unwrap();
+        assert_eq!(summary.survivor_values, Some(values));
         let kept = std::fs::read_to_string(out.join("kept.jsonl")).unwrap();
         let ids: Vec<String> = kept
             .lines()
