@@ -55,6 +55,11 @@ def spark() -> Iterator[SparkSession]:
         .config("spark.sql.execution.arrow.maxRecordsPerBatch", "97")
         .config("spark.ui.enabled", "false")
         .config("spark.driver.memory", "2g")
+        # The test frames are made from Python lists: their rows are in the plan,
+        # and pyspark 3.5's adaptive execution writes out the whole plan (nested
+        # cached frames included) on each update; without a cap the driver can
+        # run out of memory doing so.
+        .config("spark.sql.maxPlanStringLength", "65536")
         .getOrCreate()
     )
     s.sparkContext.setLogLevel("ERROR")

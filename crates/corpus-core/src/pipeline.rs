@@ -244,7 +244,8 @@ impl SurvivorValues {
         let read = self.dates + self.numbers;
         if read + self.strings == 0 {
             return Some(format!(
-                "no record has a value in the survivor field {:?}: ties went to the smallest id",
+                "no record has a value in the survivor field {:?}: the longest copy survived \
+                 (then the smallest id)",
                 self.field
             ));
         }
