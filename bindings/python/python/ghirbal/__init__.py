@@ -211,6 +211,15 @@ def dedup(
 
     ``shingle="chars"`` compares character n-grams (``ngram`` characters,
     default 6) instead of word n-grams (default 3 words).
+
+    ``survivor="earliest:FIELD"`` (``"highest:FIELD"``) keeps, in each cluster,
+    the document whose field holds the smallest (largest) value: dates compare
+    as instants in any of
+    the forms news feeds write (ISO, RFC 2822, ``29/05/2016``, ``الجمعة 9 ديسمبر
+    2016``, ``12 آذار 2018``, Arabic-Indic digits), then numbers, then other
+    strings. ``summary["survivor_values"]`` counts how the field was read, and a
+    :class:`UserWarning` says when no record has it or some values are neither
+    dates nor numbers.
     """
     _check_docs(docs, "dedup_frame")
     opts = dict(
