@@ -134,18 +134,14 @@ class DedupResult:
         return len(self.ids)
 
     def __repr__(self) -> str:
-        # Counts, not the lists: a notebook shows the result of a 200,000-document
-        # run at a glance instead of printing every id.
-        removed: dict[str, int] = {}
-        for k, r in zip(self.kept, self.reason):
-            if not k and r != "rejected":
-                removed[r] = removed.get(r, 0) + 1
-        gone = sum(removed.values())
-        clusters = {c for c, k in zip(self.clusters, self.kept) if c is not None and not k}
+        # The summary's counts, not the lists: a notebook shows the result of a
+        # 200,000-document run at a glance instead of printing every id.
+        n = self.summary["counts"]
+        by_reason = n["removed_by_reason"]
         return (
-            f"DedupResult({len(self)} documents: {len(self) - gone - len(self.rejects)} kept, "
-            f"{gone} removed{f' ({_by_count(removed)})' if removed else ''}, "
-            f"{len(self.rejects)} rejected; {len(clusters)} clusters with duplicates)"
+            f"DedupResult({n['input']} documents: {n['kept']} kept, {n['removed']} removed"
+            f"{f' ({_by_count(by_reason)})' if by_reason else ''}, {n['rejected']} rejected; "
+            f"{n['duplicate_clusters']} clusters with duplicates)"
         )
 
     @property
@@ -303,16 +299,13 @@ class CleanResult:
         return len(self.ids)
 
     def __repr__(self) -> str:
-        # Counts, not the texts (see DedupResult.__repr__).
-        rules: dict[str, int] = {}
-        for cs in self.cuts:
-            for c in cs:
-                rules[c.rule] = rules.get(c.rule, 0) + 1
-        cut = sum(1 for cs in self.cuts if cs)
+        # The summary's counts, not the texts (see DedupResult.__repr__).
+        n = self.summary["counts"]
+        rules = n["cuts_by_rule"]
         return (
-            f"CleanResult({len(self)} documents: {sum(rules.values())} cuts in {cut} documents"
-            f"{f' ({_by_count(rules)})' if rules else ''}, {sum(self.emptied)} emptied, "
-            f"{len(self.rejects)} rejected)"
+            f"CleanResult({n['input']} documents: {sum(rules.values())} cuts in "
+            f"{n['changed']} documents{f' ({_by_count(rules)})' if rules else ''}, "
+            f"{n['emptied']} emptied, {n['rejected']} rejected)"
         )
 
     def to_records(self) -> list[dict[str, Any]]:

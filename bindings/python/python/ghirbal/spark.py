@@ -479,11 +479,13 @@ def _components(pairs: DataFrame) -> DataFrame:
             return labels
 
 
-def _sorted_out(job: Job, cfg: dict[str, Any], raw: DataFrame, numbered: DataFrame) -> DataFrame:
+def _sorted_out(
+    job: Job, cfg: dict[str, Any], raw: DataFrame, numbered: DataFrame, width: Optional[int]
+) -> DataFrame:
     """``raw`` (rows with ``id``, and ``rejected`` and ``error`` for a bad
     record) with every record of a repeated id but the first in the frame's
-    order rejected too, cached. Under ``on_error="fail"``, raises the first bad
-    record's error."""
+    order rejected too, cached with ``width`` partitions (:func:`_width`).
+    Under ``on_error="fail"``, raises the first bad record's error."""
     # Cached, and filled before the repeated-id steps read it three times:
     # concurrent stages would each compute it.
     raw = raw.persist()
@@ -500,7 +502,7 @@ def _sorted_out(job: Job, cfg: dict[str, Any], raw: DataFrame, numbered: DataFra
         .withColumn("error", F.coalesce("error", "dup_error"))
         .drop("dup_reason", "dup_error")
     )
-    out = _cache(out, _width(numbered))
+    out = _cache(out, width)
     out.count()
     raw.unpersist()
     if cfg["on_error"] == "fail":
@@ -598,7 +600,7 @@ def dedup_spark(
     width = _width(numbered)
     job: Job = (cfg_json, _boilerplate(cfg_json, numbered) if wants_boilerplate else None)
     raw = numbered.mapInArrow(_per_batch(job, _ANALYZED, _analyze), _ANALYZED)
-    analyzed = _sorted_out(job, cfg, raw, numbered)
+    analyzed = _sorted_out(job, cfg, raw, numbered, width)
 
     good = analyzed.filter(F.col("rejected").isNull())
     units = good.groupBy("exact").agg(F.min_by("id", "pkey").alias("champion"))
@@ -849,6 +851,7 @@ def clean_spark(
     wants_boilerplate, wants_passages = stages.wants_boilerplate, stages.wants_passages
 
     numbered = _numbered(df)
+    width = _width(numbered)
     model = _boilerplate(cfg_json, numbered, _clean_stages) if wants_boilerplate else None
     job: Job = (cfg_json, model)
     rows, found = numbered, None
@@ -856,7 +859,7 @@ def clean_spark(
         held, found = _passage_holders(job, numbered)
         rows = numbered.join(held, _ORDER, "left")
     raw = rows.mapInArrow(_per_batch(job, _CLEANED, _clean, _clean_stages), _CLEANED)
-    cleaned = _sorted_out(job, cfg, raw, numbered)
+    cleaned = _sorted_out(job, cfg, raw, numbered, width)
     ok = F.col("rejected").isNull()
     text = cfg["input"]["text_field"]
     results = cleaned.select(
@@ -867,7 +870,7 @@ def clean_spark(
         "rejected",
     )
     columns = [F.col("cleaned").alias(c) if c == text else F.col(c) for c in df.columns]
-    out = _cache(numbered.join(results, _ORDER).select(*columns, *CLEAN_COLUMNS), _width(numbered))
+    out = _cache(numbered.join(results, _ORDER).select(*columns, *CLEAN_COLUMNS), width)
     try:
         out.count()
     except BaseException:
