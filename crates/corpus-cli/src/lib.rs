@@ -191,7 +191,7 @@ struct Common {
     /// A longer document: reject (default) or truncate.
     #[arg(long, value_name = "reject|truncate")]
     oversize: Option<String>,
-    /// No progress bar.
+    /// No progress bar and no closing summary line (notes on the options still print).
     #[arg(long, short)]
     quiet: bool,
 }
@@ -501,13 +501,15 @@ fn dedup(a: DedupArgs) -> anyhow::Result<()> {
             c.rejected,
             a.io.output.display()
         );
-        if let Some(note) = summary
-            .survivor_values
-            .as_ref()
-            .and_then(pipeline::SurvivorValues::note)
-        {
-            eprintln!("ghirbal: note: {note}");
-        }
+    }
+    // A note points at a likely mistake in the options (a misspelt survivor
+    // field): it is printed under --quiet too, as a warning would be.
+    if let Some(note) = summary
+        .survivor_values
+        .as_ref()
+        .and_then(pipeline::SurvivorValues::note)
+    {
+        eprintln!("ghirbal: note: {note}");
     }
     Ok(())
 }

@@ -594,10 +594,10 @@ fn a_survivor_field_not_read_as_dates_gets_a_note() {
         })
         .collect();
     std::fs::write(&input, lines.join("\n")).unwrap();
-    let run = |field: &str, out: &str| {
+    let run_with = |field: &str, out: &str, quiet: bool| {
         let survivor = format!("earliest:{field}");
         let out = tmp.path().join(out);
-        let args = [
+        let mut args = vec![
             "dedup",
             input.to_str().unwrap(),
             "--output",
@@ -605,14 +605,24 @@ fn a_survivor_field_not_read_as_dates_gets_a_note() {
             "--survivor",
             &survivor,
         ];
+        if quiet {
+            args.push("-q");
+        }
         let o = ghirbal(&args);
         assert!(o.status.success(), "{}", stderr(&o));
         stderr(&o)
     };
+    let run = |field: &str, out: &str| run_with(field, out, false);
     let misspelt = run("dat", "a");
     assert!(
         misspelt.contains("note: no record has a value in the survivor field \"dat\""),
         "{misspelt}"
+    );
+    // --quiet drops the closing line, not the note: a script still sees it.
+    let quiet = run_with("dat", "q", true);
+    assert!(
+        quiet.starts_with("ghirbal: note: no record has a value") && !quiet.contains("kept,"),
+        "{quiet}"
     );
     let strings = run("date", "b");
     assert!(
