@@ -352,8 +352,10 @@ impl std::borrow::Borrow<Member> for Seen {
 /// Facts about one document besides its sketch.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct DocInfo {
-    /// xxh3-64 of the JSON Lines record as read; pass 2 copies a kept line as it
-    /// is after checking that it still hashes the same.
+    /// xxh3-64 of the JSON Lines record as read, or of the text of any other
+    /// record (a text file, a Parquet row); pass 2 copies a kept line as it is,
+    /// and writes any other record, only after checking that it still hashes the
+    /// same.
     pub line_hash: u64,
     /// Pass 2 must parse the record (not a plain JSON Lines record: text file,
     /// Parquet row, truncated text, or our key already present).
@@ -567,11 +569,12 @@ impl Analyzer {
         known: &Known<'_>,
     ) -> Result<(Seen, u128, u64)> {
         let (line_hash, fast_ours) = match &p {
-            Pending::Line(l) => (xxhash_rust::xxh3::xxh3_64(&l.bytes), None::<bool>),
-            Pending::Ready(_) => (0, Some(true)),
+            Pending::Line(l) => (Some(xxhash_rust::xxh3::xxh3_64(&l.bytes)), None::<bool>),
+            Pending::Ready(_) => (None, Some(true)),
         };
         let (doc, truncated) = p.finish(input);
         let doc = doc?;
+        let line_hash = line_hash.unwrap_or_else(|| text_hash(&doc));
         let general = fast_ours.unwrap_or(false) || truncated || raw_has_our_key(&doc);
         let group = self.group(&doc);
         let text_id = self.text_id(&doc, group.as_deref());
@@ -992,6 +995,7 @@ fn run_dedup_inner(
     );
     timings.insert("write.clusters".into(), clusters?);
     let kept_written = kept_written?;
+    check_parquet_unchanged(&files, &input_summaries)?;
     audit.finish();
     write_audit(&out.file("audit.json"), &audit)?;
     timings.insert("write".into(), t2.elapsed().as_secs_f64());
@@ -1109,6 +1113,28 @@ fn tally(verdicts: &[Verdict], counts: &mut Counts) {
             *counts.removed_by_reason.entry(name).or_default() += 1;
         }
     }
+}
+
+/// Fails unless each Parquet input still has the fingerprint pass 1 took
+/// (`inputs[i]` is the summary of `files[i]`). Pass 2 and the audit find Parquet
+/// rows by their number, without the per-line hash that guards a JSON Lines
+/// copy: a file replaced mid-run would give other rows under the verdicts.
+fn check_parquet_unchanged(files: &[InputFile], inputs: &[InputSummary]) -> Result<()> {
+    for (file, first) in files.iter().zip(inputs) {
+        if file.kind != crate::io::InputKind::Parquet {
+            continue;
+        }
+        let now = fingerprint_file(file.bytes_path())?;
+        if now != first.fingerprint {
+            return Err(Error::Invariant(format!(
+                "input changed during the run: {} (fingerprint {} when first read, {now} after \
+                 the kept rows were copied)",
+                file.path.display(),
+                first.fingerprint
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Fails loudly unless every input record is kept, removed or rejected (and, for
@@ -1637,7 +1663,12 @@ fn kept_line(
             let (doc, _) = Pending::Line(raw).finish(&cfg.input);
             doc.map_err(|_| changed(&origin))?
         }
-        Pending::Ready(Ok(doc)) => doc,
+        Pending::Ready(Ok(doc)) => {
+            if text_hash(&doc) != s.info.line_hash {
+                return Err(changed(&doc.origin));
+            }
+            doc
+        }
         Pending::Ready(Err(e)) => return Err(e),
     };
     if doc.id != s.member.id {
@@ -1645,6 +1676,12 @@ fn kept_line(
     }
     let line = v.kept.then(|| with_ours(&doc));
     Ok((i, line, Some(doc)))
+}
+
+/// What pass 2 checks a record that is not a JSON Lines line against (see
+/// [`DocInfo::line_hash`]): the hash of its text, which is what was analyzed.
+fn text_hash(doc: &Document) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(doc.text.as_bytes())
 }
 
 /// `raw` (a JSON object without our key) with `"ghirbal":{ours}` added last.
@@ -1713,6 +1750,124 @@ fn with_our_key(doc: &Document, id_field: &str, text_field: &str, ours_json: &st
 #[cfg(test)]
 mod tests {
     use super::may_have_mojibake;
+
+    /// Pass 2 writes a record only if it still reads as pass 1 analyzed it: a
+    /// JSON Lines line by the hash of its bytes, any other record (a text file
+    /// here) by the hash of its text.
+    #[test]
+    fn pass_two_refuses_a_record_changed_since_pass_one() {
+        use crate::document::{Document, Origin};
+        use crate::io::{Pending, RawLine};
+        use std::path::Path;
+        use std::sync::Arc;
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../corpora/seeds");
+        let mut seeds = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect::<Vec<_>>();
+        seeds.sort();
+        let text = std::fs::read_to_string(&seeds[0]).unwrap();
+        // One word replaced, as an outlet's later edit would.
+        let first_word = text.split_whitespace().next().unwrap();
+        let edited = text.replacen(first_word, "عاجل", 1);
+        assert_ne!(text, edited);
+        let origin = |path: &str, line| Origin {
+            path: Arc::from(Path::new(path)),
+            line,
+        };
+        let line = |text: &str| {
+            let record = serde_json::json!({"id": "a", "text": text});
+            Pending::Line(RawLine {
+                origin: origin("a.jsonl", 1),
+                offset: 0,
+                bytes: record.to_string().into_bytes(),
+            })
+        };
+        let file = |text: &str| {
+            Pending::Ready(Ok(Document {
+                id: "b".into(),
+                text: text.into(),
+                origin: origin("b.txt", 0),
+                raw: None,
+            }))
+        };
+        let cfg = super::Config::default();
+        let analyzer = super::Analyzer::new(&cfg).unwrap();
+        let (texts, keys) = Default::default();
+        let known = super::Known {
+            seen: &[],
+            texts: &texts,
+            keys: &keys,
+        };
+        let seen: Vec<super::Seen> = [line(&text), file(&text)]
+            .into_iter()
+            .map(|p| analyzer.analyze_pending(p, &cfg.input, &known).unwrap().0)
+            .collect();
+        let verdicts: Vec<crate::dedup::Verdict> = (0..2)
+            .map(|i| crate::dedup::Verdict {
+                cluster: i,
+                kept: true,
+                duplicate_of: None,
+                reason: crate::dedup::Reason::Unique,
+                similarity: 1.0,
+            })
+            .collect();
+        let pass2 = |i: usize, p: Pending| {
+            super::kept_line(&cfg, &seen, &verdicts, &[1, 1], i, p, false)
+                .map(|(_, line, _)| line.is_some())
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(pass2(0, line(&text)), Ok(true));
+        assert_eq!(pass2(1, file(&text)), Ok(true));
+        let e = pass2(0, line(&edited)).unwrap_err();
+        assert!(
+            e.contains("input changed during the run at a.jsonl:1"),
+            "{e}"
+        );
+        let e = pass2(1, file(&edited)).unwrap_err();
+        assert!(e.contains("input changed during the run at b.txt"), "{e}");
+    }
+
+    /// A Parquet input whose bytes changed since its fingerprint was taken
+    /// fails the run, naming it; an unchanged one passes. A JSON Lines input is
+    /// guarded line by line instead and is not read again.
+    #[test]
+    fn a_parquet_input_changed_mid_run_is_caught() {
+        use crate::io::{InputFile, InputKind, fingerprint_file};
+        let tmp = tempfile::tempdir().unwrap();
+        let file = |name: &str, kind| {
+            let path = tmp.path().join(name);
+            std::fs::write(&path, b"PAR1 rows PAR1").unwrap();
+            InputFile {
+                path,
+                kind,
+                text_id: None,
+                spill: None,
+            }
+        };
+        let files = [
+            file("a.parquet", InputKind::Parquet),
+            file("b.jsonl", InputKind::Jsonl),
+        ];
+        let inputs: Vec<super::InputSummary> = files
+            .iter()
+            .map(|f| super::InputSummary {
+                path: f.path.display().to_string(),
+                fingerprint: fingerprint_file(&f.path).unwrap(),
+            })
+            .collect();
+        super::check_parquet_unchanged(&files, &inputs).unwrap();
+        std::fs::write(&files[1].path, b"{}").unwrap();
+        super::check_parquet_unchanged(&files, &inputs).unwrap();
+        // Same length, other bytes: a row rewritten in place.
+        std::fs::write(&files[0].path, b"PAR1 ROWS PAR1").unwrap();
+        let e = super::check_parquet_unchanged(&files, &inputs).unwrap_err();
+        let message = e.to_string();
+        assert!(
+            message.contains("input changed during the run") && message.contains("a.parquet"),
+            "{message}"
+        );
+    }
 
     /// Ids whose hashes clash are still told apart, and each is found again.
     #[test]
