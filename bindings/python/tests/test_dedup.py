@@ -119,6 +119,28 @@ def test_memory_and_file_jobs_agree_on_shared_news(shared: Path, tmp_path: Path)
     assert by_id(ghirbal.dedup(shuffled)) == by_id(r)
 
 
+def test_json_lines_news_give_a_parquet_table_of_the_kept_records(
+    shared: Path, tmp_path: Path
+) -> None:
+    # The notebook path: JSON Lines in, a table out for pandas or pyarrow. Its rows
+    # are the records kept.jsonl holds for the same run, its columns the fields in
+    # the records' order, and `ghirbal` a struct.
+    pq = pytest.importorskip("pyarrow.parquet")
+    path = shared / "corpora" / "arabic_news" / "ant_multisource.jsonl"
+    s = ghirbal.dedup_files([path], tmp_path / "pq", format="parquet")
+    ghirbal.dedup_files([path], tmp_path / "jsonl")
+    assert not (tmp_path / "pq" / "kept.jsonl").exists()
+    table = pq.read_table(tmp_path / "pq" / "kept.parquet")
+    lines = (tmp_path / "jsonl" / "kept.jsonl").read_text(encoding="utf-8").splitlines()
+    kept = [json.loads(line) for line in lines]
+    assert table.num_rows == s["counts"]["kept"] == len(kept) < s["counts"]["input"]
+    assert table.to_pylist() == kept
+    assert table.column_names == list(kept[0])
+    assert str(table.schema.field("ghirbal").type) == (
+        "struct<cluster: string not null, cluster_size: uint64 not null>"
+    )
+
+
 def test_survivor_field_of_a_dict_is_used(seed_docs: list[dict[str, str]]) -> None:
     text = seed_docs[2]["text"]
     docs = [

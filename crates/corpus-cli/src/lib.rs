@@ -65,7 +65,7 @@ data, 2 usage error.")]
   ghirbal clean news.jsonl --output out --group-by host:url --disable signature
 
 Writes OUT/kept.jsonl (records with the cut text, other fields unchanged; kept.parquet
-for Parquet inputs),
+for Parquet inputs or --output-format parquet),
 OUT/removed.jsonl (every cut: id, rule, [start,end) in code points, text),
 OUT/emptied.jsonl, OUT/rejects.jsonl and OUT/summary.json.")]
     Clean(Box<CleanArgs>),

@@ -27,7 +27,7 @@ use crate::normalize::{KEY_VERSION, Normalizer};
 use crate::{Error, Result};
 
 /// Version of the output contract (see SCHEMA.md).
-pub const SCHEMA_VERSION: &str = "1.6";
+pub const SCHEMA_VERSION: &str = "1.7";
 
 /// The key under which ghirbal adds its fields to a kept record.
 pub const OUR_KEY: &str = "ghirbal";
@@ -960,12 +960,14 @@ fn run_dedup_inner(
         }
     };
     type Observe<'o> = &'o mut (dyn FnMut(usize, &Document) + Send);
-    let (beside, in_pass): (Option<Observe<'_>>, Option<Observe<'_>>) =
-        if format == OutputFormat::Parquet {
-            (Some(&mut observe), None)
-        } else {
-            (None, Some(&mut observe))
-        };
+    // Parquet rows are copied as they are; other records are written as JSON
+    // Lines and then converted.
+    let copy_rows = format == OutputFormat::Parquet && crate::io::copies_parquet_rows(&files);
+    let (beside, in_pass): (Option<Observe<'_>>, Option<Observe<'_>>) = if copy_rows {
+        (Some(&mut observe), None)
+    } else {
+        (None, Some(&mut observe))
+    };
     let (clusters, kept_written) = rayon::join(
         || -> Result<f64> {
             write_clusters(&clusters_path, &seen, &verdicts)?;
@@ -994,7 +996,15 @@ fn run_dedup_inner(
         },
     );
     timings.insert("write.clusters".into(), clusters?);
-    let kept_written = kept_written?;
+    let mut kept_written = kept_written?;
+    if format == OutputFormat::Parquet && !copy_rows {
+        let converting = Instant::now();
+        kept_written = kept_jsonl_to_parquet(&out, cfg, true)?;
+        timings.insert(
+            "write.to_parquet".into(),
+            converting.elapsed().as_secs_f64(),
+        );
+    }
     check_parquet_unchanged(&files, &input_summaries)?;
     audit.finish();
     write_audit(&out.file("audit.json"), &audit)?;
@@ -1496,6 +1506,24 @@ fn observe_parquet_rows(
         }
     }
     Ok(())
+}
+
+/// Converts the job's `kept.jsonl` into `kept.parquet` (inputs that are not all
+/// Parquet) and removes it; `dedup` types the `ghirbal` column as the dedup job
+/// does for Parquet inputs. Returns the rows written.
+#[cfg(feature = "parquet")]
+pub(crate) fn kept_jsonl_to_parquet(out: &OutputDir, cfg: &Config, dedup: bool) -> Result<u64> {
+    let (src, dst) = (out.file("kept.jsonl"), out.file("kept.parquet"));
+    let ours = dedup.then(crate::io::dedup_ours_field);
+    let rows =
+        crate::io::jsonl_to_parquet(&src, &dst, &cfg.input.text_field, &cfg.input.id_field, ours)?;
+    std::fs::remove_file(&src).map_err(|e| Error::io(&src, e))?;
+    Ok(rows)
+}
+
+#[cfg(not(feature = "parquet"))]
+pub(crate) fn kept_jsonl_to_parquet(_: &OutputDir, _: &Config, _: bool) -> Result<u64> {
+    Err(Error::Config("this build has no Parquet support".into()))
 }
 
 #[cfg(not(feature = "parquet"))]

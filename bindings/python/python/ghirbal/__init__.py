@@ -424,7 +424,8 @@ def clean_files(
 ) -> dict[str, Any]:
     """Runs ``ghirbal clean INPUTS --output OUTPUT``: writes ``kept.jsonl``
     (``kept.parquet`` when every input is Parquet; ``format="jsonl"`` or
-    ``"parquet"`` decides), ``removed.jsonl``, ``emptied.jsonl``, ``rejects.jsonl``
+    ``"parquet"`` decides, and other inputs' records are converted, a column per
+    field), ``removed.jsonl``, ``emptied.jsonl``, ``rejects.jsonl``
     and ``summary.json`` (atomically). Options as in :func:`clean`. Returns
     ``summary.json`` as a dict."""
     if isinstance(inputs, (str, os.PathLike)):

@@ -290,17 +290,21 @@ fn run_clean_inner(
     let mut counts = CleanCounts::default();
     let mut rejects: Vec<Reject> = Vec::new();
     let mut first_seen: crate::pipeline::FastMap<String, Origin> = Default::default();
-    let mut kept_w = KeptOut::create(format, &files, cfg, &out)?;
+    // Parquet rows are copied with the cleaned text; other records are written
+    // as JSON Lines and then converted.
+    let copy_rows =
+        format == crate::io::OutputFormat::Parquet && crate::io::copies_parquet_rows(&files);
+    let mut kept_w = KeptOut::create(copy_rows, &files, cfg, &out)?;
     let mut removed_w = JsonlWriter::create(&out.file("removed.jsonl"))?;
     let mut emptied_w = JsonlWriter::create(&out.file("emptied.jsonl"))?;
     // The inputs' fingerprints are taken as this pass reads them.
     let mut reader = Reader::new(files.clone(), cfg.input.clone()).fingerprinting();
-    if format == crate::io::OutputFormat::Parquet {
+    if copy_rows {
         // The kept rows are copied from the input: no record is written from `raw`.
         reader = reader.raw_fields(&cfg.raw_fields());
     }
     let on_error = cfg.on_error;
-    let parquet = format == crate::io::OutputFormat::Parquet;
+    let parquet = copy_rows;
     let mut input = 0u64;
     // Cleaning and formatting run on the pool; this thread checks ids, counts
     // and writes, in input order.
@@ -349,7 +353,10 @@ fn run_clean_inner(
         .iter()
         .map(|f| InputSummary::read_by(f, &reader))
         .collect::<Result<Vec<_>>>()?;
-    let kept_written = kept_w.finish()?;
+    let mut kept_written = kept_w.finish()?;
+    if format == crate::io::OutputFormat::Parquet && !copy_rows {
+        kept_written = crate::pipeline::kept_jsonl_to_parquet(&out, cfg, false)?;
+    }
     removed_w.finish()?;
     emptied_w.finish()?;
     let mut rj = JsonlWriter::create(&out.file("rejects.jsonl"))?;
@@ -965,18 +972,14 @@ enum KeptOut {
 }
 
 impl KeptOut {
-    /// The writer of `format` (resolved for `files`).
-    // Without the `parquet` feature only `out` is read.
+    /// The writer for `files`: the Parquet rows' copy when `copy_rows`, else
+    /// JSON Lines.
+    // Without the `parquet` feature `files` is not read.
     #[cfg_attr(not(feature = "parquet"), allow(unused_variables))]
-    fn create(
-        format: crate::io::OutputFormat,
-        files: &[InputFile],
-        cfg: &Config,
-        out: &OutputDir,
-    ) -> Result<Self> {
-        match format {
+    fn create(copy_rows: bool, files: &[InputFile], cfg: &Config, out: &OutputDir) -> Result<Self> {
+        match copy_rows {
             #[cfg(feature = "parquet")]
-            crate::io::OutputFormat::Parquet => {
+            true => {
                 let paths: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
                 Ok(KeptOut::Parquet(crate::io::CleanedParquet::new(
                     &paths,

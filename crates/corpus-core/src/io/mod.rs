@@ -18,11 +18,15 @@ mod write;
 pub use arrow::{ArrowRecords, normalize_texts};
 pub use decode::{DecodeReport, Detection, InvalidBytes, decode_bytes, detect};
 #[cfg(feature = "parquet")]
-pub use parquet::{CleanedParquet, KeptRows, write_kept_parquet};
+pub use parquet::{
+    CleanedParquet, KeptRows, dedup_ours_field, jsonl_to_parquet, write_kept_parquet,
+};
 pub(crate) use read::fields::{field as json_field, replace_string as replace_json_string};
 pub use read::{
     InputConfig, InputFile, InputKind, Oversize, Pending, RawLine, Reader, list_inputs,
     stdin_decompressed,
 };
 pub(crate) use read::{codec_suffix_of_head, json_type, utf8_string};
-pub use write::{JsonlWriter, KeptJsonl, OutputDir, OutputFormat, fingerprint_file, recover};
+pub use write::{
+    JsonlWriter, KeptJsonl, OutputDir, OutputFormat, copies_parquet_rows, fingerprint_file, recover,
+};

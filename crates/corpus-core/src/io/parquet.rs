@@ -260,6 +260,138 @@ impl Iterator for ParquetRows {
     }
 }
 
+/// The fields of the dedup job's struct column `ghirbal` in `kept.parquet`.
+fn dedup_ours() -> Fields {
+    Fields::from(vec![
+        Field::new("cluster", DataType::Utf8, false),
+        Field::new("cluster_size", DataType::UInt64, false),
+    ])
+}
+
+/// The dedup job's struct column `ghirbal` in `kept.parquet`, whatever the inputs.
+#[must_use]
+pub fn dedup_ours_field() -> Field {
+    Field::new(
+        crate::pipeline::OUR_KEY,
+        DataType::Struct(dedup_ours()),
+        false,
+    )
+}
+
+/// Converts `src`, a job's kept records as JSON Lines, into the Parquet file
+/// `dst`, and returns the rows written. This is how inputs that are not all
+/// Parquet give `kept.parquet`: there is no input schema to carry through, so
+/// each top-level field becomes a column whose type is inferred over every
+/// record (fields in the order first met; integers and floats in one field
+/// make floats, other mixed scalars strings, a scalar beside lists a list, a
+/// field missing from a record null). `ours`, when given, replaces the inferred
+/// type of its column (the dedup job's `ghirbal` struct, typed as for Parquet
+/// inputs). The text column (`text_field`) is written without a dictionary.
+///
+/// # Errors
+/// [`Error::Config`] when a field holds values no one column type can hold
+/// (an object in one record, a string in another), naming the field and two
+/// such records; [`Error::Io`] when reading or writing fails.
+pub fn jsonl_to_parquet(
+    src: &Path,
+    dst: &Path,
+    text_field: &str,
+    id_field: &str,
+    ours: Option<Field>,
+) -> Result<u64> {
+    let open_src = || -> Result<std::io::BufReader<File>> {
+        Ok(std::io::BufReader::new(
+            File::open(src).map_err(|e| Error::io(src, e))?,
+        ))
+    };
+    let (inferred, _) = match arrow_json::reader::infer_json_schema(open_src()?, None) {
+        Ok(schema) => schema,
+        Err(_) => return Err(mixed_types(open_src()?, src, id_field)),
+    };
+    let mut fields: Vec<Arc<Field>> = inferred.fields().iter().cloned().collect();
+    if fields.is_empty() {
+        // No record kept: the text column alone.
+        fields.push(Arc::new(Field::new(text_field, DataType::Utf8, true)));
+    }
+    if let Some(ours) = ours {
+        fields.retain(|f| f.name() != ours.name());
+        fields.push(Arc::new(ours));
+    }
+    let schema = Arc::new(Schema::new(fields));
+    let batches = arrow_json::ReaderBuilder::new(schema.clone())
+        .with_batch_size(BATCH_ROWS)
+        .build(open_src()?)
+        .map_err(|e| data_err(src, 0, e))?;
+    let mut w = KeptWriter::new(dst, text_field);
+    w.take(Kept::Schema(schema))?;
+    for batch in batches {
+        w.take(Kept::Batch(batch.map_err(|e| data_err(src, 0, e))?))?;
+    }
+    w.finish()
+}
+
+/// The error for kept records whose types no one schema holds: the first
+/// top-level field whose values cannot share a column, with the ids of the
+/// first record of each of two kinds it holds.
+fn mixed_types(lines: impl std::io::BufRead, src: &Path, id_field: &str) -> Error {
+    use serde_json::Value;
+    fn kind(v: &Value) -> &'static str {
+        match v {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "a list",
+            Value::Object(_) => "an object",
+        }
+    }
+    // Per field: each kind met, with the id of the first record holding it.
+    let mut kinds: Vec<(String, Vec<(&'static str, String)>)> = Vec::new();
+    let mut at: HashMap<String, usize> = HashMap::new();
+    for line in lines.lines() {
+        let Ok(Value::Object(record)) = line
+            .map_err(|e| Error::io(src, e))
+            .and_then(|l| serde_json::from_str::<Value>(&l).map_err(|e| data_err(src, 0, e)))
+        else {
+            continue;
+        };
+        let id = record
+            .get(id_field)
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        for (name, value) in &record {
+            let i = *at.entry(name.clone()).or_insert_with(|| {
+                kinds.push((name.clone(), Vec::new()));
+                kinds.len() - 1
+            });
+            let seen = &mut kinds[i].1;
+            let k = kind(value);
+            if k != "null" && !seen.iter().any(|(s, _)| *s == k) {
+                seen.push((k, id.clone()));
+            }
+        }
+    }
+    // Scalars share a column (as strings at worst), a scalar and lists make a
+    // list: objects are what cannot mix, with anything but objects and nulls.
+    let conflict = kinds.iter().find_map(|(name, seen)| {
+        let object = seen.iter().find(|(k, _)| *k == "an object")?;
+        let other = seen.iter().find(|(k, _)| *k != "an object")?;
+        Some((name, object, other))
+    });
+    let reason = match conflict {
+        Some((name, (k1, id1), (k2, id2))) => {
+            format!("field {name:?} is {k1} in record {id1} and {k2} in record {id2}")
+        }
+        None => "their fields' types differ between records (lists of objects beside \
+                 other values, or objects whose fields do)"
+            .into(),
+    };
+    Error::Config(format!(
+        "the kept records cannot make one Parquet table: {reason}; a Parquet column holds one \
+         type. Write JSON Lines instead (--output-format jsonl)"
+    ))
+}
+
 /// Cluster id and cluster size of each kept record, keyed by file and row.
 pub type KeptRows = HashMap<(PathBuf, u64), (String, u64)>;
 
@@ -677,10 +809,7 @@ fn read_kept(
     kept: &KeptRows,
     send: &mut dyn FnMut(Kept) -> Result<bool>,
 ) -> Result<()> {
-    let ours = Fields::from(vec![
-        Field::new("cluster", DataType::Utf8, false),
-        Field::new("cluster_size", DataType::UInt64, false),
-    ]);
+    let ours = dedup_ours();
     let mut schemas: Option<(Arc<Schema>, Arc<Schema>)> = None;
     for path in inputs {
         let mut line = 1u64;
@@ -695,11 +824,7 @@ fn read_kept(
                     .filter(|f| f.name() != crate::pipeline::OUR_KEY)
                     .cloned()
                     .collect();
-                fields.push(Arc::new(Field::new(
-                    crate::pipeline::OUR_KEY,
-                    DataType::Struct(ours.clone()),
-                    false,
-                )));
+                fields.push(Arc::new(dedup_ours_field()));
                 let out_schema = Arc::new(Schema::new_with_metadata(
                     fields,
                     in_schema.metadata().clone(),

@@ -15,22 +15,30 @@ pub enum OutputFormat {
     Auto,
     /// `kept.jsonl` (or `.jsonl.zst`, sharded).
     Jsonl,
-    /// `kept.parquet`: the input columns plus a `ghirbal` struct column (needs
-    /// the `parquet` feature and Parquet inputs sharing one schema).
+    /// `kept.parquet` (needs the `parquet` feature). From Parquet inputs sharing
+    /// one schema, their rows with every column carried through; from any other
+    /// inputs, the JSON records converted, one column per field with its type
+    /// inferred over all of them ([`copies_parquet_rows`]). The dedup job adds a
+    /// `ghirbal` struct column.
     Parquet,
+}
+
+/// Whether a Parquet output copies the input rows with their schema (every
+/// input is Parquet), rather than converting the kept JSON records.
+#[must_use]
+pub fn copies_parquet_rows(inputs: &[super::InputFile]) -> bool {
+    !inputs.is_empty() && inputs.iter().all(|f| f.kind == super::InputKind::Parquet)
 }
 
 impl OutputFormat {
     /// The format actually written for these inputs, decided before any work.
     ///
     /// # Errors
-    /// [`Error::Config`] when Parquet is asked for inputs that are not all
-    /// Parquet, or in a build without the `parquet` feature; when Parquet
-    /// output (asked for, or `auto` on Parquet inputs) would carry the schemas
-    /// of inputs whose schemas differ.
+    /// [`Error::Config`] when Parquet is asked for in a build without the
+    /// `parquet` feature, or Parquet output (asked for, or `auto` on Parquet
+    /// inputs) would carry the schemas of inputs whose schemas differ.
     pub fn resolve(self, inputs: &[super::InputFile]) -> Result<OutputFormat> {
-        let all_parquet =
-            !inputs.is_empty() && inputs.iter().all(|f| f.kind == super::InputKind::Parquet);
+        let all_parquet = copies_parquet_rows(inputs);
         let format = match self {
             OutputFormat::Auto if all_parquet => OutputFormat::Parquet,
             OutputFormat::Auto | OutputFormat::Jsonl => OutputFormat::Jsonl,
@@ -39,15 +47,10 @@ impl OutputFormat {
                     "this build has no Parquet support (cargo feature \"parquet\")".into(),
                 ));
             }
-            OutputFormat::Parquet if !all_parquet => {
-                return Err(Error::Config(
-                    "Parquet output needs Parquet inputs (their schema is carried through)".into(),
-                ));
-            }
             OutputFormat::Parquet => OutputFormat::Parquet,
         };
         #[cfg(feature = "parquet")]
-        if format == OutputFormat::Parquet {
+        if format == OutputFormat::Parquet && all_parquet {
             let paths: Vec<PathBuf> = inputs.iter().map(|f| f.path.clone()).collect();
             super::parquet::check_one_schema(&paths)?;
         }

@@ -443,20 +443,179 @@ fn parquet_in_jsonl_out_by_flag_and_mixed_inputs() {
     assert_eq!(first["meta"]["tags"][0], "أخبار");
     assert_eq!(first["year"], 2020 + n as i64);
     assert!(first["ghirbal"]["cluster"].is_string());
-    // Parquet output needs Parquet inputs only.
+    // Mixed inputs: Parquet asked for converts the kept records (nested
+    // columns become structs again), and auto writes JSONL.
     let j = tmp.path().join("more.jsonl");
     std::fs::write(&j, "{\"doc_id\": \"j\", \"body\": \"نص قصير آخر هنا\"}\n").unwrap();
-    let mut c = Config {
-        input: cfg(),
-        ..Config::default()
-    };
-    c.output.format = OutputFormat::Parquet;
-    let err = run_dedup(&[p.clone(), j.clone()], &tmp.path().join("o2"), &c, None).unwrap_err();
-    assert!(matches!(err, Error::Config(_)), "{err}");
-    // Auto with mixed inputs writes JSONL.
+    let s = run(
+        &[p.clone(), j.clone()],
+        &tmp.path().join("o2"),
+        OutputFormat::Parquet,
+    );
+    let rows = rows_as_json(&tmp.path().join("o2/kept.parquet"), "body");
+    assert_eq!(rows.len() as u64, s.counts.kept);
+    let from_parquet = rows.iter().find(|r| r["doc_id"] != "j").unwrap();
+    assert!(from_parquet["meta"]["tags"].is_array(), "{from_parquet}");
+    assert!(
+        rows.iter()
+            .any(|r| r["doc_id"] == "j" && r["meta"].is_null())
+    );
     let s = run(&[p, j], &tmp.path().join("o3"), OutputFormat::Auto);
     assert!(tmp.path().join("o3/kept.jsonl").exists());
     assert_eq!(s.counts.input, 8);
+}
+
+/// The rows of a Parquet file as JSON records, read back by ghirbal's own
+/// reader (every column, nested ones included; the text under `text_field`).
+fn rows_as_json(path: &Path, text_field: &str) -> Vec<Value> {
+    let input = InputConfig {
+        id_field: "doc_id".into(),
+        text_field: text_field.into(),
+        ..InputConfig::default()
+    };
+    let files = list_inputs(&[path.to_path_buf()], None).unwrap();
+    Reader::new(files, input)
+        .map(|d| {
+            let d = d.unwrap();
+            let mut r: Value = serde_json::from_str(d.raw.as_deref().unwrap()).unwrap();
+            r[text_field] = d.text.into();
+            r
+        })
+        .collect()
+}
+
+/// `v` with every number as a float: a column of integers and floats holds
+/// floats (`3` is read back as `3.0`).
+fn numbers_as_floats(v: &Value) -> Value {
+    match v {
+        Value::Number(n) => serde_json::json!(n.as_f64().unwrap()),
+        Value::Array(a) => Value::Array(a.iter().map(numbers_as_floats).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), numbers_as_floats(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// JSON Lines inputs give `kept.parquet` too, in both jobs: the records
+/// `kept.jsonl` holds for the same run, converted, one column per field in the
+/// order the fields are first met, its type inferred over every record
+/// (integers beside floats make floats; a field most records lack is null in
+/// them), and the dedup job's `ghirbal` struct typed as for Parquet inputs.
+/// Real news from three outlets, with a score and a rare field added.
+#[test]
+fn json_lines_inputs_give_kept_parquet_with_the_same_records() {
+    let Some(mut rows) = arabic_news() else {
+        return;
+    };
+    for (i, r) in rows.iter_mut().enumerate() {
+        r["score"] = if i % 2 == 0 {
+            serde_json::json!(i)
+        } else {
+            serde_json::json!(i as f64 + 0.5)
+        };
+        if i % 50 == 7 {
+            r["tags"] = serde_json::json!(["خبر", i.to_string()]);
+        }
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("news.jsonl");
+    let lines: Vec<String> = rows.iter().map(Value::to_string).collect();
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let inputs = [input];
+    let cfg = |format| {
+        let mut c = Config {
+            input: InputConfig {
+                id_field: "id".into(),
+                ..InputConfig::default()
+            },
+            ..Config::default()
+        };
+        c.output.format = format;
+        c
+    };
+    for job in ["dedup", "clean"] {
+        let out = |f: &str| tmp.path().join(format!("{job}-{f}"));
+        let run = |format, dir: &Path| match job {
+            "dedup" => {
+                run_dedup(&inputs, dir, &cfg(format), None)
+                    .unwrap()
+                    .counts
+                    .kept
+            }
+            _ => {
+                let s = corpus_core::clean::run_clean(&inputs, dir, &cfg(format), None).unwrap();
+                s.counts.kept
+            }
+        };
+        let kept = run(OutputFormat::Jsonl, &out("jsonl"));
+        assert_eq!(run(OutputFormat::Parquet, &out("parquet")), kept);
+        assert!(!out("parquet").join("kept.jsonl").exists());
+        let path = out("parquet").join("kept.parquet");
+        let jsonl = crate::common::read_jsonl(&out("jsonl").join("kept.jsonl"));
+        let parquet = rows_as_json(&path, "text");
+        assert_eq!(parquet.len() as u64, kept, "{job}");
+        assert_eq!(jsonl.len(), parquet.len(), "{job}");
+        for (a, b) in jsonl.iter().zip(&parquet) {
+            assert_eq!(numbers_as_floats(a), numbers_as_floats(b), "{job}");
+        }
+        let schema = ParquetRecordBatchReaderBuilder::try_new(File::open(&path).unwrap())
+            .unwrap()
+            .schema()
+            .clone();
+        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        let mut expected: Vec<&str> = Vec::new();
+        for r in &rows {
+            for k in r.as_object().unwrap().keys() {
+                if !expected.contains(&k.as_str()) {
+                    expected.push(k);
+                }
+            }
+        }
+        if job == "dedup" {
+            expected.push("ghirbal");
+            assert_eq!(
+                schema.field_with_name("ghirbal").unwrap(),
+                &corpus_core::io::dedup_ours_field()
+            );
+        }
+        assert_eq!(names, expected, "{job}");
+        let ty = |k: &str| schema.field_with_name(k).unwrap().data_type().clone();
+        assert_eq!(ty("score"), DataType::Float64);
+        assert_eq!(ty("text"), DataType::Utf8);
+        assert!(matches!(ty("tags"), DataType::List(_)), "{:?}", ty("tags"));
+    }
+}
+
+/// A field whose values no one column type holds (an object in one record, a
+/// string in another) cannot be written as Parquet: the run fails naming the
+/// field and a record of each kind, and says to write JSON Lines.
+#[test]
+fn kept_records_of_mixed_types_name_the_field_that_mixes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.jsonl");
+    // Three different articles (seeds 0 and 1 are one story reprinted).
+    let records = [
+        serde_json::json!({"id": "a", "text": seed(0), "meta": {"source": "وكالة"}}),
+        serde_json::json!({"id": "b", "text": seed(2), "meta": "وكالة"}),
+        serde_json::json!({"id": "c", "text": seed(3), "meta": null}),
+    ];
+    let lines: Vec<String> = records.iter().map(Value::to_string).collect();
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let mut c = Config::default();
+    c.output.format = OutputFormat::Parquet;
+    let e = run_dedup(&[input], &tmp.path().join("o"), &c, None).unwrap_err();
+    let message = e.to_string();
+    assert!(
+        message
+            .contains("field \"meta\" is an object in record \"a\" and a string in record \"b\"")
+            && message.contains("--output-format jsonl"),
+        "{message}"
+    );
+    assert!(!tmp.path().join("o").exists());
 }
 
 /// Writes `rows` (JSON records) as Parquet: `doc_id`, `body` (of the given
