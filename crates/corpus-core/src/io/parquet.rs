@@ -306,7 +306,11 @@ pub fn jsonl_to_parquet(
     };
     let (inferred, _) = match arrow_json::reader::infer_json_schema(open_src()?, None) {
         Ok(schema) => schema,
-        Err(_) => return Err(mixed_types(open_src()?, src, id_field)),
+        // Inference fails on types alone when the file reads.
+        Err(arrow_schema::ArrowError::JsonError(_)) => {
+            return Err(mixed_types(open_src()?, src, id_field));
+        }
+        Err(e) => return Err(data_err(src, 0, e)),
     };
     let mut fields: Vec<Arc<Field>> = inferred.fields().iter().cloned().collect();
     if fields.is_empty() {
