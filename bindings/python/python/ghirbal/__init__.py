@@ -250,8 +250,11 @@ def dedup_files(
 ) -> dict[str, Any]:
     """Runs ``ghirbal dedup INPUTS --output OUTPUT``: ``.txt``, JSON Lines
     (``.gz``/``.zst``/``.bz2`` too) and Parquet files, or folders of them, in; the
-    output folder of SCHEMA.md out (written atomically). Returns ``summary.json``
-    as a dict."""
+    output folder of SCHEMA.md out (written atomically). The kept records go to
+    ``kept.jsonl``, or ``kept.parquet`` when every input is Parquet;
+    ``format="parquet"`` writes a table for pandas or pyarrow from any inputs (a
+    column per field), ``format="jsonl"`` JSON Lines. Returns ``summary.json`` as
+    a dict."""
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
     paths = [os.fspath(p) for p in inputs]
