@@ -356,8 +356,11 @@ fn clean(a: CleanArgs) -> anyhow::Result<()> {
     }
     a.io.apply(&mut cfg)?;
     cfg.validate()?;
-    let summary = corpus_core::clean::run_clean(&a.io.inputs, &a.io.output, &cfg, None)
-        .with_context(|| format!("clean into {}", a.io.output.display()))?;
+    let bar = Spinner::new(a.common.quiet);
+    let summary =
+        corpus_core::clean::run_clean(&a.io.inputs, &a.io.output, &cfg, Some(&|s| bar.show(s)))
+            .with_context(|| format!("clean into {}", a.io.output.display()))?;
+    bar.finish();
     if !a.common.quiet {
         let n = &summary.counts;
         let share = 100.0 * n.chars_removed as f64 / n.chars_in.max(1) as f64;
@@ -470,26 +473,10 @@ fn dedup(a: DedupArgs) -> anyhow::Result<()> {
     a.io.apply(&mut cfg)?;
     cfg.validate()?;
 
-    let bar = (!a.common.quiet && io::stderr().is_terminal()).then(|| {
-        let b = indicatif::ProgressBar::new_spinner();
-        b.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} {elapsed} {pos} records read ({per_sec})",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        b
-    });
-    let progress = |n: u64| {
-        if let Some(b) = &bar {
-            b.set_position(n);
-        }
-    };
-    let summary = pipeline::run_dedup(&a.io.inputs, &a.io.output, &cfg, Some(&progress))
+    let bar = Spinner::new(a.common.quiet);
+    let summary = pipeline::run_dedup(&a.io.inputs, &a.io.output, &cfg, Some(&|s| bar.show(s)))
         .with_context(|| format!("dedup into {}", a.io.output.display()))?;
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
+    bar.finish();
     if !a.common.quiet {
         let c = &summary.counts;
         eprintln!(
@@ -512,6 +499,59 @@ fn dedup(a: DedupArgs) -> anyhow::Result<()> {
         eprintln!("ghirbal: note: {note}");
     }
     Ok(())
+}
+
+/// The progress line on a terminal's stderr (none under `--quiet` or when
+/// stderr is not a terminal): records read and their rate, then the step the
+/// job is at once they are all read.
+struct Spinner(Option<indicatif::ProgressBar>);
+
+impl Spinner {
+    fn new(quiet: bool) -> Self {
+        Spinner((!quiet && io::stderr().is_terminal()).then(|| {
+            let b = indicatif::ProgressBar::new_spinner();
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {elapsed} {human_pos} records {prefix} ({rate}){msg}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner())
+                .with_key(
+                    "rate",
+                    |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{}/s", indicatif::HumanCount(s.per_sec() as u64));
+                    },
+                ),
+            );
+            b.set_prefix("read");
+            // Clustering reads nothing: the clock must go on without updates.
+            b.enable_steady_tick(std::time::Duration::from_millis(250));
+            b
+        }))
+    }
+
+    fn show(&self, step: pipeline::Step) {
+        let Some(b) = &self.0 else { return };
+        let pass = |prefix: &'static str, n: u64| {
+            if b.prefix() != prefix {
+                // A new pass over the input: its own count and rate.
+                b.set_prefix(prefix);
+                b.reset_eta();
+            }
+            b.set_position(n);
+        };
+        match step {
+            pipeline::Step::Count(n) => pass("counted for repeats", n),
+            pipeline::Step::Read(n) => pass("read", n),
+            pipeline::Step::Cluster => b.set_message(", clustering"),
+            pipeline::Step::Write => b.set_message(", writing the outputs"),
+        }
+    }
+
+    fn finish(self) {
+        if let Some(b) = self.0 {
+            b.finish_and_clear();
+        }
+    }
 }
 
 fn normalize(a: NormalizeArgs) -> anyhow::Result<()> {

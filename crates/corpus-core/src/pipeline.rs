@@ -750,8 +750,24 @@ fn rank_value(doc: &Document, field: &str) -> Option<RankValue> {
     }
 }
 
-/// Progress callback: called with the number of records read so far.
-pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
+/// Where a running job is, for a progress display.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// A first pass that counts what repeats across documents (boilerplate
+    /// lines, passages), before the records are read for good: how many were
+    /// counted so far.
+    Count(u64),
+    /// Reading and analyzing the records: how many were read so far.
+    Read(u64),
+    /// Every record is read; the dedup job clusters them.
+    Cluster,
+    /// The dedup job writes its outputs (reading the inputs again for the kept
+    /// records).
+    Write,
+}
+
+/// Progress callback: called as a job moves on ([`Step`]).
+pub type Progress<'a> = &'a (dyn Fn(Step) + Sync);
 
 /// Runs the dedup job on `inputs`, writing `output` atomically.
 ///
@@ -789,7 +805,9 @@ fn run_dedup_inner(
     // Each input's fingerprint is taken while pass 1 reads it (or comes with
     // its checkpoint): no extra pass over the corpus.
     let mut input_summaries = Vec::with_capacity(files.len());
-    analyzer.learn_boilerplate(cfg, |c| crate::clean::job::count_files(&files, cfg, c))?;
+    analyzer.learn_boilerplate(cfg, |c| {
+        crate::clean::job::count_files(&files, cfg, c, progress)
+    })?;
     if cfg.clean.boilerplate_in_dedup() {
         timings.insert("boilerplate_count".into(), t0.elapsed().as_secs_f64());
     }
@@ -912,7 +930,7 @@ fn run_dedup_inner(
             }
             merge += merging.elapsed();
             if let Some(p) = progress {
-                p(counts.input);
+                p(Step::Read(counts.input));
             }
             batch = next;
         }
@@ -935,6 +953,9 @@ fn run_dedup_inner(
     timings.insert("read_and_sketch.merge".into(), merge.as_secs_f64());
 
     // Cluster.
+    if let Some(p) = progress {
+        p(Step::Cluster);
+    }
     let t1 = Instant::now();
     let (verdicts, report) = cluster_report(&seen, &cfg.dedup);
     for (step, secs) in &report.timings {
@@ -946,6 +967,9 @@ fn run_dedup_inner(
 
     // Outputs. `clusters.jsonl` is written alongside the second pass, which
     // leaves a core partly idle while it reads.
+    if let Some(p) = progress {
+        p(Step::Write);
+    }
     let t2 = Instant::now();
     let clusters_path = out.file("clusters.jsonl");
     // The audit's sampled members are read again for their texts: in the second

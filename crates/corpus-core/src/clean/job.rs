@@ -188,15 +188,19 @@ pub(crate) fn count_files(
     files: &[InputFile],
     cfg: &Config,
     cleaner: &Cleaner,
+    progress: Option<Progress<'_>>,
 ) -> Result<BoilerplateModel> {
     let bp = &cfg.clean.boilerplate;
     let mut counter = BoilerplateCounter::new(bp);
     let mut reader = Reader::new(files.to_vec(), cfg.input.clone()).raw_fields(&cfg.raw_fields());
+    let mut n = 0u64;
     for_records(
         &mut reader,
         &cfg.input,
         |d| bp.document_lines(cleaner, d),
         |_, lines| {
+            n += 1;
+            counted(progress, n);
             if let Some(lines) = lines {
                 counter.add_document(&lines);
             }
@@ -206,6 +210,13 @@ pub(crate) fn count_files(
     Ok(counter.finish())
 }
 
+/// Reports `n` records counted, every [`BATCH`] of them.
+fn counted(progress: Option<Progress<'_>>, n: u64) {
+    if let Some(p) = progress.filter(|_| n % BATCH as u64 == 0) {
+        p(crate::pipeline::Step::Count(n));
+    }
+}
+
 /// The pass that counts repeated passages (`clean.passages`): every readable
 /// record whose id is not a repeat, cut as pass 2 cuts it before passages.
 fn count_passages(
@@ -213,16 +224,20 @@ fn count_passages(
     cfg: &Config,
     cleaner: &Cleaner,
     model: Option<&BoilerplateModel>,
+    progress: Option<Progress<'_>>,
 ) -> Result<PassageModel> {
     let mut counter = PassageCounter::new();
     let mut ids: std::collections::HashSet<String, foldhash::fast::RandomState> =
         Default::default();
     let mut reader = Reader::new(files.to_vec(), cfg.input.clone()).raw_fields(&cfg.raw_fields());
+    let mut n = 0u64;
     for_records(
         &mut reader,
         &cfg.input,
         |d| rule_cuts(cleaner, model, cfg, d, true).1,
         |doc, found| {
+            n += 1;
+            counted(progress, n);
             // Pass 2 rejects a repeated id: it must not hold a passage either.
             if let (Ok(doc), Some(found)) = (doc, found) {
                 if !ids.contains(&doc.id) {
@@ -268,7 +283,7 @@ fn run_clean_inner(
     // Pass 1: count line hashes per group. Bad records are dealt with in pass 2.
     let model = if use_model {
         let t = Instant::now();
-        let model = count_files(&files, cfg, &cleaner)?;
+        let model = count_files(&files, cfg, &cleaner, progress)?;
         timings.insert("count".into(), t.elapsed().as_secs_f64());
         Some(model)
     } else {
@@ -278,7 +293,7 @@ fn run_clean_inner(
     // Then, with passages on, which documents carry each long line.
     let passages = if cfg.clean.passages_enabled() {
         let t = Instant::now();
-        let p = count_passages(&files, cfg, &cleaner, model.as_ref())?;
+        let p = count_passages(&files, cfg, &cleaner, model.as_ref(), progress)?;
         timings.insert("count_passages".into(), t.elapsed().as_secs_f64());
         Some(p)
     } else {
@@ -329,7 +344,7 @@ fn run_clean_inner(
             };
             input += 1;
             if let Some(p) = progress.filter(|_| input % BATCH as u64 == 0) {
-                p(input);
+                p(crate::pipeline::Step::Read(input));
             }
             if let Some(e) = duplicate_id(&mut first_seen, &doc.id, &doc.origin) {
                 return reject(e, on_error, &mut rejects);
@@ -346,7 +361,7 @@ fn run_clean_inner(
         },
     )?;
     if let Some(p) = progress {
-        p(input);
+        p(crate::pipeline::Step::Read(input));
     }
     counts.input = input;
     let input_summaries = files

@@ -370,3 +370,51 @@ fn kept_records_are_compressed_and_sharded_alike_by_both_jobs() {
         }
     }
 }
+
+/// A job reports where it is: the records read, rising to the input count,
+/// then (dedup) clustering, then writing, in that order and once each. The
+/// command line's progress line shows these.
+#[test]
+fn progress_reports_reading_then_clustering_then_writing() {
+    use corpus_core::pipeline::Step;
+    use std::sync::Mutex;
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.jsonl");
+    write_jsonl(&input, &records_to_lines(&corpus_with_variants()));
+    let steps = Mutex::new(Vec::new());
+    let record = |s: Step| steps.lock().unwrap().push(s);
+    let cfg = Config::default();
+    let s = run_dedup(
+        std::slice::from_ref(&input),
+        &tmp.path().join("d"),
+        &cfg,
+        Some(&record),
+    )
+    .unwrap();
+    let seen = std::mem::take(&mut *steps.lock().unwrap());
+    let reads: Vec<u64> = seen
+        .iter()
+        .filter_map(|s| match s {
+            Step::Read(n) => Some(*n),
+            _ => None,
+        })
+        .collect();
+    assert!(reads.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+    assert_eq!(reads.last(), Some(&s.counts.input));
+    assert_eq!(
+        seen[reads.len()..],
+        [Step::Cluster, Step::Write],
+        "{seen:?}"
+    );
+    let c = run_clean(&[input], &tmp.path().join("c"), &cfg, Some(&record)).unwrap();
+    let seen = std::mem::take(&mut *steps.lock().unwrap());
+    assert_eq!(seen.last(), Some(&Step::Read(c.counts.input)), "{seen:?}");
+    // Counting passes (boilerplate, passages) come first, if any report.
+    let counting = seen.iter().take_while(|s| matches!(s, Step::Count(_)));
+    assert!(
+        seen[counting.count()..]
+            .iter()
+            .all(|s| matches!(s, Step::Read(_))),
+        "{seen:?}"
+    );
+}
