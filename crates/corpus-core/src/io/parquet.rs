@@ -328,10 +328,29 @@ pub fn jsonl_to_parquet(
         .map_err(|e| data_err(src, 0, e))?;
     let mut w = KeptWriter::new(dst, text_field);
     w.take(Kept::Schema(schema))?;
-    for batch in batches {
-        w.take(Kept::Batch(batch.map_err(|e| data_err(src, 0, e))?))?;
+    let decoded = batches.map(|b| b.map_err(|e| data_err(src, 0, e)));
+    if rayon::current_num_threads() < 2 {
+        for batch in decoded {
+            w.take(Kept::Batch(batch?))?;
+        }
+        return w.finish();
     }
-    w.finish()
+    // Decoding the JSON and encoding the Parquet take about as long each: on
+    // two threads, a few batches apart.
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<RecordBatch>>(4);
+        s.spawn(move || {
+            for batch in decoded {
+                if tx.send(batch).is_err() {
+                    break; // the writer stopped on an error of its own
+                }
+            }
+        });
+        for batch in rx {
+            w.take(Kept::Batch(batch?))?;
+        }
+        w.finish()
+    })
 }
 
 /// The error for kept records whose types no one schema holds: the first
