@@ -324,6 +324,8 @@ pub fn jsonl_to_parquet(
     let schema = Arc::new(Schema::new(fields));
     let batches = arrow_json::ReaderBuilder::new(schema.clone())
         .with_batch_size(BATCH_ROWS)
+        // A field inferred as strings over mixed scalars takes the others as text.
+        .with_coerce_primitive(true)
         .build(open_src()?)
         .map_err(|e| data_err(src, 0, e))?;
     let mut w = KeptWriter::new(dst, text_field);

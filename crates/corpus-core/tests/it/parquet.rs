@@ -590,12 +590,33 @@ fn json_lines_inputs_give_kept_parquet_with_the_same_records() {
     }
 }
 
-/// A field whose values no one column type holds (an object in one record, a
-/// string in another) cannot be written as Parquet: the run fails naming the
-/// field and a record of each kind, and says to write JSON Lines.
+/// Scalars of several kinds in one field make a column of strings, each value
+/// written as JSON writes it. A field whose values no one column type holds (an
+/// object in one record, a string in another) cannot be written as Parquet: the
+/// run fails naming the field and a record of each kind, and says to write JSON
+/// Lines.
 #[test]
 fn kept_records_of_mixed_types_name_the_field_that_mixes() {
     let tmp = tempfile::tempdir().unwrap();
+    let scalars = tmp.path().join("scalars.jsonl");
+    let records = [
+        serde_json::json!({"id": "a", "text": seed(0), "n": 5}),
+        serde_json::json!({"id": "b", "text": seed(2), "n": "خمسة"}),
+        serde_json::json!({"id": "c", "text": seed(3), "n": true}),
+    ];
+    let lines: Vec<String> = records.iter().map(Value::to_string).collect();
+    std::fs::write(&scalars, lines.join("\n")).unwrap();
+    let mut c = Config::default();
+    c.output.format = OutputFormat::Parquet;
+    run_dedup(&[scalars], &tmp.path().join("s"), &c, None).unwrap();
+    let rows = read_back(&tmp.path().join("s/kept.parquet"));
+    let n = rows[0].column_by_name("n").unwrap();
+    let n = n.as_any().downcast_ref::<StringArray>().unwrap();
+    assert_eq!(
+        n.iter().collect::<Vec<_>>(),
+        [Some("5"), Some("خمسة"), Some("true")]
+    );
+
     let input = tmp.path().join("in.jsonl");
     // Three different articles (seeds 0 and 1 are one story reprinted).
     let records = [
@@ -605,8 +626,6 @@ fn kept_records_of_mixed_types_name_the_field_that_mixes() {
     ];
     let lines: Vec<String> = records.iter().map(Value::to_string).collect();
     std::fs::write(&input, lines.join("\n")).unwrap();
-    let mut c = Config::default();
-    c.output.format = OutputFormat::Parquet;
     let e = run_dedup(&[input], &tmp.path().join("o"), &c, None).unwrap_err();
     let message = e.to_string();
     assert!(
