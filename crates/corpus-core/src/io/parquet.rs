@@ -284,7 +284,8 @@ pub fn dedup_ours_field() -> Field {
 /// each top-level field becomes a column whose type is inferred over every
 /// record (fields in the order first met; integers and floats in one field
 /// make floats, other mixed scalars strings, a scalar beside lists a list, a
-/// field missing from a record null). `ours`, when given, replaces the inferred
+/// field missing from a record null, an object only ever empty a map of
+/// strings). `ours`, when given, replaces the inferred
 /// type of its column (the dedup job's `ghirbal` struct, typed as for Parquet
 /// inputs). The text column (`text_field`) is written without a dictionary.
 ///
@@ -312,7 +313,7 @@ pub fn jsonl_to_parquet(
         }
         Err(e) => return Err(data_err(src, 0, e)),
     };
-    let mut fields: Vec<Arc<Field>> = inferred.fields().iter().cloned().collect();
+    let mut fields: Vec<Arc<Field>> = inferred.fields().iter().map(writable).collect();
     if fields.is_empty() {
         // No record kept: the text column alone.
         fields.push(Arc::new(Field::new(text_field, DataType::Utf8, true)));
@@ -353,6 +354,32 @@ pub fn jsonl_to_parquet(
         }
         w.finish()
     })
+}
+
+/// `field` with a type Parquet can write: a field that held only empty
+/// objects (`{}`, inferred as a struct without fields, which Parquet has no
+/// form for) becomes a map of strings, so its objects stay objects (empty ones).
+fn writable(field: &Arc<Field>) -> Arc<Field> {
+    fn of(dt: &DataType) -> DataType {
+        match dt {
+            DataType::Struct(fields) if fields.is_empty() => {
+                let entries = Fields::from(vec![
+                    Field::new("keys", DataType::Utf8, false),
+                    Field::new("values", DataType::Utf8, true),
+                ]);
+                DataType::Map(
+                    Arc::new(Field::new("entries", DataType::Struct(entries), false)),
+                    false,
+                )
+            }
+            DataType::Struct(fields) => {
+                DataType::Struct(fields.iter().map(writable).collect::<Fields>())
+            }
+            DataType::List(item) => DataType::List(writable(item)),
+            other => other.clone(),
+        }
+    }
+    Arc::new(field.as_ref().clone().with_data_type(of(field.data_type())))
 }
 
 /// The error for kept records whose types no one schema holds: the first

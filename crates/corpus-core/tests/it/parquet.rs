@@ -504,8 +504,9 @@ fn numbers_as_floats(v: &Value) -> Value {
 /// `kept.jsonl` holds for the same run, converted, one column per field in the
 /// order the fields are first met, its type inferred over every record
 /// (integers beside floats make floats; a field most records lack is null in
-/// them), and the dedup job's `ghirbal` struct typed as for Parquet inputs.
-/// Real news from three outlets, with a score and a rare field added.
+/// them, and a field only ever `{}` a map), and the dedup job's `ghirbal`
+/// struct typed as for Parquet inputs. Real news from three outlets, with a
+/// score, a rare field and empty objects and lists added.
 #[test]
 fn json_lines_inputs_give_kept_parquet_with_the_same_records() {
     let Some(mut rows) = arabic_news() else {
@@ -520,6 +521,9 @@ fn json_lines_inputs_give_kept_parquet_with_the_same_records() {
         if i % 50 == 7 {
             r["tags"] = serde_json::json!(["خبر", i.to_string()]);
         }
+        // Only ever empty: no column type to infer from a value (Parquet has
+        // no struct without fields).
+        r["extra"] = serde_json::json!({"seen": {}, "links": []});
     }
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("news.jsonl");
