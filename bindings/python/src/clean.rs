@@ -233,19 +233,19 @@ impl PyCleanStages {
 }
 
 /// Runs the clean job on files and folders, writing the output folder; returns
-/// the summary as JSON.
+/// the summary as JSON. `progress` as for `dedup_files`; Ctrl-C stops it.
 #[pyfunction]
-#[pyo3(signature = (inputs, output, config_path, overrides_json))]
+#[pyo3(signature = (inputs, output, config_path, overrides_json, progress=None))]
 pub fn clean_files(
     py: Python<'_>,
     inputs: Vec<PathBuf>,
     output: PathBuf,
     config_path: Option<PathBuf>,
     overrides_json: &str,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<String> {
     let cfg = resolve(config_path, overrides_json)?;
-    let summary = py
-        .detach(|| run_clean(&inputs, &output, &cfg, None))
-        .map_err(to_py)?;
+    let summary =
+        crate::run::interruptible(py, progress, |p| run_clean(&inputs, &output, &cfg, Some(p)))?;
     to_json(&summary)
 }

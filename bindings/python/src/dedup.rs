@@ -301,20 +301,21 @@ pub fn dedup(
 }
 
 /// Runs the dedup job on files and folders, writing the output folder; returns
-/// the summary as JSON.
+/// the summary as JSON. `progress` gets `(step, records)` as the job goes
+/// (see [`crate::run::interruptible`]); Ctrl-C stops it.
 #[pyfunction]
-#[pyo3(signature = (inputs, output, config_path, overrides_json))]
+#[pyo3(signature = (inputs, output, config_path, overrides_json, progress=None))]
 pub fn dedup_files(
     py: Python<'_>,
     inputs: Vec<PathBuf>,
     output: PathBuf,
     config_path: Option<PathBuf>,
     overrides_json: &str,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<String> {
     let cfg = resolve(config_path, overrides_json)?;
-    let summary = py
-        .detach(|| run_dedup(&inputs, &output, &cfg, None))
-        .map_err(to_py)?;
+    let summary =
+        crate::run::interruptible(py, progress, |p| run_dedup(&inputs, &output, &cfg, Some(p)))?;
     warn_survivor(py, &summary)?;
     to_json(&summary)
 }

@@ -11,6 +11,7 @@ mod dedup;
 mod dist;
 mod errors;
 mod normalize;
+mod run;
 
 use pyo3::prelude::*;
 

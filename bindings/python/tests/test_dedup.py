@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import _thread
 import json
 import pickle
 import random
@@ -139,6 +140,49 @@ def test_json_lines_news_give_a_parquet_table_of_the_kept_records(
     assert str(table.schema.field("ghirbal").type) == (
         "struct<cluster: string not null, cluster_size: uint64 not null>"
     )
+
+
+def test_file_jobs_report_progress_and_stop_on_ctrl_c(
+    shared: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Real news from three outlets (three input files). A callable sees the
+    # records read, then the steps; progress=True draws a line on stderr.
+    news = shared / "corpora" / "arabic_news"
+    steps: list[tuple[str, int]] = []
+    s = ghirbal.dedup_files(news, tmp_path / "a", progress=lambda st, n: steps.append((st, n)))
+    reads = [n for st, n in steps if st == "read"]
+    assert reads == sorted(reads) and reads[-1] == s["counts"]["input"] == 2000
+    assert steps[len(reads) :] == [("cluster", 2000), ("write", 2000)]
+    steps.clear()
+    c = ghirbal.clean_files(news, tmp_path / "c", progress=lambda st, n: steps.append((st, n)))
+    assert steps[-1] == ("read", c["counts"]["input"])
+    assert {st for st, _ in steps} <= {"count", "read"}
+    ghirbal.dedup_files(news, tmp_path / "b", progress=True)
+    err = capsys.readouterr().err
+    assert "2,000 records read, writing the outputs" in err and err.endswith("\n")
+
+    # Ctrl-C (here from the callable, as a terminal would send it) stops the
+    # job at its next step: KeyboardInterrupt, no output. Every file was read,
+    # so the same call then reads none again, and writes what a whole run does.
+    def interrupt(step: str, n: int) -> None:
+        if step == "cluster":
+            _thread.interrupt_main()
+
+    with pytest.raises(KeyboardInterrupt):
+        ghirbal.dedup_files(news, tmp_path / "i", progress=interrupt)
+    assert not (tmp_path / "i").exists()
+    again = ghirbal.dedup_files(news, tmp_path / "i")
+    assert again["resume"]["skipped_shards"] == again["resume"]["shards"] == 3
+    for name in ("clusters.jsonl", "kept.jsonl"):
+        assert (tmp_path / "i" / name).read_bytes() == (tmp_path / "a" / name).read_bytes()
+
+    # An exception of the callable stops the job the same way and is raised.
+    def fail(step: str, n: int) -> None:
+        raise ValueError(f"stop at {step}")
+
+    with pytest.raises(ValueError, match="stop at read"):
+        ghirbal.clean_files(news, tmp_path / "f", progress=fail)
+    assert not (tmp_path / "f").exists()
 
 
 def test_survivor_field_of_a_dict_is_used(seed_docs: list[dict[str, str]]) -> None:

@@ -529,8 +529,12 @@ impl Spinner {
         }))
     }
 
-    fn show(&self, step: pipeline::Step) {
-        let Some(b) = &self.0 else { return };
+    /// Shows `step`; the job always goes on (Ctrl-C ends the process, and a
+    /// dedup run resumes from its checkpoints).
+    fn show(&self, step: pipeline::Step) -> std::ops::ControlFlow<()> {
+        let Some(b) = &self.0 else {
+            return std::ops::ControlFlow::Continue(());
+        };
         let pass = |prefix: &'static str, n: u64| {
             if b.prefix() != prefix {
                 // A new pass over the input: its own count and rate.
@@ -545,6 +549,7 @@ impl Spinner {
             pipeline::Step::Cluster => b.set_message(", clustering"),
             pipeline::Step::Write => b.set_message(", writing the outputs"),
         }
+        std::ops::ControlFlow::Continue(())
     }
 
     fn finish(self) {

@@ -56,6 +56,11 @@ pub enum Error {
         /// What it is.
         reason: String,
     },
+    /// The job was asked to stop (its progress callback returned
+    /// `ControlFlow::Break`): no output was written; a dedup run's checkpoints
+    /// are kept, so the same run resumes from them.
+    #[error("interrupted: no output was written")]
+    Interrupted,
     /// An internal consistency check failed (e.g. the record accounting).
     #[error("internal check failed: {0}")]
     Invariant(String),

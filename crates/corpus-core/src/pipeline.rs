@@ -766,8 +766,22 @@ pub enum Step {
     Write,
 }
 
-/// Progress callback: called as a job moves on ([`Step`]).
-pub type Progress<'a> = &'a (dyn Fn(Step) + Sync);
+/// Progress callback: called as a job moves on ([`Step`]), every few thousand
+/// records while it reads. [`ControlFlow::Break`] stops the job there with
+/// [`Error::Interrupted`] (a dedup run keeps its checkpoints, and the same run
+/// resumes from them).
+///
+/// [`ControlFlow::Break`]: std::ops::ControlFlow::Break
+pub type Progress<'a> = &'a (dyn Fn(Step) -> std::ops::ControlFlow<()> + Sync);
+
+/// Reports `step` to `progress`: [`Error::Interrupted`] when it asks the job to
+/// stop.
+pub(crate) fn step(progress: Option<Progress<'_>>, step: Step) -> Result<()> {
+    match progress.map(|p| p(step)) {
+        Some(std::ops::ControlFlow::Break(())) => Err(Error::Interrupted),
+        _ => Ok(()),
+    }
+}
 
 /// Runs the dedup job on `inputs`, writing `output` atomically.
 ///
@@ -929,9 +943,7 @@ fn run_dedup_inner(
                 }
             }
             merge += merging.elapsed();
-            if let Some(p) = progress {
-                p(Step::Read(counts.input));
-            }
+            step(progress, Step::Read(counts.input))?;
             batch = next;
         }
         decoding.extend(reader.reports().iter().cloned());
@@ -953,9 +965,7 @@ fn run_dedup_inner(
     timings.insert("read_and_sketch.merge".into(), merge.as_secs_f64());
 
     // Cluster.
-    if let Some(p) = progress {
-        p(Step::Cluster);
-    }
+    step(progress, Step::Cluster)?;
     let t1 = Instant::now();
     let (verdicts, report) = cluster_report(&seen, &cfg.dedup);
     for (step, secs) in &report.timings {
@@ -967,9 +977,7 @@ fn run_dedup_inner(
 
     // Outputs. `clusters.jsonl` is written alongside the second pass, which
     // leaves a core partly idle while it reads.
-    if let Some(p) = progress {
-        p(Step::Write);
-    }
+    step(progress, Step::Write)?;
     let t2 = Instant::now();
     let clusters_path = out.file("clusters.jsonl");
     // The audit's sampled members are read again for their texts: in the second

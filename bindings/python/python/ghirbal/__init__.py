@@ -22,9 +22,21 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+import time
 from dataclasses import dataclass, field
 from importlib.util import find_spec
-from typing import Any, Iterable, Mapping, NamedTuple, Optional, Protocol, Sequence, Union
+from typing import (
+    Any,
+    Callable,
+    Iterable,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Protocol,
+    Sequence,
+    Union,
+)
 
 from ghirbal import _core
 from ghirbal._core import (
@@ -58,6 +70,65 @@ __all__ = [
 
 PathLike = Union[str, "os.PathLike[str]"]
 Doc = Union[str, Mapping[str, Any]]
+#: ``progress=`` of the file jobs: ``True`` for a line on ``sys.stderr``, or a
+#: callable given ``(step, records)`` as the job goes: ``"count"`` (a pass that
+#: counts what repeats), ``"read"``, ``"cluster"``, ``"write"``.
+Progress = Union[bool, Callable[[str, int], object], None]
+
+
+class _Line:
+    """``progress=True``: one line on ``sys.stderr``, written over as the job
+    goes (records and their rate, then the step), ended when it ends."""
+
+    _SAID = {
+        "count": "records counted for repeats",
+        "read": "records read",
+        "cluster": "records read, clustering",
+        "write": "records read, writing the outputs",
+    }
+
+    #: Seconds between two updates of the line within a step.
+    EVERY = 0.2
+
+    def __init__(self) -> None:
+        self.start = time.monotonic()
+        self.pass_start = self.start
+        self.step = ""
+        self.shown_at = 0.0
+        self.shown = False
+
+    def __call__(self, step: str, records: int) -> None:
+        now = time.monotonic()
+        if step == self.step and now - self.shown_at < self.EVERY:
+            return
+        if self.step == "count" and step == "read":
+            self.pass_start = now  # the records are read again from the start
+        self.step, self.shown_at = step, now
+        rate = records / max(now - self.pass_start, 1e-3)
+        said = self._SAID.get(step, step)
+        rate_said = f" ({rate:,.0f}/s)" if step in ("count", "read") else ""
+        sys.stderr.write(f"\rghirbal: {now - self.start:.0f} s, {records:,} {said}{rate_said}  ")
+        sys.stderr.flush()
+        self.shown = True
+
+    def end(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _run_files(job: Callable[..., str], progress: Progress, *args: Any) -> dict[str, Any]:
+    """Runs a file job of ``_core`` with ``progress`` (see :data:`Progress`);
+    returns its summary."""
+    line = _Line() if progress is True else None
+    report = line if line is not None else (progress or None)
+    try:
+        summary = job(*args, report)
+    finally:
+        if line is not None:
+            line.end()
+    result: dict[str, Any] = json.loads(summary)
+    return result
 
 
 class ArrowTable(Protocol):
@@ -246,6 +317,7 @@ def dedup_files(
     *,
     config: Optional[PathLike] = None,
     overwrite: Optional[bool] = None,
+    progress: Progress = None,
     **options: Any,
 ) -> dict[str, Any]:
     """Runs ``ghirbal dedup INPUTS --output OUTPUT``: ``.txt``, JSON Lines
@@ -254,18 +326,26 @@ def dedup_files(
     ``kept.jsonl``, or ``kept.parquet`` when every input is Parquet;
     ``format="parquet"`` writes a table for pandas or pyarrow from any inputs (a
     column per field), ``format="jsonl"`` JSON Lines. Returns ``summary.json`` as
-    a dict."""
+    a dict.
+
+    ``progress=True`` shows the records read and the step on ``sys.stderr``; a
+    callable gets ``(step, records)`` every few thousand records and at each step
+    (``"count"``, ``"read"``, ``"cluster"``, ``"write"``). Ctrl-C (or an exception
+    the callable raises) stops the job within a few thousand records and is
+    raised here; no output is written, and the same call reads again only the
+    input files the stopped one had not read to their end (their checkpoints
+    are kept)."""
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
     paths = [os.fspath(p) for p in inputs]
-    summary = _core.dedup_files(
+    return _run_files(
+        _core.dedup_files,
+        progress,
         paths,
         os.fspath(output),
         _path(config),
         _overrides(dict(options, overwrite=overwrite)),
     )
-    result: dict[str, Any] = json.loads(summary)
-    return result
 
 
 class Cut(NamedTuple):
@@ -423,21 +503,23 @@ def clean_files(
     *,
     config: Optional[PathLike] = None,
     overwrite: Optional[bool] = None,
+    progress: Progress = None,
     **options: Any,
 ) -> dict[str, Any]:
     """Runs ``ghirbal clean INPUTS --output OUTPUT``: writes ``kept.jsonl``
     (``kept.parquet`` when every input is Parquet; ``format="jsonl"`` or
     ``"parquet"`` decides, and other inputs' records are converted, a column per
     field), ``removed.jsonl``, ``emptied.jsonl``, ``rejects.jsonl``
-    and ``summary.json`` (atomically). Options as in :func:`clean`. Returns
+    and ``summary.json`` (atomically). Options as in :func:`clean`; ``progress``
+    as for :func:`dedup_files`, and Ctrl-C stops it the same way. Returns
     ``summary.json`` as a dict."""
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
     paths = [os.fspath(p) for p in inputs]
     opts = _clean_options(dict(options, overwrite=overwrite))
-    summary = _core.clean_files(paths, os.fspath(output), _path(config), _overrides(opts))
-    result: dict[str, Any] = json.loads(summary)
-    return result
+    return _run_files(
+        _core.clean_files, progress, paths, os.fspath(output), _path(config), _overrides(opts)
+    )
 
 
 if find_spec("pandas") is not None:

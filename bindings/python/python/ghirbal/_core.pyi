@@ -1,6 +1,6 @@
 # Stubs of the compiled module (checked with `python -m mypy.stubtest ghirbal._core`).
 from os import PathLike
-from typing import Any, Optional, Sequence, Union, final, overload
+from typing import Any, Callable, Optional, Sequence, Union, final, overload
 
 __all__ = [
     "__version__",
@@ -157,6 +157,7 @@ def dedup_files(
     output: Union[str, PathLike[str]],
     config_path: Optional[Union[str, PathLike[str]]],
     overrides_json: str,
+    progress: Optional[Callable[[str, int], object]] = None,
 ) -> str: ...
 def clean(
     docs: Any,  # an iterable of str and dicts, or a table with __arrow_c_stream__
@@ -175,6 +176,7 @@ def clean_files(
     output: Union[str, PathLike[str]],
     config_path: Optional[Union[str, PathLike[str]]],
     overrides_json: str,
+    progress: Optional[Callable[[str, int], object]] = None,
 ) -> str: ...
 def _cli_main(argv: Sequence[str]) -> int: ...
 

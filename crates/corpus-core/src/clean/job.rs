@@ -200,7 +200,7 @@ pub(crate) fn count_files(
         |d| bp.document_lines(cleaner, d),
         |_, lines| {
             n += 1;
-            counted(progress, n);
+            counted(progress, n)?;
             if let Some(lines) = lines {
                 counter.add_document(&lines);
             }
@@ -211,9 +211,10 @@ pub(crate) fn count_files(
 }
 
 /// Reports `n` records counted, every [`BATCH`] of them.
-fn counted(progress: Option<Progress<'_>>, n: u64) {
-    if let Some(p) = progress.filter(|_| n % BATCH as u64 == 0) {
-        p(crate::pipeline::Step::Count(n));
+fn counted(progress: Option<Progress<'_>>, n: u64) -> Result<()> {
+    match n % BATCH as u64 {
+        0 => crate::pipeline::step(progress, crate::pipeline::Step::Count(n)),
+        _ => Ok(()),
     }
 }
 
@@ -237,7 +238,7 @@ fn count_passages(
         |d| rule_cuts(cleaner, model, cfg, d, true).1,
         |doc, found| {
             n += 1;
-            counted(progress, n);
+            counted(progress, n)?;
             // Pass 2 rejects a repeated id: it must not hold a passage either.
             if let (Ok(doc), Some(found)) = (doc, found) {
                 if !ids.contains(&doc.id) {
@@ -343,8 +344,8 @@ fn run_clean_inner(
                 Err(e) => return Err(e),
             };
             input += 1;
-            if let Some(p) = progress.filter(|_| input % BATCH as u64 == 0) {
-                p(crate::pipeline::Step::Read(input));
+            if input % BATCH as u64 == 0 {
+                crate::pipeline::step(progress, crate::pipeline::Step::Read(input))?;
             }
             if let Some(e) = duplicate_id(&mut first_seen, &doc.id, &doc.origin) {
                 return reject(e, on_error, &mut rejects);
@@ -360,9 +361,7 @@ fn run_clean_inner(
             )
         },
     )?;
-    if let Some(p) = progress {
-        p(crate::pipeline::Step::Read(input));
-    }
+    crate::pipeline::step(progress, crate::pipeline::Step::Read(input))?;
     counts.input = input;
     let input_summaries = files
         .iter()

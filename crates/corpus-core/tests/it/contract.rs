@@ -377,12 +377,16 @@ fn kept_records_are_compressed_and_sharded_alike_by_both_jobs() {
 #[test]
 fn progress_reports_reading_then_clustering_then_writing() {
     use corpus_core::pipeline::Step;
+    use std::ops::ControlFlow;
     use std::sync::Mutex;
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("in.jsonl");
     write_jsonl(&input, &records_to_lines(&corpus_with_variants()));
     let steps = Mutex::new(Vec::new());
-    let record = |s: Step| steps.lock().unwrap().push(s);
+    let record = |s: Step| {
+        steps.lock().unwrap().push(s);
+        ControlFlow::Continue(())
+    };
     let cfg = Config::default();
     let s = run_dedup(
         std::slice::from_ref(&input),
@@ -417,4 +421,44 @@ fn progress_reports_reading_then_clustering_then_writing() {
             .all(|s| matches!(s, Step::Read(_))),
         "{seen:?}"
     );
+}
+
+/// A progress callback that says stop ends the job with `Error::Interrupted`
+/// and no output folder. An interrupted dedup run keeps its checkpoints: run
+/// again, it reads nothing again and writes what an uninterrupted run writes.
+#[test]
+fn a_job_told_to_stop_leaves_no_output_and_dedup_resumes() {
+    use corpus_core::pipeline::Step;
+    use std::ops::ControlFlow;
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.jsonl");
+    write_jsonl(&input, &records_to_lines(&corpus_with_variants()));
+    let inputs = [input];
+    let cfg = Config::default();
+    let stop_at = |at: Step| {
+        move |s: Step| match s == at {
+            true => ControlFlow::Break(()),
+            false => ControlFlow::Continue(()),
+        }
+    };
+    let out = tmp.path().join("d");
+    let e = run_dedup(&inputs, &out, &cfg, Some(&stop_at(Step::Cluster))).unwrap_err();
+    assert!(matches!(e, Error::Interrupted), "{e}");
+    assert!(!out.exists());
+    let resumed = run_dedup(&inputs, &out, &cfg, None).unwrap();
+    assert_eq!(resumed.resume.skipped_shards, resumed.resume.shards);
+    let fresh = tmp.path().join("fresh");
+    run_dedup(&inputs, &fresh, &cfg, None).unwrap();
+    for f in ["clusters.jsonl", "kept.jsonl"] {
+        assert_eq!(
+            fs::read(out.join(f)).unwrap(),
+            fs::read(fresh.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let n = resumed.counts.input;
+    let out = tmp.path().join("c");
+    let e = run_clean(&inputs, &out, &cfg, Some(&stop_at(Step::Read(n)))).unwrap_err();
+    assert!(matches!(e, Error::Interrupted), "{e}");
+    assert!(!out.exists());
 }
