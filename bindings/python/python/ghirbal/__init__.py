@@ -94,15 +94,17 @@ class _Line:
         self.start = time.monotonic()
         self.pass_start = self.start
         self.step = ""
+        self.records = 0
         self.shown_at = 0.0
         self.shown = False
 
     def __call__(self, step: str, records: int) -> None:
         now = time.monotonic()
+        if records < self.records or (self.step == "count" and step == "read"):
+            self.pass_start = now  # another pass over the input, from its start
+        self.records = records
         if step == self.step and now - self.shown_at < self.EVERY:
             return
-        if self.step == "count" and step == "read":
-            self.pass_start = now  # the records are read again from the start
         self.step, self.shown_at = step, now
         rate = records / max(now - self.pass_start, 1e-3)
         said = self._SAID.get(step, step)
