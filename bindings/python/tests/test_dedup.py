@@ -160,6 +160,9 @@ def test_file_jobs_report_progress_and_stop_on_ctrl_c(
     ghirbal.dedup_files(news, tmp_path / "b", progress=True)
     err = capsys.readouterr().err
     assert "2,000 records read, writing the outputs" in err and err.endswith("\n")
+    ghirbal.clean_files(news, tmp_path / "d", progress=True)
+    last = capsys.readouterr().err.split("\r")[-1]
+    assert last.startswith("ghirbal: ") and "2,000 records read" in last, last
 
     # Ctrl-C (here from the callable, as a terminal would send it) stops the
     # job at its next step: KeyboardInterrupt, no output. Every file was read,

@@ -103,18 +103,26 @@ class _Line:
         if records < self.records or (self.step == "count" and step == "read"):
             self.pass_start = now  # another pass over the input, from its start
         self.records = records
-        if step == self.step and now - self.shown_at < self.EVERY:
-            return
-        self.step, self.shown_at = step, now
-        rate = records / max(now - self.pass_start, 1e-3)
-        said = self._SAID.get(step, step)
-        rate_said = f" ({rate:,.0f}/s)" if step in ("count", "read") else ""
-        sys.stderr.write(f"\rghirbal: {now - self.start:.0f} s, {records:,} {said}{rate_said}  ")
+        throttled = step == self.step and now - self.shown_at < self.EVERY
+        self.step = step
+        if not throttled:
+            self._draw(now)
+
+    def _draw(self, now: float) -> None:
+        self.shown_at = now
+        rate = self.records / max(now - self.pass_start, 1e-3)
+        said = self._SAID.get(self.step, self.step)
+        rate_said = f" ({rate:,.0f}/s)" if self.step in ("count", "read") else ""
+        line = f"{now - self.start:.0f} s, {self.records:,} {said}{rate_said}"
+        sys.stderr.write(f"\rghirbal: {line}  ")
         sys.stderr.flush()
         self.shown = True
 
     def end(self) -> None:
+        """Draws the last step (it may have come within ``EVERY`` of the one
+        before) and ends the line."""
         if self.shown:
+            self._draw(time.monotonic())
             sys.stderr.write("\n")
             sys.stderr.flush()
 
