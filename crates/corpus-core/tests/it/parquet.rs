@@ -530,12 +530,14 @@ fn json_lines_inputs_give_kept_parquet_with_the_same_records() {
     let lines: Vec<String> = rows.iter().map(Value::to_string).collect();
     std::fs::write(&input, lines.join("\n")).unwrap();
     let inputs = [input];
+    let threads = std::sync::atomic::AtomicUsize::new(0);
     let cfg = |format| {
         let mut c = Config {
             input: InputConfig {
                 id_field: "id".into(),
                 ..InputConfig::default()
             },
+            threads: threads.load(std::sync::atomic::Ordering::Relaxed),
             ..Config::default()
         };
         c.output.format = format;
@@ -559,6 +561,12 @@ fn json_lines_inputs_give_kept_parquet_with_the_same_records() {
         assert_eq!(run(OutputFormat::Parquet, &out("parquet")), kept);
         assert!(!out("parquet").join("kept.jsonl").exists());
         let path = out("parquet").join("kept.parquet");
+        // The same bytes on one thread (decoding and encoding in turn).
+        threads.store(1, std::sync::atomic::Ordering::Relaxed);
+        run(OutputFormat::Parquet, &out("parquet-1"));
+        threads.store(0, std::sync::atomic::Ordering::Relaxed);
+        let one = std::fs::read(out("parquet-1").join("kept.parquet")).unwrap();
+        assert!(one == std::fs::read(&path).unwrap(), "{job}");
         let jsonl = crate::common::read_jsonl(&out("jsonl").join("kept.jsonl"));
         let parquet = rows_as_json(&path, "text");
         assert_eq!(parquet.len() as u64, kept, "{job}");
