@@ -358,9 +358,9 @@ fn clean(a: CleanArgs) -> anyhow::Result<()> {
     cfg.validate()?;
     let bar = Spinner::new(a.common.quiet);
     let summary =
-        corpus_core::clean::run_clean(&a.io.inputs, &a.io.output, &cfg, Some(&|s| bar.show(s)))
-            .with_context(|| format!("clean into {}", a.io.output.display()))?;
-    bar.finish();
+        corpus_core::clean::run_clean(&a.io.inputs, &a.io.output, &cfg, Some(&|s| bar.show(s)));
+    drop(bar);
+    let summary = summary.with_context(|| format!("clean into {}", a.io.output.display()))?;
     if !a.common.quiet {
         let n = &summary.counts;
         let share = 100.0 * n.chars_removed as f64 / n.chars_in.max(1) as f64;
@@ -474,9 +474,9 @@ fn dedup(a: DedupArgs) -> anyhow::Result<()> {
     cfg.validate()?;
 
     let bar = Spinner::new(a.common.quiet);
-    let summary = pipeline::run_dedup(&a.io.inputs, &a.io.output, &cfg, Some(&|s| bar.show(s)))
-        .with_context(|| format!("dedup into {}", a.io.output.display()))?;
-    bar.finish();
+    let summary = pipeline::run_dedup(&a.io.inputs, &a.io.output, &cfg, Some(&|s| bar.show(s)));
+    drop(bar);
+    let summary = summary.with_context(|| format!("dedup into {}", a.io.output.display()))?;
     if !a.common.quiet {
         let c = &summary.counts;
         eprintln!(
@@ -551,9 +551,13 @@ impl Spinner {
         }
         std::ops::ControlFlow::Continue(())
     }
+}
 
-    fn finish(self) {
-        if let Some(b) = self.0 {
+/// The line goes when the job ends, however it ends: the closing line or an
+/// error message is printed on a clean line.
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        if let Some(b) = &self.0 {
             b.finish_and_clear();
         }
     }
