@@ -36,20 +36,22 @@ type Columns = (
 
 /// Cleans documents held in memory (strings, or dicts with the id and text
 /// fields). Returns (ids, texts, cuts, emptied, rejects, summary JSON); the text
-/// of a rejected record is `None`.
+/// of a rejected record is `None`. `progress` as for `clean_files`; Ctrl-C
+/// stops it.
 #[pyfunction]
-#[pyo3(signature = (docs, config_path, overrides_json))]
+#[pyo3(signature = (docs, config_path, overrides_json, progress=None))]
 pub fn clean(
     py: Python<'_>,
     docs: &Bound<'_, PyAny>,
     config_path: Option<PathBuf>,
     overrides_json: &str,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<Columns> {
     let cfg = resolve(config_path, overrides_json)?;
     let pending = extract(docs, &cfg)?;
-    let run = py
-        .detach(|| cfg.in_pool(|| clean_documents(documents(pending, &cfg), &cfg)))
-        .map_err(to_py)?;
+    let run = crate::run::interruptible(py, progress, |p| {
+        cfg.in_pool(|| clean_documents(documents(pending, &cfg), &cfg, Some(p)))
+    })?;
     let n = run.outcomes.len();
     let (mut texts, mut cuts, mut emptied, mut rejects) = (
         Vec::with_capacity(n),

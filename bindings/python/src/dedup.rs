@@ -241,20 +241,22 @@ type Columns = (
 
 /// Deduplicates documents held in memory (strings, or dicts with the id and
 /// text fields). Returns (ids, clusters, kept, duplicate_of, reason,
-/// similarity, languages, rejects, summary JSON, audit JSON).
+/// similarity, languages, rejects, summary JSON, audit JSON). `progress` as
+/// for [`dedup_files`]; Ctrl-C stops it.
 #[pyfunction]
-#[pyo3(signature = (docs, config_path, overrides_json))]
+#[pyo3(signature = (docs, config_path, overrides_json, progress=None))]
 pub fn dedup(
     py: Python<'_>,
     docs: &Bound<'_, PyAny>,
     config_path: Option<PathBuf>,
     overrides_json: &str,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<Columns> {
     let cfg = resolve(config_path, overrides_json)?;
     let pending = extract(docs, &cfg)?;
-    let run = py
-        .detach(|| cfg.in_pool(|| dedup_documents(documents(pending, &cfg), &cfg)))
-        .map_err(to_py)?;
+    let run = crate::run::interruptible(py, progress, |p| {
+        cfg.in_pool(|| dedup_documents(documents(pending, &cfg), &cfg, Some(p)))
+    })?;
     let n = run.outcomes.len();
     let (mut clusters, mut kept, mut duplicate_of, mut reason, mut similarity, mut rejects) = (
         Vec::with_capacity(n),

@@ -188,6 +188,36 @@ def test_file_jobs_report_progress_and_stop_on_ctrl_c(
     assert not (tmp_path / "f").exists()
 
 
+def test_memory_jobs_report_progress_and_stop_on_ctrl_c(shared: Path) -> None:
+    # The in-memory jobs hear the documents analyzed (every 16,384, and the
+    # last), then clustering; Ctrl-C or the callable's exception stops them.
+    path = shared / "corpora" / "arabic_news" / "saudinewsnet.jsonl"
+    docs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    # 20,000 records (two steps of reading): each article 25 times, under new ids.
+    docs = [dict(d, id=f"{d['id']}-{i}") for i, d in enumerate(docs * 25)]
+    steps: list[tuple[str, int]] = []
+    r = ghirbal.dedup(docs, progress=lambda st, n: steps.append((st, n)))
+    assert steps == [("read", 16384), ("read", 20000), ("cluster", 20000)]
+    # 24 of the 25 copies of each article go; the rest is the 800 articles' verdict.
+    assert r.summary["counts"]["kept"] == ghirbal.dedup(docs[:800]).summary["counts"]["kept"]
+    steps.clear()
+    ghirbal.clean(docs[:800], progress=lambda st, n: steps.append((st, n)))
+    assert steps == [("read", 800)]
+
+    def interrupt(step: str, n: int) -> None:
+        if step == "read" and n < len(docs):
+            _thread.interrupt_main()
+
+    with pytest.raises(KeyboardInterrupt):
+        ghirbal.dedup(docs, progress=interrupt)
+
+    def fail(step: str, n: int) -> None:
+        raise RuntimeError(f"{step} {n}")
+
+    with pytest.raises(RuntimeError, match="read 800"):
+        ghirbal.clean(docs[:800], progress=fail)
+
+
 def test_survivor_field_of_a_dict_is_used(seed_docs: list[dict[str, str]]) -> None:
     text = seed_docs[2]["text"]
     docs = [

@@ -774,6 +774,26 @@ pub enum Step {
 /// [`ControlFlow::Break`]: std::ops::ControlFlow::Break
 pub type Progress<'a> = &'a (dyn Fn(Step) -> std::ops::ControlFlow<()> + Sync);
 
+/// Documents analyzed in one go by an in-memory job between two reports of
+/// its progress.
+const MEMORY_STEP: usize = 16_384;
+
+/// `f` over `items` in parallel, results in order, [`MEMORY_STEP`] items at a
+/// time, each time reporting the items done so far as [`Step::Read`]: the
+/// progress of an in-memory job, which may be told to stop there.
+pub(crate) fn par_map_reporting<T: Sync, R: Send>(
+    items: &[T],
+    f: impl Fn(&T) -> R + Sync,
+    progress: Option<Progress<'_>>,
+) -> Result<Vec<R>> {
+    let mut out = Vec::with_capacity(items.len());
+    for chunk in items.chunks(MEMORY_STEP) {
+        out.par_extend(chunk.par_iter().map(&f));
+        step(progress, Step::Read(out.len() as u64))?;
+    }
+    Ok(out)
+}
+
 /// Reports `step` to `progress`: [`Error::Interrupted`] when it asks the job to
 /// stop.
 pub(crate) fn step(progress: Option<Progress<'_>>, step: Step) -> Result<()> {
@@ -1224,7 +1244,9 @@ pub struct MemoryRun {
 ///
 /// Each item is a document or the error met while building it; errors and
 /// duplicate ids follow `cfg.on_error` exactly as in [`run_dedup`]. Verdicts do
-/// not depend on the order of the documents.
+/// not depend on the order of the documents. `progress` hears the documents
+/// analyzed so far ([`Step::Read`]) and then [`Step::Cluster`], and may stop
+/// the job there ([`Error::Interrupted`]).
 ///
 /// ```
 /// use corpus_core::{Config, Document, Origin};
@@ -1237,7 +1259,8 @@ pub struct MemoryRun {
 ///     origin: Origin { path: std::path::Path::new(id).into(), line: 0 },
 ///     raw: None,
 /// });
-/// let run = dedup_documents(vec![doc("b", text), doc("a", &text.replace('إ', "ا"))], &Config::default())?;
+/// let docs = vec![doc("b", text), doc("a", &text.replace('إ', "ا"))];
+/// let run = dedup_documents(docs, &Config::default(), None)?;
 /// let Outcome::Verdict(v) = &run.outcomes[0] else { panic!() };
 /// assert!(!v.kept && v.duplicate_of == Some(1)); // "a" is the smaller id, and equal length
 /// # Ok::<(), corpus_core::Error>(())
@@ -1245,17 +1268,23 @@ pub struct MemoryRun {
 ///
 /// # Errors
 /// [`Error::Config`] for an invalid configuration; under `on_error = "fail"` the
-/// first bad record ([`Error::Record`] / [`Error::Data`]); [`Error::Invariant`] if
-/// the accounting does not add up.
+/// first bad record ([`Error::Record`] / [`Error::Data`]); [`Error::Interrupted`]
+/// when `progress` says stop; [`Error::Invariant`] if the accounting does not add
+/// up.
 pub fn dedup_documents(
     docs: impl IntoIterator<Item = Result<Document>>,
     cfg: &Config,
+    progress: Option<Progress<'_>>,
 ) -> Result<MemoryRun> {
     let docs: Vec<Result<Document>> = docs.into_iter().collect();
-    cfg.in_pool(|| dedup_documents_inner(docs, cfg))
+    cfg.in_pool(|| dedup_documents_inner(docs, cfg, progress))
 }
 
-fn dedup_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<MemoryRun> {
+fn dedup_documents_inner(
+    docs: Vec<Result<Document>>,
+    cfg: &Config,
+    progress: Option<Progress<'_>>,
+) -> Result<MemoryRun> {
     let t0 = Instant::now();
     let mut analyzer = Analyzer::new(cfg)?;
     let mut counts = Counts {
@@ -1276,13 +1305,15 @@ fn dedup_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Me
         }
     })?;
     analyzer.learn_boilerplate(cfg, |_| Ok(counter.finish()))?;
-    let (members, langs): (Vec<Member>, Vec<&'static str>) = good
-        .par_iter()
-        .map(|(_, d)| analyzer.member_and_language(d))
-        .unzip();
+    let analyze = |(_, d): &(usize, Document)| analyzer.member_and_language(d);
+    let (members, langs): (Vec<Member>, Vec<&'static str>) =
+        par_map_reporting(&good, analyze, progress)?
+            .into_iter()
+            .unzip();
     let mut timings = BTreeMap::new();
     timings.insert("read_and_sketch".into(), t0.elapsed().as_secs_f64());
 
+    step(progress, Step::Cluster)?;
     let t1 = Instant::now();
     let (verdicts, report) = cluster_report(&members, &cfg.dedup);
     // The job's audit: the documents are at hand for the sampled clusters'

@@ -35,6 +35,7 @@ from typing import (
     Optional,
     Protocol,
     Sequence,
+    TypeVar,
     Union,
 )
 
@@ -70,9 +71,10 @@ __all__ = [
 
 PathLike = Union[str, "os.PathLike[str]"]
 Doc = Union[str, Mapping[str, Any]]
-#: ``progress=`` of the file jobs: ``True`` for a line on ``sys.stderr``, or a
+#: ``progress=`` of every job: ``True`` for a line on ``sys.stderr``, or a
 #: callable given ``(step, records)`` as the job goes: ``"count"`` (a pass that
-#: counts what repeats), ``"read"``, ``"cluster"``, ``"write"``.
+#: counts what repeats), ``"read"`` (records read, or analyzed in memory),
+#: ``"cluster"``, ``"write"``.
 Progress = Union[bool, Callable[[str, int], object], None]
 
 
@@ -127,17 +129,25 @@ class _Line:
             sys.stderr.flush()
 
 
-def _run_files(job: Callable[..., str], progress: Progress, *args: Any) -> dict[str, Any]:
-    """Runs a file job of ``_core`` with ``progress`` (see :data:`Progress`);
-    returns its summary."""
+_T = TypeVar("_T")
+
+
+def _run(job: Callable[..., _T], progress: Progress, *args: Any) -> _T:
+    """Calls a job of ``_core`` with ``args`` and ``progress`` (see
+    :data:`Progress`). The job stops on Ctrl-C (KeyboardInterrupt) or an
+    exception of the callable, which is raised."""
     line = _Line() if progress is True else None
     report = line if line is not None else (progress or None)
     try:
-        summary = job(*args, report)
+        return job(*args, report)
     finally:
         if line is not None:
             line.end()
-    result: dict[str, Any] = json.loads(summary)
+
+
+def _run_files(job: Callable[..., str], progress: Progress, *args: Any) -> dict[str, Any]:
+    """:func:`_run` for a file job: its summary."""
+    result: dict[str, Any] = json.loads(_run(job, progress, *args))
     return result
 
 
@@ -269,6 +279,7 @@ def dedup(
     on_error: Optional[str] = None,
     id_field: Optional[str] = None,
     text_field: Optional[str] = None,
+    progress: Progress = None,
     **options: Any,
 ) -> DedupResult:
     """Finds exact and near-duplicate documents among ``docs``.
@@ -297,6 +308,9 @@ def dedup(
     strings. ``summary["survivor_values"]`` counts how the field was read, and a
     :class:`UserWarning` says when no record has it or some values are neither
     dates nor numbers.
+
+    ``progress`` as for :func:`dedup_files` (the documents analyzed so far, then
+    ``"cluster"``); Ctrl-C stops the work and raises KeyboardInterrupt.
     """
     _check_docs(docs, "dedup_frame")
     opts = dict(
@@ -313,8 +327,8 @@ def dedup(
         id_field=id_field,
         text_field=text_field,
     )
-    ids, clusters, kept, dup, reason, sim, lang, rejects, summary, audit = _core.dedup(
-        docs, _path(config), _overrides(opts)
+    ids, clusters, kept, dup, reason, sim, lang, rejects, summary, audit = _run(
+        _core.dedup, progress, docs, _path(config), _overrides(opts)
     )
     return DedupResult(
         ids, clusters, kept, dup, reason, sim, lang, rejects, json.loads(summary), json.loads(audit)
@@ -462,6 +476,7 @@ def clean(
     on_error: Optional[str] = None,
     id_field: Optional[str] = None,
     text_field: Optional[str] = None,
+    progress: Progress = None,
     **options: Any,
 ) -> CleanResult:
     """Cuts page chrome and boilerplate out of ``docs``, like ``ghirbal clean``.
@@ -476,7 +491,8 @@ def clean(
     ``passages=True`` keeps each paragraph repeated across ``docs`` (a line of at
     least ``passage_min_chars`` characters, 100 by default) in the document with
     the smallest id and cuts its other copies (rule ``"repeated_passage"``, with
-    :attr:`Cut.duplicate_of`). The work runs without the GIL.
+    :attr:`Cut.duplicate_of`). The work runs without the GIL; ``progress`` as for
+    :func:`dedup`, and Ctrl-C stops it.
     """
     _check_docs(docs, "clean_frame")
     opts = _clean_options(
@@ -496,7 +512,9 @@ def clean(
             passage_min_chars=passage_min_chars,
         )
     )
-    ids, texts, cuts, emptied, rejects, summary = _core.clean(docs, _path(config), _overrides(opts))
+    ids, texts, cuts, emptied, rejects, summary = _run(
+        _core.clean, progress, docs, _path(config), _overrides(opts)
+    )
     return CleanResult(
         ids,
         texts,
@@ -580,6 +598,7 @@ if find_spec("pandas") is not None:
         text_col: str = "text",
         *,
         config: Optional[PathLike] = None,
+        progress: Progress = None,
         **options: Any,
     ) -> Any:
         """:func:`dedup` on a pandas DataFrame: returns a copy of ``df`` with the
@@ -595,7 +614,8 @@ if find_spec("pandas") is not None:
         has no ids, and its rows are numbered from 0 (``cluster`` and
         ``duplicate_of`` then name row numbers)."""
         options = _frame_options(id_col, text_col, options)
-        r = dedup(_frame_columns(df, id_col, text_col, config, options), config=config, **options)
+        rows = _frame_columns(df, id_col, text_col, config, options)
+        r = dedup(rows, config=config, progress=progress, **options)
         out = df.copy()
         out["cluster"] = _as_ids(df, id_col, r.clusters)
         out["kept"] = r.kept
@@ -611,6 +631,7 @@ if find_spec("pandas") is not None:
         text_col: str = "text",
         *,
         config: Optional[PathLike] = None,
+        progress: Progress = None,
         **options: Any,
     ) -> Any:
         """:func:`clean` on a pandas DataFrame: returns a copy of ``df`` whose
@@ -622,7 +643,8 @@ if find_spec("pandas") is not None:
         options = _frame_options(id_col, text_col, options)
         # The configuration clean() resolves, for the group_by field.
         resolved = _clean_options(options)
-        r = clean(_frame_columns(df, id_col, text_col, config, resolved), config=config, **options)
+        rows = _frame_columns(df, id_col, text_col, config, resolved)
+        r = clean(rows, config=config, progress=progress, **options)
         out = df.copy()
         out[text_col] = r.texts
         out["cuts"] = r.cuts

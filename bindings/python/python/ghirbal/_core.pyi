@@ -75,6 +75,7 @@ def dedup(
     docs: Any,  # an iterable of str and dicts, or a table with __arrow_c_stream__
     config_path: Optional[Union[str, PathLike[str]]],
     overrides_json: str,
+    progress: Optional[Callable[[str, int], object]] = None,
 ) -> tuple[
     list[str],
     list[Optional[str]],
@@ -163,6 +164,7 @@ def clean(
     docs: Any,  # an iterable of str and dicts, or a table with __arrow_c_stream__
     config_path: Optional[Union[str, PathLike[str]]],
     overrides_json: str,
+    progress: Optional[Callable[[str, int], object]] = None,
 ) -> tuple[
     list[str],
     list[Optional[str]],

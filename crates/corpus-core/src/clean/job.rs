@@ -460,7 +460,8 @@ pub struct CleanRun {
 /// Cleans documents held in memory: the `clean` job without files, for
 /// front-ends such as the Python `ghirbal.clean`. Same rules, same corpus-level
 /// boilerplate model (counted over these documents), same cuts and counts as
-/// [`run_clean`] on the same records.
+/// [`run_clean`] on the same records. `progress` hears the documents cut so far
+/// ([`Step::Read`](crate::pipeline::Step::Read)) and may stop the job there.
 ///
 /// ```
 /// use corpus_core::{Config, Document, Origin};
@@ -473,7 +474,7 @@ pub struct CleanRun {
 ///     origin: Origin { path: std::path::Path::new("a").into(), line: 0 },
 ///     raw: None,
 /// };
-/// let run = clean_documents(vec![Ok(doc)], &Config::default())?;
+/// let run = clean_documents(vec![Ok(doc)], &Config::default(), None)?;
 /// let CleanOutcome::Cleaned { cuts, .. } = &run.outcomes[0] else { panic!() };
 /// assert_eq!(cuts[0].rule, "signoff");
 /// assert_eq!(cuts[0].text, "// انتهى //");
@@ -482,17 +483,22 @@ pub struct CleanRun {
 ///
 /// # Errors
 /// [`Error::Config`] for an invalid configuration; under `on_error = "fail"` the
-/// first bad record or repeated id; [`Error::Invariant`] if the accounting does
-/// not add up.
+/// first bad record or repeated id; [`Error::Interrupted`] when `progress` says
+/// stop; [`Error::Invariant`] if the accounting does not add up.
 pub fn clean_documents(
     docs: impl IntoIterator<Item = Result<Document>>,
     cfg: &Config,
+    progress: Option<Progress<'_>>,
 ) -> Result<CleanRun> {
     let docs: Vec<Result<Document>> = docs.into_iter().collect();
-    cfg.in_pool(|| clean_documents_inner(docs, cfg))
+    cfg.in_pool(|| clean_documents_inner(docs, cfg, progress))
 }
 
-fn clean_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<CleanRun> {
+fn clean_documents_inner(
+    docs: Vec<Result<Document>>,
+    cfg: &Config,
+    progress: Option<Progress<'_>>,
+) -> Result<CleanRun> {
     let t0 = Instant::now();
     let mut timings = BTreeMap::new();
     let stage = CleanStage::new(cfg, None)?;
@@ -527,10 +533,9 @@ fn clean_documents_inner(docs: Vec<Result<Document>>, cfg: &Config) -> Result<Cl
     // The documents are at hand: each one's cuts (and passages) are found once,
     // for the passage count and for the cleaning both.
     let with_passages = cfg.clean.passages_enabled();
-    let found: Vec<(Vec<Cut>, Vec<Passage>)> = good
-        .par_iter()
-        .map(|(_, d)| stage.rule_cuts(d, with_passages))
-        .collect();
+    let cut = |(_, d): &(usize, Document)| stage.rule_cuts(d, with_passages);
+    let found: Vec<(Vec<Cut>, Vec<Passage>)> =
+        crate::pipeline::par_map_reporting(&good, cut, progress)?;
     let passages = if with_passages {
         let counting = Instant::now();
         let mut counter = PassageCounter::new();

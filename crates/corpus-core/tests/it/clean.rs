@@ -509,7 +509,7 @@ fn memory_and_file_jobs_make_the_same_cuts() {
     let s = run_clean(std::slice::from_ref(&input), &out, &cfg, None).unwrap();
     let files = corpus_core::io::list_inputs(std::slice::from_ref(&input), None).unwrap();
     let docs: Vec<_> = corpus_core::io::Reader::new(files, cfg.input.clone()).collect();
-    let run = clean_documents(docs, &cfg).unwrap();
+    let run = clean_documents(docs, &cfg, None).unwrap();
     assert_eq!(run.summary.counts, s.counts);
     assert!(
         s.counts
@@ -596,7 +596,7 @@ fn dedup_can_cut_corpus_boilerplate_before_comparing() {
     // The in-memory API does the same.
     let files = corpus_core::io::list_inputs(std::slice::from_ref(&input), None).unwrap();
     let docs: Vec<_> = corpus_core::io::Reader::new(files, cfg.input.clone()).collect();
-    let run = dedup_documents(docs, &cfg).unwrap();
+    let run = dedup_documents(docs, &cfg, None).unwrap();
     assert_eq!(run.summary.counts.removed, 1);
     let removed: Vec<&str> = run
         .outcomes

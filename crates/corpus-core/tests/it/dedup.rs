@@ -351,6 +351,7 @@ fn audit_reports_pairs_sizes_and_exact_similarity() {
     let memory = corpus_core::pipeline::dedup_documents(
         docs.iter().map(|d| Ok(doc(&s(d, "id"), &s(d, "text")))),
         &Config::default(),
+        None,
     )
     .unwrap();
     assert_eq!(serde_json::to_value(&memory.audit).unwrap(), audit);
@@ -609,6 +610,7 @@ fn copies_that_differ_only_in_line_layout_are_exact_duplicates() {
     let memory = corpus_core::pipeline::dedup_documents(
         docs.iter().map(|(id, t)| Ok(doc(id, t))),
         &Config::default(),
+        None,
     )
     .unwrap();
     let reasons: Vec<(&String, Reason)> = memory

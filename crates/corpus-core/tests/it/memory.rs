@@ -54,7 +54,7 @@ fn memory_run_matches_the_file_job_on_the_seeds() {
             .collect();
     from_files.sort();
 
-    let run = dedup_documents(seed_docs().into_iter().map(Ok), &Config::default()).unwrap();
+    let run = dedup_documents(seed_docs().into_iter().map(Ok), &Config::default(), None).unwrap();
     let mut in_memory = verdicts(&run);
     in_memory.sort();
     assert_eq!(in_memory, from_files);
@@ -66,8 +66,9 @@ fn memory_run_matches_the_file_job_on_the_seeds() {
 #[test]
 fn memory_run_does_not_depend_on_input_order() {
     let docs = seed_docs();
-    let forward = dedup_documents(docs.iter().cloned().map(Ok), &Config::default()).unwrap();
-    let backward = dedup_documents(docs.iter().rev().cloned().map(Ok), &Config::default()).unwrap();
+    let forward = dedup_documents(docs.iter().cloned().map(Ok), &Config::default(), None).unwrap();
+    let backward =
+        dedup_documents(docs.iter().rev().cloned().map(Ok), &Config::default(), None).unwrap();
     let mut a = verdicts(&forward);
     let mut b = verdicts(&backward);
     a.sort();
@@ -87,7 +88,7 @@ fn memory_run_rejects_bad_records_and_duplicate_ids_by_policy() {
     docs.push(InputConfig::default().parse_record(r#"{"id": 7}"#, origin, || "6".into()));
 
     // fail: the first bad record stops the run, naming where it was.
-    let err = dedup_documents(docs.iter().map(clone_result), &Config::default()).unwrap_err();
+    let err = dedup_documents(docs.iter().map(clone_result), &Config::default(), None).unwrap_err();
     assert!(matches!(err, Error::Record { .. }), "{err}");
     assert!(err.to_string().contains("duplicate id"), "{err}");
 
@@ -96,7 +97,7 @@ fn memory_run_rejects_bad_records_and_duplicate_ids_by_policy() {
         on_error: OnError::Skip,
         ..Config::default()
     };
-    let run = dedup_documents(docs.iter().map(clone_result), &cfg).unwrap();
+    let run = dedup_documents(docs.iter().map(clone_result), &cfg, None).unwrap();
     assert_eq!(run.outcomes.len(), 7);
     let rejected: Vec<&str> = run
         .outcomes
@@ -299,7 +300,7 @@ fn copies_far_apart_are_judged_as_the_memory_job_judges_them() {
 
     let files = list_inputs(&[input], None).unwrap();
     let docs: Vec<_> = Reader::new(files, cfg.input.clone()).collect();
-    let run = dedup_documents(docs, &cfg).unwrap();
+    let run = dedup_documents(docs, &cfg, None).unwrap();
     let mut in_memory: Vec<_> = run
         .outcomes
         .iter()
@@ -373,7 +374,7 @@ fn the_boilerplate_count_takes_a_repeated_id_in_memory_as_in_the_job() {
 
     let files = list_inputs(&[input], None).unwrap();
     let docs: Vec<_> = Reader::new(files, cfg.input.clone()).collect();
-    let run = dedup_documents(docs, &cfg).unwrap();
+    let run = dedup_documents(docs, &cfg, None).unwrap();
     let Outcome::Verdict(a) = &run.outcomes[0] else {
         panic!("a is read")
     };
@@ -504,7 +505,7 @@ fn survivor_dates_compare_as_instants_whatever_their_form() {
             };
             InputConfig::default().parse_record(l, origin, || i.to_string())
         });
-        let run = dedup_documents(docs, &cfg).unwrap();
+        let run = dedup_documents(docs, &cfg, None).unwrap();
         let kept: Vec<String> = verdicts(&run)
             .into_iter()
             .filter(|v| v.2)

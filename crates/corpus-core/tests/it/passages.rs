@@ -157,7 +157,7 @@ fn memory_and_file_jobs_cut_the_same_passages() {
     let (kept, removed) = job(&files, &cfg);
     let all = corpus_core::io::list_inputs(&files, None).unwrap();
     let docs: Vec<_> = corpus_core::io::Reader::new(all, cfg.input.clone()).collect();
-    let run = clean_documents(docs, &cfg).unwrap();
+    let run = clean_documents(docs, &cfg, None).unwrap();
     assert!(run.summary.passages.is_some_and(|p| p.repeated > 0));
     let (from_memory, kept_memory) = crate::common::cleaned_as_written(&run);
     assert_eq!(from_memory, removed);
