@@ -125,6 +125,9 @@ fn document(p: Pending, i: usize, cfg: &Config) -> corpus_core::Result<Document>
     }
 }
 
+/// Documents converted between two looks for a pending signal.
+const SIGNAL_EVERY: usize = 4096;
+
 /// The records of `docs`: the rows of a table that exports Arrow (a pyarrow
 /// table or batch, a pandas or polars frame: anything with
 /// `__arrow_c_stream__`), else the items of an iterable of strings and dicts.
@@ -144,6 +147,10 @@ pub(crate) fn extract(docs: &Bound<'_, PyAny>, cfg: &Config) -> PyResult<Vec<Pen
     let mut out = Vec::new();
     for item in docs.try_iter()? {
         let item = item?;
+        // A list of millions of dicts takes seconds: Ctrl-C is heard here too.
+        if out.len() % SIGNAL_EVERY == 0 {
+            py.check_signals()?;
+        }
         let pending = if let Ok(s) = item.cast::<PyString>() {
             match s.to_cow() {
                 Ok(t) => Pending::Text(t.into_owned()),
@@ -158,6 +165,10 @@ pub(crate) fn extract(docs: &Bound<'_, PyAny>, cfg: &Config) -> PyResult<Vec<Pen
                 Some(map) => Pending::Fields(map),
                 None => match dumps.call((dict,), Some(&kwargs)) {
                     Ok(j) => Pending::Json(j.extract::<String>()?),
+                    // KeyboardInterrupt, SystemExit: not the record's fault.
+                    Err(e) if !e.is_instance_of::<pyo3::exceptions::PyException>(py) => {
+                        return Err(e);
+                    }
                     Err(e) => Pending::Bad(format!("record cannot be read as JSON: {e}")),
                 },
             }

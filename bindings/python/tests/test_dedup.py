@@ -218,6 +218,22 @@ def test_memory_jobs_report_progress_and_stop_on_ctrl_c(shared: Path) -> None:
         ghirbal.clean(docs[:800], progress=fail)
 
 
+def test_ctrl_c_while_dicts_are_read_is_not_a_bad_record(
+    seed_docs: list[dict[str, str]],
+) -> None:
+    # A dict with a value JSON cannot hold goes through json.dumps, whose
+    # `default` calls str(): a Ctrl-C that arrives there is the user's, not the
+    # record's. It used to make every such record "rejected".
+    class Interrupting:
+        def __str__(self) -> str:
+            _thread.interrupt_main()
+            return "x"
+
+    docs = [dict(d, extra=Interrupting()) for d in seed_docs]
+    with pytest.raises(KeyboardInterrupt):
+        ghirbal.dedup(docs, on_error="skip")
+
+
 def test_survivor_field_of_a_dict_is_used(seed_docs: list[dict[str, str]]) -> None:
     text = seed_docs[2]["text"]
     docs = [
