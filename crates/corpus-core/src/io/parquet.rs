@@ -291,8 +291,8 @@ pub fn dedup_ours_field() -> Field {
 ///
 /// # Errors
 /// [`Error::Config`] when a field holds values no one column type can hold
-/// (an object in one record, a string in another), naming the field and two
-/// such records; [`Error::Io`] when reading or writing fails.
+/// (an object in one record, a string in another), naming the field (a nested
+/// one as `meta.author`, a list's items as `tags[]`) and two such records; [`Error::Io`] when reading or writing fails.
 pub fn jsonl_to_parquet(
     src: &Path,
     dst: &Path,
@@ -383,25 +383,67 @@ fn writable(field: &Arc<Field>) -> Arc<Field> {
 }
 
 /// The error for kept records whose types no one schema holds: the first
-/// top-level field whose values cannot share a column, with the ids of the
-/// first record of each of two kinds it holds.
+/// field, nested ones included (`meta.author`, `tags[]` for a list's items),
+/// whose values cannot share a column, with the ids of the first record of
+/// each of two kinds it holds.
 fn mixed_types(lines: impl std::io::BufRead, src: &Path, id_field: &str) -> Error {
     use serde_json::Value;
-    fn kind(v: &Value) -> &'static str {
-        match v {
-            Value::Null => "null",
-            Value::Bool(_) => "a boolean",
-            Value::Number(_) => "a number",
-            Value::String(_) => "a string",
-            Value::Array(_) => "a list",
-            Value::Object(_) => "an object",
+    /// Per field path, in the order first met: each kind of value it holds,
+    /// with the id of the first record holding it.
+    #[derive(Default)]
+    struct Kinds {
+        paths: Vec<(String, Vec<(&'static str, String)>)>,
+        at: HashMap<String, usize>,
+    }
+    impl Kinds {
+        fn add(&mut self, path: &str, kind: &'static str, id: &str) {
+            let i = match self.at.get(path) {
+                Some(&i) => i,
+                None => {
+                    self.paths.push((path.to_owned(), Vec::new()));
+                    self.at.insert(path.to_owned(), self.paths.len() - 1);
+                    self.paths.len() - 1
+                }
+            };
+            let seen = &mut self.paths[i].1;
+            if !seen.iter().any(|(k, _)| *k == kind) {
+                seen.push((kind, id.to_owned()));
+            }
+        }
+
+        fn walk(&mut self, path: &str, v: &Value, id: &str) {
+            let kind = match v {
+                Value::Null => return,
+                Value::Bool(_) => "a boolean",
+                Value::Number(_) => "a number",
+                Value::String(_) => "a string",
+                Value::Array(_) => "a list",
+                Value::Object(_) => "an object",
+            };
+            self.add(path, kind, id);
+            match v {
+                Value::Object(fields) => {
+                    for (name, value) in fields {
+                        let inner = match path {
+                            "" => name.clone(),
+                            _ => format!("{path}.{name}"),
+                        };
+                        self.walk(&inner, value, id);
+                    }
+                }
+                Value::Array(items) => {
+                    let inner = format!("{path}[]");
+                    for item in items {
+                        self.walk(&inner, item, id);
+                    }
+                }
+                _ => {}
+            }
         }
     }
-    // Per field: each kind met, with the id of the first record holding it.
-    let mut kinds: Vec<(String, Vec<(&'static str, String)>)> = Vec::new();
-    let mut at: HashMap<String, usize> = HashMap::new();
+    let mut kinds = Kinds::default();
     for line in lines.lines() {
-        let Ok(Value::Object(record)) = line
+        let Ok(record) = line
             .map_err(|e| Error::io(src, e))
             .and_then(|l| serde_json::from_str::<Value>(&l).map_err(|e| data_err(src, 0, e)))
         else {
@@ -411,32 +453,39 @@ fn mixed_types(lines: impl std::io::BufRead, src: &Path, id_field: &str) -> Erro
             .get(id_field)
             .map(ToString::to_string)
             .unwrap_or_default();
-        for (name, value) in &record {
-            let i = *at.entry(name.clone()).or_insert_with(|| {
-                kinds.push((name.clone(), Vec::new()));
-                kinds.len() - 1
-            });
-            let seen = &mut kinds[i].1;
-            let k = kind(value);
-            if k != "null" && !seen.iter().any(|(s, _)| *s == k) {
-                seen.push((k, id.clone()));
+        if let Value::Object(fields) = &record {
+            for (name, value) in fields {
+                kinds.walk(name, value, &id);
             }
         }
     }
-    // Scalars share a column (as strings at worst), a scalar and lists make a
-    // list: objects are what cannot mix, with anything but objects and nulls.
-    let conflict = kinds.iter().find_map(|(name, seen)| {
+    // A scalar beside lists is read as a one-item list: it counts among the
+    // items' kinds.
+    let scalars_beside_lists: Vec<(String, &'static str, String)> = kinds
+        .paths
+        .iter()
+        .filter(|(_, seen)| seen.iter().any(|(k, _)| *k == "a list"))
+        .flat_map(|(path, seen)| {
+            seen.iter()
+                .filter(|(k, _)| !matches!(*k, "a list" | "an object"))
+                .map(move |(k, id)| (format!("{path}[]"), *k, id.clone()))
+        })
+        .collect();
+    for (path, kind, id) in scalars_beside_lists {
+        kinds.add(&path, kind, &id);
+    }
+    // Scalars share a column (as strings at worst): an object is what cannot
+    // share one with anything else.
+    let conflict = kinds.paths.iter().find_map(|(path, seen)| {
         let object = seen.iter().find(|(k, _)| *k == "an object")?;
         let other = seen.iter().find(|(k, _)| *k != "an object")?;
-        Some((name, object, other))
+        Some((path, object, other))
     });
     let reason = match conflict {
-        Some((name, (k1, id1), (k2, id2))) => {
-            format!("field {name:?} is {k1} in record {id1} and {k2} in record {id2}")
+        Some((path, (k1, id1), (k2, id2))) => {
+            format!("field {path:?} is {k1} in record {id1} and {k2} in record {id2}")
         }
-        None => "their fields' types differ between records (lists of objects beside \
-                 other values, or objects whose fields do)"
-            .into(),
+        None => "their fields' types differ between records".into(),
     };
     Error::Config(format!(
         "the kept records cannot make one Parquet table: {reason}; a Parquet column holds one \

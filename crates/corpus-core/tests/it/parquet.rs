@@ -647,6 +647,35 @@ fn kept_records_of_mixed_types_name_the_field_that_mixes() {
         "{message}"
     );
     assert!(!tmp.path().join("o").exists());
+    // Nested: a field of an object, and the items of a list (a string beside
+    // lists counts as one of their items).
+    let said = |path: &str| {
+        format!("field \"{path}\" is an object in record \"a\" and a string in record \"b\"")
+    };
+    let nested = [
+        (
+            serde_json::json!({"author": {"name": "س"}}),
+            serde_json::json!({"author": "س"}),
+            said("meta.author"),
+        ),
+        (
+            serde_json::json!([{"name": "س"}]),
+            serde_json::json!("س"),
+            said("meta[]"),
+        ),
+    ];
+    for (n, (first, second, said)) in nested.into_iter().enumerate() {
+        let records = [
+            serde_json::json!({"id": "a", "text": seed(0), "meta": first}),
+            serde_json::json!({"id": "b", "text": seed(2), "meta": second}),
+        ];
+        let lines: Vec<String> = records.iter().map(Value::to_string).collect();
+        let input = tmp.path().join(format!("nested{n}.jsonl"));
+        std::fs::write(&input, lines.join("\n")).unwrap();
+        let out = tmp.path().join(format!("n{n}"));
+        let message = run_dedup(&[input], &out, &c, None).unwrap_err().to_string();
+        assert!(message.contains(&said), "{message}");
+    }
 }
 
 /// Writes `rows` (JSON records) as Parquet: `doc_id`, `body` (of the given
