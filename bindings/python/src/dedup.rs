@@ -60,10 +60,8 @@ pub fn record_fields(config_path: Option<PathBuf>, overrides_json: &str) -> PyRe
 pub(crate) enum Pending {
     /// A string: the text.
     Text(String),
-    /// A dict of plain values, read directly ([`plain_fields`]).
+    /// The fields the job reads of a dict ([`read_fields`]).
     Fields(Map<String, Value>),
-    /// Any other dict, as `json.dumps` writes it.
-    Json(String),
     /// A row of an Arrow table.
     Row(Arc<ArrowRecords>, usize),
     /// Not a record.
@@ -114,7 +112,6 @@ fn document(p: Pending, i: usize, cfg: &Config) -> corpus_core::Result<Document>
         Pending::Fields(map) => cfg
             .input
             .record_from_fields(map, place(i), || i.to_string()),
-        Pending::Json(json) => cfg.input.parse_record(&json, place(i), || i.to_string()),
         Pending::Row(rows, row) => match rows.fields(row) {
             Ok(map) => cfg
                 .input
@@ -136,6 +133,7 @@ pub(crate) fn extract(docs: &Bound<'_, PyAny>, cfg: &Config) -> PyResult<Vec<Pen
         return arrow_items(chunks, cfg);
     }
     let py = docs.py();
+    let fields = cfg.record_fields();
     let json = py.import("json")?;
     let dumps = json.getattr("dumps")?;
     let kwargs = PyDict::new(py);
@@ -157,20 +155,9 @@ pub(crate) fn extract(docs: &Bound<'_, PyAny>, cfg: &Config) -> PyResult<Vec<Pen
                 Err(e) => Pending::Bad(format!("text is not valid Unicode: {e}")),
             }
         } else if item.cast::<PyDict>().is_ok() || item.cast::<PyMapping>().is_ok() {
-            let dict = match item.cast::<PyDict>() {
-                Ok(d) => d.clone(),
-                Err(_) => PyDict::from_sequence(&item.call_method0("items")?)?,
-            };
-            match plain_fields(&dict) {
-                Some(map) => Pending::Fields(map),
-                None => match dumps.call((dict,), Some(&kwargs)) {
-                    Ok(j) => Pending::Json(j.extract::<String>()?),
-                    // KeyboardInterrupt, SystemExit: not the record's fault.
-                    Err(e) if !e.is_instance_of::<pyo3::exceptions::PyException>(py) => {
-                        return Err(e);
-                    }
-                    Err(e) => Pending::Bad(format!("record cannot be read as JSON: {e}")),
-                },
+            match read_fields(&item, &fields, &dumps, &kwargs)? {
+                Ok(map) => Pending::Fields(map),
+                Err(reason) => Pending::Bad(reason),
             }
         } else {
             let ty = item.get_type().name()?;
@@ -206,34 +193,70 @@ fn arrow_items(chunks: Vec<ArrayRef>, cfg: &Config) -> PyResult<Vec<Pending>> {
     Ok(out)
 }
 
-/// The fields of a dict whose keys are all `str` and whose values are all `str`,
-/// `bool`, `int` within 64 bits, finite `float` or `None` (exactly these types,
-/// not subclasses): the JSON object `json.dumps` would write, without writing
-/// it and parsing it again (for 200,000 news articles that took longer than
-/// the dedup itself). `None` for any other dict, which goes through `json.dumps`.
-fn plain_fields(dict: &Bound<'_, PyDict>) -> Option<Map<String, Value>> {
-    let mut map = Map::with_capacity(dict.len());
-    for (k, v) in dict.iter() {
-        let key = k.cast_exact::<PyString>().ok()?.to_cow().ok()?.into_owned();
-        let value = if v.is_none() {
-            Value::Null
-        } else if let Ok(s) = v.cast_exact::<PyString>() {
-            Value::String(s.to_cow().ok()?.into_owned())
-        } else if let Ok(b) = v.cast_exact::<PyBool>() {
-            Value::Bool(b.is_true())
-        } else if let Ok(i) = v.cast_exact::<PyInt>() {
-            match i.extract::<i64>() {
-                Ok(n) => Value::from(n),
-                Err(_) => Value::from(i.extract::<u64>().ok()?),
-            }
-        } else if let Ok(f) = v.cast_exact::<PyFloat>() {
-            Value::Number(Number::from_f64(f.value())?)
-        } else {
-            return None;
+/// The fields the job reads (`fields`: the id, the text, the survivor's and
+/// the boilerplate group's) of a dict or mapping, as the JSON values
+/// `json.dumps` writes for them (plain `str`, `bool`, `int` and `float` values
+/// directly, for speed); `None` and a float NaN are `null`, a missing value, as
+/// in a table. Other fields are not looked at: a value JSON cannot hold there
+/// (the NaN of a pandas record's empty cell, a numpy array) is no concern of
+/// the job's. `Err` says which read field JSON cannot hold.
+fn read_fields(
+    item: &Bound<'_, PyAny>,
+    fields: &[&str],
+    dumps: &Bound<'_, PyAny>,
+    kwargs: &Bound<'_, PyDict>,
+) -> PyResult<Result<Map<String, Value>, String>> {
+    let py = item.py();
+    let mut map = Map::with_capacity(fields.len());
+    for &f in fields {
+        let v = match item.get_item(f) {
+            Ok(v) => v,
+            Err(e) if e.is_instance_of::<pyo3::exceptions::PyKeyError>(py) => continue,
+            Err(e) => return Err(e),
         };
-        map.insert(key, value);
+        let value = match plain_value(&v) {
+            Some(value) => value,
+            None => match dumps.call((&v,), Some(kwargs)) {
+                Ok(j) => match serde_json::from_str(&j.extract::<String>()?) {
+                    Ok(value) => value,
+                    Err(e) => return Ok(Err(format!("field {f:?} cannot be read as JSON: {e}"))),
+                },
+                // KeyboardInterrupt, SystemExit: not the record's fault.
+                Err(e) if !e.is_instance_of::<pyo3::exceptions::PyException>(py) => {
+                    return Err(e);
+                }
+                Err(e) => return Ok(Err(format!("field {f:?} cannot be read as JSON: {e}"))),
+            },
+        };
+        map.insert(f.to_owned(), value);
     }
-    Some(map)
+    Ok(Ok(map))
+}
+
+/// A value of exactly the types `str`, `bool`, `int` within 64 bits, `float`
+/// (NaN as `null`, infinities left to `json.dumps`, which refuses them) or
+/// `None`, as JSON, without writing it and parsing it again (for 200,000 news
+/// articles that took longer than the dedup itself).
+fn plain_value(v: &Bound<'_, PyAny>) -> Option<Value> {
+    Some(if v.is_none() {
+        Value::Null
+    } else if let Ok(s) = v.cast_exact::<PyString>() {
+        Value::String(s.to_cow().ok()?.into_owned())
+    } else if let Ok(b) = v.cast_exact::<PyBool>() {
+        Value::Bool(b.is_true())
+    } else if let Ok(i) = v.cast_exact::<PyInt>() {
+        match i.extract::<i64>() {
+            Ok(n) => Value::from(n),
+            Err(_) => Value::from(i.extract::<u64>().ok()?),
+        }
+    } else if let Ok(f) = v.cast_exact::<PyFloat>() {
+        match f.value() {
+            x if x.is_nan() => Value::Null,
+            x => Value::Number(Number::from_f64(x)?),
+        }
+    } else {
+        return None;
+    })
 }
 
 /// The columns of a dedup result, aligned with the input.

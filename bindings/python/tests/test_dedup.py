@@ -221,17 +221,18 @@ def test_memory_jobs_report_progress_and_stop_on_ctrl_c(shared: Path) -> None:
 def test_ctrl_c_while_dicts_are_read_is_not_a_bad_record(
     seed_docs: list[dict[str, str]],
 ) -> None:
-    # A dict with a value JSON cannot hold goes through json.dumps, whose
-    # `default` calls str(): a Ctrl-C that arrives there is the user's, not the
-    # record's. It used to make every such record "rejected".
+    # A value JSON cannot hold, in a field the job reads (here the survivor's),
+    # goes through json.dumps, whose `default` calls str(): a Ctrl-C that arrives
+    # there is the user's, not the record's. It used to make every such record
+    # "rejected".
     class Interrupting:
         def __str__(self) -> str:
             _thread.interrupt_main()
-            return "x"
+            return "2016-12-08"
 
-    docs = [dict(d, extra=Interrupting()) for d in seed_docs]
+    docs = [dict(d, date=Interrupting()) for d in seed_docs]
     with pytest.raises(KeyboardInterrupt):
-        ghirbal.dedup(docs, on_error="skip")
+        ghirbal.dedup(docs, on_error="skip", survivor="earliest:date")
 
 
 def test_survivor_field_of_a_dict_is_used(seed_docs: list[dict[str, str]]) -> None:
@@ -301,6 +302,33 @@ def test_dicts_are_read_as_the_json_records_of_their_fields(
         for v in map(json.loads, lines)
     }
     assert by_id(r) == from_file
+
+
+def test_dicts_are_read_for_the_fields_the_job_reads_only(
+    seed_docs: list[dict[str, str]],
+) -> None:
+    # Records as pandas' to_dict("records") gives them: an empty cell is a float
+    # NaN, and other columns hold what JSON cannot (here a NaN and a set). Only
+    # the id, the text and the survivor field are read, and a NaN there is a
+    # missing value, as in a table. (An unread NaN used to reject the record.)
+    docs: list[dict[str, Any]] = [
+        dict(d, score=float("nan") if i % 2 else 1.0, tags={"أخبار"}, date="2016-12-0" + str(i + 1))
+        for i, d in enumerate(seed_docs)
+    ]
+    docs[0]["date"] = float("nan")
+    plain = [{"id": d["id"], "text": d["text"], "date": d["date"]} for d in docs]
+    plain[0]["date"] = None
+    r = ghirbal.dedup(docs, survivor="earliest:date")
+    assert r.reason.count("rejected") == 0
+    assert by_id(r) == by_id(ghirbal.dedup(plain, survivor="earliest:date"))
+    assert r.summary["survivor_values"]["missing"] == 1
+    assert r.summary["survivor_values"]["dates"] == len(docs) - 1
+    c = ghirbal.clean(docs)
+    assert c.texts == ghirbal.clean(plain).texts
+    # A field the job reads that JSON cannot hold still makes the record bad.
+    bad = [dict(docs[1], date=float("inf"))]
+    with pytest.raises(ghirbal.DataError, match=r'docs\[0\]: field "date" cannot be read'):
+        ghirbal.dedup(bad, survivor="earliest:date")
 
 
 def test_exact_only_and_options_reach_the_summary(seed_docs: list[dict[str, str]]) -> None:

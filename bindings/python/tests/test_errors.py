@@ -67,7 +67,9 @@ def test_normalize_errors() -> None:
         (3.5, "docs[1]: expected a str or a dict, got float"),
         ("\ud800", "docs[1]: text is not valid Unicode"),
         ({"id": "0", "text": "نص"}, 'docs[1]: duplicate id "0", first seen at docs[0]'),
-        ({"id": "a", "text": float("nan")}, "docs[1]: record cannot be read as JSON"),
+        # A NaN is a missing value, as in a table; an infinity JSON cannot hold.
+        ({"id": "a", "text": float("nan")}, 'docs[1]: field "text" is null, not a string'),
+        ({"id": "a", "text": float("inf")}, 'docs[1]: field "text" cannot be read as JSON'),
         (b"bytes", "docs[1]: expected a str or a dict, got bytes"),
     ],
 )
