@@ -207,6 +207,7 @@ pub(crate) fn count_files(
             Ok(())
         },
     )?;
+    crate::pipeline::step(progress, crate::pipeline::Step::Count(n))?;
     Ok(counter.finish())
 }
 
@@ -249,6 +250,7 @@ fn count_passages(
             Ok(())
         },
     )?;
+    crate::pipeline::step(progress, crate::pipeline::Step::Count(n))?;
     Ok(counter.finish())
 }
 
