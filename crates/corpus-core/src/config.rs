@@ -45,11 +45,9 @@ impl OutputConfig {
     /// As [`crate::io::OutputFormat::resolve`]; [`Error::Config`] when
     /// `compress` or `shard_size` is set for Parquet output (one file,
     /// compressed already).
-    pub fn format_for(&self, inputs: &[crate::io::InputFile]) -> Result<crate::io::OutputFormat> {
+    pub fn format_for(&self, inputs: &[crate::io::InputFile]) -> Result<crate::io::KeptFormat> {
         let format = self.format.resolve(inputs)?;
-        if format == crate::io::OutputFormat::Parquet
-            && (self.compress || self.shard_size.is_some())
-        {
+        if format.is_parquet() && (self.compress || self.shard_size.is_some()) {
             return Err(Error::Config(
                 "output.compress and output.shard_size (--compress, --shard-size) are for JSON \
                  Lines output; kept.parquet is one zstd-compressed file"

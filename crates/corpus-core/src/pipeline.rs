@@ -20,7 +20,7 @@ use crate::dedup::audit::{Audit, write_audit};
 use crate::dedup::{Member, RankValue, Reason, Sketcher, Verdict, cluster_report};
 use crate::document::{Document, Origin};
 use crate::io::{
-    DecodeReport, InputFile, JsonlWriter, KeptJsonl, OutputDir, OutputFormat, Pending, Reader,
+    DecodeReport, InputFile, JsonlWriter, KeptFormat, KeptJsonl, OutputDir, Pending, Reader,
     fingerprint_file, list_inputs,
 };
 use crate::normalize::{KEY_VERSION, Normalizer};
@@ -1012,14 +1012,12 @@ fn run_dedup_inner(
         }
     };
     type Observe<'o> = &'o mut (dyn FnMut(usize, &Document) + Send);
-    // Parquet rows are copied as they are; other records are written as JSON
-    // Lines and then converted.
-    let copy_rows = format == OutputFormat::Parquet && crate::io::copies_parquet_rows(&files);
-    let (beside, in_pass): (Option<Observe<'_>>, Option<Observe<'_>>) = if copy_rows {
-        (Some(&mut observe), None)
-    } else {
-        (None, Some(&mut observe))
-    };
+    let (beside, in_pass): (Option<Observe<'_>>, Option<Observe<'_>>) =
+        if format == KeptFormat::ParquetRows {
+            (Some(&mut observe), None)
+        } else {
+            (None, Some(&mut observe))
+        };
     let (clusters, kept_written) = rayon::join(
         || -> Result<f64> {
             write_clusters(&clusters_path, &seen, &verdicts)?;
@@ -1049,7 +1047,7 @@ fn run_dedup_inner(
     );
     timings.insert("write.clusters".into(), clusters?);
     let mut kept_written = kept_written?;
-    if format == OutputFormat::Parquet && !copy_rows {
+    if format == KeptFormat::ParquetConverted {
         let converting = Instant::now();
         kept_written = kept_jsonl_to_parquet(&out, cfg, true)?;
         timings.insert(

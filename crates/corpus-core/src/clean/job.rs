@@ -28,7 +28,9 @@ use super::passages::{Passage, PassageCounter, PassageModel, PassageStats};
 use super::{Cleaner, Cut, apply};
 use crate::config::Config;
 use crate::document::{Document, Origin};
-use crate::io::{InputConfig, InputFile, JsonlWriter, KeptJsonl, OutputDir, Reader, list_inputs};
+use crate::io::{
+    InputConfig, InputFile, JsonlWriter, KeptFormat, KeptJsonl, OutputDir, Reader, list_inputs,
+};
 use crate::normalize::{NormalizeConfig, Normalizer};
 use crate::pipeline::{
     InputSummary, Intake, Progress, Reject, SCHEMA_VERSION, duplicate_id, read_ahead, reject,
@@ -308,11 +310,8 @@ fn run_clean_inner(
     let mut counts = CleanCounts::default();
     let mut rejects: Vec<Reject> = Vec::new();
     let mut first_seen: crate::pipeline::FastMap<String, Origin> = Default::default();
-    // Parquet rows are copied with the cleaned text; other records are written
-    // as JSON Lines and then converted.
-    let copy_rows =
-        format == crate::io::OutputFormat::Parquet && crate::io::copies_parquet_rows(&files);
-    let mut kept_w = KeptOut::create(copy_rows, &files, cfg, &out)?;
+    let copy_rows = format == KeptFormat::ParquetRows;
+    let mut kept_w = KeptOut::create(format, &files, cfg, &out)?;
     let mut removed_w = JsonlWriter::create(&out.file("removed.jsonl"))?;
     let mut emptied_w = JsonlWriter::create(&out.file("emptied.jsonl"))?;
     // The inputs' fingerprints are taken as this pass reads them.
@@ -322,7 +321,6 @@ fn run_clean_inner(
         reader = reader.raw_fields(&cfg.raw_fields());
     }
     let on_error = cfg.on_error;
-    let parquet = copy_rows;
     let mut input = 0u64;
     // Cleaning and formatting run on the pool; this thread checks ids, counts
     // and writes, in input order.
@@ -332,7 +330,7 @@ fn run_clean_inner(
         |d| {
             let models = (model.as_ref(), passages.as_ref());
             let c = clean_one(&cleaner, models, cfg, stored.as_ref(), d);
-            Formatted::of(d, c, cfg, parquet)
+            Formatted::of(d, c, cfg, copy_rows)
         },
         |doc, formatted| {
             let doc = match doc {
@@ -370,7 +368,7 @@ fn run_clean_inner(
         .map(|f| InputSummary::read_by(f, &reader))
         .collect::<Result<Vec<_>>>()?;
     let mut kept_written = kept_w.finish()?;
-    if format == crate::io::OutputFormat::Parquet && !copy_rows {
+    if format == KeptFormat::ParquetConverted {
         kept_written = crate::pipeline::kept_jsonl_to_parquet(&out, cfg, false)?;
     }
     removed_w.finish()?;
@@ -993,14 +991,19 @@ enum KeptOut {
 }
 
 impl KeptOut {
-    /// The writer for `files`: the Parquet rows' copy when `copy_rows`, else
-    /// JSON Lines.
+    /// The writer of `format` (resolved for `files`): the Parquet rows' copy,
+    /// else JSON Lines (converted at the end for [`KeptFormat::ParquetConverted`]).
     // Without the `parquet` feature `files` is not read.
     #[cfg_attr(not(feature = "parquet"), allow(unused_variables))]
-    fn create(copy_rows: bool, files: &[InputFile], cfg: &Config, out: &OutputDir) -> Result<Self> {
-        match copy_rows {
+    fn create(
+        format: KeptFormat,
+        files: &[InputFile],
+        cfg: &Config,
+        out: &OutputDir,
+    ) -> Result<Self> {
+        match format {
             #[cfg(feature = "parquet")]
-            true => {
+            KeptFormat::ParquetRows => {
                 let paths: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
                 Ok(KeptOut::Parquet(crate::io::CleanedParquet::new(
                     &paths,

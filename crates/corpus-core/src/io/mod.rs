@@ -28,5 +28,5 @@ pub use read::{
 };
 pub(crate) use read::{codec_suffix_of_head, json_type, utf8_string};
 pub use write::{
-    JsonlWriter, KeptJsonl, OutputDir, OutputFormat, copies_parquet_rows, fingerprint_file, recover,
+    JsonlWriter, KeptFormat, KeptJsonl, OutputDir, OutputFormat, fingerprint_file, recover,
 };

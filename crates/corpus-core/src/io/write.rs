@@ -15,42 +15,56 @@ pub enum OutputFormat {
     Auto,
     /// `kept.jsonl` (or `.jsonl.zst`, sharded).
     Jsonl,
-    /// `kept.parquet` (needs the `parquet` feature). From Parquet inputs sharing
-    /// one schema, their rows with every column carried through; from any other
-    /// inputs, the JSON records converted, one column per field with its type
-    /// inferred over all of them ([`copies_parquet_rows`]). The dedup job adds a
-    /// `ghirbal` struct column.
+    /// `kept.parquet` (needs the `parquet` feature): see [`KeptFormat`].
     Parquet,
 }
 
-/// Whether a Parquet output copies the input rows with their schema (every
-/// input is Parquet), rather than converting the kept JSON records.
-#[must_use]
-pub fn copies_parquet_rows(inputs: &[super::InputFile]) -> bool {
-    !inputs.is_empty() && inputs.iter().all(|f| f.kind == super::InputKind::Parquet)
+/// How a job writes its kept records, once [`OutputFormat`] is resolved for
+/// its inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeptFormat {
+    /// `kept.jsonl` (or `.jsonl.zst`, sharded).
+    Jsonl,
+    /// `kept.parquet` from Parquet inputs sharing one schema: their rows, every
+    /// column carried through (the dedup job adds a `ghirbal` struct column).
+    ParquetRows,
+    /// `kept.parquet` from other inputs: the kept records written as JSON
+    /// Lines, then converted, one column per field with its type inferred over
+    /// all of them (`io::jsonl_to_parquet`).
+    ParquetConverted,
+}
+
+impl KeptFormat {
+    /// Whether the kept records end up in `kept.parquet`.
+    #[must_use]
+    pub fn is_parquet(self) -> bool {
+        self != KeptFormat::Jsonl
+    }
 }
 
 impl OutputFormat {
-    /// The format actually written for these inputs, decided before any work.
+    /// How the kept records of these inputs are written, decided before any
+    /// work.
     ///
     /// # Errors
     /// [`Error::Config`] when Parquet is asked for in a build without the
     /// `parquet` feature, or Parquet output (asked for, or `auto` on Parquet
     /// inputs) would carry the schemas of inputs whose schemas differ.
-    pub fn resolve(self, inputs: &[super::InputFile]) -> Result<OutputFormat> {
-        let all_parquet = copies_parquet_rows(inputs);
+    pub fn resolve(self, inputs: &[super::InputFile]) -> Result<KeptFormat> {
+        let all_parquet =
+            !inputs.is_empty() && inputs.iter().all(|f| f.kind == super::InputKind::Parquet);
         let format = match self {
-            OutputFormat::Auto if all_parquet => OutputFormat::Parquet,
-            OutputFormat::Auto | OutputFormat::Jsonl => OutputFormat::Jsonl,
-            OutputFormat::Parquet if !cfg!(feature = "parquet") => {
-                return Err(Error::Config(
-                    "this build has no Parquet support (cargo feature \"parquet\")".into(),
-                ));
-            }
-            OutputFormat::Parquet => OutputFormat::Parquet,
+            OutputFormat::Auto | OutputFormat::Parquet if all_parquet => KeptFormat::ParquetRows,
+            OutputFormat::Auto | OutputFormat::Jsonl => KeptFormat::Jsonl,
+            OutputFormat::Parquet => KeptFormat::ParquetConverted,
         };
+        if format.is_parquet() && !cfg!(feature = "parquet") {
+            return Err(Error::Config(
+                "this build has no Parquet support (cargo feature \"parquet\")".into(),
+            ));
+        }
         #[cfg(feature = "parquet")]
-        if format == OutputFormat::Parquet && all_parquet {
+        if format == KeptFormat::ParquetRows {
             let paths: Vec<PathBuf> = inputs.iter().map(|f| f.path.clone()).collect();
             super::parquet::check_one_schema(&paths)?;
         }
