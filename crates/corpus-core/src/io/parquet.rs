@@ -285,14 +285,15 @@ pub fn dedup_ours_field() -> Field {
 /// record (fields in the order first met; integers and floats in one field
 /// make floats, other mixed scalars strings, a scalar beside lists a list, a
 /// field missing from a record null, an object only ever empty a map of
-/// strings). `ours`, when given, replaces the inferred
-/// type of its column (the dedup job's `ghirbal` struct, typed as for Parquet
-/// inputs). The text column (`text_field`) is written without a dictionary.
+/// strings). `ours`, when given, replaces the inferred type of its column (the
+/// dedup job's `ghirbal` struct, typed as for Parquet inputs). The text column
+/// (`text_field`) is written without a dictionary.
 ///
 /// # Errors
 /// [`Error::Config`] when a field holds values no one column type can hold
 /// (an object in one record, a string in another), naming the field (a nested
-/// one as `meta.author`, a list's items as `tags[]`) and two such records; [`Error::Io`] when reading or writing fails.
+/// one as `meta.author`, a list's items as `tags[]`) and two such records;
+/// [`Error::Io`] when reading or writing fails.
 pub fn jsonl_to_parquet(
     src: &Path,
     dst: &Path,
@@ -329,30 +330,16 @@ pub fn jsonl_to_parquet(
         .with_coerce_primitive(true)
         .build(open_src()?)
         .map_err(|e| data_err(src, 0, e))?;
-    let mut w = KeptWriter::new(dst, text_field);
-    w.take(Kept::Schema(schema))?;
-    let decoded = batches.map(|b| b.map_err(|e| data_err(src, 0, e)));
-    if rayon::current_num_threads() < 2 {
-        for batch in decoded {
-            w.take(Kept::Batch(batch?))?;
+    write_produced(KeptWriter::new(dst, text_field), |send| {
+        if !send(Kept::Schema(schema))? {
+            return Ok(());
         }
-        return w.finish();
-    }
-    // Decoding the JSON and encoding the Parquet take about as long each: on
-    // two threads, a few batches apart.
-    std::thread::scope(|s| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<RecordBatch>>(4);
-        s.spawn(move || {
-            for batch in decoded {
-                if tx.send(batch).is_err() {
-                    break; // the writer stopped on an error of its own
-                }
+        for batch in batches {
+            if !send(Kept::Batch(batch.map_err(|e| data_err(src, 0, e))?))? {
+                break;
             }
-        });
-        for batch in rx {
-            w.take(Kept::Batch(batch?))?;
         }
-        w.finish()
+        Ok(())
     })
 }
 
@@ -523,16 +510,28 @@ pub fn write_kept_parquet(
     text_field: &str,
     out: &Path,
 ) -> Result<u64> {
-    let mut w = KeptWriter::new(out, text_field);
+    write_produced(KeptWriter::new(out, text_field), |send| {
+        read_kept(inputs, kept, send)
+    })
+}
+
+/// Runs `produce` (reading, decoding, filtering), which hands each [`Kept`]
+/// to the function it is given (false: the writer has stopped), and writes
+/// them with `w` (encoding, compressing). The two take about as long each: on
+/// a pool of more than one thread they run on two threads, a few batches
+/// apart. Returns the rows written.
+fn write_produced(
+    mut w: KeptWriter,
+    produce: impl FnOnce(&mut dyn FnMut(Kept) -> Result<bool>) -> Result<()> + Send,
+) -> Result<u64> {
     if rayon::current_num_threads() < 2 {
-        read_kept(inputs, kept, &mut |k| w.take(k).map(|()| true))?;
+        produce(&mut |k| w.take(k).map(|()| true))?;
         return w.finish();
     }
     std::thread::scope(|s| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Kept>>(4);
         s.spawn(move || {
-            let sent = read_kept(inputs, kept, &mut |k| Ok(tx.send(Ok(k)).is_ok()));
-            if let Err(e) = sent {
+            if let Err(e) = produce(&mut |k| Ok(tx.send(Ok(k)).is_ok())) {
                 // The writer may have stopped already; then the error is moot.
                 let _ = tx.send(Err(e));
             }
@@ -544,7 +543,8 @@ pub fn write_kept_parquet(
     })
 }
 
-/// The writing side of [`write_kept_parquet`] and [`CleanedParquet`].
+/// The writing side of [`write_kept_parquet`], [`jsonl_to_parquet`] and
+/// [`CleanedParquet`].
 struct KeptWriter {
     out: PathBuf,
     text_field: String,
