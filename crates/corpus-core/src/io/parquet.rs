@@ -314,16 +314,27 @@ pub fn jsonl_to_parquet(
         }
         Err(e) => return Err(data_err(src, 0, e)),
     };
-    let mut fields: Vec<Arc<Field>> = inferred.fields().iter().map(writable).collect();
-    if fields.is_empty() {
-        // No record kept: the text column alone.
-        fields.push(Arc::new(Field::new(text_field, DataType::Utf8, true)));
+    let mut wide = wide_integers(open_src()?, src, None)?;
+    if !wide.is_empty() {
+        // Rare: every line is read again for whether all those fields' numbers fit UInt64.
+        wide = wide_integers(open_src()?, src, Some(wide))?;
     }
-    if let Some(ours) = ours {
-        fields.retain(|f| f.name() != ours.name());
-        fields.push(Arc::new(ours));
-    }
-    let schema = Arc::new(Schema::new(fields));
+    let schema = {
+        let mut fields: Vec<Arc<Field>> = inferred
+            .fields()
+            .iter()
+            .map(|f| writable(f, f.name(), &wide))
+            .collect();
+        if fields.is_empty() {
+            // No record kept: the text column alone.
+            fields.push(Arc::new(Field::new(text_field, DataType::Utf8, true)));
+        }
+        if let Some(ours) = &ours {
+            fields.retain(|f| f.name() != ours.name());
+            fields.push(Arc::new(ours.clone()));
+        }
+        Arc::new(Schema::new(fields))
+    };
     let batches = arrow_json::ReaderBuilder::new(schema.clone())
         .with_batch_size(BATCH_ROWS)
         // A field inferred as strings over mixed scalars takes the others as text.
@@ -343,12 +354,116 @@ pub fn jsonl_to_parquet(
     })
 }
 
-/// `field` with a type Parquet can write: a field that held only empty
-/// objects (`{}`, inferred as a struct without fields, which Parquet has no
-/// form for) becomes a map of strings, so its objects stay objects (empty ones).
-fn writable(field: &Arc<Field>) -> Arc<Field> {
-    fn of(dt: &DataType) -> DataType {
+/// The fields (paths as [`mixed_types`] names them) holding a JSON integer
+/// that no Int64 holds. Inference makes such a field Float64, which would round
+/// them (a 64-bit hash or id loses its last digits): [`writable`] types it
+/// UInt64, or text, which keeps every digit. Without `found`, only lines with a
+/// run of 19 digits (every integer beyond Int64 has one) are parsed, and one
+/// byte in 19 is looked at in the others; each field found is marked as fitting
+/// UInt64 or not by those values. With `found` (that first answer), every line
+/// is parsed, and a field fits UInt64 when each of its numbers does.
+fn wide_integers(
+    mut lines: impl std::io::BufRead,
+    src: &Path,
+    found: Option<HashMap<String, bool>>,
+) -> Result<HashMap<String, bool>> {
+    use serde_json::Value;
+    let every_line = found.is_some();
+    fn walk(path: &str, v: &Value, wide: &mut HashMap<String, bool>, every_line: bool) {
+        match v {
+            Value::Number(n) if every_line => {
+                if let Some(fits) = wide.get_mut(path) {
+                    *fits &= n.is_u64();
+                }
+            }
+            Value::Number(n) if !n.is_i64() => {
+                let fits = n.is_u64();
+                // A float this large is most likely an integer literal beyond
+                // UInt64 (and if not, its text is kept exactly anyway).
+                if fits || n.as_f64().is_some_and(|f| f.abs() >= 9.2e18) {
+                    *wide.entry(path.to_owned()).or_insert(true) &= fits;
+                }
+            }
+            Value::Object(fields) => {
+                for (name, value) in fields {
+                    let inner = match path {
+                        "" => name.clone(),
+                        _ => format!("{path}.{name}"),
+                    };
+                    walk(&inner, value, wide, every_line);
+                }
+            }
+            Value::Array(items) => {
+                let inner = format!("{path}[]");
+                for item in items {
+                    walk(&inner, item, wide, every_line);
+                }
+            }
+            _ => {}
+        }
+    }
+    /// Whether `b` has a run of 19 ASCII digits: such a run covers a position
+    /// 19·k + 18, so only those are looked at until one is a digit.
+    fn has_long_digit_run(b: &[u8]) -> bool {
+        const RUN: usize = 19;
+        let mut p = RUN - 1;
+        while p < b.len() {
+            if b[p].is_ascii_digit() {
+                let start = b[..p]
+                    .iter()
+                    .rposition(|c| !c.is_ascii_digit())
+                    .map_or(0, |i| i + 1);
+                let end = b[p..]
+                    .iter()
+                    .position(|c| !c.is_ascii_digit())
+                    .map_or(b.len(), |i| p + i);
+                if end - start >= RUN {
+                    return true;
+                }
+                p = end + RUN;
+            } else {
+                p += RUN;
+            }
+        }
+        false
+    }
+    let mut wide = found.unwrap_or_default();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if lines
+            .read_until(b'\n', &mut line)
+            .map_err(|e| Error::io(src, e))?
+            == 0
+        {
+            return Ok(wide);
+        }
+        if every_line || has_long_digit_run(&line) {
+            if let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(&line) {
+                for (name, value) in &fields {
+                    walk(name, value, &mut wide, every_line);
+                }
+            }
+        }
+    }
+}
+
+/// `field` (at `path`) with a type Parquet can write, and that loses nothing:
+/// a field that held only empty objects (`{}`, inferred as a struct without
+/// fields, which Parquet has no form for) becomes a map of strings, so its
+/// objects stay objects (empty ones); a number field holding integers beyond
+/// Int64 (`wide`, see [`wide_integers`]) becomes UInt64 when all its numbers
+/// fit one, else text.
+fn writable(field: &Arc<Field>, path: &str, wide: &HashMap<String, bool>) -> Arc<Field> {
+    let of = |dt: &DataType| -> DataType {
         match dt {
+            DataType::Int64 | DataType::Float64 if wide.contains_key(path) => {
+                if wide[path] {
+                    DataType::UInt64
+                } else {
+                    DataType::Utf8
+                }
+            }
             DataType::Struct(fields) if fields.is_empty() => {
                 let entries = Fields::from(vec![
                     Field::new("keys", DataType::Utf8, false),
@@ -359,13 +474,16 @@ fn writable(field: &Arc<Field>) -> Arc<Field> {
                     false,
                 )
             }
-            DataType::Struct(fields) => {
-                DataType::Struct(fields.iter().map(writable).collect::<Fields>())
-            }
-            DataType::List(item) => DataType::List(writable(item)),
+            DataType::Struct(fields) => DataType::Struct(
+                fields
+                    .iter()
+                    .map(|f| writable(f, &format!("{path}.{}", f.name()), wide))
+                    .collect::<Fields>(),
+            ),
+            DataType::List(item) => DataType::List(writable(item, &format!("{path}[]"), wide)),
             other => other.clone(),
         }
-    }
+    };
     Arc::new(field.as_ref().clone().with_data_type(of(field.data_type())))
 }
 

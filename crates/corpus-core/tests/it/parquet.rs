@@ -678,6 +678,81 @@ fn kept_records_of_mixed_types_name_the_field_that_mixes() {
     }
 }
 
+/// Integers beyond Int64 keep every digit in `kept.parquet` (inference alone
+/// would make their column Float64 and round a 64-bit hash or id): a field whose
+/// numbers all fit UInt64 becomes UInt64, nested ones too; a field that also
+/// holds a negative number, or integers beyond UInt64, becomes text. Fields of
+/// ordinary numbers keep their types, and a long run of digits inside a text
+/// changes nothing.
+#[test]
+fn integers_beyond_int64_keep_every_digit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.jsonl");
+    // Three different articles (seeds 0 and 1 are one story reprinted), one
+    // with a 20-digit number in its text.
+    let lines = [
+        format!(
+            r#"{{"id": "a", "text": {}, "hash": 18446744073709551615, "signed": -5, "big": 123456789012345678901234, "meta": {{"k": 9223372036854775808}}, "n": 7, "x": 1.5}}"#,
+            serde_json::json!(seed(0))
+        ),
+        format!(
+            r#"{{"id": "b", "text": {}, "hash": 9223372036854775808, "signed": 18446744073709551615, "big": 3, "meta": {{"k": 1}}, "n": 8, "x": 2}}"#,
+            serde_json::json!(format!("{} 12345678901234567890", seed(2)))
+        ),
+        format!(
+            r#"{{"id": "c", "text": {}, "hash": 12, "signed": 3, "big": 4, "meta": {{"k": 2}}, "n": 9, "x": 3}}"#,
+            serde_json::json!(seed(3))
+        ),
+    ];
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let mut c = Config::default();
+    c.output.format = OutputFormat::Parquet;
+    run_dedup(&[input], &tmp.path().join("o"), &c, None).unwrap();
+    let rows = read_back(&tmp.path().join("o/kept.parquet"));
+    let batch = &rows[0];
+    let schema = batch.schema();
+    let ty = |k: &str| schema.field_with_name(k).unwrap().data_type().clone();
+    assert_eq!(ty("hash"), DataType::UInt64);
+    assert_eq!(ty("signed"), DataType::Utf8);
+    assert_eq!(ty("big"), DataType::Utf8);
+    assert_eq!(ty("n"), DataType::Int64);
+    assert_eq!(ty("x"), DataType::Float64);
+    assert_eq!(
+        ty("meta"),
+        DataType::Struct(Fields::from(vec![Field::new("k", DataType::UInt64, true)]))
+    );
+    let column = |k: &str| batch.column_by_name(k).unwrap().clone();
+    let hash = column("hash");
+    let hash = hash
+        .as_any()
+        .downcast_ref::<arrow_array::UInt64Array>()
+        .unwrap();
+    assert_eq!(
+        hash.values().to_vec(),
+        [u64::MAX, 9_223_372_036_854_775_808, 12]
+    );
+    let texts = |k: &str| -> Vec<Option<String>> {
+        column(k)
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .unwrap()
+            .iter()
+            .map(|v| v.map(str::to_owned))
+            .collect()
+    };
+    let want = |v: [&str; 3]| v.map(|s| Some(s.to_owned())).to_vec();
+    assert_eq!(texts("signed"), want(["-5", "18446744073709551615", "3"]));
+    assert_eq!(texts("big"), want(["123456789012345678901234", "3", "4"]));
+    let meta = column("meta");
+    let meta = meta.as_any().downcast_ref::<StructArray>().unwrap();
+    let k = meta
+        .column(0)
+        .as_any()
+        .downcast_ref::<arrow_array::UInt64Array>()
+        .unwrap();
+    assert_eq!(k.values().to_vec(), [9_223_372_036_854_775_808, 1, 2]);
+}
+
 /// Writes `rows` (JSON records) as Parquet: `doc_id`, `body` (of the given
 /// type, null where the record has none), `outlet`, `date`, and `n` (the row's
 /// number, counted from `first`), in row groups of 700 rows (several record
