@@ -830,7 +830,7 @@ fn run_dedup_inner(
     let t0 = Instant::now();
     let mut timings = BTreeMap::new();
     let mut analyzer = Analyzer::new(cfg)?;
-    let out = OutputDir::create(output, cfg.output.overwrite)?;
+    let out = OutputDir::create(output, cfg.output.overwrite, inputs)?;
 
     let mut files = list_inputs(inputs, Some(output))?;
     spill_stdin(&mut files, &out)?;

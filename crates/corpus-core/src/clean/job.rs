@@ -278,7 +278,7 @@ fn run_clean_inner(
     let t0 = Instant::now();
     let mut timings = BTreeMap::new();
     let (cleaner, stored) = cleaner_and_stored(cfg)?;
-    let out = OutputDir::create(output, cfg.output.overwrite)?;
+    let out = OutputDir::create(output, cfg.output.overwrite, inputs)?;
     let mut files = list_inputs(inputs, Some(output))?;
     spill_stdin(&mut files, &out)?;
     let use_model = cfg.clean.enabled && cfg.clean.boilerplate_enabled();

@@ -84,33 +84,52 @@ pub struct OutputDir {
 }
 
 impl OutputDir {
-    /// Prepares a temporary folder beside `path`.
+    /// Prepares a temporary folder beside `path`, the output of a job reading
+    /// `inputs` (the paths the user gave).
     ///
     /// # Errors
     /// [`Error::OutputExists`] if `path` exists and `overwrite` is false;
-    /// [`Error::OutputNotReplaced`] if it is a file, or a folder that is neither
-    /// empty nor an earlier output (`overwrite` would delete what it holds, the
-    /// inputs among it, as with `--output .`); [`Error::Io`] if the temporary
-    /// folder cannot be made.
-    pub fn create(path: &Path, overwrite: bool) -> Result<Self> {
+    /// [`Error::OutputNotReplaced`] if it names no folder of its own (`.`), is
+    /// a file, or a folder that is neither empty nor an earlier output holding
+    /// only the files ghirbal writes, or one that holds an input (`overwrite`
+    /// would delete them); [`Error::Io`] if the temporary folder cannot be made.
+    pub fn create(path: &Path, overwrite: bool, inputs: &[PathBuf]) -> Result<Self> {
+        let refuse = |reason: String| Error::OutputNotReplaced {
+            path: path.to_path_buf(),
+            reason,
+        };
+        if path.file_name().is_none() {
+            // `.`, `..` or a root: the output is written beside its folder and
+            // renamed into place, which such a path has no name for.
+            return Err(refuse(
+                "the output folder must be named (a new folder, such as out), not given \
+                 as ., .. or a root"
+                    .into(),
+            ));
+        }
         recover(path)?;
         if let Ok(meta) = fs::symlink_metadata(path) {
-            let refuse = |reason: &str| Error::OutputNotReplaced {
-                path: path.to_path_buf(),
-                reason: reason.into(),
-            };
             if !path.is_dir() {
-                return Err(refuse("it is a file, and the output is a folder"));
+                return Err(refuse("it is a file, and the output is a folder".into()));
             }
             if !overwrite {
                 return Err(Error::OutputExists(path.to_path_buf()));
             }
-            if !meta.is_symlink() && !replaceable(path)? {
-                return Err(refuse(
-                    "it is not the output of an earlier run (it holds other files and no \
-                     summary.json of ghirbal's), so --overwrite would delete them; choose \
-                     another output folder",
-                ));
+            if !meta.is_symlink() {
+                if let Some(other) = not_ours(path)? {
+                    return Err(refuse(format!(
+                        "it is not only the output of an earlier run (it holds {}), so \
+                         --overwrite would delete it; choose another output folder",
+                        other.display()
+                    )));
+                }
+            }
+            if let Some(input) = input_inside(path, inputs) {
+                return Err(refuse(format!(
+                    "it holds the input {}, which --overwrite would delete; choose another \
+                     output folder",
+                    input.display()
+                )));
             }
         }
         let name = path
@@ -179,16 +198,67 @@ impl Drop for OutputDir {
     }
 }
 
-/// Whether the folder `path` may be replaced by a new output: it is empty, or the
-/// output of an earlier run (its `summary.json` is ghirbal's).
-fn replaceable(path: &Path) -> Result<bool> {
-    let mut entries = fs::read_dir(path).map_err(|e| Error::io(path, e))?;
-    if entries.next().is_none() {
-        return Ok(true);
+/// What in the folder `path` keeps it from being replaced by a new output:
+/// nothing when it is empty, or the output of an earlier run (its
+/// `summary.json` is ghirbal's) holding only files a job writes; else the first
+/// other entry (or the missing `summary.json`).
+fn not_ours(path: &Path) -> Result<Option<PathBuf>> {
+    let mut names = Vec::new();
+    for e in fs::read_dir(path).map_err(|e| Error::io(path, e))? {
+        let e = e.map_err(|e| Error::io(path, e))?;
+        names.push(e.file_name().to_string_lossy().into_owned());
     }
+    if names.is_empty() {
+        return Ok(None);
+    }
+    names.sort();
     let summary = fs::read(path.join("summary.json")).unwrap_or_default();
-    Ok(serde_json::from_slice::<serde_json::Value>(&summary)
-        .is_ok_and(|v| v.get("ghirbal_version").is_some()))
+    if !serde_json::from_slice::<serde_json::Value>(&summary)
+        .is_ok_and(|v| v.get("ghirbal_version").is_some())
+    {
+        return Ok(Some(match names.iter().find(|n| *n != "summary.json") {
+            Some(n) => path.join(n),
+            None => path.join("summary.json"),
+        }));
+    }
+    Ok(names
+        .into_iter()
+        .find(|n| !written_by_a_job(n) || path.join(n).is_dir())
+        .map(|n| path.join(n)))
+}
+
+/// Whether a job writes a file of this name into its output folder.
+fn written_by_a_job(name: &str) -> bool {
+    const FILES: [&str; 9] = [
+        "summary.json",
+        "audit.json",
+        "clusters.jsonl",
+        "rejects.jsonl",
+        "removed.jsonl",
+        "emptied.jsonl",
+        "kept.jsonl",
+        "kept.jsonl.zst",
+        "kept.parquet",
+    ];
+    // Kept records in shards: `kept-00000.jsonl`, `kept-00001.jsonl.zst`, ...
+    let shard = name
+        .strip_prefix("kept-")
+        .and_then(|n| {
+            n.strip_suffix(".jsonl")
+                .or_else(|| n.strip_suffix(".jsonl.zst"))
+        })
+        .is_some_and(|n| n.len() >= 5 && n.bytes().all(|b| b.is_ascii_digit()));
+    shard || FILES.contains(&name)
+}
+
+/// The first of `inputs` that lies inside the folder `path` (or is it).
+fn input_inside(path: &Path, inputs: &[PathBuf]) -> Option<PathBuf> {
+    let folder = fs::canonicalize(path).ok()?;
+    inputs
+        .iter()
+        .filter(|i| i.as_os_str() != "-")
+        .find(|i| fs::canonicalize(i).is_ok_and(|c| c.starts_with(&folder)))
+        .cloned()
 }
 
 /// Hidden siblings of `path` left by runs that were killed: `(tmp, old)`

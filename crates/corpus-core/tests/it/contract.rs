@@ -275,6 +275,48 @@ fn overwrite_never_replaces_what_is_not_an_earlier_output() {
     fs::create_dir(&empty).unwrap();
     run_dedup(std::slice::from_ref(&data), &empty, &cfg, None).unwrap();
     assert!(empty.join("summary.json").exists());
+    // An earlier output is replaced only while it holds nothing but what a job
+    // writes: not once a user has put notes or data in it, and not when it
+    // holds an input, even one named as a job's file.
+    let prev = empty;
+    let notes = prev.join("NOTES.md");
+    fs::write(&notes, "my notes").unwrap();
+    let moved = prev.join("data/news.jsonl");
+    fs::create_dir(prev.join("data")).unwrap();
+    fs::copy(&input, &moved).unwrap();
+    let kept = prev.join("kept.jsonl");
+    for (input, extra) in [(&input, Some(&notes)), (&moved, None), (&kept, None)] {
+        if extra.is_none() {
+            let _ = fs::remove_file(&notes);
+        }
+        if *input == kept {
+            fs::remove_dir_all(prev.join("data")).unwrap();
+        }
+        let before: Vec<_> = fs::read_dir(&prev)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        for job in ["dedup", "clean"] {
+            let err = match job {
+                "dedup" => run_dedup(std::slice::from_ref(input), &prev, &cfg, None).unwrap_err(),
+                _ => run_clean(std::slice::from_ref(input), &prev, &cfg, None).unwrap_err(),
+            };
+            assert!(
+                matches!(err, Error::OutputNotReplaced { .. }),
+                "{job} of {}: {err}",
+                input.display()
+            );
+        }
+        let after: Vec<_> = fs::read_dir(&prev)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(before, after);
+    }
+    // `.` has no name to write beside: refused, nothing made.
+    let err = run_dedup(std::slice::from_ref(&data), Path::new("."), &cfg, None).unwrap_err();
+    assert!(matches!(err, Error::OutputNotReplaced { .. }), "{err}");
+    run_dedup(std::slice::from_ref(&data), &prev, &cfg, None).unwrap();
 }
 
 #[test]
