@@ -128,12 +128,12 @@ pub(crate) fn discard(output: &Path) {
 /// Fingerprint of everything in the configuration that changes results.
 pub(crate) fn config_fingerprint(cfg: &Config) -> String {
     let mut v = serde_json::to_value(cfg).unwrap_or(Value::Null);
-    // Thread count and overwrite do not change what is computed.
+    // Neither the thread count nor how the outputs are written (overwrite,
+    // format, compression, shards) changes what pass 1 computes: a run that
+    // failed writing Parquet resumes as JSON Lines.
     if let Some(m) = v.as_object_mut() {
         m.remove("threads");
-        if let Some(o) = m.get_mut("output").and_then(Value::as_object_mut) {
-            o.remove("overwrite");
-        }
+        m.remove("output");
     }
     let text = format!(
         "{}|{}|{}|{v}",

@@ -310,7 +310,14 @@ pub fn jsonl_to_parquet(
         Ok(schema) => schema,
         // Inference fails on types alone when the file reads.
         Err(arrow_schema::ArrowError::JsonError(_)) => {
-            return Err(mixed_types(open_src()?, src, id_field));
+            let kinds = FieldKinds::of(open_src()?, src, id_field);
+            return Err(kinds.conflict().unwrap_or_else(|| {
+                Error::Config(
+                    "the kept records cannot make one Parquet table: their fields' types \
+                     differ between records. Write JSON Lines instead (--output-format jsonl)"
+                        .into(),
+                )
+            }));
         }
         Err(e) => return Err(data_err(src, 0, e)),
     };
@@ -335,23 +342,94 @@ pub fn jsonl_to_parquet(
         }
         Arc::new(Schema::new(fields))
     };
-    let batches = arrow_json::ReaderBuilder::new(schema.clone())
-        .with_batch_size(BATCH_ROWS)
-        // A field inferred as strings over mixed scalars takes the others as text.
-        .with_coerce_primitive(true)
-        .build(open_src()?)
-        .map_err(|e| data_err(src, 0, e))?;
-    write_produced(KeptWriter::new(dst, text_field), |send| {
-        if !send(Kept::Schema(schema))? {
-            return Ok(());
-        }
-        for batch in batches {
-            if !send(Kept::Batch(batch.map_err(|e| data_err(src, 0, e))?))? {
-                break;
+    let convert = |from: &Path| -> Result<u64> {
+        let open = File::open(from).map_err(|e| Error::io(from, e))?;
+        let batches = arrow_json::ReaderBuilder::new(schema.clone())
+            .with_batch_size(BATCH_ROWS)
+            // A field inferred as strings over mixed scalars takes the others as text.
+            .with_coerce_primitive(true)
+            .build(std::io::BufReader::new(open))
+            .map_err(|e| data_err(src, 0, e))?;
+        write_produced(KeptWriter::new(dst, text_field), |send| {
+            if !send(Kept::Schema(schema.clone()))? {
+                return Ok(());
             }
+            for batch in batches {
+                if !send(Kept::Batch(batch.map_err(|e| data_err(src, 0, e))?))? {
+                    break;
+                }
+            }
+            Ok(())
+        })
+    };
+    match convert(src) {
+        // Inference makes a field with lists and scalars a list, which the
+        // decoder then refuses a scalar for: those scalars are written as
+        // one-item lists in a copy (rare, so found only on failing).
+        Err(Error::Data { reason, .. }) => {
+            let kinds = FieldKinds::of(open_src()?, src, id_field);
+            let lists = kinds.scalars_beside_lists();
+            if lists.is_empty() {
+                return Err(kinds.conflict().unwrap_or_else(|| {
+                    Error::Config(format!(
+                        "the kept records cannot make one Parquet table: {reason}. Write \
+                         JSON Lines instead (--output-format jsonl)"
+                    ))
+                }));
+            }
+            let copy = src.with_extension("lists.jsonl");
+            wrap_scalars(open_src()?, src, &copy, &lists)?;
+            let written = convert(&copy);
+            let _ = std::fs::remove_file(&copy);
+            written
         }
-        Ok(())
-    })
+        done => done,
+    }
+}
+
+/// Copies the JSON Lines `lines` (of `src`) to `dst` with each scalar at one
+/// of the field paths `lists` (see [`FieldKinds`]) made a one-item list.
+fn wrap_scalars(
+    lines: impl std::io::BufRead,
+    src: &Path,
+    dst: &Path,
+    lists: &[String],
+) -> Result<()> {
+    use serde_json::Value;
+    use std::io::Write;
+    fn wrap(path: &str, v: &mut Value, lists: &[String]) {
+        match v {
+            Value::Null => {}
+            Value::Object(fields) => {
+                for (name, value) in fields.iter_mut() {
+                    let inner = match path {
+                        "" => name.clone(),
+                        _ => format!("{path}.{name}"),
+                    };
+                    wrap(&inner, value, lists);
+                }
+            }
+            Value::Array(items) => {
+                let inner = format!("{path}[]");
+                for item in items {
+                    wrap(&inner, item, lists);
+                }
+            }
+            scalar if lists.iter().any(|l| l == path) => {
+                *scalar = Value::Array(vec![scalar.take()]);
+            }
+            _ => {}
+        }
+    }
+    let mut out = std::io::BufWriter::new(File::create(dst).map_err(|e| Error::io(dst, e))?);
+    for line in lines.lines() {
+        let line = line.map_err(|e| Error::io(src, e))?;
+        let mut record: Value = serde_json::from_str(&line).map_err(|e| data_err(src, 0, e))?;
+        wrap("", &mut record, lists);
+        serde_json::to_writer(&mut out, &record).map_err(|e| Error::io(dst, e.into()))?;
+        out.write_all(b"\n").map_err(|e| Error::io(dst, e))?;
+    }
+    out.flush().map_err(|e| Error::io(dst, e))
 }
 
 /// The fields (paths as [`mixed_types`] names them) holding a JSON integer
@@ -487,115 +565,132 @@ fn writable(field: &Arc<Field>, path: &str, wide: &HashMap<String, bool>) -> Arc
     Arc::new(field.as_ref().clone().with_data_type(of(field.data_type())))
 }
 
-/// The error for kept records whose types no one schema holds: the first
-/// field, nested ones included (`meta.author`, `tags[]` for a list's items),
-/// whose values cannot share a column, with the ids of the first record of
-/// each of two kinds it holds.
-fn mixed_types(lines: impl std::io::BufRead, src: &Path, id_field: &str) -> Error {
-    use serde_json::Value;
-    /// Per field path, in the order first met: each kind of value it holds,
-    /// with the id of the first record holding it.
-    #[derive(Default)]
-    struct Kinds {
-        paths: Vec<(String, Vec<(&'static str, String)>)>,
-        at: HashMap<String, usize>,
-    }
-    impl Kinds {
-        fn add(&mut self, path: &str, kind: &'static str, id: &str) {
-            let i = match self.at.get(path) {
-                Some(&i) => i,
-                None => {
-                    self.paths.push((path.to_owned(), Vec::new()));
-                    self.at.insert(path.to_owned(), self.paths.len() - 1);
-                    self.paths.len() - 1
-                }
-            };
-            let seen = &mut self.paths[i].1;
-            if !seen.iter().any(|(k, _)| *k == kind) {
-                seen.push((kind, id.to_owned()));
-            }
-        }
+/// Per field path of the kept records (nested ones as `meta.author`, a list's
+/// items as `tags[]`), in the order first met: each kind of value it holds,
+/// with the id of the first record holding it.
+#[derive(Default)]
+struct FieldKinds {
+    paths: Vec<(String, Vec<(&'static str, String)>)>,
+    at: HashMap<String, usize>,
+}
 
-        fn walk(&mut self, path: &str, v: &Value, id: &str) {
-            let kind = match v {
-                Value::Null => return,
-                Value::Bool(_) => "a boolean",
-                Value::Number(_) => "a number",
-                Value::String(_) => "a string",
-                Value::Array(_) => "a list",
-                Value::Object(_) => "an object",
+impl FieldKinds {
+    /// The kinds of every field of the JSON Lines `lines` (of `src`).
+    fn of(lines: impl std::io::BufRead, src: &Path, id_field: &str) -> Self {
+        use serde_json::Value;
+        let mut kinds = FieldKinds::default();
+        for line in lines.lines() {
+            let Ok(record) = line
+                .map_err(|e| Error::io(src, e))
+                .and_then(|l| serde_json::from_str::<Value>(&l).map_err(|e| data_err(src, 0, e)))
+            else {
+                continue;
             };
-            self.add(path, kind, id);
-            match v {
-                Value::Object(fields) => {
-                    for (name, value) in fields {
-                        let inner = match path {
-                            "" => name.clone(),
-                            _ => format!("{path}.{name}"),
-                        };
-                        self.walk(&inner, value, id);
-                    }
+            let id = record
+                .get(id_field)
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            if let Value::Object(fields) = &record {
+                for (name, value) in fields {
+                    kinds.walk(name, value, &id);
                 }
-                Value::Array(items) => {
-                    let inner = format!("{path}[]");
-                    for item in items {
-                        self.walk(&inner, item, id);
-                    }
-                }
-                _ => {}
             }
         }
+        // A scalar beside lists is read as a one-item list: it counts among the
+        // items' kinds.
+        let beside: Vec<(String, &'static str, String)> = kinds
+            .paths
+            .iter()
+            .filter(|(_, seen)| seen.iter().any(|(k, _)| *k == "a list"))
+            .flat_map(|(path, seen)| {
+                seen.iter()
+                    .filter(|(k, _)| !matches!(*k, "a list" | "an object"))
+                    .map(move |(k, id)| (format!("{path}[]"), *k, id.clone()))
+            })
+            .collect();
+        for (path, kind, id) in beside {
+            kinds.add(&path, kind, &id);
+        }
+        kinds
     }
-    let mut kinds = Kinds::default();
-    for line in lines.lines() {
-        let Ok(record) = line
-            .map_err(|e| Error::io(src, e))
-            .and_then(|l| serde_json::from_str::<Value>(&l).map_err(|e| data_err(src, 0, e)))
-        else {
-            continue;
+
+    fn add(&mut self, path: &str, kind: &'static str, id: &str) {
+        let i = match self.at.get(path) {
+            Some(&i) => i,
+            None => {
+                self.paths.push((path.to_owned(), Vec::new()));
+                self.at.insert(path.to_owned(), self.paths.len() - 1);
+                self.paths.len() - 1
+            }
         };
-        let id = record
-            .get(id_field)
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        if let Value::Object(fields) = &record {
-            for (name, value) in fields {
-                kinds.walk(name, value, &id);
+        let seen = &mut self.paths[i].1;
+        if !seen.iter().any(|(k, _)| *k == kind) {
+            seen.push((kind, id.to_owned()));
+        }
+    }
+
+    fn walk(&mut self, path: &str, v: &serde_json::Value, id: &str) {
+        use serde_json::Value;
+        let kind = match v {
+            Value::Null => return,
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "a list",
+            Value::Object(_) => "an object",
+        };
+        self.add(path, kind, id);
+        match v {
+            Value::Object(fields) => {
+                for (name, value) in fields {
+                    let inner = match path {
+                        "" => name.clone(),
+                        _ => format!("{path}.{name}"),
+                    };
+                    self.walk(&inner, value, id);
+                }
             }
+            Value::Array(items) => {
+                let inner = format!("{path}[]");
+                for item in items {
+                    self.walk(&inner, item, id);
+                }
+            }
+            _ => {}
         }
     }
-    // A scalar beside lists is read as a one-item list: it counts among the
-    // items' kinds.
-    let scalars_beside_lists: Vec<(String, &'static str, String)> = kinds
-        .paths
-        .iter()
-        .filter(|(_, seen)| seen.iter().any(|(k, _)| *k == "a list"))
-        .flat_map(|(path, seen)| {
-            seen.iter()
-                .filter(|(k, _)| !matches!(*k, "a list" | "an object"))
-                .map(move |(k, id)| (format!("{path}[]"), *k, id.clone()))
-        })
-        .collect();
-    for (path, kind, id) in scalars_beside_lists {
-        kinds.add(&path, kind, &id);
+
+    /// The fields holding both lists and scalars.
+    fn scalars_beside_lists(&self) -> Vec<String> {
+        self.paths
+            .iter()
+            .filter(|(_, seen)| {
+                seen.iter().any(|(k, _)| *k == "a list")
+                    && seen
+                        .iter()
+                        .any(|(k, _)| !matches!(*k, "a list" | "an object"))
+            })
+            .map(|(path, _)| path.clone())
+            .collect()
     }
-    // Scalars share a column (as strings at worst): an object is what cannot
-    // share one with anything else.
-    let conflict = kinds.paths.iter().find_map(|(path, seen)| {
-        let object = seen.iter().find(|(k, _)| *k == "an object")?;
-        let other = seen.iter().find(|(k, _)| *k != "an object")?;
-        Some((path, object, other))
-    });
-    let reason = match conflict {
-        Some((path, (k1, id1), (k2, id2))) => {
-            format!("field {path:?} is {k1} in record {id1} and {k2} in record {id2}")
-        }
-        None => "their fields' types differ between records".into(),
-    };
-    Error::Config(format!(
-        "the kept records cannot make one Parquet table: {reason}; a Parquet column holds one \
-         type. Write JSON Lines instead (--output-format jsonl)"
-    ))
+
+    /// The error for kept records whose types no one schema holds: the first
+    /// field whose values cannot share a column, with the ids of the first
+    /// record of each of two kinds it holds. Scalars share a column (as strings
+    /// at worst), and lists take scalars as one-item lists: an object is what
+    /// cannot share one with anything else.
+    fn conflict(&self) -> Option<Error> {
+        let (path, (k1, id1), (k2, id2)) = self.paths.iter().find_map(|(path, seen)| {
+            let object = seen.iter().find(|(k, _)| *k == "an object")?;
+            let other = seen.iter().find(|(k, _)| *k != "an object")?;
+            Some((path, object, other))
+        })?;
+        Some(Error::Config(format!(
+            "the kept records cannot make one Parquet table: field {path:?} is {k1} in record \
+             {id1} and {k2} in record {id2}; a Parquet column holds one type. Write JSON Lines \
+             instead (--output-format jsonl)"
+        )))
+    }
 }
 
 /// Cluster id and cluster size of each kept record, keyed by file and row.

@@ -629,6 +629,36 @@ fn kept_records_of_mixed_types_name_the_field_that_mixes() {
         [Some("5"), Some("خمسة"), Some("true")]
     );
 
+    // A scalar beside lists is a one-item list, whichever comes first, nested
+    // too.
+    for (n, first) in [true, false].into_iter().enumerate() {
+        let (a, b) = (serde_json::json!([1, 2]), serde_json::json!(3));
+        let (a, b) = if first { (a, b) } else { (b, a) };
+        let records = [
+            serde_json::json!({"id": "a", "text": seed(0), "tags": a, "meta": {"k": a}}),
+            serde_json::json!({"id": "b", "text": seed(2), "tags": b, "meta": {"k": b}}),
+        ];
+        let lines: Vec<String> = records.iter().map(Value::to_string).collect();
+        let input = tmp.path().join(format!("lists{n}.jsonl"));
+        std::fs::write(&input, lines.join("\n")).unwrap();
+        let out = tmp.path().join(format!("l{n}"));
+        run_dedup(&[input], &out, &c, None).unwrap();
+        let rows = rows_as_json(&out.join("kept.parquet"), "text");
+        let want = |v: &Value| match v {
+            Value::Array(_) => v.clone(),
+            _ => Value::Array(vec![v.clone()]),
+        };
+        for (row, record) in rows.iter().zip(&records) {
+            assert_eq!(row["tags"], want(&record["tags"]), "{row}");
+            assert_eq!(row["meta"]["k"], want(&record["meta"]["k"]), "{row}");
+        }
+        let names: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(!names.iter().any(|n| n.contains("lists")), "{names:?}");
+    }
+
     let input = tmp.path().join("in.jsonl");
     // Three different articles (seeds 0 and 1 are one story reprinted).
     let records = [
@@ -638,7 +668,7 @@ fn kept_records_of_mixed_types_name_the_field_that_mixes() {
     ];
     let lines: Vec<String> = records.iter().map(Value::to_string).collect();
     std::fs::write(&input, lines.join("\n")).unwrap();
-    let e = run_dedup(&[input], &tmp.path().join("o"), &c, None).unwrap_err();
+    let e = run_dedup(&[input.clone()], &tmp.path().join("o"), &c, None).unwrap_err();
     let message = e.to_string();
     assert!(
         message
@@ -647,6 +677,13 @@ fn kept_records_of_mixed_types_name_the_field_that_mixes() {
         "{message}"
     );
     assert!(!tmp.path().join("o").exists());
+    // The advice works: the same run, as JSON Lines, resumes from the failed
+    // run's checkpoints (how outputs are written is not part of what they hold).
+    let mut jsonl = c.clone();
+    jsonl.output.format = OutputFormat::Jsonl;
+    let s = run_dedup(&[input.clone()], &tmp.path().join("o"), &jsonl, None).unwrap();
+    assert_eq!((s.resume.shards, s.resume.skipped_shards), (1, 1));
+    assert!(tmp.path().join("o/kept.jsonl").exists());
     // Nested: a field of an object, and the items of a list (a string beside
     // lists counts as one of their items).
     let said = |path: &str| {
