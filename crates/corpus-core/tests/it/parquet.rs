@@ -668,7 +668,13 @@ fn kept_records_of_mixed_types_name_the_field_that_mixes() {
     ];
     let lines: Vec<String> = records.iter().map(Value::to_string).collect();
     std::fs::write(&input, lines.join("\n")).unwrap();
-    let e = run_dedup(&[input.clone()], &tmp.path().join("o"), &c, None).unwrap_err();
+    let e = run_dedup(
+        std::slice::from_ref(&input),
+        &tmp.path().join("o"),
+        &c,
+        None,
+    )
+    .unwrap_err();
     let message = e.to_string();
     assert!(
         message
@@ -681,7 +687,13 @@ fn kept_records_of_mixed_types_name_the_field_that_mixes() {
     // run's checkpoints (how outputs are written is not part of what they hold).
     let mut jsonl = c.clone();
     jsonl.output.format = OutputFormat::Jsonl;
-    let s = run_dedup(&[input.clone()], &tmp.path().join("o"), &jsonl, None).unwrap();
+    let s = run_dedup(
+        std::slice::from_ref(&input),
+        &tmp.path().join("o"),
+        &jsonl,
+        None,
+    )
+    .unwrap();
     assert_eq!((s.resume.shards, s.resume.skipped_shards), (1, 1));
     assert!(tmp.path().join("o/kept.jsonl").exists());
     // Nested: a field of an object, and the items of a list (a string beside
