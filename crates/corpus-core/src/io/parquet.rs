@@ -724,7 +724,7 @@ pub fn write_kept_parquet(
     out: &Path,
 ) -> Result<u64> {
     write_produced(KeptWriter::new(out, text_field), |send| {
-        read_kept(inputs, kept, send)
+        read_kept(inputs, kept, text_field, send)
     })
 }
 
@@ -1121,13 +1121,29 @@ impl CleanedRows {
 fn read_kept(
     inputs: &[PathBuf],
     kept: &KeptRows,
+    text_field: &str,
     send: &mut dyn FnMut(Kept) -> Result<bool>,
 ) -> Result<()> {
     let ours = dedup_ours();
+    // Each file is read up to its last kept row only: a file rejected whole in
+    // pass 1 (not Parquet, a corrupt footer), or whose unreadable rest was, under
+    // `on_error = "skip"`, is not read into its error again.
+    let mut last: HashMap<&Path, u64> = HashMap::new();
+    for (path, line) in kept.keys() {
+        let l = last.entry(path.as_path()).or_default();
+        *l = (*l).max(*line);
+    }
     let mut schemas: Option<(Arc<Schema>, Arc<Schema>)> = None;
     for path in inputs {
         let mut line = 1u64;
-        let batches = open(path)?;
+        let wanted = last.get(path.as_path()).copied();
+        // A file without kept rows gives the schema at most.
+        let batches = match open(path) {
+            Ok(_) if wanted.is_none() && schemas.is_some() => continue,
+            Ok(b) => b,
+            Err(_) if wanted.is_none() => continue,
+            Err(e) => return Err(e),
+        };
         let in_schema = batches.schema();
         let (first_schema, out_schema) = match &schemas {
             Some(s) => s.clone(),
@@ -1153,7 +1169,11 @@ fn read_kept(
         if in_schema.fields() != first_schema.fields() {
             return Err(schema_differs(path));
         }
+        let Some(wanted) = wanted else { continue };
         for batch in batches {
+            if line > wanted {
+                break;
+            }
             let batch = batch.map_err(|e| data_err(path, 0, e))?;
             let n = batch.num_rows();
             let mut mask = Vec::with_capacity(n);
@@ -1194,6 +1214,14 @@ fn read_kept(
                 return Ok(());
             }
         }
+    }
+    if schemas.is_none() {
+        // No input could be read: an empty table of the text column.
+        let fields = vec![
+            Field::new(text_field, DataType::Utf8, true),
+            dedup_ours_field(),
+        ];
+        send(Kept::Schema(Arc::new(Schema::new(fields))))?;
     }
     Ok(())
 }

@@ -226,6 +226,60 @@ fn run_on(
     run_dedup(inputs, out, &c, None).unwrap()
 }
 
+/// Under `on_error = "skip"`, a `.parquet` input that is not readable Parquet
+/// (a cut-off copy, a text file so named) is one rejected record, and the
+/// readable inputs still give `kept.parquet`, the same rows as without it; with
+/// nothing readable, an empty table of the text column.
+#[test]
+fn an_unreadable_parquet_input_is_rejected_and_the_others_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let good = tmp.path().join("good.parquet");
+    write_parquet(&good, "string", false);
+    let bytes = std::fs::read(&good).unwrap();
+    let cut = tmp.path().join("a-cut.parquet");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let fake = tmp.path().join("fake.parquet");
+    std::fs::write(&fake, "{\"id\": 1, \"text\": \"not Parquet\"}\n").unwrap();
+    let alone = run(
+        std::slice::from_ref(&good),
+        &tmp.path().join("alone"),
+        OutputFormat::Auto,
+    );
+    let with = run(
+        &[cut.clone(), good.clone(), fake.clone()],
+        &tmp.path().join("with"),
+        OutputFormat::Auto,
+    );
+    assert_eq!(with.counts.rejected, 2);
+    assert_eq!(with.counts.kept, alone.counts.kept);
+    let rows = |dir: &str| rows_as_json(&tmp.path().join(dir).join("kept.parquet"), "body");
+    assert_eq!(rows("with"), rows("alone"));
+    let rejects = crate::common::read_jsonl(&tmp.path().join("with/rejects.jsonl"));
+    assert!(
+        rejects.iter().all(|r| r["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("not a readable Parquet file")),
+        "{rejects:?}"
+    );
+    let none = run(
+        std::slice::from_ref(&fake),
+        &tmp.path().join("none"),
+        OutputFormat::Auto,
+    );
+    assert_eq!((none.counts.kept, none.counts.rejected), (0, 1));
+    let table = read_back(&tmp.path().join("none/kept.parquet"));
+    let schema = ParquetRecordBatchReaderBuilder::try_new(
+        File::open(tmp.path().join("none/kept.parquet")).unwrap(),
+    )
+    .unwrap()
+    .schema()
+    .clone();
+    assert_eq!(table.iter().map(RecordBatch::num_rows).sum::<usize>(), 0);
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    assert_eq!(names, ["body", "ghirbal"]);
+}
+
 #[test]
 fn parquet_in_parquet_out_carries_every_column() {
     let tmp = tempfile::tempdir().unwrap();
