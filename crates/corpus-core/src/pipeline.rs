@@ -680,8 +680,9 @@ impl Analyzer {
         (member, key)
     }
 
-    /// The key text of a document (cleaned, then key-normalized) and the number
-    /// of characters cleaning removed.
+    /// The key text of a document (cleaned, then key-normalized; the whole text
+    /// key-normalized when cleaning would leave nothing) and the number of
+    /// characters cleaning removed.
     pub fn key(&self, doc: &Document) -> (String, u64) {
         self.key_in(doc, self.group(doc).as_deref())
     }
@@ -711,6 +712,11 @@ impl Analyzer {
                 .normalize(&crate::clean::apply(&doc.text, &cuts))
                 .into_owned(),
         };
+        if key.is_empty() && !cuts.is_empty() {
+            // All of it is chrome: compared whole, or every such page (a lone
+            // sign-off, a row of dashes) would be an exact copy of every other.
+            return (self.key.normalize(&doc.text).into_owned(), removed as u64);
+        }
         (key, removed as u64)
     }
 }

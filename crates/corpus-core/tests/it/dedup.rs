@@ -632,3 +632,68 @@ fn copies_that_differ_only_in_line_layout_are_exact_duplicates() {
         "{reasons:?}"
     );
 }
+
+/// A document that is all chrome (a lone sign-off, a share bar, a byline) is
+/// compared by its whole text: the real chrome lines of `boilerplate_gold`, each
+/// made a document, are not exact copies of one another (their cleaned keys are
+/// all empty), while two copies of one such line still are.
+#[test]
+fn documents_cleaning_empties_are_compared_whole() {
+    use corpus_core::pipeline::{Outcome, dedup_documents};
+    let Some(shared) = shared() else {
+        return;
+    };
+    let dir = shared.join("corpora/boilerplate_gold");
+    let docs: std::collections::HashMap<String, String> = jsonl(&dir.join("docs.jsonl"))
+        .into_iter()
+        .map(|d| {
+            (
+                d["id"].as_str().unwrap().to_owned(),
+                d["text"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let cfg = Config::default();
+    let cleaner = corpus_core::clean::Cleaner::new(&cfg.clean).unwrap();
+    let mut chrome: Vec<String> = Vec::new();
+    for g in jsonl(&dir.join("gold.jsonl")) {
+        let lines: Vec<&str> = docs[g["id"].as_str().unwrap()].lines().collect();
+        for l in g["lines"].as_array().unwrap() {
+            let line = lines[l["n"].as_u64().unwrap() as usize - 1].trim();
+            // Lines the rules cut whole on their own.
+            if l["label"] == "chrome"
+                && !line.is_empty()
+                && corpus_core::clean::apply(line, &cleaner.cuts(line))
+                    .trim()
+                    .is_empty()
+                && !chrome.iter().any(|c| c == line)
+            {
+                chrome.push(line.to_owned());
+            }
+        }
+    }
+    assert!(chrome.len() >= 20, "{}", chrome.len());
+    let mut all = chrome.clone();
+    all.push(chrome[0].clone());
+    let run = dedup_documents(
+        all.iter()
+            .enumerate()
+            .map(|(i, t)| Ok(doc(&format!("c{i:03}"), t))),
+        &cfg,
+        None,
+    )
+    .unwrap();
+    let exact: Vec<&str> = run
+        .outcomes
+        .iter()
+        .zip(&run.ids)
+        .filter(|(o, _)| matches!(o, Outcome::Verdict(v) if v.reason == Reason::Exact))
+        .map(|(_, id)| id.as_str())
+        .collect();
+    assert_eq!(
+        exact,
+        [format!("c{:03}", chrome.len())],
+        "{} chrome lines",
+        chrome.len()
+    );
+}
