@@ -101,6 +101,10 @@ fn weights(c: char) -> [u32; 4] {
 /// How much text whatlang sees: its trigram profile settles long before this.
 const WHATLANG_BYTES: usize = 4096;
 
+/// Fewer letters than this outside Arabic script tell no language (a word or
+/// two: `ok`, `x`), unless they are clearly English: `und`.
+const MIN_OTHER_LETTERS: u32 = 10;
+
 /// Detects the language of a document.
 ///
 /// ```
@@ -343,7 +347,13 @@ fn detect_among(text: &str, common_only: bool) -> Detection {
                 arabic_script: share,
             };
         }
-        COMMON_DETECTOR.detect(&text[..end])
+        if other < MIN_OTHER_LETTERS {
+            None
+        } else {
+            COMMON_DETECTOR.detect(&text[..end])
+        }
+    } else if other < MIN_OTHER_LETTERS {
+        None
     } else {
         whatlang::detect(&text[..end])
     };
@@ -364,6 +374,21 @@ fn detect_among(text: &str, common_only: bool) -> Detection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A word or two outside Arabic script is `und`, not a confident guess
+    /// (`ok` was Hungarian, `x` Spanish); a sentence is still told.
+    #[test]
+    fn too_few_letters_tell_no_language() {
+        for text in ["x", "ok", "a b c", "the end", "12345 ...", "Mr. X"] {
+            for common in [true, false] {
+                let d = detect_among(text, common);
+                assert_eq!(d.language, Language::Unknown, "{text:?}");
+                assert_eq!(d.confidence, 0.0, "{text:?}");
+            }
+        }
+        let d = detect_common("Le gouvernement a annoncé de nouvelles mesures");
+        assert_eq!(d.language, Language::Other(whatlang::Lang::Fra.code()));
+    }
 
     /// The integer lookup answers as the lists do, whatever the case, and for
     /// words that are prefixes or extensions of listed ones.
