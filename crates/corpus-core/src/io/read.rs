@@ -1125,7 +1125,7 @@ impl InputConfig {
         };
         let id = match map.get(&self.id_field) {
             Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
+            Some(Value::Number(n)) => number_text(n, line, &self.id_field),
             Some(Value::Null) | None => default_id(),
             Some(other) => {
                 return Err(record_err(format!(
@@ -1223,6 +1223,21 @@ impl InputConfig {
             }
         }
     }
+}
+
+/// A number id as its JSON text: an integer as it reads, any other number
+/// (`1e2`, `100.0`, an integer beyond 64 bits) as written in `line`, so that two
+/// ids that differ in the record do not become one through a float.
+fn number_text(n: &serde_json::Number, line: Option<&str>, field: &str) -> String {
+    if n.is_i64() || n.is_u64() {
+        return n.to_string();
+    }
+    line.and_then(|l| {
+        let fields: std::collections::HashMap<String, &serde_json::value::RawValue> =
+            serde_json::from_str(l).ok()?;
+        Some(fields.get(field)?.get().to_owned())
+    })
+    .unwrap_or_else(|| n.to_string())
 }
 
 /// The id and text fields of a JSON record, read without a JSON tree.
@@ -1552,7 +1567,9 @@ pub(crate) mod fields {
             };
             let id = match id {
                 Some(Value::String(s)) => Some(s),
-                Some(Value::Number(n)) => Some(n.to_string()),
+                Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Some(n.to_string()),
+                // A fraction, an exponent or an integer beyond 64 bits: the
+                // general path takes its text as written.
                 Some(Value::Null) | None => None,
                 Some(_) => return Ok(None),
             };
@@ -1564,6 +1581,34 @@ pub(crate) mod fields {
 #[cfg(test)]
 mod fast_parse_tests {
     use super::*;
+
+    /// A number id is its JSON text: ids that differ as written stay apart
+    /// (integers beyond 64 bits, `1e2` and `100`), where a float would have made
+    /// them one ("1.2345678901234568e22", "100.0").
+    #[test]
+    fn number_ids_are_their_json_text() {
+        let cfg = InputConfig::default();
+        let origin = Origin {
+            path: Arc::from(Path::new("t.jsonl")),
+            line: 1,
+        };
+        for id in [
+            "12",
+            "-7",
+            "18446744073709551615",
+            "12345678901234567890123",
+            "12345678901234567890124",
+            "1e2",
+            "100.0",
+            "1.5E-3",
+        ] {
+            let line = format!(r#"{{"id": {id}, "text": "نص"}}"#);
+            let (doc, _) = cfg
+                .parse_json_owned(line, origin.clone(), || "default".into())
+                .unwrap();
+            assert_eq!(doc.id, id);
+        }
+    }
 
     /// The tree-free parser gives the general parser's document for every record
     /// it accepts, and declines the ones the general parser reports.
@@ -1610,8 +1655,9 @@ mod fast_parse_tests {
             }
             let scanned = fields::scan(line, "id", "text").is_some();
             // A blank text is well-formed: `parse_json_owned` reports it the general
-            // way; so is a repeated text field, which it rejects.
-            assert_eq!(scanned, (n < 10 && n != 5) || n == 15, "{line}");
+            // way; so is a repeated text field, which it rejects, and a number id
+            // that is not an integer, whose text it takes as written.
+            assert_eq!(scanned, (n < 10 && n != 5 && n != 2) || n == 15, "{line}");
         }
     }
 
