@@ -385,7 +385,16 @@ fn clean(a: CleanArgs) -> anyhow::Result<()> {
             a.io.output.display()
         );
     }
+    print_notes(&summary.notes);
     Ok(())
+}
+
+/// Prints a job's notes (likely mistakes in the options, such as a misspelt
+/// field): under `--quiet` too, as a warning would be.
+fn print_notes<S: std::fmt::Display>(notes: impl IntoIterator<Item = S>) {
+    for note in notes {
+        eprintln!("ghirbal: note: {note}");
+    }
 }
 
 /// The counts of a summary, most first (then by name), e.g.
@@ -489,15 +498,11 @@ fn dedup(a: DedupArgs) -> anyhow::Result<()> {
             a.io.output.display()
         );
     }
-    // A note points at a likely mistake in the options (a misspelt survivor
-    // field): it is printed under --quiet too, as a warning would be.
-    if let Some(note) = summary
+    let survivor = summary
         .survivor_values
         .as_ref()
-        .and_then(pipeline::SurvivorValues::note)
-    {
-        eprintln!("ghirbal: note: {note}");
-    }
+        .and_then(pipeline::SurvivorValues::note);
+    print_notes(survivor.iter().chain(&summary.notes));
     Ok(())
 }
 

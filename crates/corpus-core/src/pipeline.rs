@@ -190,8 +190,30 @@ pub struct Summary {
     /// and `highest:FIELD`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub survivor_values: Option<SurvivorValues>,
+    /// (1.7) Likely mistakes in the options the records point at (an id or
+    /// group field no record has); empty when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Seconds per stage.
     pub timings: BTreeMap<String, f64>,
+}
+
+/// The note for a run in which no record had the id field: each took its
+/// `file:line` ([`Document::id`]), most likely because `--id-field` is misspelt
+/// or missing. `records` are the readable records and `by_place` those whose id
+/// is their place.
+pub(crate) fn id_note(id_field: &str, records: u64, by_place: u64) -> Option<String> {
+    (records > 0 && by_place == records).then(|| {
+        format!(
+            "no record has the id field {id_field:?}: each record's id is its file:line \
+             (--id-field names the field)"
+        )
+    })
+}
+
+/// Whether `id` is the place `origin` (`file:line`), given to a record without one.
+pub(crate) fn id_is_place(id: &str, origin: &Origin) -> bool {
+    origin.line > 0 && id == origin.to_string()
 }
 
 /// How the values of the survivor policy's field were read, over the analyzed
@@ -1078,6 +1100,18 @@ fn run_dedup_inner(
     summary.survivor_values = cfg
         .survivor_field()
         .map(|f| SurvivorValues::count(f, seen.iter().map(|s| s.member.rank.as_ref())));
+    let by_place = seen
+        .iter()
+        .filter(|s| id_is_place(&s.member.id, &s.origin))
+        .count();
+    summary.notes.extend(id_note(
+        &cfg.input.id_field,
+        seen.len() as u64,
+        by_place as u64,
+    ));
+    if let Some((model, group_by)) = &analyzer.boilerplate {
+        summary.notes.extend(group_by.note(model.stats()));
+    }
     let path = out.file("summary.json");
     let json = serde_json::to_string_pretty(&summary)
         .map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
@@ -1135,6 +1169,7 @@ impl Summary {
             languages: BTreeMap::new(),
             mojibake_documents: None,
             survivor_values: None,
+            notes: Vec::new(),
             timings,
         }
     }
@@ -1361,6 +1396,9 @@ fn dedup_documents_inner(
     let mut summary = Summary::new(cfg, &analyzer, Vec::new(), counts, timings);
     summary.count_languages(langs);
     summary.survivor_values = survivor_values;
+    if let Some((model, group_by)) = &analyzer.boilerplate {
+        summary.notes.extend(group_by.note(model.stats()));
+    }
     Ok(MemoryRun {
         outcomes,
         ids,

@@ -96,6 +96,21 @@ impl fmt::Display for GroupBy {
 }
 
 impl GroupBy {
+    /// The note for a field no record has (then every record is in the one
+    /// group `""`), most likely misspelt, from what the count found per group.
+    pub fn note(&self, groups: &[GroupStats]) -> Option<String> {
+        let field = match self {
+            GroupBy::Corpus => return None,
+            GroupBy::Field(f) | GroupBy::Host(f) => f,
+        };
+        matches!(groups, [g] if g.group.is_empty() && g.docs > 0).then(|| {
+            format!(
+                "no record has the field {field:?} that --group-by names: every record is in \
+                 one group"
+            )
+        })
+    }
+
     /// The group of `doc` (`""` for the whole corpus or a missing field).
     pub fn group_of(&self, doc: &Document) -> String {
         let field = match self {

@@ -86,6 +86,10 @@ pub struct CleanSummary {
     pub passages: Option<PassageStats>,
     /// Record accounting.
     pub counts: CleanCounts,
+    /// (1.7) Likely mistakes in the options the records point at (an id or
+    /// group field no record has); empty when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Seconds per stage.
     pub timings: BTreeMap<String, f64>,
 }
@@ -322,6 +326,8 @@ fn run_clean_inner(
     }
     let on_error = cfg.on_error;
     let mut input = 0u64;
+    // Readable records, and those of them whose id is their place (no id field).
+    let (mut readable, mut by_place) = (0u64, 0u64);
     // Cleaning and formatting run on the pool; this thread checks ids, counts
     // and writes, in input order.
     for_records(
@@ -344,6 +350,8 @@ fn run_clean_inner(
                 Err(e) => return Err(e),
             };
             input += 1;
+            readable += 1;
+            by_place += u64::from(crate::pipeline::id_is_place(&doc.id, &doc.origin));
             if input % BATCH as u64 == 0 {
                 crate::pipeline::step(progress, crate::pipeline::Step::Read(input))?;
             }
@@ -401,6 +409,14 @@ fn run_clean_inner(
         config: cfg.clone(),
         inputs: input_summaries,
         decoding: reader.reports().to_vec(),
+        notes: crate::pipeline::id_note(&cfg.input.id_field, readable, by_place)
+            .into_iter()
+            .chain(
+                model
+                    .as_ref()
+                    .and_then(|m| cfg.clean.boilerplate.group_by.note(m.stats())),
+            )
+            .collect(),
         boilerplate_groups: model.map(|m| m.stats().to_vec()).unwrap_or_default(),
         passages: passages.map(|p| p.stats()),
         counts,
@@ -595,6 +611,13 @@ fn clean_documents_inner(
             config: cfg.clone(),
             inputs: Vec::new(),
             decoding: Vec::new(),
+            notes: cfg
+                .clean
+                .boilerplate
+                .group_by
+                .note(&stats)
+                .into_iter()
+                .collect(),
             boilerplate_groups: stats,
             passages: passage_stats,
             counts,

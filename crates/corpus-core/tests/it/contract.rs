@@ -504,3 +504,53 @@ fn a_job_told_to_stop_leaves_no_output_and_dedup_resumes() {
     assert!(matches!(e, Error::Interrupted), "{e}");
     assert!(!out.exists());
 }
+
+/// A field the options name that no record has (a misspelt `--id-field` or
+/// `--group-by`) is a note in `summary.json`, not silence: without it every id
+/// quietly becomes `file:line` and every record one group. Fields the records
+/// have give no note.
+#[test]
+fn a_field_no_record_has_is_noted() {
+    use corpus_core::clean::boilerplate::GroupBy;
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("news.jsonl");
+    let records: String = crate::common::seed_texts()
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            json!({"id": format!("s{i}"), "outlet": format!("o{}", i % 2), "text": t}).to_string()
+                + "\n"
+        })
+        .collect();
+    fs::write(&input, records).unwrap();
+    let inputs = [input];
+    let run = |id: &str, group: &str, n: usize| {
+        let mut cfg = Config::default();
+        cfg.input.id_field = id.into();
+        cfg.clean.boilerplate.group_by = GroupBy::Field(group.into());
+        let dedup = run_dedup(&inputs, &tmp.path().join(format!("d{n}")), &cfg, None).unwrap();
+        let clean = run_clean(&inputs, &tmp.path().join(format!("c{n}")), &cfg, None).unwrap();
+        let written: Value = serde_json::from_str(
+            &fs::read_to_string(tmp.path().join(format!("c{n}/summary.json"))).unwrap(),
+        )
+        .unwrap();
+        // Written only when there is one.
+        let notes = written.get("notes").cloned().unwrap_or(json!([]));
+        assert_eq!(notes, json!(clean.notes));
+        (dedup.notes, clean.notes)
+    };
+    let none: Vec<String> = Vec::new();
+    assert_eq!(run("id", "outlet", 0), (none.clone(), none.clone()));
+    let (dedup, clean) = run("ID", "outlte", 1);
+    let id_note = "no record has the id field \"ID\": each record's id is its file:line \
+                   (--id-field names the field)";
+    assert_eq!(dedup, [id_note]);
+    assert_eq!(
+        clean,
+        [
+            id_note,
+            "no record has the field \"outlte\" that --group-by names: every record is in one \
+             group"
+        ]
+    );
+}
