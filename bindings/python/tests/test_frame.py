@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 import ghirbal
@@ -110,3 +113,22 @@ def test_integer_ids_come_back_as_integers(seed_docs) -> None:
     assert str(out["cluster"].dtype) == "Int64" and str(out["duplicate_of"].dtype) == "Int64"
     joined = out.merge(df, left_on="duplicate_of", right_on="id", suffixes=("", "_original"))
     assert sorted(joined["id_original"]) == sorted(d for d in as_int if d is not None)
+
+
+def news_frame(shared: Path, name: str = "ant_jawharafm.jsonl") -> Any:
+    """The records of a shared news file as a frame (with its ``lang`` column)."""
+    return pd.read_json(shared / "corpora" / "arabic_news" / name, lines=True, dtype=False)
+
+
+def test_a_column_the_result_would_overwrite_is_refused(shared: Path) -> None:
+    # The shared news carry a "lang" column ("ar"); the detected language ("ara")
+    # used to replace it without a word. Refused as dedup_spark refuses it.
+    df = news_frame(shared)
+    assert set(df["lang"]) == {"ar"}
+    with pytest.raises(ValueError, match=r"already has the columns \['lang'\]; rename"):
+        ghirbal.dedup_frame(df)
+    out = ghirbal.dedup_frame(df.rename(columns={"lang": "lang_given"}))
+    assert set(out["lang_given"]) == {"ar"} and set(out["lang"]) == {"ara"}
+    with pytest.raises(ValueError, match=r"\['cuts', 'emptied'\]"):
+        ghirbal.clean_frame(df.assign(emptied=False, cuts=0))
+    assert list(df.columns)[-1] == "lang"  # the input frame is left alone

@@ -172,6 +172,16 @@ def _check_docs(docs: Any, frame_fn: str) -> None:
         )
 
 
+def _refuse_taken(columns: Iterable[str], added: Iterable[str]) -> None:
+    """Raises ``ValueError`` when a frame's ``columns`` already hold a name among
+    the columns a frame function adds: the user's data would be overwritten
+    without a word."""
+    taken = set(columns)
+    clash = [c for c in added if c in taken]
+    if clash:
+        raise ValueError(f"df already has the columns {clash}; rename them first")
+
+
 def _overrides(options: Mapping[str, Any]) -> str:
     # None means "not given": the file's or the default value stays.
     return json.dumps({k: v for k, v in options.items() if v is not None})
@@ -553,6 +563,12 @@ def clean_files(
     )
 
 
+#: The columns :func:`dedup_frame` adds.
+_FRAME_VERDICTS = ("cluster", "kept", "duplicate_of", "reason", "similarity", "lang")
+
+#: The columns :func:`clean_frame` adds (it also replaces the text column).
+_FRAME_CLEAN = ("cuts", "emptied")
+
 if find_spec("pandas") is not None:
 
     def _frame_options(
@@ -615,17 +631,25 @@ if find_spec("pandas") is not None:
         Arrow (pandas 2.2 or later, with pyarrow). A missing value there
         (``None``, ``NaN``, ``NaT``) is a missing field. ``id_col=None``: the frame
         has no ids, and its rows are numbered from 0 (``cluster`` and
-        ``duplicate_of`` then name row numbers)."""
+        ``duplicate_of`` then name row numbers).
+
+        A frame that already has one of the columns added raises ``ValueError``
+        (as :func:`ghirbal.spark.dedup_spark` does): rename it first."""
+        _refuse_taken(df.columns, _FRAME_VERDICTS)
         options = _frame_options(id_col, text_col, options)
         rows = _frame_columns(df, id_col, text_col, config, options)
         r = dedup(rows, config=config, progress=progress, **options)
         out = df.copy()
-        out["cluster"] = _as_ids(df, id_col, r.clusters)
-        out["kept"] = r.kept
-        out["duplicate_of"] = _as_ids(df, id_col, r.duplicate_of)
-        out["reason"] = r.reason
-        out["similarity"] = r.similarity
-        out["lang"] = r.lang
+        columns = (
+            _as_ids(df, id_col, r.clusters),
+            r.kept,
+            _as_ids(df, id_col, r.duplicate_of),
+            r.reason,
+            r.similarity,
+            r.lang,
+        )
+        for name, column in zip(_FRAME_VERDICTS, columns):
+            out[name] = column
         return out
 
     def clean_frame(
@@ -642,7 +666,9 @@ if find_spec("pandas") is not None:
         ``on_error="skip"``), with the columns ``cuts`` (the :class:`Cut` list of
         each row) and ``emptied`` added. ``config`` and ``options`` are those of
         :func:`clean`; the rows are read as in :func:`dedup_frame` (a
-        ``group_by`` field goes with each row)."""
+        ``group_by`` field goes with each row). A frame that already has a
+        ``cuts`` or ``emptied`` column raises ``ValueError``: rename it first."""
+        _refuse_taken(df.columns, _FRAME_CLEAN)
         options = _frame_options(id_col, text_col, options)
         # The configuration clean() resolves, for the group_by field.
         resolved = _clean_options(options)
@@ -650,8 +676,8 @@ if find_spec("pandas") is not None:
         r = clean(rows, config=config, progress=progress, **options)
         out = df.copy()
         out[text_col] = r.texts
-        out["cuts"] = r.cuts
-        out["emptied"] = r.emptied
+        for name, column in zip(_FRAME_CLEAN, (r.cuts, r.emptied)):
+            out[name] = column
         return out
 
     __all__ += ["dedup_frame", "clean_frame"]
