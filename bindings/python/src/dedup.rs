@@ -134,14 +134,7 @@ pub(crate) fn extract(docs: &Bound<'_, PyAny>, cfg: &Config) -> PyResult<Vec<Pen
     }
     let py = docs.py();
     let fields = cfg.record_fields();
-    let json = py.import("json")?;
-    let dumps = json.getattr("dumps")?;
-    let kwargs = PyDict::new(py);
-    kwargs.set_item("ensure_ascii", false)?;
-    // NaN is not JSON: say so rather than fail later on "malformed JSON".
-    kwargs.set_item("allow_nan", false)?;
-    // Dates, numpy scalars and the like become strings rather than errors.
-    kwargs.set_item("default", py.get_type::<PyString>())?;
+    let reader = ValueReader::new(py, &cfg.input.id_field)?;
     let mut out = Vec::new();
     for item in docs.try_iter()? {
         let item = item?;
@@ -155,7 +148,7 @@ pub(crate) fn extract(docs: &Bound<'_, PyAny>, cfg: &Config) -> PyResult<Vec<Pen
                 Err(e) => Pending::Bad(format!("text is not valid Unicode: {e}")),
             }
         } else if item.cast::<PyDict>().is_ok() || item.cast::<PyMapping>().is_ok() {
-            match read_fields(&item, &fields, &dumps, &kwargs)? {
+            match read_fields(&item, &fields, &reader)? {
                 Ok(map) => Pending::Fields(map),
                 Err(reason) => Pending::Bad(reason),
             }
@@ -193,18 +186,110 @@ fn arrow_items(chunks: Vec<ArrayRef>, cfg: &Config) -> PyResult<Vec<Pending>> {
     Ok(out)
 }
 
+/// Reads the values of a dict's fields as JSON, as a JSON Lines writer would
+/// write them: numbers of any Python type as numbers, the missing values of
+/// pandas as `null`, anything else through `json.dumps`.
+struct ValueReader<'py> {
+    dumps: Bound<'py, PyAny>,
+    kwargs: Bound<'py, PyDict>,
+    /// `numbers.Integral` (numpy integers), `numbers.Real` (numpy floats) and
+    /// `decimal.Decimal`: numbers that `json.dumps` would turn into strings.
+    integral: Bound<'py, PyAny>,
+    real: Bound<'py, PyAny>,
+    decimal: Bound<'py, PyAny>,
+    /// `operator.index`: a numpy integer's `int`.
+    index: Bound<'py, PyAny>,
+    /// The id field, whose integers keep every digit.
+    id_field: &'py str,
+}
+
+impl<'py> ValueReader<'py> {
+    fn new(py: Python<'py>, id_field: &'py str) -> PyResult<Self> {
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("ensure_ascii", false)?;
+        // NaN is not JSON: say so rather than fail later on "malformed JSON".
+        kwargs.set_item("allow_nan", false)?;
+        // Dates and the like become strings rather than errors.
+        kwargs.set_item("default", py.get_type::<PyString>())?;
+        let numbers = py.import("numbers")?;
+        Ok(ValueReader {
+            dumps: py.import("json")?.getattr("dumps")?,
+            kwargs,
+            integral: numbers.getattr("Integral")?,
+            real: numbers.getattr("Real")?,
+            decimal: py.import("decimal")?.getattr("Decimal")?,
+            index: py.import("operator")?.getattr("index")?,
+            id_field,
+        })
+    }
+
+    /// The JSON value of field `f`'s value `v`; `Err` says why JSON cannot
+    /// hold it.
+    fn value(&self, f: &str, v: &Bound<'py, PyAny>) -> PyResult<Result<Value, String>> {
+        let cannot = |why: &dyn std::fmt::Display| Err(format!("field {f:?} cannot be read as JSON: {why}"));
+        let is_id = f == self.id_field;
+        if let Some(value) = plain_value(v, is_id) {
+            return Ok(Ok(value));
+        }
+        if is_pandas_missing(v)? {
+            return Ok(Ok(Value::Null));
+        }
+        // A numpy integer or a Decimal is a number, as a numpy float (a
+        // `float`) already is: `json.dumps` would write it as a string, and
+        // 9 would then rank above 10.
+        let number = if v.is_instance(&self.integral)? {
+            Some(self.index.call1((v,))?)
+        } else if v.is_instance(&self.decimal)? {
+            if v.call_method0("is_nan")?.is_truthy()? {
+                return Ok(Ok(Value::Null));
+            }
+            let integral = v.call_method0("is_finite")?.is_truthy()?
+                && v.eq(v.call_method0("to_integral_value")?)?;
+            let py = v.py();
+            let to = if integral { py.get_type::<PyInt>() } else { py.get_type::<PyFloat>() };
+            Some(to.call1((v,))?)
+        } else if v.is_instance(&self.real)? {
+            Some(v.py().get_type::<PyFloat>().call1((v,))?)
+        } else {
+            None
+        };
+        if let Some(n) = number {
+            return Ok(match plain_value(&n, is_id) {
+                Some(value) => Ok(value),
+                None => cannot(&format!("{n} is not a number JSON can hold")),
+            });
+        }
+        match self.dumps.call((v,), Some(&self.kwargs)) {
+            Ok(j) => Ok(match serde_json::from_str(&j.extract::<String>()?) {
+                Ok(value) => Ok(value),
+                Err(e) => cannot(&e),
+            }),
+            // KeyboardInterrupt, SystemExit: not the record's fault.
+            Err(e) if !e.is_instance_of::<pyo3::exceptions::PyException>(v.py()) => Err(e),
+            Err(e) => Ok(cannot(&e)),
+        }
+    }
+}
+
+/// Whether `v` is pandas' `NA` or `NaT`, the missing values of a
+/// `to_dict("records")` row (a float NaN is read as missing already).
+fn is_pandas_missing(v: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let ty = v.get_type();
+    let name = ty.name()?;
+    Ok((name == "NAType" || name == "NaTType")
+        && ty.module()?.to_cow()?.starts_with("pandas"))
+}
+
 /// The fields the job reads (`fields`: the id, the text, the survivor's and
-/// the boilerplate group's) of a dict or mapping, as the JSON values
-/// `json.dumps` writes for them (plain `str`, `bool`, `int` and `float` values
-/// directly, for speed); `None` and a float NaN are `null`, a missing value, as
-/// in a table. Other fields are not looked at: a value JSON cannot hold there
-/// (the NaN of a pandas record's empty cell, a numpy array) is no concern of
-/// the job's. `Err` says which read field JSON cannot hold.
+/// the boilerplate group's) of a dict or mapping, as JSON values
+/// ([`ValueReader`]); `None`, a float NaN and pandas' `NA` and `NaT` are `null`,
+/// a missing value, as in a table. Other fields are not looked at: a value JSON
+/// cannot hold there (the NaN of a pandas record's empty cell, a numpy array)
+/// is no concern of the job's. `Err` says which read field JSON cannot hold.
 fn read_fields(
     item: &Bound<'_, PyAny>,
     fields: &[&str],
-    dumps: &Bound<'_, PyAny>,
-    kwargs: &Bound<'_, PyDict>,
+    reader: &ValueReader<'_>,
 ) -> PyResult<Result<Map<String, Value>, String>> {
     let py = item.py();
     let mut map = Map::with_capacity(fields.len());
@@ -214,30 +299,21 @@ fn read_fields(
             Err(e) if e.is_instance_of::<pyo3::exceptions::PyKeyError>(py) => continue,
             Err(e) => return Err(e),
         };
-        let value = match plain_value(&v) {
-            Some(value) => value,
-            None => match dumps.call((&v,), Some(kwargs)) {
-                Ok(j) => match serde_json::from_str(&j.extract::<String>()?) {
-                    Ok(value) => value,
-                    Err(e) => return Ok(Err(format!("field {f:?} cannot be read as JSON: {e}"))),
-                },
-                // KeyboardInterrupt, SystemExit: not the record's fault.
-                Err(e) if !e.is_instance_of::<pyo3::exceptions::PyException>(py) => {
-                    return Err(e);
-                }
-                Err(e) => return Ok(Err(format!("field {f:?} cannot be read as JSON: {e}"))),
-            },
+        match reader.value(f, &v)? {
+            Ok(value) => map.insert(f.to_owned(), value),
+            Err(reason) => return Ok(Err(reason)),
         };
-        map.insert(f.to_owned(), value);
     }
     Ok(Ok(map))
 }
 
-/// A value of exactly the types `str`, `bool`, `int` within 64 bits, `float`
-/// (NaN as `null`, infinities left to `json.dumps`, which refuses them) or
-/// `None`, as JSON, without writing it and parsing it again (for 200,000 news
-/// articles that took longer than the dedup itself).
-fn plain_value(v: &Bound<'_, PyAny>) -> Option<Value> {
+/// A value of exactly the types `str`, `bool`, `int`, `float` (NaN as `null`;
+/// infinities, which JSON cannot hold, as `None`) or `None`, as JSON, without
+/// writing it and parsing it again (for 200,000 news articles that took longer
+/// than the dedup itself). An `int` beyond 64 bits is a double, as JSON reads
+/// it, except in the id field (`is_id`), where it is its decimal text: two
+/// such ids must not become the same double.
+fn plain_value(v: &Bound<'_, PyAny>, is_id: bool) -> Option<Value> {
     Some(if v.is_none() {
         Value::Null
     } else if let Ok(s) = v.cast_exact::<PyString>() {
@@ -245,9 +321,14 @@ fn plain_value(v: &Bound<'_, PyAny>) -> Option<Value> {
     } else if let Ok(b) = v.cast_exact::<PyBool>() {
         Value::Bool(b.is_true())
     } else if let Ok(i) = v.cast_exact::<PyInt>() {
-        match i.extract::<i64>() {
-            Ok(n) => Value::from(n),
-            Err(_) => Value::from(i.extract::<u64>().ok()?),
+        if let Ok(n) = i.extract::<i64>() {
+            Value::from(n)
+        } else if let Ok(n) = i.extract::<u64>() {
+            Value::from(n)
+        } else if is_id {
+            Value::String(i.str().ok()?.to_cow().ok()?.into_owned())
+        } else {
+            Value::Number(Number::from_f64(i.extract::<f64>().ok()?)?)
         }
     } else if let Ok(f) = v.cast_exact::<PyFloat>() {
         match f.value() {

@@ -10,6 +10,8 @@ import threading
 import time
 import warnings
 from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -304,6 +306,49 @@ def test_dicts_are_read_as_the_json_records_of_their_fields(
         for v in map(json.loads, lines)
     }
     assert by_id(r) == from_file
+
+
+def test_numpy_integers_and_decimals_are_numbers(seed_docs: list[dict[str, str]]) -> None:
+    # json.dumps writes them as strings, and "9" used to outrank "10".
+    np = pytest.importorskip("numpy")
+    text = seed_docs[2]["text"]
+    for nine, ten in [
+        (np.int64(9), np.int64(10)),
+        (np.uint8(9), np.int32(10)),
+        (Decimal("9.5"), Decimal("10")),
+        (np.float32(9), Fraction(10)),
+    ]:
+        docs = [{"id": "a", "text": text, "views": nine}, {"id": "b", "text": text, "views": ten}]
+        r = ghirbal.dedup(docs, survivor="highest:views")
+        assert r.kept_ids == ["b"], (nine, ten)
+        assert r.summary["survivor_values"]["numbers"] == 2
+    # A numpy integer id reads as the same integer; a missing value of pandas
+    # (NA, NaT) as a missing field, as a NaN is.
+    docs = [
+        {"id": np.uint64(2**64 - 1), "text": text, "views": pd_missing()},
+        {"id": np.int16(-3), "text": seed_docs[3]["text"], "views": Decimal("NaN")},
+    ]
+    with pytest.warns(UserWarning, match='no record has a value in the survivor field "views"'):
+        r = ghirbal.dedup(docs, survivor="highest:views")
+    assert r.ids == [str(2**64 - 1), "-3"]
+    assert r.summary["survivor_values"]["missing"] == 2
+
+
+def pd_missing() -> Any:
+    """pandas' NA where pandas is installed, else a NaN."""
+    try:
+        import pandas as pd
+    except ImportError:
+        return float("nan")
+    return pd.NA
+
+
+def test_integer_ids_beyond_64_bits_keep_every_digit(seed_docs: list[dict[str, str]]) -> None:
+    # As doubles, 2**70 and 2**70 + 1 were one id ("1.1805916207174113e+21").
+    docs = [{"id": 2**70 + i, "text": d["text"]} for i, d in enumerate(seed_docs)]
+    r = ghirbal.dedup(docs)
+    assert r.ids == [str(2**70 + i) for i in range(len(docs))]
+    assert r.reason.count("rejected") == 0
 
 
 def test_dicts_are_read_for_the_fields_the_job_reads_only(

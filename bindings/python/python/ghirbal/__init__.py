@@ -299,8 +299,10 @@ def dedup(
     a dict without an id gets its position). Of a dict, the fields the
     configuration reads are taken as a JSON Lines record holds them: the id, the
     text, and the fields ``survivor="earliest:date"`` and a boilerplate
-    ``group_by`` name; a NaN there is a missing value, and the other fields are
-    not looked at (a pandas ``to_dict("records")`` list reads as its frame does).
+    ``group_by`` name; numbers of any type (numpy's, ``Decimal``) are numbers,
+    an integer id keeps every digit, a NaN or pandas' ``NA`` and ``NaT`` is a
+    missing value, and the other fields are not looked at (a pandas
+    ``to_dict("records")`` list reads as its frame does).
     ``docs`` may also be a table that exports Arrow (:class:`ArrowTable`: a
     pyarrow table or batch, a pandas or polars frame): row ``i`` is read as the
     dict of its values, from the columns the configuration reads, in place (a
