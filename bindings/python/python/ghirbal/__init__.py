@@ -574,9 +574,33 @@ _FRAME_CLEAN = ("cuts", "emptied")
 if find_spec("pandas") is not None:
 
     def _frame_options(
-        id_col: Optional[str], text_col: str, options: Mapping[str, Any]
+        fn: str,
+        df: Any,
+        id_col: Optional[str],
+        text_col: str,
+        options: Mapping[str, Any],
+        added: Sequence[str],
     ) -> dict[str, Any]:
-        """``options`` with the record fields of the frame's columns."""
+        """Checks the arguments of the frame function ``fn`` (which adds the
+        columns ``added``) and returns ``options`` with the record fields of the
+        frame's columns."""
+        import pandas as pd  # type: ignore[import-untyped]
+
+        if not isinstance(df, pd.DataFrame):
+            # A polars frame has no copy() nor column assignment; dedup() reads it.
+            raise TypeError(
+                f"{fn} takes a pandas DataFrame, not {type(df).__module__}.{type(df).__name__}; "
+                f"ghirbal.{fn.split('_')[0]}(df) reads any table that exports Arrow "
+                "(a polars frame too), in row order"
+            )
+        given = dict(options.get("input") or {}, **options)
+        for key, col in (("id_field", "id_col"), ("text_field", "text_col")):
+            if given.get(key) is not None:
+                raise TypeError(f"{fn} names the frame's columns with {col}=, not {key}=")
+        _refuse_taken(df.columns, added)
+        for c in (id_col, text_col):
+            if c is not None and c not in df.columns:
+                raise KeyError(f"the frame has no column {c!r}")
         fields = (
             {"text_field": text_col}
             if id_col is None
@@ -584,34 +608,66 @@ if find_spec("pandas") is not None:
         )
         return dict(options, **fields)
 
-    def _as_ids(df: Any, id_col: Optional[str], ids: list[Optional[str]]) -> Any:
-        """``ids`` (as the core writes them) in the type of the frame's id column:
-        integers stay integers (nullable), so that the result joins on them."""
-        import pandas as pd  # type: ignore[import-untyped]
-
-        if id_col is None or not pd.api.types.is_integer_dtype(df[id_col]):
-            return ids
-        return pd.array([None if i is None else int(i) for i in ids], dtype="Int64")
-
-    def _frame_columns(
-        df: Any,
-        id_col: Optional[str],
-        text_col: str,
-        config: Optional[PathLike],
-        options: Mapping[str, Any],
+    def _frame_records(
+        df: Any, id_col: Optional[str], config: Optional[PathLike], resolved: Mapping[str, Any]
     ) -> Any:
-        """The columns of ``df`` the configuration reads: ``id_col`` (none when it
-        is ``None``: the rows are numbered from 0, as :func:`dedup` numbers
-        records without an id), ``text_col``, and the fields named by a survivor
-        policy (``"earliest:FIELD"``, ``"highest:FIELD"``) and a boilerplate
-        ``group_by``."""
-        for c in (id_col, text_col):
-            if c is not None and c not in df.columns:
-                raise KeyError(f"the frame has no column {c!r}")
-        read = _core.record_fields(_path(config), _overrides(options))
-        # The id field comes first; without an id column no column stands for it.
-        read = read if id_col is not None else read[1:]
-        return df[[c for c in read if c in df.columns]]
+        """The records of ``df`` for a job of the configuration ``config`` and
+        ``resolved`` (the options as the job resolves them): the columns it
+        reads (the id, the text, the fields of a survivor policy and of a
+        boilerplate ``group_by``) as an Arrow table, or as ``df.to_dict("records")``
+        gives them when pyarrow cannot convert a column (an object column of
+        mixed types). Without an id column the ids are the row numbers; float
+        ids that are all whole numbers (integers pandas turned into floats for a
+        missing value) are read as integers."""
+        import pandas as pd
+        import pyarrow as pa  # type: ignore[import-untyped]
+
+        read = _core.record_fields(_path(config), _overrides(resolved))
+        id_field, wanted = read[0], read[1:] if id_col is None else read
+        rows = df[[c for c in dict.fromkeys(wanted) if c in df.columns]]
+        if id_col is None:
+            rows = rows.assign(**{id_field: range(len(rows))})
+        elif pd.api.types.is_float_dtype(rows[id_col]):
+            ids = rows[id_col].dropna()
+            if ((ids % 1 == 0) & (ids.abs() < 2**63)).all():
+                rows = rows.assign(**{id_col: rows[id_col].astype("Int64")})
+        try:
+            return pa.Table.from_pandas(rows, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            return rows.to_dict("records")
+
+    def _as_ids(
+        df: Any, id_col: Optional[str], read: list[str], ids: list[Optional[str]]
+    ) -> Any:
+        """``ids`` (the ids of the result, as ``read``: the id each row was read
+        with) as values of the frame's id column, each the value of the row with
+        that id, in the column's type (integers nullable), so that the result
+        joins back on it; an id no row has (the row numbers of
+        ``id_col=None``, the ``docs[i]`` of a row without an id) stays as it is,
+        or is missing in a column that cannot hold it."""
+        import pandas as pd
+
+        if id_col is None:
+            return pd.array(ids, dtype=object)
+        column = df[id_col]
+        value_of: dict[str, Any] = {}
+        for text, value in zip(read, column):
+            value_of.setdefault(text, value)
+        values = [None if i is None else value_of.get(i) for i in ids]
+        dtype = column.dtype
+        if dtype.kind in "iu":
+            sign = "Int" if dtype.kind == "i" else "UInt"
+            dtype = f"{sign}{dtype.itemsize * 8}"
+        elif dtype.kind == "b":
+            dtype = "boolean"
+        return pd.array(values, dtype=dtype)
+
+    def _column(df: Any, values: Any, dtype: Any) -> Any:
+        """``values`` as a column of ``df`` of ``dtype``, an empty frame's too
+        (``str``: pandas' default for strings, ``object`` before pandas 3)."""
+        import pandas as pd
+
+        return pd.Series(values, index=df.index, dtype=dtype)
 
     def dedup_frame(
         df: Any,
@@ -625,30 +681,36 @@ if find_spec("pandas") is not None:
         """:func:`dedup` on a pandas DataFrame: returns a copy of ``df`` with the
         columns ``cluster``, ``kept``, ``duplicate_of``, ``reason``,
         ``similarity`` and ``lang`` added. ``config`` and ``options`` are those
-        of :func:`dedup`.
+        of :func:`dedup`; the columns are named by ``id_col`` and ``text_col``
+        (``id_field=`` and ``text_field=`` raise ``TypeError``).
 
         Each row is a record of the columns the configuration reads: ``id_col``,
         ``text_col``, and the field named by ``survivor="earliest:FIELD"`` or
         ``"highest:FIELD"`` and by a boilerplate ``group_by``, handed over through
-        Arrow (pandas 2.2 or later, with pyarrow). A missing value there
-        (``None``, ``NaN``, ``NaT``) is a missing field. ``id_col=None``: the frame
-        has no ids, and its rows are numbered from 0 (``cluster`` and
-        ``duplicate_of`` then name row numbers).
+        Arrow (pandas 2.2 or later, with pyarrow), or read as
+        ``df.to_dict("records")`` gives them where pyarrow cannot convert a column
+        (an object column of mixed types). A missing value there (``None``,
+        ``NaN``, ``NA``, ``NaT``) is a missing field; a row without an id is
+        ``docs[i]`` (``i`` its row number), as in :func:`dedup`. ``cluster`` and
+        ``duplicate_of`` hold values of the id column, in its type (integers
+        nullable: they join back on it; a float column of whole numbers is read as
+        integers, ``2.0`` as ``"2"``), missing where they name a row without an
+        id. ``id_col=None``: the frame has no ids, and its rows are numbered from
+        0 (``cluster`` and ``duplicate_of`` then name row numbers, as strings).
 
         A frame that already has one of the columns added raises ``ValueError``
         (as :func:`ghirbal.spark.dedup_spark` does): rename it first."""
-        _refuse_taken(df.columns, _FRAME_VERDICTS)
-        options = _frame_options(id_col, text_col, options)
-        rows = _frame_columns(df, id_col, text_col, config, options)
+        options = _frame_options("dedup_frame", df, id_col, text_col, options, _FRAME_VERDICTS)
+        rows = _frame_records(df, id_col, config, options)
         r = dedup(rows, config=config, progress=progress, **options)
         out = df.copy()
         columns = (
-            _as_ids(df, id_col, r.clusters),
-            r.kept,
-            _as_ids(df, id_col, r.duplicate_of),
-            r.reason,
-            r.similarity,
-            r.lang,
+            _as_ids(df, id_col, r.ids, r.clusters),
+            _column(df, r.kept, "bool"),
+            _as_ids(df, id_col, r.ids, r.duplicate_of),
+            _column(df, r.reason, str),
+            _column(df, r.similarity, "float64"),
+            _column(df, r.lang, str),
         )
         for name, column in zip(_FRAME_VERDICTS, columns):
             out[name] = column
@@ -670,15 +732,14 @@ if find_spec("pandas") is not None:
         :func:`clean`; the rows are read as in :func:`dedup_frame` (a
         ``group_by`` field goes with each row). A frame that already has a
         ``cuts`` or ``emptied`` column raises ``ValueError``: rename it first."""
-        _refuse_taken(df.columns, _FRAME_CLEAN)
-        options = _frame_options(id_col, text_col, options)
+        options = _frame_options("clean_frame", df, id_col, text_col, options, _FRAME_CLEAN)
         # The configuration clean() resolves, for the group_by field.
-        resolved = _clean_options(options)
-        rows = _frame_columns(df, id_col, text_col, config, resolved)
+        rows = _frame_records(df, id_col, config, _clean_options(options))
         r = clean(rows, config=config, progress=progress, **options)
         out = df.copy()
-        out[text_col] = r.texts
-        for name, column in zip(_FRAME_CLEAN, (r.cuts, r.emptied)):
+        out[text_col] = _column(df, r.texts, str)
+        columns = (_column(df, r.cuts, "object"), _column(df, r.emptied, "bool"))
+        for name, column in zip(_FRAME_CLEAN, columns):
             out[name] = column
         return out
 
