@@ -116,3 +116,16 @@ def test_a_lone_string_or_a_frame_is_not_a_list_of_documents() -> None:
 
     with pytest.raises(TypeError, match="dedup_frame"):
         ghirbal.dedup(FakeFrame())  # type: ignore[arg-type]
+
+
+def test_a_dict_is_not_a_list_of_documents(seed_docs: list[dict[str, str]]) -> None:
+    # Its keys were taken for the documents: {id: text} deduplicated its ids, and
+    # one record gave two documents, "id" and "text".
+    by_id = {d["id"]: d["text"] for d in seed_docs}
+    for docs in (by_id, seed_docs[0]):
+        with pytest.raises(TypeError, match=r"not a dict: pass one record as \[record\]"):
+            ghirbal.dedup(docs)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match=r"for k, v in docs.items\(\)"):
+            ghirbal.clean(docs)  # type: ignore[arg-type]
+    r = ghirbal.dedup([{"id": k, "text": v} for k, v in by_id.items()])
+    assert r.ids == list(by_id)

@@ -164,6 +164,13 @@ Docs = Union[Iterable[Doc], ArrowTable]
 def _check_docs(docs: Any, frame_fn: str) -> None:
     if hasattr(docs, "__arrow_c_stream__") or hasattr(docs, "__arrow_c_array__"):
         return
+    if isinstance(docs, Mapping):
+        # Iterating one would give its keys: ids taken for texts, or "id" and "text".
+        raise TypeError(
+            "docs must be an iterable of documents (str or dict), not a dict: pass one "
+            "record as [record], and {id: text} as "
+            '[{"id": k, "text": v} for k, v in docs.items()]'
+        )
     if isinstance(docs, (str, bytes)) or hasattr(docs, "columns"):
         # Iterating these would give characters or column names, not documents.
         raise TypeError(
@@ -307,7 +314,9 @@ def dedup(
     pyarrow table or batch, a pandas or polars frame): row ``i`` is read as the
     dict of its values, from the columns the configuration reads, in place (a
     null is a missing value); or a column of texts that does (a pyarrow array, a
-    pandas or polars series), read as a list of strings. Bad records raise
+    pandas or polars series), read as a list of strings. A lone string, a dict
+    or a pandas frame raises ``TypeError`` (iterating it would give its letters,
+    keys or column names; for a frame see :func:`dedup_frame`). Bad records raise
     :class:`DataError` naming ``docs[i]``, or with ``on_error="skip"`` become
     ``rejected`` entries. The work runs without the GIL; the result does not
     depend on the order of ``docs``.
