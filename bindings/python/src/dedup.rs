@@ -77,13 +77,17 @@ pub(crate) fn place(i: usize) -> Origin {
 
 /// Builds the documents (outside the GIL), in parallel on the current thread
 /// pool: the same record parsing as a JSONL line, so a dict is accepted or
-/// rejected exactly like a record in a file.
-pub(crate) fn documents(pending: Vec<Pending>, cfg: &Config) -> Vec<corpus_core::Result<Document>> {
+/// rejected exactly like a record in a file. Beside them, the id each record
+/// that is not a document carries ([`Built`]).
+pub(crate) fn documents(
+    pending: Vec<Pending>,
+    cfg: &Config,
+) -> (Vec<corpus_core::Result<Document>>, Vec<String>) {
     pending
         .into_par_iter()
         .enumerate()
         .map(|(i, p)| document(p, i, cfg))
-        .collect()
+        .unzip()
 }
 
 /// [`documents`] on this thread, where item `i` is `docs[at(i)]` of a larger
@@ -96,30 +100,63 @@ pub(crate) fn documents_at(
     pending
         .into_iter()
         .enumerate()
-        .map(|(i, p)| document(p, at(i), cfg))
+        .map(|(i, p)| document(p, at(i), cfg).0)
         .collect()
 }
 
+/// A record's document, and when it is none (a bad record), the id the record
+/// carries ("" when none could be read): the core knows only the documents'
+/// ids, and a rejected record keeps its own in the results.
+type Built = (corpus_core::Result<Document>, String);
+
 /// The document of `docs[i]`.
-fn document(p: Pending, i: usize, cfg: &Config) -> corpus_core::Result<Document> {
+fn document(p: Pending, i: usize, cfg: &Config) -> Built {
+    let of_fields = |map: Map<String, Value>| {
+        let id = read_id(&map, &cfg.input.id_field, i);
+        match cfg.input.record_from_fields(map, place(i), || i.to_string()) {
+            Ok(doc) => (Ok(doc), String::new()),
+            Err(e) => (Err(e), id.unwrap_or_default()),
+        }
+    };
     match p {
-        Pending::Text(text) => Ok(Document {
-            id: i.to_string(),
-            text,
-            origin: place(i),
-            raw: None,
-        }),
-        Pending::Fields(map) => cfg
-            .input
-            .record_from_fields(map, place(i), || i.to_string()),
+        Pending::Text(text) => (
+            Ok(Document {
+                id: i.to_string(),
+                text,
+                origin: place(i),
+                raw: None,
+            }),
+            String::new(),
+        ),
+        Pending::Fields(map) => of_fields(map),
         Pending::Row(rows, row) => match rows.fields(row) {
-            Ok(map) => cfg
-                .input
-                .record_from_fields(map, place(i), || i.to_string()),
-            Err(reason) => Err(Error::record(&place(i), reason)),
+            Ok(map) => of_fields(map),
+            Err(reason) => (Err(Error::record(&place(i), reason)), String::new()),
         },
-        Pending::Bad(reason) => Err(Error::record(&place(i), reason)),
+        Pending::Bad(reason) => (Err(Error::record(&place(i), reason)), String::new()),
     }
+}
+
+/// The id of a record's fields as the core reads it (a string, or a number's
+/// text; without one, the id `docs[i]` gets); `None` for a value of another type.
+fn read_id(map: &Map<String, Value>, id_field: &str, i: usize) -> Option<String> {
+    match map.get(id_field) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(Value::Null) | None => Some(i.to_string()),
+        Some(_) => None,
+    }
+}
+
+/// `ids` (the core's, "" for a record that is no document) with the id each
+/// such record carries, from [`documents`].
+pub(crate) fn with_read_ids(mut ids: Vec<String>, read: Vec<String>) -> Vec<String> {
+    for (id, read) in ids.iter_mut().zip(read) {
+        if id.is_empty() {
+            *id = read;
+        }
+    }
+    ids
 }
 
 /// Documents converted between two looks for a pending signal.
@@ -369,8 +406,11 @@ pub fn dedup(
 ) -> PyResult<Columns> {
     let cfg = resolve(config_path, overrides_json)?;
     let pending = extract(docs, &cfg)?;
-    let run = crate::run::interruptible(py, progress, |p| {
-        cfg.in_pool(|| dedup_documents(documents(pending, &cfg), &cfg, Some(p)))
+    let (run, read_ids) = crate::run::interruptible(py, progress, |p| {
+        cfg.in_pool(|| {
+            let (docs, read_ids) = documents(pending, &cfg);
+            Ok((dedup_documents(docs, &cfg, Some(p))?, read_ids))
+        })
     })?;
     let n = run.outcomes.len();
     let (mut clusters, mut kept, mut duplicate_of, mut reason, mut similarity, mut rejects) = (
@@ -404,7 +444,7 @@ pub fn dedup(
     warn_survivor(py, &run.summary)?;
     let (summary, audit) = (to_json(&run.summary)?, to_json(&run.audit)?);
     Ok((
-        run.ids,
+        with_read_ids(run.ids, read_ids),
         clusters,
         kept,
         duplicate_of,

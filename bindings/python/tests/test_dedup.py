@@ -402,6 +402,24 @@ def test_on_error_skip_keeps_alignment(seed_docs: list[dict[str, str]]) -> None:
     assert c["input"] == c["kept"] + c["removed"] + c["rejected"]
 
 
+def test_a_rejected_record_keeps_its_id(seed_docs: list[dict[str, str]]) -> None:
+    # Its id was read before its text was found bad: r.ids held "" instead.
+    docs: list[Any] = [
+        {"id": "blank", "text": "   "},
+        {"id": 17, "text": None},
+        {"id": "number", "text": 5},
+        {"id": "no-text"},
+        {"id": ["not", "an", "id"], "text": seed_docs[0]["text"]},
+        42,
+        *seed_docs,
+    ]
+    ids = ["blank", "17", "number", "no-text", "", "", *(d["id"] for d in seed_docs)]
+    r = ghirbal.dedup(docs, on_error="skip")
+    assert r.reason[:6] == ["rejected"] * 6
+    assert r.ids == ids and [x["id"] for x in r.to_records()] == ids
+    assert ghirbal.clean(docs, on_error="skip").ids == ids
+
+
 def test_result_pickles(seed_docs: list[dict[str, str]]) -> None:
     r = ghirbal.dedup(seed_docs)
     assert pickle.loads(pickle.dumps(r)) == r

@@ -218,7 +218,8 @@ class DedupResult:
     ``duplicate_of[i]`` the id of the kept document that ``docs[i]`` duplicates.
     ``reason[i]`` is ``unique``, ``survivor``, ``exact``, ``near_duplicate``,
     ``containment`` or ``rejected`` (bad record under ``on_error="skip"``; then
-    ``clusters[i]`` and ``similarity[i]`` are ``None`` and ``rejects`` says why).
+    ``clusters[i]`` and ``similarity[i]`` are ``None``, ``rejects`` says why, and
+    ``ids[i]`` is the id the record carries, ``""`` when none could be read).
     ``lang[i]`` is the detected language (ISO 639-3, as in ``clusters.jsonl``;
     ``None`` for a rejected record). ``summary`` and ``audit`` are what the job
     writes to ``summary.json`` and ``audit.json`` for the same records (the
@@ -414,7 +415,8 @@ class CleanResult:
     """The outcome of :func:`clean`: one entry per input document, in input order.
 
     ``texts[i]`` is the document without its cuts (``None`` for a record rejected
-    under ``on_error="skip"``; ``rejects`` says why), ``cuts[i]`` the removed
+    under ``on_error="skip"``; ``rejects`` says why, and ``ids[i]`` is its id as
+    in :class:`DedupResult`), ``cuts[i]`` the removed
     spans in text order, ``emptied[i]`` true when nothing was left (the file job
     lists those in ``emptied.jsonl``). ``summary`` is ``summary.json``.
     """
