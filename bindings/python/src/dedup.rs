@@ -58,7 +58,8 @@ pub fn record_fields(config_path: Option<PathBuf>, overrides_json: &str) -> PyRe
 
 /// One input record as extracted while holding the GIL.
 pub(crate) enum Pending {
-    /// A string: the text.
+    /// A string: the text, read as the record of that text alone (its id
+    /// its position).
     Text(String),
     /// The fields the job reads of a dict ([`read_fields`]).
     Fields(Map<String, Value>),
@@ -119,15 +120,11 @@ fn document(p: Pending, i: usize, cfg: &Config) -> Built {
         }
     };
     match p {
-        Pending::Text(text) => (
-            Ok(Document {
-                id: i.to_string(),
-                text,
-                origin: place(i),
-                raw: None,
-            }),
-            String::new(),
-        ),
+        // A string is the record of its text alone, read as a dict is: an
+        // empty or oversized text is refused as in a file.
+        Pending::Text(text) => {
+            of_fields(Map::from_iter([(cfg.input.text_field.clone(), Value::String(text))]))
+        }
         Pending::Fields(map) => of_fields(map),
         Pending::Row(rows, row) => match rows.fields(row) {
             Ok(map) => of_fields(map),

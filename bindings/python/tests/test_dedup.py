@@ -83,6 +83,28 @@ def test_strings_get_their_position_as_id(seed_docs: list[dict[str, str]]) -> No
     assert r2.ids == ["0", "1", "2", "3", "4"]
 
 
+def test_a_string_is_read_as_the_record_of_its_text(seed_docs: list[dict[str, str]]) -> None:
+    # Blank strings used to be accepted, and came out as exact duplicates of each
+    # other, while the same texts in dicts or files were rejected.
+    texts = [d["text"] for d in seed_docs]
+    docs = ["", texts[0], " \n\t", texts[2], texts[3]]
+    records = [{"id": str(i), "text": t} for i, t in enumerate(docs)]
+    with pytest.raises(ghirbal.DataError, match=r"docs\[0\]: empty text"):
+        ghirbal.dedup(docs)
+    with pytest.raises(ghirbal.DataError, match=r"docs\[0\]: empty text"):
+        ghirbal.clean(docs)
+    r = ghirbal.dedup(docs, on_error="skip")
+    assert r.rejects == [(0, "empty text"), (2, "empty text")]
+    assert by_id(r) == by_id(ghirbal.dedup(records, on_error="skip"))
+    c = ghirbal.clean(docs, on_error="skip")
+    assert c.rejects == r.rejects and c.texts[0] is None and c.ids == r.ids
+    # The size limit of a record holds for a string too.
+    limit = len(texts[2].encode()) - 1
+    r = ghirbal.dedup(texts, on_error="skip", max_doc_bytes=limit)
+    assert r.rejects == ghirbal.dedup(seed_docs, on_error="skip", max_doc_bytes=limit).rejects
+    assert any(i == 2 for i, _ in r.rejects)
+
+
 def test_any_iterable_of_str_or_dict(seed_docs: list[dict[str, str]]) -> None:
     gen = (d if i % 2 else d["text"] for i, d in enumerate(seed_docs))
     r = ghirbal.dedup(gen)

@@ -302,9 +302,10 @@ def dedup(
 ) -> DedupResult:
     """Finds exact and near-duplicate documents among ``docs``.
 
-    ``docs`` holds strings (their id is their position, as a string) or dicts
-    with the ``id_field`` and ``text_field`` keys (default ``id`` and ``text``;
-    a dict without an id gets its position). Of a dict, the fields the
+    ``docs`` holds strings (each read as the record of that text alone: its id
+    is its position, as a string, and a blank one is rejected as ``empty text``,
+    as in a file) or dicts with the ``id_field`` and ``text_field`` keys
+    (default ``id`` and ``text``; a dict without an id gets its position). Of a dict, the fields the
     configuration reads are taken as a JSON Lines record holds them: the id, the
     text, and the fields ``survivor="earliest:date"`` and a boilerplate
     ``group_by`` name; numbers of any type (numpy's, ``Decimal``) are numbers,
