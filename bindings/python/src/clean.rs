@@ -191,9 +191,10 @@ impl PyCleanStages {
     }
 
     /// Cleans records (str, or dicts read like JSON Lines records); `orders[i]`
-    /// is the input position of `docs[i]` (its fallback id, and where errors say
-    /// it is). With repeated passages on, `holders[i]` gives the (hash, holder
-    /// id) of each repeated passage `docs[i]` carries (`None`: none).
+    /// is the input position `N` of `docs[i]` (errors name it `docs[N]`, and so
+    /// is a record without an id). With repeated passages on, `holders[i]`
+    /// gives the (hash, holder id) of each repeated passage `docs[i]` carries
+    /// (`None`: none).
     #[pyo3(signature = (orders, docs, holders = None))]
     fn clean(
         &self,

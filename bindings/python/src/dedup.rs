@@ -69,11 +69,19 @@ pub(crate) enum Pending {
     Bad(String),
 }
 
+/// Where `docs[i]` is, as errors name it.
 pub(crate) fn place(i: usize) -> Origin {
     Origin {
-        path: Path::new(&format!("docs[{i}]")).into(),
+        path: Path::new(&place_name(i)).into(),
         line: 0,
     }
+}
+
+/// `docs[i]`: the place of item `i`, and the id of a record there that has
+/// none, as a record of a file without an id gets `file:line`. Its position
+/// alone ("1") would be taken for the id "1" of another record.
+fn place_name(i: usize) -> String {
+    format!("docs[{i}]")
 }
 
 /// Builds the documents (outside the GIL), in parallel on the current thread
@@ -112,22 +120,24 @@ type Built = (corpus_core::Result<Document>, String);
 
 /// The document of `docs[i]`.
 fn document(p: Pending, i: usize, cfg: &Config) -> Built {
-    let of_fields = |map: Map<String, Value>| {
-        let id = read_id(&map, &cfg.input.id_field, i);
-        match cfg.input.record_from_fields(map, place(i), || i.to_string()) {
+    // `fallback`: the id of a record without one.
+    let of_fields = |map: Map<String, Value>, fallback: String| {
+        let id = read_id(&map, &cfg.input.id_field, &fallback);
+        match cfg.input.record_from_fields(map, place(i), || fallback) {
             Ok(doc) => (Ok(doc), String::new()),
             Err(e) => (Err(e), id.unwrap_or_default()),
         }
     };
     match p {
-        // A string is the record of its text alone, read as a dict is: an
-        // empty or oversized text is refused as in a file.
-        Pending::Text(text) => {
-            of_fields(Map::from_iter([(cfg.input.text_field.clone(), Value::String(text))]))
-        }
-        Pending::Fields(map) => of_fields(map),
+        // A string is the record of its text alone, read as a dict is (an
+        // empty or oversized text is refused as in a file), its position its id.
+        Pending::Text(text) => of_fields(
+            Map::from_iter([(cfg.input.text_field.clone(), Value::String(text))]),
+            i.to_string(),
+        ),
+        Pending::Fields(map) => of_fields(map, place_name(i)),
         Pending::Row(rows, row) => match rows.fields(row) {
-            Ok(map) => of_fields(map),
+            Ok(map) => of_fields(map, place_name(i)),
             Err(reason) => (Err(Error::record(&place(i), reason)), String::new()),
         },
         Pending::Bad(reason) => (Err(Error::record(&place(i), reason)), String::new()),
@@ -135,12 +145,12 @@ fn document(p: Pending, i: usize, cfg: &Config) -> Built {
 }
 
 /// The id of a record's fields as the core reads it (a string, or a number's
-/// text; without one, the id `docs[i]` gets); `None` for a value of another type.
-fn read_id(map: &Map<String, Value>, id_field: &str, i: usize) -> Option<String> {
+/// text; without one, `fallback`); `None` for a value of another type.
+fn read_id(map: &Map<String, Value>, id_field: &str, fallback: &str) -> Option<String> {
     match map.get(id_field) {
         Some(Value::String(s)) => Some(s.clone()),
         Some(Value::Number(n)) => Some(n.to_string()),
-        Some(Value::Null) | None => Some(i.to_string()),
+        Some(Value::Null) | None => Some(fallback.to_owned()),
         Some(_) => None,
     }
 }

@@ -78,9 +78,25 @@ def test_strings_get_their_position_as_id(seed_docs: list[dict[str, str]]) -> No
     assert r.ids == ["0", "1", "2", "3", "4", "5"]
     assert r.clusters[5] == "2" and not r.kept[5]
     assert r.duplicate_of[5] == "2" and r.reason[5] == "exact"
-    # Dicts without an id get their position too.
-    r2 = ghirbal.dedup([{"text": t} for t in texts])
-    assert r2.ids == ["0", "1", "2", "3", "4"]
+
+
+def test_a_record_without_an_id_is_named_by_its_place(seed_docs: list[dict[str, str]]) -> None:
+    # Its position alone was its id: "0" here, which is the next record's own id
+    # (a "duplicate id" error, or under on_error="skip" a good record thrown away).
+    texts = [d["text"] for d in seed_docs]
+    docs: list[dict[str, Any]] = [
+        {"text": texts[0]},
+        {"id": "0", "text": texts[2]},
+        {"id": None, "text": texts[3]},
+        {"id": float("nan"), "text": texts[4]},
+        {"id": pd_missing(), "text": texts[2]},
+    ]
+    r = ghirbal.dedup(docs)
+    assert r.ids == ["docs[0]", "0", "docs[2]", "docs[3]", "docs[4]"]
+    assert r.duplicate_of[4] == "0" and r.reason[4] == "exact"
+    assert ghirbal.clean(docs).ids == r.ids
+    # A string's id is its position, as before.
+    assert ghirbal.dedup([texts[0], {"text": texts[2]}]).ids == ["0", "docs[1]"]
 
 
 def test_a_string_is_read_as_the_record_of_its_text(seed_docs: list[dict[str, str]]) -> None:

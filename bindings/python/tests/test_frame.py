@@ -215,3 +215,14 @@ def test_an_empty_frame_gives_the_columns_of_a_full_one(seed_docs) -> None:
     for fn in (ghirbal.dedup_frame, ghirbal.clean_frame):
         full, empty = fn(df), fn(df.iloc[:0])
         assert len(empty) == 0 and empty.dtypes.to_dict() == full.dtypes.to_dict()
+
+
+def test_a_row_without_an_id_is_not_taken_for_another(seed_docs) -> None:
+    # Row 1 has no id: it was "1", the id of row 0 ("duplicate id").
+    texts = [seed_docs[2]["text"], seed_docs[3]["text"], seed_docs[2]["text"]]
+    df = pd.DataFrame({"id": pd.array([1, None, 7], dtype="Int64"), "text": texts})
+    out = ghirbal.dedup_frame(df)
+    assert list(out["reason"]) == ["survivor", "unique", "exact"]
+    assert out.loc[2, "duplicate_of"] == 1 == out.loc[2, "cluster"]
+    # Its id, "docs[1]", is no value of the column: missing where it names it.
+    assert out.loc[1, "cluster"] is pd.NA

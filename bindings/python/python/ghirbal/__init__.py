@@ -305,7 +305,9 @@ def dedup(
     ``docs`` holds strings (each read as the record of that text alone: its id
     is its position, as a string, and a blank one is rejected as ``empty text``,
     as in a file) or dicts with the ``id_field`` and ``text_field`` keys
-    (default ``id`` and ``text``; a dict without an id gets its position). Of a dict, the fields the
+    (default ``id`` and ``text``). A dict whose id is missing, ``None`` or NaN
+    is named ``docs[i]``, its place, as a file's record without an id is named
+    ``file:line``: its position alone could be another record's id. Of a dict, the fields the
     configuration reads are taken as a JSON Lines record holds them: the id, the
     text, and the fields ``survivor="earliest:date"`` and a boilerplate
     ``group_by`` name; numbers of any type (numpy's, ``Decimal``) are numbers,
