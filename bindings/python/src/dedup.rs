@@ -14,7 +14,7 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyMapping, PyString};
 use rayon::prelude::*;
 use serde_json::{Map, Number, Value};
 
-use crate::errors::{ConfigError, to_py};
+use crate::errors::{ConfigError, DataError, to_py};
 
 /// The configuration: a TOML file (or the defaults) with the keyword arguments,
 /// given as a JSON object, laid over it.
@@ -211,7 +211,7 @@ pub(crate) fn extract(docs: &Bound<'_, PyAny>, cfg: &Config) -> PyResult<Vec<Pen
 fn arrow_items(chunks: Vec<ArrayRef>, cfg: &Config) -> PyResult<Vec<Pending>> {
     const NULL: &str = "expected a str or a dict, got null";
     if !chunks.iter().all(|c| c.as_struct_opt().is_some()) {
-        let texts = crate::arrow::texts(&chunks).map_err(to_py)?;
+        let texts = crate::arrow::texts(&chunks).map_err(crate::arrow::column_error(DataError::new_err))?;
         return Ok(texts
             .into_iter()
             .map(|t| t.map_or_else(|| Pending::Bad(NULL.into()), Pending::Text))
@@ -220,8 +220,9 @@ fn arrow_items(chunks: Vec<ArrayRef>, cfg: &Config) -> PyResult<Vec<Pending>> {
     let fields = cfg.record_fields();
     let mut out = Vec::new();
     for rows in chunks.iter().filter_map(|c| c.as_struct_opt()) {
-        let records =
-            Arc::new(ArrowRecords::new(&RecordBatch::from(rows.clone()), &fields).map_err(to_py)?);
+        let records = ArrowRecords::new(&RecordBatch::from(rows.clone()), &fields)
+            .map_err(crate::arrow::column_error(DataError::new_err))?;
+        let records = Arc::new(records);
         out.extend((0..rows.len()).map(|r| match rows.is_null(r) {
             true => Pending::Bad(NULL.into()),
             false => Pending::Row(records.clone(), r),
