@@ -191,7 +191,50 @@ def _refuse_taken(columns: Iterable[str], added: Iterable[str]) -> None:
 
 def _overrides(options: Mapping[str, Any]) -> str:
     # None means "not given": the file's or the default value stays.
-    return json.dumps({k: v for k, v in options.items() if v is not None})
+    given = {k: v for k, v in options.items() if v is not None}
+    try:
+        return json.dumps(given, allow_nan=False)
+    except (TypeError, ValueError):
+        for k, v in given.items():
+            try:
+                json.dumps(v, allow_nan=False)
+            except (TypeError, ValueError) as e:
+                # Named here: the core would only see text that is not JSON.
+                raise ConfigError(
+                    f"invalid configuration: {k}={v!r} is no value a configuration holds "
+                    f"(strings, finite numbers, booleans, lists and dicts of them): {e}"
+                ) from None
+        raise
+
+
+def _dedup_options(options: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``options`` of a dedup job, checked for the switches of :func:`clean`,
+    which the configuration would take for whole sections of ``clean``
+    ("expected struct BoilerplateConfig")."""
+    hints = {
+        "boilerplate": 'a dedup job cuts corpus-level boilerplate first with '
+        'clean={"boilerplate": {"in_dedup": True}} (ghirbal dedup --boilerplate)',
+        "passages": "repeated passages are cut by clean, not by dedup",
+    }
+    for name, hint in hints.items():
+        value = options.get(name)
+        if value is not None and not isinstance(value, Mapping):
+            raise ConfigError(
+                f"invalid configuration: {name}={value!r} is a keyword of ghirbal.clean; {hint}"
+            )
+    return options
+
+
+def _input_paths(inputs: Union[PathLike, Sequence[PathLike]], fn: str) -> list[str]:
+    """The input paths of the file job ``fn``: one path, or a list of them."""
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]
+    paths = [os.fspath(p) for p in inputs]
+    if not paths:
+        raise ConfigError(
+            f"invalid configuration: {fn} got no inputs (a file or a folder, or a list of them)"
+        )
+    return paths
 
 
 def _path(p: Optional[PathLike]) -> Optional[str]:
@@ -356,7 +399,7 @@ def dedup(
         text_field=text_field,
     )
     ids, clusters, kept, dup, reason, sim, lang, rejects, summary, audit = _run(
-        _core.dedup, progress, docs, _path(config), _overrides(opts)
+        _core.dedup, progress, docs, _path(config), _overrides(_dedup_options(opts))
     )
     return DedupResult(
         ids, clusters, kept, dup, reason, sim, lang, rejects, json.loads(summary), json.loads(audit)
@@ -387,16 +430,13 @@ def dedup_files(
     raised here; no output is written, and the same call reads again only the
     input files the stopped one had not read to their end (their checkpoints
     are kept)."""
-    if isinstance(inputs, (str, os.PathLike)):
-        inputs = [inputs]
-    paths = [os.fspath(p) for p in inputs]
     return _run_files(
         _core.dedup_files,
         progress,
-        paths,
+        _input_paths(inputs, "dedup_files"),
         os.fspath(output),
         _path(config),
-        _overrides(dict(options, overwrite=overwrite)),
+        _overrides(_dedup_options(dict(options, overwrite=overwrite))),
     )
 
 
@@ -570,9 +610,7 @@ def clean_files(
     and ``summary.json`` (atomically). Options as in :func:`clean`; ``progress``
     as for :func:`dedup_files`, and Ctrl-C stops it the same way. Returns
     ``summary.json`` as a dict."""
-    if isinstance(inputs, (str, os.PathLike)):
-        inputs = [inputs]
-    paths = [os.fspath(p) for p in inputs]
+    paths = _input_paths(inputs, "clean_files")
     opts = _clean_options(dict(options, overwrite=overwrite))
     return _run_files(
         _core.clean_files, progress, paths, os.fspath(output), _path(config), _overrides(opts)

@@ -68,7 +68,16 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 from pyspark.sql.pandas.types import to_arrow_schema
 
-from ghirbal import DataError, PathLike, _clean_options, _core, _overrides, _path, _refuse_taken
+from ghirbal import (
+    DataError,
+    PathLike,
+    _clean_options,
+    _core,
+    _dedup_options,
+    _overrides,
+    _path,
+    _refuse_taken,
+)
 
 __all__ = ["dedup_spark", "VERDICT_COLUMNS", "clean_spark", "CLEAN_COLUMNS", "normalize_spark"]
 
@@ -585,7 +594,7 @@ def dedup_spark(
     similarity to its survivor).
     """
     _refuse_taken(df.columns, (*VERDICT_COLUMNS, _ORDER, _MONO))
-    cfg_json = _core.resolve_config(_path(config), _overrides(options))
+    cfg_json = _core.resolve_config(_path(config), _overrides(_dedup_options(options)))
     cfg = json.loads(cfg_json)
     audit_path = _path(audit)
     if audit_path is not None and not os.path.isdir(os.path.dirname(audit_path) or "."):
