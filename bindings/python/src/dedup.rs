@@ -211,7 +211,8 @@ pub(crate) fn extract(docs: &Bound<'_, PyAny>, cfg: &Config) -> PyResult<Vec<Pen
 fn arrow_items(chunks: Vec<ArrayRef>, cfg: &Config) -> PyResult<Vec<Pending>> {
     const NULL: &str = "expected a str or a dict, got null";
     if !chunks.iter().all(|c| c.as_struct_opt().is_some()) {
-        let texts = crate::arrow::texts(&chunks).map_err(crate::arrow::column_error(DataError::new_err))?;
+        let texts =
+            crate::arrow::texts(&chunks).map_err(crate::arrow::column_error(DataError::new_err))?;
         return Ok(texts
             .into_iter()
             .map(|t| t.map_or_else(|| Pending::Bad(NULL.into()), Pending::Text))
@@ -271,7 +272,8 @@ impl<'py> ValueReader<'py> {
     /// The JSON value of field `f`'s value `v`; `Err` says why JSON cannot
     /// hold it.
     fn value(&self, f: &str, v: &Bound<'py, PyAny>) -> PyResult<Result<Value, String>> {
-        let cannot = |why: &dyn std::fmt::Display| Err(format!("field {f:?} cannot be read as JSON: {why}"));
+        let cannot =
+            |why: &dyn std::fmt::Display| Err(format!("field {f:?} cannot be read as JSON: {why}"));
         let is_id = f == self.id_field;
         if let Some(value) = plain_value(v, is_id) {
             return Ok(Ok(value));
@@ -291,7 +293,11 @@ impl<'py> ValueReader<'py> {
             let integral = v.call_method0("is_finite")?.is_truthy()?
                 && v.eq(v.call_method0("to_integral_value")?)?;
             let py = v.py();
-            let to = if integral { py.get_type::<PyInt>() } else { py.get_type::<PyFloat>() };
+            let to = if integral {
+                py.get_type::<PyInt>()
+            } else {
+                py.get_type::<PyFloat>()
+            };
             Some(to.call1((v,))?)
         } else if v.is_instance(&self.real)? {
             Some(v.py().get_type::<PyFloat>().call1((v,))?)
@@ -321,8 +327,7 @@ impl<'py> ValueReader<'py> {
 fn is_pandas_missing(v: &Bound<'_, PyAny>) -> PyResult<bool> {
     let ty = v.get_type();
     let name = ty.name()?;
-    Ok((name == "NAType" || name == "NaTType")
-        && ty.module()?.to_cow()?.starts_with("pandas"))
+    Ok((name == "NAType" || name == "NaTType") && ty.module()?.to_cow()?.starts_with("pandas"))
 }
 
 /// The fields the job reads (`fields`: the id, the text, the survivor's and
