@@ -74,6 +74,17 @@ pub(crate) fn texts(chunks: &[ArrayRef]) -> corpus_core::Result<Vec<Option<Strin
     Ok(all)
 }
 
+/// A core error about Arrow data, raised as `kind`: the core calls a column of
+/// the wrong type an invalid configuration, while it is the data's type, not a
+/// setting's (`DataError` for documents, as a bad record is; `TypeError` for
+/// texts to normalize, as a list item that is no string is).
+pub(crate) fn column_error(kind: fn(String) -> PyErr) -> impl Fn(corpus_core::Error) -> PyErr {
+    move |e| match e {
+        corpus_core::Error::Config(msg) => kind(msg),
+        e => crate::errors::to_py(e),
+    }
+}
+
 /// Every array of a stream, of whatever type (a table's are structs).
 fn read_stream(mut stream: FFI_ArrowArrayStream) -> PyResult<Vec<ArrayRef>> {
     let (Some(get_schema), Some(get_next)) = (stream.get_schema, stream.get_next) else {

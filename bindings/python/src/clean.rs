@@ -8,7 +8,7 @@ use corpus_core::clean::{
 };
 use pyo3::prelude::*;
 
-use crate::dedup::{documents, documents_at, extract, resolve, to_json};
+use crate::dedup::{documents, documents_at, extract, resolve, to_json, with_read_ids};
 use crate::dist::{
     LinesOut, boilerplate_lines_of, config_and_model, of_readable, pending_at, rows_of,
 };
@@ -49,8 +49,11 @@ pub fn clean(
 ) -> PyResult<Columns> {
     let cfg = resolve(config_path, overrides_json)?;
     let pending = extract(docs, &cfg)?;
-    let run = crate::run::interruptible(py, progress, |p| {
-        cfg.in_pool(|| clean_documents(documents(pending, &cfg), &cfg, Some(p)))
+    let (run, read_ids) = crate::run::interruptible(py, progress, |p| {
+        cfg.in_pool(|| {
+            let (docs, read_ids) = documents(pending, &cfg);
+            Ok((clean_documents(docs, &cfg, Some(p))?, read_ids))
+        })
     })?;
     let n = run.outcomes.len();
     let (mut texts, mut cuts, mut emptied, mut rejects) = (
@@ -79,7 +82,14 @@ pub fn clean(
         }
     }
     let summary = to_json(&run.summary)?;
-    Ok((run.ids, texts, cuts, emptied, rejects, summary))
+    Ok((
+        with_read_ids(run.ids, read_ids),
+        texts,
+        cuts,
+        emptied,
+        rejects,
+        summary,
+    ))
 }
 
 /// A record's passages for the count: its id and the passages' hashes (as
@@ -181,9 +191,10 @@ impl PyCleanStages {
     }
 
     /// Cleans records (str, or dicts read like JSON Lines records); `orders[i]`
-    /// is the input position of `docs[i]` (its fallback id, and where errors say
-    /// it is). With repeated passages on, `holders[i]` gives the (hash, holder
-    /// id) of each repeated passage `docs[i]` carries (`None`: none).
+    /// is the input position `N` of `docs[i]` (errors name it `docs[N]`, and so
+    /// is a record without an id). With repeated passages on, `holders[i]`
+    /// gives the (hash, holder id) of each repeated passage `docs[i]` carries
+    /// (`None`: none).
     #[pyo3(signature = (orders, docs, holders = None))]
     fn clean(
         &self,

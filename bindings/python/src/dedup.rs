@@ -14,7 +14,7 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyMapping, PyString};
 use rayon::prelude::*;
 use serde_json::{Map, Number, Value};
 
-use crate::errors::{ConfigError, to_py};
+use crate::errors::{ConfigError, DataError, to_py};
 
 /// The configuration: a TOML file (or the defaults) with the keyword arguments,
 /// given as a JSON object, laid over it.
@@ -58,7 +58,8 @@ pub fn record_fields(config_path: Option<PathBuf>, overrides_json: &str) -> PyRe
 
 /// One input record as extracted while holding the GIL.
 pub(crate) enum Pending {
-    /// A string: the text.
+    /// A string: the text, read as the record of that text alone (its id
+    /// its position).
     Text(String),
     /// The fields the job reads of a dict ([`read_fields`]).
     Fields(Map<String, Value>),
@@ -68,22 +69,34 @@ pub(crate) enum Pending {
     Bad(String),
 }
 
+/// Where `docs[i]` is, as errors name it.
 pub(crate) fn place(i: usize) -> Origin {
     Origin {
-        path: Path::new(&format!("docs[{i}]")).into(),
+        path: Path::new(&place_name(i)).into(),
         line: 0,
     }
 }
 
+/// `docs[i]`: the place of item `i`, and the id of a record there that has
+/// none, as a record of a file without an id gets `file:line`. Its position
+/// alone ("1") would be taken for the id "1" of another record.
+fn place_name(i: usize) -> String {
+    format!("docs[{i}]")
+}
+
 /// Builds the documents (outside the GIL), in parallel on the current thread
 /// pool: the same record parsing as a JSONL line, so a dict is accepted or
-/// rejected exactly like a record in a file.
-pub(crate) fn documents(pending: Vec<Pending>, cfg: &Config) -> Vec<corpus_core::Result<Document>> {
+/// rejected exactly like a record in a file. Beside them, the id each record
+/// that is not a document carries ([`Built`]).
+pub(crate) fn documents(
+    pending: Vec<Pending>,
+    cfg: &Config,
+) -> (Vec<corpus_core::Result<Document>>, Vec<String>) {
     pending
         .into_par_iter()
         .enumerate()
         .map(|(i, p)| document(p, i, cfg))
-        .collect()
+        .unzip()
 }
 
 /// [`documents`] on this thread, where item `i` is `docs[at(i)]` of a larger
@@ -96,30 +109,61 @@ pub(crate) fn documents_at(
     pending
         .into_iter()
         .enumerate()
-        .map(|(i, p)| document(p, at(i), cfg))
+        .map(|(i, p)| document(p, at(i), cfg).0)
         .collect()
 }
 
+/// A record's document, and when it is none (a bad record), the id the record
+/// carries ("" when none could be read): the core knows only the documents'
+/// ids, and a rejected record keeps its own in the results.
+type Built = (corpus_core::Result<Document>, String);
+
 /// The document of `docs[i]`.
-fn document(p: Pending, i: usize, cfg: &Config) -> corpus_core::Result<Document> {
+fn document(p: Pending, i: usize, cfg: &Config) -> Built {
+    // `fallback`: the id of a record without one.
+    let of_fields = |map: Map<String, Value>, fallback: String| {
+        let id = read_id(&map, &cfg.input.id_field, &fallback);
+        match cfg.input.record_from_fields(map, place(i), || fallback) {
+            Ok(doc) => (Ok(doc), String::new()),
+            Err(e) => (Err(e), id.unwrap_or_default()),
+        }
+    };
     match p {
-        Pending::Text(text) => Ok(Document {
-            id: i.to_string(),
-            text,
-            origin: place(i),
-            raw: None,
-        }),
-        Pending::Fields(map) => cfg
-            .input
-            .record_from_fields(map, place(i), || i.to_string()),
+        // A string is the record of its text alone, read as a dict is (an
+        // empty or oversized text is refused as in a file), its position its id.
+        Pending::Text(text) => of_fields(
+            Map::from_iter([(cfg.input.text_field.clone(), Value::String(text))]),
+            i.to_string(),
+        ),
+        Pending::Fields(map) => of_fields(map, place_name(i)),
         Pending::Row(rows, row) => match rows.fields(row) {
-            Ok(map) => cfg
-                .input
-                .record_from_fields(map, place(i), || i.to_string()),
-            Err(reason) => Err(Error::record(&place(i), reason)),
+            Ok(map) => of_fields(map, place_name(i)),
+            Err(reason) => (Err(Error::record(&place(i), reason)), String::new()),
         },
-        Pending::Bad(reason) => Err(Error::record(&place(i), reason)),
+        Pending::Bad(reason) => (Err(Error::record(&place(i), reason)), String::new()),
     }
+}
+
+/// The id of a record's fields as the core reads it (a string, or a number's
+/// text; without one, `fallback`); `None` for a value of another type.
+fn read_id(map: &Map<String, Value>, id_field: &str, fallback: &str) -> Option<String> {
+    match map.get(id_field) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(Value::Null) | None => Some(fallback.to_owned()),
+        Some(_) => None,
+    }
+}
+
+/// `ids` (the core's, "" for a record that is no document) with the id each
+/// such record carries, from [`documents`].
+pub(crate) fn with_read_ids(mut ids: Vec<String>, read: Vec<String>) -> Vec<String> {
+    for (id, read) in ids.iter_mut().zip(read) {
+        if id.is_empty() {
+            *id = read;
+        }
+    }
+    ids
 }
 
 /// Documents converted between two looks for a pending signal.
@@ -134,14 +178,7 @@ pub(crate) fn extract(docs: &Bound<'_, PyAny>, cfg: &Config) -> PyResult<Vec<Pen
     }
     let py = docs.py();
     let fields = cfg.record_fields();
-    let json = py.import("json")?;
-    let dumps = json.getattr("dumps")?;
-    let kwargs = PyDict::new(py);
-    kwargs.set_item("ensure_ascii", false)?;
-    // NaN is not JSON: say so rather than fail later on "malformed JSON".
-    kwargs.set_item("allow_nan", false)?;
-    // Dates, numpy scalars and the like become strings rather than errors.
-    kwargs.set_item("default", py.get_type::<PyString>())?;
+    let reader = ValueReader::new(py, &cfg.input.id_field)?;
     let mut out = Vec::new();
     for item in docs.try_iter()? {
         let item = item?;
@@ -155,7 +192,7 @@ pub(crate) fn extract(docs: &Bound<'_, PyAny>, cfg: &Config) -> PyResult<Vec<Pen
                 Err(e) => Pending::Bad(format!("text is not valid Unicode: {e}")),
             }
         } else if item.cast::<PyDict>().is_ok() || item.cast::<PyMapping>().is_ok() {
-            match read_fields(&item, &fields, &dumps, &kwargs)? {
+            match read_fields(&item, &fields, &reader)? {
                 Ok(map) => Pending::Fields(map),
                 Err(reason) => Pending::Bad(reason),
             }
@@ -174,7 +211,8 @@ pub(crate) fn extract(docs: &Bound<'_, PyAny>, cfg: &Config) -> PyResult<Vec<Pen
 fn arrow_items(chunks: Vec<ArrayRef>, cfg: &Config) -> PyResult<Vec<Pending>> {
     const NULL: &str = "expected a str or a dict, got null";
     if !chunks.iter().all(|c| c.as_struct_opt().is_some()) {
-        let texts = crate::arrow::texts(&chunks).map_err(to_py)?;
+        let texts =
+            crate::arrow::texts(&chunks).map_err(crate::arrow::column_error(DataError::new_err))?;
         return Ok(texts
             .into_iter()
             .map(|t| t.map_or_else(|| Pending::Bad(NULL.into()), Pending::Text))
@@ -183,8 +221,9 @@ fn arrow_items(chunks: Vec<ArrayRef>, cfg: &Config) -> PyResult<Vec<Pending>> {
     let fields = cfg.record_fields();
     let mut out = Vec::new();
     for rows in chunks.iter().filter_map(|c| c.as_struct_opt()) {
-        let records =
-            Arc::new(ArrowRecords::new(&RecordBatch::from(rows.clone()), &fields).map_err(to_py)?);
+        let records = ArrowRecords::new(&RecordBatch::from(rows.clone()), &fields)
+            .map_err(crate::arrow::column_error(DataError::new_err))?;
+        let records = Arc::new(records);
         out.extend((0..rows.len()).map(|r| match rows.is_null(r) {
             true => Pending::Bad(NULL.into()),
             false => Pending::Row(records.clone(), r),
@@ -193,18 +232,114 @@ fn arrow_items(chunks: Vec<ArrayRef>, cfg: &Config) -> PyResult<Vec<Pending>> {
     Ok(out)
 }
 
+/// Reads the values of a dict's fields as JSON, as a JSON Lines writer would
+/// write them: numbers of any Python type as numbers, the missing values of
+/// pandas as `null`, anything else through `json.dumps`.
+struct ValueReader<'py> {
+    dumps: Bound<'py, PyAny>,
+    kwargs: Bound<'py, PyDict>,
+    /// `numbers.Integral` (numpy integers), `numbers.Real` (numpy floats) and
+    /// `decimal.Decimal`: numbers that `json.dumps` would turn into strings.
+    integral: Bound<'py, PyAny>,
+    real: Bound<'py, PyAny>,
+    decimal: Bound<'py, PyAny>,
+    /// `operator.index`: a numpy integer's `int`.
+    index: Bound<'py, PyAny>,
+    /// The id field, whose integers keep every digit.
+    id_field: &'py str,
+}
+
+impl<'py> ValueReader<'py> {
+    fn new(py: Python<'py>, id_field: &'py str) -> PyResult<Self> {
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("ensure_ascii", false)?;
+        // NaN is not JSON: say so rather than fail later on "malformed JSON".
+        kwargs.set_item("allow_nan", false)?;
+        // Dates and the like become strings rather than errors.
+        kwargs.set_item("default", py.get_type::<PyString>())?;
+        let numbers = py.import("numbers")?;
+        Ok(ValueReader {
+            dumps: py.import("json")?.getattr("dumps")?,
+            kwargs,
+            integral: numbers.getattr("Integral")?,
+            real: numbers.getattr("Real")?,
+            decimal: py.import("decimal")?.getattr("Decimal")?,
+            index: py.import("operator")?.getattr("index")?,
+            id_field,
+        })
+    }
+
+    /// The JSON value of field `f`'s value `v`; `Err` says why JSON cannot
+    /// hold it.
+    fn value(&self, f: &str, v: &Bound<'py, PyAny>) -> PyResult<Result<Value, String>> {
+        let cannot =
+            |why: &dyn std::fmt::Display| Err(format!("field {f:?} cannot be read as JSON: {why}"));
+        let is_id = f == self.id_field;
+        if let Some(value) = plain_value(v, is_id) {
+            return Ok(Ok(value));
+        }
+        if is_pandas_missing(v)? {
+            return Ok(Ok(Value::Null));
+        }
+        // A numpy integer or a Decimal is a number, as a numpy float (a
+        // `float`) already is: `json.dumps` would write it as a string, and
+        // 9 would then rank above 10.
+        let number = if v.is_instance(&self.integral)? {
+            Some(self.index.call1((v,))?)
+        } else if v.is_instance(&self.decimal)? {
+            if v.call_method0("is_nan")?.is_truthy()? {
+                return Ok(Ok(Value::Null));
+            }
+            let integral = v.call_method0("is_finite")?.is_truthy()?
+                && v.eq(v.call_method0("to_integral_value")?)?;
+            let py = v.py();
+            let to = if integral {
+                py.get_type::<PyInt>()
+            } else {
+                py.get_type::<PyFloat>()
+            };
+            Some(to.call1((v,))?)
+        } else if v.is_instance(&self.real)? {
+            Some(v.py().get_type::<PyFloat>().call1((v,))?)
+        } else {
+            None
+        };
+        if let Some(n) = number {
+            return Ok(match plain_value(&n, is_id) {
+                Some(value) => Ok(value),
+                None => cannot(&format!("{n} is not a number JSON can hold")),
+            });
+        }
+        match self.dumps.call((v,), Some(&self.kwargs)) {
+            Ok(j) => Ok(match serde_json::from_str(&j.extract::<String>()?) {
+                Ok(value) => Ok(value),
+                Err(e) => cannot(&e),
+            }),
+            // KeyboardInterrupt, SystemExit: not the record's fault.
+            Err(e) if !e.is_instance_of::<pyo3::exceptions::PyException>(v.py()) => Err(e),
+            Err(e) => Ok(cannot(&e)),
+        }
+    }
+}
+
+/// Whether `v` is pandas' `NA` or `NaT`, the missing values of a
+/// `to_dict("records")` row (a float NaN is read as missing already).
+fn is_pandas_missing(v: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let ty = v.get_type();
+    let name = ty.name()?;
+    Ok((name == "NAType" || name == "NaTType") && ty.module()?.to_cow()?.starts_with("pandas"))
+}
+
 /// The fields the job reads (`fields`: the id, the text, the survivor's and
-/// the boilerplate group's) of a dict or mapping, as the JSON values
-/// `json.dumps` writes for them (plain `str`, `bool`, `int` and `float` values
-/// directly, for speed); `None` and a float NaN are `null`, a missing value, as
-/// in a table. Other fields are not looked at: a value JSON cannot hold there
-/// (the NaN of a pandas record's empty cell, a numpy array) is no concern of
-/// the job's. `Err` says which read field JSON cannot hold.
+/// the boilerplate group's) of a dict or mapping, as JSON values
+/// ([`ValueReader`]); `None`, a float NaN and pandas' `NA` and `NaT` are `null`,
+/// a missing value, as in a table. Other fields are not looked at: a value JSON
+/// cannot hold there (the NaN of a pandas record's empty cell, a numpy array)
+/// is no concern of the job's. `Err` says which read field JSON cannot hold.
 fn read_fields(
     item: &Bound<'_, PyAny>,
     fields: &[&str],
-    dumps: &Bound<'_, PyAny>,
-    kwargs: &Bound<'_, PyDict>,
+    reader: &ValueReader<'_>,
 ) -> PyResult<Result<Map<String, Value>, String>> {
     let py = item.py();
     let mut map = Map::with_capacity(fields.len());
@@ -214,30 +349,21 @@ fn read_fields(
             Err(e) if e.is_instance_of::<pyo3::exceptions::PyKeyError>(py) => continue,
             Err(e) => return Err(e),
         };
-        let value = match plain_value(&v) {
-            Some(value) => value,
-            None => match dumps.call((&v,), Some(kwargs)) {
-                Ok(j) => match serde_json::from_str(&j.extract::<String>()?) {
-                    Ok(value) => value,
-                    Err(e) => return Ok(Err(format!("field {f:?} cannot be read as JSON: {e}"))),
-                },
-                // KeyboardInterrupt, SystemExit: not the record's fault.
-                Err(e) if !e.is_instance_of::<pyo3::exceptions::PyException>(py) => {
-                    return Err(e);
-                }
-                Err(e) => return Ok(Err(format!("field {f:?} cannot be read as JSON: {e}"))),
-            },
+        match reader.value(f, &v)? {
+            Ok(value) => map.insert(f.to_owned(), value),
+            Err(reason) => return Ok(Err(reason)),
         };
-        map.insert(f.to_owned(), value);
     }
     Ok(Ok(map))
 }
 
-/// A value of exactly the types `str`, `bool`, `int` within 64 bits, `float`
-/// (NaN as `null`, infinities left to `json.dumps`, which refuses them) or
-/// `None`, as JSON, without writing it and parsing it again (for 200,000 news
-/// articles that took longer than the dedup itself).
-fn plain_value(v: &Bound<'_, PyAny>) -> Option<Value> {
+/// A value of exactly the types `str`, `bool`, `int`, `float` (NaN as `null`;
+/// infinities, which JSON cannot hold, as `None`) or `None`, as JSON, without
+/// writing it and parsing it again (for 200,000 news articles that took longer
+/// than the dedup itself). An `int` beyond 64 bits is a double, as JSON reads
+/// it, except in the id field (`is_id`), where it is its decimal text: two
+/// such ids must not become the same double.
+fn plain_value(v: &Bound<'_, PyAny>, is_id: bool) -> Option<Value> {
     Some(if v.is_none() {
         Value::Null
     } else if let Ok(s) = v.cast_exact::<PyString>() {
@@ -245,9 +371,14 @@ fn plain_value(v: &Bound<'_, PyAny>) -> Option<Value> {
     } else if let Ok(b) = v.cast_exact::<PyBool>() {
         Value::Bool(b.is_true())
     } else if let Ok(i) = v.cast_exact::<PyInt>() {
-        match i.extract::<i64>() {
-            Ok(n) => Value::from(n),
-            Err(_) => Value::from(i.extract::<u64>().ok()?),
+        if let Ok(n) = i.extract::<i64>() {
+            Value::from(n)
+        } else if let Ok(n) = i.extract::<u64>() {
+            Value::from(n)
+        } else if is_id {
+            Value::String(i.str().ok()?.to_cow().ok()?.into_owned())
+        } else {
+            Value::Number(Number::from_f64(i.extract::<f64>().ok()?)?)
         }
     } else if let Ok(f) = v.cast_exact::<PyFloat>() {
         match f.value() {
@@ -288,8 +419,11 @@ pub fn dedup(
 ) -> PyResult<Columns> {
     let cfg = resolve(config_path, overrides_json)?;
     let pending = extract(docs, &cfg)?;
-    let run = crate::run::interruptible(py, progress, |p| {
-        cfg.in_pool(|| dedup_documents(documents(pending, &cfg), &cfg, Some(p)))
+    let (run, read_ids) = crate::run::interruptible(py, progress, |p| {
+        cfg.in_pool(|| {
+            let (docs, read_ids) = documents(pending, &cfg);
+            Ok((dedup_documents(docs, &cfg, Some(p))?, read_ids))
+        })
     })?;
     let n = run.outcomes.len();
     let (mut clusters, mut kept, mut duplicate_of, mut reason, mut similarity, mut rejects) = (
@@ -323,7 +457,7 @@ pub fn dedup(
     warn_survivor(py, &run.summary)?;
     let (summary, audit) = (to_json(&run.summary)?, to_json(&run.audit)?);
     Ok((
-        run.ids,
+        with_read_ids(run.ids, read_ids),
         clusters,
         kept,
         duplicate_of,

@@ -267,8 +267,8 @@ impl PyStages {
     const SHARED_ANCHORS: usize = SHARED_ANCHORS;
 
     /// Analyzes records (str, or dicts read like JSON Lines records); `orders[i]`
-    /// is the input position of `docs[i]` (its fallback id, and where errors say
-    /// it is).
+    /// is the input position `N` of `docs[i]` (errors name it `docs[N]`, and so
+    /// is a record without an id).
     fn analyze(
         &self,
         py: Python<'_>,

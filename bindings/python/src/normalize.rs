@@ -3,7 +3,7 @@
 use corpus_core::normalize::{NormalizeConfig, Normalizer, Profile, Step};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyString, PyTuple};
 use rayon::prelude::*;
 
 use crate::errors::to_py;
@@ -84,9 +84,11 @@ impl PyNormalizer {
         self.inner.normalize(text).into_owned()
     }
 
-    /// Normalizes many texts, without holding the GIL, on every core: a
-    /// sequence of strings, or a column of texts that exports Arrow (read in
-    /// place; a null stays `None`).
+    /// Normalizes many texts, without holding the GIL, on every core: an
+    /// iterable of strings (a `None` stays `None`; anything else is a
+    /// `TypeError` naming `texts[i]`), or a column of texts that exports Arrow
+    /// (read in place; a null stays `None`; a column of another type is a
+    /// `TypeError`).
     fn normalize_batch(
         &self,
         py: Python<'_>,
@@ -99,14 +101,33 @@ impl PyNormalizer {
                 .detach(|| {
                     crate::arrow::texts(&[corpus_core::io::normalize_texts(&chunks, inner)?])
                 })
-                .map_err(to_py);
+                .map_err(crate::arrow::column_error(PyTypeError::new_err));
         }
-        let strings = texts.extract::<Vec<String>>()?;
+        if texts.is_instance_of::<PyString>() {
+            return Err(PyTypeError::new_err(
+                "normalize_batch takes a list of texts, not one str (normalize takes one)",
+            ));
+        }
+        // A None stays None, as a null of an Arrow column does.
+        let mut strings = Vec::new();
+        for (i, t) in texts.try_iter()?.enumerate() {
+            let t = t?;
+            strings.push(if t.is_none() {
+                None
+            } else if let Ok(s) = t.cast::<PyString>() {
+                Some(s.to_cow()?.into_owned())
+            } else {
+                let ty = t.get_type().name()?;
+                return Err(PyTypeError::new_err(format!(
+                    "texts[{i}] is {ty}, not a str (or None)"
+                )));
+            });
+        }
         Ok(py.detach(|| {
             strings
                 .par_iter()
                 .with_min_len(64)
-                .map(|t| Some(inner.normalize(t).into_owned()))
+                .map(|t| t.as_deref().map(|t| inner.normalize(t).into_owned()))
                 .collect()
         }))
     }
@@ -130,7 +151,7 @@ impl PyNormalizer {
         let inner = &self.inner;
         let array = py
             .detach(|| corpus_core::io::normalize_texts(&chunks, inner))
-            .map_err(to_py)?;
+            .map_err(crate::arrow::column_error(PyTypeError::new_err))?;
         crate::arrow::to_pyarrow(py, &array)
     }
 

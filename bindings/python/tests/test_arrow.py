@@ -74,7 +74,8 @@ def test_zoned_timestamps_rank_as_the_instants_they_hold(shared: Path) -> None:
     # The same instants in UTC, and the frame helper.
     frame["date"] = frame["date"].dt.tz_convert("UTC")
     assert outcome(ghirbal.dedup(frame, survivor="earliest:date")) == want
-    out = ghirbal.dedup_frame(frame, survivor="earliest:date")
+    # (The news' own "lang" column would clash with the detected languages.)
+    out = ghirbal.dedup_frame(frame.drop(columns="lang"), survivor="earliest:date")
     assert out["kept"].tolist() == [k for _, _, k, *_ in want]
 
 
@@ -117,7 +118,8 @@ def test_bad_rows_are_named_by_position(seed_docs: list[dict[str, str]]) -> None
     assert "not a finite number" in r.rejects[1][1]
     # A column the job reads must hold values a record can: not lists.
     t = t.append_column("tags", pa.array([["x"], [], None]))
-    with pytest.raises(ghirbal.ConfigError, match="tags"):
+    # A fault of the data, not of the configuration.
+    with pytest.raises(ghirbal.DataError, match='column "tags" of type List'):
         ghirbal.dedup(t, survivor="highest:tags")
 
 
@@ -137,7 +139,7 @@ def test_a_column_of_texts_is_read_as_a_list_of_strings(shared: Path) -> None:
     # A null is no text; a column of numbers holds no documents.
     r = ghirbal.dedup(pa.array([texts[0], None]), on_error="skip")
     assert r.rejects == [(1, "expected a str or a dict, got null")]
-    with pytest.raises(ghirbal.ConfigError, match="holds no texts"):
+    with pytest.raises(ghirbal.DataError, match="a column of Int64 holds no texts"):
         ghirbal.dedup(pa.array([1, 2]))
 
 

@@ -10,6 +10,8 @@ import threading
 import time
 import warnings
 from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -76,9 +78,47 @@ def test_strings_get_their_position_as_id(seed_docs: list[dict[str, str]]) -> No
     assert r.ids == ["0", "1", "2", "3", "4", "5"]
     assert r.clusters[5] == "2" and not r.kept[5]
     assert r.duplicate_of[5] == "2" and r.reason[5] == "exact"
-    # Dicts without an id get their position too.
-    r2 = ghirbal.dedup([{"text": t} for t in texts])
-    assert r2.ids == ["0", "1", "2", "3", "4"]
+
+
+def test_a_record_without_an_id_is_named_by_its_place(seed_docs: list[dict[str, str]]) -> None:
+    # Its position alone was its id: "0" here, which is the next record's own id
+    # (a "duplicate id" error, or under on_error="skip" a good record thrown away).
+    texts = [d["text"] for d in seed_docs]
+    docs: list[dict[str, Any]] = [
+        {"text": texts[0]},
+        {"id": "0", "text": texts[2]},
+        {"id": None, "text": texts[3]},
+        {"id": float("nan"), "text": texts[4]},
+        {"id": pd_missing(), "text": texts[2]},
+    ]
+    r = ghirbal.dedup(docs)
+    assert r.ids == ["docs[0]", "0", "docs[2]", "docs[3]", "docs[4]"]
+    assert r.duplicate_of[4] == "0" and r.reason[4] == "exact"
+    assert ghirbal.clean(docs).ids == r.ids
+    # A string's id is its position, as before.
+    assert ghirbal.dedup([texts[0], {"text": texts[2]}]).ids == ["0", "docs[1]"]
+
+
+def test_a_string_is_read_as_the_record_of_its_text(seed_docs: list[dict[str, str]]) -> None:
+    # Blank strings used to be accepted, and came out as exact duplicates of each
+    # other, while the same texts in dicts or files were rejected.
+    texts = [d["text"] for d in seed_docs]
+    docs = ["", texts[0], " \n\t", texts[2], texts[3]]
+    records = [{"id": str(i), "text": t} for i, t in enumerate(docs)]
+    with pytest.raises(ghirbal.DataError, match=r"docs\[0\]: empty text"):
+        ghirbal.dedup(docs)
+    with pytest.raises(ghirbal.DataError, match=r"docs\[0\]: empty text"):
+        ghirbal.clean(docs)
+    r = ghirbal.dedup(docs, on_error="skip")
+    assert r.rejects == [(0, "empty text"), (2, "empty text")]
+    assert by_id(r) == by_id(ghirbal.dedup(records, on_error="skip"))
+    c = ghirbal.clean(docs, on_error="skip")
+    assert c.rejects == r.rejects and c.texts[0] is None and c.ids == r.ids
+    # The size limit of a record holds for a string too.
+    limit = len(texts[2].encode()) - 1
+    r = ghirbal.dedup(texts, on_error="skip", max_doc_bytes=limit)
+    assert r.rejects == ghirbal.dedup(seed_docs, on_error="skip", max_doc_bytes=limit).rejects
+    assert any(i == 2 for i, _ in r.rejects)
 
 
 def test_any_iterable_of_str_or_dict(seed_docs: list[dict[str, str]]) -> None:
@@ -306,6 +346,49 @@ def test_dicts_are_read_as_the_json_records_of_their_fields(
     assert by_id(r) == from_file
 
 
+def test_numpy_integers_and_decimals_are_numbers(seed_docs: list[dict[str, str]]) -> None:
+    # json.dumps writes them as strings, and "9" used to outrank "10".
+    np = pytest.importorskip("numpy")
+    text = seed_docs[2]["text"]
+    for nine, ten in [
+        (np.int64(9), np.int64(10)),
+        (np.uint8(9), np.int32(10)),
+        (Decimal("9.5"), Decimal("10")),
+        (np.float32(9), Fraction(10)),
+    ]:
+        docs = [{"id": "a", "text": text, "views": nine}, {"id": "b", "text": text, "views": ten}]
+        r = ghirbal.dedup(docs, survivor="highest:views")
+        assert r.kept_ids == ["b"], (nine, ten)
+        assert r.summary["survivor_values"]["numbers"] == 2
+    # A numpy integer id reads as the same integer; a missing value of pandas
+    # (NA, NaT) as a missing field, as a NaN is.
+    docs = [
+        {"id": np.uint64(2**64 - 1), "text": text, "views": pd_missing()},
+        {"id": np.int16(-3), "text": seed_docs[3]["text"], "views": Decimal("NaN")},
+    ]
+    with pytest.warns(UserWarning, match='no record has a value in the survivor field "views"'):
+        r = ghirbal.dedup(docs, survivor="highest:views")
+    assert r.ids == [str(2**64 - 1), "-3"]
+    assert r.summary["survivor_values"]["missing"] == 2
+
+
+def pd_missing() -> Any:
+    """pandas' NA where pandas is installed, else a NaN."""
+    try:
+        import pandas as pd
+    except ImportError:
+        return float("nan")
+    return pd.NA
+
+
+def test_integer_ids_beyond_64_bits_keep_every_digit(seed_docs: list[dict[str, str]]) -> None:
+    # As doubles, 2**70 and 2**70 + 1 were one id ("1.1805916207174113e+21").
+    docs = [{"id": 2**70 + i, "text": d["text"]} for i, d in enumerate(seed_docs)]
+    r = ghirbal.dedup(docs)
+    assert r.ids == [str(2**70 + i) for i in range(len(docs))]
+    assert r.reason.count("rejected") == 0
+
+
 def test_dicts_are_read_for_the_fields_the_job_reads_only(
     seed_docs: list[dict[str, str]],
 ) -> None:
@@ -355,6 +438,24 @@ def test_on_error_skip_keeps_alignment(seed_docs: list[dict[str, str]]) -> None:
     c = r.summary["counts"]
     assert (c["input"], c["rejected"]) == (8, 3)
     assert c["input"] == c["kept"] + c["removed"] + c["rejected"]
+
+
+def test_a_rejected_record_keeps_its_id(seed_docs: list[dict[str, str]]) -> None:
+    # Its id was read before its text was found bad: r.ids held "" instead.
+    docs: list[Any] = [
+        {"id": "blank", "text": "   "},
+        {"id": 17, "text": None},
+        {"id": "number", "text": 5},
+        {"id": "no-text"},
+        {"id": ["not", "an", "id"], "text": seed_docs[0]["text"]},
+        42,
+        *seed_docs,
+    ]
+    ids = ["blank", "17", "number", "no-text", "", "", *(d["id"] for d in seed_docs)]
+    r = ghirbal.dedup(docs, on_error="skip")
+    assert r.reason[:6] == ["rejected"] * 6
+    assert r.ids == ids and [x["id"] for x in r.to_records()] == ids
+    assert ghirbal.clean(docs, on_error="skip").ids == ids
 
 
 def test_result_pickles(seed_docs: list[dict[str, str]]) -> None:

@@ -37,6 +37,33 @@ def test_config_errors(kwargs: dict[str, object], words: str) -> None:
     assert words in str(e.value)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        # These said "options are not JSON: expected value at line 1 column 15"
+        # and "expected struct BoilerplateConfig".
+        ({"threshold": float("nan")}, "threshold=nan is no value a configuration holds"),
+        ({"dedup": {"ngram": {3, 4}}}, "dedup={'ngram': {3, 4}} is no value"),
+        ({"boilerplate": True}, 'with clean={"boilerplate": {"in_dedup": True}}'),
+        ({"passages": True}, "passages=True is a keyword of ghirbal.clean"),
+    ],
+)
+def test_config_errors_name_the_option(
+    seed_docs: list[dict[str, str]], kwargs: dict[str, object], words: str
+) -> None:
+    with pytest.raises(ghirbal.ConfigError, match="invalid configuration") as e:
+        ghirbal.dedup(seed_docs, **kwargs)
+    assert words in str(e.value)
+
+
+def test_a_file_job_without_inputs_says_so(tmp_path: Path) -> None:
+    # It said "no input files found in  ".
+    for job in (ghirbal.dedup_files, ghirbal.clean_files):
+        with pytest.raises(ghirbal.ConfigError, match=f"{job.__name__} got no inputs"):
+            job([], tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
 def test_unknown_key_reads_the_same_from_a_toml_file(tmp_path: Path) -> None:
     toml = tmp_path / "c.toml"
     toml.write_text("treshold = 0.7\n", encoding="utf-8")
@@ -116,3 +143,16 @@ def test_a_lone_string_or_a_frame_is_not_a_list_of_documents() -> None:
 
     with pytest.raises(TypeError, match="dedup_frame"):
         ghirbal.dedup(FakeFrame())  # type: ignore[arg-type]
+
+
+def test_a_dict_is_not_a_list_of_documents(seed_docs: list[dict[str, str]]) -> None:
+    # Its keys were taken for the documents: {id: text} deduplicated its ids, and
+    # one record gave two documents, "id" and "text".
+    by_id = {d["id"]: d["text"] for d in seed_docs}
+    for docs in (by_id, seed_docs[0]):
+        with pytest.raises(TypeError, match=r"not a dict: pass one record as \[record\]"):
+            ghirbal.dedup(docs)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match=r"for k, v in docs.items\(\)"):
+            ghirbal.clean(docs)  # type: ignore[arg-type]
+    r = ghirbal.dedup([{"id": k, "text": v} for k, v in by_id.items()])
+    assert r.ids == list(by_id)

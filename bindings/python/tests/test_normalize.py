@@ -145,7 +145,15 @@ def test_a_column_that_exports_arrow_is_normalized_in_place(shared) -> None:
     column = pa.chunked_array([texts[:300], [None], texts[300:]])
     assert n.normalize_batch(column) == want[:300] + [None] + want[300:]
     assert n.normalize_batch(pd.Series(texts)) == want
-    with pytest.raises(ghirbal.ConfigError, match="holds no texts"):
+    # A list reads as the column does: a None stays None; another item is a
+    # TypeError naming it (it named no item, and None was one).
+    assert n.normalize_batch([*texts[:300], None, *texts[300:]]) == want[:300] + [None] + want[300:]
+    with pytest.raises(TypeError, match=r"texts\[2\] is bytes, not a str"):
+        n.normalize_batch([texts[0], None, texts[1].encode()])
+    with pytest.raises(TypeError, match="not one str"):
+        n.normalize_batch(texts[0])
+    # The texts' type, not the configuration, is wrong: a TypeError, as for a list.
+    with pytest.raises(TypeError, match="a column of Int64 holds no texts"):
         n.normalize_batch(pa.array([1]))
 
 
@@ -170,7 +178,7 @@ def test_normalize_arrow_gives_an_arrow_array_of_the_same_texts(shared) -> None:
     assert n.normalize_arrow(pa.nulls(3, pa.string())).to_pylist() == [None] * 3
     assert n.normalize_arrow(pd.Series(texts)).to_pylist() == want
     assert len(n.normalize_arrow(pa.array([], pa.string()))) == 0
-    with pytest.raises(ghirbal.ConfigError, match="holds no texts"):
+    with pytest.raises(TypeError, match="a column of Int64 holds no texts"):
         n.normalize_arrow(pa.array([1]))
     with pytest.raises(TypeError, match="normalize_batch takes a list"):
         n.normalize_arrow(texts)

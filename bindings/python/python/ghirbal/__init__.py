@@ -164,6 +164,13 @@ Docs = Union[Iterable[Doc], ArrowTable]
 def _check_docs(docs: Any, frame_fn: str) -> None:
     if hasattr(docs, "__arrow_c_stream__") or hasattr(docs, "__arrow_c_array__"):
         return
+    if isinstance(docs, Mapping):
+        # Iterating one would give its keys: ids taken for texts, or "id" and "text".
+        raise TypeError(
+            "docs must be an iterable of documents (str or dict), not a dict: pass one "
+            "record as [record], and {id: text} as "
+            '[{"id": k, "text": v} for k, v in docs.items()]'
+        )
     if isinstance(docs, (str, bytes)) or hasattr(docs, "columns"):
         # Iterating these would give characters or column names, not documents.
         raise TypeError(
@@ -172,9 +179,62 @@ def _check_docs(docs: Any, frame_fn: str) -> None:
         )
 
 
+def _refuse_taken(columns: Iterable[str], added: Iterable[str]) -> None:
+    """Raises ``ValueError`` when a frame's ``columns`` already hold a name among
+    the columns a frame function adds: the user's data would be overwritten
+    without a word."""
+    taken = set(columns)
+    clash = [c for c in added if c in taken]
+    if clash:
+        raise ValueError(f"df already has the columns {clash}; rename them first")
+
+
 def _overrides(options: Mapping[str, Any]) -> str:
     # None means "not given": the file's or the default value stays.
-    return json.dumps({k: v for k, v in options.items() if v is not None})
+    given = {k: v for k, v in options.items() if v is not None}
+    try:
+        return json.dumps(given, allow_nan=False)
+    except (TypeError, ValueError):
+        for k, v in given.items():
+            try:
+                json.dumps(v, allow_nan=False)
+            except (TypeError, ValueError) as e:
+                # Named here: the core would only see text that is not JSON.
+                raise ConfigError(
+                    f"invalid configuration: {k}={v!r} is no value a configuration holds "
+                    f"(strings, finite numbers, booleans, lists and dicts of them): {e}"
+                ) from None
+        raise
+
+
+def _dedup_options(options: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``options`` of a dedup job, checked for the switches of :func:`clean`,
+    which the configuration would take for whole sections of ``clean``
+    ("expected struct BoilerplateConfig")."""
+    hints = {
+        "boilerplate": 'a dedup job cuts corpus-level boilerplate first with '
+        'clean={"boilerplate": {"in_dedup": True}} (ghirbal dedup --boilerplate)',
+        "passages": "repeated passages are cut by clean, not by dedup",
+    }
+    for name, hint in hints.items():
+        value = options.get(name)
+        if value is not None and not isinstance(value, Mapping):
+            raise ConfigError(
+                f"invalid configuration: {name}={value!r} is a keyword of ghirbal.clean; {hint}"
+            )
+    return options
+
+
+def _input_paths(inputs: Union[PathLike, Sequence[PathLike]], fn: str) -> list[str]:
+    """The input paths of the file job ``fn``: one path, or a list of them."""
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]
+    paths = [os.fspath(p) for p in inputs]
+    if not paths:
+        raise ConfigError(
+            f"invalid configuration: {fn} got no inputs (a file or a folder, or a list of them)"
+        )
+    return paths
 
 
 def _path(p: Optional[PathLike]) -> Optional[str]:
@@ -201,7 +261,8 @@ class DedupResult:
     ``duplicate_of[i]`` the id of the kept document that ``docs[i]`` duplicates.
     ``reason[i]`` is ``unique``, ``survivor``, ``exact``, ``near_duplicate``,
     ``containment`` or ``rejected`` (bad record under ``on_error="skip"``; then
-    ``clusters[i]`` and ``similarity[i]`` are ``None`` and ``rejects`` says why).
+    ``clusters[i]`` and ``similarity[i]`` are ``None``, ``rejects`` says why, and
+    ``ids[i]`` is the id the record carries, ``""`` when none could be read).
     ``lang[i]`` is the detected language (ISO 639-3, as in ``clusters.jsonl``;
     ``None`` for a rejected record). ``summary`` and ``audit`` are what the job
     writes to ``summary.json`` and ``audit.json`` for the same records (the
@@ -284,18 +345,25 @@ def dedup(
 ) -> DedupResult:
     """Finds exact and near-duplicate documents among ``docs``.
 
-    ``docs`` holds strings (their id is their position, as a string) or dicts
-    with the ``id_field`` and ``text_field`` keys (default ``id`` and ``text``;
-    a dict without an id gets its position). Of a dict, the fields the
+    ``docs`` holds strings (each read as the record of that text alone: its id
+    is its position, as a string, and a blank one is rejected as ``empty text``,
+    as in a file) or dicts with the ``id_field`` and ``text_field`` keys
+    (default ``id`` and ``text``). A dict whose id is missing, ``None`` or NaN
+    is named ``docs[i]``, its place, as a file's record without an id is named
+    ``file:line``: its position alone could be another record's id. Of a dict, the fields the
     configuration reads are taken as a JSON Lines record holds them: the id, the
     text, and the fields ``survivor="earliest:date"`` and a boilerplate
-    ``group_by`` name; a NaN there is a missing value, and the other fields are
-    not looked at (a pandas ``to_dict("records")`` list reads as its frame does).
+    ``group_by`` name; numbers of any type (numpy's, ``Decimal``) are numbers,
+    an integer id keeps every digit, a NaN or pandas' ``NA`` and ``NaT`` is a
+    missing value, and the other fields are not looked at (a pandas
+    ``to_dict("records")`` list reads as its frame does).
     ``docs`` may also be a table that exports Arrow (:class:`ArrowTable`: a
     pyarrow table or batch, a pandas or polars frame): row ``i`` is read as the
     dict of its values, from the columns the configuration reads, in place (a
     null is a missing value); or a column of texts that does (a pyarrow array, a
-    pandas or polars series), read as a list of strings. Bad records raise
+    pandas or polars series), read as a list of strings. A lone string, a dict
+    or a pandas frame raises ``TypeError`` (iterating it would give its letters,
+    keys or column names; for a frame see :func:`dedup_frame`). Bad records raise
     :class:`DataError` naming ``docs[i]``, or with ``on_error="skip"`` become
     ``rejected`` entries. The work runs without the GIL; the result does not
     depend on the order of ``docs``.
@@ -331,7 +399,7 @@ def dedup(
         text_field=text_field,
     )
     ids, clusters, kept, dup, reason, sim, lang, rejects, summary, audit = _run(
-        _core.dedup, progress, docs, _path(config), _overrides(opts)
+        _core.dedup, progress, docs, _path(config), _overrides(_dedup_options(opts))
     )
     return DedupResult(
         ids, clusters, kept, dup, reason, sim, lang, rejects, json.loads(summary), json.loads(audit)
@@ -362,16 +430,13 @@ def dedup_files(
     raised here; no output is written, and the same call reads again only the
     input files the stopped one had not read to their end (their checkpoints
     are kept)."""
-    if isinstance(inputs, (str, os.PathLike)):
-        inputs = [inputs]
-    paths = [os.fspath(p) for p in inputs]
     return _run_files(
         _core.dedup_files,
         progress,
-        paths,
+        _input_paths(inputs, "dedup_files"),
         os.fspath(output),
         _path(config),
-        _overrides(dict(options, overwrite=overwrite)),
+        _overrides(_dedup_options(dict(options, overwrite=overwrite))),
     )
 
 
@@ -393,7 +458,8 @@ class CleanResult:
     """The outcome of :func:`clean`: one entry per input document, in input order.
 
     ``texts[i]`` is the document without its cuts (``None`` for a record rejected
-    under ``on_error="skip"``; ``rejects`` says why), ``cuts[i]`` the removed
+    under ``on_error="skip"``; ``rejects`` says why, and ``ids[i]`` is its id as
+    in :class:`DedupResult`), ``cuts[i]`` the removed
     spans in text order, ``emptied[i]`` true when nothing was left (the file job
     lists those in ``emptied.jsonl``). ``summary`` is ``summary.json``.
     """
@@ -544,21 +610,49 @@ def clean_files(
     and ``summary.json`` (atomically). Options as in :func:`clean`; ``progress``
     as for :func:`dedup_files`, and Ctrl-C stops it the same way. Returns
     ``summary.json`` as a dict."""
-    if isinstance(inputs, (str, os.PathLike)):
-        inputs = [inputs]
-    paths = [os.fspath(p) for p in inputs]
+    paths = _input_paths(inputs, "clean_files")
     opts = _clean_options(dict(options, overwrite=overwrite))
     return _run_files(
         _core.clean_files, progress, paths, os.fspath(output), _path(config), _overrides(opts)
     )
 
 
+#: The columns :func:`dedup_frame` adds.
+_FRAME_VERDICTS = ("cluster", "kept", "duplicate_of", "reason", "similarity", "lang")
+
+#: The columns :func:`clean_frame` adds (it also replaces the text column).
+_FRAME_CLEAN = ("cuts", "emptied")
+
 if find_spec("pandas") is not None:
 
     def _frame_options(
-        id_col: Optional[str], text_col: str, options: Mapping[str, Any]
+        fn: str,
+        df: Any,
+        id_col: Optional[str],
+        text_col: str,
+        options: Mapping[str, Any],
+        added: Sequence[str],
     ) -> dict[str, Any]:
-        """``options`` with the record fields of the frame's columns."""
+        """Checks the arguments of the frame function ``fn`` (which adds the
+        columns ``added``) and returns ``options`` with the record fields of the
+        frame's columns."""
+        import pandas as pd  # type: ignore[import-untyped]
+
+        if not isinstance(df, pd.DataFrame):
+            # A polars frame has no copy() nor column assignment; dedup() reads it.
+            raise TypeError(
+                f"{fn} takes a pandas DataFrame, not {type(df).__module__}.{type(df).__name__}; "
+                f"ghirbal.{fn.split('_')[0]}(df) reads any table that exports Arrow "
+                "(a polars frame too), in row order"
+            )
+        given = dict(options.get("input") or {}, **options)
+        for key, col in (("id_field", "id_col"), ("text_field", "text_col")):
+            if given.get(key) is not None:
+                raise TypeError(f"{fn} names the frame's columns with {col}=, not {key}=")
+        _refuse_taken(df.columns, added)
+        for c in (id_col, text_col):
+            if c is not None and c not in df.columns:
+                raise KeyError(f"the frame has no column {c!r}")
         fields = (
             {"text_field": text_col}
             if id_col is None
@@ -566,34 +660,66 @@ if find_spec("pandas") is not None:
         )
         return dict(options, **fields)
 
-    def _as_ids(df: Any, id_col: Optional[str], ids: list[Optional[str]]) -> Any:
-        """``ids`` (as the core writes them) in the type of the frame's id column:
-        integers stay integers (nullable), so that the result joins on them."""
-        import pandas as pd  # type: ignore[import-untyped]
-
-        if id_col is None or not pd.api.types.is_integer_dtype(df[id_col]):
-            return ids
-        return pd.array([None if i is None else int(i) for i in ids], dtype="Int64")
-
-    def _frame_columns(
-        df: Any,
-        id_col: Optional[str],
-        text_col: str,
-        config: Optional[PathLike],
-        options: Mapping[str, Any],
+    def _frame_records(
+        df: Any, id_col: Optional[str], config: Optional[PathLike], resolved: Mapping[str, Any]
     ) -> Any:
-        """The columns of ``df`` the configuration reads: ``id_col`` (none when it
-        is ``None``: the rows are numbered from 0, as :func:`dedup` numbers
-        records without an id), ``text_col``, and the fields named by a survivor
-        policy (``"earliest:FIELD"``, ``"highest:FIELD"``) and a boilerplate
-        ``group_by``."""
-        for c in (id_col, text_col):
-            if c is not None and c not in df.columns:
-                raise KeyError(f"the frame has no column {c!r}")
-        read = _core.record_fields(_path(config), _overrides(options))
-        # The id field comes first; without an id column no column stands for it.
-        read = read if id_col is not None else read[1:]
-        return df[[c for c in read if c in df.columns]]
+        """The records of ``df`` for a job of the configuration ``config`` and
+        ``resolved`` (the options as the job resolves them): the columns it
+        reads (the id, the text, the fields of a survivor policy and of a
+        boilerplate ``group_by``) as an Arrow table, or as ``df.to_dict("records")``
+        gives them when pyarrow cannot convert a column (an object column of
+        mixed types). Without an id column the ids are the row numbers; float
+        ids that are all whole numbers (integers pandas turned into floats for a
+        missing value) are read as integers."""
+        import pandas as pd
+        import pyarrow as pa  # type: ignore[import-untyped]
+
+        read = _core.record_fields(_path(config), _overrides(resolved))
+        id_field, wanted = read[0], read[1:] if id_col is None else read
+        rows = df[[c for c in dict.fromkeys(wanted) if c in df.columns]]
+        if id_col is None:
+            rows = rows.assign(**{id_field: range(len(rows))})
+        elif pd.api.types.is_float_dtype(rows[id_col]):
+            ids = rows[id_col].dropna()
+            if ((ids % 1 == 0) & (ids.abs() < 2**63)).all():
+                rows = rows.assign(**{id_col: rows[id_col].astype("Int64")})
+        try:
+            return pa.Table.from_pandas(rows, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            return rows.to_dict("records")
+
+    def _as_ids(
+        df: Any, id_col: Optional[str], read: list[str], ids: list[Optional[str]]
+    ) -> Any:
+        """``ids`` (the ids of the result, as ``read``: the id each row was read
+        with) as values of the frame's id column, each the value of the row with
+        that id, in the column's type (integers nullable), so that the result
+        joins back on it; an id no row has (the row numbers of
+        ``id_col=None``, the ``docs[i]`` of a row without an id) stays as it is,
+        or is missing in a column that cannot hold it."""
+        import pandas as pd
+
+        if id_col is None:
+            return pd.array(ids, dtype=object)
+        column = df[id_col]
+        value_of: dict[str, Any] = {}
+        for text, value in zip(read, column):
+            value_of.setdefault(text, value)
+        values = [None if i is None else value_of.get(i) for i in ids]
+        dtype = column.dtype
+        if dtype.kind in "iu":
+            sign = "Int" if dtype.kind == "i" else "UInt"
+            dtype = f"{sign}{dtype.itemsize * 8}"
+        elif dtype.kind == "b":
+            dtype = "boolean"
+        return pd.array(values, dtype=dtype)
+
+    def _column(df: Any, values: Any, dtype: Any) -> Any:
+        """``values`` as a column of ``df`` of ``dtype``, an empty frame's too
+        (``str``: pandas' default for strings, ``object`` before pandas 3)."""
+        import pandas as pd
+
+        return pd.Series(values, index=df.index, dtype=dtype)
 
     def dedup_frame(
         df: Any,
@@ -607,25 +733,39 @@ if find_spec("pandas") is not None:
         """:func:`dedup` on a pandas DataFrame: returns a copy of ``df`` with the
         columns ``cluster``, ``kept``, ``duplicate_of``, ``reason``,
         ``similarity`` and ``lang`` added. ``config`` and ``options`` are those
-        of :func:`dedup`.
+        of :func:`dedup`; the columns are named by ``id_col`` and ``text_col``
+        (``id_field=`` and ``text_field=`` raise ``TypeError``).
 
         Each row is a record of the columns the configuration reads: ``id_col``,
         ``text_col``, and the field named by ``survivor="earliest:FIELD"`` or
         ``"highest:FIELD"`` and by a boilerplate ``group_by``, handed over through
-        Arrow (pandas 2.2 or later, with pyarrow). A missing value there
-        (``None``, ``NaN``, ``NaT``) is a missing field. ``id_col=None``: the frame
-        has no ids, and its rows are numbered from 0 (``cluster`` and
-        ``duplicate_of`` then name row numbers)."""
-        options = _frame_options(id_col, text_col, options)
-        rows = _frame_columns(df, id_col, text_col, config, options)
+        Arrow (pandas 2.2 or later, with pyarrow), or read as
+        ``df.to_dict("records")`` gives them where pyarrow cannot convert a column
+        (an object column of mixed types). A missing value there (``None``,
+        ``NaN``, ``NA``, ``NaT``) is a missing field; a row without an id is
+        ``docs[i]`` (``i`` its row number), as in :func:`dedup`. ``cluster`` and
+        ``duplicate_of`` hold values of the id column, in its type (integers
+        nullable: they join back on it; a float column of whole numbers is read as
+        integers, ``2.0`` as ``"2"``), missing where they name a row without an
+        id. ``id_col=None``: the frame has no ids, and its rows are numbered from
+        0 (``cluster`` and ``duplicate_of`` then name row numbers, as strings).
+
+        A frame that already has one of the columns added raises ``ValueError``
+        (as :func:`ghirbal.spark.dedup_spark` does): rename it first."""
+        options = _frame_options("dedup_frame", df, id_col, text_col, options, _FRAME_VERDICTS)
+        rows = _frame_records(df, id_col, config, options)
         r = dedup(rows, config=config, progress=progress, **options)
         out = df.copy()
-        out["cluster"] = _as_ids(df, id_col, r.clusters)
-        out["kept"] = r.kept
-        out["duplicate_of"] = _as_ids(df, id_col, r.duplicate_of)
-        out["reason"] = r.reason
-        out["similarity"] = r.similarity
-        out["lang"] = r.lang
+        columns = (
+            _as_ids(df, id_col, r.ids, r.clusters),
+            _column(df, r.kept, "bool"),
+            _as_ids(df, id_col, r.ids, r.duplicate_of),
+            _column(df, r.reason, str),
+            _column(df, r.similarity, "float64"),
+            _column(df, r.lang, str),
+        )
+        for name, column in zip(_FRAME_VERDICTS, columns):
+            out[name] = column
         return out
 
     def clean_frame(
@@ -642,16 +782,17 @@ if find_spec("pandas") is not None:
         ``on_error="skip"``), with the columns ``cuts`` (the :class:`Cut` list of
         each row) and ``emptied`` added. ``config`` and ``options`` are those of
         :func:`clean`; the rows are read as in :func:`dedup_frame` (a
-        ``group_by`` field goes with each row)."""
-        options = _frame_options(id_col, text_col, options)
+        ``group_by`` field goes with each row). A frame that already has a
+        ``cuts`` or ``emptied`` column raises ``ValueError``: rename it first."""
+        options = _frame_options("clean_frame", df, id_col, text_col, options, _FRAME_CLEAN)
         # The configuration clean() resolves, for the group_by field.
-        resolved = _clean_options(options)
-        rows = _frame_columns(df, id_col, text_col, config, resolved)
+        rows = _frame_records(df, id_col, config, _clean_options(options))
         r = clean(rows, config=config, progress=progress, **options)
         out = df.copy()
-        out[text_col] = r.texts
-        out["cuts"] = r.cuts
-        out["emptied"] = r.emptied
+        out[text_col] = _column(df, r.texts, str)
+        columns = (_column(df, r.cuts, "object"), _column(df, r.emptied, "bool"))
+        for name, column in zip(_FRAME_CLEAN, columns):
+            out[name] = column
         return out
 
     __all__ += ["dedup_frame", "clean_frame"]

@@ -68,7 +68,16 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 from pyspark.sql.pandas.types import to_arrow_schema
 
-from ghirbal import DataError, PathLike, _clean_options, _core, _overrides, _path
+from ghirbal import (
+    DataError,
+    PathLike,
+    _clean_options,
+    _core,
+    _dedup_options,
+    _overrides,
+    _path,
+    _refuse_taken,
+)
 
 __all__ = ["dedup_spark", "VERDICT_COLUMNS", "clean_spark", "CLEAN_COLUMNS", "normalize_spark"]
 
@@ -584,10 +593,8 @@ def dedup_spark(
     thresholds, the cluster sizes, and a sample of clusters with each member's
     similarity to its survivor).
     """
-    clash = [c for c in (*VERDICT_COLUMNS, _ORDER, _MONO) if c in df.columns]
-    if clash:
-        raise ValueError(f"df already has the columns {clash}; rename them first")
-    cfg_json = _core.resolve_config(_path(config), _overrides(options))
+    _refuse_taken(df.columns, (*VERDICT_COLUMNS, _ORDER, _MONO))
+    cfg_json = _core.resolve_config(_path(config), _overrides(_dedup_options(options)))
     cfg = json.loads(cfg_json)
     audit_path = _path(audit)
     if audit_path is not None and not os.path.isdir(os.path.dirname(audit_path) or "."):
@@ -840,9 +847,7 @@ def clean_spark(
     default ``on_error="fail"`` the first bad record raises
     :class:`ghirbal.DataError`, which names its row (``docs[N]``).
     """
-    clash = [c for c in (*CLEAN_COLUMNS, _ORDER, _MONO, _HOLDERS) if c in df.columns]
-    if clash:
-        raise ValueError(f"df already has the columns {clash}; rename them first")
+    _refuse_taken(df.columns, (*CLEAN_COLUMNS, _ORDER, _MONO, _HOLDERS))
     opts = _clean_options(options)
     cfg_json = _core.resolve_config(_path(config), _overrides(opts))
     cfg = json.loads(cfg_json)
