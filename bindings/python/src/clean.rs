@@ -81,6 +81,7 @@ pub fn clean(
             }
         }
     }
+    crate::dedup::warn_notes(py, &run.summary.notes)?;
     let summary = to_json(&run.summary)?;
     Ok((
         with_read_ids(run.ids, read_ids),
@@ -260,5 +261,6 @@ pub fn clean_files(
     let cfg = resolve(config_path, overrides_json)?;
     let summary =
         crate::run::interruptible(py, progress, |p| run_clean(&inputs, &output, &cfg, Some(p)))?;
+    crate::dedup::warn_notes(py, &summary.notes)?;
     to_json(&summary)
 }

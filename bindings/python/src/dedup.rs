@@ -454,7 +454,7 @@ pub fn dedup(
             }
         }
     }
-    warn_survivor(py, &run.summary)?;
+    warn_notes_of(py, &run.summary)?;
     let (summary, audit) = (to_json(&run.summary)?, to_json(&run.audit)?);
     Ok((
         with_read_ids(run.ids, read_ids),
@@ -486,18 +486,26 @@ pub fn dedup_files(
     let cfg = resolve(config_path, overrides_json)?;
     let summary =
         crate::run::interruptible(py, progress, |p| run_dedup(&inputs, &output, &cfg, Some(p)))?;
-    warn_survivor(py, &summary)?;
+    warn_notes_of(py, &summary)?;
     to_json(&summary)
 }
 
-/// A `UserWarning` when the survivor field was not read as dates or numbers
-/// everywhere (the note `ghirbal dedup` prints).
-fn warn_survivor(py: Python<'_>, summary: &corpus_core::pipeline::Summary) -> PyResult<()> {
-    match summary.survivor_values.as_ref().and_then(|v| v.note()) {
-        Some(note) => {
-            let cat = py.get_type::<pyo3::exceptions::PyUserWarning>();
-            PyErr::warn(py, &cat, &std::ffi::CString::new(note)?, 2)
-        }
-        None => Ok(()),
+/// A `UserWarning` per note of a dedup run (the notes `ghirbal dedup`
+/// prints): the survivor field not read as dates or numbers everywhere, an id
+/// or group field no record has.
+fn warn_notes_of(py: Python<'_>, summary: &corpus_core::pipeline::Summary) -> PyResult<()> {
+    let survivor = summary.survivor_values.as_ref().and_then(|v| v.note());
+    warn_notes(py, survivor.iter().chain(&summary.notes))
+}
+
+/// A `UserWarning` per note (see `summary.json`'s `notes`).
+pub(crate) fn warn_notes<'a>(
+    py: Python<'_>,
+    notes: impl IntoIterator<Item = &'a String>,
+) -> PyResult<()> {
+    let cat = py.get_type::<pyo3::exceptions::PyUserWarning>();
+    for note in notes {
+        PyErr::warn(py, &cat, &std::ffi::CString::new(note.as_str())?, 2)?;
     }
+    Ok(())
 }

@@ -78,6 +78,25 @@ def test_shared_news_grouped_by_outlet_matches_the_file_job(shared: Path, tmp_pa
     assert r.summary["counts"] == s["counts"]
     assert r.to_records() == read_jsonl(out / "removed.jsonl")
     assert r.summary["config"]["clean"]["boilerplate"]["group_by"] == "field:outlet"
+    assert "notes" not in r.summary and "notes" not in s
+
+
+def test_a_misspelt_group_or_id_field_warns(shared: Path, tmp_path: Path) -> None:
+    """A field no record has is a warning (the CLI's note), not silence: every
+    record would quietly be one group, or every id its file:line."""
+    path = shared / "corpora" / "arabic_news" / "ant_multisource.jsonl"
+    docs = read_jsonl(path)[:300]
+    group = r'no record has the field "outlte" that --group-by names'
+    with pytest.warns(UserWarning, match=group):
+        r = ghirbal.clean(docs, group_by="field:outlte")
+    assert len(r.summary["notes"]) == 1
+    with pytest.warns(UserWarning) as caught:
+        s = ghirbal.clean_files(path, tmp_path / "o", group_by="field:outlte", id_field="ID")
+    said = [str(w.message) for w in caught]
+    assert said == s["notes"] and len(said) == 2, said
+    assert said[0].startswith('no record has the id field "ID"') and "outlte" in said[1]
+    with pytest.warns(UserWarning, match=r'no record has the id field "ID"'):
+        ghirbal.dedup_files(path, tmp_path / "d", id_field="ID")
 
 
 def test_repeated_passages_are_kept_once_with_their_holder(shared: Path, tmp_path: Path) -> None:

@@ -212,7 +212,7 @@ def _dedup_options(options: Mapping[str, Any]) -> Mapping[str, Any]:
     which the configuration would take for whole sections of ``clean``
     ("expected struct BoilerplateConfig")."""
     hints = {
-        "boilerplate": 'a dedup job cuts corpus-level boilerplate first with '
+        "boilerplate": "a dedup job cuts corpus-level boilerplate first with "
         'clean={"boilerplate": {"in_dedup": True}} (ghirbal dedup --boilerplate)',
         "passages": "repeated passages are cut by clean, not by dedup",
     }
@@ -688,9 +688,7 @@ if find_spec("pandas") is not None:
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
             return rows.to_dict("records")
 
-    def _as_ids(
-        df: Any, id_col: Optional[str], read: list[str], ids: list[Optional[str]]
-    ) -> Any:
+    def _as_ids(df: Any, id_col: Optional[str], read: list[str], ids: list[Optional[str]]) -> Any:
         """``ids`` (the ids of the result, as ``read``: the id each row was read
         with) as values of the frame's id column, each the value of the row with
         that id, in the column's type (integers nullable), so that the result
