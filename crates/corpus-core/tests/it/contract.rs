@@ -210,11 +210,15 @@ fn existing_output_is_refused_unless_overwrite() {
     let err = run_dedup(&[seeds()], &out, &Config::default(), None).unwrap_err();
     assert!(matches!(err, Error::OutputExists(_)));
     assert!(out.join("notes.txt").exists());
-    // An earlier output is replaced whole, by either job.
+    // An earlier output is replaced whole, by either job, once it holds only
+    // what a job wrote: not while a file of the user's is in it.
     let mut cfg = Config::default();
     cfg.output.overwrite = true;
+    let err = run_dedup(&[seeds()], &out, &cfg, None).unwrap_err();
+    assert!(matches!(err, Error::OutputNotReplaced { .. }), "{err}");
+    assert!(out.join("notes.txt").exists());
+    fs::remove_file(out.join("notes.txt")).unwrap();
     run_dedup(&[seeds()], &out, &cfg, None).unwrap();
-    assert!(!out.join("notes.txt").exists());
     assert!(out.join("summary.json").exists());
     run_clean(&[seeds()], &out, &cfg, None).unwrap();
     assert!(out.join("removed.jsonl").exists() && !out.join("clusters.jsonl").exists());
