@@ -419,7 +419,13 @@ fn most_first(counts: &BTreeMap<String, u64>, limit: usize) -> String {
 
 fn base_config(c: &Common) -> anyhow::Result<Config> {
     let mut cfg = match &c.config {
-        Some(p) => Config::from_toml_file(p)?,
+        // An unreadable --config file is a mistake in the command: exit 2.
+        Some(p) => Config::from_toml_file(p).map_err(|e| match e {
+            Error::Io { path, error } => {
+                Error::Config(format!("--config {}: {error}", path.display()))
+            }
+            e => e,
+        })?,
         None => Config::default(),
     };
     if let Some(t) = c.threads {

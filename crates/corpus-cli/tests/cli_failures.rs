@@ -146,3 +146,28 @@ fn parquet_output_of_other_inputs_is_a_usage_error_for_both_jobs() {
         assert!(out.join("kept.jsonl").exists(), "{job}");
     }
 }
+
+/// A `--config` file that cannot be read is a mistake in the command (exit 2,
+/// naming it), like one that does not parse, not bad input data (exit 1).
+#[test]
+fn a_missing_config_file_is_a_usage_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = input(tmp.path());
+    let missing = tmp.path().join("nope.toml");
+    let out = tmp.path().join("out");
+    let o = ghirbal(&[
+        "dedup",
+        p.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--config",
+        missing.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("--config") && err.contains("nope.toml"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}

@@ -48,9 +48,14 @@ impl From<Survivor> for String {
 }
 
 impl TryFrom<String> for Survivor {
-    type Error = Error;
-    fn try_from(s: String) -> Result<Self> {
-        s.parse()
+    /// The reason alone: serde's error around it is made a configuration
+    /// error once, by whoever reads the configuration.
+    type Error = String;
+    fn try_from(s: String) -> std::result::Result<Self, String> {
+        s.parse().map_err(|e| match e {
+            Error::Config(reason) => reason,
+            e => e.to_string(),
+        })
     }
 }
 

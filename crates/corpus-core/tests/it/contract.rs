@@ -338,6 +338,21 @@ fn config_file_fills_the_same_structs() {
     fs::write(&p, "[dedup]\nthreshhold = 0.7\n").unwrap();
     let err = Config::from_toml_file(&p).unwrap_err().to_string();
     assert!(err.contains("threshhold"), "{err}");
+    // A bad value is said once, as a configuration error, from a file or from
+    // overrides (the Python keywords).
+    fs::write(&p, "[dedup]\nsurvivor = \"earliest\"\n").unwrap();
+    let from_file = Config::from_toml_file(&p).unwrap_err().to_string();
+    let from_keywords = Config::default()
+        .with_overrides(json!({"survivor": "earliest"}))
+        .unwrap_err()
+        .to_string();
+    for err in [from_file, from_keywords] {
+        assert_eq!(err.matches("invalid configuration").count(), 1, "{err}");
+        assert!(
+            err.contains("unknown survivor policy \"earliest\""),
+            "{err}"
+        );
+    }
 }
 
 /// Both jobs write their kept records compressed (`kept.jsonl.zst`) and cut
