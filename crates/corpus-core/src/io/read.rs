@@ -182,6 +182,33 @@ pub fn list_inputs(inputs: &[PathBuf], output: Option<&Path>) -> Result<Vec<Inpu
             });
         }
     }
+    // A file read twice (given twice, or inside a folder also given) would be
+    // all duplicate ids, reported against itself.
+    let given: Vec<(&PathBuf, PathBuf)> = inputs
+        .iter()
+        .filter(|p| p.as_os_str() != "-")
+        .filter_map(|p| Some((p, std::fs::canonicalize(p).ok()?)))
+        .collect();
+    for (i, (a, real_a)) in given.iter().enumerate() {
+        for (b, real_b) in &given[i + 1..] {
+            let (outer, inner) = if real_b.starts_with(real_a) {
+                (a, b)
+            } else if real_a.starts_with(real_b) {
+                (b, a)
+            } else {
+                continue;
+            };
+            return Err(Error::Config(if real_a == real_b {
+                format!("the input {} is given twice", b.display())
+            } else {
+                format!(
+                    "the input {} is inside {}, which is given too: it would be read twice",
+                    inner.display(),
+                    outer.display()
+                )
+            }));
+        }
+    }
     if files.is_empty() {
         let given: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
         let records: Vec<String> = CODECS.iter().map(|(s, _)| format!(".jsonl{s}")).collect();

@@ -573,3 +573,38 @@ fn a_field_no_record_has_is_noted() {
         ]
     );
 }
+
+/// An input given twice, or inside a folder also given, is refused before any
+/// work: read twice, every record would be a duplicate id of itself.
+#[test]
+fn an_input_read_twice_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let folder = tmp.path().join("news");
+    fs::create_dir(&folder).unwrap();
+    let file = folder.join("a.jsonl");
+    let records: String = crate::common::seed_texts()
+        .iter()
+        .enumerate()
+        .map(|(i, t)| json!({"id": i, "text": t}).to_string() + "\n")
+        .collect();
+    fs::write(&file, records).unwrap();
+    let again = folder.join("../news/a.jsonl");
+    for inputs in [
+        vec![file.clone(), file.clone()],
+        vec![file.clone(), again],
+        vec![folder.clone(), file.clone()],
+        vec![file.clone(), folder.clone()],
+        vec![folder.clone(), folder.clone()],
+    ] {
+        let out = tmp.path().join("out");
+        let err = run_dedup(&inputs, &out, &Config::default(), None).unwrap_err();
+        assert!(
+            matches!(&err, Error::Config(m) if m.contains("given twice") || m.contains("read twice")),
+            "{inputs:?}: {err}"
+        );
+        let err = run_clean(&inputs, &out, &Config::default(), None).unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{err}");
+        assert!(!out.exists());
+    }
+    run_dedup(&[file], &tmp.path().join("once"), &Config::default(), None).unwrap();
+}
