@@ -31,8 +31,9 @@ use crate::{Error, Result};
 /// Version of the checkpoint files; older ones are refused (6: survivor dates
 /// are read as instants, and small input files share shards; 7: dates with the
 /// month written out too, which version 6 saved as text; 8: records other than
-/// JSON Lines lines keep the hash of their text for pass 2's check).
-const VERSION: u32 = 8;
+/// JSON Lines lines keep the hash of their text for pass 2's check; 9: survivor
+/// values that are numbers written as strings are numbers).
+const VERSION: u32 = 9;
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
 struct Manifest {

@@ -75,11 +75,24 @@ impl RankValue {
     /// let c = RankValue::of_str("الجمعة ٢ آذار ٢٠١٨ - 12:49:57 م".into());
     /// assert_eq!(c, b);
     /// assert_eq!(RankValue::of_str("soon".into()), RankValue::Str("soon".into()));
+    /// // A number written as a string (CSV-born fields) is a number: 10 above 9.
+    /// assert_eq!(RankValue::of_str(" 10 ".into()), RankValue::Num(10.0));
     /// ```
+    ///
+    /// A string that is not a date but a plain decimal number (`10`, `-2.5`,
+    /// `1e3`, blanks around it) is that number.
     pub fn of_str(s: String) -> RankValue {
-        match super::date::instant(&s) {
-            Some(t) => RankValue::Time(t),
-            None => RankValue::Str(s),
+        if let Some(t) = super::date::instant(&s) {
+            return RankValue::Time(t);
+        }
+        let t = s.trim();
+        let plain = !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
+            && t.bytes().any(|b| b.is_ascii_digit());
+        match t.parse::<f64>() {
+            Ok(n) if plain && n.is_finite() => RankValue::Num(n),
+            _ => RankValue::Str(s),
         }
     }
 }

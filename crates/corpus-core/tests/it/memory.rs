@@ -467,6 +467,42 @@ fn record_fields_name_what_the_job_reads() {
 /// naive ISO times); `highest:date` the last. Read as text, these forms sort by
 /// their first characters: the naive time would win `earliest`, "yesterday"
 /// would win `highest`. Files and memory decide alike.
+/// Numbers written as strings (fields that went through a CSV or a form) rank as
+/// numbers under `highest:FIELD`: "10" above "9", in memory and in the file job,
+/// and the summary counts them as numbers.
+#[test]
+fn survivor_numbers_written_as_strings_rank_as_numbers() {
+    let text = seed_docs().remove(3).text;
+    let lines: Vec<String> = [("a", json!("9")), ("b", json!(" 10 ")), ("c", json!(2))]
+        .iter()
+        .map(|(id, views)| json!({"id": id, "text": text, "views": views}).to_string())
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let cfg = Config::default()
+        .with_overrides(json!({"survivor": "highest:views"}))
+        .unwrap();
+    let docs = lines.iter().enumerate().map(|(i, l)| {
+        let origin = Origin {
+            path: Path::new("docs").into(),
+            line: i as u64 + 1,
+        };
+        InputConfig::default().parse_record(l, origin, || i.to_string())
+    });
+    let run = dedup_documents(docs, &cfg, None).unwrap();
+    let kept: Vec<String> = verdicts(&run)
+        .into_iter()
+        .filter(|v| v.2)
+        .map(|v| v.0)
+        .collect();
+    assert_eq!(kept, ["b"]);
+    let values = run.summary.survivor_values.clone().unwrap();
+    assert_eq!((values.numbers, values.strings), (3, 0));
+    let summary = run_dedup(&[input], &dir.path().join("o"), &cfg, None).unwrap();
+    assert_eq!(summary.survivor_values, Some(values));
+}
+
 #[test]
 fn survivor_dates_compare_as_instants_whatever_their_form() {
     let text = seed_docs().remove(3).text;
