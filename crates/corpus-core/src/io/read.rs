@@ -635,6 +635,9 @@ impl Reader {
             if text.trim().is_empty() {
                 return Err(record_err("empty text".into()));
             }
+            if row.id.as_deref() == Some("") {
+                return Err(record_err(empty_id(&self.cfg.id_field)));
+            }
             let raw = if truncated {
                 let mut map: serde_json::Map<String, Value> =
                     serde_json::from_str(&row.raw).unwrap_or_default();
@@ -1151,6 +1154,9 @@ impl InputConfig {
             }
         };
         let id = match map.get(&self.id_field) {
+            Some(Value::String(s)) if s.is_empty() => {
+                return Err(record_err(empty_id(&self.id_field)));
+            }
             Some(Value::String(s)) => s.clone(),
             Some(Value::Number(n)) => number_text(n, line, &self.id_field),
             Some(Value::Null) | None => default_id(),
@@ -1250,6 +1256,12 @@ impl InputConfig {
             }
         }
     }
+}
+
+/// Why a record whose id is the empty string is rejected: an id names a record
+/// in every output, and `""` names none.
+fn empty_id(field: &str) -> String {
+    format!("field {field:?} is an empty string, which names no record")
 }
 
 /// A number id as its JSON text: an integer as it reads, any other number
@@ -1593,7 +1605,8 @@ pub(crate) mod fields {
                 return Ok(None);
             };
             let id = match id {
-                Some(Value::String(s)) => Some(s),
+                // An empty id is rejected the general way.
+                Some(Value::String(s)) if !s.is_empty() => Some(s),
                 Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Some(n.to_string()),
                 // A fraction, an exponent or an integer beyond 64 bits: the
                 // general path takes its text as written.
@@ -1608,6 +1621,26 @@ pub(crate) mod fields {
 #[cfg(test)]
 mod fast_parse_tests {
     use super::*;
+
+    /// An empty string id names no record: rejected, by the fast path and the
+    /// general one alike, naming the field.
+    #[test]
+    fn an_empty_id_is_rejected() {
+        let cfg = InputConfig::default();
+        let origin = Origin {
+            path: Arc::from(Path::new("t.jsonl")),
+            line: 3,
+        };
+        let line = r#"{"id": "", "text": "نص"}"#;
+        let fast = cfg.parse_json_owned(line.into(), origin.clone(), || "d".into());
+        let slow = cfg.parse_json(line, origin, || "d".into());
+        for e in [fast.unwrap_err(), slow.unwrap_err()] {
+            assert_eq!(
+                e.to_string(),
+                "t.jsonl:3: field \"id\" is an empty string, which names no record"
+            );
+        }
+    }
 
     /// A number id is its JSON text: ids that differ as written stay apart
     /// (integers beyond 64 bits, `1e2` and `100`), where a float would have made
