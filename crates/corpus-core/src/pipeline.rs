@@ -21,7 +21,7 @@ use crate::dedup::{Member, RankValue, Reason, Sketcher, Verdict, cluster_report}
 use crate::document::{Document, Origin};
 use crate::io::{
     DecodeReport, InputFile, JsonlWriter, KeptFormat, KeptJsonl, OutputDir, Pending, Reader,
-    fingerprint_file, list_inputs,
+    fingerprint_file,
 };
 use crate::normalize::{KEY_VERSION, Normalizer};
 use crate::{Error, Result};
@@ -209,6 +209,23 @@ pub(crate) fn id_note(id_field: &str, records: u64, by_place: u64) -> Option<Str
              (--id-field names the field)"
         )
     })
+}
+
+/// The note for files in the input folders that look like data but are not
+/// read (see [`crate::io::list_inputs_noting`]): a compression or a name ghirbal
+/// does not read, which the user most likely meant as input.
+pub(crate) fn passed_over_note(passed: &[PathBuf]) -> Option<String> {
+    let (first, rest) = passed.split_first()?;
+    let more = match rest.len() {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    Some(format!(
+        "{} file(s) in the input folders look like data but were not read (only .txt, \
+         .jsonl, .jsonl.gz, .jsonl.zst, .jsonl.bz2 and .parquet are): {}{more}",
+        passed.len(),
+        first.display()
+    ))
 }
 
 /// Whether `id` is the place `origin` (`file:line`), given to a record without one.
@@ -860,7 +877,7 @@ fn run_dedup_inner(
     let mut analyzer = Analyzer::new(cfg)?;
     let out = OutputDir::create(output, cfg.output.overwrite, inputs)?;
 
-    let mut files = list_inputs(inputs, Some(output))?;
+    let (mut files, passed_over) = crate::io::list_inputs_noting(inputs, Some(output))?;
     spill_stdin(&mut files, &out)?;
     // A format the inputs cannot give is a usage error before any work.
     let format = cfg.output.format_for(&files)?;
@@ -1100,6 +1117,7 @@ fn run_dedup_inner(
     summary.survivor_values = cfg
         .survivor_field()
         .map(|f| SurvivorValues::count(f, seen.iter().map(|s| s.member.rank.as_ref())));
+    summary.notes.extend(passed_over_note(&passed_over));
     let by_place = seen
         .iter()
         .filter(|s| id_is_place(&s.member.id, &s.origin))

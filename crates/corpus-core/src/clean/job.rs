@@ -28,9 +28,7 @@ use super::passages::{Passage, PassageCounter, PassageModel, PassageStats};
 use super::{Cleaner, Cut, apply};
 use crate::config::Config;
 use crate::document::{Document, Origin};
-use crate::io::{
-    InputConfig, InputFile, JsonlWriter, KeptFormat, KeptJsonl, OutputDir, Reader, list_inputs,
-};
+use crate::io::{InputConfig, InputFile, JsonlWriter, KeptFormat, KeptJsonl, OutputDir, Reader};
 use crate::normalize::{NormalizeConfig, Normalizer};
 use crate::pipeline::{
     InputSummary, Intake, Progress, Reject, SCHEMA_VERSION, duplicate_id, read_ahead, reject,
@@ -283,7 +281,7 @@ fn run_clean_inner(
     let mut timings = BTreeMap::new();
     let (cleaner, stored) = cleaner_and_stored(cfg)?;
     let out = OutputDir::create(output, cfg.output.overwrite, inputs)?;
-    let mut files = list_inputs(inputs, Some(output))?;
+    let (mut files, passed_over) = crate::io::list_inputs_noting(inputs, Some(output))?;
     spill_stdin(&mut files, &out)?;
     let use_model = cfg.clean.enabled && cfg.clean.boilerplate_enabled();
     // A format the inputs cannot give is a usage error before any work.
@@ -409,8 +407,13 @@ fn run_clean_inner(
         config: cfg.clone(),
         inputs: input_summaries,
         decoding: reader.reports().to_vec(),
-        notes: crate::pipeline::id_note(&cfg.input.id_field, readable, by_place)
+        notes: crate::pipeline::passed_over_note(&passed_over)
             .into_iter()
+            .chain(crate::pipeline::id_note(
+                &cfg.input.id_field,
+                readable,
+                by_place,
+            ))
             .chain(
                 model
                     .as_ref()

@@ -24,7 +24,7 @@ pub use parquet::{
 pub(crate) use read::fields::{field as json_field, replace_string as replace_json_string};
 pub use read::{
     InputConfig, InputFile, InputKind, Oversize, Pending, RawLine, Reader, list_inputs,
-    stdin_decompressed,
+    list_inputs_noting, stdin_decompressed,
 };
 pub(crate) use read::{codec_suffix_of_head, json_type, utf8_string};
 pub use write::{

@@ -124,7 +124,21 @@ impl InputFile {
 /// [`Error::Io`] if a path does not exist or a folder cannot be read;
 /// [`Error::Config`] if no file is found.
 pub fn list_inputs(inputs: &[PathBuf], output: Option<&Path>) -> Result<Vec<InputFile>> {
+    list_inputs_noting(inputs, output).map(|(files, _)| files)
+}
+
+/// [`list_inputs`], and the files the folders hold that look like data (a
+/// `.jsonl`, `.json`, `.ndjson`, `.txt`, `.csv` or `.parquet` name, whatever
+/// follows it: `x.jsonl.xz`, `a.txt.gz`) but are not read, for a note.
+///
+/// # Errors
+/// As [`list_inputs`].
+pub fn list_inputs_noting(
+    inputs: &[PathBuf],
+    output: Option<&Path>,
+) -> Result<(Vec<InputFile>, Vec<PathBuf>)> {
     let mut files = Vec::new();
+    let mut passed = Vec::new();
     let output = output.and_then(|o| std::fs::canonicalize(o).ok());
     for input in inputs {
         if input.as_os_str() == "-" {
@@ -150,6 +164,7 @@ pub fn list_inputs(inputs: &[PathBuf], output: Option<&Path>) -> Result<Vec<Inpu
                 output.as_deref(),
                 &mut Default::default(),
                 &mut found,
+                &mut passed,
             )?;
             found.sort_by(|a, b| a.0.cmp(&b.0));
             for (path, kind) in found {
@@ -218,14 +233,26 @@ pub fn list_inputs(inputs: &[PathBuf], output: Option<&Path>) -> Result<Vec<Inpu
             records.join(", ")
         )));
     }
-    Ok(files)
+    Ok((files, passed))
+}
+
+/// Whether a file name that is not read looks like data all the same.
+fn looks_like_data(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.split('.').skip(1).any(|ext| {
+        matches!(
+            ext,
+            "jsonl" | "json" | "ndjson" | "txt" | "csv" | "tsv" | "parquet"
+        )
+    })
 }
 
 /// What a file holds, from its name, for the names ghirbal reads: `.txt` one
 /// document, `.parquet` a table, `.jsonl` JSON Lines, also compressed (see
 /// [`open_decompressed`]).
 fn kind_of(p: &Path) -> Option<InputKind> {
-    let name = p.file_name()?.to_string_lossy();
+    // `NEWS.TXT` and `dump.JSONL.GZ` too.
+    let name = p.file_name()?.to_string_lossy().to_ascii_lowercase();
     let plain = codec_of(&name).map_or(&*name, |(suffix, _)| &name[..name.len() - suffix.len()]);
     if name.ends_with(".txt") {
         Some(InputKind::Text)
@@ -259,10 +286,11 @@ const CODECS: [(&str, Codec); 3] = [
 
 /// The compression a file name says, with its suffix.
 fn codec_of(name: &str) -> Option<(&'static str, Codec)> {
-    CODECS
-        .iter()
-        .copied()
-        .find(|(suffix, _)| name.ends_with(suffix))
+    CODECS.iter().copied().find(|(suffix, _)| {
+        name.len() >= suffix.len()
+            && name.is_char_boundary(name.len() - suffix.len())
+            && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+    })
 }
 
 /// A name starting with a dot.
@@ -278,6 +306,7 @@ fn walk(
     skip: Option<&Path>,
     seen: &mut std::collections::HashSet<PathBuf>,
     out: &mut Vec<(PathBuf, InputKind)>,
+    passed: &mut Vec<PathBuf>,
 ) -> Result<()> {
     if let Ok(real) = std::fs::canonicalize(dir) {
         if !seen.insert(real) {
@@ -297,10 +326,16 @@ fn walk(
             let hidden = hidden_name(&entry);
             let ours = skip.is_some_and(|s| std::fs::canonicalize(&path).is_ok_and(|p| p == s));
             if !hidden && !ours {
-                walk(&path, skip, seen, out)?;
+                walk(&path, skip, seen, out, passed)?;
             }
-        } else if let Some(kind) = kind_of(&path).filter(|_| !hidden_name(&entry)) {
-            out.push((path, kind));
+        } else if !hidden_name(&entry) {
+            match kind_of(&path) {
+                Some(kind) => out.push((path, kind)),
+                None if looks_like_data(&entry.file_name().to_string_lossy()) => {
+                    passed.push(path);
+                }
+                None => {}
+            }
         }
     }
     Ok(())

@@ -608,3 +608,48 @@ fn an_input_read_twice_is_refused() {
     }
     run_dedup(&[file], &tmp.path().join("once"), &Config::default(), None).unwrap();
 }
+
+/// Folders are read whatever the case of the names (`NEWS.TXT`, `DUMP.JSONL`),
+/// and files that look like data but are not read (a compression or a name
+/// ghirbal does not read) are a note, not silence; other files (a README) are
+/// passed over quietly.
+#[test]
+fn folder_names_in_any_case_are_read_and_unread_data_is_noted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("in");
+    fs::create_dir(&dir).unwrap();
+    let texts = crate::common::seed_texts();
+    fs::write(dir.join("NEWS.TXT"), &texts[0]).unwrap();
+    fs::write(
+        dir.join("DUMP.JSONL"),
+        json!({"id": "j", "text": texts[2]}).to_string() + "\n",
+    )
+    .unwrap();
+    fs::write(dir.join("old.jsonl.xz"), "not read").unwrap();
+    fs::write(dir.join("more.txt.gz"), "not read").unwrap();
+    fs::write(dir.join("README.md"), "about").unwrap();
+    let s = run_dedup(
+        std::slice::from_ref(&dir),
+        &tmp.path().join("o"),
+        &Config::default(),
+        None,
+    )
+    .unwrap();
+    assert_eq!(s.counts.input, 2);
+    assert_eq!(s.notes.len(), 1, "{:?}", s.notes);
+    assert!(
+        s.notes[0].starts_with("2 file(s) in the input folders look like data but were not read")
+            && s.notes[0].contains("more.txt.gz")
+            && s.notes[0].ends_with("and 1 more"),
+        "{}",
+        s.notes[0]
+    );
+    let c = run_clean(
+        std::slice::from_ref(&dir),
+        &tmp.path().join("c"),
+        &Config::default(),
+        None,
+    )
+    .unwrap();
+    assert_eq!(c.notes, s.notes);
+}
