@@ -309,15 +309,16 @@ where
     match run(cli) {
         Ok(()) => 0,
         Err(e) => {
-            if e.downcast_ref::<io::Error>()
-                .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+            // A reader that stopped early (`| head`) is no error: quiet.
+            let broken_pipe = |e: &io::Error| e.kind() == io::ErrorKind::BrokenPipe;
+            if e.downcast_ref::<io::Error>().is_some_and(broken_pipe)
+                || matches!(e.downcast_ref::<Error>(), Some(Error::Io { error, .. }) if broken_pipe(error))
             {
                 return 0;
             }
             eprintln!("ghirbal: {e:#}");
             match e.downcast_ref::<Error>() {
                 Some(Error::Record { .. } | Error::Data { .. } | Error::Invariant(_)) => EXIT_DATA,
-                Some(Error::Io { error, .. }) if error.kind() == io::ErrorKind::BrokenPipe => 0,
                 Some(Error::Io { .. }) => EXIT_DATA,
                 _ => EXIT_USAGE,
             }
@@ -580,7 +581,12 @@ fn normalize(a: NormalizeArgs) -> anyhow::Result<()> {
         let (add, name) = match s.split_at_checked(1) {
             Some(("+", n)) => (true, n),
             Some(("-", n)) => (false, n),
-            _ => (true, s.as_str()),
+            _ => {
+                return Err(Error::Config(format!(
+                    "--step {s}: say +{s} to add the step or -{s} to remove it"
+                ))
+                .into());
+            }
         };
         let step: Step = name.parse()?;
         if add {
@@ -608,13 +614,26 @@ fn normalize(a: NormalizeArgs) -> anyhow::Result<()> {
             )
         })?
     } else {
-        let mut text = String::new();
-        io::Read::read_to_string(&mut io::stdin(), &mut text).context("reading stdin")?;
+        let mut bytes = Vec::new();
+        io::Read::read_to_end(&mut io::stdin(), &mut bytes).context("reading stdin")?;
+        // As a text file is read: a BOM says UTF-8 or UTF-16; invalid UTF-8 is
+        // bad data, named by its byte offset.
+        let text =
+            corpus_core::io::decode_bytes(&bytes, "utf-8", corpus_core::io::InvalidBytes::Error)
+                .map(|(text, _, _)| text)
+                .map_err(|e| match e {
+                    Error::Data { offset, reason, .. } => Error::Data {
+                        path: "-".into(),
+                        offset,
+                        reason,
+                    },
+                    e => e,
+                })?;
         let t0 = std::time::Instant::now();
         let norm = n.normalize(&text);
         let spent = t0.elapsed();
         out.write_all(norm.as_bytes())?;
-        if !text.ends_with('\n') {
+        if !text.is_empty() && !text.ends_with('\n') {
             out.write_all(b"\n")?;
         }
         corpus_core::normalize::JsonlStats {

@@ -384,6 +384,36 @@ fn normalize_jsonl_keeps_the_record_and_names_a_bad_line() {
     );
 }
 
+/// `ghirbal normalize` reads its input as a text file is read: a BOM says
+/// UTF-8 or UTF-16, invalid UTF-8 is bad data (exit 1, its byte offset), and an
+/// empty input gives an empty output. With `--jsonl`, a BOM may open any line
+/// (files joined with `cat`). A step without `+` or `-` is a usage error.
+#[test]
+fn normalize_reads_its_input_as_a_text_file_is_read() {
+    let text = "أَهْلاً وسَهْلاً";
+    let key = ["normalize", "--profile", "key"];
+    let want = String::from_utf8(with_stdin(&key, text.as_bytes()).stdout).unwrap();
+    assert_eq!(want, "اهلا وسهلا\n");
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let o = with_stdin(&key, &utf16);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(String::from_utf8(o.stdout).unwrap(), want);
+    let o = with_stdin(&["normalize"], b"abc \xff\n");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("-: byte 4: invalid UTF-8"), "{}", stderr(&o));
+    let o = with_stdin(&["normalize"], b"");
+    assert!(o.status.success() && o.stdout.is_empty(), "{:?}", o.stdout);
+    let rec = serde_json::json!({"id": 1, "text": text}).to_string();
+    let joined = format!("\u{feff}{rec}\n\u{feff}{rec}\n");
+    let o = with_stdin(&["normalize", "--jsonl"], joined.as_bytes());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(String::from_utf8(o.stdout).unwrap().lines().count(), 2);
+    let o = with_stdin(&["normalize", "--step", "digits"], b"x");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("+digits"), "{}", stderr(&o));
+}
+
 #[test]
 fn clean_with_passages_keeps_the_seed_versions_shared_paragraphs_once() {
     let tmp = tempfile::tempdir().unwrap();

@@ -62,8 +62,9 @@ pub fn normalize_jsonl(
             while matches!(line.last(), Some(b'\n' | b'\r')) {
                 line.pop();
             }
-            if line_no == 1 && line.starts_with(BOM) {
-                // A byte-order mark opens the stream, not the record.
+            if line.starts_with(BOM) {
+                // A byte-order mark opens a file, not the record: files joined
+                // with `cat` keep theirs, as the jobs' reader knows.
                 line.drain(..BOM.len());
             }
             batch.push((line_no, line));
