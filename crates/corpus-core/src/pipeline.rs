@@ -183,7 +183,7 @@ pub struct Summary {
     /// Analyzed records per detected language (file job only).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub languages: BTreeMap<String, u64>,
-    /// Records with mojibake found at the start of their text (file job only).
+    /// Records with mojibake found at the start of their text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mojibake_documents: Option<u64>,
     /// (1.6) How the survivor field's values were read, under `earliest:FIELD`
@@ -226,6 +226,18 @@ pub(crate) fn passed_over_note(passed: &[PathBuf]) -> Option<String> {
         passed.len(),
         first.display()
     ))
+}
+
+/// The mojibake found at the start of a text (its first
+/// `MOJIBAKE_PREFIX` bytes), as `clusters.jsonl` reports it.
+fn mojibake_at_start(text: &str) -> u32 {
+    let start = prefix(text, MOJIBAKE_PREFIX);
+    let found = if may_have_mojibake(start) {
+        crate::normalize::detect_mojibake(start).total()
+    } else {
+        0
+    };
+    u32::try_from(found).unwrap_or(u32::MAX)
 }
 
 /// Whether `id` is the place `origin` (`file:line`), given to a record without one.
@@ -634,13 +646,7 @@ impl Analyzer {
                     Some(s) => s.member.sketch.clone(),
                     None => self.sketcher.sketch_keyed(&key, exact),
                 };
-                let start = prefix(&doc.text, MOJIBAKE_PREFIX);
-                let mojibake = if may_have_mojibake(start) {
-                    crate::normalize::detect_mojibake(start).total()
-                } else {
-                    0
-                };
-                let mojibake = u32::try_from(mojibake).unwrap_or(u32::MAX);
+                let mojibake = mojibake_at_start(&doc.text);
                 (
                     sketch,
                     chrome,
@@ -1414,6 +1420,11 @@ fn dedup_documents_inner(
     let mut summary = Summary::new(cfg, &analyzer, Vec::new(), counts, timings);
     summary.count_languages(langs);
     summary.survivor_values = survivor_values;
+    let mojibake = good
+        .par_iter()
+        .filter(|(_, d)| mojibake_at_start(&d.text) > 0)
+        .count();
+    summary.mojibake_documents = Some(mojibake as u64);
     if let Some((model, group_by)) = &analyzer.boilerplate {
         summary.notes.extend(group_by.note(model.stats()));
     }

@@ -63,6 +63,34 @@ fn memory_run_matches_the_file_job_on_the_seeds() {
     assert_eq!(c.input, c.kept + c.removed + c.rejected);
 }
 
+/// The in-memory summary counts the documents that start in mojibake, as the
+/// file job's does: the seeds, and two of them as a scraper that assumed
+/// windows-1256 would have stored them.
+#[test]
+fn memory_summary_counts_mojibake_as_the_file_job_does() {
+    let mut docs = seed_docs();
+    for i in [1, 3] {
+        let mut d = docs[i].clone();
+        d.id = format!("{}-1256", d.id);
+        d.text = encoding_rs::WINDOWS_1256
+            .decode(d.text.as_bytes())
+            .0
+            .into_owned();
+        docs.push(d);
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.jsonl");
+    let lines: Vec<String> = docs
+        .iter()
+        .map(|d| json!({"id": d.id, "text": d.text}).to_string())
+        .collect();
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let file = run_dedup(&[input], &tmp.path().join("o"), &Config::default(), None).unwrap();
+    let run = dedup_documents(docs.into_iter().map(Ok), &Config::default(), None).unwrap();
+    assert_eq!(file.mojibake_documents, Some(2));
+    assert_eq!(run.summary.mojibake_documents, file.mojibake_documents);
+}
+
 #[test]
 fn memory_run_does_not_depend_on_input_order() {
     let docs = seed_docs();
