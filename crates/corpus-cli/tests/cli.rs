@@ -401,7 +401,11 @@ fn normalize_reads_its_input_as_a_text_file_is_read() {
     assert_eq!(String::from_utf8(o.stdout).unwrap(), want);
     let o = with_stdin(&["normalize"], b"abc \xff\n");
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("-: byte 4: invalid UTF-8"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("-: byte 4: invalid UTF-8"),
+        "{}",
+        stderr(&o)
+    );
     let o = with_stdin(&["normalize"], b"");
     assert!(o.status.success() && o.stdout.is_empty(), "{:?}", o.stdout);
     let rec = serde_json::json!({"id": 1, "text": text}).to_string();

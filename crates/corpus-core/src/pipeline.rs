@@ -221,8 +221,9 @@ pub(crate) fn passed_over_note(passed: &[PathBuf]) -> Option<String> {
         n => format!(" and {n} more"),
     };
     Some(format!(
-        "{} file(s) in the input folders look like data but were not read (only .txt, \
-         .jsonl, .jsonl.gz, .jsonl.zst, .jsonl.bz2 and .parquet are): {}{more}",
+        "{} file(s) or folder(s) in the input folders look like data but were not read \
+         (only .txt, .jsonl, .jsonl.gz, .jsonl.zst, .jsonl.bz2 and .parquet files are, and \
+         no earlier run's output folder): {}{more}",
         passed.len(),
         first.display()
     ))

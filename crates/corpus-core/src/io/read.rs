@@ -117,8 +117,8 @@ impl InputFile {
 /// walked recursively and the files they hold that ghirbal reads (`.txt`
 /// documents; `.jsonl` records, also `.gz`/`.zst`/`.bz2`; `.parquet`) are
 /// sorted by relative path. Other files in a folder, hidden files and folders,
-/// and the run's own `output` folder (an earlier run's, under `--overwrite`)
-/// are not inputs.
+/// the run's own `output` folder (an earlier run's, under `--overwrite`) and
+/// any other earlier run's output folder are not inputs.
 ///
 /// # Errors
 /// [`Error::Io`] if a path does not exist or a folder cannot be read;
@@ -127,9 +127,10 @@ pub fn list_inputs(inputs: &[PathBuf], output: Option<&Path>) -> Result<Vec<Inpu
     list_inputs_noting(inputs, output).map(|(files, _)| files)
 }
 
-/// [`list_inputs`], and the files the folders hold that look like data (a
-/// `.jsonl`, `.json`, `.ndjson`, `.txt`, `.csv` or `.parquet` name, whatever
-/// follows it: `x.jsonl.xz`, `a.txt.gz`) but are not read, for a note.
+/// [`list_inputs`], and what the folders hold that looks like data but is not
+/// read, for a note: files of a `.jsonl`, `.json`, `.ndjson`, `.txt`, `.csv` or
+/// `.parquet` name, whatever follows it (`x.jsonl.xz`, `a.txt.gz`), and the
+/// output folders of earlier runs.
 ///
 /// # Errors
 /// As [`list_inputs`].
@@ -325,7 +326,14 @@ fn walk(
         if is_dir {
             let hidden = hidden_name(&entry);
             let ours = skip.is_some_and(|s| std::fs::canonicalize(&path).is_ok_and(|p| p == s));
-            if !hidden && !ours {
+            if hidden || ours {
+                continue;
+            }
+            // Another run's output (`in/out`, from `ghirbal dedup in -o in/out`)
+            // is not input: its records are the inputs' again.
+            if super::write::is_earlier_output(&path) {
+                passed.push(path);
+            } else {
                 walk(&path, skip, seen, out, passed)?;
             }
         } else if !hidden_name(&entry) {

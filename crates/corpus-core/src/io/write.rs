@@ -227,6 +227,12 @@ fn not_ours(path: &Path) -> Result<Option<PathBuf>> {
         .map(|n| path.join(n)))
 }
 
+/// Whether the folder `path` is the output of an earlier run: ghirbal's
+/// `summary.json` and nothing but the files a job writes.
+pub(crate) fn is_earlier_output(path: &Path) -> bool {
+    path.join("summary.json").is_file() && matches!(not_ours(path), Ok(None))
+}
+
 /// Whether a job writes a file of this name into its output folder.
 fn written_by_a_job(name: &str) -> bool {
     const FILES: [&str; 9] = [

@@ -628,6 +628,15 @@ fn folder_names_in_any_case_are_read_and_unread_data_is_noted() {
     fs::write(dir.join("old.jsonl.xz"), "not read").unwrap();
     fs::write(dir.join("more.txt.gz"), "not read").unwrap();
     fs::write(dir.join("README.md"), "about").unwrap();
+    // An earlier run's output inside the folder is not input either.
+    let earlier = dir.join("zz-out");
+    run_dedup(
+        std::slice::from_ref(&dir),
+        &earlier,
+        &Config::default(),
+        None,
+    )
+    .unwrap();
     let s = run_dedup(
         std::slice::from_ref(&dir),
         &tmp.path().join("o"),
@@ -638,9 +647,10 @@ fn folder_names_in_any_case_are_read_and_unread_data_is_noted() {
     assert_eq!(s.counts.input, 2);
     assert_eq!(s.notes.len(), 1, "{:?}", s.notes);
     assert!(
-        s.notes[0].starts_with("2 file(s) in the input folders look like data but were not read")
-            && s.notes[0].contains("more.txt.gz")
-            && s.notes[0].ends_with("and 1 more"),
+        s.notes[0].starts_with(
+            "3 file(s) or folder(s) in the input folders look like data but were not read"
+        ) && s.notes[0].contains("more.txt.gz")
+            && s.notes[0].ends_with("and 2 more"),
         "{}",
         s.notes[0]
     );
