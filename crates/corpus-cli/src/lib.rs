@@ -154,7 +154,7 @@ struct CleanArgs {
     /// With --passages: lines shorter than this many characters are not passages.
     #[arg(long, value_name = "CHARS", requires = "passages")]
     passage_min_chars: Option<usize>,
-    /// Normalize the kept text with this profile (stored, key).
+    /// Normalize the kept text with this profile (stored, key or none).
     #[arg(long)]
     profile: Option<String>,
     #[command(flatten)]
