@@ -100,6 +100,13 @@ def test_column_types_read_as_their_python_values(seed_docs: list[dict[str, str]
     assert outcome(ghirbal.dedup(enc, survivor="highest:prio")) == outcome(r)
     view = t.set_column(1, "text", t.column("text").cast(pa.string_view()))
     assert outcome(ghirbal.dedup(view, survivor="highest:prio")) == outcome(r)
+    # Integer ids that a missing value made floats (as pandas does) are the
+    # integers, not "7.0", the same as from the frame; the missing one is named
+    # by its place.
+    floats = t.set_column(0, "id", pa.array([7.0, None, 9.0, 10.0]))
+    got = ghirbal.dedup(floats, survivor="highest:prio")
+    assert got.ids == ["7", "docs[1]", "9", "10"]
+    assert got.ids == ghirbal.dedup(floats.to_pandas(), survivor="highest:prio").ids
 
 
 def test_bad_rows_are_named_by_position(seed_docs: list[dict[str, str]]) -> None:

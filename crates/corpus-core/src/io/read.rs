@@ -1309,17 +1309,27 @@ fn empty_id(field: &str) -> String {
 
 /// A number id as its JSON text: an integer as it reads, any other number
 /// (`1e2`, `100.0`, an integer beyond 64 bits) as written in `line`, so that two
-/// ids that differ in the record do not become one through a float.
+/// ids that differ in the record do not become one through a float. Without a
+/// line (fields from a table or a dict), a float that is a whole number is
+/// written as the integer (a column of integer ids that a missing value made
+/// floats, as pandas does).
 fn number_text(n: &serde_json::Number, line: Option<&str>, field: &str) -> String {
     if n.is_i64() || n.is_u64() {
         return n.to_string();
     }
-    line.and_then(|l| {
-        let fields: std::collections::HashMap<String, &serde_json::value::RawValue> =
-            serde_json::from_str(l).ok()?;
-        Some(fields.get(field)?.get().to_owned())
-    })
-    .unwrap_or_else(|| n.to_string())
+    let Some(line) = line else {
+        return match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 => {
+                format!("{}", f as i64)
+            }
+            _ => n.to_string(),
+        };
+    };
+    let fields: Option<std::collections::HashMap<String, &serde_json::value::RawValue>> =
+        serde_json::from_str(line).ok();
+    fields
+        .and_then(|f| Some(f.get(field)?.get().to_owned()))
+        .unwrap_or_else(|| n.to_string())
 }
 
 /// The id and text fields of a JSON record, read without a JSON tree.
