@@ -122,7 +122,7 @@ type Built = (corpus_core::Result<Document>, String);
 fn document(p: Pending, i: usize, cfg: &Config) -> Built {
     // `fallback`: the id of a record without one.
     let of_fields = |map: Map<String, Value>, fallback: String| {
-        let id = read_id(&map, &cfg.input.id_field, &fallback);
+        let id = cfg.input.id_of(&map, None, || fallback.clone()).ok();
         match cfg.input.record_from_fields(map, place(i), || fallback) {
             Ok(doc) => (Ok(doc), String::new()),
             Err(e) => (Err(e), id.unwrap_or_default()),
@@ -141,17 +141,6 @@ fn document(p: Pending, i: usize, cfg: &Config) -> Built {
             Err(reason) => (Err(Error::record(&place(i), reason)), String::new()),
         },
         Pending::Bad(reason) => (Err(Error::record(&place(i), reason)), String::new()),
-    }
-}
-
-/// The id of a record's fields as the core reads it (a string, or a number's
-/// text; without one, `fallback`); `None` for a value of another type.
-fn read_id(map: &Map<String, Value>, id_field: &str, fallback: &str) -> Option<String> {
-    match map.get(id_field) {
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        Some(Value::Null) | None => Some(fallback.to_owned()),
-        Some(_) => None,
     }
 }
 

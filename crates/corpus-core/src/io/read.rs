@@ -1152,6 +1152,32 @@ impl InputConfig {
         self.record_of(map, Some(line), origin, default_id)
     }
 
+    /// The id of a record's fields (`line`: its JSON text, when it has one): a
+    /// string as it is, a number as its JSON text ([`number_text`]), and
+    /// `default_id()` without one (missing or null); `Err(reason)` for an empty
+    /// string or a value of another type.
+    ///
+    /// # Errors
+    /// The reason the id cannot be read, as the record's rejection gives it.
+    pub fn id_of(
+        &self,
+        fields: &serde_json::Map<String, Value>,
+        line: Option<&str>,
+        default_id: impl FnOnce() -> String,
+    ) -> std::result::Result<String, String> {
+        match fields.get(&self.id_field) {
+            Some(Value::String(s)) if s.is_empty() => Err(empty_id(&self.id_field)),
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(Value::Number(n)) => Ok(number_text(n, line, &self.id_field)),
+            Some(Value::Null) | None => Ok(default_id()),
+            Some(other) => Err(format!(
+                "field {:?} is {}, not a string or number",
+                self.id_field,
+                json_type(other)
+            )),
+        }
+    }
+
     /// Reads a record given as its fields, already decoded (a record handed over
     /// in memory, e.g. a Python dict of strings and numbers), exactly as
     /// [`InputConfig::parse_record`] reads the JSON object of those fields. No
@@ -1196,21 +1222,7 @@ impl InputConfig {
                 return Err(record_err(format!("missing field {:?}", self.text_field)));
             }
         };
-        let id = match map.get(&self.id_field) {
-            Some(Value::String(s)) if s.is_empty() => {
-                return Err(record_err(empty_id(&self.id_field)));
-            }
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) => number_text(n, line, &self.id_field),
-            Some(Value::Null) | None => default_id(),
-            Some(other) => {
-                return Err(record_err(format!(
-                    "field {:?} is {}, not a string or number",
-                    self.id_field,
-                    json_type(other)
-                )));
-            }
-        };
+        let id = self.id_of(&map, line, default_id).map_err(&record_err)?;
         let truncated = self.check_size(&mut text).map_err(&record_err)?;
         if text.trim().is_empty() {
             return Err(record_err("empty text".into()));
