@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use corpus_core::io::{InputConfig, Reader, list_inputs};
-use corpus_core::pipeline::{Outcome, dedup_documents, run_dedup};
+use corpus_core::pipeline::{MemoryRun, Outcome, dedup_documents, run_dedup};
 use corpus_core::{Config, Document, Error, OnError, Origin};
 use serde_json::{Value, json};
 
@@ -495,6 +495,25 @@ fn record_fields_name_what_the_job_reads() {
 /// naive ISO times); `highest:date` the last. Read as text, these forms sort by
 /// their first characters: the naive time would win `earliest`, "yesterday"
 /// would win `highest`. Files and memory decide alike.
+/// The in-memory run of JSON Lines `lines` (record `i` named `docs:i+1`) and
+/// the ids it keeps.
+fn kept_of_lines(lines: &[String], cfg: &Config) -> (MemoryRun, Vec<String>) {
+    let docs = lines.iter().enumerate().map(|(i, l)| {
+        let origin = Origin {
+            path: Path::new("docs").into(),
+            line: i as u64 + 1,
+        };
+        InputConfig::default().parse_record(l, origin, || i.to_string())
+    });
+    let run = dedup_documents(docs, cfg, None).unwrap();
+    let kept = verdicts(&run)
+        .into_iter()
+        .filter(|v| v.2)
+        .map(|v| v.0)
+        .collect();
+    (run, kept)
+}
+
 /// Numbers written as strings (fields that went through a CSV or a form) rank as
 /// numbers under `highest:FIELD`: "10" above "9", in memory and in the file job,
 /// and the summary counts them as numbers.
@@ -511,19 +530,7 @@ fn survivor_numbers_written_as_strings_rank_as_numbers() {
     let cfg = Config::default()
         .with_overrides(json!({"survivor": "highest:views"}))
         .unwrap();
-    let docs = lines.iter().enumerate().map(|(i, l)| {
-        let origin = Origin {
-            path: Path::new("docs").into(),
-            line: i as u64 + 1,
-        };
-        InputConfig::default().parse_record(l, origin, || i.to_string())
-    });
-    let run = dedup_documents(docs, &cfg, None).unwrap();
-    let kept: Vec<String> = verdicts(&run)
-        .into_iter()
-        .filter(|v| v.2)
-        .map(|v| v.0)
-        .collect();
+    let (run, kept) = kept_of_lines(&lines, &cfg);
     assert_eq!(kept, ["b"]);
     let values = run.summary.survivor_values.clone().unwrap();
     assert_eq!((values.numbers, values.strings), (3, 0));
@@ -562,19 +569,7 @@ fn survivor_dates_compare_as_instants_whatever_their_form() {
         let cfg = Config::default()
             .with_overrides(json!({"survivor": policy}))
             .unwrap();
-        let docs = lines.iter().enumerate().map(|(i, l)| {
-            let origin = Origin {
-                path: Path::new("docs").into(),
-                line: i as u64 + 1,
-            };
-            InputConfig::default().parse_record(l, origin, || i.to_string())
-        });
-        let run = dedup_documents(docs, &cfg, None).unwrap();
-        let kept: Vec<String> = verdicts(&run)
-            .into_iter()
-            .filter(|v| v.2)
-            .map(|v| v.0)
-            .collect();
+        let (run, kept) = kept_of_lines(&lines, &cfg);
         assert_eq!(kept, [want], "{policy} in memory");
         // The summary says how the field was read, and what was not a date.
         let values = run.summary.survivor_values.clone().unwrap();
