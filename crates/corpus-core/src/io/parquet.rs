@@ -91,6 +91,22 @@ fn strings(col: &ArrayRef) -> std::result::Result<Vec<Option<String>>, String> {
         .collect())
 }
 
+/// Whether a column of this type holds texts: strings, or bytes (read as
+/// UTF-8), plain or dictionary-encoded.
+fn textual(dt: &DataType) -> bool {
+    match dt {
+        DataType::Utf8
+        | DataType::LargeUtf8
+        | DataType::Utf8View
+        | DataType::Binary
+        | DataType::LargeBinary
+        | DataType::BinaryView
+        | DataType::Null => true,
+        DataType::Dictionary(_, v) => textual(v),
+        _ => false,
+    }
+}
+
 /// The error for an input whose schema is not the first input's.
 fn schema_differs(path: &Path) -> Error {
     Error::Config(format!(
@@ -195,8 +211,24 @@ impl ParquetRows {
         let text_col = batch
             .column_by_name(&self.text_field)
             .ok_or_else(|| bad(format!("no column {:?}", self.text_field)))?;
+        // As a JSON Lines record's: the text a string (or UTF-8 bytes), the id
+        // a string or a number.
+        if !textual(text_col.data_type()) {
+            return Err(bad(format!(
+                "column {:?} is {}, not text",
+                self.text_field,
+                text_col.data_type()
+            )));
+        }
         let texts = strings(text_col).map_err(&bad)?;
         let ids = match batch.column_by_name(&self.id_field) {
+            Some(c) if c.data_type().is_nested() => {
+                return Err(bad(format!(
+                    "column {:?} is {}, not a string or number",
+                    self.id_field,
+                    c.data_type()
+                )));
+            }
             Some(c) => Some(strings(c).map_err(&bad)?),
             None => None,
         };

@@ -198,6 +198,25 @@ fn missing_text_column_is_a_data_error() {
         matches!(&items[0], Err(Error::Data { reason, .. }) if reason == "no column \"text\""),
         "{items:?}"
     );
+    // A text column that holds no text, an id column that holds neither strings
+    // nor numbers: the file's rows are bad data, as such JSON Lines records are
+    // (an integer was read as the text "2020", a struct as the id's JSON).
+    for (id_field, text_field, said) in [
+        ("doc_id", "year", "column \"year\" is Int64, not text"),
+        ("meta", "body", "column \"meta\" is Struct("),
+    ] {
+        let c = InputConfig {
+            id_field: id_field.into(),
+            text_field: text_field.into(),
+            ..InputConfig::default()
+        };
+        let files = list_inputs(std::slice::from_ref(&p), None).unwrap();
+        let items: Vec<_> = Reader::new(files, c).collect();
+        assert!(
+            matches!(&items[..], [Err(Error::Data { reason, .. })] if reason.contains(said)),
+            "{items:?}"
+        );
+    }
     // Not Parquet at all.
     let bad = tmp.path().join("bad.parquet");
     std::fs::write(&bad, b"PAR1 this is not parquet").unwrap();
