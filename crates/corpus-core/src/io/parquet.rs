@@ -464,7 +464,7 @@ fn wrap_scalars(
     out.flush().map_err(|e| Error::io(dst, e))
 }
 
-/// The fields (paths as [`mixed_types`] names them) holding a JSON integer
+/// The fields (paths as [`FieldKinds`] names them) holding a JSON integer
 /// that no Int64 holds. Inference makes such a field Float64, which would round
 /// them (a 64-bit hash or id loses its last digits): [`writable`] types it
 /// UInt64, or text, which keeps every digit. Without `found`, only lines with a

@@ -1153,7 +1153,7 @@ impl InputConfig {
     }
 
     /// The id of a record's fields (`line`: its JSON text, when it has one): a
-    /// string as it is, a number as its JSON text ([`number_text`]), and
+    /// string as it is, a number as its JSON text (as written in `line`), and
     /// `default_id()` without one (missing or null); `Err(reason)` for an empty
     /// string or a value of another type.
     ///
