@@ -91,28 +91,8 @@ struct Io {
     compress: bool,
     /// Shard kept records every this many bytes (JSON Lines): a number, or
     /// with K, M or G (powers of 1024), e.g. 512M.
-    #[arg(long, value_parser = parse_bytes, value_name = "BYTES")]
+    #[arg(long, value_parser = corpus_core::config::parse_bytes, value_name = "BYTES")]
     shard_size: Option<u64>,
-}
-
-/// A byte count: digits, optionally followed by K, M or G (powers of 1024).
-fn parse_bytes(s: &str) -> Result<u64, String> {
-    let (digits, unit) = match s.trim().char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => (&s.trim()[..i], c.to_ascii_uppercase()),
-        _ => (s.trim(), 'B'),
-    };
-    let shift = match unit {
-        'B' => 0,
-        'K' => 10,
-        'M' => 20,
-        'G' => 30,
-        _ => return Err(format!("unknown unit {unit:?} (K, M or G)")),
-    };
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| format!("{s:?} is not a byte count such as 100000000 or 512M"))?;
-    n.checked_mul(1 << shift)
-        .ok_or_else(|| format!("{s:?} is too large"))
 }
 
 impl Io {
@@ -186,7 +166,7 @@ struct Common {
     #[arg(long, value_name = "error|replace")]
     invalid_bytes: Option<String>,
     /// Largest document text accepted, in bytes (K, M or G allowed, e.g. 1M).
-    #[arg(long, value_parser = parse_bytes, value_name = "BYTES")]
+    #[arg(long, value_parser = corpus_core::config::parse_bytes, value_name = "BYTES")]
     max_doc_bytes: Option<u64>,
     /// A longer document: reject (default) or truncate.
     #[arg(long, value_name = "reject|truncate")]

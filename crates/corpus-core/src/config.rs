@@ -30,11 +30,78 @@ pub struct OutputConfig {
     pub overwrite: bool,
     /// Write `kept` as zstd-compressed `.jsonl.zst` (default false).
     pub compress: bool,
-    /// Start a new `kept-NNNNN` shard after this many bytes of JSON; one file when unset.
+    /// Start a new `kept-NNNNN` shard after this many bytes of JSON; one file
+    /// when unset. A number, or a string with a unit (`"512M"`, see
+    /// [`parse_bytes`]).
+    #[serde(deserialize_with = "byte_count")]
     pub shard_size: Option<u64>,
     /// Format of the kept records: `auto` (default: follows the inputs), `jsonl`
     /// or `parquet`.
     pub format: crate::io::OutputFormat,
+}
+
+/// A byte count: digits, optionally followed by K, M or G (powers of 1024), as
+/// the command's `--max-doc-bytes` and `--shard-size` and the configuration
+/// take them.
+///
+/// # Errors
+/// Why `s` is not one.
+pub fn parse_bytes(s: &str) -> std::result::Result<u64, String> {
+    let t = s.trim();
+    let (digits, unit) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], c.to_ascii_uppercase()),
+        _ => (t, 'B'),
+    };
+    let shift = match unit {
+        'B' => 0,
+        'K' => 10,
+        'M' => 20,
+        'G' => 30,
+        _ => return Err(format!("unknown unit {unit:?} (K, M or G)")),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{s:?} is not a byte count such as 100000000 or 512M"))?;
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("{s:?} is too large"))
+}
+
+/// Reads an optional byte count written as a number or as [`parse_bytes`] takes
+/// it (`"1M"`).
+pub(crate) fn byte_count<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<u64>, D::Error> {
+    struct Count;
+    impl<'v> serde::de::Visitor<'v> for Count {
+        type Value = Option<u64>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a byte count: a number, or a string such as \"512M\"")
+        }
+        fn visit_u64<E: serde::de::Error>(self, n: u64) -> std::result::Result<Self::Value, E> {
+            Ok(Some(n))
+        }
+        fn visit_i64<E: serde::de::Error>(self, n: i64) -> std::result::Result<Self::Value, E> {
+            u64::try_from(n)
+                .map(Some)
+                .map_err(|_| E::custom(format!("{n} is not a byte count")))
+        }
+        fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<Self::Value, E> {
+            parse_bytes(s).map(Some).map_err(E::custom)
+        }
+        fn visit_none<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: serde::Deserializer<'v>>(
+            self,
+            d: D2,
+        ) -> std::result::Result<Self::Value, D2::Error> {
+            d.deserialize_any(Count)
+        }
+    }
+    d.deserialize_any(Count)
 }
 
 impl OutputConfig {

@@ -29,7 +29,9 @@ pub struct InputConfig {
     /// Bytes invalid in that encoding: `error` (default: reject the record with
     /// the byte offset) or `replace` (U+FFFD, counted in the summary).
     pub invalid_bytes: InvalidBytes,
-    /// Largest text accepted, in UTF-8 bytes; no limit when unset (default).
+    /// Largest text accepted, in UTF-8 bytes; no limit when unset (default). A
+    /// number, or a string with a unit (`"1M"`, see [`crate::config::parse_bytes`]).
+    #[serde(deserialize_with = "crate::config::byte_count")]
     pub max_doc_bytes: Option<u64>,
     /// What to do with a longer text: `reject` (default) or `truncate` it at a
     /// character boundary.

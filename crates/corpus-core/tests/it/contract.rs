@@ -353,6 +353,23 @@ fn config_file_fills_the_same_structs() {
             "{err}"
         );
     }
+    // Byte counts take a unit, as the command's flags do.
+    fs::write(
+        &p,
+        "[input]\nmax_doc_bytes = \"1K\"\n[output]\nshard_size = \"512M\"\n",
+    )
+    .unwrap();
+    let cfg = Config::from_toml_file(&p).unwrap();
+    assert_eq!(cfg.input.max_doc_bytes, Some(1024));
+    assert_eq!(cfg.output.shard_size, Some(512 << 20));
+    let cfg = Config::default()
+        .with_overrides(json!({"max_doc_bytes": "2M", "shard_size": 1000}))
+        .unwrap();
+    assert_eq!(cfg.input.max_doc_bytes, Some(2 << 20));
+    assert_eq!(cfg.output.shard_size, Some(1000));
+    fs::write(&p, "[input]\nmax_doc_bytes = \"1Q\"\n").unwrap();
+    let err = Config::from_toml_file(&p).unwrap_err().to_string();
+    assert!(err.contains("unknown unit 'Q'"), "{err}");
 }
 
 /// Both jobs write their kept records compressed (`kept.jsonl.zst`) and cut
