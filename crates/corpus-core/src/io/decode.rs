@@ -197,11 +197,20 @@ impl Read for Failed {
 }
 
 /// Guesses the encoding of a sample with chardetng; the flag says whether
-/// chardetng rates its guess (see [`DecodeReport::confidence`]).
+/// chardetng rates its guess (see [`DecodeReport::confidence`]) and the sample
+/// has the bytes to rate it on: a few non-ASCII bytes fit several legacy
+/// encodings alike (three bytes of ISO-8859-6 read as windows-1256 too).
 pub fn detect(sample: &[u8], complete: bool) -> (&'static Encoding, bool) {
+    /// Fewer non-ASCII bytes than this make any guess a low one.
+    const EVIDENCE: usize = 16;
     let mut det = chardetng::EncodingDetector::new();
     det.feed(sample, complete);
-    det.guess_assess(None, true)
+    let (encoding, rated) = det.guess_assess(None, true);
+    let evidence = sample.iter().filter(|b| !b.is_ascii()).count() >= EVIDENCE;
+    (
+        encoding,
+        rated && (evidence || encoding == encoding_rs::UTF_8),
+    )
 }
 
 /// Decodes a byte stream in any encoding into UTF-8. Invalid sequences always
