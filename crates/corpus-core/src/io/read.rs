@@ -1672,12 +1672,11 @@ pub(crate) mod fields {
                 return Ok(None);
             };
             let id = match id {
-                // An empty id is rejected the general way.
                 Some(Value::String(s)) if !s.is_empty() => Some(s),
                 Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Some(n.to_string()),
-                // A fraction, an exponent or an integer beyond 64 bits: the
-                // general path takes its text as written.
                 Some(Value::Null) | None => None,
+                // An empty id (rejected), a fraction, an exponent or an integer
+                // beyond 64 bits (its text as written) go the general way.
                 Some(_) => return Ok(None),
             };
             Ok(Some(Fields { id, text }))
