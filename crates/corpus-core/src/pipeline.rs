@@ -190,8 +190,9 @@ pub struct Summary {
     /// and `highest:FIELD`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub survivor_values: Option<SurvivorValues>,
-    /// (1.7) Likely mistakes in the options the records point at (an id or
-    /// group field no record has); empty when none.
+    /// (1.7) Likely mistakes the inputs point at: an id or group field no
+    /// record has, files in the input folders that look like data but are not
+    /// read; empty when none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
     /// Seconds per stage.
