@@ -114,13 +114,15 @@ impl Io {
 struct CleanArgs {
     #[command(flatten)]
     io: Io,
-    /// Group for boilerplate lines: corpus, a JSON field (outlet), or host:FIELD.
+    /// Group for boilerplate lines: corpus (default), a JSON field (outlet), or
+    /// host:FIELD.
     #[arg(long)]
     group_by: Option<String>,
-    /// A line is boilerplate when it occurs in at least this many documents.
+    /// A line is boilerplate when it occurs in at least this many documents
+    /// (default 3).
     #[arg(long)]
     min_docs: Option<u64>,
-    /// ... and in at least this share of its group's documents.
+    /// ... and in at least this share of its group's documents (default 0.005).
     #[arg(long)]
     min_fraction: Option<f64>,
     /// Switch rules off by name (repeatable, or comma-separated; `boilerplate` =
@@ -131,7 +133,8 @@ struct CleanArgs {
     /// the smallest id) and cut its other copies (one more pass over the input).
     #[arg(long)]
     passages: bool,
-    /// With --passages: lines shorter than this many characters are not passages.
+    /// With --passages: lines shorter than this many characters are not passages
+    /// (default 100).
     #[arg(long, value_name = "CHARS", requires = "passages")]
     passage_min_chars: Option<usize>,
     /// Normalize the kept text with this profile (stored, key or none).
@@ -186,7 +189,7 @@ fn parse_choice<T: serde::de::DeserializeOwned>(flag: &str, v: &str) -> anyhow::
 struct DedupArgs {
     #[command(flatten)]
     io: Io,
-    /// Jaccard similarity threshold for near-duplicates.
+    /// Jaccard similarity threshold for near-duplicates (default 0.8).
     #[arg(long)]
     threshold: Option<f64>,
     /// What shingles are made of (default words).
@@ -195,7 +198,7 @@ struct DedupArgs {
     /// Words per shingle (default 3), or characters with --shingle chars (default 6).
     #[arg(long)]
     ngram: Option<usize>,
-    /// MinHash permutations.
+    /// MinHash permutations (default 128).
     #[arg(long)]
     num_perm: Option<usize>,
     /// Exact duplicates only.
@@ -211,7 +214,8 @@ struct DedupArgs {
     /// in `ghirbal clean`) before comparing: one more pass over the input.
     #[arg(long, conflicts_with = "no_clean")]
     boilerplate: bool,
-    /// Survivor policy: least-chrome, longest, earliest:FIELD, highest:FIELD.
+    /// Survivor policy: least-chrome (default), longest, earliest:FIELD,
+    /// highest:FIELD.
     #[arg(long)]
     survivor: Option<String>,
     #[command(flatten)]

@@ -669,3 +669,34 @@ fn a_survivor_field_not_read_as_dates_gets_a_note() {
     // A field read as numbers (or dates) everywhere: nothing to say.
     assert!(!run("n", "c").contains("note:"));
 }
+
+/// The defaults the help texts name are the configuration's own.
+#[test]
+fn help_names_the_configurations_defaults() {
+    let cfg = corpus_core::Config::default();
+    let help = |job: &str| String::from_utf8(ghirbal(&[job, "--help"]).stdout).unwrap();
+    let (dedup, clean) = (help("dedup"), help("clean"));
+    for (text, said) in [
+        (&dedup, format!("(default {})", cfg.dedup.threshold)),
+        (&dedup, format!("(default {})", cfg.dedup.num_perm)),
+        (&dedup, format!("{} (default)", cfg.dedup.survivor)),
+        (
+            &clean,
+            format!("(default {})", cfg.clean.boilerplate.min_docs),
+        ),
+        (
+            &clean,
+            format!("(default {})", cfg.clean.boilerplate.min_fraction),
+        ),
+        (
+            &clean,
+            format!("(default {})", cfg.clean.passages.min_chars),
+        ),
+        (
+            &clean,
+            format!("{} (default)", cfg.clean.boilerplate.group_by),
+        ),
+    ] {
+        assert!(text.contains(&said), "{said} not in:\n{text}");
+    }
+}

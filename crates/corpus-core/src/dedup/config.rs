@@ -7,8 +7,8 @@ use crate::{Error, Result};
 
 /// Which member of a duplicate cluster is kept.
 ///
-/// Every policy breaks ties by the smallest id (byte order), so the survivor never
-/// depends on input order or thread count.
+/// Every policy breaks its last ties by the smallest id (byte order), so the
+/// survivor never depends on input order or thread count.
 ///
 /// In a TOML file, JSON or Python options it is written as on the command line:
 /// `"least-chrome"`, `"longest"`, `"earliest:date"`, `"highest:priority"`.
@@ -23,10 +23,12 @@ pub enum Survivor {
     Longest,
     /// The smallest value of a record field (e.g. `earliest:date`): dates as the
     /// instants they name ([`crate::dedup::RankValue::of_str`]), then numbers, then
-    /// other strings; records without it lose.
+    /// other strings; records without it lose. Then the longest, then the
+    /// smallest id.
     Earliest(String),
     /// The largest value of a record field (e.g. `highest:priority`), kinds in the
-    /// same order as for [`Survivor::Earliest`].
+    /// same order as for [`Survivor::Earliest`]. Then the longest, then the
+    /// smallest id.
     Highest(String),
 }
 

@@ -680,3 +680,19 @@ fn folder_names_in_any_case_are_read_and_unread_data_is_noted() {
     .unwrap();
     assert_eq!(c.notes, s.notes);
 }
+
+/// The example configuration file of docs/dedup.md reads, with the values it
+/// says (the docs cannot drift from the keys the structs take).
+#[test]
+fn the_documented_example_configuration_reads() {
+    let doc = fs::read_to_string(crate::common::repo().join("docs/dedup.md")).unwrap();
+    let start = doc.find("```toml\n").expect("an example") + "```toml\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("ghirbal.toml");
+    fs::write(&p, &doc[start..end]).unwrap();
+    let cfg = Config::from_toml_file(&p).unwrap();
+    assert_eq!(cfg.input.max_doc_bytes, Some(1 << 20));
+    assert_eq!(cfg.dedup.threshold, 0.75);
+    assert!(cfg.output.compress);
+}
