@@ -322,7 +322,9 @@ fn clean(a: CleanArgs) -> anyhow::Result<()> {
     let mut cfg = base_config(&a.common)?;
     let c = &mut cfg.clean;
     c.enabled = true;
-    c.disable.extend(a.disable.iter().cloned());
+    // "byline, signoff": the names, not their spaces.
+    c.disable
+        .extend(a.disable.iter().map(|n| n.trim().to_owned()));
     if let Some(g) = &a.group_by {
         c.boilerplate.group_by = g.parse()?;
     }

@@ -519,7 +519,7 @@ def _clean_options(options: Mapping[str, Any]) -> dict[str, Any]:
             continue
         if name == "disable":
             # One name, or several separated by commas, as on the command line.
-            value = value.split(",") if isinstance(value, str) else list(value)
+            value = [n.strip() for n in value.split(",")] if isinstance(value, str) else list(value)
         if len(path) == 1:
             clean[path[0]] = value
         else:

@@ -702,6 +702,14 @@ struct Line {
     words: usize,
 }
 
+/// Whether a line ends as a sentence does: a full stop, a question or
+/// exclamation mark (Latin or Arabic), before any closing quotes or spaces.
+fn ends_a_sentence(line: &str) -> bool {
+    line.trim_end()
+        .trim_end_matches(['"', '\'', '»', '”', ')'])
+        .ends_with(['.', '?', '!', '؟', '۔'])
+}
+
 struct Ctx<'a> {
     text: &'a str,
     /// The key-folded lines, back to back (one allocation per document).
@@ -736,6 +744,12 @@ impl<'a> Ctx<'a> {
     fn key(&self, i: usize) -> &'a str {
         let l = &self.lines[i];
         &self.keys[l.kstart..l.kend]
+    }
+
+    /// Line `i` as written.
+    fn raw(&self, i: usize) -> &'a str {
+        let l = &self.lines[i];
+        &self.text[l.start..l.end]
     }
 
     fn cut_line(&mut self, i: usize, rule: Rule) {
@@ -2112,7 +2126,10 @@ impl RuleSet {
             let bar = words <= 15 && {
                 let platforms = self.m.platforms.count_in(k);
                 let follow = self.m.follow.iter().any(|f| starts_with_words(k, f));
-                platforms >= 2 || (follow && platforms >= 1)
+                // A bar lists platforms; a line that ends as a sentence ends is
+                // one that names them ("Facebook bought WhatsApp for $19bn.",
+                // "ما الفرق بين فيسبوك وتويتر؟"), unless it asks to follow.
+                (platforms >= 2 && !ends_a_sentence(cx.raw(i))) || (follow && platforms >= 1)
             };
             let app =
                 pos + 3 >= n && words <= 30 && self.m.app.any_in(k) && self.m.app_action.any_in(k);
@@ -2440,6 +2457,34 @@ fn merge(mut cuts: Vec<Cut>) -> Vec<Cut> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A share bar lists platforms; a sentence that names two of them is the
+    /// article's (it was cut, and a one-sentence record emptied). The Okaz bar
+    /// of boilerplate_gold's README and a "follow us" line are still cut.
+    #[test]
+    fn a_sentence_that_names_platforms_is_no_share_bar() {
+        let rules = RuleSet::new(&CleanConfig::default()).unwrap();
+        let lead = "أعلنت وزارة الاتصالات اليوم عن خطة جديدة لتطوير شبكات الإنترنت في المدن الكبرى.";
+        let tail = "وقال الوزير إن المشروع سيكتمل خلال ثلاث سنوات بتكلفة تقدر بمليار دولار.";
+        for (line, bar) in [
+            (
+                "وانتشر الوسم على تويتر وفيسبوك بشكل واسع خلال ساعات قليلة من صدور القرار.",
+                false,
+            ),
+            ("Facebook bought WhatsApp for $19bn.", false),
+            ("ما الفرق بين فيسبوك وتويتر؟", false),
+            ("شارك من خلال تويتر فيسبوك جوجل بلس اكتب رأيك", true),
+            ("Facebook Twitter WhatsApp Email", true),
+            ("تابعونا على تويتر.", true),
+        ] {
+            let text = format!("{lead}\n{line}\n{tail}");
+            let cut = rules
+                .cuts(&text, None)
+                .iter()
+                .any(|c| c.rule == "share" && text[c.start..c.end].trim() == line);
+            assert_eq!(cut, bar, "{line}");
+        }
+    }
 
     #[test]
     fn surely_more_tokens_never_overcounts() {
