@@ -202,6 +202,8 @@ def test_parquet_inputs_give_parquet_rows_with_the_cleaned_text(
 def test_disable_takes_a_name_a_comma_list_or_a_list(seed_docs) -> None:
     both = ghirbal.clean(seed_docs, disable=["byline", "edge_nav"])
     assert ghirbal.clean(seed_docs, disable="byline,edge_nav").cuts == both.cuts
+    # As written in a sentence: the names, not their spaces.
+    assert ghirbal.clean(seed_docs, disable="byline, edge_nav").cuts == both.cuts
     assert both.summary["config"]["clean"]["disable"] == ["byline", "edge_nav"]
     one = ghirbal.clean(seed_docs, disable="byline")
     assert one.summary["config"]["clean"]["disable"] == ["byline"]
