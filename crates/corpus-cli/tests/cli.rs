@@ -700,3 +700,25 @@ fn help_names_the_configurations_defaults() {
         assert!(text.contains(&said), "{said} not in:\n{text}");
     }
 }
+
+/// `--disable` takes names as a sentence writes them, spaces after the commas.
+#[test]
+fn disable_names_may_follow_a_space() {
+    let tmp = tempfile::tempdir().unwrap();
+    let seeds = seeds();
+    let run = |list: &str, out: &str| {
+        let out = tmp.path().join(out);
+        let o = ghirbal(&[
+            "clean",
+            seeds.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "-q",
+            "--disable",
+            list,
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        std::fs::read(out.join("removed.jsonl")).unwrap()
+    };
+    assert_eq!(run("byline, edge_nav", "a"), run("byline,edge_nav", "b"));
+}
