@@ -272,6 +272,7 @@ const WIDGETS: &[&str] = &[
     "الأكثر مشاهدة",
     "الأكثر قراءة",
     "الأكثر تداولا",
+    "الأكثر تصفحا",
     "الأكثر تعليقا",
     "الأكثر شعبية",
     "أخبار ذات صلة",
@@ -2483,6 +2484,25 @@ mod tests {
                 .iter()
                 .any(|c| c.rule == "share" && text[c.start..c.end].trim() == line);
             assert_eq!(cut, bar, "{line}");
+        }
+    }
+
+    /// "الأكثر تصفحاً" (most browsed) opens a block of other stories' headlines
+    /// after the article, as "الأكثر قراءة" does.
+    #[test]
+    fn most_browsed_opens_the_block_after_the_article() {
+        let rules = RuleSet::new(&CleanConfig::default()).unwrap();
+        let article = "أكد وزير الخارجية أن بلاده ستواصل دعم الحل السياسي، مشيرا إلى أن الحوار هو السبيل الوحيد لإنهاء الأزمة.\n\
+                       وقال في مؤتمر صحفي إن بلاده ملتزمة بتقديم المساعدات الإنسانية لجميع المناطق دون استثناء.";
+        let block = "القبض على شاب في العاصمة\nتحاول الدخول داخل حقيبة سفر";
+        for heading in ["الأكثر تصفحاً", "الأكثر قراءة"] {
+            let text = format!("{article}\n{heading}\n{block}");
+            let cut: usize = rules
+                .cuts(&text, None)
+                .iter()
+                .map(|c| c.end - c.start)
+                .sum();
+            assert_eq!(cut, text.len() - article.len() - 1, "{heading}");
         }
     }
 
