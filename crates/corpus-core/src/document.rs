@@ -23,6 +23,26 @@ impl fmt::Display for Origin {
     }
 }
 
+/// Whether a text shows nothing: only whitespace and invisible format
+/// characters (zero-width spaces and joiners, direction marks, the soft hyphen,
+/// a byte-order mark). Such a text is an empty one, on input and after cleaning.
+pub fn is_blank(text: &str) -> bool {
+    text.chars().all(|c| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                '\u{00AD}'
+                    | '\u{061C}'
+                    | '\u{180E}'
+                    | '\u{200B}'..='\u{200F}'
+                    | '\u{202A}'..='\u{202E}'
+                    | '\u{2060}'..='\u{2064}'
+                    | '\u{2066}'..='\u{2069}'
+                    | '\u{FEFF}'
+            )
+    })
+}
+
 /// One input document.
 #[derive(Clone, Debug)]
 pub struct Document {

@@ -860,7 +860,7 @@ impl Tally {
                 .zip(spans)
                 .map(|(cut, (s, e))| (cut.rule, s, e))
                 .collect(),
-            emptied: !c.cuts.is_empty() && c.text.trim().is_empty(),
+            emptied: !c.cuts.is_empty() && crate::document::is_blank(&c.text),
         }
     }
 

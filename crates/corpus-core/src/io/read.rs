@@ -629,7 +629,7 @@ impl Reader {
         }
         self.reports.push(report);
         checked.map_err(record_err)?;
-        if text.trim().is_empty() {
+        if crate::document::is_blank(&text) {
             return Err(record_err("empty text".into()));
         }
         let id = f
@@ -677,7 +677,7 @@ impl Reader {
             if truncated {
                 report.truncated += 1;
             }
-            if text.trim().is_empty() {
+            if crate::document::is_blank(&text) {
                 return Err(record_err("empty text".into()));
             }
             if row.id.as_deref() == Some("") {
@@ -1226,7 +1226,7 @@ impl InputConfig {
         };
         let id = self.id_of(&map, line, default_id).map_err(&record_err)?;
         let truncated = self.check_size(&mut text).map_err(&record_err)?;
-        if text.trim().is_empty() {
+        if crate::document::is_blank(&text) {
             return Err(record_err("empty text".into()));
         }
         let raw = match line {
@@ -1270,7 +1270,7 @@ impl InputConfig {
         let fast = fields::scan(&line, &self.id_field, &self.text_field);
         if let Some(f) = fast {
             let fits = self.max_doc_bytes.is_none_or(|m| f.text.len() as u64 <= m);
-            if fits && !f.text.trim().is_empty() {
+            if fits && !crate::document::is_blank(&f.text) {
                 let id = match f.id {
                     Some(id) => id,
                     None => default_id(),

@@ -700,3 +700,32 @@ fn every_permalink_line_is_cut_whatever_marker_came_before() {
         assert_eq!(apply(&t, &cuts).trim_end(), format!("{body}\n{more}"));
     }
 }
+
+/// A text that shows nothing (whitespace, zero-width characters, direction
+/// marks) is empty: on input it is rejected as one, and a record that cleaning
+/// leaves with nothing else is emptied, not kept. Real seed text around it.
+#[test]
+fn a_text_left_with_invisible_characters_only_is_empty() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.jsonl");
+    let records = [
+        serde_json::json!({"id": "a", "text": seed("000")}),
+        serde_json::json!({"id": "b", "text": "\u{200b}\u{200f}\n\u{feff} "}),
+        serde_json::json!({"id": "c", "text": "// انتهى //\n\u{200b}\n\u{200f}"}),
+    ];
+    let lines: Vec<String> = records.iter().map(|r| r.to_string()).collect();
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let cfg = Config {
+        on_error: OnError::Skip,
+        ..Config::default()
+    };
+    let s = run_clean(&[input], &tmp.path().join("o"), &cfg, None).unwrap();
+    assert_eq!(
+        (s.counts.kept, s.counts.emptied, s.counts.rejected),
+        (1, 1, 1)
+    );
+    let rejects = read_jsonl(&tmp.path().join("o/rejects.jsonl"));
+    assert_eq!(rejects[0]["reason"], "empty text");
+    let emptied = read_jsonl(&tmp.path().join("o/emptied.jsonl"));
+    assert_eq!(emptied[0]["id"], "c");
+}
