@@ -199,35 +199,49 @@ pub struct Summary {
     pub timings: BTreeMap<String, f64>,
 }
 
-/// The note for a run in which no record had the id field: each took its
-/// `file:line` ([`Document::id`]), most likely because `--id-field` is misspelt
-/// or missing. `records` are the readable records and `by_place` those whose id
-/// is their place.
-pub(crate) fn id_note(id_field: &str, records: u64, by_place: u64) -> Option<String> {
-    (records > 0 && by_place == records).then(|| {
-        format!(
-            "no record has the id field {id_field:?}: each record's id is its file:line \
-             (--id-field names the field)"
-        )
-    })
+/// What a job's notes (`summary.json` `notes`) are drawn from.
+#[derive(Default)]
+pub(crate) struct NoteFacts<'a> {
+    /// What the input folders hold that looks like data but was not read
+    /// ([`crate::io::list_inputs_noting`]).
+    pub passed_over: &'a [PathBuf],
+    /// Every readable record (at least one) took its place (`file:line`) for
+    /// an id: no record has the id field.
+    pub ids_all_places: bool,
+    /// What the boilerplate count found per group, when it ran.
+    pub groups: Option<&'a [crate::clean::boilerplate::GroupStats]>,
 }
 
-/// The note for files in the input folders that look like data but are not
-/// read (see [`crate::io::list_inputs_noting`]): a compression or a name ghirbal
-/// does not read, which the user most likely meant as input.
-pub(crate) fn passed_over_note(passed: &[PathBuf]) -> Option<String> {
-    let (first, rest) = passed.split_first()?;
-    let more = match rest.len() {
-        0 => String::new(),
-        n => format!(" and {n} more"),
-    };
-    Some(format!(
-        "{} file(s) or folder(s) in the input folders look like data but were not read \
-         (only .txt, .jsonl, .jsonl.gz, .jsonl.zst, .jsonl.bz2 and .parquet files are, and \
-         no earlier run's output folder): {}{more}",
-        passed.len(),
-        first.display()
-    ))
+/// A job's notes: likely mistakes the inputs point at (a misspelt `--id-field`
+/// or `--group-by`, data files that are not read).
+pub(crate) fn notes(cfg: &Config, facts: &NoteFacts<'_>) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some((first, rest)) = facts.passed_over.split_first() {
+        let more = match rest.len() {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
+        notes.push(format!(
+            "{} file(s) or folder(s) in the input folders look like data but were not read \
+             (only .txt, .jsonl, .jsonl.gz, .jsonl.zst, .jsonl.bz2 and .parquet files are, and \
+             no earlier run's output folder): {}{more}",
+            facts.passed_over.len(),
+            first.display()
+        ));
+    }
+    if facts.ids_all_places {
+        notes.push(format!(
+            "no record has the id field {:?}: each record's id is its file:line \
+             (--id-field names the field)",
+            cfg.input.id_field
+        ));
+    }
+    notes.extend(
+        facts
+            .groups
+            .and_then(|g| cfg.clean.boilerplate.group_by.note(g)),
+    );
+    notes
 }
 
 /// The mojibake found at the start of a text (its first
@@ -1125,19 +1139,16 @@ fn run_dedup_inner(
     summary.survivor_values = cfg
         .survivor_field()
         .map(|f| SurvivorValues::count(f, seen.iter().map(|s| s.member.rank.as_ref())));
-    summary.notes.extend(passed_over_note(&passed_over));
-    let by_place = seen
-        .iter()
-        .filter(|s| id_is_place(&s.member.id, &s.origin))
-        .count();
-    summary.notes.extend(id_note(
-        &cfg.input.id_field,
-        seen.len() as u64,
-        by_place as u64,
-    ));
-    if let Some((model, group_by)) = &analyzer.boilerplate {
-        summary.notes.extend(group_by.note(model.stats()));
-    }
+    summary.notes = notes(
+        cfg,
+        &NoteFacts {
+            passed_over: &passed_over,
+            // Settled by the first record that has an id.
+            ids_all_places: !seen.is_empty()
+                && seen.iter().all(|s| id_is_place(&s.member.id, &s.origin)),
+            groups: analyzer.boilerplate.as_ref().map(|(m, _)| m.stats()),
+        },
+    );
     let path = out.file("summary.json");
     let json = serde_json::to_string_pretty(&summary)
         .map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
@@ -1427,9 +1438,13 @@ fn dedup_documents_inner(
         .filter(|(_, d)| mojibake_at_start(&d.text) > 0)
         .count();
     summary.mojibake_documents = Some(mojibake as u64);
-    if let Some((model, group_by)) = &analyzer.boilerplate {
-        summary.notes.extend(group_by.note(model.stats()));
-    }
+    summary.notes = notes(
+        cfg,
+        &NoteFacts {
+            groups: analyzer.boilerplate.as_ref().map(|(m, _)| m.stats()),
+            ..NoteFacts::default()
+        },
+    );
     Ok(MemoryRun {
         outcomes,
         ids,

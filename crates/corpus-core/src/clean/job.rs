@@ -325,8 +325,8 @@ fn run_clean_inner(
     }
     let on_error = cfg.on_error;
     let mut input = 0u64;
-    // Readable records, and those of them whose id is their place (no id field).
-    let (mut readable, mut by_place) = (0u64, 0u64);
+    // Readable records, and whether each of them took its place for an id.
+    let (mut readable, mut ids_all_places) = (0u64, true);
     // Cleaning and formatting run on the pool; this thread checks ids, counts
     // and writes, in input order.
     for_records(
@@ -350,7 +350,8 @@ fn run_clean_inner(
             };
             input += 1;
             readable += 1;
-            by_place += u64::from(crate::pipeline::id_is_place(&doc.id, &doc.origin));
+            // Settled by the first record that has an id.
+            ids_all_places = ids_all_places && crate::pipeline::id_is_place(&doc.id, &doc.origin);
             if input % BATCH as u64 == 0 {
                 crate::pipeline::step(progress, crate::pipeline::Step::Read(input))?;
             }
@@ -408,19 +409,14 @@ fn run_clean_inner(
         config: cfg.clone(),
         inputs: input_summaries,
         decoding: reader.reports().to_vec(),
-        notes: crate::pipeline::passed_over_note(&passed_over)
-            .into_iter()
-            .chain(crate::pipeline::id_note(
-                &cfg.input.id_field,
-                readable,
-                by_place,
-            ))
-            .chain(
-                model
-                    .as_ref()
-                    .and_then(|m| cfg.clean.boilerplate.group_by.note(m.stats())),
-            )
-            .collect(),
+        notes: crate::pipeline::notes(
+            cfg,
+            &crate::pipeline::NoteFacts {
+                passed_over: &passed_over,
+                ids_all_places: readable > 0 && ids_all_places,
+                groups: model.as_ref().map(|m| m.stats()),
+            },
+        ),
         boilerplate_groups: model.map(|m| m.stats().to_vec()).unwrap_or_default(),
         passages: passages.map(|p| p.stats()),
         counts,
@@ -615,13 +611,13 @@ fn clean_documents_inner(
             config: cfg.clone(),
             inputs: Vec::new(),
             decoding: Vec::new(),
-            notes: cfg
-                .clean
-                .boilerplate
-                .group_by
-                .note(&stats)
-                .into_iter()
-                .collect(),
+            notes: crate::pipeline::notes(
+                cfg,
+                &crate::pipeline::NoteFacts {
+                    groups: Some(&stats),
+                    ..Default::default()
+                },
+            ),
             boilerplate_groups: stats,
             passages: passage_stats,
             counts,
