@@ -1381,11 +1381,16 @@ fn dedup_documents_inner(
         }
     })?;
     analyzer.learn_boilerplate(cfg, |_| Ok(counter.finish()))?;
-    let analyze = |(_, d): &(usize, Document)| analyzer.member_and_language(d);
-    let (members, langs): (Vec<Member>, Vec<&'static str>) =
+    // The mojibake gate reads a text's start, as the file job's analysis does.
+    let analyze = |(_, d): &(usize, Document)| {
+        let (member, lang) = analyzer.member_and_language(d);
+        (member, (lang, mojibake_at_start(&d.text) > 0))
+    };
+    let (members, found): (Vec<Member>, Vec<(&'static str, bool)>) =
         par_map_reporting(&good, analyze, progress)?
             .into_iter()
             .unzip();
+    let (langs, mojibake): (Vec<&'static str>, Vec<bool>) = found.into_iter().unzip();
     let mut timings = BTreeMap::new();
     timings.insert("read_and_sketch".into(), t0.elapsed().as_secs_f64());
 
@@ -1433,11 +1438,7 @@ fn dedup_documents_inner(
     let mut summary = Summary::new(cfg, &analyzer, Vec::new(), counts, timings);
     summary.count_languages(langs);
     summary.survivor_values = survivor_values;
-    let mojibake = good
-        .par_iter()
-        .filter(|(_, d)| mojibake_at_start(&d.text) > 0)
-        .count();
-    summary.mojibake_documents = Some(mojibake as u64);
+    summary.mojibake_documents = Some(mojibake.iter().filter(|&&m| m).count() as u64);
     summary.notes = notes(
         cfg,
         &NoteFacts {
