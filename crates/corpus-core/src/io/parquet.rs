@@ -353,11 +353,7 @@ pub fn jsonl_to_parquet(
         }
         Err(e) => return Err(data_err(src, 0, e)),
     };
-    let mut wide = wide_integers(open_src()?, src, None)?;
-    if !wide.is_empty() {
-        // Rare: every line is read again for whether all those fields' numbers fit UInt64.
-        wide = wide_integers(open_src()?, src, Some(wide))?;
-    }
+    let wide = wide_integers(open_src, src)?;
     let schema = {
         let mut fields: Vec<Arc<Field>> = inferred
             .fields()
@@ -464,54 +460,67 @@ fn wrap_scalars(
     out.flush().map_err(|e| Error::io(dst, e))
 }
 
-/// The fields (paths as [`FieldKinds`] names them) holding a JSON integer
-/// that no Int64 holds. Inference makes such a field Float64, which would round
-/// them (a 64-bit hash or id loses its last digits): [`writable`] types it
-/// UInt64, or text, which keeps every digit. Without `found`, only lines with a
-/// run of 19 digits (every integer beyond Int64 has one) are parsed, and one
-/// byte in 19 is looked at in the others; each field found is marked as fitting
-/// UInt64 or not by those values. With `found` (that first answer), every line
-/// is parsed, and a field fits UInt64 when each of its numbers does.
-fn wide_integers(
+/// Calls `f` with every value of a JSON record's field `name`, nested ones
+/// included, and its path: `meta.author` for an object's field, `tags[]` for a
+/// list's items (the paths the conversion's messages and types go by).
+fn for_each_path(name: &str, v: &serde_json::Value, f: &mut impl FnMut(&str, &serde_json::Value)) {
+    use serde_json::Value;
+    f(name, v);
+    match v {
+        Value::Object(fields) => {
+            for (inner, value) in fields {
+                for_each_path(&format!("{name}.{inner}"), value, f);
+            }
+        }
+        Value::Array(items) => {
+            let inner = format!("{name}[]");
+            for item in items {
+                for_each_path(&inner, item, f);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Calls `f` with the fields of each JSON object among `lines` (of `src`) that
+/// `wanted` picks by its bytes; other lines are not parsed.
+fn for_each_record(
     mut lines: impl std::io::BufRead,
     src: &Path,
-    found: Option<HashMap<String, bool>>,
-) -> Result<HashMap<String, bool>> {
-    use serde_json::Value;
-    let every_line = found.is_some();
-    fn walk(path: &str, v: &Value, wide: &mut HashMap<String, bool>, every_line: bool) {
-        match v {
-            Value::Number(n) if every_line => {
-                if let Some(fits) = wide.get_mut(path) {
-                    *fits &= n.is_u64();
-                }
+    wanted: impl Fn(&[u8]) -> bool,
+    mut f: impl FnMut(&serde_json::Map<String, serde_json::Value>),
+) -> Result<()> {
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if lines
+            .read_until(b'\n', &mut line)
+            .map_err(|e| Error::io(src, e))?
+            == 0
+        {
+            return Ok(());
+        }
+        if wanted(&line) {
+            if let Ok(serde_json::Value::Object(fields)) = serde_json::from_slice(&line) {
+                f(&fields);
             }
-            Value::Number(n) if !n.is_i64() => {
-                let fits = n.is_u64();
-                // A float this large is most likely an integer literal beyond
-                // UInt64 (and if not, its text is kept exactly anyway).
-                if fits || n.as_f64().is_some_and(|f| f.abs() >= 9.2e18) {
-                    *wide.entry(path.to_owned()).or_insert(true) &= fits;
-                }
-            }
-            Value::Object(fields) => {
-                for (name, value) in fields {
-                    let inner = match path {
-                        "" => name.clone(),
-                        _ => format!("{path}.{name}"),
-                    };
-                    walk(&inner, value, wide, every_line);
-                }
-            }
-            Value::Array(items) => {
-                let inner = format!("{path}[]");
-                for item in items {
-                    walk(&inner, item, wide, every_line);
-                }
-            }
-            _ => {}
         }
     }
+}
+
+/// The fields (paths as [`for_each_path`] names them) holding a JSON integer
+/// that no Int64 holds, each with whether all its numbers fit a UInt64.
+/// Inference makes such a field Float64, which would round them (a 64-bit hash
+/// or id loses its last digits): [`writable`] types it UInt64, or text, which
+/// keeps every digit. To find them, only lines with a run of 19 digits (every
+/// integer beyond Int64 has one) are parsed, and one byte in 19 is looked at in
+/// the others; only when some are found is every line parsed (`open` again),
+/// for whether all their numbers fit.
+fn wide_integers<R: std::io::BufRead>(
+    open: impl Fn() -> Result<R>,
+    src: &Path,
+) -> Result<HashMap<String, bool>> {
+    use serde_json::Value;
     /// Whether `b` has a run of 19 ASCII digits: such a run covers a position
     /// 19·k + 18, so only those are looked at until one is a digit.
     fn has_long_digit_run(b: &[u8]) -> bool {
@@ -537,25 +546,38 @@ fn wide_integers(
         }
         false
     }
-    let mut wide = found.unwrap_or_default();
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        if lines
-            .read_until(b'\n', &mut line)
-            .map_err(|e| Error::io(src, e))?
-            == 0
-        {
-            return Ok(wide);
-        }
-        if every_line || has_long_digit_run(&line) {
-            if let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(&line) {
-                for (name, value) in &fields {
-                    walk(name, value, &mut wide, every_line);
+    let mut wide: HashMap<String, bool> = HashMap::new();
+    for_each_record(open()?, src, has_long_digit_run, |fields| {
+        for (name, value) in fields {
+            for_each_path(name, value, &mut |path, v| {
+                // A float this large is most likely an integer literal beyond
+                // UInt64 (and if not, its text is kept exactly anyway).
+                if let Value::Number(n) = v {
+                    if !n.is_i64() && (n.is_u64() || n.as_f64().is_some_and(|f| f.abs() >= 9.2e18))
+                    {
+                        wide.insert(path.to_owned(), true);
+                    }
                 }
-            }
+            });
         }
+    })?;
+    if !wide.is_empty() {
+        for_each_record(
+            open()?,
+            src,
+            |_| true,
+            |fields| {
+                for (name, value) in fields {
+                    for_each_path(name, value, &mut |path, v| {
+                        if let (Value::Number(n), Some(fits)) = (v, wide.get_mut(path)) {
+                            *fits &= n.is_u64();
+                        }
+                    });
+                }
+            },
+        )?;
     }
+    Ok(wide)
 }
 
 /// `field` (at `path`) with a type Parquet can write, and that loses nothing:
@@ -611,23 +633,32 @@ impl FieldKinds {
     fn of(lines: impl std::io::BufRead, src: &Path, id_field: &str) -> Self {
         use serde_json::Value;
         let mut kinds = FieldKinds::default();
-        for line in lines.lines() {
-            let Ok(record) = line
-                .map_err(|e| Error::io(src, e))
-                .and_then(|l| serde_json::from_str::<Value>(&l).map_err(|e| data_err(src, 0, e)))
-            else {
-                continue;
-            };
-            let id = record
-                .get(id_field)
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            if let Value::Object(fields) = &record {
+        // A read error leaves the kinds found so far: the caller reports a
+        // conflict among them, or the error it met first.
+        let _ = for_each_record(
+            lines,
+            src,
+            |_| true,
+            |fields| {
+                let id = fields
+                    .get(id_field)
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
                 for (name, value) in fields {
-                    kinds.walk(name, value, &id);
+                    for_each_path(name, value, &mut |path, v| {
+                        let kind = match v {
+                            Value::Null => return,
+                            Value::Bool(_) => "a boolean",
+                            Value::Number(_) => "a number",
+                            Value::String(_) => "a string",
+                            Value::Array(_) => "a list",
+                            Value::Object(_) => "an object",
+                        };
+                        kinds.add(path, kind, &id);
+                    });
                 }
-            }
-        }
+            },
+        );
         // A scalar beside lists is read as a one-item list: it counts among the
         // items' kinds.
         let beside: Vec<(String, &'static str, String)> = kinds
@@ -658,37 +689,6 @@ impl FieldKinds {
         let seen = &mut self.paths[i].1;
         if !seen.iter().any(|(k, _)| *k == kind) {
             seen.push((kind, id.to_owned()));
-        }
-    }
-
-    fn walk(&mut self, path: &str, v: &serde_json::Value, id: &str) {
-        use serde_json::Value;
-        let kind = match v {
-            Value::Null => return,
-            Value::Bool(_) => "a boolean",
-            Value::Number(_) => "a number",
-            Value::String(_) => "a string",
-            Value::Array(_) => "a list",
-            Value::Object(_) => "an object",
-        };
-        self.add(path, kind, id);
-        match v {
-            Value::Object(fields) => {
-                for (name, value) in fields {
-                    let inner = match path {
-                        "" => name.clone(),
-                        _ => format!("{path}.{name}"),
-                    };
-                    self.walk(&inner, value, id);
-                }
-            }
-            Value::Array(items) => {
-                let inner = format!("{path}[]");
-                for item in items {
-                    self.walk(&inner, item, id);
-                }
-            }
-            _ => {}
         }
     }
 
