@@ -206,7 +206,8 @@ pub fn detect(sample: &[u8], complete: bool) -> (&'static Encoding, bool) {
     let mut det = chardetng::EncodingDetector::new();
     det.feed(sample, complete);
     let (encoding, rated) = det.guess_assess(None, true);
-    let evidence = sample.iter().filter(|b| !b.is_ascii()).count() >= EVIDENCE;
+    // Counted only as far as it needs (a sample is up to 64 KiB).
+    let evidence = sample.iter().filter(|b| !b.is_ascii()).nth(EVIDENCE - 1).is_some();
     (
         encoding,
         rated && (evidence || encoding == encoding_rs::UTF_8),
