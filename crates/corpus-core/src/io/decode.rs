@@ -207,7 +207,11 @@ pub fn detect(sample: &[u8], complete: bool) -> (&'static Encoding, bool) {
     det.feed(sample, complete);
     let (encoding, rated) = det.guess_assess(None, true);
     // Counted only as far as it needs (a sample is up to 64 KiB).
-    let evidence = sample.iter().filter(|b| !b.is_ascii()).nth(EVIDENCE - 1).is_some();
+    let evidence = sample
+        .iter()
+        .filter(|b| !b.is_ascii())
+        .nth(EVIDENCE - 1)
+        .is_some();
     (
         encoding,
         rated && (evidence || encoding == encoding_rs::UTF_8),
