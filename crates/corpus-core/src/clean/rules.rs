@@ -711,6 +711,10 @@ fn ends_a_sentence(line: &str) -> bool {
         .ends_with(['.', '?', '!', '؟', '۔'])
 }
 
+/// Rounds of the rules at most (see [`RuleSet::cuts_of`]); each further round
+/// needs a cut among the edge lines, which real pages run out of after two.
+const MAX_ROUNDS: usize = 4;
+
 struct Ctx<'a> {
     text: &'a str,
     /// The key-folded lines, back to back (one allocation per document).
@@ -722,6 +726,18 @@ struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
+    /// The first two and last two live lines (`usize::MAX` where there are fewer).
+    fn edges(&self) -> [usize; 4] {
+        let mut e = [usize::MAX; 4];
+        for (slot, i) in e[..2].iter_mut().zip(self.live()) {
+            *slot = i;
+        }
+        for (slot, i) in e[2..].iter_mut().zip(self.live().rev()) {
+            *slot = i;
+        }
+        e
+    }
+
     fn live(&self) -> impl DoubleEndedIterator<Item = usize> + '_ {
         (0..self.lines.len()).filter(|&i| !self.dead[i])
     }
@@ -754,13 +770,18 @@ impl<'a> Ctx<'a> {
     }
 
     fn cut_line(&mut self, i: usize, rule: Rule) {
+        self.cut_line_as(i, rule.name());
+    }
+
+    /// Cuts line `i` whole, with its newline, for the rule named `rule`.
+    fn cut_line_as(&mut self, i: usize, rule: &'static str) {
         let l = &self.lines[i];
         let mut end = l.end;
         if self.text.as_bytes().get(end) == Some(&b'\n') {
             end += 1;
         }
         self.cuts.push(Cut {
-            rule: rule.name(),
+            rule,
             start: l.start,
             end,
         });
@@ -1336,44 +1357,53 @@ impl RuleSet {
             dead: vec![false; n],
             cuts: Vec::new(),
         };
+        // Several rules look at the first and last lines still standing. A cut
+        // there shows them lines they have not judged as edges (a byline under a
+        // navigation line or a site's repeated header): the rules run again until the edges stand still, so
+        // that cleaning a cleaned text cuts nothing more.
+        let mut edges = cx.edges();
+        for _ in 0..MAX_ROUNDS {
+            self.round(&mut cx, model);
+            let now = cx.edges();
+            if now == edges {
+                break;
+            }
+            edges = now;
+        }
+        merge(cx.cuts)
+    }
+
+    /// One pass of every rule that is on, in order, then of the corpus-level
+    /// boilerplate model.
+    fn round(&self, cx: &mut Ctx<'_>, model: Option<(&BoilerplateModel, &str)>) {
         for &rule in &self.on {
             match rule {
-                Rule::Comments => self.comments(&mut cx),
-                Rule::EmbedAttribution => self.embed_attribution(&mut cx),
-                Rule::EmbedLink => self.embed_link(&mut cx),
-                Rule::LinkLine => self.link_line(&mut cx),
-                Rule::RelatedBlock => self.related_block(&mut cx),
-                Rule::ReadMore => self.read_more(&mut cx),
-                Rule::Permalink => self.permalink(&mut cx),
-                Rule::Signoff => self.signoff(&mut cx),
-                Rule::Byline => self.byline(&mut cx),
-                Rule::EdgeNav => self.edge_nav(&mut cx),
-                Rule::TagList => self.tag_list(&mut cx),
-                Rule::Caption => self.caption(&mut cx),
-                Rule::Signature => self.signature(&mut cx),
-                Rule::Disclaimer => self.disclaimer(&mut cx),
-                Rule::Share => self.share(&mut cx),
-                Rule::Separator => self.separator(&mut cx),
-                Rule::TeaserRun => self.teaser_run(&mut cx),
+                Rule::Comments => self.comments(cx),
+                Rule::EmbedAttribution => self.embed_attribution(cx),
+                Rule::EmbedLink => self.embed_link(cx),
+                Rule::LinkLine => self.link_line(cx),
+                Rule::RelatedBlock => self.related_block(cx),
+                Rule::ReadMore => self.read_more(cx),
+                Rule::Permalink => self.permalink(cx),
+                Rule::Signoff => self.signoff(cx),
+                Rule::Byline => self.byline(cx),
+                Rule::EdgeNav => self.edge_nav(cx),
+                Rule::TagList => self.tag_list(cx),
+                Rule::Caption => self.caption(cx),
+                Rule::Signature => self.signature(cx),
+                Rule::Disclaimer => self.disclaimer(cx),
+                Rule::Share => self.share(cx),
+                Rule::Separator => self.separator(cx),
+                Rule::TeaserRun => self.teaser_run(cx),
             }
         }
         if let (true, Some((model, group))) = (self.boilerplate_on, model) {
-            for i in 0..n {
+            for i in 0..cx.lines.len() {
                 if !cx.dead[i] && model.is_boilerplate(group, cx.key(i)) {
-                    cx.cuts.push(Cut {
-                        rule: boilerplate::RULE,
-                        start: cx.lines[i].start,
-                        end: if text.as_bytes().get(cx.lines[i].end) == Some(&b'\n') {
-                            cx.lines[i].end + 1
-                        } else {
-                            cx.lines[i].end
-                        },
-                    });
-                    cx.dead[i] = true;
+                    cx.cut_line_as(i, boilerplate::RULE);
                 }
             }
         }
-        merge(cx.cuts)
     }
 
     // ---- rules ----
