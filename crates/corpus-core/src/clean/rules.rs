@@ -126,6 +126,31 @@ impl Rule {
         }
     }
 
+    /// Which of the [`Ctx::edges`] the rule judges lines by (where they stand
+    /// among the live lines: first, last, near the end), as a range of that
+    /// array; empty for rules that judge each line by itself and its
+    /// neighbours, whose verdicts a cut at the edges does not change.
+    fn edges_judged(self) -> std::ops::Range<usize> {
+        match self {
+            Rule::Caption => 0..3,
+            Rule::Byline | Rule::EdgeNav => 0..6,
+            Rule::Comments
+            | Rule::RelatedBlock
+            | Rule::TagList
+            | Rule::Signature
+            | Rule::Disclaimer
+            | Rule::Share
+            | Rule::TeaserRun => 3..6,
+            Rule::EmbedAttribution
+            | Rule::EmbedLink
+            | Rule::LinkLine
+            | Rule::ReadMore
+            | Rule::Permalink
+            | Rule::Signoff
+            | Rule::Separator => 0..0,
+        }
+    }
+
     /// The rule called `name`.
     pub fn from_name(name: &str) -> Option<Rule> {
         Rule::ALL.iter().copied().find(|r| r.name() == name)
@@ -726,13 +751,14 @@ struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    /// The first two and last two live lines (`usize::MAX` where there are fewer).
-    fn edges(&self) -> [usize; 4] {
-        let mut e = [usize::MAX; 4];
-        for (slot, i) in e[..2].iter_mut().zip(self.live()) {
+    /// The first three and last three live lines, as far as the rules look
+    /// (`usize::MAX` where there are fewer).
+    fn edges(&self) -> [usize; 6] {
+        let mut e = [usize::MAX; 6];
+        for (slot, i) in e[..3].iter_mut().zip(self.live()) {
             *slot = i;
         }
-        for (slot, i) in e[2..].iter_mut().zip(self.live().rev()) {
+        for (slot, i) in e[3..].iter_mut().zip(self.live().rev()) {
             *slot = i;
         }
         e
@@ -1359,50 +1385,68 @@ impl RuleSet {
         };
         // Several rules look at the first and last lines still standing. A cut
         // there shows them lines they have not judged as edges (a byline under a
-        // navigation line or a site's repeated header): the rules run again until the edges stand still, so
-        // that cleaning a cleaned text cuts nothing more.
+        // navigation bar or a site's repeated header): each such rule runs again
+        // while the edges it judges have changed since it last ran, so cleaning a
+        // cleaned text cuts no more.
         let mut edges = cx.edges();
-        for _ in 0..MAX_ROUNDS {
-            self.round(&mut cx, model);
-            let now = cx.edges();
-            if now == edges {
-                break;
-            }
-            edges = now;
-        }
-        merge(cx.cuts)
-    }
-
-    /// One pass of every rule that is on, in order, then of the corpus-level
-    /// boilerplate model.
-    fn round(&self, cx: &mut Ctx<'_>, model: Option<(&BoilerplateModel, &str)>) {
-        for &rule in &self.on {
-            match rule {
-                Rule::Comments => self.comments(cx),
-                Rule::EmbedAttribution => self.embed_attribution(cx),
-                Rule::EmbedLink => self.embed_link(cx),
-                Rule::LinkLine => self.link_line(cx),
-                Rule::RelatedBlock => self.related_block(cx),
-                Rule::ReadMore => self.read_more(cx),
-                Rule::Permalink => self.permalink(cx),
-                Rule::Signoff => self.signoff(cx),
-                Rule::Byline => self.byline(cx),
-                Rule::EdgeNav => self.edge_nav(cx),
-                Rule::TagList => self.tag_list(cx),
-                Rule::Caption => self.caption(cx),
-                Rule::Signature => self.signature(cx),
-                Rule::Disclaimer => self.disclaimer(cx),
-                Rule::Share => self.share(cx),
-                Rule::Separator => self.separator(cx),
-                Rule::TeaserRun => self.teaser_run(cx),
-            }
+        // The edges each rule (of `self.on`, in order) last judged.
+        let mut judged = [[0; 6]; Rule::ALL.len()];
+        for (&rule, seen) in self.on.iter().zip(&mut judged) {
+            *seen = edges;
+            edges = self.run(rule, &mut cx, edges);
         }
         if let (true, Some((model, group))) = (self.boilerplate_on, model) {
-            for i in 0..cx.lines.len() {
+            for i in 0..n {
                 if !cx.dead[i] && model.is_boilerplate(group, cx.key(i)) {
                     cx.cut_line_as(i, boilerplate::RULE);
                 }
             }
+            edges = cx.edges();
+        }
+        for _ in 1..MAX_ROUNDS {
+            let mut ran = false;
+            for (&rule, seen) in self.on.iter().zip(&mut judged) {
+                let part = rule.edges_judged();
+                if edges[part.clone()] != seen[part] {
+                    *seen = edges;
+                    edges = self.run(rule, &mut cx, edges);
+                    ran = true;
+                }
+            }
+            if !ran {
+                break;
+            }
+        }
+        merge(cx.cuts)
+    }
+
+    /// Runs one rule on lines whose [`Ctx::edges`] are `edges`; returns the
+    /// edges after it.
+    fn run(&self, rule: Rule, cx: &mut Ctx<'_>, edges: [usize; 6]) -> [usize; 6] {
+        let cuts = cx.cuts.len();
+        match rule {
+            Rule::Comments => self.comments(cx),
+            Rule::EmbedAttribution => self.embed_attribution(cx),
+            Rule::EmbedLink => self.embed_link(cx),
+            Rule::LinkLine => self.link_line(cx),
+            Rule::RelatedBlock => self.related_block(cx),
+            Rule::ReadMore => self.read_more(cx),
+            Rule::Permalink => self.permalink(cx),
+            Rule::Signoff => self.signoff(cx),
+            Rule::Byline => self.byline(cx),
+            Rule::EdgeNav => self.edge_nav(cx),
+            Rule::TagList => self.tag_list(cx),
+            Rule::Caption => self.caption(cx),
+            Rule::Signature => self.signature(cx),
+            Rule::Disclaimer => self.disclaimer(cx),
+            Rule::Share => self.share(cx),
+            Rule::Separator => self.separator(cx),
+            Rule::TeaserRun => self.teaser_run(cx),
+        }
+        if cx.cuts.len() == cuts {
+            edges
+        } else {
+            cx.edges()
         }
     }
 
