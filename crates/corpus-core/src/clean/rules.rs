@@ -70,7 +70,10 @@ pub enum Rule {
     Disclaimer,
     /// Share bars, follow-us lines and app-notification promos.
     Share,
-    /// Lines made only of punctuation or symbols (`-----`, `***`).
+    /// Lines drawn as a rule across the page: one symbol repeated (`-----`,
+    /// `*   *   *`), two in turn (`-=-=-`), or a symmetric ornament
+    /// (`——— ◆ ———`). Other lines of punctuation are text (`--«` closing
+    /// a dialogue, `});` in code).
     Separator,
     /// Teaser ledes of other stories appended after the article with no
     /// heading (a "more stories" block): a trailing run of four or more short
@@ -2414,12 +2417,31 @@ impl RuleSet {
 
     fn separator(&self, cx: &mut Ctx<'_>) {
         for i in 0..cx.lines.len() {
-            let k = cx.key(i);
-            if !cx.dead[i] && !k.chars().any(is_alnum) && k.chars().count() >= 3 {
+            if !cx.dead[i] && is_drawn_rule(cx.key(i)) {
                 cx.cut_line(i, Rule::Separator);
             }
         }
     }
+}
+
+/// Whether a key-folded line is a drawn rule (see [`Rule::Separator`]): at
+/// least three symbols, no letter or digit, and, with spaces dropped and each
+/// run of one symbol taken once, a single symbol, two in turn, or a sequence
+/// that reads the same both ways.
+fn is_drawn_rule(k: &str) -> bool {
+    let mut count = 0;
+    let mut runs: Vec<char> = Vec::new();
+    for c in k.chars().filter(|c| !c.is_whitespace()) {
+        if is_alnum(c) || count > 200 {
+            return false;
+        }
+        count += 1;
+        if runs.last() != Some(&c) {
+            runs.push(c);
+        }
+    }
+    let alternating = runs.len() >= 3 && runs.iter().skip(2).zip(&runs).all(|(a, b)| a == b);
+    count >= 3 && (runs.len() == 1 || alternating || runs.iter().eq(runs.iter().rev()))
 }
 
 /// How a line reads as a possible teaser lede.
@@ -2532,6 +2554,28 @@ fn merge(mut cuts: Vec<Cut>) -> Vec<Cut> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Rules drawn across a page go; punctuation that is text (a dialogue's
+    /// closing `--«` in Gutenberg's German Alice, code in a scraped page) stays.
+    #[test]
+    fn a_separator_is_a_drawn_rule_not_any_punctuation() {
+        for rule in [
+            "-----",
+            "*       *       *       *",
+            "-=-=-=-",
+            "——— ◆ ———",
+            "• • •",
+            "*** ### ***",
+            "~~~",
+        ] {
+            assert!(is_drawn_rule(rule), "{rule}");
+        }
+        for text in [
+            "--«", "});", "})();", "<!--", "-->", "},{", "...؟", "!!", "-a-",
+        ] {
+            assert!(!is_drawn_rule(text), "{text}");
+        }
+    }
 
     /// A share bar lists platforms; a sentence that names two of them is the
     /// article's (it was cut, and a one-sentence record emptied). The Okaz bar

@@ -761,3 +761,31 @@ fn cleaning_a_cleaned_text_cuts_nothing_more() {
     let clean = cleaned(&page);
     assert!(clean.starts_with("أدى خادم الحرمين"), "{clean}");
 }
+
+/// The separator rule takes the asterisk rows between Gutenberg's chapters
+/// and leaves the lines of punctuation that are text: German Alice closes a
+/// dialogue with a line `--«`, which was cut.
+#[test]
+fn separators_are_drawn_rules_on_real_books() {
+    let Some(shared) = shared() else { return };
+    let books = read_jsonl(&shared.join("corpora/multilingual/gutenberg_books.jsonl"));
+    let alice = books
+        .iter()
+        .find(|d| d["id"] == "gutenberg-de_alice")
+        .and_then(|d| d["text"].as_str())
+        .expect("gutenberg-de_alice");
+    let c = Cleaner::new(&CleanConfig::default()).unwrap();
+    let cuts = c.cuts(alice);
+    let rows: Vec<&str> = cuts
+        .iter()
+        .filter(|k| k.rule == "separator")
+        .map(|k| &alice[k.start..k.end])
+        .collect();
+    assert!(rows.len() >= 3, "{rows:?}");
+    assert!(rows.iter().all(|r| r.trim().starts_with('*')), "{rows:?}");
+    let clean = apply(alice, &cuts);
+    assert!(
+        clean.contains("\n--«"),
+        "the dialogue's closing line was cut"
+    );
+}
