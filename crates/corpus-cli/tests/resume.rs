@@ -164,6 +164,44 @@ fn a_changed_input_has_its_shard_recomputed() {
     assert!(read(&out.join("kept.jsonl")).contains("\"new\""));
 }
 
+/// Whether a record repeats an id depends on the files before it: when an
+/// earlier input changes, a later checkpointed shard must not keep a record
+/// whose id that input now holds, nor reject one whose first copy it no
+/// longer holds.
+#[test]
+fn a_changed_input_moves_repeated_ids_as_a_fresh_run_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = inputs(tmp.path());
+    let line = |id: &str| {
+        format!(
+            "{}\n",
+            serde_json::json!({"id": id, "text": "نص آخر يحمل معرفا سبق أن ورد في ملف قبله"})
+        )
+    };
+    // part1 repeats an id of part0, rejected while part0 holds it.
+    let mut body = read(&files[1]);
+    body.push_str(&line("s0-0005"));
+    std::fs::write(&files[1], body).unwrap();
+    let out = tmp.path().join("out");
+    interrupt(&files, &out, 2);
+    // Now part0 no longer holds that id, and takes one of part1's instead.
+    let body: String = read(&files[0])
+        .lines()
+        .filter(|l| !l.contains("\"s0-0005\""))
+        .map(|l| format!("{l}\n"))
+        .collect::<String>()
+        + &line("s1-0007");
+    std::fs::write(&files[0], body).unwrap();
+    let s = run_ok(&files, &out);
+    let reference = tmp.path().join("reference");
+    let r = run_ok(&files, &reference);
+    assert_same_records(&out, &reference);
+    assert_eq!(s["counts"], r["counts"]);
+    let rejects = read(&out.join("rejects.jsonl"));
+    assert!(rejects.contains(r#"duplicate id \"s1-0007\""#), "{rejects}");
+    assert!(!rejects.contains("s0-0005"), "{rejects}");
+}
+
 #[test]
 fn a_run_stopped_by_bad_data_leaves_no_checkpoints() {
     let tmp = tempfile::tempdir().unwrap();

@@ -32,8 +32,10 @@ use crate::{Error, Result};
 /// are read as instants, and small input files share shards; 7: dates with the
 /// month written out too, which version 6 saved as text; 8: records other than
 /// JSON Lines lines keep the hash of their text for pass 2's check; 9: survivor
-/// values that are numbers written as strings are numbers).
-const VERSION: u32 = 9;
+/// values that are numbers written as strings are numbers; 10: the records
+/// rejected for an id seen in an earlier shard, so that a resumed run can tell
+/// whether the shards before still give the same verdicts).
+const VERSION: u32 = 10;
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
 struct Manifest {
@@ -50,7 +52,18 @@ struct Trailer {
     files: Vec<(String, String)>,
     input: u64,
     rejects: Vec<Reject>,
+    duplicates: Vec<DuplicateId>,
     decoding: Vec<DecodeReport>,
+}
+
+/// A record of a shard rejected because its id was seen before: whether it
+/// still is depends on the shards before it, which may have been read again.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct DuplicateId {
+    /// The id.
+    pub id: String,
+    /// Where it was first seen (`file:line`), as the rejection names it.
+    pub first: String,
 }
 
 /// What the read-and-sketch stage produced for one shard: one input file, or
@@ -64,6 +77,8 @@ pub(crate) struct Shard {
     pub members: Vec<Seen>,
     /// Rejected records.
     pub rejects: Vec<Reject>,
+    /// Those of `rejects` that repeat an id, with where it was first seen.
+    pub duplicates: Vec<DuplicateId>,
     /// Encoding reports of its files.
     pub decoding: Vec<DecodeReport>,
 }
@@ -243,6 +258,7 @@ impl Checkpoints {
             input: trailer.input,
             members,
             rejects: trailer.rejects,
+            duplicates: trailer.duplicates,
             decoding: trailer.decoding,
         }))
     }
@@ -368,6 +384,7 @@ impl ShardWriter {
         files: &[InputSummary],
         input: u64,
         rejects: &[Reject],
+        duplicates: &[DuplicateId],
         decoding: &[DecodeReport],
     ) -> Result<()> {
         let Some(mut f) = self.file else {
@@ -380,6 +397,7 @@ impl ShardWriter {
                 .collect(),
             input,
             rejects: rejects.to_vec(),
+            duplicates: duplicates.to_vec(),
             decoding: decoding.to_vec(),
         })
         .map_err(|e| Error::io(&f.tmp, std::io::Error::other(e)))?;
