@@ -966,7 +966,8 @@ fn run_dedup_inner(
         Checkpoints::disabled()
     } else {
         let paths: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
-        Checkpoints::open(output, cfg, &paths)?
+        let model = analyzer.boilerplate.as_ref().map(|(m, _)| m.fingerprint());
+        Checkpoints::open(output, cfg, &paths, model)?
     };
     let mut resume = Resume::default();
     // Time spent merging each analyzed batch into the tables, on one thread
