@@ -49,12 +49,17 @@ fn run(inputs: &[PathBuf], out: &Path, extra: &[&str]) -> Output {
 
 /// Starts a run and kills it once `shards` shards are checkpointed.
 fn interrupt(inputs: &[PathBuf], out: &Path, shards: usize) {
+    interrupt_with(inputs, out, shards, &[]);
+}
+
+/// [`interrupt`], with more options.
+fn interrupt_with(inputs: &[PathBuf], out: &Path, shards: usize, extra: &[&str]) {
     let done = out.with_file_name(format!(
         ".{}.ckpt/shard-{:05}.done",
         out.file_name().unwrap().to_string_lossy(),
         shards - 1
     ));
-    let mut child = cmd(inputs, out, &[])
+    let mut child = cmd(inputs, out, extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -162,6 +167,97 @@ fn a_changed_input_has_its_shard_recomputed() {
     assert_eq!(s["inputs"], r["inputs"]);
     assert_eq!(s["counts"], r["counts"]);
     assert!(read(&out.join("kept.jsonl")).contains("\"new\""));
+}
+
+/// Whether a record repeats an id depends on the files before it: when an
+/// earlier input changes, a later checkpointed shard must not keep a record
+/// whose id that input now holds, nor reject one whose first copy it no
+/// longer holds.
+#[test]
+fn a_changed_input_moves_repeated_ids_as_a_fresh_run_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = inputs(tmp.path());
+    let line = |id: &str| {
+        format!(
+            "{}\n",
+            serde_json::json!({"id": id, "text": "نص آخر يحمل معرفا سبق أن ورد في ملف قبله"})
+        )
+    };
+    // part1 repeats an id of part0, rejected while part0 holds it.
+    let mut body = read(&files[1]);
+    body.push_str(&line("s0-0005"));
+    std::fs::write(&files[1], body).unwrap();
+    let out = tmp.path().join("out");
+    interrupt(&files, &out, 2);
+    // Now part0 no longer holds that id, and takes one of part1's instead.
+    let body: String = read(&files[0])
+        .lines()
+        .filter(|l| !l.contains("\"s0-0005\""))
+        .map(|l| format!("{l}\n"))
+        .collect::<String>()
+        + &line("s1-0007");
+    std::fs::write(&files[0], body).unwrap();
+    let s = run_ok(&files, &out);
+    let reference = tmp.path().join("reference");
+    let r = run_ok(&files, &reference);
+    assert_same_records(&out, &reference);
+    assert_eq!(s["counts"], r["counts"]);
+    let rejects = read(&out.join("rejects.jsonl"));
+    assert!(rejects.contains(r#"duplicate id \"s1-0007\""#), "{rejects}");
+    assert!(!rejects.contains("s0-0005"), "{rejects}");
+}
+
+/// With `--boilerplate`, what each record's key keeps depends on lines counted
+/// over every input: when one input changes the model, the shards of the
+/// others, analyzed with the old one, are recomputed too.
+#[test]
+fn a_changed_boilerplate_model_has_every_shard_recomputed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = inputs(tmp.path());
+    let paras = common::seed_paragraphs();
+    let footer = "تابعوا آخر الأخبار العاجلة عبر قناتنا الرسمية على تطبيق تلغرام";
+    // In part1, one copy of an article with a footer and one without: they
+    // are the same article once the footer is boilerplate.
+    let article = format!("{}\n{}", paras[1], paras[2]);
+    let mut body = read(&files[1]);
+    for (id, text) in [
+        ("bp-x", format!("{article}\n{footer}")),
+        ("bp-y", article.clone()),
+    ] {
+        body.push_str(&format!(
+            "{}\n",
+            serde_json::json!({"id": id, "text": text})
+        ));
+    }
+    std::fs::write(&files[1], body).unwrap();
+    let boilerplate = ["--boilerplate"];
+    let out = tmp.path().join("out");
+    interrupt_with(&files, &out, 2, &boilerplate);
+    // The footer now closes many articles of part0: it is boilerplate.
+    let body: String = read(&files[0])
+        .lines()
+        .enumerate()
+        .map(
+            |(i, l)| match serde_json::from_str::<serde_json::Value>(l) {
+                Ok(mut v) if i < 40 => {
+                    let text = format!("{}\n{footer}", v["text"].as_str().unwrap());
+                    v["text"] = text.into();
+                    format!("{v}\n")
+                }
+                _ => format!("{l}\n"),
+            },
+        )
+        .collect();
+    std::fs::write(&files[0], body).unwrap();
+    let o = run(&files, &out, &boilerplate);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let reference = tmp.path().join("reference");
+    let o = run(&files, &reference, &boilerplate);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let clusters = read(&reference.join("clusters.jsonl"));
+    let y = clusters.lines().find(|l| l.contains("\"bp-y\"")).unwrap();
+    assert!(y.contains("\"reason\":\"exact\""), "{y}");
+    assert_same_records(&out, &reference);
 }
 
 #[test]

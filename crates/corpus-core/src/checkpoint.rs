@@ -10,7 +10,10 @@
 //! temporary name and renamed, so a kill leaves no half-written shard that
 //! looks complete. A shard whose checksum does not match is recomputed, and
 //! so is one whose input file changed since (its trailer holds the input's
-//! fingerprint, taken while it was read: a fresh run reads its inputs once).
+//! fingerprint, taken while it was read: a fresh run reads its inputs once),
+//! and so is one whose records' ids the shards before it now repeat
+//! differently (`pipeline::ids_still_agree`), or that was analyzed with
+//! another corpus-level boilerplate model (counted over every input).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -32,8 +35,11 @@ use crate::{Error, Result};
 /// are read as instants, and small input files share shards; 7: dates with the
 /// month written out too, which version 6 saved as text; 8: records other than
 /// JSON Lines lines keep the hash of their text for pass 2's check; 9: survivor
-/// values that are numbers written as strings are numbers).
-const VERSION: u32 = 9;
+/// values that are numbers written as strings are numbers; 10: the records
+/// rejected for an id seen in an earlier shard, so that a resumed run can tell
+/// whether the shards before still give the same verdicts; 11: the corpus-level
+/// boilerplate model the records were analyzed with).
+const VERSION: u32 = 11;
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
 struct Manifest {
@@ -50,7 +56,20 @@ struct Trailer {
     files: Vec<(String, String)>,
     input: u64,
     rejects: Vec<Reject>,
+    duplicates: Vec<DuplicateId>,
     decoding: Vec<DecodeReport>,
+    /// [`Checkpoints::model`] when the shard was analyzed.
+    model: Option<u64>,
+}
+
+/// A record of a shard rejected because its id was seen before: whether it
+/// still is depends on the shards before it, which may have been read again.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct DuplicateId {
+    /// The id.
+    pub id: String,
+    /// Where it was first seen (`file:line`), as the rejection names it.
+    pub first: String,
 }
 
 /// What the read-and-sketch stage produced for one shard: one input file, or
@@ -64,6 +83,8 @@ pub(crate) struct Shard {
     pub members: Vec<Seen>,
     /// Rejected records.
     pub rejects: Vec<Reject>,
+    /// Those of `rejects` that repeat an id, with where it was first seen.
+    pub duplicates: Vec<DuplicateId>,
     /// Encoding reports of its files.
     pub decoding: Vec<DecodeReport>,
 }
@@ -109,6 +130,10 @@ pub(crate) fn shard_groups(files: &[InputFile]) -> Vec<std::ops::Range<usize>> {
 /// resume, such as those reading standard input).
 pub(crate) struct Checkpoints {
     dir: Option<PathBuf>,
+    /// The fingerprint of the corpus-level boilerplate model the run analyzes
+    /// with, if any: it is counted over every input, so a change to one input
+    /// can change the analysis of all of them.
+    model: Option<u64>,
 }
 
 /// The checkpoint folder of an output folder.
@@ -148,15 +173,25 @@ pub(crate) fn config_fingerprint(cfg: &Config) -> String {
 impl Checkpoints {
     /// No checkpoints.
     pub fn disabled() -> Self {
-        Checkpoints { dir: None }
+        Checkpoints {
+            dir: None,
+            model: None,
+        }
     }
 
-    /// Opens (or starts) the checkpoints beside `output`.
+    /// Opens (or starts) the checkpoints beside `output`, of a run analyzing
+    /// with the boilerplate model of fingerprint `model`, if any (shards
+    /// analyzed with another one are recomputed).
     ///
     /// # Errors
     /// [`Error::Config`] when checkpoints of a run with other inputs or another
     /// configuration are there; [`Error::Io`] on file errors.
-    pub fn open(output: &Path, cfg: &Config, inputs: &[String]) -> Result<Self> {
+    pub fn open(
+        output: &Path,
+        cfg: &Config,
+        inputs: &[String],
+        model: Option<u64>,
+    ) -> Result<Self> {
         let dir = dir_of(output);
         let manifest = Manifest {
             version: VERSION,
@@ -181,7 +216,10 @@ impl Checkpoints {
                 .map_err(|e| Error::io(&mpath, std::io::Error::other(e)))?;
             write_atomic(&mpath, json.as_bytes())?;
         }
-        Ok(Checkpoints { dir: Some(dir) })
+        Ok(Checkpoints {
+            dir: Some(dir),
+            model,
+        })
     }
 
     fn paths(&self, i: usize) -> Option<(PathBuf, PathBuf)> {
@@ -224,7 +262,7 @@ impl Checkpoints {
             .ok_or_else(|| bad("no trailer"))?;
         let trailer: Trailer =
             serde_json::from_slice(&rest[records..]).map_err(|_| bad("a bad trailer"))?;
-        if trailer.files.len() != files.len() {
+        if trailer.model != self.model || trailer.files.len() != files.len() {
             return Ok(None);
         }
         for ((name, fp), f) in trailer.files.iter().zip(files) {
@@ -243,6 +281,7 @@ impl Checkpoints {
             input: trailer.input,
             members,
             rejects: trailer.rejects,
+            duplicates: trailer.duplicates,
             decoding: trailer.decoding,
         }))
     }
@@ -258,6 +297,7 @@ impl Checkpoints {
         let Some((data, done)) = self.paths(i) else {
             return Ok(ShardWriter { file: None });
         };
+        let model = self.model;
         let paths = files.iter().map(|f| Arc::from(f.path.as_path())).collect();
         let tmp = data.with_extension("bin.tmp");
         let w = DirectWriter::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
@@ -272,6 +312,7 @@ impl Checkpoints {
                 buf: Vec::new(),
                 paths,
                 at: 0,
+                model,
             }),
         })
     }
@@ -305,6 +346,8 @@ struct OpenShard {
     paths: Vec<Arc<Path>>,
     /// The file of the last record appended.
     at: usize,
+    /// The boilerplate model's fingerprint, for the trailer.
+    model: Option<u64>,
 }
 
 impl OpenShard {
@@ -368,6 +411,7 @@ impl ShardWriter {
         files: &[InputSummary],
         input: u64,
         rejects: &[Reject],
+        duplicates: &[DuplicateId],
         decoding: &[DecodeReport],
     ) -> Result<()> {
         let Some(mut f) = self.file else {
@@ -380,7 +424,9 @@ impl ShardWriter {
                 .collect(),
             input,
             rejects: rejects.to_vec(),
+            duplicates: duplicates.to_vec(),
             decoding: decoding.to_vec(),
+            model: f.model,
         })
         .map_err(|e| Error::io(&f.tmp, std::io::Error::other(e)))?;
         f.write(&trailer)?;

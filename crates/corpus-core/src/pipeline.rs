@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::checkpoint::Checkpoints;
+use crate::checkpoint::{Checkpoints, DuplicateId, Shard};
 use crate::clean::{BoilerplateCounter, BoilerplateModel, Cleaner, GroupBy};
 use crate::config::{Config, OnError};
 use crate::dedup::audit::{Audit, write_audit};
@@ -479,9 +479,49 @@ impl FirstIds {
         }
     }
 
+    /// The position of the first document with `id`, without filing it.
+    fn get<'a>(&self, hash: u64, id: &str, id_at: impl Fn(u32) -> &'a str) -> Option<u32> {
+        match self.by_hash.get(&hash) {
+            Some(&at) if id_at(at) == id => Some(at),
+            Some(_) => self.clashes.get(id).copied(),
+            None => None,
+        }
+    }
+
     fn reserve(&mut self, more: usize) {
         self.by_hash.reserve(more);
     }
+}
+
+/// Whether a checkpointed shard still gives the verdicts a fresh read would,
+/// after the shards before it (some perhaps read again, their inputs changed):
+/// none of its records' ids has been seen before it, and each record it
+/// rejected for a repeated id repeats one first seen where it was then.
+fn ids_still_agree(shard: &Shard, first_seen: &FirstIds, seen: &[Seen]) -> bool {
+    let id_at = |i: u32| seen[i as usize].member.id.as_str();
+    let earlier = |id: &str| first_seen.get(id_hash(id), id, id_at);
+    if shard
+        .members
+        .iter()
+        .any(|s| earlier(&s.member.id).is_some())
+    {
+        return false;
+    }
+    if shard.duplicates.is_empty() {
+        return true;
+    }
+    let own: FastMap<&str, &Origin> = shard
+        .members
+        .iter()
+        .map(|s| (s.member.id.as_str(), &s.origin))
+        .collect();
+    shard.duplicates.iter().all(|d| {
+        let first = match earlier(&d.id) {
+            Some(i) => Some(&seen[i as usize].origin),
+            None => own.get(d.id.as_str()).copied(),
+        };
+        first.is_some_and(|f| f.to_string() == d.first)
+    })
 }
 
 /// Makes room in the pass-1 tables for the records a file seems to hold, from
@@ -926,7 +966,8 @@ fn run_dedup_inner(
         Checkpoints::disabled()
     } else {
         let paths: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
-        Checkpoints::open(output, cfg, &paths)?
+        let model = analyzer.boilerplate.as_ref().map(|(m, _)| m.fingerprint());
+        Checkpoints::open(output, cfg, &paths, model)?
     };
     let mut resume = Resume::default();
     // Time spent merging each analyzed batch into the tables, on one thread
@@ -940,7 +981,10 @@ fn run_dedup_inner(
     {
         let group = &files[range];
         resume.shards += 1;
-        if let Some(shard) = ckpt.load(shard_no, group)? {
+        if let Some(shard) = ckpt
+            .load(shard_no, group)?
+            .filter(|s| ids_still_agree(s, &first_seen, &seen))
+        {
             for (file, fingerprint) in group.iter().zip(shard.fingerprints) {
                 input_summaries.push(InputSummary {
                     path: file.path.display().to_string(),
@@ -960,6 +1004,7 @@ fn run_dedup_inner(
             continue;
         }
         let (rejects0, input0) = (rejects.len(), counts.input);
+        let mut duplicates = Vec::new();
         // Pass 1 reads no field but these, and writes no record.
         let mut reader = Reader::new(group.to_vec(), cfg.input.clone())
             .fingerprinting()
@@ -1021,6 +1066,10 @@ fn run_dedup_inner(
                             let first = &seen[first as usize].origin;
                             let e = duplicate_id_error(doc_id, &seen_doc.origin, first);
                             reject(e, cfg.on_error, &mut rejects)?;
+                            duplicates.push(DuplicateId {
+                                id: doc_id.clone(),
+                                first: first.to_string(),
+                            });
                             continue;
                         }
                         texts.entry(text_id).or_insert(at);
@@ -1043,6 +1092,7 @@ fn run_dedup_inner(
             &inputs,
             counts.input - input0,
             &rejects[rejects0..],
+            &duplicates,
             reader.reports(),
         )?;
         input_summaries.extend(inputs);

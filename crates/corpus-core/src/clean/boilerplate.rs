@@ -454,6 +454,34 @@ impl BoilerplateModel {
     pub fn stats(&self) -> &[GroupStats] {
         &self.stats
     }
+
+    /// A hash of what the model cuts (each group's lines), equal for models
+    /// that cut the same lines however they were counted: a document analyzed
+    /// under one model is analyzed alike under another with this hash.
+    pub(crate) fn fingerprint(&self) -> u64 {
+        let mut groups: Vec<(&String, Vec<u64>)> = self
+            .groups
+            .iter()
+            .filter(|(_, set)| !set.is_empty())
+            .map(|(g, set)| {
+                let mut lines: Vec<u64> = set.iter().copied().collect();
+                lines.sort_unstable();
+                (g, lines)
+            })
+            .collect();
+        groups.sort_unstable();
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        h.update(&(self.min_chars as u64).to_le_bytes());
+        for (g, lines) in groups {
+            h.update(&(g.len() as u64).to_le_bytes());
+            h.update(g.as_bytes());
+            h.update(&(lines.len() as u64).to_le_bytes());
+            for l in lines {
+                h.update(&l.to_le_bytes());
+            }
+        }
+        h.digest()
+    }
 }
 
 #[cfg(test)]

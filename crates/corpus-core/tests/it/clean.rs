@@ -621,7 +621,8 @@ fn fused_key_equals_normalized_cleaned_text() {
     let cleaner = Cleaner::new(&CleanConfig::default()).unwrap();
     let key = Normalizer::new(&NormalizeConfig::profile(Profile::Key)).unwrap();
     let mut texts: Vec<String> = crate::common::seed_texts();
-    if let Some(shared) = crate::common::shared() {
+    let shared = crate::common::shared();
+    if let Some(shared) = &shared {
         for dir in [
             "arabic_news",
             "multilingual",
@@ -651,7 +652,11 @@ fn fused_key_equals_normalized_cleaned_text() {
         texts.len(),
         mismatches.len()
     );
-    assert!(fused > texts.len() / 2, "the fused path is the common one");
+    // The five seed articles alone carry chrome on most of them: how common the
+    // fused path is shows on the development news only.
+    if shared.is_some() {
+        assert!(fused > texts.len() / 2, "the fused path is the common one");
+    }
     for (got, want) in mismatches.iter().take(6) {
         let (g, w): (Vec<char>, Vec<char>) = (got.chars().collect(), want.chars().collect());
         let at = g.iter().zip(&w).take_while(|(a, b)| a == b).count();
