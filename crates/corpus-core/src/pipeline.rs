@@ -204,7 +204,7 @@ pub struct Summary {
 pub(crate) struct NoteFacts<'a> {
     /// What the input folders hold that looks like data but was not read
     /// ([`crate::io::list_inputs_noting`]).
-    pub passed_over: &'a [PathBuf],
+    pub passed_over: &'a [crate::io::PassedOver],
     /// Every readable record (at least one) took its place (`file:line`) for
     /// an id: no record has the id field.
     pub ids_all_places: bool,
@@ -216,19 +216,7 @@ pub(crate) struct NoteFacts<'a> {
 /// or `--group-by`, data files that are not read).
 pub(crate) fn notes(cfg: &Config, facts: &NoteFacts<'_>) -> Vec<String> {
     let mut notes = Vec::new();
-    if let Some((first, rest)) = facts.passed_over.split_first() {
-        let more = match rest.len() {
-            0 => String::new(),
-            n => format!(" and {n} more"),
-        };
-        notes.push(format!(
-            "{} file(s) or folder(s) in the input folders look like data but were not read \
-             (only .txt, .jsonl, .jsonl.gz, .jsonl.zst, .jsonl.bz2 and .parquet files are, and \
-             no earlier run's output folder): {}{more}",
-            facts.passed_over.len(),
-            first.display()
-        ));
-    }
+    notes.extend(passed_over_notes(facts.passed_over));
     if facts.ids_all_places {
         notes.push(format!(
             "no record has the id field {:?}: each record's id is its file:line \
@@ -240,6 +228,51 @@ pub(crate) fn notes(cfg: &Config, facts: &NoteFacts<'_>) -> Vec<String> {
         facts
             .groups
             .and_then(|g| cfg.clean.boilerplate.group_by.note(g)),
+    );
+    notes
+}
+
+/// One note per kind of thing the input folders held and were not read for.
+fn passed_over_notes(passed: &[crate::io::PassedOver]) -> Vec<String> {
+    use crate::io::PassedOver as P;
+    let mut notes = Vec::new();
+    let mut note = |what: &str, of: &dyn Fn(&P) -> Option<String>| {
+        let all: Vec<String> = passed.iter().filter_map(of).collect();
+        if let Some((first, rest)) = all.split_first() {
+            let more = match rest.len() {
+                0 => String::new(),
+                n => format!(" and {n} more"),
+            };
+            notes.push(format!("{} {what}: {first}{more}", all.len()));
+        }
+    };
+    note(
+        "file(s) or folder(s) in the input folders look like data but were not read \
+         (only .txt, .jsonl, .jsonl.gz, .jsonl.zst, .jsonl.bz2 and .parquet files are, and \
+         no earlier run's output folder)",
+        &|p| match p {
+            P::DataName(p) | P::EarlierOutput(p) => Some(p.display().to_string()),
+            _ => None,
+        },
+    );
+    note(
+        "name(s) in the input folders are no regular file (a named pipe, a device, \
+         a link to nothing) and were not read",
+        &|p| match p {
+            P::NotAFile(p) => Some(p.display().to_string()),
+            _ => None,
+        },
+    );
+    note(
+        "file(s) in the input folders are links to a file already read, and were read once",
+        &|p| match p {
+            P::SameFile { path, read_as } => Some(format!(
+                "{} (read as {})",
+                path.display(),
+                read_as.display()
+            )),
+            _ => None,
+        },
     );
     notes
 }

@@ -23,7 +23,7 @@ pub use parquet::{
 };
 pub(crate) use read::fields::{field as json_field, replace_string as replace_json_string};
 pub use read::{
-    InputConfig, InputFile, InputKind, Oversize, Pending, RawLine, Reader, list_inputs,
+    InputConfig, InputFile, InputKind, Oversize, PassedOver, Pending, RawLine, Reader, list_inputs,
     list_inputs_noting, stdin_decompressed,
 };
 pub(crate) use read::{codec_suffix_of_head, json_type, utf8_string};

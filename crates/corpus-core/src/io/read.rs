@@ -129,20 +129,43 @@ pub fn list_inputs(inputs: &[PathBuf], output: Option<&Path>) -> Result<Vec<Inpu
     list_inputs_noting(inputs, output).map(|(files, _)| files)
 }
 
+/// What the input folders hold that is passed over, and why (for a note).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PassedOver {
+    /// A file whose name looks like data but is not read: a `.jsonl`, `.json`,
+    /// `.ndjson`, `.txt`, `.csv` or `.parquet` name, whatever follows it
+    /// (`x.jsonl.xz`, `a.txt.gz`).
+    DataName(PathBuf),
+    /// An earlier run's output folder.
+    EarlierOutput(PathBuf),
+    /// An input name that is no regular file: a named pipe, a socket or a
+    /// device (reading one could wait forever), or a link to nothing.
+    NotAFile(PathBuf),
+    /// A second way to the same file (a link to a file also read): it is read
+    /// once, under its first path.
+    SameFile {
+        /// The path passed over.
+        path: PathBuf,
+        /// The path it is read under.
+        read_as: PathBuf,
+    },
+}
+
 /// [`list_inputs`], and what the folders hold that looks like data but is not
-/// read, for a note: files of a `.jsonl`, `.json`, `.ndjson`, `.txt`, `.csv` or
-/// `.parquet` name, whatever follows it (`x.jsonl.xz`, `a.txt.gz`), and the
-/// output folders of earlier runs.
+/// read, for a note.
 ///
 /// # Errors
 /// As [`list_inputs`].
 pub fn list_inputs_noting(
     inputs: &[PathBuf],
     output: Option<&Path>,
-) -> Result<(Vec<InputFile>, Vec<PathBuf>)> {
+) -> Result<(Vec<InputFile>, Vec<PassedOver>)> {
     let mut files = Vec::new();
     let mut passed = Vec::new();
     let output = output.and_then(|o| std::fs::canonicalize(o).ok());
+    // The files the folders reached, by where they really are: a link to a file
+    // read elsewhere would make every record a duplicate id of itself.
+    let mut reached: std::collections::HashMap<PathBuf, PathBuf> = Default::default();
     for input in inputs {
         if input.as_os_str() == "-" {
             if files.iter().any(|f: &InputFile| f.path == *input) {
@@ -170,7 +193,24 @@ pub fn list_inputs_noting(
                 &mut passed,
             )?;
             found.sort_by(|a, b| a.0.cmp(&b.0));
-            for (path, kind) in found {
+            // A file is read under the first of its paths that is no link
+            // (else the first link), in path order.
+            found.sort_by_key(|f| f.3);
+            let mut kept = Vec::with_capacity(found.len());
+            for (path, kind, real, _) in found {
+                match reached.get(&real) {
+                    Some(first) => passed.push(PassedOver::SameFile {
+                        path,
+                        read_as: first.clone(),
+                    }),
+                    None => {
+                        reached.insert(real, path.clone());
+                        kept.push((path, kind));
+                    }
+                }
+            }
+            kept.sort_by(|a, b| a.0.cmp(&b.0));
+            for (path, kind) in kept {
                 let text_id = (kind == InputKind::Text).then(|| {
                     let rel = path.strip_prefix(input).unwrap_or(&path).with_extension("");
                     rel.to_string_lossy().replace('\\', "/")
@@ -301,6 +341,10 @@ fn hidden_name(entry: &std::fs::DirEntry) -> bool {
     entry.file_name().to_string_lossy().starts_with('.')
 }
 
+/// A file a folder walk found: its path, kind, where it really is, and whether
+/// the path is a link.
+type Found = (PathBuf, InputKind, PathBuf, bool);
+
 /// The input files under `dir` with their kinds (hidden ones, and the folder
 /// `skip`, passed over). Symbolic links to folders are followed, each folder
 /// walked once (`seen`: their canonical paths), so a link back up ends there.
@@ -308,11 +352,12 @@ fn walk(
     dir: &Path,
     skip: Option<&Path>,
     seen: &mut std::collections::HashSet<PathBuf>,
-    out: &mut Vec<(PathBuf, InputKind)>,
-    passed: &mut Vec<PathBuf>,
+    out: &mut Vec<Found>,
+    passed: &mut Vec<PassedOver>,
 ) -> Result<()> {
-    if let Ok(real) = std::fs::canonicalize(dir) {
-        if !seen.insert(real) {
+    let real_dir = std::fs::canonicalize(dir).ok();
+    if let Some(real) = &real_dir {
+        if !seen.insert(real.clone()) {
             return Ok(());
         }
     }
@@ -334,15 +379,34 @@ fn walk(
             // Another run's output (`in/out`, from `ghirbal dedup in -o in/out`)
             // is not input: its records are the inputs' again.
             if super::write::is_earlier_output(&path) {
-                passed.push(path);
+                passed.push(PassedOver::EarlierOutput(path));
             } else {
                 walk(&path, skip, seen, out, passed)?;
             }
         } else if !hidden_name(&entry) {
             match kind_of(&path) {
-                Some(kind) => out.push((path, kind)),
+                Some(kind) => {
+                    // Only regular files: a named pipe would hang the run, and a
+                    // link to nothing cannot be read.
+                    let regular = if ft.is_symlink() {
+                        std::fs::metadata(&path).is_ok_and(|m| m.is_file())
+                    } else {
+                        ft.is_file()
+                    };
+                    if !regular {
+                        passed.push(PassedOver::NotAFile(path));
+                        continue;
+                    }
+                    let real = if ft.is_symlink() {
+                        std::fs::canonicalize(&path).ok()
+                    } else {
+                        real_dir.as_ref().map(|d| d.join(entry.file_name()))
+                    };
+                    let real = real.unwrap_or_else(|| path.clone());
+                    out.push((path, kind, real, ft.is_symlink()));
+                }
                 None if looks_like_data(&entry.file_name().to_string_lossy()) => {
-                    passed.push(path);
+                    passed.push(PassedOver::DataName(path));
                 }
                 None => {}
             }

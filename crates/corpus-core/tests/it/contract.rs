@@ -681,6 +681,54 @@ fn folder_names_in_any_case_are_read_and_unread_data_is_noted() {
     assert_eq!(c.notes, s.notes);
 }
 
+/// A link to a file that a folder also holds is read once (before, every record
+/// was rejected as a duplicate id of itself and the run failed); a named pipe
+/// would hang the run and a link to nothing cannot be read: all three are
+/// passed over with a note, in the dedup and the clean job.
+#[cfg(unix)]
+#[test]
+fn links_to_read_files_pipes_and_dangling_links_are_passed_over_with_a_note() {
+    use std::os::unix::fs::symlink;
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    fs::create_dir(&a).unwrap();
+    fs::create_dir(&b).unwrap();
+    let texts = crate::common::seed_texts();
+    let records: String = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| json!({"id": format!("s{i}"), "text": t}).to_string() + "\n")
+        .collect();
+    fs::write(a.join("news.jsonl"), &records).unwrap();
+    // Sorted before the file it points at, and from the other folder too.
+    symlink("news.jsonl", a.join("alias.jsonl")).unwrap();
+    symlink(a.join("news.jsonl"), b.join("copy.jsonl")).unwrap();
+    symlink("gone.jsonl", a.join("dangling.jsonl")).unwrap();
+    let fifo = a.join("pipe.jsonl");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    let inputs = [a.clone(), b.clone()];
+    let s = run_dedup(&inputs, &tmp.path().join("o"), &Config::default(), None).unwrap();
+    assert_eq!(s.counts.input, texts.len() as u64);
+    assert_eq!(s.counts.rejected, 0);
+    assert_eq!(s.notes.len(), 2, "{:?}", s.notes);
+    assert!(
+        s.notes[0].starts_with("2 name(s) in the input folders are no regular file")
+            && s.notes[0].contains("dangling.jsonl"),
+        "{}",
+        s.notes[0]
+    );
+    assert!(
+        s.notes[1].starts_with("2 file(s) in the input folders are links to a file already read")
+            && s.notes[1].contains(&format!("read as {}", a.join("news.jsonl").display())),
+        "{}",
+        s.notes[1]
+    );
+    let c = run_clean(&inputs, &tmp.path().join("c"), &Config::default(), None).unwrap();
+    assert_eq!(c.counts.input, texts.len() as u64);
+    assert_eq!(c.notes, s.notes);
+}
+
 /// The example configuration file of docs/dedup.md reads, with the values it
 /// says (the docs cannot drift from the keys the structs take).
 #[test]
