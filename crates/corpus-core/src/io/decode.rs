@@ -200,9 +200,15 @@ impl Read for Failed {
 /// chardetng rates its guess (see [`DecodeReport::confidence`]) and the sample
 /// has the bytes to rate it on: a few non-ASCII bytes fit several legacy
 /// encodings alike (three bytes of ISO-8859-6 read as windows-1256 too).
+///
+/// UTF-8 with a few damaged sequences is UTF-8 (rated low): chardetng rules
+/// UTF-8 out at the first invalid byte, and its legacy guess turned a whole
+/// Arabic text into mojibake. The damaged sequences are then replaced or
+/// rejected as the configuration says, and counted in the report.
 pub fn detect(sample: &[u8], complete: bool) -> (&'static Encoding, bool) {
-    /// Fewer non-ASCII bytes than this make any guess a low one.
-    const EVIDENCE: usize = 16;
+    if mostly_utf8(sample, complete) {
+        return (encoding_rs::UTF_8, false);
+    }
     let mut det = chardetng::EncodingDetector::new();
     det.feed(sample, complete);
     let (encoding, rated) = det.guess_assess(None, true);
@@ -216,6 +222,46 @@ pub fn detect(sample: &[u8], complete: bool) -> (&'static Encoding, bool) {
         encoding,
         rated && (evidence || encoding == encoding_rs::UTF_8),
     )
+}
+
+/// Fewer non-ASCII bytes than this make any guess a low one.
+const EVIDENCE: usize = 16;
+
+/// Whether a sample that is not valid UTF-8 is UTF-8 all the same: at least
+/// [`EVIDENCE`] valid multi-byte characters, and at most one invalid sequence
+/// per hundred of them. Legacy Arabic text is far from it: its letters are lead
+/// bytes that continuation bytes seldom follow.
+fn mostly_utf8(sample: &[u8], complete: bool) -> bool {
+    let (mut wide, mut invalid) = (0usize, 0usize);
+    let mut rest = sample;
+    loop {
+        let (valid, next) = match std::str::from_utf8(rest) {
+            Ok(v) => (v, None),
+            Err(e) => {
+                let (v, tail) = rest.split_at(e.valid_up_to());
+                // The prefix the error found valid (checked again, never fails).
+                let v = std::str::from_utf8(v).unwrap_or_default();
+                match e.error_len() {
+                    Some(n) => (v, Some(&tail[n..])),
+                    // A character cut by the end of an incomplete sample.
+                    None if !complete => (v, None),
+                    None => {
+                        invalid += 1;
+                        (v, None)
+                    }
+                }
+            }
+        };
+        wide += valid.chars().filter(|c| !c.is_ascii()).count();
+        match next {
+            Some(tail) => {
+                invalid += 1;
+                rest = tail;
+            }
+            None => break,
+        }
+    }
+    invalid > 0 && wide >= EVIDENCE && invalid * 100 <= wide
 }
 
 /// Decodes a byte stream in any encoding into UTF-8. Invalid sequences always

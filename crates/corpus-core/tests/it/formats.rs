@@ -919,3 +919,51 @@ fn a_folder_holds_text_and_record_files_but_not_other_files_or_our_output() {
         "{e}"
     );
 }
+
+/// UTF-8 Arabic with a few damaged bytes is read as UTF-8 under `auto`, the
+/// damage counted: it was guessed windows-1252 with confidence `high`, and the
+/// whole text came out as mojibake. Legacy text is not mistaken for it.
+#[test]
+fn auto_reads_damaged_utf8_as_utf8() {
+    let text = seed(3);
+    let mut bytes = text.as_bytes().to_vec();
+    // Three stray bytes: a lone continuation byte, a lead byte cut short, 0xFF.
+    // Inserted from the end, so each offset is still one of the text's.
+    for (at, b) in [(1500, 0xFF), (900, 0xD8), (200, 0x80)] {
+        let at = (at..).find(|&i| text.is_char_boundary(i)).unwrap();
+        bytes.insert(at, b);
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let p = write(tmp.path(), "damaged.txt", &bytes);
+    let cfg = || InputConfig {
+        encoding: "auto".into(),
+        ..InputConfig::default()
+    };
+    // By default the document is refused for its damage, naming where it is.
+    let (items, r) = read_all(&p, cfg());
+    let rep = &r.reports()[0];
+    assert_eq!(rep.encoding, "UTF-8");
+    assert_eq!(rep.confidence, "low");
+    match &items[0] {
+        Err(Error::Data { offset, .. }) => assert!(*offset >= 200, "{offset}"),
+        other => panic!("{other:?}"),
+    }
+    // Under `invalid_bytes = "replace"` the text is kept, each sequence replaced.
+    let (items, r) = read_all(
+        &p,
+        InputConfig {
+            invalid_bytes: InvalidBytes::Replace,
+            ..cfg()
+        },
+    );
+    let d = items[0].as_ref().unwrap();
+    assert_eq!(d.text.matches('\u{FFFD}').count(), 3);
+    assert_eq!(d.text.replace('\u{FFFD}', ""), text);
+    assert_eq!(r.reports()[0].encoding, "UTF-8");
+    for label in ["windows-1256", "iso-8859-6"] {
+        let p = write(tmp.path(), &format!("{label}.txt"), &encode(&text, label));
+        let (items, r) = read_all(&p, cfg());
+        assert_eq!(r.reports()[0].encoding.to_ascii_lowercase(), label);
+        assert_eq!(items[0].as_ref().unwrap().text, text);
+    }
+}
