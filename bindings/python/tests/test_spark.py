@@ -531,6 +531,34 @@ def test_clean_spark_cuts_the_passages_clean_cuts(spark: SparkSession, shared: P
             assert {g for g in got if g[0] != "!"} == {w for w in want if w[0] != "!"}
 
 
+@pytest.mark.parametrize("text_field", ["text", "cleaned"])
+def test_clean_spark_takes_a_frame_with_a_cleaned_column(
+    spark: SparkSession, corpus: list[dict[str, Any]], text_field: str
+) -> None:
+    """A column named ``cleaned`` (an earlier step's text, or a flag beside the
+    text) is the user's: it is no name of the job's own, and the cuts are those
+    of ``ghirbal.clean`` on the same rows."""
+    docs = with_chrome(corpus[:80])[:-1]
+    other = "flag" if text_field == "cleaned" else "cleaned"
+    rows = [(d["id"], d["text"], "x") for d in docs]
+    options: dict[str, Any] = {"on_error": "skip", "text_field": text_field}
+    r = ghirbal.clean([{"id": i, text_field: t, other: f} for i, t, f in rows], **options)
+    want = Counter(
+        (i, t, tuple((c.rule, c.start, c.end) for c in cs))
+        for i, t, cs in zip(r.ids, r.texts, r.cuts)
+    )
+    assert sum(len(cs) for cs in r.cuts) >= 10
+    df = spark.createDataFrame(rows, f"id string, {text_field} string, {other} string")
+    out = clean_spark(df.repartition(3), **options)
+    assert out.columns == ["id", text_field, other, *CLEAN_COLUMNS]
+    got = Counter(
+        (x["id"], x[text_field], tuple((c["rule"], c["start"], c["end"]) for c in x["cuts"]))
+        for x in out.collect()
+    )
+    out.unpersist()
+    assert got == want
+
+
 def test_clean_spark_bad_records_and_refusals(
     spark: SparkSession, corpus: list[dict[str, Any]]
 ) -> None:

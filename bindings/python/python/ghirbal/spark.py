@@ -95,6 +95,9 @@ _ORDER = "__ghirbal_order"
 _MONO = "__ghirbal_mono"
 #: Each row's repeated passages and their holders (``clean_spark(passages=True)``).
 _HOLDERS = "__ghirbal_holders"
+#: Each row's cleaned text beside the frame's own columns (``clean_spark``):
+#: a name of the frame's (``cleaned``) would be ambiguous in the join.
+_CLEANED_TEXT = "__ghirbal_cleaned"
 #: Bits of ``monotonically_increasing_id`` that number rows within a partition.
 _ROW_BITS = 33
 
@@ -847,7 +850,7 @@ def clean_spark(
     default ``on_error="fail"`` the first bad record raises
     :class:`ghirbal.DataError`, which names its row (``docs[N]``).
     """
-    _refuse_taken(df.columns, (*CLEAN_COLUMNS, _ORDER, _MONO, _HOLDERS))
+    _refuse_taken(df.columns, (*CLEAN_COLUMNS, _ORDER, _MONO, _HOLDERS, _CLEANED_TEXT))
     opts = _clean_options(options)
     cfg_json = _core.resolve_config(_path(config), _overrides(opts))
     cfg = json.loads(cfg_json)
@@ -869,12 +872,12 @@ def clean_spark(
     text = cfg["input"]["text_field"]
     results = cleaned.select(
         _ORDER,
-        F.when(ok, F.col("cleaned")).alias("cleaned"),
+        F.when(ok, F.col("cleaned")).alias(_CLEANED_TEXT),
         F.when(ok, F.col("cuts")).otherwise(F.array().cast(T.ArrayType(_CUT, False))).alias("cuts"),
         F.when(ok, F.col("emptied")).otherwise(F.lit(False)).alias("emptied"),
         "rejected",
     )
-    columns = [F.col("cleaned").alias(c) if c == text else F.col(c) for c in df.columns]
+    columns = [F.col(_CLEANED_TEXT).alias(c) if c == text else F.col(c) for c in df.columns]
     out = _cache(numbered.join(results, _ORDER).select(*columns, *CLEAN_COLUMNS), width)
     try:
         out.count()
