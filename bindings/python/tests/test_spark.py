@@ -326,6 +326,36 @@ def test_wrong_settings_are_refused(
         _core.Stages(cfg).analyze([0], corpus[:1])
 
 
+@pytest.mark.parametrize(
+    "job, options",
+    [
+        ("dedup", {"survivor": "earliest:meta"}),
+        ("dedup", {"id_field": "meta"}),
+        ("clean", {"group_by": "field:meta", "min_docs": 2}),
+    ],
+)
+def test_a_column_that_holds_no_field_raises_as_locally(
+    spark: SparkSession, corpus: list[dict[str, Any]], job: str, options: dict[str, Any]
+) -> None:
+    """A struct column the options name (a survivor field, the id, a group)
+    raises the DataError ``ghirbal.dedup`` and ``ghirbal.clean`` raise for the
+    same rows, on the driver, rather than a worker's traceback wrapped in
+    Spark's; a struct column nobody reads is carried through."""
+    rows = [(d["id"], d["text"], {"a": n, "b": [n]}) for n, d in enumerate(corpus[:30])]
+    df = spark.createDataFrame(rows, "id string, text string, meta struct<a:int,b:array<int>>")
+    local = ghirbal.dedup if job == "dedup" else ghirbal.clean
+    spark_job = dedup_spark if job == "dedup" else clean_spark
+    with pytest.raises(ghirbal.DataError) as local_error:
+        local(df.toArrow(), **options)
+    with pytest.raises(ghirbal.DataError) as spark_error:
+        spark_job(df, **options)
+    assert str(spark_error.value) == str(local_error.value)
+    assert "meta" in str(spark_error.value)
+    out = spark_job(df)
+    assert [r["meta"]["b"] == [r["meta"]["a"]] for r in out.collect()] == [True] * len(rows)
+    out.unpersist()
+
+
 @pytest.mark.parametrize("anchors", [False, True])
 def test_pairs_of_a_group_do_not_depend_on_its_order(
     corpus: list[dict[str, Any]], anchors: bool

@@ -548,6 +548,14 @@ def _cache(frame: DataFrame, width: Optional[int]) -> DataFrame:
     return (frame.coalesce(width) if width else frame).persist()
 
 
+def _check_columns(df: DataFrame, stages: Any) -> None:
+    """Raises here, on the driver, the :class:`ghirbal.DataError` each worker
+    would raise for a column the job reads that holds no record field (a
+    struct, a list): the stages read an empty batch of the frame's schema."""
+    empty = pa.RecordBatch.from_pylist([], schema=to_arrow_schema(df.schema))
+    stages.boilerplate_lines([], empty)
+
+
 def _numbered(df: DataFrame) -> DataFrame:
     """``df`` with each row's position in it (``docs[N]`` in messages), cached so
     that every stage sees the same numbers."""
@@ -604,7 +612,9 @@ def dedup_spark(
         # Said now rather than once the job has run.
         raise FileNotFoundError(f"audit: no folder {os.path.dirname(audit_path)!r}")
     # Configuration errors here, not in a worker.
-    wants_boilerplate = _stages((cfg_json, None)).wants_boilerplate
+    stages = _stages((cfg_json, None))
+    _check_columns(df, stages)
+    wants_boilerplate = stages.wants_boilerplate
 
     numbered = _numbered(df)
     width = _width(numbered)
@@ -856,6 +866,7 @@ def clean_spark(
     cfg = json.loads(cfg_json)
     # Configuration errors here, not in a worker.
     stages = _clean_stages((cfg_json, None))
+    _check_columns(df, stages)
     wants_boilerplate, wants_passages = stages.wants_boilerplate, stages.wants_passages
 
     numbered = _numbered(df)
