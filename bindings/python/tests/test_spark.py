@@ -589,6 +589,42 @@ def test_clean_spark_takes_a_frame_with_a_cleaned_column(
     assert got == want
 
 
+def test_a_job_that_stops_leaves_nothing_cached(
+    spark: SparkSession, corpus: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """However a call ends (a bad record, Ctrl-C in the middle of the job), the
+    frames it cached on the way are dropped: each holds the corpus, and a
+    notebook would keep them for the session."""
+    jvm = spark.sparkContext._jsc
+
+    def cached() -> int:
+        return int(jvm.getPersistentRDDs().size())
+
+    docs = with_chrome(corpus[:60])
+    df = spark.createDataFrame(docs, "id string, text string, date string").repartition(3)
+    before = cached()
+    # The bad record raises once the repeated passages are counted.
+    with pytest.raises(ghirbal.DataError, match='"text" is null'):
+        clean_spark(df, passages=True)
+    assert cached() == before
+
+    def interrupted(*args: Any) -> None:
+        raise KeyboardInterrupt
+
+    # Ctrl-C while the components of the joined pairs are found, with the
+    # analysis, the exact units and the checked pairs cached.
+    monkeypatch.setattr(ghirbal.spark, "DRIVER_COMPONENTS_MAX_PAIRS", 0)
+    monkeypatch.setattr(ghirbal.spark, "_components", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        dedup_spark(df, on_error="skip")
+    assert cached() == before
+    # Ctrl-C while the rows are cleaned, the passages counted.
+    monkeypatch.setattr(ghirbal.spark, "_sorted_out", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        clean_spark(df, passages=True, on_error="skip")
+    assert cached() == before
+
+
 def test_clean_spark_bad_records_and_refusals(
     spark: SparkSession, corpus: list[dict[str, Any]]
 ) -> None:
