@@ -109,6 +109,12 @@ fn read_stream(mut stream: FFI_ArrowArrayStream) -> PyResult<Vec<ArrayRef>> {
             return Err(unreadable(last_error(&mut stream, code)));
         }
         if array.is_released() {
+            if out.is_empty() {
+                // A stream of no rows may send no array (pyarrow's empty batch
+                // does): one empty array of its type, so that its columns are
+                // checked as those of any table.
+                out.push(arrow_array::new_empty_array(&data_type));
+            }
             return Ok(out);
         }
         // SAFETY: the array has the stream's schema.

@@ -128,6 +128,13 @@ def test_bad_rows_are_named_by_position(seed_docs: list[dict[str, str]]) -> None
     # A fault of the data, not of the configuration.
     with pytest.raises(ghirbal.DataError, match='column "tags" of type List'):
         ghirbal.dedup(t, survivor="highest:tags")
+    # The same without rows: an empty batch is exported as no array at all, and
+    # its columns are checked all the same (the Spark functions check a
+    # frame's schema so, on the driver).
+    for empty in (pa.RecordBatch.from_pylist([], schema=t.schema), t.schema.empty_table()):
+        with pytest.raises(ghirbal.DataError, match='column "tags" of type List'):
+            ghirbal.dedup(empty, survivor="highest:tags")
+        assert ghirbal.dedup(empty).ids == []
 
 
 def test_a_column_of_texts_is_read_as_a_list_of_strings(shared: Path) -> None:

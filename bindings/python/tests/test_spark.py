@@ -326,6 +326,36 @@ def test_wrong_settings_are_refused(
         _core.Stages(cfg).analyze([0], corpus[:1])
 
 
+@pytest.mark.parametrize(
+    "job, options",
+    [
+        ("dedup", {"survivor": "earliest:meta"}),
+        ("dedup", {"id_field": "meta"}),
+        ("clean", {"group_by": "field:meta", "min_docs": 2}),
+    ],
+)
+def test_a_column_that_holds_no_field_raises_as_locally(
+    spark: SparkSession, corpus: list[dict[str, Any]], job: str, options: dict[str, Any]
+) -> None:
+    """A struct column the options name (a survivor field, the id, a group)
+    raises the DataError ``ghirbal.dedup`` and ``ghirbal.clean`` raise for the
+    same rows, on the driver, rather than a worker's traceback wrapped in
+    Spark's; a struct column nobody reads is carried through."""
+    rows = [(d["id"], d["text"], {"a": n, "b": [n]}) for n, d in enumerate(corpus[:30])]
+    df = spark.createDataFrame(rows, "id string, text string, meta struct<a:int,b:array<int>>")
+    local = ghirbal.dedup if job == "dedup" else ghirbal.clean
+    spark_job = dedup_spark if job == "dedup" else clean_spark
+    with pytest.raises(ghirbal.DataError) as local_error:
+        local(df.toArrow(), **options)
+    with pytest.raises(ghirbal.DataError) as spark_error:
+        spark_job(df, **options)
+    assert str(spark_error.value) == str(local_error.value)
+    assert "meta" in str(spark_error.value)
+    out = spark_job(df)
+    assert [r["meta"]["b"] == [r["meta"]["a"]] for r in out.collect()] == [True] * len(rows)
+    out.unpersist()
+
+
 @pytest.mark.parametrize("anchors", [False, True])
 def test_pairs_of_a_group_do_not_depend_on_its_order(
     corpus: list[dict[str, Any]], anchors: bool
@@ -529,6 +559,70 @@ def test_clean_spark_cuts_the_passages_clean_cuts(spark: SparkSession, shared: P
         else:
             # Shuffled, the repeated id's kept row may be either: the rest agrees.
             assert {g for g in got if g[0] != "!"} == {w for w in want if w[0] != "!"}
+
+
+@pytest.mark.parametrize("text_field", ["text", "cleaned"])
+def test_clean_spark_takes_a_frame_with_a_cleaned_column(
+    spark: SparkSession, corpus: list[dict[str, Any]], text_field: str
+) -> None:
+    """A column named ``cleaned`` (an earlier step's text, or a flag beside the
+    text) is the user's: it is no name of the job's own, and the cuts are those
+    of ``ghirbal.clean`` on the same rows."""
+    docs = with_chrome(corpus[:80])[:-1]
+    other = "flag" if text_field == "cleaned" else "cleaned"
+    rows = [(d["id"], d["text"], "x") for d in docs]
+    options: dict[str, Any] = {"on_error": "skip", "text_field": text_field}
+    r = ghirbal.clean([{"id": i, text_field: t, other: f} for i, t, f in rows], **options)
+    want = Counter(
+        (i, t, tuple((c.rule, c.start, c.end) for c in cs))
+        for i, t, cs in zip(r.ids, r.texts, r.cuts)
+    )
+    assert sum(len(cs) for cs in r.cuts) >= 10
+    df = spark.createDataFrame(rows, f"id string, {text_field} string, {other} string")
+    out = clean_spark(df.repartition(3), **options)
+    assert out.columns == ["id", text_field, other, *CLEAN_COLUMNS]
+    got = Counter(
+        (x["id"], x[text_field], tuple((c["rule"], c["start"], c["end"]) for c in x["cuts"]))
+        for x in out.collect()
+    )
+    out.unpersist()
+    assert got == want
+
+
+def test_a_job_that_stops_leaves_nothing_cached(
+    spark: SparkSession, corpus: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """However a call ends (a bad record, Ctrl-C in the middle of the job), the
+    frames it cached on the way are dropped: each holds the corpus, and a
+    notebook would keep them for the session."""
+    jvm = spark.sparkContext._jsc
+
+    def cached() -> int:
+        return int(jvm.getPersistentRDDs().size())
+
+    docs = with_chrome(corpus[:60])
+    df = spark.createDataFrame(docs, "id string, text string, date string").repartition(3)
+    before = cached()
+    # The bad record raises once the repeated passages are counted.
+    with pytest.raises(ghirbal.DataError, match='"text" is null'):
+        clean_spark(df, passages=True)
+    assert cached() == before
+
+    def interrupted(*args: Any) -> None:
+        raise KeyboardInterrupt
+
+    # Ctrl-C while the components of the joined pairs are found, with the
+    # analysis, the exact units and the checked pairs cached.
+    monkeypatch.setattr(ghirbal.spark, "DRIVER_COMPONENTS_MAX_PAIRS", 0)
+    monkeypatch.setattr(ghirbal.spark, "_components", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        dedup_spark(df, on_error="skip")
+    assert cached() == before
+    # Ctrl-C while the rows are cleaned, the passages counted.
+    monkeypatch.setattr(ghirbal.spark, "_sorted_out", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        clean_spark(df, passages=True, on_error="skip")
+    assert cached() == before
 
 
 def test_clean_spark_bad_records_and_refusals(

@@ -95,6 +95,9 @@ _ORDER = "__ghirbal_order"
 _MONO = "__ghirbal_mono"
 #: Each row's repeated passages and their holders (``clean_spark(passages=True)``).
 _HOLDERS = "__ghirbal_holders"
+#: Each row's cleaned text beside the frame's own columns (``clean_spark``):
+#: a name of the frame's (``cleaned``) would be ambiguous in the join.
+_CLEANED_TEXT = "__ghirbal_cleaned"
 #: Bits of ``monotonically_increasing_id`` that number rows within a partition.
 _ROW_BITS = 33
 
@@ -280,6 +283,20 @@ def _boilerplate(cfg_json: str, numbered: DataFrame, make: Callable[[Job], Any] 
     groups with boilerplate lines, and those lines, reach the driver."""
     job: Job = (cfg_json, None)
     lines = numbered.mapInArrow(_per_batch(job, _LINES, _lines, make), _LINES).persist()
+    try:
+        groups = _boilerplate_groups(job, lines, make)
+    finally:
+        lines.unpersist()
+    model: str = make(job).boilerplate_model(
+        [(r["group"], r["docs"], r["distinct"], r["lines"]) for r in groups]
+    )
+    return model
+
+
+def _boilerplate_groups(job: Job, lines: DataFrame, make: Callable[[Job], Any]) -> list[Any]:
+    """The groups with boilerplate lines among the rows of ``lines`` (each
+    record's group, article and lines): their articles, their distinct lines,
+    and those in enough of the articles."""
     need = (
         lines.select("group", "article")
         .distinct()
@@ -307,11 +324,7 @@ def _boilerplate(cfg_json: str, numbered: DataFrame, make: Callable[[Job], Any] 
         .filter(F.size("lines") > 0)
         .collect()
     )
-    lines.unpersist()
-    model: str = make(job).boilerplate_model(
-        [(r["group"], r["docs"], r["distinct"], r["lines"]) for r in groups]
-    )
-    return model
+    return groups
 
 
 def _merge(a: str, b: str) -> str:
@@ -488,9 +501,7 @@ def _components(pairs: DataFrame) -> DataFrame:
             return labels
 
 
-def _sorted_out(
-    job: Job, cfg: dict[str, Any], raw: DataFrame, numbered: DataFrame, width: Optional[int]
-) -> DataFrame:
+def _sorted_out(job: Job, cfg: dict[str, Any], raw: DataFrame, width: Optional[int]) -> DataFrame:
     """``raw`` (rows with ``id``, and ``rejected`` and ``error`` for a bad
     record) with every record of a repeated id but the first in the frame's
     order rejected too, cached with ``width`` partitions (:func:`_width`).
@@ -498,6 +509,21 @@ def _sorted_out(
     # Cached, and filled before the repeated-id steps read it three times:
     # concurrent stages would each compute it.
     raw = raw.persist()
+    try:
+        out = _repeats_rejected(job, raw, width)
+    finally:
+        raw.unpersist()
+    if cfg["on_error"] == "fail":
+        bad = out.filter(F.col("rejected").isNotNull())
+        first_bad = bad.orderBy(_ORDER).select("error").first()
+        if first_bad is not None:
+            out.unpersist()
+            raise DataError(first_bad["error"])
+    return out
+
+
+def _repeats_rejected(job: Job, raw: DataFrame, width: Optional[int]) -> DataFrame:
+    """:func:`_sorted_out` of the cached ``raw``, cached and filled."""
     raw.count()
     read = raw.filter(F.col("rejected").isNull())
     firsts = read.groupBy("id").agg(F.min(_ORDER).alias("first"))
@@ -512,15 +538,11 @@ def _sorted_out(
         .drop("dup_reason", "dup_error")
     )
     out = _cache(out, width)
-    out.count()
-    raw.unpersist()
-    if cfg["on_error"] == "fail":
-        bad = out.filter(F.col("rejected").isNotNull())
-        first_bad = bad.orderBy(_ORDER).select("error").first()
-        if first_bad is not None:
-            for cached in (out, numbered):
-                cached.unpersist()
-            raise DataError(first_bad["error"])
+    try:
+        out.count()
+    except BaseException:
+        out.unpersist()
+        raise
     return out
 
 
@@ -545,10 +567,26 @@ def _cache(frame: DataFrame, width: Optional[int]) -> DataFrame:
     return (frame.coalesce(width) if width else frame).persist()
 
 
+def _check_columns(df: DataFrame, stages: Any) -> None:
+    """Raises here, on the driver, the :class:`ghirbal.DataError` each worker
+    would raise for a column the job reads that holds no record field (a
+    struct, a list): the stages read an empty batch of the frame's schema."""
+    empty = pa.RecordBatch.from_pylist([], schema=to_arrow_schema(df.schema))
+    stages.boilerplate_lines([], empty)
+
+
 def _numbered(df: DataFrame) -> DataFrame:
     """``df`` with each row's position in it (``docs[N]`` in messages), cached so
     that every stage sees the same numbers."""
     mono = df.withColumn(_MONO, F.monotonically_increasing_id()).persist()
+    try:
+        return _numbered_from(df, mono)
+    finally:
+        mono.unpersist()
+
+
+def _numbered_from(df: DataFrame, mono: DataFrame) -> DataFrame:
+    """:func:`_numbered` from ``df`` with its cached ``_MONO`` ids."""
     part = F.col(_MONO).bitwiseAND(-(1 << _ROW_BITS))
     counts = sorted(
         (r["p"], r["n"])
@@ -562,8 +600,11 @@ def _numbered(df: DataFrame) -> DataFrame:
     start = F.create_map(*offsets)[part] if offsets else F.lit(0)
     order = (start + F.col(_MONO).bitwiseAND((1 << _ROW_BITS) - 1)).alias(_ORDER)
     numbered = mono.select(*df.columns, order).persist()
-    numbered.count()
-    mono.unpersist()
+    try:
+        numbered.count()
+    except BaseException:
+        numbered.unpersist()
+        raise
     return numbered
 
 
@@ -595,23 +636,44 @@ def dedup_spark(
     """
     _refuse_taken(df.columns, (*VERDICT_COLUMNS, _ORDER, _MONO))
     cfg_json = _core.resolve_config(_path(config), _overrides(_dedup_options(options)))
-    cfg = json.loads(cfg_json)
     audit_path = _path(audit)
     if audit_path is not None and not os.path.isdir(os.path.dirname(audit_path) or "."):
         # Said now rather than once the job has run.
         raise FileNotFoundError(f"audit: no folder {os.path.dirname(audit_path)!r}")
     # Configuration errors here, not in a worker.
-    wants_boilerplate = _stages((cfg_json, None)).wants_boilerplate
+    stages = _stages((cfg_json, None))
+    _check_columns(df, stages)
+    held: list[DataFrame] = []
+    try:
+        return _dedup(df, cfg_json, stages.wants_boilerplate, audit_path, held.append)
+    finally:
+        for cached in held:
+            cached.unpersist()
 
+
+def _dedup(
+    df: DataFrame,
+    cfg_json: str,
+    wants_boilerplate: bool,
+    audit_path: Optional[str],
+    hold: Callable[[DataFrame], None],
+) -> DataFrame:
+    """The job of :func:`dedup_spark`: its result, cached and computed. Each
+    frame cached on the way is given to ``hold`` as soon as it is, so that
+    the caller drops it however the job ends (a worker's error, Ctrl-C)."""
+    cfg = json.loads(cfg_json)
     numbered = _numbered(df)
+    hold(numbered)
     width = _width(numbered)
     job: Job = (cfg_json, _boilerplate(cfg_json, numbered) if wants_boilerplate else None)
     raw = numbered.mapInArrow(_per_batch(job, _ANALYZED, _analyze), _ANALYZED)
-    analyzed = _sorted_out(job, cfg, raw, numbered, width)
+    analyzed = _sorted_out(job, cfg, raw, width)
+    hold(analyzed)
 
     good = analyzed.filter(F.col("rejected").isNull())
     units = good.groupBy("exact").agg(F.min_by("id", "pkey").alias("champion"))
     good = _cache(good.join(units, "exact"), width)
+    hold(good)
     good.count()
     reps = good.filter(F.col("id") == F.col("champion"))
 
@@ -644,6 +706,7 @@ def dedup_spark(
         .mapInArrow(_per_batch(job, _JOINED, _check), _JOINED),
         width,
     )
+    hold(checked)
     joined = checked.filter(F.col("tally").isNull()).drop("tally")
 
     # Star assignment, per connected component of the joined pairs: the star
@@ -716,6 +779,7 @@ def dedup_spark(
     if audit_path is not None:
         # Read again for the audit's cluster tally and sample.
         verdicts = _cache(verdicts, width)
+        hold(verdicts)
     rejects = analyzed.filter(F.col("rejected").isNotNull()).select(
         _ORDER,
         F.lit(None).cast("string").alias("cluster"),
@@ -736,9 +800,6 @@ def dedup_spark(
     except BaseException:
         out.unpersist()
         raise
-    finally:
-        for cached in (numbered, analyzed, good, checked, verdicts):
-            cached.unpersist()
     return out
 
 
@@ -788,15 +849,18 @@ def _passages(st: _core.CleanStages, b: pa.RecordBatch) -> list[list[Any]]:
     return [[f[0] for f in found], [f[1] for f in found], [f[2] for f in found]]
 
 
-def _passage_holders(job: Job, numbered: DataFrame) -> tuple[DataFrame, DataFrame]:
+def _passage_holders(
+    job: Job, numbered: DataFrame, hold: Callable[[DataFrame], None]
+) -> DataFrame:
     """Per row (``_ORDER``), the repeated passages it carries with their holders
     (``_HOLDERS``), counted as the job counts them: over the readable records,
     each id once (its first row; the others are rejected as repeats), a passage
-    repeated when it has two copies or more, held by the smallest id. Returns
-    that frame and the cached one it is computed from (to unpersist after)."""
+    repeated when it has two copies or more, held by the smallest id. The
+    cached frame it is computed from goes to ``hold`` (see :func:`_dedup`)."""
     found = numbered.mapInArrow(
         _per_batch(job, _PASSAGES, _passages, _clean_stages), _PASSAGES
     ).persist()
+    hold(found)
     # Filled now: the two branches below would each compute it otherwise.
     found.count()
     firsts = found.groupBy("id").agg(F.min(_ORDER).alias(_ORDER))
@@ -814,7 +878,7 @@ def _passage_holders(job: Job, numbered: DataFrame) -> tuple[DataFrame, DataFram
         .groupBy(_ORDER)
         .agg(F.collect_list(F.struct("h", "holder")).cast(_HELD).alias(_HOLDERS))
     )
-    return per_row, found
+    return per_row
 
 
 def clean_spark(
@@ -847,44 +911,54 @@ def clean_spark(
     default ``on_error="fail"`` the first bad record raises
     :class:`ghirbal.DataError`, which names its row (``docs[N]``).
     """
-    _refuse_taken(df.columns, (*CLEAN_COLUMNS, _ORDER, _MONO, _HOLDERS))
+    _refuse_taken(df.columns, (*CLEAN_COLUMNS, _ORDER, _MONO, _HOLDERS, _CLEANED_TEXT))
     opts = _clean_options(options)
     cfg_json = _core.resolve_config(_path(config), _overrides(opts))
-    cfg = json.loads(cfg_json)
     # Configuration errors here, not in a worker.
     stages = _clean_stages((cfg_json, None))
-    wants_boilerplate, wants_passages = stages.wants_boilerplate, stages.wants_passages
+    _check_columns(df, stages)
+    held: list[DataFrame] = []
+    try:
+        return _clean_job(df, cfg_json, stages, held.append)
+    finally:
+        for cached in held:
+            cached.unpersist()
 
+
+def _clean_job(
+    df: DataFrame, cfg_json: str, stages: _core.CleanStages, hold: Callable[[DataFrame], None]
+) -> DataFrame:
+    """The job of :func:`clean_spark`: its result, cached and computed (each
+    frame cached on the way goes to ``hold``, as in :func:`_dedup`)."""
+    cfg = json.loads(cfg_json)
     numbered = _numbered(df)
+    hold(numbered)
     width = _width(numbered)
+    wants_boilerplate = stages.wants_boilerplate
     model = _boilerplate(cfg_json, numbered, _clean_stages) if wants_boilerplate else None
     job: Job = (cfg_json, model)
-    rows, found = numbered, None
-    if wants_passages:
-        held, found = _passage_holders(job, numbered)
-        rows = numbered.join(held, _ORDER, "left")
+    rows = numbered
+    if stages.wants_passages:
+        rows = numbered.join(_passage_holders(job, numbered, hold), _ORDER, "left")
     raw = rows.mapInArrow(_per_batch(job, _CLEANED, _clean, _clean_stages), _CLEANED)
-    cleaned = _sorted_out(job, cfg, raw, numbered, width)
+    cleaned = _sorted_out(job, cfg, raw, width)
+    hold(cleaned)
     ok = F.col("rejected").isNull()
     text = cfg["input"]["text_field"]
     results = cleaned.select(
         _ORDER,
-        F.when(ok, F.col("cleaned")).alias("cleaned"),
+        F.when(ok, F.col("cleaned")).alias(_CLEANED_TEXT),
         F.when(ok, F.col("cuts")).otherwise(F.array().cast(T.ArrayType(_CUT, False))).alias("cuts"),
         F.when(ok, F.col("emptied")).otherwise(F.lit(False)).alias("emptied"),
         "rejected",
     )
-    columns = [F.col("cleaned").alias(c) if c == text else F.col(c) for c in df.columns]
+    columns = [F.col(_CLEANED_TEXT).alias(c) if c == text else F.col(c) for c in df.columns]
     out = _cache(numbered.join(results, _ORDER).select(*columns, *CLEAN_COLUMNS), width)
     try:
         out.count()
     except BaseException:
         out.unpersist()
         raise
-    finally:
-        for cached in (numbered, cleaned, found):
-            if cached is not None:
-                cached.unpersist()
     return out
 
 
