@@ -171,3 +171,31 @@ fn a_missing_config_file_is_a_usage_error() {
     );
     assert!(!out.exists());
 }
+
+/// An output folder whose parent is a file cannot be made: the message says
+/// so (the system's own "File exists" read as if the output were there), and
+/// the input is left alone.
+#[test]
+fn an_output_under_a_file_names_the_file_as_no_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = input(tmp.path());
+    let out = p.join("out");
+    let o = ghirbal(&[
+        "dedup",
+        p.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!("{}: not a folder", p.display())),
+        "{err}"
+    );
+    assert!(
+        std::fs::read_to_string(&p)
+            .unwrap()
+            .contains("\"id\": \"b\"")
+    );
+}

@@ -140,7 +140,16 @@ impl OutputDir {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+        fs::create_dir_all(&parent).map_err(|e| {
+            // The system says "File exists" of a parent that is a file (`-o
+            // /dev/null/out`), which reads as if the output were there.
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                let why = format!("not a folder: {} cannot be made in it", path.display());
+                Error::io(&parent, std::io::Error::other(why))
+            } else {
+                Error::io(&parent, e)
+            }
+        })?;
         let tmp_path = parent.join(format!(".{name}.tmp-{}", std::process::id()));
         if tmp_path.exists() {
             fs::remove_dir_all(&tmp_path).map_err(|e| Error::io(&tmp_path, e))?;
