@@ -147,6 +147,52 @@ fn another_config_is_refused() {
     assert!(!out.exists());
 }
 
+/// Checkpoints left beside a finished output (a kill after the output was put
+/// in place, before they were removed) belong to a run that is done: a later
+/// run with other options replaces that output instead of being refused as
+/// the resumption of "an interrupted run".
+#[test]
+fn checkpoints_left_by_a_finished_run_are_no_interrupted_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = inputs(tmp.path());
+    let out = tmp.path().join("out");
+    let ckpt = tmp.path().join(".out.ckpt");
+    interrupt(&files, &out, 1);
+    let copy = |to: &Path| {
+        std::fs::create_dir(to).unwrap();
+        for e in std::fs::read_dir(&ckpt).unwrap() {
+            let p = e.unwrap().path();
+            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+        }
+    };
+    let (first, second) = (tmp.path().join("c1"), tmp.path().join("c2"));
+    copy(&first);
+    copy(&second);
+    run_ok(&files, &out);
+    assert!(!ckpt.exists());
+    // The state such a kill leaves: the checkpoints, then the output's summary.
+    std::fs::rename(&first, &ckpt).unwrap();
+    let summary = read(&out.join("summary.json"));
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::write(out.join("summary.json"), &summary).unwrap();
+    let o = run(&files, &out, &["--threshold", "0.5", "--overwrite"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!ckpt.exists());
+    // Checkpoints begun after the output was written are an interrupted run's.
+    std::fs::rename(&second, &ckpt).unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    let manifest = ckpt.join("manifest.json");
+    std::fs::write(&manifest, read(&manifest)).unwrap();
+    let o = run(&files, &out, &["--threshold", "0.6", "--overwrite"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("checkpoints of an interrupted run"));
+}
+
 #[test]
 fn a_changed_input_has_its_shard_recomputed() {
     // Each shard keeps the fingerprint its input had when it was read: a file

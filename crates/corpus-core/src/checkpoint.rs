@@ -151,6 +151,16 @@ pub(crate) fn discard(output: &Path) {
     let _ = fs::remove_dir_all(dir_of(output));
 }
 
+/// Whether `output` holds a finished run's summary written after the
+/// checkpoints' manifest `mpath` was.
+fn finished_since(output: &Path, mpath: &Path) -> bool {
+    let written = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
+    match (written(&output.join("summary.json")), written(mpath)) {
+        (Some(done), Some(started)) => done >= started,
+        _ => false,
+    }
+}
+
 /// Fingerprint of everything in the configuration that changes results.
 pub(crate) fn config_fingerprint(cfg: &Config) -> String {
     let mut v = serde_json::to_value(cfg).unwrap_or(Value::Null);
@@ -203,6 +213,12 @@ impl Checkpoints {
         if mpath.exists() {
             let text = fs::read_to_string(&mpath).map_err(|e| Error::io(&mpath, e))?;
             let old: Option<Manifest> = serde_json::from_str(&text).ok();
+            if old.as_ref() != Some(&manifest) && finished_since(output, &mpath) {
+                // Left by a run killed between putting its output in place and
+                // removing its checkpoints: that run is done.
+                fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+                return Self::open(output, cfg, inputs, model);
+            }
             if old.as_ref() != Some(&manifest) {
                 return Err(Error::Config(format!(
                     "{}: checkpoints of an interrupted run with other inputs or another configuration; \
