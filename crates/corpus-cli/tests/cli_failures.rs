@@ -179,14 +179,7 @@ fn a_missing_config_file_is_a_usage_error() {
 fn an_output_under_a_file_names_the_file_as_no_folder() {
     let tmp = tempfile::tempdir().unwrap();
     let p = input(tmp.path());
-    let out = p.join("out");
-    let o = ghirbal(&[
-        "dedup",
-        p.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "-q",
-    ]);
+    let o = dedup(&p, &p.join("out"), &[]);
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
