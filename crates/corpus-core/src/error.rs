@@ -28,6 +28,9 @@ pub enum Error {
         /// 1-based line of the record (0 for a whole-file document or an in-memory
         /// record; the message then shows the path alone).
         line: u64,
+        /// Byte offset in the (decoded) input of the bad bytes, where they are
+        /// what is wrong (invalid UTF-8, bytes invalid in a legacy encoding).
+        offset: Option<u64>,
         /// Why it was rejected.
         reason: String,
     },
@@ -72,6 +75,17 @@ impl Error {
         Error::Record {
             path: origin.path.to_path_buf(),
             line: origin.line,
+            offset: None,
+            reason,
+        }
+    }
+
+    /// A bad record at `origin` whose bad bytes are at `offset`.
+    pub fn record_at(origin: &crate::Origin, offset: u64, reason: String) -> Self {
+        Error::Record {
+            path: origin.path.to_path_buf(),
+            line: origin.line,
+            offset: Some(offset),
             reason,
         }
     }

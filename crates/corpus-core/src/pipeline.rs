@@ -385,10 +385,15 @@ impl Reject {
     /// The reject for a record error (`Record` or `Data`); `None` for others.
     pub fn from_error(e: &Error) -> Option<Reject> {
         match e {
-            Error::Record { path, line, reason } => Some(Reject {
+            Error::Record {
+                path,
+                line,
+                offset,
+                reason,
+            } => Some(Reject {
                 file: path.display().to_string(),
                 line: *line,
-                offset: None,
+                offset: *offset,
                 reason: reason.clone(),
             }),
             Error::Data {

@@ -265,6 +265,7 @@ pub fn evaluate(
         let g: GoldDoc = serde_json::from_str(line).map_err(|e| Error::Record {
             path: gold_path.clone(),
             line: i as u64 + 1,
+            offset: None,
             reason: e.to_string(),
         })?;
         gold.insert(g.id.clone(), g);

@@ -685,6 +685,7 @@ impl Reader {
         let record_err = |reason: String| Error::Record {
             path: f.path.clone(),
             line: 0,
+            offset: None,
             reason,
         };
         let checked = self.cfg.check_size(&mut text);
@@ -733,6 +734,7 @@ impl Reader {
         let record_err = |reason: String| Error::Record {
             path: path.to_path_buf(),
             line: row.line,
+            offset: None,
             reason,
         };
         let result = (|| {
@@ -973,8 +975,9 @@ impl RawLine {
             Ok(t) => Ok((self.origin, t)),
             Err(e) => {
                 let at = self.offset + e.utf8_error().valid_up_to() as u64;
-                Err(Error::record(
+                Err(Error::record_at(
                     &self.origin,
+                    at,
                     format!("invalid UTF-8 at byte {at}"),
                 ))
             }
@@ -1097,10 +1100,12 @@ impl Reader {
             self.line_no += 1;
             let start = self.offset;
             self.offset += n;
-            let record_err = |reason: String| {
+            let line_no = self.line_no;
+            let record_err = |offset: Option<u64>, reason: String| {
                 Some(Pending::Ready(Err(Error::Record {
                     path: path.to_path_buf(),
-                    line: self.line_no,
+                    line: line_no,
+                    offset,
                     reason,
                 })))
             };
@@ -1117,14 +1122,17 @@ impl Reader {
                 drop(d);
                 if let Some(at) = bad {
                     let enc = &cur.report.encoding;
-                    return record_err(format!("invalid {enc} bytes at byte {at}"));
+                    return record_err(Some(at), format!("invalid {enc} bytes at byte {at}"));
                 }
             }
             if dropped {
-                return record_err(format!(
-                    "record is {n} bytes, far over max_doc_bytes = {}",
-                    self.cfg.max_doc_bytes.unwrap_or(0)
-                ));
+                return record_err(
+                    None,
+                    format!(
+                        "record is {n} bytes, far over max_doc_bytes = {}",
+                        self.cfg.max_doc_bytes.unwrap_or(0)
+                    ),
+                );
             }
             let mut end = self.buf.len();
             while end > 0 && matches!(self.buf[end - 1], b'\n' | b'\r') {

@@ -298,6 +298,23 @@ fn invalid_utf8_in_a_line_names_the_byte_offset() {
         record_error(&items[1], 2),
         format!("invalid UTF-8 at byte {at}")
     );
+    assert!(
+        matches!(&items[1], Err(Error::Record { offset: Some(o), .. }) if *o == at as u64),
+        "{:?}",
+        items[1]
+    );
+    // The reject gives the offset as a field too, beside the line.
+    run_dedup(
+        std::slice::from_ref(&p),
+        &tmp.path().join("o"),
+        &skip_cfg(),
+        None,
+    )
+    .unwrap();
+    let rejects = std::fs::read_to_string(tmp.path().join("o/rejects.jsonl")).unwrap();
+    let reject: Value = serde_json::from_str(rejects.trim()).unwrap();
+    assert_eq!(reject["line"], 2);
+    assert_eq!(reject["offset"], at);
     // Under `replace` it is read, with U+FFFD, and counted.
     let cfg = InputConfig {
         invalid_bytes: InvalidBytes::Replace,

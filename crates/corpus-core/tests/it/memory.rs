@@ -146,9 +146,15 @@ fn memory_run_rejects_bad_records_and_duplicate_ids_by_policy() {
 fn clone_result(d: &corpus_core::Result<Document>) -> corpus_core::Result<Document> {
     match d {
         Ok(d) => Ok(d.clone()),
-        Err(Error::Record { path, line, reason }) => Err(Error::Record {
+        Err(Error::Record {
+            path,
+            line,
+            offset,
+            reason,
+        }) => Err(Error::Record {
             path: path.clone(),
             line: *line,
+            offset: *offset,
             reason: reason.clone(),
         }),
         Err(e) => panic!("{e}"),
