@@ -101,17 +101,26 @@ impl fmt::Display for GroupBy {
 }
 
 impl GroupBy {
-    /// The note for a field no record has (then every record is in the one
-    /// group `""`), most likely misspelt, from what the count found per group.
+    /// The note, from what the count found per group, for a field no record
+    /// has (then every record is in the one group `""`: most likely misspelt),
+    /// or that some records lack (their lines are pooled in that group).
     pub fn note(&self, groups: &[GroupStats]) -> Option<String> {
         let field = match self {
             GroupBy::Corpus => return None,
             GroupBy::Field(f) | GroupBy::Host(f) => f,
         };
-        matches!(groups, [g] if g.group.is_empty() && g.docs > 0).then(|| {
+        let pooled = groups.iter().find(|g| g.group.is_empty() && g.docs > 0)?;
+        Some(if groups.len() == 1 {
             format!(
                 "no record has the field {field:?} that --group-by names: every record is in \
                  one group"
+            )
+        } else {
+            format!(
+                "{} article(s) have no text or number in the field {field:?} that --group-by \
+                 names (it is missing, null, true/false, an object or a list): their lines are \
+                 counted together, as one group",
+                pooled.docs
             )
         })
     }

@@ -554,8 +554,14 @@ fn a_field_no_record_has_is_noted() {
         .iter()
         .enumerate()
         .map(|(i, t)| {
-            json!({"id": format!("s{i}"), "outlet": format!("o{}", i % 2), "text": t}).to_string()
-                + "\n"
+            // `desk`: text on three records, `true` on one, missing on the last.
+            let mut r = json!({"id": format!("s{i}"), "outlet": format!("o{}", i % 2), "text": t});
+            match i {
+                0..3 => r["desk"] = json!(format!("d{i}")),
+                3 => r["desk"] = json!(true),
+                _ => {}
+            }
+            r.to_string() + "\n"
         })
         .collect();
     fs::write(&input, records).unwrap();
@@ -587,6 +593,17 @@ fn a_field_no_record_has_is_noted() {
             id_note,
             "no record has the field \"outlte\" that --group-by names: every record is in one \
              group"
+        ]
+    );
+    // Records without a text or number there are pooled in one group: said too.
+    let (dedup, clean) = run("id", "desk", 2);
+    assert_eq!(dedup, none);
+    assert_eq!(
+        clean,
+        [
+            "2 article(s) have no text or number in the field \"desk\" that --group-by names (it \
+          is missing, null, true/false, an object or a list): their lines are counted \
+          together, as one group"
         ]
     );
 }
