@@ -2432,11 +2432,15 @@ fn is_drawn_rule(k: &str) -> bool {
     let mut count = 0;
     let mut runs: Vec<char> = Vec::new();
     for c in k.chars().filter(|c| !c.is_whitespace()) {
-        if is_alnum(c) || count > 200 {
+        if is_alnum(c) {
             return false;
         }
         count += 1;
         if runs.last() != Some(&c) {
+            // An ornament is a few runs, however long each is.
+            if runs.len() == 64 {
+                return false;
+            }
             runs.push(c);
         }
     }
@@ -2567,6 +2571,7 @@ mod tests {
             "• • •",
             "*** ### ***",
             "~~~",
+            &"-".repeat(500),
         ] {
             assert!(is_drawn_rule(rule), "{rule}");
         }
