@@ -102,18 +102,16 @@ impl fmt::Display for GroupBy {
 
 impl GroupBy {
     /// The note for a field no record has (then every record is in the one
-    /// group `""`), most likely misspelt, from what the count found per group.
-    pub fn note(&self, groups: &[GroupStats]) -> Option<String> {
+    /// group `""`, [`all_in_no_group`]), most likely misspelt.
+    pub fn note(&self) -> Option<String> {
         let field = match self {
             GroupBy::Corpus => return None,
             GroupBy::Field(f) | GroupBy::Host(f) => f,
         };
-        matches!(groups, [g] if g.group.is_empty() && g.docs > 0).then(|| {
-            format!(
-                "no record has the field {field:?} that --group-by names: every record is in \
-                 one group"
-            )
-        })
+        Some(format!(
+            "no record has the field {field:?} that --group-by names: every record is in one \
+             group"
+        ))
     }
 
     /// The group of `doc` (`""` for the whole corpus or a missing field).
@@ -387,6 +385,12 @@ impl BoilerplateCounter {
             }),
         )
     }
+}
+
+/// Whether the count found per group put every record (at least one) in the
+/// group `""` of those without the `group_by` field.
+pub fn all_in_no_group(groups: &[GroupStats]) -> bool {
+    matches!(groups, [g] if g.group.is_empty() && g.docs > 0)
 }
 
 /// What the first pass learnt about one group (for summary.json).
