@@ -141,15 +141,29 @@ impl PyCleanStages {
     /// What the corpus-level count takes of each readable record (read as
     /// `clean` reads them): (group, article, (line hash, its article) per distinct
     /// line), the hashes as signed 64-bit integers; `None` for a bad record.
+    /// Beside them, the notes' tally of their groups (see `notes`).
     fn boilerplate_lines(
         &self,
         py: Python<'_>,
         orders: Vec<usize>,
         docs: &Bound<'_, PyAny>,
-    ) -> PyResult<Vec<Option<LinesOut>>> {
+    ) -> PyResult<(Vec<Option<LinesOut>>, String)> {
         boilerplate_lines_of(py, &self.cfg, orders, docs, |d| {
             Some(self.stage.document_lines(d))
         })
+    }
+
+    /// The notes' tally (JSON) of readable records, each id once: (input
+    /// position, id, `None`), as `Stages.tally_notes` takes them.
+    fn tally_notes(&self, rows: Vec<crate::dist::NoteRow>) -> PyResult<String> {
+        crate::dist::tally_notes_of(&self.cfg, &rows)
+    }
+
+    /// The job's notes from the tallies of its records and, when counted, of
+    /// their groups (merged as `Stages.merge_notes` merges them): what `clean`
+    /// warns on the same records, in the same words.
+    fn notes(&self, tallies: Vec<String>) -> PyResult<Vec<String>> {
+        crate::dist::notes_of(&self.cfg, &tallies)
     }
 
     /// Distinct articles of a group of `docs` articles a line must occur in to be

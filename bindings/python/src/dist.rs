@@ -6,8 +6,8 @@ use corpus_core::clean::BoilerplateModel;
 use corpus_core::clean::boilerplate::DocumentLines;
 use corpus_core::dedup::audit::{Audit, AuditTally, SampleInput, write_audit};
 use corpus_core::dedup::dist::{Join, Joined, SHARED_ANCHORS, Stages, outcome};
-use corpus_core::dedup::{Member, Reason, UnionFind};
-use corpus_core::pipeline::{Analyzer, Reject, duplicate_id_error};
+use corpus_core::dedup::{Member, Reason, UnionFind, rank_of_policy_key};
+use corpus_core::pipeline::{Analyzer, NoteTally, Reject, duplicate_id_error};
 use corpus_core::{Config, Document, Error};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
@@ -83,22 +83,68 @@ pub(crate) fn of_readable<T: Send>(
 }
 
 /// What the boilerplate count takes of each readable record, by `lines`
-/// (`None` for a bad record), the hashes bit for bit as Spark's signed integers.
+/// (`None` for a bad record), the hashes bit for bit as Spark's signed integers;
+/// and the notes' tally of the records' groups (see `notes`).
 pub(crate) fn boilerplate_lines_of(
     py: Python<'_>,
     cfg: &Config,
     orders: Vec<usize>,
     docs: &Bound<'_, PyAny>,
     lines: impl Fn(&Document) -> Option<DocumentLines> + Send + Sync,
-) -> PyResult<Vec<Option<LinesOut>>> {
-    of_readable(py, cfg, orders, docs, |d| {
+) -> PyResult<(Vec<Option<LinesOut>>, String)> {
+    let rows = of_readable(py, cfg, orders, docs, |d| {
         let (group, article, lines) = lines(&d)?;
         let lines = lines
             .into_iter()
             .map(|(h, a)| (h as i64, a as i64))
             .collect();
         Some((group, article as i64, lines))
-    })
+    })?;
+    let mut tally = NoteTally::default();
+    for (group, ..) in rows.iter().flatten() {
+        tally.add_group(group);
+    }
+    Ok((rows, note_json(&tally)?))
+}
+
+/// A readable record as the notes' tally takes it (each id once: not a
+/// repeated id's): (input position, id, survivor-policy key as `analyze`
+/// gives it, when there is one).
+pub(crate) type NoteRow = (usize, String, Option<PyBackedBytes>);
+
+fn note_json(t: &NoteTally) -> PyResult<String> {
+    serde_json::to_string(t).map_err(|e| ConfigError::new_err(format!("notes tally: {e}")))
+}
+
+/// The tallies (as `note_json` wrote them) merged.
+fn merged_notes(tallies: &[String]) -> PyResult<NoteTally> {
+    let mut tally = NoteTally::default();
+    for t in tallies {
+        tally.merge(
+            serde_json::from_str(t)
+                .map_err(|e| ConfigError::new_err(format!("notes tally: {e}")))?,
+        );
+    }
+    Ok(tally)
+}
+
+/// The notes' tally of readable records (JSON, see `notes`).
+pub(crate) fn tally_notes_of(cfg: &Config, rows: &[NoteRow]) -> PyResult<String> {
+    let mut tally = NoteTally::default();
+    for (at, id, pkey) in rows {
+        let rank = pkey
+            .as_deref()
+            .and_then(|k| rank_of_policy_key(k, &cfg.dedup.survivor))
+            .flatten();
+        tally.add_record(*at as u64, id, &place(*at), rank.as_ref());
+    }
+    note_json(&tally)
+}
+
+/// The notes of a job under `cfg` from its tallies, as the in-memory jobs
+/// give them (and Python warns them).
+pub(crate) fn notes_of(cfg: &Config, tallies: &[String]) -> PyResult<Vec<String>> {
+    Ok(merged_notes(tallies)?.notes(cfg))
 }
 
 /// A group's boilerplate counts: (name, distinct articles, distinct lines, the
@@ -237,13 +283,14 @@ impl PyStages {
 
     /// What the boilerplate count takes of each readable record (as `analyze`
     /// takes them): (group, article, (line hash, its article) per distinct line),
-    /// the hashes as signed 64-bit integers; `None` for a bad record.
+    /// the hashes as signed 64-bit integers; `None` for a bad record. Beside
+    /// them, the notes' tally of their groups (see `notes`).
     fn boilerplate_lines(
         &self,
         py: Python<'_>,
         orders: Vec<usize>,
         docs: &Bound<'_, PyAny>,
-    ) -> PyResult<Vec<Option<LinesOut>>> {
+    ) -> PyResult<(Vec<Option<LinesOut>>, String)> {
         boilerplate_lines_of(py, &self.cfg, orders, docs, |d| {
             self.analyzer.boilerplate_lines(&self.cfg, d)
         })
@@ -260,6 +307,26 @@ impl PyStages {
     /// hashes that occur in at least `boilerplate_need` of its articles).
     fn boilerplate_model(&self, groups: Vec<GroupCounts>) -> PyResult<String> {
         boilerplate_model_of(&self.cfg, groups)
+    }
+
+    /// The notes' tally (JSON) of readable records, each id once (not a
+    /// repeated id's rows): (input position, id, policy key as `analyze` gives
+    /// it).
+    fn tally_notes(&self, rows: Vec<NoteRow>) -> PyResult<String> {
+        tally_notes_of(&self.cfg, &rows)
+    }
+
+    /// Notes' tallies (of records, of groups) merged into one.
+    #[staticmethod]
+    fn merge_notes(tallies: Vec<String>) -> PyResult<String> {
+        note_json(&merged_notes(&tallies)?)
+    }
+
+    /// The job's notes from the tallies of its records (`tally_notes`) and,
+    /// when counted, of their groups (`boilerplate_lines`): what `dedup` warns
+    /// on the same records, in the same words.
+    fn notes(&self, tallies: Vec<String>) -> PyResult<Vec<String>> {
+        notes_of(&self.cfg, &tallies)
     }
 
     /// Anchors two representatives must share to become a candidate.

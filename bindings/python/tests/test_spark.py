@@ -12,6 +12,7 @@ import random
 import shutil
 import subprocess
 import sys
+import warnings
 from collections import Counter
 from pathlib import Path
 from typing import Any, Iterator
@@ -688,3 +689,91 @@ def test_normalize_spark_gives_the_normalizers_texts(spark: SparkSession, shared
         ghirbal.spark.normalize_spark(df, output="outlet")
     with pytest.raises(TypeError, match="not a string"):
         ghirbal.spark.normalize_spark(spark.range(3), "id")
+
+
+@pytest.fixture(scope="module")
+def news(shared: Path, seed_docs: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """Real news from three outlets (each date in its outlet's form) and the
+    sample articles (no date, no outlet); every tenth date is a relative time
+    some pages give instead ("منذ ساعتين", two hours ago; "أمس", yesterday)."""
+    folder = shared / "corpora" / "arabic_news"
+    docs: list[dict[str, Any]] = []
+    for name in ("ant_jawharafm", "ant_multisource", "saudinewsnet"):
+        lines = (folder / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()[:70]
+        docs += [
+            {k: v for k, v in json.loads(line).items() if k in ("id", "text", "date", "outlet")}
+            for line in lines
+        ]
+    for n in range(0, len(docs), 10):
+        docs[n]["date"] = "أمس" if n % 20 else "منذ ساعتين"
+    return [*docs, *seed_docs]
+
+
+def warned(job: Any) -> tuple[list[str], Any]:
+    """The messages of the UserWarnings ``job()`` raises, and what it returns."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = job()
+    return [str(w.message) for w in caught if w.category is UserWarning], out
+
+
+_NEWS_SCHEMA = "id string, text string, date string, outlet string"
+
+
+@pytest.mark.parametrize(
+    "options, said",
+    [
+        # A column named otherwise: the longest copy survives.
+        ({"survivor": "earliest:Date"}, ['no record has a value in the survivor field "Date"']),
+        # Some values no date; a repeated id's row, rejected, is not counted
+        # (nor its value among the examples).
+        (
+            {"survivor": "highest:date", "on_error": "skip"},
+            ['21 of 210 values of the survivor field "date"', '"أمس"', '"منذ ساعتين"'],
+        ),
+        ({"id_field": "ID"}, ['no record has the id field "ID"']),
+        (
+            {"clean": {"boilerplate": {"in_dedup": True, "group_by": "field:outlte"}}},
+            ['no record has the field "outlte"'],
+        ),
+    ],
+)
+def test_dedup_spark_warns_what_dedup_warns(
+    spark: SparkSession, news: list[dict[str, Any]], options: dict[str, Any], said: list[str]
+) -> None:
+    """The notes of ghirbal.dedup (a survivor, id or group field no record has,
+    survivor values that are no dates) are dedup_spark's UserWarnings, in the
+    same words, on the same rows in several partitions."""
+    docs = news[:]
+    random.Random(2).shuffle(docs)
+    if options.get("on_error") == "skip":
+        # Last: the repeated id's row that is rejected.
+        docs.append(dict(docs[3], date="تاريخ آخر"))
+    want, _ = warned(lambda: ghirbal.dedup(docs, **options))
+    assert len(want) == 1 and all(s in want[0] for s in said) and "آخر" not in want[0], want
+    # In the frame's order (a shuffle would reorder the examples and the
+    # repeated id's rows), across partitions.
+    df = spark.createDataFrame(docs, _NEWS_SCHEMA)
+    assert df.rdd.getNumPartitions() > 1
+    got, out = warned(lambda: dedup_spark(df, **options))
+    out.unpersist()
+    assert got == want
+
+
+def test_clean_spark_warns_what_clean_warns(
+    spark: SparkSession, news: list[dict[str, Any]]
+) -> None:
+    options = {"id_field": "doc_id", "group_by": "field:outlte"}
+    want, _ = warned(lambda: ghirbal.clean(news, **options))
+    assert len(want) == 2 and want[0].startswith('no record has the id field "doc_id"'), want
+    assert 'no record has the field "outlte"' in want[1]
+    df = spark.createDataFrame(news, _NEWS_SCHEMA).repartition(3)
+    got, out = warned(lambda: clean_spark(df, **options))
+    out.unpersist()
+    assert got == want
+    # Fields the records have: no note on either side.
+    fine = {"group_by": "field:outlet"}
+    assert warned(lambda: ghirbal.clean(news, **fine))[0] == []
+    got, out = warned(lambda: clean_spark(df, **fine))
+    out.unpersist()
+    assert got == []

@@ -205,11 +205,22 @@ pub(crate) struct NoteFacts<'a> {
     /// What the input folders hold that looks like data but was not read
     /// ([`crate::io::list_inputs_noting`]).
     pub passed_over: &'a [crate::io::PassedOver],
-    /// Every readable record (at least one) took its place (`file:line`) for
-    /// an id: no record has the id field.
-    pub ids_all_places: bool,
-    /// What the boilerplate count found per group, when it ran.
-    pub groups: Option<&'a [crate::clean::boilerplate::GroupStats]>,
+    /// Every readable record (at least one) took its place for an id: no
+    /// record has the id field. What the place is: `file:line`, or (records
+    /// handed over in memory) the record's position.
+    pub ids_all_places: Option<Places>,
+    /// How many of the records the boilerplate count took are in the group of
+    /// records without a usable `group_by` value.
+    pub ungrouped: crate::clean::boilerplate::Ungrouped,
+}
+
+/// The place a record without an id takes for one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Places {
+    /// `file:line`, in a file job.
+    FileLines,
+    /// The record's position among those handed over.
+    Positions,
 }
 
 /// A job's notes: likely mistakes the inputs point at (a misspelt `--id-field`
@@ -217,19 +228,126 @@ pub(crate) struct NoteFacts<'a> {
 pub(crate) fn notes(cfg: &Config, facts: &NoteFacts<'_>) -> Vec<String> {
     let mut notes = Vec::new();
     notes.extend(passed_over_notes(facts.passed_over));
-    if facts.ids_all_places {
+    if let Some(places) = facts.ids_all_places {
+        let (place, flag) = match places {
+            Places::FileLines => ("file:line", "--id-field"),
+            Places::Positions => ("position among the documents", "id_field"),
+        };
         notes.push(format!(
-            "no record has the id field {:?}: each record's id is its file:line \
-             (--id-field names the field)",
+            "no record has the id field {:?}: each record's id is its {place} \
+             ({flag} names the field)",
             cfg.input.id_field
         ));
     }
-    notes.extend(
-        facts
-            .groups
-            .and_then(|g| cfg.clean.boilerplate.group_by.note(g)),
-    );
+    notes.extend(cfg.clean.boilerplate.group_by.note(facts.ungrouped));
     notes
+}
+
+/// The notes (the survivor field's first, as front-ends give them) of a dedup
+/// or clean job, from what its records were found to be, tallied over
+/// batches of them in any order and merged: for engines that see the records
+/// in pieces (`ghirbal.spark`). They are the notes of the in-memory jobs
+/// ([`dedup_documents`]) on the same records.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct NoteTally {
+    /// Readable records tallied (each id once).
+    records: u64,
+    /// Of those, the records whose id is their place (no id field).
+    place_ids: u64,
+    /// The survivor field's values of those records: dates, numbers, other
+    /// strings, missing.
+    kinds: [u64; 4],
+    /// The first three distinct other strings, with their input positions.
+    strings: Vec<(u64, String)>,
+    /// Records the boilerplate count took.
+    grouped: u64,
+    /// Of those, the records in no group (no `group_by` field).
+    ungrouped: u64,
+}
+
+impl NoteTally {
+    /// Tallies a readable record (each id once: not a repeated id's) at input
+    /// position `at`, with its survivor-field value under a field policy.
+    pub fn add_record(&mut self, at: u64, id: &str, origin: &Origin, rank: Option<&RankValue>) {
+        self.records += 1;
+        self.place_ids += u64::from(id_is_place(id, origin));
+        self.add_value(at, rank);
+    }
+
+    fn add_value(&mut self, at: u64, rank: Option<&RankValue>) {
+        let kind = match rank {
+            Some(RankValue::Time(_)) => 0,
+            Some(RankValue::Num(_)) => 1,
+            Some(RankValue::Str(s)) => {
+                self.add_string(at, s);
+                2
+            }
+            None => 3,
+        };
+        self.kinds[kind] += 1;
+    }
+
+    /// Keeps the first three distinct strings by position: a string among the
+    /// first three of all batches is among the first three of its own batch.
+    fn add_string(&mut self, at: u64, s: &str) {
+        match self.strings.iter_mut().find(|(_, x)| x == s) {
+            Some(seen) => seen.0 = seen.0.min(at),
+            None => self.strings.push((at, s.to_owned())),
+        }
+        self.strings.sort_unstable();
+        self.strings.truncate(3);
+    }
+
+    /// Tallies a record the boilerplate count takes, in `group` (`""`: none).
+    pub fn add_group(&mut self, group: &str) {
+        self.grouped += 1;
+        self.ungrouped += u64::from(group.is_empty());
+    }
+
+    /// Adds another batch's tally.
+    pub fn merge(&mut self, other: NoteTally) {
+        self.records += other.records;
+        self.place_ids += other.place_ids;
+        for (k, n) in self.kinds.iter_mut().zip(other.kinds) {
+            *k += n;
+        }
+        for (at, s) in &other.strings {
+            self.add_string(*at, s);
+        }
+        self.grouped += other.grouped;
+        self.ungrouped += other.ungrouped;
+    }
+
+    /// How the survivor field's values were read.
+    fn survivor_values(&self, field: &str) -> SurvivorValues {
+        let [dates, numbers, strings, missing] = self.kinds;
+        SurvivorValues {
+            field: field.to_owned(),
+            dates,
+            numbers,
+            strings,
+            missing,
+            string_examples: self.strings.iter().map(|(_, s)| s.clone()).collect(),
+        }
+    }
+
+    /// The notes of the records tallied, as the in-memory jobs give them under
+    /// `cfg`: the survivor field's (under a field policy), then the job's.
+    pub fn notes(&self, cfg: &Config) -> Vec<String> {
+        let survivor = cfg
+            .survivor_field()
+            .and_then(|f| self.survivor_values(f).note());
+        let facts = NoteFacts {
+            ids_all_places: (self.records > 0 && self.place_ids == self.records)
+                .then_some(Places::Positions),
+            ungrouped: crate::clean::boilerplate::Ungrouped::of_counts(
+                self.ungrouped,
+                self.grouped,
+            ),
+            ..NoteFacts::default()
+        };
+        survivor.into_iter().chain(notes(cfg, &facts)).collect()
+    }
 }
 
 /// One note per kind of thing the input folders held and were not read for.
@@ -289,9 +407,10 @@ fn mojibake_at_start(text: &str) -> u32 {
     u32::try_from(found).unwrap_or(u32::MAX)
 }
 
-/// Whether `id` is the place `origin` (`file:line`), given to a record without one.
+/// Whether `id` is the place `origin` (`file:line`, or a position such as
+/// `docs[3]` for a record handed over in memory), given to a record without one.
 pub(crate) fn id_is_place(id: &str, origin: &Origin) -> bool {
-    origin.line > 0 && id == origin.to_string()
+    id == origin.to_string()
 }
 
 /// How the values of the survivor policy's field were read, over the analyzed
@@ -317,24 +436,11 @@ pub struct SurvivorValues {
 impl SurvivorValues {
     /// Counts the ranks of the analyzed records (in input order).
     fn count<'a>(field: &str, ranks: impl Iterator<Item = Option<&'a RankValue>>) -> Self {
-        let mut v = SurvivorValues {
-            field: field.to_owned(),
-            ..SurvivorValues::default()
-        };
-        for r in ranks {
-            match r {
-                Some(RankValue::Time(_)) => v.dates += 1,
-                Some(RankValue::Num(_)) => v.numbers += 1,
-                Some(RankValue::Str(s)) => {
-                    v.strings += 1;
-                    if v.string_examples.len() < 3 && !v.string_examples.contains(s) {
-                        v.string_examples.push(s.clone());
-                    }
-                }
-                None => v.missing += 1,
-            }
+        let mut tally = NoteTally::default();
+        for (at, r) in (0u64..).zip(ranks) {
+            tally.add_value(at, r);
         }
-        v
+        tally.survivor_values(field)
     }
 
     /// What to tell the user when the field was not read as dates or numbers
@@ -1232,9 +1338,10 @@ fn run_dedup_inner(
         &NoteFacts {
             passed_over: &passed_over,
             // Settled by the first record that has an id.
-            ids_all_places: !seen.is_empty()
-                && seen.iter().all(|s| id_is_place(&s.member.id, &s.origin)),
-            groups: analyzer.boilerplate.as_ref().map(|(m, _)| m.stats()),
+            ids_all_places: (!seen.is_empty()
+                && seen.iter().all(|s| id_is_place(&s.member.id, &s.origin)))
+            .then_some(Places::FileLines),
+            ungrouped: ungrouped(&analyzer),
         },
     );
     let path = out.file("summary.json");
@@ -1530,7 +1637,8 @@ fn dedup_documents_inner(
     summary.notes = notes(
         cfg,
         &NoteFacts {
-            groups: analyzer.boilerplate.as_ref().map(|(m, _)| m.stats()),
+            ids_all_places: ids_all_places(good.iter().map(|(_, d)| d)),
+            ungrouped: ungrouped(&analyzer),
             ..NoteFacts::default()
         },
     );
@@ -1541,6 +1649,25 @@ fn dedup_documents_inner(
         summary,
         audit,
     })
+}
+
+/// How many records the boilerplate count (when it ran) put in the group of
+/// those without a usable `group_by` value.
+fn ungrouped(analyzer: &Analyzer) -> crate::clean::boilerplate::Ungrouped {
+    analyzer
+        .boilerplate
+        .as_ref()
+        .map(|(m, _)| crate::clean::boilerplate::Ungrouped::of_groups(m.stats()))
+        .unwrap_or_default()
+}
+
+/// [`Places::Positions`] when every one of the documents handed over in memory
+/// (at least one) has its position for an id.
+pub(crate) fn ids_all_places<'a>(docs: impl IntoIterator<Item = &'a Document>) -> Option<Places> {
+    let mut docs = docs.into_iter().peekable();
+    // Settled by the first record that has an id.
+    (docs.peek().is_some() && docs.all(|d| id_is_place(&d.id, &d.origin)))
+        .then_some(Places::Positions)
 }
 
 /// Documents handed over in memory, sorted into the readable ones and the
@@ -2018,6 +2145,44 @@ fn with_our_key(doc: &Document, id_field: &str, text_field: &str, ours_json: &st
 #[cfg(test)]
 mod tests {
     use super::may_have_mojibake;
+
+    /// A survivor field's values tallied in batches, in any order, merge into
+    /// what one pass in input order counts: the same counts and the same first
+    /// three distinct strings, so the Spark driver's note is the job's.
+    #[test]
+    fn note_tallies_merge_into_the_one_pass_count() {
+        use super::{NoteTally, SurvivorValues};
+        use crate::dedup::RankValue;
+        let strs = ["أمس", "b", "منذ ساعتين", "b", "c", "d", "أمس"];
+        let ranks: Vec<Option<RankValue>> = (0..60)
+            .map(|i| match i % 5 {
+                0 => Some(RankValue::Str(strs[(i / 5) % strs.len()].into())),
+                1 => Some(RankValue::Num(1.0)),
+                2 => Some(RankValue::Time(7)),
+                _ => None,
+            })
+            .collect();
+        let want = SurvivorValues::count("date", ranks.iter().map(Option::as_ref));
+        assert_eq!(want.string_examples, ["أمس", "b", "منذ ساعتين"]);
+        // Batches of 7 records, each tallied from its end, merged last first.
+        let mut batches: Vec<NoteTally> = ranks
+            .chunks(7)
+            .enumerate()
+            .map(|(b, chunk)| {
+                let mut t = NoteTally::default();
+                for (i, r) in chunk.iter().enumerate().rev() {
+                    t.add_value((b * 7 + i) as u64, r.as_ref());
+                }
+                t
+            })
+            .collect();
+        batches.reverse();
+        let mut merged = NoteTally::default();
+        for t in batches {
+            merged.merge(t);
+        }
+        assert_eq!(merged.survivor_values("date"), want);
+    }
 
     /// Pass 2 writes a record only if it still reads as pass 1 analyzed it: a
     /// JSON Lines line by the hash of its bytes, any other record (a text file

@@ -38,6 +38,12 @@ checked pairs and of clusters is tallied by the core, the tallies are merged in 
 tree on the executors, and the driver picks the sample and re-reads the sampled
 clusters' records.
 
+The notes :func:`ghirbal.dedup` and :func:`ghirbal.clean` warn (a survivor, id
+or group field no record has, survivor values that are no dates) are warned
+too, in the same words: the stages that read the rows (the repeated ids set
+aside; the boilerplate count) tally what they are drawn from, and the core
+makes the texts from the merged tallies on the driver.
+
 :func:`clean_spark` gives the cuts :func:`ghirbal.clean` makes on the same rows:
 the corpus-level lines are counted over the frame as above, and each row is
 cleaned by the core's clean stage (``ghirbal._core.CleanStages``) with the model
@@ -53,6 +59,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from functools import lru_cache, partial
 from importlib.util import find_spec
 from typing import Any, Callable, Iterable, Iterator, Optional, Union
@@ -258,14 +265,19 @@ def _tally_clusters(st: _core.Stages, b: pa.RecordBatch) -> list[list[Any]]:
 
 
 _LINE = _schema(("line", _LONG), ("article", _LONG))
-_LINES = _schema(("group", _STR), ("article", _LONG), ("lines", T.ArrayType(_LINE, False)))
+_LINES = _schema(
+    ("group", _STR), ("article", _LONG), ("lines", T.ArrayType(_LINE, False)), ("tally", _STR)
+)
 
 
 def _lines(st: Any, b: pa.RecordBatch) -> list[list[Any]]:
     orders, rows = _records(b)
-    out = [x for x in st.boilerplate_lines(orders, rows) if x is not None]
+    found, tally = st.boilerplate_lines(orders, rows)
+    out = [x for x in found if x is not None]
     lines = [[{"line": h, "article": a} for h, a in x[2]] for x in out]
-    return [[x[0] for x in out], [x[1] for x in out], lines]
+    # One more row, with the notes' tally of the batch's groups.
+    cols = [[x[0] for x in out], [x[1] for x in out], lines]
+    return [c + [None] for c in cols] + [[None] * len(out) + [tally]]
 
 
 _NEED = _schema(("group", _STR), ("docs", _LONG), ("need", _LONG))
@@ -276,11 +288,14 @@ def _need(st: Any, b: pa.RecordBatch) -> list[list[Any]]:
     return [d["group"], d["docs"], [st.boilerplate_need(n) for n in d["docs"]]]
 
 
-def _boilerplate(cfg_json: str, numbered: DataFrame, make: Callable[[Job], Any] = _stages) -> str:
+def _boilerplate(
+    cfg_json: str, numbered: DataFrame, make: Callable[[Job], Any] = _stages
+) -> tuple[str, str]:
     """The corpus' boilerplate model, counted as the job counts it: per group,
     in how many distinct articles among the readable records each line occurs
-    (their lines and article keys as ``make``'s stages take them). Only the
-    groups with boilerplate lines, and those lines, reach the driver."""
+    (their lines and article keys as ``make``'s stages take them), and the
+    notes' tally of the records' groups. Only the groups with boilerplate
+    lines, and those lines, reach the driver."""
     job: Job = (cfg_json, None)
     lines = numbered.mapInArrow(_per_batch(job, _LINES, _lines, make), _LINES).persist()
     try:
@@ -288,15 +303,25 @@ def _boilerplate(cfg_json: str, numbered: DataFrame, make: Callable[[Job], Any] 
     finally:
         lines.unpersist()
     model: str = make(job).boilerplate_model(
-        [(r["group"], r["docs"], r["distinct"], r["lines"]) for r in groups]
+        [(r["group"], r["docs"], r["distinct"], r["lines"]) for r in groups if r["tally"] is None]
     )
-    return model
+    tally = _core.Stages.merge_notes([r["tally"] for r in groups if r["tally"] is not None])
+    return model, tally
 
 
 def _boilerplate_groups(job: Job, lines: DataFrame, make: Callable[[Job], Any]) -> list[Any]:
     """The groups with boilerplate lines among the rows of ``lines`` (each
     record's group, article and lines): their articles, their distinct lines,
-    and those in enough of the articles."""
+    and those in enough of the articles; beside them, in the same job, the
+    rows of ``lines`` with a notes' tally (``tally`` set, the rest ``None``)."""
+    tallies = lines.filter(F.col("tally").isNotNull()).select(
+        F.lit(None).cast("string").alias("group"),
+        F.lit(None).cast("long").alias("docs"),
+        F.lit(None).cast("long").alias("distinct"),
+        F.lit(None).cast(_LONGS).alias("lines"),
+        "tally",
+    )
+    lines = lines.filter(F.col("tally").isNull())
     need = (
         lines.select("group", "article")
         .distinct()
@@ -322,20 +347,25 @@ def _boilerplate_groups(job: Job, lines: DataFrame, make: Callable[[Job], Any]) 
             F.collect_list(F.when(F.col("count") >= F.col("need"), F.col("line"))).alias("lines"),
         )
         .filter(F.size("lines") > 0)
-        .collect()
+        .withColumn("tally", F.lit(None).cast("string"))
     )
-    return groups
+    return groups.unionByName(tallies).collect()
 
 
 def _merge(a: str, b: str) -> str:
     return _core.Stages.merge_tallies([a, b])
 
 
-def _merged(tallies: DataFrame) -> str:
-    """The one-column frame of tallies merged into one, in a tree of merges on
-    the executors: a large corpus has many."""
-    empty = _core.Stages.merge_tallies([])
-    merged: str = tallies.rdd.map(lambda r: r[0]).treeAggregate(empty, _merge, _merge)
+def _merge_notes(a: str, b: str) -> str:
+    return _core.Stages.merge_notes([a, b])
+
+
+def _merged(tallies: DataFrame, merge: Callable[[str, str], str] = _merge_notes) -> str:
+    """The one-column frame of tallies (the audit's with ``_merge``, else the
+    notes') merged into one, in a tree of merges on the executors: a large
+    corpus has many."""
+    empty = _core.Stages.merge_tallies([]) if merge is _merge else _core.Stages.merge_notes([])
+    merged: str = tallies.rdd.map(lambda r: r[0]).treeAggregate(empty, merge, merge)
     return merged
 
 
@@ -354,8 +384,8 @@ def _write_audit(
         F.count(F.lit(1)).alias("size"), F.min("similarity").alias("weakest")
     )
     tallies = [
-        _merged(checked.filter(F.col("tally").isNotNull()).select("tally")),
-        _merged(clusters.mapInArrow(_per_batch(job, _TALLY, _tally_clusters), _TALLY)),
+        _merged(checked.filter(F.col("tally").isNotNull()).select("tally"), _merge),
+        _merged(clusters.mapInArrow(_per_batch(job, _TALLY, _tally_clusters), _TALLY), _merge),
     ]
     sampled = _core.Stages.audit_sample(tallies)
     rows = (
@@ -501,16 +531,23 @@ def _components(pairs: DataFrame) -> DataFrame:
             return labels
 
 
-def _sorted_out(job: Job, cfg: dict[str, Any], raw: DataFrame, width: Optional[int]) -> DataFrame:
+def _sorted_out(
+    job: Job,
+    cfg: dict[str, Any],
+    raw: DataFrame,
+    width: Optional[int],
+    make: Callable[[Job], Any] = _stages,
+) -> tuple[DataFrame, str]:
     """``raw`` (rows with ``id``, and ``rejected`` and ``error`` for a bad
     record) with every record of a repeated id but the first in the frame's
-    order rejected too, cached with ``width`` partitions (:func:`_width`).
+    order rejected too, cached with ``width`` partitions (:func:`_width`), and
+    the notes' tally of its readable rows (``make``'s ``tally_notes``).
     Under ``on_error="fail"``, raises the first bad record's error."""
     # Cached, and filled before the repeated-id steps read it three times:
     # concurrent stages would each compute it.
     raw = raw.persist()
     try:
-        out = _repeats_rejected(job, raw, width)
+        out, tally = _repeats_rejected(job, raw, width, make)
     finally:
         raw.unpersist()
     if cfg["on_error"] == "fail":
@@ -519,10 +556,20 @@ def _sorted_out(job: Job, cfg: dict[str, Any], raw: DataFrame, width: Optional[i
         if first_bad is not None:
             out.unpersist()
             raise DataError(first_bad["error"])
-    return out
+    return out, tally
 
 
-def _repeats_rejected(job: Job, raw: DataFrame, width: Optional[int]) -> DataFrame:
+_NOTE_ROW = _schema((_ORDER, _LONG), ("id", _STR), ("pkey", _BYTES))
+
+
+def _tally_notes(st: Any, b: pa.RecordBatch) -> list[list[Any]]:
+    d = b.to_pydict()
+    return [[st.tally_notes(list(zip(d[_ORDER], d["id"], d["pkey"])))]]
+
+
+def _repeats_rejected(
+    job: Job, raw: DataFrame, width: Optional[int], make: Callable[[Job], Any]
+) -> tuple[DataFrame, str]:
     """:func:`_sorted_out` of the cached ``raw``, cached and filled."""
     raw.count()
     read = raw.filter(F.col("rejected").isNull())
@@ -538,12 +585,16 @@ def _repeats_rejected(job: Job, raw: DataFrame, width: Optional[int]) -> DataFra
         .drop("dup_reason", "dup_error")
     )
     out = _cache(out, width)
+    # The readable rows (each id once) tallied for the notes: the job that
+    # fills the cache, in place of a count.
+    pkey = F.col("pkey") if "pkey" in raw.columns else F.lit(None).cast("binary")
+    readable = out.filter(F.col("rejected").isNull()).select(_ORDER, "id", pkey.alias("pkey"))
     try:
-        out.count()
+        tally = _merged(readable.mapInArrow(_per_batch(job, _TALLY, _tally_notes, make), _TALLY))
     except BaseException:
         out.unpersist()
         raise
-    return out
+    return out, tally
 
 
 def _width(df: DataFrame) -> Optional[int]:
@@ -629,6 +680,10 @@ def dedup_spark(
     raises :class:`ghirbal.DataError`, which names it by its row number in
     ``df`` (``docs[N]``).
 
+    Warns (:class:`UserWarning`) what :func:`ghirbal.dedup` warns on the same
+    rows: a survivor, id or group field no record has, survivor values that
+    are neither dates nor numbers.
+
     With ``audit``, also writes ``audit.json`` there, on the driver: the one
     ``ghirbal dedup`` writes for the same rows (the checked pairs around the
     thresholds, the cluster sizes, and a sample of clusters with each member's
@@ -645,10 +700,19 @@ def dedup_spark(
     _check_columns(df, stages)
     held: list[DataFrame] = []
     try:
-        return _dedup(df, cfg_json, stages.wants_boilerplate, audit_path, held.append)
+        out, tallies = _dedup(df, cfg_json, stages.wants_boilerplate, audit_path, held.append)
     finally:
         for cached in held:
             cached.unpersist()
+    _warn(stages.notes(tallies))
+    return out
+
+
+def _warn(notes: list[str]) -> None:
+    """A :class:`UserWarning` per note, as :func:`ghirbal.dedup` and
+    :func:`ghirbal.clean` give them, pointing at the caller's line."""
+    for note in notes:
+        warnings.warn(note, UserWarning, stacklevel=3)
 
 
 def _dedup(
@@ -657,18 +721,24 @@ def _dedup(
     wants_boilerplate: bool,
     audit_path: Optional[str],
     hold: Callable[[DataFrame], None],
-) -> DataFrame:
-    """The job of :func:`dedup_spark`: its result, cached and computed. Each
-    frame cached on the way is given to ``hold`` as soon as it is, so that
-    the caller drops it however the job ends (a worker's error, Ctrl-C)."""
+) -> tuple[DataFrame, list[str]]:
+    """The job of :func:`dedup_spark`: its result, cached and computed, and the
+    notes' tallies of its records (and of their groups). Each frame cached on
+    the way is given to ``hold`` as soon as it is, so that the caller drops it
+    however the job ends (a worker's error, Ctrl-C)."""
     cfg = json.loads(cfg_json)
     numbered = _numbered(df)
     hold(numbered)
     width = _width(numbered)
-    job: Job = (cfg_json, _boilerplate(cfg_json, numbered) if wants_boilerplate else None)
+    model, tallies = None, []
+    if wants_boilerplate:
+        model, groups = _boilerplate(cfg_json, numbered)
+        tallies.append(groups)
+    job: Job = (cfg_json, model)
     raw = numbered.mapInArrow(_per_batch(job, _ANALYZED, _analyze), _ANALYZED)
-    analyzed = _sorted_out(job, cfg, raw, width)
+    analyzed, records = _sorted_out(job, cfg, raw, width)
     hold(analyzed)
+    tallies.append(records)
 
     good = analyzed.filter(F.col("rejected").isNull())
     units = good.groupBy("exact").agg(F.min_by("id", "pkey").alias("champion"))
@@ -800,7 +870,7 @@ def _dedup(
     except BaseException:
         out.unpersist()
         raise
-    return out
+    return out, tallies
 
 
 _CUT = _schema(
@@ -909,7 +979,9 @@ def clean_spark(
     text) and ``rejected`` (why a bad record, or a repeated id after its first
     row, was rejected under ``on_error="skip"``; else ``None``). Under the
     default ``on_error="fail"`` the first bad record raises
-    :class:`ghirbal.DataError`, which names its row (``docs[N]``).
+    :class:`ghirbal.DataError`, which names its row (``docs[N]``). Warns
+    (:class:`UserWarning`) what :func:`ghirbal.clean` warns on the same rows: an
+    id or group field no record has.
     """
     _refuse_taken(df.columns, (*CLEAN_COLUMNS, _ORDER, _MONO, _HOLDERS, _CLEANED_TEXT))
     opts = _clean_options(options)
@@ -919,30 +991,37 @@ def clean_spark(
     _check_columns(df, stages)
     held: list[DataFrame] = []
     try:
-        return _clean_job(df, cfg_json, stages, held.append)
+        out, tallies = _clean_job(df, cfg_json, stages, held.append)
     finally:
         for cached in held:
             cached.unpersist()
+    _warn(stages.notes(tallies))
+    return out
 
 
 def _clean_job(
     df: DataFrame, cfg_json: str, stages: _core.CleanStages, hold: Callable[[DataFrame], None]
-) -> DataFrame:
-    """The job of :func:`clean_spark`: its result, cached and computed (each
-    frame cached on the way goes to ``hold``, as in :func:`_dedup`)."""
+) -> tuple[DataFrame, list[str]]:
+    """The job of :func:`clean_spark`: its result, cached and computed, and the
+    notes' tallies (each frame cached on the way goes to ``hold``, as in
+    :func:`_dedup`)."""
     cfg = json.loads(cfg_json)
     numbered = _numbered(df)
     hold(numbered)
     width = _width(numbered)
     wants_boilerplate = stages.wants_boilerplate
-    model = _boilerplate(cfg_json, numbered, _clean_stages) if wants_boilerplate else None
+    model, tallies = None, []
+    if wants_boilerplate:
+        model, groups = _boilerplate(cfg_json, numbered, _clean_stages)
+        tallies.append(groups)
     job: Job = (cfg_json, model)
     rows = numbered
     if stages.wants_passages:
         rows = numbered.join(_passage_holders(job, numbered, hold), _ORDER, "left")
     raw = rows.mapInArrow(_per_batch(job, _CLEANED, _clean, _clean_stages), _CLEANED)
-    cleaned = _sorted_out(job, cfg, raw, width)
+    cleaned, records = _sorted_out(job, cfg, raw, width, _clean_stages)
     hold(cleaned)
+    tallies.append(records)
     ok = F.col("rejected").isNull()
     text = cfg["input"]["text_field"]
     results = cleaned.select(
@@ -959,7 +1038,7 @@ def _clean_job(
     except BaseException:
         out.unpersist()
         raise
-    return out
+    return out, tallies
 
 
 def _normalized(

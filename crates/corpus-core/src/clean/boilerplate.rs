@@ -101,28 +101,26 @@ impl fmt::Display for GroupBy {
 }
 
 impl GroupBy {
-    /// The note, from what the count found per group, for a field no record
-    /// has (then every record is in the one group `""`: most likely misspelt),
-    /// or that some records lack (their lines are pooled in that group).
-    pub fn note(&self, groups: &[GroupStats]) -> Option<String> {
+    /// The note for a field no record has (then every record is in the one
+    /// group `""`: most likely misspelt), or that some records have no usable
+    /// value in (their lines are pooled in that group).
+    pub fn note(&self, ungrouped: Ungrouped) -> Option<String> {
         let field = match self {
             GroupBy::Corpus => return None,
             GroupBy::Field(f) | GroupBy::Host(f) => f,
         };
-        let pooled = groups.iter().find(|g| g.group.is_empty() && g.docs > 0)?;
-        Some(if groups.len() == 1 {
-            format!(
+        match ungrouped {
+            Ungrouped::None => None,
+            Ungrouped::All => Some(format!(
                 "no record has the field {field:?} that --group-by names: every record is in \
                  one group"
-            )
-        } else {
-            format!(
-                "{} article(s) have no text or number in the field {field:?} that --group-by \
+            )),
+            Ungrouped::Some => Some(format!(
+                "some records have no text or number in the field {field:?} that --group-by \
                  names (it is missing, null, true/false, an object or a list): their lines are \
-                 counted together, as one group",
-                pooled.docs
-            )
-        })
+                 counted together, as one group"
+            )),
+        }
     }
 
     /// The group of `doc` (`""` for the whole corpus or a missing field).
@@ -395,6 +393,41 @@ impl BoilerplateCounter {
                 (name, docs, g.lines.len() as u64, lines)
             }),
         )
+    }
+}
+
+/// How many of the records the boilerplate count took are in the group `""`
+/// of those without a usable `group_by` value.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Ungrouped {
+    /// None of them (or the count did not run).
+    #[default]
+    None,
+    /// Some of them.
+    Some,
+    /// All of them (at least one).
+    All,
+}
+
+impl Ungrouped {
+    /// From the records counted in no group and in all.
+    pub fn of_counts(ungrouped: u64, counted: u64) -> Self {
+        match ungrouped {
+            0 => Ungrouped::None,
+            n if n == counted => Ungrouped::All,
+            _ => Ungrouped::Some,
+        }
+    }
+
+    /// From what the count found per group.
+    pub fn of_groups(groups: &[GroupStats]) -> Self {
+        let all: u64 = groups.iter().map(|g| g.docs).sum();
+        let none: u64 = groups
+            .iter()
+            .filter(|g| g.group.is_empty())
+            .map(|g| g.docs)
+            .sum();
+        Ungrouped::of_counts(none, all)
     }
 }
 

@@ -413,8 +413,12 @@ fn run_clean_inner(
             cfg,
             &crate::pipeline::NoteFacts {
                 passed_over: &passed_over,
-                ids_all_places: readable > 0 && ids_all_places,
-                groups: model.as_ref().map(|m| m.stats()),
+                ids_all_places: (readable > 0 && ids_all_places)
+                    .then_some(crate::pipeline::Places::FileLines),
+                ungrouped: model
+                    .as_ref()
+                    .map(|m| crate::clean::boilerplate::Ungrouped::of_groups(m.stats()))
+                    .unwrap_or_default(),
             },
         ),
         boilerplate_groups: model.map(|m| m.stats().to_vec()).unwrap_or_default(),
@@ -545,6 +549,7 @@ fn clean_documents_inner(
         .map(|m| m.stats().to_vec())
         .unwrap_or_default();
     let stage = CleanStage { model, ..stage };
+    let ids_all_places = crate::pipeline::ids_all_places(good.iter().map(|(_, d)| d));
     let t = Instant::now();
     // The documents are at hand: each one's cuts (and passages) are found once,
     // for the passage count and for the cleaning both.
@@ -614,7 +619,8 @@ fn clean_documents_inner(
             notes: crate::pipeline::notes(
                 cfg,
                 &crate::pipeline::NoteFacts {
-                    groups: Some(&stats),
+                    ids_all_places,
+                    ungrouped: crate::clean::boilerplate::Ungrouped::of_groups(&stats),
                     ..Default::default()
                 },
             ),

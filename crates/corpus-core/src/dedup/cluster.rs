@@ -767,6 +767,57 @@ pub fn policy_key(m: &Member, policy: &Survivor) -> Vec<u8> {
     key
 }
 
+/// The survivor-field value a [`policy_key`] under `policy` was made from:
+/// `None` when the policy ranks no field or the bytes are no such key,
+/// `Some(None)` for a record without a value. Engines that move only the keys
+/// (the Spark driver) tally the field's values from them.
+pub fn rank_of_policy_key(key: &[u8], policy: &Survivor) -> Option<Option<RankValue>> {
+    if !matches!(policy, Survivor::Earliest(_) | Survivor::Highest(_)) {
+        return None;
+    }
+    let (&kind, rest) = key.split_first()?;
+    let flip = matches!(policy, Survivor::Highest(_));
+    let byte = |i: usize| rest.get(i).map(|&b| if flip { !b } else { b });
+    let word = || -> Option<u64> {
+        let bytes: Vec<u8> = (0..8).map(byte).collect::<Option<_>>()?;
+        Some(u64::from_be_bytes(bytes.try_into().ok()?))
+    };
+    Some(match kind {
+        0 => Some(RankValue::Time((word()? ^ 1 << 63) as i64)),
+        1 => {
+            let ordered = word()?;
+            let bits = if ordered >> 63 == 1 {
+                ordered & !(1 << 63)
+            } else {
+                !ordered
+            };
+            Some(RankValue::Num(f64::from_bits(bits)))
+        }
+        2 => {
+            // The bytes up to the unescaped `0, 0` (a NUL is `0, 0xFF`).
+            let mut s = Vec::new();
+            let mut i = 0;
+            loop {
+                match (byte(i)?, byte(i + 1)) {
+                    (0, Some(0)) => break,
+                    (0, Some(0xFF)) => {
+                        s.push(0);
+                        i += 2;
+                    }
+                    (0, _) => return None,
+                    (b, _) => {
+                        s.push(b);
+                        i += 1;
+                    }
+                }
+            }
+            Some(RankValue::Str(String::from_utf8(s).ok()?))
+        }
+        3 => None,
+        _ => return None,
+    })
+}
+
 /// How far below a threshold a signature estimate must be for a pair to be
 /// rejected without its exact check: four standard errors of a 128-bin estimate.
 const PREFILTER_MARGIN: f64 = 0.2;
@@ -1251,6 +1302,20 @@ mod tests {
                     let want = policy_order(&members[a], &members[b], &policy);
                     assert_eq!(rank[a].cmp(&rank[b]), want, "{policy} ranks {a} {b}");
                     assert_eq!(keys[a].cmp(&keys[b]), want, "{policy} keys {a} {b}");
+                }
+                // The key gives back the value it was made from.
+                let back = rank_of_policy_key(&keys[a], &policy);
+                match &policy {
+                    Survivor::Earliest(_) | Survivor::Highest(_) => {
+                        let same = match (back.as_ref().unwrap(), &members[a].rank) {
+                            (Some(RankValue::Num(x)), Some(RankValue::Num(y))) => {
+                                x.to_bits() == y.to_bits()
+                            }
+                            (x, y) => x == y,
+                        };
+                        assert!(same, "{policy} value {a}: {back:?}");
+                    }
+                    _ => assert_eq!(back, None),
                 }
             }
         }

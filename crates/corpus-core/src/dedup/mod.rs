@@ -16,7 +16,7 @@ mod tokens;
 
 pub use cluster::{
     Member, PairCheck, RankValue, Reason, Rejection, Report, UnionFind, Verdict, band_entry,
-    bucket_pairs, cluster, cluster_report, lsh_bands, policy_key,
+    bucket_pairs, cluster, cluster_report, lsh_bands, policy_key, rank_of_policy_key,
 };
 pub use config::{ClusterMode, DedupConfig, Shingle, Signature, Survivor};
 pub use minhash::{Kernel, SIGNATURE_VERSION, Scratch, Sketch, Sketcher, layout_free, lsh_params};

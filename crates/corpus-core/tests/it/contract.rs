@@ -601,9 +601,9 @@ fn a_field_no_record_has_is_noted() {
     assert_eq!(
         clean,
         [
-            "2 article(s) have no text or number in the field \"desk\" that --group-by names (it \
-          is missing, null, true/false, an object or a list): their lines are counted \
-          together, as one group"
+            "some records have no text or number in the field \"desk\" that --group-by names \
+             (it is missing, null, true/false, an object or a list): their lines are counted \
+             together, as one group"
         ]
     );
 }
