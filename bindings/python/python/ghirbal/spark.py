@@ -919,9 +919,7 @@ def _passages(st: _core.CleanStages, b: pa.RecordBatch) -> list[list[Any]]:
     return [[f[0] for f in found], [f[1] for f in found], [f[2] for f in found]]
 
 
-def _passage_holders(
-    job: Job, numbered: DataFrame, hold: Callable[[DataFrame], None]
-) -> DataFrame:
+def _passage_holders(job: Job, numbered: DataFrame, hold: Callable[[DataFrame], None]) -> DataFrame:
     """Per row (``_ORDER``), the repeated passages it carries with their holders
     (``_HOLDERS``), counted as the job counts them: over the readable records,
     each id once (its first row; the others are rejected as repeats), a passage
