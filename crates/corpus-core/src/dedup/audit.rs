@@ -111,14 +111,16 @@ pub struct Audit {
     pub candidate_pairs: u64,
     /// Checked pairs by outcome.
     pub pairs_by_outcome: BTreeMap<&'static str, u64>,
-    /// Checked pairs by estimated Jaccard similarity, bins of 0.05.
+    /// Checked pairs by Jaccard similarity, bins of 0.05: the value the check
+    /// decided on (see [`crate::dedup::cluster::PairCheck`]).
     pub jaccard_histogram: Vec<Bin>,
-    /// Checked pairs by estimated containment, bins of 0.05.
+    /// Checked pairs by containment, bins of 0.05, as the Jaccard histogram.
     pub containment_histogram: Vec<Bin>,
     /// Number of clusters of each size (size 1 = unique documents).
     pub cluster_sizes: BTreeMap<usize, u64>,
     /// Clusters (size > 1) by their weakest member's similarity to the survivor,
-    /// bins of 0.05: in components mode this is where chaining shows.
+    /// bins of 0.05, as `[from, count]`: in components mode this is where
+    /// chaining shows.
     pub min_similarity_histogram: Vec<(f64, u64)>,
     /// Sampled clusters.
     pub sample: Vec<SampleCluster>,

@@ -128,14 +128,18 @@ pub enum Rejection {
     OwnPassages,
 }
 
-/// One verified candidate pair (positions are input indices).
+/// One checked candidate pair (positions are input indices). Its similarities
+/// are those the check decided on: exact ones from the shingle sets, except
+/// for a pair whose signature estimates lie far below every threshold (0.2
+/// under, four standard errors), which is settled on those estimates, and
+/// with `exact_verify` off, when all are estimates.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PairCheck {
     /// Input index of one document (the smaller id).
     pub a: usize,
     /// Input index of the other.
     pub b: usize,
-    /// Jaccard similarity (exact unless `exact_verify` is off).
+    /// Jaccard similarity.
     pub jaccard: f64,
     /// Containment of the smaller shingle set in the larger.
     pub containment: f64,
