@@ -192,10 +192,9 @@ pub fn list_inputs_noting(
                 &mut found,
                 &mut passed,
             )?;
-            found.sort_by(|a, b| a.0.cmp(&b.0));
             // A file is read under the first of its paths that is no link
             // (else the first link), in path order.
-            found.sort_by_key(|f| f.3);
+            found.sort_by(|a, b| (a.3, &a.0).cmp(&(b.3, &b.0)));
             let mut kept = Vec::with_capacity(found.len());
             for (path, kind, real, _) in found {
                 match reached.get(&real) {
