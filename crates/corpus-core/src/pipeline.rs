@@ -410,7 +410,18 @@ fn mojibake_at_start(text: &str) -> u32 {
 /// Whether `id` is the place `origin` (`file:line`, or a position such as
 /// `docs[3]` for a record handed over in memory), given to a record without one.
 pub(crate) fn id_is_place(id: &str, origin: &Origin) -> bool {
-    id == origin.to_string()
+    // Compared piece by piece: the tallies call this for every record, and
+    // formatting the place would allocate each time.
+    let path = origin.path.to_string_lossy();
+    let Some(rest) = id.strip_prefix(&*path) else {
+        return false;
+    };
+    if origin.line == 0 {
+        return rest.is_empty();
+    }
+    rest.strip_prefix(':').is_some_and(|n| {
+        !n.starts_with('0') && n.bytes().all(|b| b.is_ascii_digit()) && n.parse() == Ok(origin.line)
+    })
 }
 
 /// How the values of the survivor policy's field were read, over the analyzed
@@ -1337,10 +1348,10 @@ fn run_dedup_inner(
         cfg,
         &NoteFacts {
             passed_over: &passed_over,
-            // Settled by the first record that has an id.
-            ids_all_places: (!seen.is_empty()
-                && seen.iter().all(|s| id_is_place(&s.member.id, &s.origin)))
-            .then_some(Places::FileLines),
+            ids_all_places: ids_all_places(
+                seen.iter().map(|s| (s.member.id.as_str(), &s.origin)),
+                Places::FileLines,
+            ),
             ungrouped: ungrouped(&analyzer),
         },
     );
@@ -1637,7 +1648,10 @@ fn dedup_documents_inner(
     summary.notes = notes(
         cfg,
         &NoteFacts {
-            ids_all_places: ids_all_places(good.iter().map(|(_, d)| d)),
+            ids_all_places: ids_all_places(
+                good.iter().map(|(_, d)| (d.id.as_str(), &d.origin)),
+                Places::Positions,
+            ),
             ungrouped: ungrouped(&analyzer),
             ..NoteFacts::default()
         },
@@ -1661,13 +1675,16 @@ fn ungrouped(analyzer: &Analyzer) -> crate::clean::boilerplate::Ungrouped {
         .unwrap_or_default()
 }
 
-/// [`Places::Positions`] when every one of the documents handed over in memory
-/// (at least one) has its position for an id.
-pub(crate) fn ids_all_places<'a>(docs: impl IntoIterator<Item = &'a Document>) -> Option<Places> {
-    let mut docs = docs.into_iter().peekable();
+/// `places` when every one of the records (at least one), given as their ids
+/// and origins, has its place for an id.
+pub(crate) fn ids_all_places<'a>(
+    records: impl IntoIterator<Item = (&'a str, &'a Origin)>,
+    places: Places,
+) -> Option<Places> {
+    let mut records = records.into_iter().peekable();
     // Settled by the first record that has an id.
-    (docs.peek().is_some() && docs.all(|d| id_is_place(&d.id, &d.origin)))
-        .then_some(Places::Positions)
+    (records.peek().is_some() && records.all(|(id, origin)| id_is_place(id, origin)))
+        .then_some(places)
 }
 
 /// Documents handed over in memory, sorted into the readable ones and the
@@ -2149,6 +2166,36 @@ mod tests {
     /// A survivor field's values tallied in batches, in any order, merge into
     /// what one pass in input order counts: the same counts and the same first
     /// three distinct strings, so the Spark driver's note is the job's.
+    /// A record's place, compared without formatting it, is what `Origin`
+    /// displays: `file:line`, or the path alone (a `.txt` file, `docs[3]`).
+    #[test]
+    fn an_id_is_its_place_exactly_as_displayed() {
+        use super::id_is_place;
+        let at = |path: &str, line| crate::Origin {
+            path: std::sync::Arc::from(std::path::Path::new(path)),
+            line,
+        };
+        for (id, origin) in [
+            ("a.jsonl:12", at("a.jsonl", 12)),
+            ("docs[3]", at("docs[3]", 0)),
+        ] {
+            assert!(id_is_place(id, &origin) && id == origin.to_string(), "{id}");
+        }
+        for (id, origin) in [
+            ("a.jsonl:012", at("a.jsonl", 12)),
+            ("a.jsonl:1", at("a.jsonl", 12)),
+            ("a.jsonl:12", at("a.jsonl", 0)),
+            ("a.jsonl", at("a.jsonl", 12)),
+            ("b.jsonl:12", at("a.jsonl", 12)),
+            ("a.jsonl:+12", at("a.jsonl", 12)),
+        ] {
+            assert!(
+                !id_is_place(id, &origin) && id != origin.to_string(),
+                "{id}"
+            );
+        }
+    }
+
     #[test]
     fn note_tallies_merge_into_the_one_pass_count() {
         use super::{NoteTally, SurvivorValues};

@@ -549,7 +549,10 @@ fn clean_documents_inner(
         .map(|m| m.stats().to_vec())
         .unwrap_or_default();
     let stage = CleanStage { model, ..stage };
-    let ids_all_places = crate::pipeline::ids_all_places(good.iter().map(|(_, d)| d));
+    let ids_all_places = crate::pipeline::ids_all_places(
+        good.iter().map(|(_, d)| (d.id.as_str(), &d.origin)),
+        crate::pipeline::Places::Positions,
+    );
     let t = Instant::now();
     // The documents are at hand: each one's cuts (and passages) are found once,
     // for the passage count and for the cleaning both.
