@@ -236,28 +236,19 @@ fn mostly_utf8(sample: &[u8], complete: bool) -> bool {
     let mut rest = sample;
     loop {
         let (valid, next) = match std::str::from_utf8(rest) {
-            Ok(v) => (v, None),
+            Ok(_) => (rest, None),
             Err(e) => {
-                let (v, tail) = rest.split_at(e.valid_up_to());
-                // The prefix the error found valid (checked again, never fails).
-                let v = std::str::from_utf8(v).unwrap_or_default();
-                match e.error_len() {
-                    Some(n) => (v, Some(&tail[n..])),
-                    // A character cut by the end of an incomplete sample.
-                    None if !complete => (v, None),
-                    None => {
-                        invalid += 1;
-                        (v, None)
-                    }
-                }
+                let (valid, tail) = rest.split_at(e.valid_up_to());
+                // `None`: a character cut by the end of the sample, invalid
+                // only when the sample is the whole file.
+                invalid += usize::from(e.error_len().is_some() || complete);
+                (valid, e.error_len().map(|n| &tail[n..]))
             }
         };
-        wide += valid.chars().filter(|c| !c.is_ascii()).count();
+        // In valid UTF-8 each multi-byte character has one lead byte.
+        wide += valid.iter().filter(|&&b| b >= 0xC0).count();
         match next {
-            Some(tail) => {
-                invalid += 1;
-                rest = tail;
-            }
+            Some(tail) => rest = tail,
             None => break,
         }
     }
