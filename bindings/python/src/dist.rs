@@ -118,12 +118,21 @@ fn note_json(t: &NoteTally) -> PyResult<String> {
 
 /// The tallies (as `note_json` wrote them) merged.
 fn merged_notes(tallies: &[String]) -> PyResult<NoteTally> {
-    let mut tally = NoteTally::default();
+    merged_json(tallies, "notes tally", NoteTally::merge)
+}
+
+/// Tallies written as JSON, read back and merged by `merge` (`what` names
+/// them in an error).
+fn merged_json<T: Default + serde::de::DeserializeOwned>(
+    tallies: &[String],
+    what: &str,
+    merge: impl Fn(&mut T, T),
+) -> PyResult<T> {
+    let mut tally = T::default();
     for t in tallies {
-        tally.merge(
-            serde_json::from_str(t)
-                .map_err(|e| ConfigError::new_err(format!("notes tally: {e}")))?,
-        );
+        let one =
+            serde_json::from_str(t).map_err(|e| ConfigError::new_err(format!("{what}: {e}")))?;
+        merge(&mut tally, one);
     }
     Ok(tally)
 }
@@ -207,14 +216,7 @@ fn tally_json(t: &AuditTally) -> corpus_core::Result<String> {
 
 /// The tallies (as `tally_json` wrote them) merged.
 fn merged(tallies: &[String]) -> PyResult<AuditTally> {
-    let mut tally = AuditTally::default();
-    for t in tallies {
-        tally.merge(
-            serde_json::from_str(t)
-                .map_err(|e| ConfigError::new_err(format!("audit tally: {e}")))?,
-        );
-    }
-    Ok(tally)
+    merged_json(tallies, "audit tally", AuditTally::merge)
 }
 
 fn rejected(e: &Error) -> Option<(String, String)> {
