@@ -76,6 +76,12 @@ pub(crate) fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
     }
     MARKS.with_borrow_mut(|m| {
         classify(text.as_bytes(), m);
+        if m.other.iter().all(|&w| w == 0) {
+            // The usual key text: breaks and single marks alone cut it, in one
+            // walk over both.
+            cut_plain(text, m, &mut f);
+            return;
+        }
         let mut start = 0;
         for (w, &bits) in m.breaks.iter().enumerate() {
             let mut bits = bits;
@@ -88,6 +94,37 @@ pub(crate) fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
         }
         word(text, start, text.len(), m, &mut f);
     });
+}
+
+/// The tokens of a `text` without `other` marks: the pieces between breaks and
+/// single marks, and each single mark (with its lead byte when it is `double`).
+/// The same tokens as [`word`] gives each word between breaks.
+#[inline(always)]
+fn cut_plain<'a>(text: &'a str, m: &Marks, f: &mut impl FnMut(&'a str)) {
+    let mut run = 0;
+    for (w, (&brk, &single)) in m.breaks.iter().zip(&m.single).enumerate() {
+        let mut bits = brk | single;
+        while bits != 0 {
+            let bit = bits.trailing_zeros();
+            let at = w * 64 + bit as usize;
+            if brk >> bit & 1 != 0 {
+                if run < at {
+                    f(&text[run..at]);
+                }
+            } else {
+                let from = at - (m.double[w] >> bit & 1) as usize;
+                if run < from {
+                    f(&text[run..from]);
+                }
+                f(&text[from..at + 1]);
+            }
+            run = at + 1;
+            bits &= bits - 1;
+        }
+    }
+    if run < text.len() {
+        f(&text[run..]);
+    }
 }
 
 /// The bits of `marks` in `[s, e)`, word by word: (index of the u64, its bits).
