@@ -65,7 +65,7 @@ struct Marks {
 }
 
 /// Calls `f` with every word token of `text`, exactly as `normalize::words` yields
-/// them. The bytes are classified 16 at a time ([`classify`]); a word between
+/// them. The bytes are classified 16 or 32 at a time ([`classify`]); a word between
 /// breaks that holds only word characters and the punctuation of `single` is cut
 /// from those marks, and one with anything else goes to the
 /// character-by-character splitter ([`split_any`]).
@@ -174,7 +174,8 @@ fn word<'a>(text: &'a str, s: usize, e: usize, m: &Marks, f: &mut impl FnMut(&'a
     }
 }
 
-/// Fills `m` for `b` (see [`Marks`]).
+/// Fills `m` for `b` (see [`Marks`]): whole 64-byte blocks with AVX2 when the
+/// CPU has it, then 16 bytes at a time with SSE2, then byte by byte.
 fn classify(b: &[u8], m: &mut Marks) {
     let words = b.len().div_ceil(64);
     for v in [&mut m.breaks, &mut m.single, &mut m.double, &mut m.other] {
@@ -183,6 +184,14 @@ fn classify(b: &[u8], m: &mut Marks) {
     }
     let mut i = 0;
     let mut prev = 0u8;
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: AVX2 was detected just above; the marks are sized for `b`.
+        #[allow(unsafe_code)]
+        let done = unsafe { avx2::blocks(b, m) };
+        i = done;
+        prev = if done > 0 { b[done - 1] } else { 0 };
+    }
     #[cfg(target_arch = "x86_64")]
     while i + 16 <= b.len() {
         // SAFETY: SSE2 is part of the x86-64 baseline; the load reads the 16
@@ -246,6 +255,57 @@ fn scalar_marks(x: u8, p: u8) -> (bool, bool, bool, bool) {
     }
 }
 
+/// The four marks of a vector `v` of bytes whose preceding bytes are `before`,
+/// as vectors, given the width's compare, range, or and and: one definition
+/// for both widths, following [`scalar_marks`].
+#[cfg(target_arch = "x86_64")]
+macro_rules! vector_marks {
+    ($v:expr, $before:expr, $eq:expr, $within:expr, $or:expr, $and:expr) => {{
+        let (v, before, eq, within, or, and) = ($v, $before, $eq, $within, $or, $and);
+        let brk = or(eq(v, b' '), eq(v, b'\n'));
+        let ascii_single = or(
+            or(within(v, 0x21, 0x2F), within(v, 0x3A, 0x40)),
+            or(within(v, 0x5B, 0x60), within(v, 0x7B, 0x7E)),
+        );
+        let double = or(
+            or(
+                and(eq(before, 0xC3), or(eq(v, 0x97), eq(v, 0xB7))),
+                and(
+                    eq(before, 0xD8),
+                    or(
+                        or(within(v, 0x86, 0x8F), eq(v, 0x9B)),
+                        within(v, 0x9D, 0x9F),
+                    ),
+                ),
+            ),
+            or(
+                and(eq(before, 0xD9), within(v, 0xAA, 0xAD)),
+                and(
+                    eq(before, 0xDB),
+                    or(
+                        or(eq(v, 0x94), eq(v, 0x9E)),
+                        or(eq(v, 0xA9), within(v, 0xBD, 0xBE)),
+                    ),
+                ),
+            ),
+        );
+        let other = or(
+            or(
+                or(eq(v, 0x09), within(v, 0x0B, 0x0D)),
+                or(within(v, 0x1C, 0x1F), eq(v, 0xC2)),
+            ),
+            or(
+                or(
+                    or(eq(v, 0xCB), within(v, 0xCD, 0xCF)),
+                    or(eq(v, 0xD2), within(v, 0xD5, 0xD7)),
+                ),
+                or(or(eq(v, 0xDC), eq(v, 0xDF)), within(v, 0xE0, 0xFF)),
+            ),
+        );
+        (brk, or(ascii_single, double), double, other)
+    }};
+}
+
 #[cfg(target_arch = "x86_64")]
 mod sse2 {
     use std::arch::x86_64::*;
@@ -270,55 +330,87 @@ mod sse2 {
                 );
                 _mm_cmpeq_epi8(clamped, x)
             };
-            let or = |a: __m128i, b: __m128i| _mm_or_si128(a, b);
-            let and = |a: __m128i, b: __m128i| _mm_and_si128(a, b);
-            let brk = or(eq(v, b' '), eq(v, b'\n'));
-            let ascii_single = or(
-                or(within(v, 0x21, 0x2F), within(v, 0x3A, 0x40)),
-                or(within(v, 0x5B, 0x60), within(v, 0x7B, 0x7E)),
-            );
-            let double = or(
-                or(
-                    and(eq(before, 0xC3), or(eq(v, 0x97), eq(v, 0xB7))),
-                    and(
-                        eq(before, 0xD8),
-                        or(
-                            or(within(v, 0x86, 0x8F), eq(v, 0x9B)),
-                            within(v, 0x9D, 0x9F),
-                        ),
-                    ),
-                ),
-                or(
-                    and(eq(before, 0xD9), within(v, 0xAA, 0xAD)),
-                    and(
-                        eq(before, 0xDB),
-                        or(
-                            or(eq(v, 0x94), eq(v, 0x9E)),
-                            or(eq(v, 0xA9), within(v, 0xBD, 0xBE)),
-                        ),
-                    ),
-                ),
-            );
-            let other = or(
-                or(
-                    or(eq(v, 0x09), within(v, 0x0B, 0x0D)),
-                    or(within(v, 0x1C, 0x1F), eq(v, 0xC2)),
-                ),
-                or(
-                    or(
-                        or(eq(v, 0xCB), within(v, 0xCD, 0xCF)),
-                        or(eq(v, 0xD2), within(v, 0xD5, 0xD7)),
-                    ),
-                    or(or(eq(v, 0xDC), eq(v, 0xDF)), within(v, 0xE0, 0xFF)),
-                ),
-            );
+            let (brk, single, double, other) =
+                vector_marks!(v, before, eq, within, |a, b| _mm_or_si128(a, b), |a, b| {
+                    _mm_and_si128(a, b)
+                });
             let mask = |x: __m128i| _mm_movemask_epi8(x) as u16;
-            (
-                mask(brk),
-                mask(or(ascii_single, double)),
-                mask(double),
-                mask(other),
-            )
+            (mask(brk), mask(single), mask(double), mask(other))
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::Marks;
+    use std::arch::x86_64::*;
+
+    /// Marks the whole 64-byte blocks of `b` (a word of each mark per block,
+    /// stored once) and returns how many bytes that was. The marks must be
+    /// sized for `b`.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2.
+    #[allow(unsafe_code)]
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn blocks(b: &[u8], m: &mut Marks) -> usize {
+        let done = b.len() / 64 * 64;
+        for (w, block) in b[..done].chunks_exact(64).enumerate() {
+            // The byte before the text is taken as 0, as in `classify`.
+            let mut first = [0u8; 32];
+            let before = if w == 0 {
+                first[1..].copy_from_slice(&block[..31]);
+                first.as_ptr()
+            } else {
+                // SAFETY: the block starts at 64 * w >= 64, so the byte before
+                // it is in `b`.
+                unsafe { block.as_ptr().sub(1) }
+            };
+            // SAFETY: AVX2 (this function's contract); every load reads 32
+            // bytes inside `block`, or inside `first`, or from one byte before
+            // `block` (in `b`, as above).
+            let (lo, hi) = unsafe {
+                (
+                    marks(block.as_ptr(), before),
+                    marks(block.as_ptr().add(32), block.as_ptr().add(31)),
+                )
+            };
+            let join = |l: u32, h: u32| u64::from(l) | u64::from(h) << 32;
+            m.breaks[w] = join(lo.0, hi.0);
+            m.single[w] = join(lo.1, hi.1);
+            m.double[w] = join(lo.2, hi.2);
+            m.other[w] = join(lo.3, hi.3);
+        }
+        done
+    }
+
+    /// [`super::scalar_marks`] of the 32 bytes at `p`, whose preceding bytes
+    /// are the 32 at `before`, as four 32-bit masks.
+    #[allow(unsafe_code)]
+    #[inline(always)]
+    unsafe fn marks(p: *const u8, before: *const u8) -> (u32, u32, u32, u32) {
+        // SAFETY: the caller's contract: AVX2, and 32 readable bytes at each.
+        unsafe {
+            let v = _mm256_loadu_si256(p.cast());
+            let before = _mm256_loadu_si256(before.cast());
+            let eq = |x: __m256i, c: u8| _mm256_cmpeq_epi8(x, _mm256_set1_epi8(c as i8));
+            let within = |x: __m256i, lo: u8, hi: u8| {
+                let clamped = _mm256_min_epu8(
+                    _mm256_max_epu8(x, _mm256_set1_epi8(lo as i8)),
+                    _mm256_set1_epi8(hi as i8),
+                );
+                _mm256_cmpeq_epi8(clamped, x)
+            };
+            let (brk, single, double, other) = vector_marks!(
+                v,
+                before,
+                eq,
+                within,
+                |a, b| _mm256_or_si256(a, b),
+                |a, b| _mm256_and_si256(a, b)
+            );
+            let mask = |x: __m256i| _mm256_movemask_epi8(x) as u32;
+            (mask(brk), mask(single), mask(double), mask(other))
         }
     }
 }
