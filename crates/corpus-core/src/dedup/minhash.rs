@@ -757,10 +757,27 @@ fn word_shingles(hashes: &mut Vec<u64>, n: usize, seed: u64) {
     }
     let n = n.min(hashes.len());
     let count = hashes.len() + 1 - n;
-    for i in 0..count {
-        hashes[i] = combine(&hashes[i..i + n], seed);
+    match n {
+        // The default (3) and common sizes: a window of known length, so that
+        // `combine` unrolls with its weights as constants.
+        3 => windows_of::<3>(hashes, seed),
+        5 => windows_of::<5>(hashes, seed),
+        _ => {
+            for i in 0..count {
+                hashes[i] = combine(&hashes[i..i + n], seed);
+            }
+        }
     }
     hashes.truncate(count);
+}
+
+/// [`word_shingles`] for runs of `N` tokens, `N` at most the number of tokens;
+/// leaves the tail for the caller to cut.
+fn windows_of<const N: usize>(hashes: &mut [u64], seed: u64) {
+    for i in 0..hashes.len() + 1 - N {
+        let run: [u64; N] = std::array::from_fn(|k| hashes[i + k]);
+        hashes[i] = combine(&run, seed);
+    }
 }
 
 /// The hashes of every run of `n` characters of `text` (all of it when shorter),
@@ -1361,6 +1378,21 @@ mod tests {
         }
         let rmse = (se / trials as f64).sqrt();
         assert!(rmse < 0.055, "rmse {rmse}");
+    }
+
+    #[test]
+    fn fixed_windows_equal_the_general_combine() {
+        let mut state = 7u64;
+        for len in [1usize, 2, 3, 4, 5, 6, 40] {
+            let tokens: Vec<u64> = (0..len).map(|_| splitmix64(&mut state)).collect();
+            for n in 1..=7 {
+                let mut fast = tokens.clone();
+                word_shingles(&mut fast, n, 11);
+                let m = n.min(len);
+                let general: Vec<u64> = tokens.windows(m).map(|w| combine(w, 11)).collect();
+                assert_eq!(fast, general, "{len} tokens, runs of {n}");
+            }
+        }
     }
 
     #[test]
