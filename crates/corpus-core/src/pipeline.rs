@@ -891,13 +891,15 @@ impl Analyzer {
     /// What makes two documents' analyses equal: the text, and its group when
     /// the corpus-level boilerplate model cuts lines by group.
     fn text_id(&self, doc: &Document, group: Option<&str>) -> u128 {
+        let Some(g) = group else {
+            // The one-shot hash: the streaming one buffers every byte first.
+            return xxhash_rust::xxh3::xxh3_128(doc.text.as_bytes());
+        };
         let mut h = xxhash_rust::xxh3::Xxh3::new();
         h.update(doc.text.as_bytes());
-        if let Some(g) = group {
-            // 0xFF occurs in no UTF-8 text: the group cannot run into the text.
-            h.update(&[0xFF]);
-            h.update(g.as_bytes());
-        }
+        // 0xFF occurs in no UTF-8 text: the group cannot run into the text.
+        h.update(&[0xFF]);
+        h.update(g.as_bytes());
         h.digest128()
     }
 
