@@ -387,11 +387,14 @@ pub(crate) fn tables(plan: &Plan) -> (Arc<Table>, Option<Arc<Table>>) {
     if let Some(t) = cache.lock().ok().and_then(|c| c.get(plan).cloned()) {
         return t;
     }
-    let main = Arc::new(plan.build_table(true));
-    let nolook = plan
-        .has_lookalikes()
-        .then(|| Arc::new(plan.build_table(false)));
-    let t = (main, nolook);
+    // Both at once: every job waits for them before its first document.
+    let t = rayon::join(
+        || Arc::new(plan.build_table(true)),
+        || {
+            plan.has_lookalikes()
+                .then(|| Arc::new(plan.build_table(false)))
+        },
+    );
     if let Ok(mut c) = cache.lock() {
         c.insert(plan.clone(), t.clone());
     }
