@@ -280,20 +280,29 @@ fn arabic_block() -> &'static [Delta; 256] {
 fn detect_among(text: &str, common_only: bool) -> Detection {
     let mut t = Tally::default();
     let block = arabic_block();
-    for c in text.chars() {
-        // Every character counts as the letters of its decomposition, so that
-        // normalizing (ﮤ → ۀ, presentation forms, Hangul) cannot change the result.
-        // ASCII and the Arabic block take tables.
-        if c.is_ascii() {
-            t.other += u32::from(c.is_ascii_alphabetic());
-        } else if let Some(d) = block.get((c as usize).wrapping_sub(0x600)) {
+    let b = text.as_bytes();
+    let mut i = 0;
+    // Every character counts as the letters of its decomposition, so that
+    // normalizing (ﮤ → ۀ, presentation forms, Hangul) cannot change the result.
+    // ASCII and the Arabic block (leads 0xD8–0xDB) take tables, read off the
+    // bytes; other characters are decoded.
+    while i < b.len() {
+        let x = b[i];
+        if x < 0x80 {
+            t.other += u32::from(x.is_ascii_alphabetic());
+            i += 1;
+        } else if let (0xD8..=0xDB, Some(&y)) = (x, b.get(i + 1)) {
+            let d = block[usize::from(x & 0x03) << 6 | usize::from(y & 0x3F)];
             t.arabic += u32::from(d.arabic);
             t.other += u32::from(d.other);
             for (s, w) in t.score.iter_mut().zip(d.score) {
                 *s += u32::from(w);
             }
+            i += 2;
         } else {
+            let c = text[i..].chars().next().unwrap_or_default();
             t.add_decomposed(c);
+            i += c.len_utf8();
         }
     }
     let Tally {
