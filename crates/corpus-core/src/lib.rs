@@ -38,6 +38,26 @@ pub use config::{Config, OnError};
 pub use document::{Document, Origin};
 pub use error::{Error, Result};
 
+/// `../shared/corpora` beside the repository (or under `$GHIRBAL_SHARED`), for
+/// unit tests on the development corpora; `None` when it is absent, except under
+/// `CI=true`, where a missing folder fails the test.
+#[cfg(test)]
+pub(crate) fn shared_corpora() -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("GHIRBAL_SHARED")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
+        .join("corpora");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        !std::env::var("CI").is_ok_and(|v| v == "true"),
+        "{} is missing, and CI=true requires it",
+        dir.display()
+    );
+    None
+}
+
 /// The texts of the bundled sample corpus, for unit tests on real text.
 #[cfg(test)]
 pub(crate) fn seed_texts() -> Vec<String> {

@@ -11,6 +11,7 @@ mod decode;
 pub(crate) mod direct;
 #[cfg(feature = "parquet")]
 mod parquet;
+mod quick;
 mod read;
 mod write;
 

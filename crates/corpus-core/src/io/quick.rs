@@ -1,0 +1,490 @@
+//! The id and text of a usual JSON Lines record, read in one pass over its bytes,
+//! strings scanned 16 or 32 bytes at a time.
+//!
+//! It decides only records it reads exactly as serde_json does: a flat or nested
+//! object of well-formed values whose keys have no escapes, the text field a
+//! string, the id field an integer written plainly, a non-empty string or null,
+//! neither field given twice. Anything else (an escaped key, a float id, a lone
+//! surrogate, a control character in a string, a field given twice, a
+//! malformed line) is left undecided, for serde_json (`super::read::fields`).
+//! Strings were the cost there: serde_json looks for quotes and backslashes
+//! eight bytes at a time.
+
+use super::read::fields::Fields;
+
+/// Nesting deeper than serde_json's own limit is left to it (it reports it).
+const MAX_DEPTH: usize = 128;
+
+/// The fields of `line` as [`super::read::fields::scan`] reads them, or `None`
+/// when this reader does not decide the line.
+pub(crate) fn fields(line: &str, id_field: &str, text_field: &str) -> Option<Fields> {
+    if id_field == text_field {
+        return None;
+    }
+    let mut p = Parser {
+        s: line,
+        b: line.as_bytes(),
+        i: 0,
+    };
+    p.ws();
+    p.eat(b'{')?;
+    let (mut text, mut id): (Option<String>, Option<Option<String>>) = (None, None);
+    p.ws();
+    if p.peek()? != b'}' {
+        loop {
+            p.ws();
+            let key = p.plain_key()?;
+            p.ws();
+            p.eat(b':')?;
+            p.ws();
+            if key == text_field.as_bytes() {
+                if text.is_some() {
+                    return None;
+                }
+                text = Some(p.string(true)?.unwrap_or_default());
+            } else if key == id_field.as_bytes() {
+                if id.is_some() {
+                    return None;
+                }
+                id = Some(p.id()?);
+            } else {
+                p.skip_value(0)?;
+            }
+            p.ws();
+            match p.next()? {
+                b',' => continue,
+                b'}' => break,
+                _ => return None,
+            }
+        }
+    } else {
+        p.i += 1;
+    }
+    p.ws();
+    if p.i != p.b.len() {
+        return None;
+    }
+    Some(Fields {
+        id: id.flatten(),
+        text: text?,
+    })
+}
+
+struct Parser<'a> {
+    s: &'a str,
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn next(&mut self) -> Option<u8> {
+        let c = self.peek()?;
+        self.i += 1;
+        Some(c)
+    }
+
+    fn eat(&mut self, c: u8) -> Option<()> {
+        (self.next()? == c).then_some(())
+    }
+
+    /// JSON's whitespace (not the form feed `is_ascii_whitespace` allows).
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\n' | b'\t' | b'\r')) {
+            self.i += 1;
+        }
+    }
+
+    /// A key without escapes, as its bytes.
+    fn plain_key(&mut self) -> Option<&'a [u8]> {
+        self.eat(b'"')?;
+        let start = self.i;
+        let end = start + special(&self.b[start..])?;
+        if self.b[end] != b'"' {
+            return None;
+        }
+        self.i = end + 1;
+        Some(&self.b[start..end])
+    }
+
+    /// A string, decoded when `keep` (else only checked). `None` when it is not
+    /// one serde_json reads to the same text; `Some(None)` when not kept.
+    fn string(&mut self, keep: bool) -> Option<Option<String>> {
+        self.eat(b'"')?;
+        let mut out = keep.then(String::new);
+        loop {
+            let start = self.i;
+            let at = start + special(&self.b[start..])?;
+            if let Some(o) = out.as_mut() {
+                // The run starts and ends next to ASCII bytes: whole characters.
+                o.push_str(self.s.get(start..at)?);
+            }
+            self.i = at + 1;
+            match self.b[at] {
+                b'"' => return Some(out),
+                b'\\' => {
+                    let c = self.escape()?;
+                    if let Some(o) = out.as_mut() {
+                        o.push(c);
+                    }
+                }
+                // A control character, which JSON strings may not hold raw.
+                _ => return None,
+            }
+        }
+    }
+
+    /// The character of the escape after a backslash.
+    fn escape(&mut self) -> Option<char> {
+        Some(match self.next()? {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let hi = self.hex4()?;
+                match hi {
+                    0xD800..=0xDBFF => {
+                        self.eat(b'\\')?;
+                        self.eat(b'u')?;
+                        let lo = self.hex4()?;
+                        if !(0xDC00..=0xDFFF).contains(&lo) {
+                            return None;
+                        }
+                        char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))?
+                    }
+                    _ => char::from_u32(hi)?,
+                }
+            }
+            _ => return None,
+        })
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let h = self.b.get(self.i..self.i + 4)?;
+        self.i += 4;
+        h.iter()
+            .try_fold(0u32, |v, &d| Some(v << 4 | char::from(d).to_digit(16)?))
+    }
+
+    /// The id: a non-empty string, an integer written plainly (as serde_json
+    /// prints it back) or null (`None`).
+    fn id(&mut self) -> Option<Option<String>> {
+        match self.peek()? {
+            b'"' => {
+                let s = self.string(true)??;
+                (!s.is_empty()).then_some(Some(s))
+            }
+            b'n' => self.literal(b"null").map(|()| None),
+            _ => {
+                let start = self.i;
+                let neg = usize::from(self.peek() == Some(b'-'));
+                self.i += neg;
+                let digits = self.b[self.i..]
+                    .iter()
+                    .take_while(|d| d.is_ascii_digit())
+                    .count();
+                self.i += digits;
+                let text = &self.b[start..self.i];
+                // 1 to 18 digits, no leading zero (but "0"), not "-0": an i64,
+                // printed as written; a fraction or exponent goes to serde_json.
+                let plain = (1..=18).contains(&digits)
+                    && (text[neg] != b'0' || (digits == 1 && neg == 0))
+                    && !matches!(self.peek(), Some(b'.' | b'e' | b'E'));
+                plain.then(|| Some(String::from_utf8_lossy(text).into_owned()))
+            }
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        let end = self.i + word.len();
+        (self.b.get(self.i..end)? == word).then(|| self.i = end)
+    }
+
+    /// Skips one well-formed value.
+    fn skip_value(&mut self, depth: usize) -> Option<()> {
+        match self.peek()? {
+            b'"' => self.string(false).map(drop),
+            b'{' | b'[' if depth < MAX_DEPTH => self.skip_container(depth + 1),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => None,
+        }
+    }
+
+    fn skip_container(&mut self, depth: usize) -> Option<()> {
+        let close = if self.next()? == b'{' { b'}' } else { b']' };
+        self.ws();
+        if self.peek()? == close {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            self.ws();
+            if close == b'}' {
+                self.string(false)?;
+                self.ws();
+                self.eat(b':')?;
+                self.ws();
+            }
+            self.skip_value(depth)?;
+            self.ws();
+            match self.next()? {
+                b',' => continue,
+                c if c == close => return Some(()),
+                _ => return None,
+            }
+        }
+    }
+
+    /// A number as JSON writes it: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+    fn number(&mut self) -> Option<()> {
+        let digits = |p: &mut Self| {
+            let n = p.b[p.i..].iter().take_while(|d| d.is_ascii_digit()).count();
+            p.i += n;
+            n
+        };
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        match self.peek()? {
+            b'0' => self.i += 1,
+            b'1'..=b'9' => {
+                digits(self);
+            }
+            _ => return None,
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            (digits(self) > 0).then_some(())?;
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            (digits(self) > 0).then_some(())?;
+        }
+        Some(())
+    }
+}
+
+/// Offset of the first quote, backslash or control character of `b`.
+fn special(b: &[u8]) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: AVX2 was detected just above.
+            #[allow(unsafe_code)]
+            return unsafe { vector::special_avx2(b) };
+        }
+        vector::special_sse2(b)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    special_scalar(b)
+}
+
+/// [`special`] a byte at a time (the tails of the vector scans).
+fn special_scalar(b: &[u8]) -> Option<usize> {
+    b.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+}
+
+#[cfg(target_arch = "x86_64")]
+mod vector {
+    use std::arch::x86_64::*;
+
+    /// [`super::special`] 16 bytes at a time.
+    pub(super) fn special_sse2(b: &[u8]) -> Option<usize> {
+        let mut i = 0;
+        while i + 16 <= b.len() {
+            // SAFETY: SSE2 is part of the x86-64 baseline; the load reads the 16
+            // bytes at `i`, inside `b`.
+            #[allow(unsafe_code)]
+            let m = unsafe {
+                let v = _mm_loadu_si128(b.as_ptr().add(i).cast());
+                let hit = _mm_or_si128(
+                    _mm_or_si128(
+                        _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8)),
+                        _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8)),
+                    ),
+                    _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v),
+                );
+                _mm_movemask_epi8(hit) as u32
+            };
+            if m != 0 {
+                return Some(i + m.trailing_zeros() as usize);
+            }
+            i += 16;
+        }
+        super::special_scalar(&b[i..]).map(|k| i + k)
+    }
+
+    /// [`super::special`] 32 bytes at a time.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2.
+    #[allow(unsafe_code)]
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn special_avx2(b: &[u8]) -> Option<usize> {
+        let mut i = 0;
+        while i + 32 <= b.len() {
+            // SAFETY: AVX2 (this function's contract); the load reads the 32
+            // bytes at `i`, inside `b`.
+            let m = unsafe {
+                let v = _mm256_loadu_si256(b.as_ptr().add(i).cast());
+                let hit = _mm256_or_si256(
+                    _mm256_or_si256(
+                        _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'"' as i8)),
+                        _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'\\' as i8)),
+                    ),
+                    _mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1F)), v),
+                );
+                _mm256_movemask_epi8(hit) as u32
+            };
+            if m != 0 {
+                return Some(i + m.trailing_zeros() as usize);
+            }
+            i += 32;
+        }
+        special_sse2(&b[i..]).map(|k| i + k)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::read::fields::scan_serde;
+
+    /// Decided records equal serde_json's reading, and the usual ones are decided.
+    fn check(line: &str, decided: bool) {
+        let quick = fields(line, "id", "text");
+        assert_eq!(quick.is_some(), decided, "{line}");
+        if let Some(q) = quick {
+            let s = scan_serde(line, "id", "text").expect(line);
+            assert_eq!((q.id, q.text), (s.id, s.text), "{line}");
+        }
+    }
+
+    #[test]
+    fn reads_usual_records_as_serde_json_does() {
+        for line in [
+            r#"{"id":"a","text":"نص عربي"}"#,
+            r#"{"text":"x y","id":12}"#,
+            r#"{"text":"x y","id":-7}"#,
+            r#"{"text":"x y","id":0}"#,
+            r#"{"text":"x y","id":null}"#,
+            r#"{"text":"x y"}"#,
+            r#"{"meta":{"text":"inner","id":[1,{"a":null}],"x":[]},"id":"b","text":"outer"}"#,
+            r#"{"id":"d","text":"line\nbreak \"quoted\" \u0645 \ud83d\ude00 \/ \\ \b\f\r\t"}"#,
+            "  {\"id\":\"e\",\r\n\t\"text\":\"spaces around\"}  ",
+            r#"{"id":"f","n":-0.5e+3,"m":1E9,"t":true,"u":false,"text":"x"}"#,
+            r#"{"id":"g","text":"\u0000 nul"}"#,
+        ] {
+            check(line, true);
+        }
+    }
+
+    #[test]
+    fn leaves_the_rest_to_serde_json() {
+        for line in [
+            r#"{"text":"x y","id":1.5e3}"#,
+            r#"{"text":"x y","id":-0}"#,
+            r#"{"text":"x y","id":007}"#,
+            r#"{"text":"x y","id":1234567890123456789}"#,
+            r#"{"id":"a","text":"first","text":"second"}"#,
+            r#"{"id":"a","id":"b","text":"x"}"#,
+            r#"{"te\u0078t":"escaped key","id":"c"}"#,
+            r#"{"id":"","text":"empty id"}"#,
+            r#"{"id":true,"text":"bad id"}"#,
+            r#"{"id":"f","text":5}"#,
+            r#"{"id":"g"}"#,
+            r#"[1,2]"#,
+            r#"{"id":"h","text":"unterminated"#,
+            r#"{"id":"j","text":"x"} trailing"#,
+            "{\"id\":\"k\",\"text\":\"raw\ttab\"}",
+            "\u{c}{\"id\":\"l\",\"text\":\"form feed\"}",
+            r#"{"id":"m","text":"lone \ud83d surrogate"}"#,
+            r#"{"id":"n","text":"bad \x escape"}"#,
+            r#"{"id":"o","n":01,"text":"x"}"#,
+            r#"{"id":"p","n":1.,"text":"x"}"#,
+            r#"{"id":"q","n":tru,"text":"x"}"#,
+            r#"{"id":"r","text":"x",}"#,
+            r#"{"id":"s" "text":"x"}"#,
+        ] {
+            check(line, false);
+        }
+    }
+
+    /// Every record of the real corpora is decided, as serde_json reads it.
+    #[test]
+    fn reads_the_real_corpora_as_serde_json_does() {
+        let Some(root) = crate::shared_corpora() else {
+            return;
+        };
+        let mut n = 0;
+        for name in ["news_pairs", "near_dup_labeled", "multilingual"] {
+            let Ok(dir) = std::fs::read_dir(root.join(name)) else {
+                continue;
+            };
+            for e in dir.flatten() {
+                let path = e.path();
+                if path.extension().is_none_or(|x| x != "jsonl") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                    let quick = fields(line, "id", "text");
+                    let serde = scan_serde(line, "id", "text");
+                    if let Some(q) = quick {
+                        let s = serde.expect(line);
+                        assert_eq!((&q.id, &q.text), (&s.id, &s.text));
+                        n += 1;
+                    }
+                }
+            }
+        }
+        assert!(n > 1000, "only {n} records read");
+    }
+
+    proptest::proptest! {
+        /// Any object of random values, keys and spacing: decided the same as
+        /// serde_json, or left to it.
+        #[test]
+        fn agrees_with_serde_json(
+            entries in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec!["id", "text", "meta", "t\\u0065xt", "n"]),
+                    proptest::sample::select(vec![
+                        r#""plain""#, r#""""#, r#""a\"b\\c\/\n\u0041\ud83d\ude00""#,
+                        r#""\ud83d""#, "12", "-3", "0", "-0", "1.5", "2e3", "true", "null",
+                        r#"{"text":"x","a":[1,"2",{}]}"#, "[]", r#""نص""#, "\"tab\there\"",
+                    ]),
+                    proptest::sample::select(vec!["", " ", "\n", "\t\r "]),
+                ),
+                0..6,
+            ),
+            trailing in proptest::sample::select(vec!["", " ", "x", ","]),
+        ) {
+            let body: Vec<String> = entries
+                .iter()
+                .map(|(k, v, s)| format!("{s}\"{k}\"{s}:{s}{v}{s}"))
+                .collect();
+            let line = format!("{{{}}}{trailing}", body.join(","));
+            if let Some(q) = fields(&line, "id", "text") {
+                let s = scan_serde(&line, "id", "text");
+                proptest::prop_assert!(s.is_some(), "{}", line);
+                let s = s.unwrap();
+                proptest::prop_assert_eq!((q.id, q.text), (s.id, s.text), "{}", line);
+            }
+        }
+    }
+}
