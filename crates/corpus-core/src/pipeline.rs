@@ -382,10 +382,14 @@ fn passed_over_notes(passed: &[crate::io::PassedOver]) -> Vec<String> {
         },
     );
     note(
-        "file(s) in the input folders are links to a file already read, and were read once",
+        "path(s) of the inputs lead to a file already read (a link or hard link to it, a file \
+         given twice or beside a folder that holds it), which was read once",
         &|p| match p {
+            P::SameFile { path, read_as } if path == read_as => {
+                Some(format!("{} (reached twice)", path.display()))
+            }
             P::SameFile { path, read_as } => Some(format!(
-                "{} (read as {})",
+                "{} (the same file as {})",
                 path.display(),
                 read_as.display()
             )),

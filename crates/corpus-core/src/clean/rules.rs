@@ -802,11 +802,11 @@ impl<'a> Ctx<'a> {
         self.cut_line_as(i, rule.name());
     }
 
-    /// Cuts line `i` whole, with its newline, for the rule named `rule`.
+    /// Cuts line `i` whole, with its line break, for the rule named `rule`.
     fn cut_line_as(&mut self, i: usize, rule: &'static str) {
         let l = &self.lines[i];
         let mut end = l.end;
-        if self.text.as_bytes().get(end) == Some(&b'\n') {
+        if is_break(self.text, end) {
             end += 1;
         }
         self.cuts.push(Cut {
@@ -986,12 +986,18 @@ fn token_masks(block: &[u8]) -> (u32, u32) {
     }
 }
 
-/// `text.split('\n')`, the breaks found by the memchr crate's vector search
+/// The lines of `text`, without their breaks: a line ends at `\n` or at a
+/// lone `\r` (the line break of old Mac exports and some legacy Arabic
+/// systems). The `\r` of a `\r\n` stays on its line, as trailing whitespace
+/// the folds drop, so that every break is the one byte after its line
+/// ([`is_break`]). The breaks are found by the memchr crate's vector search
 /// (the standard library's byte search was a visible share of the rules'
 /// profile on long paragraphs).
 fn split_lines(text: &str) -> impl Iterator<Item = &str> {
+    let b = text.as_bytes();
     let mut from = 0;
-    memchr::memchr_iter(b'\n', text.as_bytes())
+    memchr::memchr2_iter(b'\n', b'\r', b)
+        .filter(move |&i| b[i] == b'\n' || b.get(i + 1) != Some(&b'\n'))
         .map(Some)
         .chain([None])
         .map(move |end| {
@@ -1000,6 +1006,12 @@ fn split_lines(text: &str) -> impl Iterator<Item = &str> {
             from = end + 1;
             line
         })
+}
+
+/// Whether byte `i` of `text` is a line break ([`split_lines`]): the byte just
+/// after a line, when the text goes on.
+fn is_break(text: &str, i: usize) -> bool {
+    matches!(text.as_bytes().get(i), Some(b'\n' | b'\r'))
 }
 
 /// The lines of `text` (folded into `keys`) that `cuts` leave whole, with at
@@ -1024,7 +1036,7 @@ fn passages_of(
         if boilerplate::line_chars(key) < min_chars {
             continue;
         }
-        let end = if text.as_bytes().get(l.end) == Some(&b'\n') {
+        let end = if is_break(text, l.end) {
             l.end + 1
         } else {
             l.end
@@ -2696,7 +2708,7 @@ mod tests {
             proptest::prop_assert_eq!(&cuts, &rules.cuts(&text, None));
             let mut spans: Vec<(usize, usize)> = cuts.iter().map(|c| (c.start, c.end)).collect();
             for p in &passages {
-                proptest::prop_assert!(p.start == 0 || text.as_bytes()[p.start - 1] == b'\n');
+                proptest::prop_assert!(p.start == 0 || is_break(&text, p.start - 1));
                 proptest::prop_assert!(text.is_char_boundary(p.end));
                 let key = crate::normalize::Normalizer::new(
                     &crate::normalize::NormalizeConfig::profile(crate::normalize::Profile::Key),
@@ -2711,9 +2723,38 @@ mod tests {
         }
 
         #[test]
-        fn split_lines_is_split_newline(s in "[a\n\u{0627} ]{0,40}") {
+        fn split_lines_is_split_at_newlines_and_lone_carriage_returns(
+            s in "[a\n\r\u{0627} ]{0,40}",
+        ) {
             let ours: Vec<&str> = split_lines(&s).collect();
-            proptest::prop_assert_eq!(ours, s.split('\n').collect::<Vec<_>>());
+            // Each lone `\r` made a `\n` (one byte for one: the same offsets).
+            let lf = s.replace("\r\n", "\u{1}\n").replace('\r', "\n").replace('\u{1}', "\r");
+            proptest::prop_assert_eq!(ours, lf.split('\n').collect::<Vec<_>>());
+        }
+
+        /// A text whose line breaks are lone `\r` is cut as the same text with
+        /// `\n`, at the same offsets, passages and fused key alike.
+        #[test]
+        fn lone_carriage_returns_are_cut_as_newlines(
+            lines in proptest::collection::vec(proptest::sample::select(vec![
+                "وقال المتحدث باسم الوزارة إن الاجتماع تناول عددا من الملفات المهمة",
+                "اقرأ المزيد",
+                "// انتهى //",
+                "التعليقات",
+                "محمد : تعليق قصير جدا هنا",
+                "",
+                "   ",
+                "http://example.com/a/b",
+                "pic.twitter.com/WLSvVRzrxX",
+                "سوريا - لبنان - فلسطين",
+            ]), 0..14),
+        ) {
+            let rules = RuleSet::new(&CleanConfig::default()).unwrap();
+            let lf = lines.join("\n");
+            let cr = lines.join("\r");
+            let (cuts, passages) = rules.cuts_and_passages(&lf, None, 20);
+            proptest::prop_assert_eq!(rules.cuts_and_passages(&cr, None, 20), (cuts, passages));
+            proptest::prop_assert_eq!(rules.line_hashes(&cr, 5), rules.line_hashes(&lf, 5));
         }
     }
 }

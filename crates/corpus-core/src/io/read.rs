@@ -122,15 +122,18 @@ impl InputFile {
 /// the run's own `output` folder (an earlier run's, under `--overwrite`) and
 /// any other earlier run's output folder are not inputs.
 ///
+/// Each file is read once, however many ways lead to it (see
+/// [`PassedOver::SameFile`]), at the place of the input it is read under.
+///
 /// # Errors
 /// [`Error::Io`] if a path does not exist or a folder cannot be read;
-/// [`Error::Config`] if no file is found.
+/// [`Error::Config`] if no file is found, or standard input is given twice.
 pub fn list_inputs(inputs: &[PathBuf], output: Option<&Path>) -> Result<Vec<InputFile>> {
     list_inputs_noting(inputs, output).map(|(files, _)| files)
 }
 
-/// What the input folders hold that is passed over, and why (for a note).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What the inputs hold that is passed over, and why (for a note).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PassedOver {
     /// A file whose name looks like data but is not read: a `.jsonl`, `.json`,
     /// `.ndjson`, `.txt`, `.csv` or `.parquet` name, whatever follows it
@@ -141,18 +144,75 @@ pub enum PassedOver {
     /// An input name that is no regular file: a named pipe, a socket or a
     /// device (reading one could wait forever), or a link to nothing.
     NotAFile(PathBuf),
-    /// A second way to the same file (a link to a file also read): it is read
-    /// once, under its first path.
+    /// A second way to a file also read: a symbolic or hard link to it, the
+    /// file given by name beside a folder that holds it (or a link to it), the
+    /// file given twice. It is read once, under one of its paths whatever the
+    /// order of the inputs: one that is no symbolic link, else any; then the
+    /// first in path order; then as found in a folder rather than given by
+    /// name (so that naming a file of a folder also given changes nothing);
+    /// then as found in the outermost folder.
     SameFile {
-        /// The path passed over.
+        /// The path passed over (`read_as` itself when one path is reached
+        /// twice: given twice, or given and found in a folder).
         path: PathBuf,
         /// The path it is read under.
         read_as: PathBuf,
     },
 }
 
+/// Which file a path leads to: two ways to one file must be told from two
+/// files (read twice, each record would be a duplicate id of itself).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum FileKey {
+    /// Its device and inode, on Unix: hard links are one file too.
+    #[cfg(unix)]
+    Inode(u64, u64),
+    /// Its canonical path: elsewhere, or when the file cannot be examined.
+    Path(PathBuf),
+}
+
+/// The [`FileKey`] of a file given its metadata (following links), or else
+/// its real path (`real`, called only when needed).
+fn file_key(meta: Option<&std::fs::Metadata>, real: impl FnOnce() -> PathBuf) -> FileKey {
+    #[cfg(unix)]
+    if let Some(meta) = meta {
+        use std::os::unix::fs::MetadataExt;
+        return FileKey::Inode(meta.dev(), meta.ino());
+    }
+    #[cfg(not(unix))]
+    let _ = meta;
+    FileKey::Path(real())
+}
+
+/// One way to a file: a path given by name, or found in a folder given.
+struct Way {
+    /// The input it comes from (its index).
+    input: usize,
+    /// Components of a folder input's path (0 for a file given by name): of
+    /// two folders reaching a file by one path, the outer one reads it.
+    depth: usize,
+    path: PathBuf,
+    kind: InputKind,
+    text_id: Option<String>,
+    key: FileKey,
+    /// The path is a symbolic link.
+    link: bool,
+    /// Given by name rather than found in a folder.
+    named: bool,
+}
+
+impl Way {
+    /// Which of the ways to one file reads it (the least): nothing here
+    /// depends on the order of the inputs but the last resort, between ways
+    /// that read the file alike.
+    fn rank(&self) -> (bool, &Path, bool, usize, usize) {
+        (self.link, &self.path, self.named, self.depth, self.input)
+    }
+}
+
 /// [`list_inputs`], and what the folders hold that looks like data but is not
-/// read, for a note.
+/// read, or leads to a file read under another path, for a note. The notes
+/// are in a fixed order (by kind, then path), not the inputs'.
 ///
 /// # Errors
 /// As [`list_inputs`].
@@ -160,31 +220,26 @@ pub fn list_inputs_noting(
     inputs: &[PathBuf],
     output: Option<&Path>,
 ) -> Result<(Vec<InputFile>, Vec<PassedOver>)> {
-    let mut files = Vec::new();
     let mut passed = Vec::new();
     let output = output.and_then(|o| std::fs::canonicalize(o).ok());
-    // The files the folders reached, by where they really are: a link to a file
-    // read elsewhere would make every record a duplicate id of itself.
-    let mut reached: std::collections::HashMap<PathBuf, PathBuf> = Default::default();
-    for input in inputs {
+    let mut ways: Vec<Way> = Vec::new();
+    let mut stdin = None;
+    for (i, input) in inputs.iter().enumerate() {
         if input.as_os_str() == "-" {
-            if files.iter().any(|f: &InputFile| f.path == *input) {
+            if stdin.is_some() {
                 // A second read of the stream would find it empty.
                 return Err(Error::Config(
                     "standard input (-) can be given only once".into(),
                 ));
             }
-            files.push(InputFile {
-                path: input.clone(),
-                kind: InputKind::Jsonl,
-                text_id: None,
-                spill: None,
-            });
+            stdin = Some(i);
             continue;
         }
         let meta = std::fs::metadata(input).map_err(|e| Error::io(input, e))?;
         if meta.is_dir() {
             let mut found = Vec::new();
+            // Each input is walked on its own (a fresh `seen`), so that what
+            // it reaches does not depend on the inputs before it.
             walk(
                 input,
                 output.as_deref(),
@@ -192,33 +247,21 @@ pub fn list_inputs_noting(
                 &mut found,
                 &mut passed,
             )?;
-            // A file is read under the first of its paths that is no link
-            // (else the first link), in path order.
-            found.sort_by(|a, b| (a.3, &a.0).cmp(&(b.3, &b.0)));
-            let mut kept = Vec::with_capacity(found.len());
-            for (path, kind, real, _) in found {
-                match reached.get(&real) {
-                    Some(first) => passed.push(PassedOver::SameFile {
-                        path,
-                        read_as: first.clone(),
-                    }),
-                    None => {
-                        reached.insert(real, path.clone());
-                        kept.push((path, kind));
-                    }
-                }
-            }
-            kept.sort_by(|a, b| a.0.cmp(&b.0));
-            for (path, kind) in kept {
+            let depth = input.components().count();
+            for (path, kind, key, link) in found {
                 let text_id = (kind == InputKind::Text).then(|| {
                     let rel = path.strip_prefix(input).unwrap_or(&path).with_extension("");
                     rel.to_string_lossy().replace('\\', "/")
                 });
-                files.push(InputFile {
+                ways.push(Way {
+                    input: i,
+                    depth,
                     path,
                     kind,
                     text_id,
-                    spill: None,
+                    key,
+                    link,
+                    named: false,
                 });
             }
         } else {
@@ -231,41 +274,73 @@ pub fn list_inputs_noting(
                     .to_string_lossy()
                     .replace('\\', "/")
             });
-            files.push(InputFile {
+            let key = file_key(Some(&meta), || {
+                std::fs::canonicalize(input).unwrap_or_else(|_| input.clone())
+            });
+            ways.push(Way {
+                input: i,
+                depth: 0,
                 path: input.clone(),
                 kind,
                 text_id,
-                spill: None,
+                key,
+                link: std::fs::symlink_metadata(input).is_ok_and(|m| m.is_symlink()),
+                named: true,
             });
         }
     }
-    // A file read twice (given twice, or inside a folder also given) would be
-    // all duplicate ids, reported against itself.
-    let given: Vec<(&PathBuf, PathBuf)> = inputs
-        .iter()
-        .filter(|p| p.as_os_str() != "-")
-        .filter_map(|p| Some((p, std::fs::canonicalize(p).ok()?)))
-        .collect();
-    for (i, (a, real_a)) in given.iter().enumerate() {
-        for (b, real_b) in &given[i + 1..] {
-            let (outer, inner) = if real_b.starts_with(real_a) {
-                (a, b)
-            } else if real_a.starts_with(real_b) {
-                (b, a)
-            } else {
-                continue;
-            };
-            return Err(Error::Config(if real_a == real_b {
-                format!("the input {} is given twice", b.display())
-            } else {
-                format!(
-                    "the input {} is inside {}, which is given too: it would be read twice",
-                    inner.display(),
-                    outer.display()
-                )
-            }));
+    // A file reached twice would be all duplicate ids, reported against itself:
+    // it is read once, by the way that ranks first.
+    let mut best: std::collections::HashMap<&FileKey, usize> = Default::default();
+    for (w, way) in ways.iter().enumerate() {
+        best.entry(&way.key)
+            .and_modify(|b| {
+                if way.rank() < ways[*b].rank() {
+                    *b = w;
+                }
+            })
+            .or_insert(w);
+    }
+    let read_by: Vec<usize> = ways.iter().map(|way| best[&way.key]).collect();
+    for (w, way) in ways.iter().enumerate() {
+        let b = read_by[w];
+        if b != w {
+            passed.push(PassedOver::SameFile {
+                path: way.path.clone(),
+                read_as: ways[b].path.clone(),
+            });
         }
     }
+    let mut files: Vec<(usize, InputFile)> = Vec::with_capacity(ways.len() + 1);
+    for (w, way) in ways.into_iter().enumerate() {
+        if read_by[w] == w {
+            files.push((
+                way.input,
+                InputFile {
+                    path: way.path,
+                    kind: way.kind,
+                    text_id: way.text_id,
+                    spill: None,
+                },
+            ));
+        }
+    }
+    if let Some(i) = stdin {
+        files.push((
+            i,
+            InputFile {
+                path: PathBuf::from("-"),
+                kind: InputKind::Jsonl,
+                text_id: None,
+                spill: None,
+            },
+        ));
+    }
+    // In the order of the inputs, a folder's files in path order.
+    files.sort_by(|a, b| (a.0, &a.1.path).cmp(&(b.0, &b.1.path)));
+    // A folder given twice (or inside another) is walked twice: one note each.
+    passed.sort();
+    passed.dedup();
     if files.is_empty() {
         let given: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
         let records: Vec<String> = CODECS.iter().map(|(s, _)| format!(".jsonl{s}")).collect();
@@ -275,7 +350,7 @@ pub fn list_inputs_noting(
             records.join(", ")
         )));
     }
-    Ok((files, passed))
+    Ok((files.into_iter().map(|(_, f)| f).collect(), passed))
 }
 
 /// Whether a file name that is not read looks like data all the same.
@@ -340,9 +415,9 @@ fn hidden_name(entry: &std::fs::DirEntry) -> bool {
     entry.file_name().to_string_lossy().starts_with('.')
 }
 
-/// A file a folder walk found: its path, kind, where it really is, and whether
+/// A file a folder walk found: its path, kind, which file it is, and whether
 /// the path is a link.
-type Found = (PathBuf, InputKind, PathBuf, bool);
+type Found = (PathBuf, InputKind, FileKey, bool);
 
 /// The input files under `dir` with their kinds (hidden ones, and the folder
 /// `skip`, passed over). Symbolic links to folders are followed, each folder
@@ -387,22 +462,29 @@ fn walk(
                 Some(kind) => {
                     // Only regular files: a named pipe would hang the run, and a
                     // link to nothing cannot be read.
-                    let regular = if ft.is_symlink() {
-                        std::fs::metadata(&path).is_ok_and(|m| m.is_file())
+                    let (regular, meta) = if ft.is_symlink() {
+                        let meta = std::fs::metadata(&path).ok();
+                        (meta.as_ref().is_some_and(|m| m.is_file()), meta)
                     } else {
-                        ft.is_file()
+                        // Only where the key is the inode is a file examined.
+                        (
+                            ft.is_file(),
+                            cfg!(unix).then(|| entry.metadata().ok()).flatten(),
+                        )
                     };
                     if !regular {
                         passed.push(PassedOver::NotAFile(path));
                         continue;
                     }
-                    let real = if ft.is_symlink() {
-                        std::fs::canonicalize(&path).ok()
-                    } else {
-                        real_dir.as_ref().map(|d| d.join(entry.file_name()))
-                    };
-                    let real = real.unwrap_or_else(|| path.clone());
-                    out.push((path, kind, real, ft.is_symlink()));
+                    let key = file_key(meta.as_ref(), || {
+                        let real = if ft.is_symlink() {
+                            std::fs::canonicalize(&path).ok()
+                        } else {
+                            real_dir.as_ref().map(|d| d.join(entry.file_name()))
+                        };
+                        real.unwrap_or_else(|| path.clone())
+                    });
+                    out.push((path, kind, key, ft.is_symlink()));
                 }
                 None if looks_like_data(&entry.file_name().to_string_lossy()) => {
                     passed.push(PassedOver::DataName(path));

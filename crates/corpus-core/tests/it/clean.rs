@@ -794,3 +794,143 @@ fn separators_are_drawn_rules_on_real_books() {
         "the dialogue's closing line was cut"
     );
 }
+
+/// Line breaks that are a lone carriage return (old Mac exports, some legacy
+/// Arabic systems) break lines as `\n` and `\r\n` do. On the seed articles and
+/// the development news, each `\n` made a `\r` (the same byte offsets): the
+/// single-document rules make the same cuts, the clean job with the
+/// corpus-level boilerplate model (by outlet) and repeated passages cuts the
+/// same lines, and dedup's key and signature are the same, the boilerplate
+/// model in dedup too. Before, such a text was one line to the cleaner: page
+/// chrome on a line of its own stayed.
+#[test]
+fn lone_carriage_returns_break_lines_as_newlines_do() {
+    use corpus_core::pipeline::{Analyzer, run_dedup};
+    use corpus_core::{Document, Origin};
+    use serde_json::{Value, json};
+    // (id, outlet, text with `\n` line breaks)
+    let mut records: Vec<(String, String, String)> = seed_texts()
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| (format!("seed-{i}"), "seeds".to_owned(), t))
+        .collect();
+    let shared = shared();
+    if let Some(shared) = &shared {
+        let dir = shared.join("corpora/arabic_news");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        for f in files {
+            for v in read_jsonl(&f) {
+                let field = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
+                records.push((field("id"), field("outlet"), field("text")));
+            }
+        }
+    }
+    for r in &mut records {
+        r.2 = r.2.replace("\r\n", "\n").replace('\r', "\n");
+    }
+    let cr = |t: &str| t.replace('\n', "\r");
+
+    // The single-document rules.
+    let c = Cleaner::new(&CleanConfig::default()).unwrap();
+    let mut cut = 0;
+    for (id, _, text) in &records {
+        let cuts = c.cuts(text);
+        let crt = cr(text);
+        assert_eq!(c.cuts(&crt), cuts, "{id}");
+        assert_eq!(apply(&crt, &cuts), cr(&apply(text, &cuts)), "{id}");
+        cut += cuts.len();
+    }
+    assert!(cut >= 10, "{cut} cuts");
+
+    // The clean job: corpus-level boilerplate by outlet, repeated passages.
+    let tmp = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &dyn Fn(&str) -> String| {
+        let dir = tmp.path().join(name);
+        std::fs::create_dir(&dir).unwrap();
+        let body: String = records
+            .iter()
+            .map(|(id, outlet, t)| {
+                json!({"id": id, "outlet": outlet, "text": text(t)}).to_string() + "\n"
+            })
+            .collect();
+        std::fs::write(dir.join("news.jsonl"), body).unwrap();
+        dir.join("news.jsonl")
+    };
+    let (lf_in, cr_in) = (write("lf", &str::to_owned), write("cr", &cr));
+    let mut cfg = Config::default();
+    cfg.clean.boilerplate.group_by = GroupBy::Field("outlet".into());
+    cfg.clean.passages.enabled = true;
+    // Each written line as it reads with `\n` breaks, but where it came from.
+    let as_lf = |path: &Path| -> Vec<Value> {
+        read_jsonl(path)
+            .into_iter()
+            .map(|mut v| {
+                if let Some(t) = v["text"].as_str() {
+                    v["text"] = t.replace('\r', "\n").into();
+                }
+                v.as_object_mut().unwrap().remove("source");
+                v
+            })
+            .collect()
+    };
+    let mut by_rule = Vec::new();
+    for (input, out) in [(&lf_in, "clf"), (&cr_in, "ccr")] {
+        let s = run_clean(
+            std::slice::from_ref(input),
+            &tmp.path().join(out),
+            &cfg,
+            None,
+        )
+        .unwrap();
+        by_rule.push(s.counts.cuts_by_rule);
+    }
+    assert_eq!(by_rule[0], by_rule[1]);
+    assert!(by_rule[0].get("repeated_passage").is_some_and(|&n| n > 0));
+    if shared.is_some() {
+        assert!(by_rule[0].get("boilerplate").is_some_and(|&n| n > 0));
+    }
+    for file in ["removed.jsonl", "kept.jsonl"] {
+        let lf = as_lf(&tmp.path().join("clf").join(file));
+        assert!(!lf.is_empty());
+        assert_eq!(lf, as_lf(&tmp.path().join("ccr").join(file)), "{file}");
+    }
+
+    // Dedup: the key and the signature.
+    let analyzer = Analyzer::new(&Config::default()).unwrap();
+    let doc = |id: &str, text: String| Document {
+        id: id.to_owned(),
+        text,
+        origin: Origin {
+            path: Path::new("news.jsonl").into(),
+            line: 1,
+        },
+        raw: None,
+    };
+    for (id, _, text) in &records {
+        let (lf_member, lf_key) = analyzer.member_and_key(&doc(id, text.clone()));
+        let (cr_member, cr_key) = analyzer.member_and_key(&doc(id, cr(text)));
+        assert_eq!(cr_key, lf_key, "{id}");
+        assert_eq!(cr_member.sketch, lf_member.sketch, "{id}");
+        assert_eq!(cr_member.chrome, lf_member.chrome, "{id}");
+    }
+    // And the dedup job cutting the corpus-level boilerplate before comparing.
+    let mut cfg = Config::default();
+    cfg.clean.boilerplate.in_dedup = true;
+    cfg.clean.boilerplate.group_by = GroupBy::Field("outlet".into());
+    for (input, out) in [(&lf_in, "dlf"), (&cr_in, "dcr")] {
+        run_dedup(
+            std::slice::from_ref(input),
+            &tmp.path().join(out),
+            &cfg,
+            None,
+        )
+        .unwrap();
+    }
+    let clusters = as_lf(&tmp.path().join("dlf/clusters.jsonl"));
+    assert!(clusters.iter().any(|v| v["kept"] == false));
+    assert_eq!(clusters, as_lf(&tmp.path().join("dcr/clusters.jsonl")));
+}

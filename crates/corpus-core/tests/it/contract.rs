@@ -608,39 +608,152 @@ fn a_field_no_record_has_is_noted() {
     );
 }
 
-/// An input given twice, or inside a folder also given, is refused before any
-/// work: read twice, every record would be a duplicate id of itself.
+/// Every file is read once, however many ways lead to it: a hard link, a file
+/// given by name beside a folder that holds it (or a link to it there), a file
+/// or folder given twice. It is read under one path whatever the order of the
+/// inputs, and each other way is named in a note with the path it is the same
+/// file as. Before, a hard link or a link to a file given by name was read
+/// twice (every record a duplicate id: the run failed), and a file given twice
+/// or beside its folder refused the run.
+#[cfg(unix)]
 #[test]
-fn an_input_read_twice_is_refused() {
+fn every_file_is_read_once_under_one_path_whatever_the_order_of_the_inputs() {
+    use corpus_core::io::{PassedOver, list_inputs_noting};
+    use std::os::unix::fs::symlink;
     let tmp = tempfile::tempdir().unwrap();
-    let folder = tmp.path().join("news");
-    fs::create_dir(&folder).unwrap();
-    let file = folder.join("a.jsonl");
-    let records: String = crate::common::seed_texts()
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    fs::create_dir(&a).unwrap();
+    fs::create_dir(&b).unwrap();
+    // Real text: the seeds, and Arabic news when the development corpora are here.
+    let mut texts = crate::common::seed_texts();
+    if let Some(shared) = crate::common::shared() {
+        let news = fs::read_to_string(shared.join("corpora/arabic_news/ant_multisource.jsonl"));
+        for line in news.unwrap().lines().take(200) {
+            let v: Value = serde_json::from_str(line).unwrap();
+            texts.push(v["text"].as_str().unwrap().to_owned());
+        }
+    }
+    let records: String = texts[1..]
         .iter()
         .enumerate()
-        .map(|(i, t)| json!({"id": i, "text": t}).to_string() + "\n")
+        .map(|(i, t)| json!({"id": format!("n{i}"), "text": t}).to_string() + "\n")
         .collect();
-    fs::write(&file, records).unwrap();
-    let again = folder.join("../news/a.jsonl");
-    for inputs in [
-        vec![file.clone(), file.clone()],
-        vec![file.clone(), again],
-        vec![folder.clone(), file.clone()],
-        vec![file.clone(), folder.clone()],
-        vec![folder.clone(), folder.clone()],
-    ] {
-        let out = tmp.path().join("out");
-        let err = run_dedup(&inputs, &out, &Config::default(), None).unwrap_err();
-        assert!(
-            matches!(&err, Error::Config(m) if m.contains("given twice") || m.contains("read twice")),
-            "{inputs:?}: {err}"
+    fs::write(a.join("news.jsonl"), records).unwrap();
+    fs::write(a.join("one.txt"), &texts[0]).unwrap();
+    fs::hard_link(a.join("news.jsonl"), b.join("hard.jsonl")).unwrap();
+    symlink("../a/one.txt", b.join("soft.txt")).unwrap();
+
+    // Two folders, one holding a hard link to the other's file: read once.
+    let (files, passed) = list_inputs_noting(&[a.clone(), b.clone()], None).unwrap();
+    let paths: Vec<&Path> = files.iter().map(|f| f.path.as_path()).collect();
+    assert_eq!(paths, [a.join("news.jsonl"), a.join("one.txt")]);
+    let same = |path: &Path, read_as: &Path| PassedOver::SameFile {
+        path: path.to_path_buf(),
+        read_as: read_as.to_path_buf(),
+    };
+    assert_eq!(
+        passed,
+        [
+            same(&b.join("hard.jsonl"), &a.join("news.jsonl")),
+            same(&b.join("soft.txt"), &a.join("one.txt")),
+        ]
+    );
+
+    // Every way at once, in several orders: the same files, paths, ids, notes
+    // and outputs.
+    let inputs = [
+        a.clone(),
+        b.clone(),
+        a.join("news.jsonl"),
+        b.join("hard.jsonl"),
+        a.join("one.txt"),
+        a.join("news.jsonl"),
+    ];
+    let orders: [[usize; 6]; 5] = [
+        [0, 1, 2, 3, 4, 5],
+        [5, 4, 3, 2, 1, 0],
+        [3, 2, 5, 1, 4, 0],
+        [1, 4, 0, 3, 5, 2],
+        [2, 3, 1, 5, 0, 4],
+    ];
+    let mut first: Option<(
+        Vec<corpus_core::io::InputFile>,
+        Vec<PassedOver>,
+        Vec<String>,
+    )> = None;
+    let mut outputs: Vec<Vec<(String, Vec<u8>)>> = Vec::new();
+    for (n, order) in orders.iter().enumerate() {
+        let given: Vec<PathBuf> = order.iter().map(|&i| inputs[i].clone()).collect();
+        let (files, passed) = list_inputs_noting(&given, None).unwrap();
+        let out = tmp.path().join(format!("o{n}"));
+        let s = run_dedup(&given, &out, &Config::default(), None)
+            .unwrap_or_else(|e| panic!("{given:?}: {e}"));
+        assert_eq!(s.counts.input, texts.len() as u64, "{given:?}");
+        assert_eq!(s.counts.rejected, 0);
+        let c = run_clean(
+            &given,
+            &tmp.path().join(format!("c{n}")),
+            &Config::default(),
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.counts.input, texts.len() as u64);
+        assert_eq!(c.notes, s.notes);
+        outputs.push(
+            fs::read_dir(&out)
+                .unwrap()
+                .map(|e| {
+                    let p = e.unwrap().path();
+                    let mut bytes = fs::read(&p).unwrap();
+                    if p.ends_with("summary.json") {
+                        let mut v: Value = serde_json::from_slice(&bytes).unwrap();
+                        v.as_object_mut().unwrap().remove("timings");
+                        bytes = v.to_string().into_bytes();
+                    }
+                    (p.file_name().unwrap().to_string_lossy().into_owned(), bytes)
+                })
+                .collect(),
         );
-        let err = run_clean(&inputs, &out, &Config::default(), None).unwrap_err();
-        assert!(matches!(err, Error::Config(_)), "{err}");
-        assert!(!out.exists());
+        outputs.last_mut().unwrap().sort();
+        match &first {
+            None => first = Some((files, passed, s.notes)),
+            Some(f) => assert_eq!((&f.0, &f.1, &f.2), (&files, &passed, &s.notes), "{given:?}"),
+        }
     }
-    run_dedup(&[file], &tmp.path().join("once"), &Config::default(), None).unwrap();
+    assert!(outputs.windows(2).all(|w| w[0] == w[1]));
+    let (files, passed, notes) = first.unwrap();
+    // Read as the folder reads them: a text file's id is its path in the folder.
+    let read: Vec<(&Path, Option<&str>)> = files
+        .iter()
+        .map(|f| (f.path.as_path(), f.text_id.as_deref()))
+        .collect();
+    assert_eq!(
+        read,
+        [
+            (a.join("news.jsonl").as_path(), None),
+            (a.join("one.txt").as_path(), Some("one"))
+        ]
+    );
+    assert_eq!(
+        passed,
+        [
+            same(&a.join("news.jsonl"), &a.join("news.jsonl")),
+            same(&a.join("one.txt"), &a.join("one.txt")),
+            same(&b.join("hard.jsonl"), &a.join("news.jsonl")),
+            same(&b.join("soft.txt"), &a.join("one.txt")),
+        ]
+    );
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].starts_with("4 path(s) of the inputs lead to a file already read")
+            && notes[0].contains(&format!(
+                "{} (reached twice)",
+                a.join("news.jsonl").display()
+            ))
+            && notes[0].ends_with(" and 3 more"),
+        "{}",
+        notes[0]
+    );
 }
 
 /// Folders are read whatever the case of the names (`NEWS.TXT`, `DUMP.JSONL`),
@@ -736,8 +849,11 @@ fn links_to_read_files_pipes_and_dangling_links_are_passed_over_with_a_note() {
         s.notes[0]
     );
     assert!(
-        s.notes[1].starts_with("2 file(s) in the input folders are links to a file already read")
-            && s.notes[1].contains(&format!("read as {}", a.join("news.jsonl").display())),
+        s.notes[1].starts_with("2 path(s) of the inputs lead to a file already read")
+            && s.notes[1].contains(&format!(
+                "the same file as {}",
+                a.join("news.jsonl").display()
+            )),
         "{}",
         s.notes[1]
     );
