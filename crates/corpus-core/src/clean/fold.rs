@@ -210,12 +210,19 @@ impl Folder {
     /// may differ from this per-character fold.
     pub fn fold_into(&self, line: &str, out: &mut String, composes: &mut bool) -> usize {
         #[cfg(target_arch = "x86_64")]
-        if self.skip.is_some() {
-            // SAFETY: `skip` exists only when SSSE3 and POPCNT were detected.
+        if let Some(t) = &self.skip {
+            // SAFETY: `skip` exists only when SSSE3 and POPCNT were detected, and
+            // says AVX2 only when it was detected too.
             #[allow(unsafe_code)]
-            return unsafe { self.fold_into_ssse3(line, out, composes) };
+            return unsafe {
+                if t.avx2 {
+                    self.fold_into_avx2(line, out, composes)
+                } else {
+                    self.fold_into_ssse3(line, out, composes)
+                }
+            };
         }
-        self.fold_body(line, out, composes)
+        self.fold_body::<false>(line, out, composes)
     }
 
     /// [`Folder::fold_into`] compiled with SSSE3 and POPCNT, so that the vector
@@ -223,11 +230,25 @@ impl Folder {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "ssse3,popcnt")]
     fn fold_into_ssse3(&self, line: &str, out: &mut String, composes: &mut bool) -> usize {
-        self.fold_body(line, out, composes)
+        self.fold_body::<false>(line, out, composes)
     }
 
+    /// [`Folder::fold_into`] compiled with AVX2 too: the skip classifies its
+    /// 32-byte windows in one vector instead of two.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,ssse3,popcnt")]
+    fn fold_into_avx2(&self, line: &str, out: &mut String, composes: &mut bool) -> usize {
+        self.fold_body::<true>(line, out, composes)
+    }
+
+    /// The fold; `AVX2` picks the skip's classification (see [`skip::Tables`]).
     #[inline(always)]
-    fn fold_body(&self, line: &str, out: &mut String, composes: &mut bool) -> usize {
+    fn fold_body<const AVX2: bool>(
+        &self,
+        line: &str,
+        out: &mut String,
+        composes: &mut bool,
+    ) -> usize {
         let base = out.len();
         // Characters copied as they are: with the vector tables, also those
         // rewritten in place at the end.
@@ -272,7 +293,7 @@ impl Folder {
                 let plain_space = !kept && b0 == b' ' && run < i && self.kept_at(b, i + 1, keep);
                 if kept || plain_space {
                     if let Some(t) = self.skip.as_ref().filter(|_| i >= skip_from) {
-                        let (n, skipped_spaces) = t.run(b, i);
+                        let (n, skipped_spaces) = t.run::<AVX2>(b, i);
                         if n > 0 {
                             spaces += skipped_spaces;
                             i += n;
@@ -361,7 +382,7 @@ impl Folder {
             // SAFETY: `translate` replaces whole characters by characters of
             // the same length, so the string stays UTF-8.
             #[allow(unsafe_code)]
-            t.translate(unsafe { &mut out.as_mut_vec()[base..] });
+            t.translate::<AVX2>(unsafe { &mut out.as_mut_vec()[base..] });
         }
         if out.len() > base { spaces + 1 } else { 0 }
     }
@@ -452,6 +473,9 @@ mod skip {
     /// rewritten afterwards), those rewritten, and what they become.
     #[derive(Clone, Debug)]
     pub(super) struct Tables {
+        /// The CPU has AVX2 as well: [`super::Folder::fold_into`] then takes
+        /// the AVX2 build of the loop.
+        pub(super) avx2: bool,
         keep: Bitmaps,
         subst: Bitmaps,
         ascii_to: [u8; 0x80],
@@ -476,6 +500,7 @@ mod skip {
             #[cfg(target_arch = "x86_64")]
             if std::is_x86_feature_detected!("ssse3") && std::is_x86_feature_detected!("popcnt") {
                 let mut t = Tables {
+                    avx2: std::is_x86_feature_detected!("avx2"),
                     keep: Bitmaps::of(keep),
                     subst: Bitmaps::of(|cp| subst(cp).is_some()),
                     ascii_to: std::array::from_fn(|b| b as u8),
@@ -503,16 +528,16 @@ mod skip {
         /// Rewrites in place the characters of `s` (whole UTF-8 characters)
         /// that `subst` names, 31 bytes at a time.
         #[inline]
-        pub(super) fn translate(&self, s: &mut [u8]) {
+        pub(super) fn translate<const AVX2: bool>(&self, s: &mut [u8]) {
             let mut at = 0;
             while at < s.len() {
                 let n = (s.len() - at).min(WINDOW);
                 let m = match <&[u8; WINDOW]>::try_from(&s[at..at + n]) {
-                    Ok(window) => classify(&self.subst, window),
+                    Ok(window) => classify::<AVX2>(&self.subst, window),
                     Err(_) => {
                         let mut w = [0u8; WINDOW];
                         w[..n].copy_from_slice(&s[at..at + n]);
-                        classify(&self.subst, &w)
+                        classify::<AVX2>(&self.subst, &w)
                     }
                 };
                 let pair = (m.d8 & (m.arabic[0] >> 1)) | (m.d9 & (m.arabic[1] >> 1));
@@ -542,7 +567,7 @@ mod skip {
         /// character boundary; and the number of spaces in it. The character
         /// at `i` is one the scalar fast path lets through.
         #[inline]
-        pub(super) fn run(&self, b: &[u8], i: usize) -> (usize, usize) {
+        pub(super) fn run<const AVX2: bool>(&self, b: &[u8], i: usize) -> (usize, usize) {
             // The window is b[i - 2 .. i + 30]; bytes outside `b` read as NUL
             // and are masked off below.
             let mut w = [0u8; WINDOW];
@@ -558,7 +583,7 @@ mod skip {
             let Some(window) = <&[u8; WINDOW]>::try_from(window).ok() else {
                 return (0, 0);
             };
-            let mut m = classify(&self.keep, window);
+            let mut m = classify::<AVX2>(&self.keep, window);
             // Only bytes of `b` count (a NUL may fold to itself).
             let first = BEFORE.saturating_sub(i);
             let past = (b.len() + BEFORE).saturating_sub(i).min(WINDOW);
@@ -589,15 +614,21 @@ mod skip {
     }
 
     /// Which bytes of the window begin characters of `set` (and which are
-    /// spaces and Arabic leads). Called only through [`Tables`].
-    #[inline]
-    fn classify(set: &Bitmaps, w: &[u8; WINDOW]) -> Masks {
+    /// spaces and Arabic leads), with AVX2 or SSSE3. Called only through
+    /// [`Tables`].
+    #[inline(always)]
+    fn classify<const AVX2: bool>(set: &Bitmaps, w: &[u8; WINDOW]) -> Masks {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `Tables` (every caller's receiver) exists only when SSSE3 was
-        // detected (`Tables::new`).
+        // detected (`Tables::new`), and the AVX2 loop runs only when
+        // `Tables::avx2` says AVX2 was detected too.
         #[allow(unsafe_code)]
         unsafe {
-            ssse3::classify(set, w)
+            if AVX2 {
+                avx2::classify(set, w)
+            } else {
+                ssse3::classify(set, w)
+            }
         }
         #[cfg(not(target_arch = "x86_64"))]
         {
@@ -676,6 +707,62 @@ mod skip {
                 d8: join(2),
                 d9: join(3),
                 arabic: [join(4), join(5)],
+            }
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    mod avx2 {
+        use super::{Bitmaps, Masks, WINDOW};
+        use std::arch::x86_64::*;
+
+        /// [`super::classify`] with AVX2: the whole window in one vector, each
+        /// 16-byte table in both lanes (byte shuffles stay within a lane).
+        ///
+        /// # Safety
+        /// The CPU must have AVX2.
+        #[inline]
+        #[target_feature(enable = "avx2")]
+        pub(super) fn classify(t: &Bitmaps, w: &[u8; WINDOW]) -> Masks {
+            // SAFETY: the loads read the 32-byte window and the 16-byte tables.
+            #[allow(unsafe_code)]
+            let (v, ascii, a8, a9) = unsafe {
+                let lanes =
+                    |p: &[u8; 16]| _mm256_broadcastsi128_si256(_mm_loadu_si128(p.as_ptr().cast()));
+                (
+                    _mm256_loadu_si256(w.as_ptr().cast()),
+                    lanes(&t.ascii),
+                    lanes(&t.arabic[0]),
+                    lanes(&t.arabic[1]),
+                )
+            };
+            let nib = _mm256_set1_epi8(0x0F);
+            let seven = _mm256_set1_epi8(7);
+            // 1 << n for n < 8, 0 above: the bit of a row (in each lane).
+            #[rustfmt::skip]
+            let bits = _mm256_setr_epi8(
+                1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0,
+                1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0,
+            );
+            let test = |rows: __m256i, row: __m256i, bit: __m256i| {
+                let hit = _mm256_and_si256(
+                    _mm256_shuffle_epi8(rows, row),
+                    _mm256_shuffle_epi8(bits, bit),
+                );
+                !(_mm256_movemask_epi8(_mm256_cmpeq_epi8(hit, _mm256_setzero_si256())) as u32)
+            };
+            // ASCII: row = low nibble, bit = high nibble (8 and up: none).
+            let high = _mm256_and_si256(_mm256_srli_epi16::<4>(v), nib);
+            // Continuations: row = bits 3..6, bit = bits 0..3.
+            let row = _mm256_and_si256(_mm256_srli_epi16::<3>(v), seven);
+            let bit = _mm256_and_si256(v, seven);
+            let is = |x: i8| _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(x))) as u32;
+            Masks {
+                ascii: test(ascii, _mm256_and_si256(v, nib), high),
+                space: is(b' ' as i8),
+                d8: is(0xD8u8 as i8),
+                d9: is(0xD9u8 as i8),
+                arabic: [test(a8, row, bit), test(a9, row, bit)],
             }
         }
     }
@@ -762,7 +849,7 @@ mod tests {
     /// before neighbours that do and do not fold to themselves.
     /// The folder with its vector tables (on x86-64), and the same one
     /// without them: the scalar loop, rewriting nothing.
-    fn with_and_without() -> (Folder, Folder) {
+    fn with_and_without() -> (Vec<Folder>, Folder) {
         let with = Folder::new().unwrap();
         #[cfg(target_arch = "x86_64")]
         assert!(
@@ -773,7 +860,16 @@ mod tests {
             skip: None,
             ..with.clone()
         };
-        (with, without)
+        // With AVX2 (when the CPU has it), and with SSSE3 alone.
+        let mut vector = vec![with.clone()];
+        if let Some(t) = with.skip.as_ref().filter(|t| t.avx2) {
+            let mut tables = t.clone();
+            tables.avx2 = false;
+            let mut ssse3 = with.clone();
+            ssse3.skip = Some(tables);
+            vector.push(ssse3);
+        }
+        (vector, without)
     }
 
     /// Everything `fold_into` gives: the fold, its word count, the
@@ -800,7 +896,9 @@ mod tests {
                 for k in 0..36 {
                     for tail in after {
                         let line = format!("{}{c}{tail}", run.repeat(k));
-                        assert_eq!(fold(&with, &line), fold(&without, &line), "{line:?}");
+                        for with in &with {
+                            assert_eq!(fold(with, &line), fold(&without, &line), "{line:?}");
+                        }
                         lines += 1;
                     }
                 }
@@ -810,7 +908,9 @@ mod tests {
         // Real text: the seed articles, line by line and whole.
         for text in crate::seed_texts() {
             for line in text.lines().chain([text.as_str()]) {
-                assert_eq!(fold(&with, line), fold(&without, line));
+                for with in &with {
+                    assert_eq!(fold(with, line), fold(&without, line));
+                }
             }
         }
     }
@@ -830,7 +930,9 @@ mod tests {
                 continue;
             };
             for line in [format!("x{c}x"), format!("أ{c}ة A{c}"), format!("{c}{c} ى")] {
-                assert_eq!(fold(&with, &line), fold(&without, &line), "U+{cp:04X}");
+                for with in &with {
+                    assert_eq!(fold(with, &line), fold(&without, &line), "U+{cp:04X}");
+                }
             }
             checked += 1;
         }
