@@ -277,9 +277,49 @@ fn arabic_block() -> &'static [Delta; 256] {
     })
 }
 
-fn detect_among(text: &str, common_only: bool) -> Detection {
+/// Bits per field of a [`Delta`] packed in a `u64` (see [`packed_block`]).
+const LANE: u32 = 10;
+
+/// Letters of the Arabic block added to a packed sum before it is unpacked:
+/// no field of it can then pass `2^LANE - 1` (each [`Delta`] field is at most
+/// 5, a test checks).
+const PACKED_RUN: u32 = 200;
+
+/// [`arabic_block`] with each [`Delta`]'s six fields in lanes of [`LANE`] bits
+/// of one word: the vote adds one word per letter.
+fn packed_block() -> &'static [u64; 256] {
+    static T: std::sync::OnceLock<[u64; 256]> = std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        arabic_block().map(|d| {
+            [
+                d.arabic, d.other, d.score[0], d.score[1], d.score[2], d.score[3],
+            ]
+            .iter()
+            .enumerate()
+            .map(|(k, &v)| u64::from(v) << (LANE * k as u32))
+            .sum()
+        })
+    })
+}
+
+impl Tally {
+    /// Adds a sum of packed [`Delta`]s.
+    fn add_packed(&mut self, sum: u64) {
+        let lane = |k: u32| (sum >> (LANE * k) & ((1 << LANE) - 1)) as u32;
+        self.arabic += lane(0);
+        self.other += lane(1);
+        for (k, s) in self.score.iter_mut().enumerate() {
+            *s += lane(2 + k as u32);
+        }
+    }
+}
+
+/// The letter counts of `text` (see [`Tally`]).
+fn tally(text: &str) -> Tally {
     let mut t = Tally::default();
-    let block = arabic_block();
+    let block = packed_block();
+    // Letters of the Arabic block, summed packed: `run` of them in `sum`.
+    let (mut sum, mut run) = (0u64, 0u32);
     let b = text.as_bytes();
     let mut i = 0;
     // Every character counts as the letters of its decomposition, so that
@@ -292,11 +332,11 @@ fn detect_among(text: &str, common_only: bool) -> Detection {
             t.other += u32::from(x.is_ascii_alphabetic());
             i += 1;
         } else if let (0xD8..=0xDB, Some(&y)) = (x, b.get(i + 1)) {
-            let d = block[usize::from(x & 0x03) << 6 | usize::from(y & 0x3F)];
-            t.arabic += u32::from(d.arabic);
-            t.other += u32::from(d.other);
-            for (s, w) in t.score.iter_mut().zip(d.score) {
-                *s += u32::from(w);
+            sum += block[usize::from(x & 0x03) << 6 | usize::from(y & 0x3F)];
+            run += 1;
+            if run == PACKED_RUN {
+                t.add_packed(sum);
+                (sum, run) = (0, 0);
             }
             i += 2;
         } else {
@@ -305,11 +345,16 @@ fn detect_among(text: &str, common_only: bool) -> Detection {
             i += c.len_utf8();
         }
     }
+    t.add_packed(sum);
+    t
+}
+
+fn detect_among(text: &str, common_only: bool) -> Detection {
     let Tally {
         arabic,
         other,
         score,
-    } = t;
+    } = tally(text);
     let letters = arabic + other;
     if letters == 0 {
         return Detection {
@@ -383,6 +428,35 @@ fn detect_among(text: &str, common_only: bool) -> Detection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The packed sums cannot overflow a lane: every field of the Arabic
+    /// block's deltas, times the letters summed before unpacking, fits.
+    #[test]
+    fn packed_letters_fit_their_lanes() {
+        for d in arabic_block() {
+            for v in [d.arabic, d.other].into_iter().chain(d.score) {
+                assert!(u32::from(v) * PACKED_RUN < 1 << LANE);
+            }
+        }
+        // Real texts and a long one (many unpackings) count as letter by letter.
+        let mut texts = crate::seed_texts();
+        texts.push("يكی پ ڈ ه a ﻻ".repeat(500));
+        for text in texts {
+            let mut want = Tally::default();
+            for c in text.chars() {
+                if c.is_ascii() {
+                    want.other += u32::from(c.is_ascii_alphabetic());
+                } else {
+                    want.add_decomposed(c);
+                }
+            }
+            let got = tally(&text);
+            assert_eq!(
+                (got.arabic, got.other, got.score),
+                (want.arabic, want.other, want.score)
+            );
+        }
+    }
 
     /// A word or two outside Arabic script is `und`, not a confident guess
     /// (`ok` was Hungarian, `x` Spanish); a sentence is still told.
