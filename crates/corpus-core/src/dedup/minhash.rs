@@ -1132,18 +1132,27 @@ fn signature_portable(sig: &mut [u32], xs: &[u32], mul: &[u32], add: &[u32]) {
 /// the false-positive and false-negative probability mass (equal weights), as
 /// datasketch does. Returns `(bands, rows)` with `bands * rows <= num_perm`.
 pub fn lsh_params(threshold: f64, num_perm: usize) -> (usize, usize) {
-    fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
-        let steps = 200;
-        let h = (b - a) / steps as f64;
-        (0..steps).map(|i| f(a + (i as f64 + 0.5) * h) * h).sum()
-    }
+    // Midpoint sums of 200 steps over [0, threshold] (false positives) and
+    // [threshold, 1] (false negatives). Each point's `s^r` is computed once per
+    // `r`, not once per (bands, rows) pair: a job waits for this choice.
+    const STEPS: usize = 200;
+    let grid = |a: f64, b: f64| {
+        let h = (b - a) / STEPS as f64;
+        let points: Vec<f64> = (0..STEPS).map(|i| a + (i as f64 + 0.5) * h).collect();
+        let powers: Vec<Vec<f64>> = (0..=num_perm)
+            .map(|r| points.iter().map(|s| s.powi(r as i32)).collect())
+            .collect();
+        (powers, h)
+    };
+    let ((below, h_below), (above, h_above)) = (grid(0.0, threshold), grid(threshold, 1.0));
     let mut best = (1, num_perm);
     let mut best_err = f64::INFINITY;
     for b in 1..=num_perm {
         for r in 1..=num_perm / b {
-            let p = |s: f64| 1.0 - (1.0 - s.powi(r as i32)).powi(b as i32);
-            let fp = integrate(p, 0.0, threshold);
-            let fnn = integrate(|s| 1.0 - p(s), threshold, 1.0);
+            // The chance that a pair of similarity s (here s^r) shares a band.
+            let p = |sr: f64| 1.0 - (1.0 - sr).powi(b as i32);
+            let fp: f64 = below[r].iter().map(|&sr| p(sr) * h_below).sum();
+            let fnn: f64 = above[r].iter().map(|&sr| (1.0 - p(sr)) * h_above).sum();
             let err = fp + fnn;
             if err < best_err {
                 best_err = err;
@@ -1162,6 +1171,34 @@ mod tests {
     fn lsh_params_match_the_usual_choice() {
         // The common 0.8 / 128 setting.
         assert_eq!(lsh_params(0.8, 128), (9, 13));
+        // The choice by the integrals' plain definition, over thresholds and sizes.
+        let plain = |threshold: f64, num_perm: usize| {
+            let integrate = |f: &dyn Fn(f64) -> f64, a: f64, b: f64| -> f64 {
+                let h = (b - a) / 200.0;
+                (0..200).map(|i| f(a + (i as f64 + 0.5) * h) * h).sum()
+            };
+            let mut best = ((1, num_perm), f64::INFINITY);
+            for b in 1..=num_perm {
+                for r in 1..=num_perm / b {
+                    let p = |s: f64| 1.0 - (1.0 - s.powi(r as i32)).powi(b as i32);
+                    let err =
+                        integrate(&p, 0.0, threshold) + integrate(&|s| 1.0 - p(s), threshold, 1.0);
+                    if err < best.1 {
+                        best = ((b, r), err);
+                    }
+                }
+            }
+            best.0
+        };
+        for num_perm in [16, 64, 128, 200] {
+            for t in (1..20).map(|k| k as f64 * 0.05) {
+                assert_eq!(
+                    lsh_params(t, num_perm),
+                    plain(t, num_perm),
+                    "{t} {num_perm}"
+                );
+            }
+        }
     }
 
     #[test]
