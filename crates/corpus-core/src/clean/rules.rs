@@ -1421,12 +1421,15 @@ impl RuleSet {
         for _ in 1..MAX_ROUNDS {
             let mut ran = false;
             for (&rule, seen) in self.on.iter().zip(&mut judged) {
+                // Whole arrays first (most are unchanged), and no slice
+                // comparison: that was a `memcmp` call for each rule and round.
                 let part = rule.edges_judged();
-                if edges[part.clone()] != seen[part] {
-                    *seen = edges;
-                    edges = self.run(rule, &mut cx, edges);
-                    ran = true;
+                if *seen == edges || part.clone().all(|k| edges[k] == seen[k]) {
+                    continue;
                 }
+                *seen = edges;
+                edges = self.run(rule, &mut cx, edges);
+                ran = true;
             }
             if !ran {
                 break;
