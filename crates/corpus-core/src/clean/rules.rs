@@ -1474,11 +1474,7 @@ impl RuleSet {
         let n = cx.lines.len();
         let mut i = 0;
         while i < n {
-            let k = cx.key(i);
-            let is_header = cx.lines[i].words <= 5
-                && !k.ends_with('.')
-                && self.m.comment_headers.contains(&letters(k));
-            if !is_header {
+            if !self.is_comment_header(cx, i) {
                 i += 1;
                 continue;
             }
@@ -1508,6 +1504,13 @@ impl RuleSet {
             }
             i = j.max(i + 1);
         }
+    }
+
+    /// Line `i` is a comments header (by its words alone, cut or not).
+    #[inline(always)]
+    fn is_comment_header(&self, cx: &Ctx<'_>, i: usize) -> bool {
+        let k = cx.key(i);
+        cx.lines[i].words <= 5 && !k.ends_with('.') && self.m.comment_headers.contains(&letters(k))
     }
 
     /// `name : text` — a short name (no sentence punctuation) before a colon.
@@ -1633,13 +1636,9 @@ impl RuleSet {
                 i += 1;
                 continue;
             }
-            let k = cx.key(i);
             // (a) a heading line and the headline items under it. One item is
             // left to `read_more` (marker + the headline it links).
-            if cx.lines[i].words <= 5 && !k.ends_with('.') && {
-                let l = letters(k);
-                self.m.read_more.contains(&l) || self.m.related_headings.contains(&l)
-            } {
+            if self.is_related_heading(cx, i) {
                 let items: Vec<usize> = (i + 1..n)
                     .filter(|&j| !cx.dead[j])
                     .take_while(|&j| {
@@ -1664,6 +1663,25 @@ impl RuleSet {
             return;
         };
         let k = cx.key(last);
+        if let Some(at) = self.archive_start(k) {
+            cx.cut_span(last, at, k.len(), Rule::RelatedBlock);
+        }
+    }
+
+    /// Line `i` is a related-stories heading (by its words alone).
+    #[inline(always)]
+    fn is_related_heading(&self, cx: &Ctx<'_>, i: usize) -> bool {
+        let k = cx.key(i);
+        cx.lines[i].words <= 5 && !k.ends_with('.') && {
+            let l = letters(k);
+            self.m.read_more.contains(&l) || self.m.related_headings.contains(&l)
+        }
+    }
+
+    /// Where an author-archive list starts in `k`, the last line: a marker
+    /// that opens the line or follows a sentence end.
+    #[inline(always)]
+    fn archive_start(&self, k: &str) -> Option<usize> {
         // Only the line's tail is searched: the list is short, and the last
         // line of a one-line document is the whole text.
         let mut from = k.len().saturating_sub(ARCHIVE_MAX);
@@ -1672,7 +1690,7 @@ impl RuleSet {
         }
         // One prebuilt search for the word every marker has, then the markers.
         if !self.m.archive_word.any_in(&k[from..]) {
-            return;
+            return None;
         }
         for m in &self.m.author_archive {
             let Some(at) = find(&k[from..], m).map(|a| a + from) else {
@@ -1685,10 +1703,10 @@ impl RuleSet {
                     .next_back()
                     .is_some_and(|c| matches!(c, '.' | '!' | '?' | '"'));
             if opens {
-                cx.cut_span(last, at, k.len(), Rule::RelatedBlock);
-                return;
+                return Some(at);
             }
         }
+        None
     }
 
     fn read_more(&self, cx: &mut Ctx<'_>) {
@@ -1911,20 +1929,8 @@ impl RuleSet {
             return;
         };
         let last = *live.last().unwrap_or(&first);
-        // Glued `Name- Outlet- City:` prefix on the lede.
-        {
-            let k = cx.key(first);
-            if let Some(colon) = k.find(':').filter(|&c| c <= 120) {
-                let parts: Vec<&str> = k[..colon].split('-').map(str::trim).collect();
-                let ok = parts.len() == 3
-                    && parts.iter().all(|p| {
-                        (1..=4).contains(&count_words(p))
-                            && p.chars().all(|c| c.is_alphabetic() || c == ' ')
-                    });
-                if ok && count_words(k[colon + 1..].trim()) >= 5 {
-                    cx.cut_span(first, 0, colon + 1, Rule::Byline);
-                }
-            }
+        if let Some(end) = self.glued_byline(cx.key(first)) {
+            cx.cut_span(first, 0, end, Rule::Byline);
         }
         let edges: Vec<usize> = {
             let mut e = live.iter().take(2).copied().collect::<Vec<_>>();
@@ -1937,38 +1943,58 @@ impl RuleSet {
             if cx.dead[i] {
                 continue;
             }
-            let k = cx.key(i);
-            let words = cx.lines[i].words;
-            if self.is_dateline(k) {
+            if self.is_byline_line(cx, i) {
                 cx.cut_line(i, Rule::Byline);
                 continue;
             }
-            if words <= 8
-                && self
-                    .m
-                    .credit
-                    .iter()
-                    .any(|c| starts_with_words(&letters(k), c))
-                && (k.starts_with('*') || k.contains(':'))
-            {
-                cx.cut_line(i, Rule::Byline);
-                continue;
-            }
-            // `Name – City` standing alone next to a paragraph.
             if i == first || i == last {
-                let orig = &cx.text[cx.lines[i].start..cx.lines[i].end];
                 let neighbour = if i == first {
                     cx.next_live(i)
                 } else {
                     cx.prev_live(i)
                 };
-                let beside_paragraph =
-                    neighbour.is_some_and(|j| is_paragraph(cx.key(j), cx.lines[j].words));
-                if beside_paragraph && self.is_name_dash_place(orig, k) {
+                if self.is_byline_beside(cx, i, neighbour) {
                     cx.cut_line(i, Rule::Byline);
                 }
             }
         }
+    }
+
+    /// End (folded bytes) of a glued `Name- Outlet- City:` prefix on the lede `k`.
+    #[inline(always)]
+    fn glued_byline(&self, k: &str) -> Option<usize> {
+        let colon = k.find(':').filter(|&c| c <= 120)?;
+        let parts: Vec<&str> = k[..colon].split('-').map(str::trim).collect();
+        let ok = parts.len() == 3
+            && parts.iter().all(|p| {
+                (1..=4).contains(&count_words(p))
+                    && p.chars().all(|c| c.is_alphabetic() || c == ' ')
+            });
+        (ok && count_words(k[colon + 1..].trim()) >= 5).then_some(colon + 1)
+    }
+
+    /// Line `i` is a dateline or a credit, wherever it stands among the edges.
+    #[inline(always)]
+    fn is_byline_line(&self, cx: &Ctx<'_>, i: usize) -> bool {
+        let k = cx.key(i);
+        self.is_dateline(k)
+            || (cx.lines[i].words <= 8
+                && self
+                    .m
+                    .credit
+                    .iter()
+                    .any(|c| starts_with_words(&letters(k), c))
+                && (k.starts_with('*') || k.contains(':')))
+    }
+
+    /// Line `i`, the first or last, is a `Name – City` standing alone next to
+    /// `neighbour`, a paragraph.
+    #[inline(always)]
+    fn is_byline_beside(&self, cx: &Ctx<'_>, i: usize, neighbour: Option<usize>) -> bool {
+        let orig = &cx.text[cx.lines[i].start..cx.lines[i].end];
+        let beside_paragraph =
+            neighbour.is_some_and(|j| is_paragraph(cx.key(j), cx.lines[j].words));
+        beside_paragraph && self.is_name_dash_place(orig, cx.key(i))
     }
 
     /// `X – Y`: one dash-like separator between two runs of 1–3 words.
@@ -2039,32 +2065,53 @@ impl RuleSet {
         // Head: nav lists and widget lines before the text.
         let head: Vec<usize> = cx.live().take(3).collect();
         for i in head {
-            let orig = &cx.text[cx.lines[i].start..cx.lines[i].end];
-            let k = cx.key(i);
-            if self.is_nav_list(orig, k) || (cx.lines[i].words <= 8 && self.is_widget(k)) {
+            if self.is_edge_nav_head(cx, i) {
                 cx.cut_line(i, Rule::EdgeNav);
             } else {
                 break;
             }
         }
         // Tail: from the first nav/widget line after the last paragraph.
-        let live = cx.live_vec();
-        let last_par = live.iter().rposition(|&i| {
-            // A widget line has at most 12 words.
-            is_paragraph(cx.key(i), cx.lines[i].words)
-                && (cx.lines[i].words > 12 || !self.is_widget(cx.key(i)))
-        });
-        let tail_from = last_par.map_or(0, |p| p + 1);
-        let tail = &live[tail_from..];
-        let start = tail.iter().position(|&i| {
-            let orig = &cx.text[cx.lines[i].start..cx.lines[i].end];
-            self.is_widget(cx.key(i)) || self.is_nav_list(orig, cx.key(i))
-        });
-        if let Some(s) = start {
-            for &i in &tail[s..] {
-                cx.cut_line(i, Rule::EdgeNav);
+        if let Some(start) = self.nav_tail(cx) {
+            for i in start..cx.lines.len() {
+                if !cx.dead[i] {
+                    cx.cut_line(i, Rule::EdgeNav);
+                }
             }
         }
+    }
+
+    /// The first nav or widget line after the last paragraph, if any: the
+    /// lines after it are read from the end back to that paragraph.
+    fn nav_tail(&self, cx: &Ctx<'_>) -> Option<usize> {
+        let mut start = None;
+        for i in cx.live().rev() {
+            if self.is_last_paragraph(cx, i) {
+                break;
+            }
+            let orig = &cx.text[cx.lines[i].start..cx.lines[i].end];
+            if self.is_widget(cx.key(i)) || self.is_nav_list(orig, cx.key(i)) {
+                start = Some(i);
+            }
+        }
+        start
+    }
+
+    /// Line `i`, among the first three, is navigation or a widget line.
+    #[inline(always)]
+    fn is_edge_nav_head(&self, cx: &Ctx<'_>, i: usize) -> bool {
+        let orig = &cx.text[cx.lines[i].start..cx.lines[i].end];
+        let k = cx.key(i);
+        self.is_nav_list(orig, k) || (cx.lines[i].words <= 8 && self.is_widget(k))
+    }
+
+    /// Line `i` is a paragraph that can be the article's last, before the
+    /// navigation at its tail.
+    #[inline(always)]
+    fn is_last_paragraph(&self, cx: &Ctx<'_>, i: usize) -> bool {
+        // A widget line has at most 12 words.
+        is_paragraph(cx.key(i), cx.lines[i].words)
+            && (cx.lines[i].words > 12 || !self.is_widget(cx.key(i)))
     }
 
     fn is_widget(&self, k: &str) -> bool {
@@ -2201,35 +2248,47 @@ impl RuleSet {
         let live = cx.live_vec();
         let n = live.len();
         for (pos, &i) in live.iter().enumerate() {
-            let k = cx.key(i);
-            let near_end = pos + 3 >= n;
-            let marked = k.starts_with('*') || k.starts_with('©');
-            if cx.lines[i].words <= 15 && (near_end || marked) && self.m.disclaimer.any_in(k) {
+            if self.is_disclaimer(cx, i, pos + 3 >= n) {
                 cx.cut_line(i, Rule::Disclaimer);
             }
         }
+    }
+
+    /// Line `i` is a disclaimer: marked as one, or `near_end` (among the last
+    /// three live lines).
+    #[inline(always)]
+    fn is_disclaimer(&self, cx: &Ctx<'_>, i: usize, near_end: bool) -> bool {
+        let k = cx.key(i);
+        let marked = k.starts_with('*') || k.starts_with('©');
+        cx.lines[i].words <= 15 && (near_end || marked) && self.m.disclaimer.any_in(k)
     }
 
     fn share(&self, cx: &mut Ctx<'_>) {
         let live = cx.live_vec();
         let n = live.len();
         for (pos, &i) in live.iter().enumerate() {
-            let k = cx.key(i);
-            let words = cx.lines[i].words;
-            let bar = words <= 15 && {
-                let platforms = self.m.platforms.count_in(k);
-                let follow = self.m.follow.iter().any(|f| starts_with_words(k, f));
-                // A bar lists platforms; a line that ends as a sentence ends is
-                // one that names them ("Facebook bought WhatsApp for $19bn.",
-                // "ما الفرق بين فيسبوك وتويتر؟"), unless it asks to follow.
-                (platforms >= 2 && !ends_a_sentence(cx.raw(i))) || (follow && platforms >= 1)
-            };
-            let app =
-                pos + 3 >= n && words <= 30 && self.m.app.any_in(k) && self.m.app_action.any_in(k);
-            if bar || app {
+            if self.is_share(cx, i, pos + 3 >= n) {
                 cx.cut_line(i, Rule::Share);
             }
         }
+    }
+
+    /// Line `i` is a share bar, or, `near_end` (among the last three live
+    /// lines), an app promo.
+    #[inline(always)]
+    fn is_share(&self, cx: &Ctx<'_>, i: usize, near_end: bool) -> bool {
+        let k = cx.key(i);
+        let words = cx.lines[i].words;
+        let bar = words <= 15 && {
+            let platforms = self.m.platforms.count_in(k);
+            let follow = self.m.follow.iter().any(|f| starts_with_words(k, f));
+            // A bar lists platforms; a line that ends as a sentence ends is
+            // one that names them ("Facebook bought WhatsApp for $19bn.",
+            // "ما الفرق بين فيسبوك وتويتر؟"), unless it asks to follow.
+            (platforms >= 2 && !ends_a_sentence(cx.raw(i))) || (follow && platforms >= 1)
+        };
+        let app = near_end && words <= 30 && self.m.app.any_in(k) && self.m.app_action.any_in(k);
+        bar || app
     }
 
     fn teaser_run(&self, cx: &mut Ctx<'_>) {
