@@ -751,6 +751,10 @@ struct Ctx<'a> {
     folder: &'a Folder,
     dead: Vec<bool>,
     cuts: Vec<Cut>,
+    /// The related-stories headings that the last run of
+    /// [`Rule::RelatedBlock`] left standing (too few items under them): a
+    /// heading block can only be cut on a later run under one of them.
+    headings_left: Vec<usize>,
 }
 
 impl<'a> Ctx<'a> {
@@ -1389,6 +1393,20 @@ impl RuleSet {
         lines: &[Line],
         keys: &str,
     ) -> Vec<Cut> {
+        self.cuts_skipping(text, model, lines, keys, true)
+    }
+
+    /// [`RuleSet::cuts_of`]; with `skip` false, every rule whose judged edges
+    /// changed runs again, even where [`RuleSet::may_cut_again`] shows that it
+    /// would cut nothing new (the tests check that the cuts are the same).
+    fn cuts_skipping(
+        &self,
+        text: &str,
+        model: Option<(&BoilerplateModel, &str)>,
+        lines: &[Line],
+        keys: &str,
+        skip: bool,
+    ) -> Vec<Cut> {
         let n = lines.len();
         let mut cx = Ctx {
             text,
@@ -1397,6 +1415,7 @@ impl RuleSet {
             folder: &self.folder,
             dead: vec![false; n],
             cuts: Vec::new(),
+            headings_left: Vec::new(),
         };
         // Several rules look at the first and last lines still standing. A cut
         // there shows them lines they have not judged as edges (a byline under a
@@ -1427,8 +1446,13 @@ impl RuleSet {
                 if *seen == edges || part.clone().all(|k| edges[k] == seen[k]) {
                     continue;
                 }
-                *seen = edges;
-                edges = self.run(rule, &mut cx, edges);
+                // Most of these runs would cut nothing. One skipped because it
+                // provably cuts nothing new counts as run (it judged these
+                // edges), so the rounds go on as they would have.
+                let before = std::mem::replace(seen, edges);
+                if !skip || self.may_cut_again(rule, &cx, &before, &edges) {
+                    edges = self.run(rule, &mut cx, edges);
+                }
                 ran = true;
             }
             if !ran {
@@ -1436,6 +1460,64 @@ impl RuleSet {
             }
         }
         merge(cx.cuts)
+    }
+
+    /// Whether running `rule` again, on lines whose [`Ctx::edges`] are `now`,
+    /// may cut something it did not cut when it last ran on edges `before`
+    /// (false only where it provably cuts nothing new). Its last run judged
+    /// the lines it looked at and cut those it could, and lines only die since:
+    /// a verdict can change only for a line that stands where it did not (a new
+    /// edge line, a new neighbour), and those are judged here with the rule's
+    /// own per-line tests (inlined into the rules: they run on every line).
+    fn may_cut_again(
+        &self,
+        rule: Rule,
+        cx: &Ctx<'_>,
+        before: &[usize; 6],
+        now: &[usize; 6],
+    ) -> bool {
+        // Lines that joined the last three (judged as near the end).
+        let new_near_end = || {
+            now[3..]
+                .iter()
+                .copied()
+                .filter(|&i| i != usize::MAX && !before[3..].contains(&i))
+        };
+        match rule {
+            // Blocks under a header are cut once no more than one live line
+            // follows the header: every header from the second-to-last live line
+            // on was settled; only headers between its new and old place, dead
+            // or not (the rule walks them all), can be cut now.
+            Rule::Comments => {
+                let from = |e: &[usize; 6]| if e[4] == usize::MAX { 0 } else { e[4] };
+                (from(now)..from(before)).any(|i| self.is_comment_header(cx, i))
+            }
+            // A heading left standing may have lost a line between its items
+            // anywhere (the rule walks every live line, so every heading still
+            // standing was left); the author archive is judged on the last line.
+            Rule::RelatedBlock => {
+                cx.headings_left.iter().any(|&i| !cx.dead[i])
+                    || (now[3] != before[3]
+                        && now[3] != usize::MAX
+                        && self.archive_start(cx.key(now[3])).is_some())
+            }
+            Rule::Byline => self.byline_may_cut_again(cx, before, now),
+            // The head: the leading nav lines are cut up to the first other
+            // line, and a first line judged before is such a line. The tail is
+            // judged whole (its lines are few), the rule's first step skipped.
+            Rule::EdgeNav => {
+                (now[0] != before[0] && now[0] != usize::MAX && self.is_edge_nav_head(cx, now[0]))
+                    || self.nav_tail(cx).is_some()
+            }
+            // Lines are cut by themselves anywhere (settled on the first run) or
+            // because they are among the last three.
+            Rule::Disclaimer => new_near_end().any(|i| self.is_disclaimer(cx, i, true)),
+            Rule::Share => new_near_end().any(|i| self.is_share(cx, i, true)),
+            // They judge the first two lines and the last one only.
+            Rule::Caption => now[..2] != before[..2],
+            Rule::TagList => now[3] != before[3],
+            _ => true,
+        }
     }
 
     /// Runs one rule on lines whose [`Ctx::edges`] are `edges`; returns the
@@ -1630,6 +1712,7 @@ impl RuleSet {
 
     fn related_block(&self, cx: &mut Ctx<'_>) {
         let n = cx.lines.len();
+        cx.headings_left.clear();
         let mut i = 0;
         while i < n {
             if cx.dead[i] {
@@ -1654,6 +1737,7 @@ impl RuleSet {
                     i = items[items.len() - 1] + 1;
                     continue;
                 }
+                cx.headings_left.push(i);
             }
             i += 1;
         }
@@ -1995,6 +2079,43 @@ impl RuleSet {
         let beside_paragraph =
             neighbour.is_some_and(|j| is_paragraph(cx.key(j), cx.lines[j].words));
         beside_paragraph && self.is_name_dash_place(orig, cx.key(i))
+    }
+
+    /// [`RuleSet::may_cut_again`] for [`Rule::Byline`]. It judges the first two
+    /// and last two live lines, each by itself, and the first and last also
+    /// with their neighbour; its last run cut those that it could, so a live
+    /// line there was judged false, and only a line new among them, or the
+    /// first or last line with a new place or neighbour, can be cut now. With
+    /// none cut, each judged line has the neighbour it has before the run.
+    fn byline_may_cut_again(&self, cx: &Ctx<'_>, before: &[usize; 6], now: &[usize; 6]) -> bool {
+        const NONE: usize = usize::MAX;
+        if now[0] == NONE {
+            return false;
+        }
+        if now[0] != before[0] && self.glued_byline(cx.key(now[0])).is_some() {
+            return true;
+        }
+        // The first or last line with its neighbour (`NONE` where there is none).
+        let standing = |e: &[usize; 6], i: usize| {
+            if i == e[0] {
+                Some(e[1])
+            } else if i == e[3] {
+                Some(e[4])
+            } else {
+                None
+            }
+        };
+        let judged = |e: &[usize; 6], i: usize| [e[0], e[1], e[3], e[4]].contains(&i);
+        [now[0], now[1], now[3], now[4]]
+            .into_iter()
+            .filter(|&i| i != NONE)
+            .any(|i| {
+                (!judged(before, i) && self.is_byline_line(cx, i))
+                    || standing(now, i).is_some_and(|j| {
+                        standing(before, i) != Some(j)
+                            && self.is_byline_beside(cx, i, Some(j).filter(|&j| j != NONE))
+                    })
+            })
     }
 
     /// `X – Y`: one dash-like separator between two runs of 1–3 words.
@@ -2735,6 +2856,153 @@ mod tests {
             }
         }
         count
+    }
+
+    /// Rule sets to compare the skipped reruns on (built once: a fold table
+    /// each): every rule, and without the rules whose cuts other rules' verdicts
+    /// hang on (read_more takes the headings related_block would see, comments
+    /// and edge_nav cut the ends of pages).
+    fn rule_sets() -> &'static [RuleSet] {
+        static SETS: std::sync::OnceLock<Vec<RuleSet>> = std::sync::OnceLock::new();
+        SETS.get_or_init(|| {
+            [
+                &[][..],
+                &["read_more"],
+                &["comments", "edge_nav"],
+                &["signoff", "separator"],
+            ]
+            .iter()
+            .map(|off| {
+                let cfg = CleanConfig {
+                    disable: off.iter().map(|r| (*r).to_owned()).collect(),
+                    ..CleanConfig::default()
+                };
+                RuleSet::new(&cfg).unwrap()
+            })
+            .collect()
+        })
+    }
+
+    /// The cuts of `text` with the reruns that provably cut nothing new
+    /// skipped, and with every rerun run.
+    fn with_and_without_skips(rules: &RuleSet, text: &str) -> (Vec<Cut>, Vec<Cut>) {
+        let (lines, keys) = rules.lines(text);
+        (
+            rules.cuts_skipping(text, None, &lines, &keys, true),
+            rules.cuts_skipping(text, None, &lines, &keys, false),
+        )
+    }
+
+    /// Every text of the development corpora (arabic_news, news_pairs) and the
+    /// seeds is cut alike with and without the skipped reruns.
+    #[test]
+    #[allow(clippy::print_stderr)] // say why the test checked nothing
+    fn skipping_reruns_changes_no_cut_on_real_pages() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let shared = std::env::var_os("GHIRBAL_SHARED")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| root.join("../shared"));
+        if !shared.is_dir() {
+            assert!(
+                !std::env::var("CI").is_ok_and(|v| v == "true"),
+                "{} is missing, and CI=true requires it",
+                shared.display()
+            );
+            eprintln!("skipping: {} not found", shared.display());
+            return;
+        }
+        let mut texts: Vec<String> = Vec::new();
+        for dir in ["corpora/arabic_news", "corpora/news_pairs"] {
+            for entry in std::fs::read_dir(shared.join(dir)).unwrap().flatten() {
+                let path = entry.path();
+                if path.extension().is_none_or(|x| x != "jsonl") {
+                    continue;
+                }
+                for line in std::fs::read_to_string(&path).unwrap().lines() {
+                    let Ok(serde_json::Value::Object(record)) = serde_json::from_str(line) else {
+                        continue;
+                    };
+                    texts.extend(record.iter().filter_map(|(k, v)| {
+                        k.starts_with("text")
+                            .then(|| v.as_str())
+                            .flatten()
+                            .map(str::to_owned)
+                    }));
+                }
+            }
+        }
+        for entry in std::fs::read_dir(root.join("corpora/seeds"))
+            .unwrap()
+            .flatten()
+        {
+            texts.push(std::fs::read_to_string(entry.path()).unwrap());
+        }
+        assert!(texts.len() > 2000, "{} texts", texts.len());
+        for rules in rule_sets() {
+            for text in &texts {
+                let (skipping, every) = with_and_without_skips(rules, text);
+                assert_eq!(skipping, every, "{text}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        // Short pages are quick, and a rerun that matters needs a few lines
+        // in a given order.
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// Pages made of the lines each edge rule cuts, next to paragraphs and
+        /// to each other, in any order: every rerun skipped would cut nothing.
+        #[test]
+        fn skipping_reruns_changes_no_cut(
+            lines in proptest::collection::vec(proptest::sample::select(vec![
+                // paragraphs, a lede, a continuation, short lines
+                "وقال المتحدث باسم الوزارة إن الاجتماع تناول عددا من الملفات المهمة في المنطقة اليوم.",
+                "أعلنت وزارة الصحة اليوم عن تسجيل حالات جديدة في عدد من مناطق المملكة خلال الأسبوع الماضي",
+                "وأضاف أن الوزارة ستواصل متابعة الحالات في جميع المناطق خلال الأيام المقبلة بالتنسيق مع الجهات",
+                "The minister said the meeting covered a number of important files today.",
+                "عنوان قصير",
+                "الرياض",
+                // comments
+                "التعليقات",
+                "محمد : تعليق قصير جدا هنا",
+                "الموضوع :",
+                // related blocks, read-more, author archive
+                "أخبار متعلقة",
+                "اقرأ المزيد",
+                "وزير الخارجية يلتقي نظيره الفرنسي في باريس",
+                "ارتفاع أسعار النفط في الأسواق العالمية",
+                "انتهى المقال هنا. مقالات أخرى للكاتب عنوان أول عنوان ثان",
+                // bylines, datelines, credits, a glued byline
+                "محمد علي – الرياض",
+                "الرياض - الأحد 12 مارس 2015 م",
+                "*نقلا عن الشرق الأوسط",
+                "محمد علي- سبق- الرياض: أعلنت وزارة الصحة اليوم عن تسجيل حالات جديدة",
+                // navigation, widgets, tags
+                "سوريا - لبنان - فلسطين",
+                "الرئيسية > أخبار",
+                "الأكثر قراءة",
+                "انتهى الخبر بجملة كاملة. سمات الرياض الصحة",
+                // caption, signature, disclaimers, share bars, app promos
+                "صورة أرشيفية",
+                "وزير الخارجية",
+                "سبق",
+                "جميع الحقوق محفوظة",
+                "جميع الحقوق محفوظة لموقع الصحيفة 2015.",
+                "*المقالات تعبر عن رأي كاتبها",
+                "فيسبوك تويتر واتساب",
+                "تابعونا على فيسبوك وتويتر للمزيد من الأخبار.",
+                "حمل تطبيق الصحيفة الآن",
+                // sign-offs, separators
+                "// انتهى //",
+                "-----",
+            ]), 0..18),
+            set in 0..4usize,
+        ) {
+            let text = lines.join("\n");
+            let (skipping, every) = with_and_without_skips(&rule_sets()[set], &text);
+            proptest::prop_assert_eq!(skipping, every, "{}", text);
+        }
     }
 
     proptest::proptest! {
