@@ -715,6 +715,8 @@ impl Needles {
 pub(crate) struct RuleSet {
     folder: Folder,
     on: Vec<Rule>,
+    /// The places in `on` of the rules that judge edges: only they run again.
+    rerun: Vec<usize>,
     boilerplate_on: bool,
     m: Markers,
 }
@@ -1248,14 +1250,18 @@ impl RuleSet {
                 v
             },
         };
-        let on = Rule::ALL
+        let on: Vec<Rule> = Rule::ALL
             .iter()
             .copied()
             .filter(|r| !cfg.disable.iter().any(|d| d == r.name()))
             .collect();
+        let rerun = (0..on.len())
+            .filter(|&k| !on[k].edges_judged().is_empty())
+            .collect();
         Ok(RuleSet {
             folder,
             on,
+            rerun,
             boilerplate_on: cfg.boilerplate_enabled(),
             m,
         })
@@ -1423,10 +1429,12 @@ impl RuleSet {
         // while the edges it judges have changed since it last ran, so cleaning a
         // cleaned text cuts no more.
         let mut edges = cx.edges();
-        // The edges each rule (of `self.on`, in order) last judged.
-        let mut judged = [[0; 6]; Rule::ALL.len()];
+        // The edges each rule (of `self.on`, in order) last judged, and how
+        // many cuts there were then: with none since, the edges are the same
+        // (most rules, on most pages), which one comparison tells.
+        let mut judged = [([0; 6], 0); Rule::ALL.len()];
         for (&rule, seen) in self.on.iter().zip(&mut judged) {
-            *seen = edges;
+            *seen = (edges, cx.cuts.len());
             edges = self.run(rule, &mut cx, edges);
         }
         if let (true, Some((model, group))) = (self.boilerplate_on, model) {
@@ -1439,17 +1447,18 @@ impl RuleSet {
         }
         for _ in 1..MAX_ROUNDS {
             let mut ran = false;
-            for (&rule, seen) in self.on.iter().zip(&mut judged) {
-                // Whole arrays first (most are unchanged), and no slice
-                // comparison: that was a `memcmp` call for each rule and round.
+            for &r in &self.rerun {
+                let (rule, seen) = (self.on[r], &mut judged[r]);
+                // No slice comparison: that was a `memcmp` call for each rule
+                // and round.
                 let part = rule.edges_judged();
-                if *seen == edges || part.clone().all(|k| edges[k] == seen[k]) {
+                if seen.1 == cx.cuts.len() || part.clone().all(|k| edges[k] == seen.0[k]) {
                     continue;
                 }
                 // Most of these runs would cut nothing. One skipped because it
                 // provably cuts nothing new counts as run (it judged these
                 // edges), so the rounds go on as they would have.
-                let before = std::mem::replace(seen, edges);
+                let (before, _) = std::mem::replace(seen, (edges, cx.cuts.len()));
                 if !skip || self.may_cut_again(rule, &cx, &before, &edges) {
                     edges = self.run(rule, &mut cx, edges);
                 }
