@@ -3016,6 +3016,24 @@ mod tests {
         }
     }
 
+    /// Lines of a page for the property tests: text, chrome the rules cut,
+    /// blank lines; and `extra`.
+    fn page_lines(extra: &[&'static str]) -> Vec<&'static str> {
+        let mut lines = vec![
+            "وقال المتحدث باسم الوزارة إن الاجتماع تناول عددا من الملفات المهمة",
+            "اقرأ المزيد",
+            "// انتهى //",
+            "التعليقات",
+            "محمد : تعليق قصير جدا هنا",
+            "",
+            "   ",
+            "http://example.com/a/b",
+            "سوريا - لبنان - فلسطين",
+        ];
+        lines.extend_from_slice(extra);
+        lines
+    }
+
     proptest::proptest! {
         #[test]
         fn surely_more_tokens_equals_its_byte_by_byte_definition(
@@ -3029,19 +3047,10 @@ mod tests {
 
         #[test]
         fn passages_are_whole_lines_apart_from_the_cuts(
-            lines in proptest::collection::vec(proptest::sample::select(vec![
-                "وقال المتحدث باسم الوزارة إن الاجتماع تناول عددا من الملفات المهمة",
+            lines in proptest::collection::vec(proptest::sample::select(page_lines(&[
                 "وأَضافَ أنّ الاجتماعَ تناول عدداً من الملفات المهمة في المنطقة\r",
-                "اقرأ المزيد",
-                "// انتهى //",
-                "التعليقات",
-                "محمد : تعليق قصير جدا هنا",
-                "",
-                "   ",
-                "http://example.com/a/b",
                 "The minister said the meeting covered a number of important files today.",
-                "سوريا - لبنان - فلسطين",
-            ]), 0..14),
+            ])), 0..14),
         ) {
             let rules = RuleSet::new(&CleanConfig::default()).unwrap();
             let text = lines.join("\n");
@@ -3077,18 +3086,10 @@ mod tests {
         /// `\n`, at the same offsets, passages and fused key alike.
         #[test]
         fn lone_carriage_returns_are_cut_as_newlines(
-            lines in proptest::collection::vec(proptest::sample::select(vec![
-                "وقال المتحدث باسم الوزارة إن الاجتماع تناول عددا من الملفات المهمة",
-                "اقرأ المزيد",
-                "// انتهى //",
-                "التعليقات",
-                "محمد : تعليق قصير جدا هنا",
-                "",
-                "   ",
-                "http://example.com/a/b",
-                "pic.twitter.com/WLSvVRzrxX",
-                "سوريا - لبنان - فلسطين",
-            ]), 0..14),
+            lines in proptest::collection::vec(
+                proptest::sample::select(page_lines(&["pic.twitter.com/WLSvVRzrxX"])),
+                0..14,
+            ),
         ) {
             let rules = RuleSet::new(&CleanConfig::default()).unwrap();
             let lf = lines.join("\n");

@@ -256,12 +256,18 @@ fn scalar_marks(x: u8, p: u8) -> (bool, bool, bool, bool) {
 }
 
 /// The four marks of a vector `v` of bytes whose preceding bytes are `before`,
-/// as vectors, given the width's compare, range, or and and: one definition
-/// for both widths, following [`scalar_marks`].
+/// as vectors, given the width's compare, splat, minimum, maximum, or and and
+/// intrinsics: one definition for both widths, following [`scalar_marks`].
 #[cfg(target_arch = "x86_64")]
 macro_rules! vector_marks {
-    ($v:expr, $before:expr, $eq:expr, $within:expr, $or:expr, $and:expr) => {{
-        let (v, before, eq, within, or, and) = ($v, $before, $eq, $within, $or, $and);
+    ($v:expr, $before:expr, $cmpeq:ident, $splat:ident, $min:ident, $max:ident, $or:ident, $and:ident) => {{
+        let (v, before) = ($v, $before);
+        let eq = |x, c: u8| $cmpeq(x, $splat(c as i8));
+        // `lo <= x <= hi`: `x` clamped to the range is `x`.
+        let within =
+            |x, lo: u8, hi: u8| $cmpeq($min($max(x, $splat(lo as i8)), $splat(hi as i8)), x);
+        let or = |a, b| $or(a, b);
+        let and = |a, b| $and(a, b);
         let brk = or(eq(v, b' '), eq(v, b'\n'));
         let ascii_single = or(
             or(within(v, 0x21, 0x2F), within(v, 0x3A, 0x40)),
@@ -322,18 +328,16 @@ mod sse2 {
         unsafe {
             let v = _mm_loadu_si128(p.cast());
             let before = _mm_or_si128(_mm_slli_si128::<1>(v), _mm_cvtsi32_si128(prev as i32));
-            let eq = |x: __m128i, c: u8| _mm_cmpeq_epi8(x, _mm_set1_epi8(c as i8));
-            let within = |x: __m128i, lo: u8, hi: u8| {
-                let clamped = _mm_min_epu8(
-                    _mm_max_epu8(x, _mm_set1_epi8(lo as i8)),
-                    _mm_set1_epi8(hi as i8),
-                );
-                _mm_cmpeq_epi8(clamped, x)
-            };
-            let (brk, single, double, other) =
-                vector_marks!(v, before, eq, within, |a, b| _mm_or_si128(a, b), |a, b| {
-                    _mm_and_si128(a, b)
-                });
+            let (brk, single, double, other) = vector_marks!(
+                v,
+                before,
+                _mm_cmpeq_epi8,
+                _mm_set1_epi8,
+                _mm_min_epu8,
+                _mm_max_epu8,
+                _mm_or_si128,
+                _mm_and_si128
+            );
             let mask = |x: __m128i| _mm_movemask_epi8(x) as u16;
             (mask(brk), mask(single), mask(double), mask(other))
         }
@@ -393,21 +397,15 @@ mod avx2 {
         unsafe {
             let v = _mm256_loadu_si256(p.cast());
             let before = _mm256_loadu_si256(before.cast());
-            let eq = |x: __m256i, c: u8| _mm256_cmpeq_epi8(x, _mm256_set1_epi8(c as i8));
-            let within = |x: __m256i, lo: u8, hi: u8| {
-                let clamped = _mm256_min_epu8(
-                    _mm256_max_epu8(x, _mm256_set1_epi8(lo as i8)),
-                    _mm256_set1_epi8(hi as i8),
-                );
-                _mm256_cmpeq_epi8(clamped, x)
-            };
             let (brk, single, double, other) = vector_marks!(
                 v,
                 before,
-                eq,
-                within,
-                |a, b| _mm256_or_si256(a, b),
-                |a, b| _mm256_and_si256(a, b)
+                _mm256_cmpeq_epi8,
+                _mm256_set1_epi8,
+                _mm256_min_epu8,
+                _mm256_max_epu8,
+                _mm256_or_si256,
+                _mm256_and_si256
             );
             let mask = |x: __m256i| _mm256_movemask_epi8(x) as u32;
             (mask(brk), mask(single), mask(double), mask(other))

@@ -302,30 +302,48 @@ fn special_scalar(b: &[u8]) -> Option<usize> {
 mod vector {
     use std::arch::x86_64::*;
 
-    /// [`super::special`] 16 bytes at a time.
-    pub(super) fn special_sse2(b: &[u8]) -> Option<usize> {
-        let mut i = 0;
-        while i + 16 <= b.len() {
-            // SAFETY: SSE2 is part of the x86-64 baseline; the load reads the 16
-            // bytes at `i`, inside `b`.
-            #[allow(unsafe_code)]
-            let m = unsafe {
-                let v = _mm_loadu_si128(b.as_ptr().add(i).cast());
-                let hit = _mm_or_si128(
-                    _mm_or_si128(
-                        _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8)),
-                        _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8)),
-                    ),
-                    _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v),
-                );
-                _mm_movemask_epi8(hit) as u32
-            };
-            if m != 0 {
-                return Some(i + m.trailing_zeros() as usize);
+    /// The scan of [`super::special`] over whole vectors of `$width` bytes, with
+    /// that width's load, compare, splat, minimum, or and mask; returns where the
+    /// vectors stopped and the offset found, if any.
+    macro_rules! scan {
+        ($b:expr, $width:expr, $load:ident, $eq:ident, $splat:ident, $min:ident, $or:ident, $mask:ident) => {{
+            let b: &[u8] = $b;
+            let mut i = 0;
+            let mut found = None;
+            while i + $width <= b.len() {
+                // SAFETY: the caller's CPU features; the load reads the bytes at
+                // `i`, inside `b` (the loop condition).
+                #[allow(unsafe_code)]
+                let m = unsafe {
+                    let v = $load(b.as_ptr().add(i).cast());
+                    let quote = $eq(v, $splat(b'"' as i8));
+                    let backslash = $eq(v, $splat(b'\\' as i8));
+                    let control = $eq($min(v, $splat(0x1F)), v);
+                    $mask($or($or(quote, backslash), control)) as u32
+                };
+                if m != 0 {
+                    found = Some(i + m.trailing_zeros() as usize);
+                    break;
+                }
+                i += $width;
             }
-            i += 16;
-        }
-        super::special_scalar(&b[i..]).map(|k| i + k)
+            (i, found)
+        }};
+    }
+
+    /// [`super::special`] 16 bytes at a time (SSE2 is part of the x86-64 baseline).
+    pub(super) fn special_sse2(b: &[u8]) -> Option<usize> {
+        let (i, found) = scan!(
+            b,
+            16,
+            _mm_loadu_si128,
+            _mm_cmpeq_epi8,
+            _mm_set1_epi8,
+            _mm_min_epu8,
+            _mm_or_si128,
+            _mm_movemask_epi8
+        );
+        found.or_else(|| super::special_scalar(&b[i..]).map(|k| i + k))
     }
 
     /// [`super::special`] 32 bytes at a time.
@@ -335,27 +353,17 @@ mod vector {
     #[allow(unsafe_code)]
     #[target_feature(enable = "avx2")]
     pub(super) unsafe fn special_avx2(b: &[u8]) -> Option<usize> {
-        let mut i = 0;
-        while i + 32 <= b.len() {
-            // SAFETY: AVX2 (this function's contract); the load reads the 32
-            // bytes at `i`, inside `b`.
-            let m = unsafe {
-                let v = _mm256_loadu_si256(b.as_ptr().add(i).cast());
-                let hit = _mm256_or_si256(
-                    _mm256_or_si256(
-                        _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'"' as i8)),
-                        _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'\\' as i8)),
-                    ),
-                    _mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1F)), v),
-                );
-                _mm256_movemask_epi8(hit) as u32
-            };
-            if m != 0 {
-                return Some(i + m.trailing_zeros() as usize);
-            }
-            i += 32;
-        }
-        special_sse2(&b[i..]).map(|k| i + k)
+        let (i, found) = scan!(
+            b,
+            32,
+            _mm256_loadu_si256,
+            _mm256_cmpeq_epi8,
+            _mm256_set1_epi8,
+            _mm256_min_epu8,
+            _mm256_or_si256,
+            _mm256_movemask_epi8
+        );
+        found.or_else(|| special_sse2(&b[i..]).map(|k| i + k))
     }
 }
 
