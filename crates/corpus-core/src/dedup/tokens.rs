@@ -177,6 +177,15 @@ fn word<'a>(text: &'a str, s: usize, e: usize, m: &Marks, f: &mut impl FnMut(&'a
 /// Fills `m` for `b` (see [`Marks`]): whole 64-byte blocks with AVX2 when the
 /// CPU has it, then 16 bytes at a time with SSE2, then byte by byte.
 fn classify(b: &[u8], m: &mut Marks) {
+    #[cfg(target_arch = "x86_64")]
+    let avx2 = std::is_x86_feature_detected!("avx2");
+    #[cfg(not(target_arch = "x86_64"))]
+    let avx2 = false;
+    classify_with(b, m, avx2);
+}
+
+/// [`classify`], with the AVX2 blocks when `avx2` (which the CPU must have).
+fn classify_with(b: &[u8], m: &mut Marks, avx2: bool) {
     let words = b.len().div_ceil(64);
     for v in [&mut m.breaks, &mut m.single, &mut m.double, &mut m.other] {
         v.clear();
@@ -185,8 +194,8 @@ fn classify(b: &[u8], m: &mut Marks) {
     let mut i = 0;
     let mut prev = 0u8;
     #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: AVX2 was detected just above; the marks are sized for `b`.
+    if avx2 {
+        // SAFETY: the caller detected AVX2; the marks are sized for `b`.
         #[allow(unsafe_code)]
         let done = unsafe { avx2::blocks(b, m) };
         i = done;
@@ -564,15 +573,20 @@ mod tests {
         }
     }
 
-    /// The vector marks equal the byte-by-byte definition.
+    /// The vector marks equal the byte-by-byte definition, with SSE2 alone
+    /// and with AVX2 where the CPU has it.
     #[test]
     fn marks_equal_their_definition() {
         let mut texts = crate::seed_texts();
         texts.push((0..0x800u32).filter_map(char::from_u32).collect());
-        for t in &texts {
+        #[cfg(target_arch = "x86_64")]
+        let widths = [false, std::is_x86_feature_detected!("avx2")];
+        #[cfg(not(target_arch = "x86_64"))]
+        let widths = [false];
+        for (t, avx2) in texts.iter().flat_map(|t| widths.map(|w| (t, w))) {
             let b = t.as_bytes();
             let mut m = Marks::default();
-            classify(b, &mut m);
+            classify_with(b, &mut m, avx2);
             for (i, &x) in b.iter().enumerate() {
                 let p = if i == 0 { 0 } else { b[i - 1] };
                 let (brk, single, double, other) = scalar_marks(x, p);

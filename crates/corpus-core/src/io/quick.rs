@@ -463,6 +463,34 @@ mod tests {
         assert!(n > 1000, "only {n} records read");
     }
 
+    /// The vector scans find what the byte-by-byte one finds, at every offset
+    /// around their blocks.
+    #[test]
+    fn scans_agree() {
+        for len in 0..100 {
+            for at in 0..=len {
+                for c in [b'"', b'\\', 0x00, 0x1F, 0x20, b'a', 0xD8] {
+                    let mut b = vec![b'x'; len];
+                    if at < len {
+                        b[at] = c;
+                    }
+                    let want = special_scalar(&b);
+                    #[cfg(target_arch = "x86_64")]
+                    {
+                        assert_eq!(vector::special_sse2(&b), want, "{len} {at} {c}");
+                        if std::is_x86_feature_detected!("avx2") {
+                            // SAFETY: AVX2 was detected just above.
+                            #[allow(unsafe_code)]
+                            let got = unsafe { vector::special_avx2(&b) };
+                            assert_eq!(got, want, "{len} {at} {c}");
+                        }
+                    }
+                    assert_eq!(special(&b), want);
+                }
+            }
+        }
+    }
+
     proptest::proptest! {
         /// Any object of random values, keys and spacing: decided the same as
         /// serde_json, or left to it.
