@@ -246,64 +246,43 @@ impl Tally {
     }
 }
 
-/// What one character of U+0600..U+06FF adds to a [`Tally`].
-#[derive(Clone, Copy, Default)]
-struct Delta {
-    arabic: u8,
-    other: u8,
-    score: [u8; 4],
-}
-
-/// [`Tally::add_decomposed`] of every character of the Arabic block, computed
-/// once: the vote's inner loop is then one lookup per letter.
-fn arabic_block() -> &'static [Delta; 256] {
-    static T: std::sync::OnceLock<[Delta; 256]> = std::sync::OnceLock::new();
-    T.get_or_init(|| {
-        let mut table = [Delta::default(); 256];
-        for (i, d) in table.iter_mut().enumerate() {
-            let Some(c) = char::from_u32(0x600 + i as u32) else {
-                continue;
-            };
-            let mut t = Tally::default();
-            t.add_decomposed(c);
-            let byte = |v: u32| u8::try_from(v).unwrap_or(u8::MAX);
-            *d = Delta {
-                arabic: byte(t.arabic),
-                other: byte(t.other),
-                score: t.score.map(byte),
-            };
-        }
-        table
-    })
-}
-
-/// Bits per field of a [`Delta`] packed in a `u64` (see [`packed_block`]).
+/// Bits per field of a [`Tally`] packed in a `u64` (see [`arabic_block`]).
 const LANE: u32 = 10;
 
 /// Letters of the Arabic block added to a packed sum before it is unpacked:
-/// no field of it can then pass `2^LANE - 1` (each [`Delta`] field is at most
-/// 5, a test checks).
+/// no field of it can then pass `2^LANE - 1` (one letter adds at most 5 to a
+/// field, a test checks).
 const PACKED_RUN: u32 = 200;
 
-/// [`arabic_block`] with each [`Delta`]'s six fields in lanes of [`LANE`] bits
-/// of one word: the vote adds one word per letter.
-fn packed_block() -> &'static [u64; 256] {
+/// The fields of a [`Tally`] (arabic, other, the four scores), each in a lane
+/// of [`LANE`] bits of one word.
+fn pack(t: &Tally) -> u64 {
+    [
+        t.arabic, t.other, t.score[0], t.score[1], t.score[2], t.score[3],
+    ]
+    .iter()
+    .enumerate()
+    .map(|(k, &v)| u64::from(v) << (LANE * k as u32))
+    .sum()
+}
+
+/// [`Tally::add_decomposed`] of every character of the Arabic block, computed
+/// once and packed: the vote's inner loop then adds one word per letter.
+fn arabic_block() -> &'static [u64; 256] {
     static T: std::sync::OnceLock<[u64; 256]> = std::sync::OnceLock::new();
     T.get_or_init(|| {
-        arabic_block().map(|d| {
-            [
-                d.arabic, d.other, d.score[0], d.score[1], d.score[2], d.score[3],
-            ]
-            .iter()
-            .enumerate()
-            .map(|(k, &v)| u64::from(v) << (LANE * k as u32))
-            .sum()
+        std::array::from_fn(|i| {
+            let mut t = Tally::default();
+            if let Some(c) = char::from_u32(0x600 + i as u32) {
+                t.add_decomposed(c);
+            }
+            pack(&t)
         })
     })
 }
 
 impl Tally {
-    /// Adds a sum of packed [`Delta`]s.
+    /// Adds a sum of [`pack`]ed tallies.
     fn add_packed(&mut self, sum: u64) {
         let lane = |k: u32| (sum >> (LANE * k) & ((1 << LANE) - 1)) as u32;
         self.arabic += lane(0);
@@ -317,7 +296,7 @@ impl Tally {
 /// The letter counts of `text` (see [`Tally`]).
 fn tally(text: &str) -> Tally {
     let mut t = Tally::default();
-    let block = packed_block();
+    let block = arabic_block();
     // Letters of the Arabic block, summed packed: `run` of them in `sum`.
     let (mut sum, mut run) = (0u64, 0u32);
     let b = text.as_bytes();
@@ -429,13 +408,14 @@ fn detect_among(text: &str, common_only: bool) -> Detection {
 mod tests {
     use super::*;
 
-    /// The packed sums cannot overflow a lane: every field of the Arabic
-    /// block's deltas, times the letters summed before unpacking, fits.
+    /// The packed sums cannot overflow a lane: every field a letter of the
+    /// Arabic block adds, times the letters summed before unpacking, fits.
     #[test]
     fn packed_letters_fit_their_lanes() {
-        for d in arabic_block() {
-            for v in [d.arabic, d.other].into_iter().chain(d.score) {
-                assert!(u32::from(v) * PACKED_RUN < 1 << LANE);
+        for &packed in arabic_block() {
+            for k in 0..6 {
+                let v = (packed >> (LANE * k)) & ((1 << LANE) - 1);
+                assert!(v * u64::from(PACKED_RUN) < 1 << LANE);
             }
         }
         // Real texts and a long one (many unpackings) count as letter by letter.
