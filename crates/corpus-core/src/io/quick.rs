@@ -21,45 +21,21 @@ pub(crate) fn fields(line: &str, id_field: &str, text_field: &str) -> Option<Fie
     if id_field == text_field {
         return None;
     }
-    let mut p = Parser {
-        s: line,
-        b: line.as_bytes(),
-        i: 0,
-    };
-    p.ws();
-    p.eat(b'{')?;
     let (mut text, mut id): (Option<String>, Option<Option<String>>) = (None, None);
-    p.ws();
-    if p.peek()? != b'}' {
-        loop {
-            p.ws();
-            let key = p.plain_key()?;
-            p.ws();
-            p.eat(b':')?;
-            p.ws();
-            if key == text_field.as_bytes() {
-                if text.is_some() {
-                    return None;
-                }
-                text = Some(p.string(true)?.unwrap_or_default());
-            } else if key == id_field.as_bytes() {
-                if id.is_some() {
-                    return None;
-                }
-                id = Some(p.id()?);
-            } else {
-                p.skip_value(0)?;
-            }
-            p.ws();
-            match p.next()? {
-                b',' => continue,
-                b'}' => break,
-                _ => return None,
-            }
+    let mut p = Parser::new(line);
+    p.members(false, |p, key| {
+        if key == text_field {
+            // A field given twice is the general path's to report.
+            text.is_none().then_some(())?;
+            text = Some(p.string(true)?.unwrap_or_default());
+        } else if key == id_field {
+            id.is_none().then_some(())?;
+            id = Some(p.id()?);
+        } else {
+            p.skip_value(0)?;
         }
-    } else {
-        p.i += 1;
-    }
+        Some(())
+    })?;
     p.ws();
     if p.i != p.b.len() {
         return None;
@@ -70,6 +46,23 @@ pub(crate) fn fields(line: &str, id_field: &str, text_field: &str) -> Option<Fie
     })
 }
 
+/// Byte span of the value of top-level key `field` in the JSON object `raw`
+/// (the last one if the key repeats, as serde_json reads it); `None` when `raw`
+/// is no well-formed object or has no such field.
+pub(crate) fn value_span(raw: &str, field: &str) -> Option<(usize, usize)> {
+    let mut found = None;
+    let mut p = Parser::new(raw);
+    p.members(true, |p, key| {
+        let start = p.i;
+        p.skip_value(0)?;
+        if key == field {
+            found = Some((start, p.i));
+        }
+        Some(())
+    })?;
+    found
+}
+
 struct Parser<'a> {
     s: &'a str,
     b: &'a [u8],
@@ -77,6 +70,46 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
+    fn new(s: &'a str) -> Self {
+        Parser {
+            s,
+            b: s.as_bytes(),
+            i: 0,
+        }
+    }
+
+    /// Walks the object that starts here (after whitespace) to its closing
+    /// brace, calling `value` with each key (decoded when `decode`; else a key
+    /// with escapes gives `None`) and the parser at the key's value, which
+    /// `value` must read.
+    fn members(
+        &mut self,
+        decode: bool,
+        mut value: impl FnMut(&mut Self, &str) -> Option<()>,
+    ) -> Option<()> {
+        self.ws();
+        self.eat(b'{')?;
+        self.ws();
+        if self.peek()? == b'}' {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            self.ws();
+            let key = self.key(decode)?;
+            self.ws();
+            self.eat(b':')?;
+            self.ws();
+            value(self, &key)?;
+            self.ws();
+            match self.next()? {
+                b',' => continue,
+                b'}' => return Some(()),
+                _ => return None,
+            }
+        }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
@@ -98,16 +131,22 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// A key without escapes, as its bytes.
-    fn plain_key(&mut self) -> Option<&'a [u8]> {
-        self.eat(b'"')?;
-        let start = self.i;
-        let end = start + special(&self.b[start..])?;
-        if self.b[end] != b'"' {
+    /// A key: borrowed when it has no escapes, else decoded when `decode`
+    /// (`None` if not).
+    fn key(&mut self, decode: bool) -> Option<std::borrow::Cow<'a, str>> {
+        let start = self.i + 1;
+        if self.peek()? != b'"' {
             return None;
         }
-        self.i = end + 1;
-        Some(&self.b[start..end])
+        let end = start + special(&self.b[start..])?;
+        if self.b[end] == b'"' {
+            self.i = end + 1;
+            return Some(std::borrow::Cow::Borrowed(&self.s[start..end]));
+        }
+        if !decode {
+            return None;
+        }
+        self.string(true)?.map(std::borrow::Cow::Owned)
     }
 
     /// A string, decoded when `keep` (else only checked). `None` when it is not
@@ -198,7 +237,7 @@ impl<'a> Parser<'a> {
                 let plain = (1..=18).contains(&digits)
                     && (text[neg] != b'0' || (digits == 1 && neg == 0))
                     && !matches!(self.peek(), Some(b'.' | b'e' | b'E'));
-                plain.then(|| Some(String::from_utf8_lossy(text).into_owned()))
+                plain.then(|| Some(self.s[start..self.i].to_owned()))
             }
         }
     }

@@ -1630,109 +1630,13 @@ pub(crate) mod fields {
     /// by the JSON string `text`; every other byte stays as it was. `None` when
     /// `raw` has no such field.
     pub(crate) fn replace_string(raw: &str, field: &str, text: &str) -> Option<String> {
-        let (a, b) = value_span(raw, field)?;
+        let (a, b) = super::super::quick::value_span(raw, field)?;
         let mut out = String::with_capacity(raw.len() + text.len());
         out.push_str(&raw[..a]);
         // A `str` always serializes.
         out.push_str(&serde_json::to_string(text).unwrap_or_default());
         out.push_str(&raw[b..]);
         Some(out)
-    }
-
-    /// Byte span of the value of top-level key `field` in the JSON object `raw`
-    /// (the last one if the key repeats, as serde_json reads it).
-    fn value_span(raw: &str, field: &str) -> Option<(usize, usize)> {
-        let b = raw.as_bytes();
-        let mut i = skip_ws(b, 0);
-        if b.get(i) != Some(&b'{') {
-            return None;
-        }
-        i += 1;
-        let mut found = None;
-        loop {
-            i = skip_ws(b, i);
-            match b.get(i)? {
-                b'}' => break,
-                b',' => {
-                    i += 1;
-                    continue;
-                }
-                b'"' => {}
-                _ => return None,
-            }
-            let ke = skip_string(b, i)?;
-            let key: String = serde_json::from_str(&raw[i..ke]).ok()?;
-            i = skip_ws(b, ke);
-            if b.get(i) != Some(&b':') {
-                return None;
-            }
-            i = skip_ws(b, i + 1);
-            let ve = skip_value(b, i)?;
-            if key == field {
-                found = Some((i, ve));
-            }
-            i = ve;
-        }
-        found
-    }
-
-    fn skip_ws(b: &[u8], mut i: usize) -> usize {
-        while b.get(i).is_some_and(|c| c.is_ascii_whitespace()) {
-            i += 1;
-        }
-        i
-    }
-
-    /// End (exclusive) of the string starting at `b[i] == '"'`.
-    fn skip_string(b: &[u8], i: usize) -> Option<usize> {
-        let mut j = i + 1;
-        while j < b.len() {
-            j += memchr::memchr2(b'\\', b'"', &b[j..])?;
-            match b[j] {
-                b'\\' => j += 2,
-                _ => return Some(j + 1),
-            }
-        }
-        None
-    }
-
-    /// End (exclusive) of the JSON value starting at `b[i]`.
-    fn skip_value(b: &[u8], i: usize) -> Option<usize> {
-        match b.get(i)? {
-            b'"' => skip_string(b, i),
-            b'{' | b'[' => {
-                let mut depth = 0usize;
-                let mut j = i;
-                while j < b.len() {
-                    match b[j] {
-                        b'"' => {
-                            j = skip_string(b, j)?;
-                            continue;
-                        }
-                        b'{' | b'[' => depth += 1,
-                        b'}' | b']' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                return Some(j + 1);
-                            }
-                        }
-                        _ => {}
-                    }
-                    j += 1;
-                }
-                None
-            }
-            _ => {
-                let mut j = i;
-                while j < b.len()
-                    && !matches!(b[j], b',' | b'}' | b']')
-                    && !b[j].is_ascii_whitespace()
-                {
-                    j += 1;
-                }
-                Some(j)
-            }
-        }
     }
 
     struct Seed<'f> {
