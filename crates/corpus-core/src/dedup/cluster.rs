@@ -25,6 +25,19 @@ pub enum Reason {
     Containment,
 }
 
+impl Reason {
+    /// The name `clusters.jsonl` gives it (its serde name).
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::Unique => "unique",
+            Reason::Survivor => "survivor",
+            Reason::Exact => "exact",
+            Reason::NearDuplicate => "near_duplicate",
+            Reason::Containment => "containment",
+        }
+    }
+}
+
 /// Input of [`cluster`] for one document.
 #[derive(Clone, Debug)]
 pub struct Member {
