@@ -526,6 +526,8 @@ pub struct Scratch {
     starts: Vec<u32>,
     /// Scratch of the entries' sort.
     spill: Vec<u64>,
+    /// The open-addressing table of [`count_distinct`].
+    seen: Vec<u64>,
 }
 
 impl Sketcher {
@@ -616,6 +618,19 @@ impl Sketcher {
             };
         }
         self.shingle_hashes(key, scratch);
+        if !self.keep_set && !self.anchors {
+            // Only their number is kept: counted in a table, without the sort.
+            let shingles = count_distinct(&scratch.hashes, &mut scratch.seen);
+            return self.finish(
+                scratch,
+                exact,
+                chars,
+                shingles,
+                [].into(),
+                [].into(),
+                [].into(),
+            );
+        }
         // One sort gives the distinct shingles (high 32 bits of each hash), in
         // order, with the first text position of each: (hash, position) packed
         // in a u64 sorts each entry's first occurrence first.
@@ -650,6 +665,21 @@ impl Sketcher {
         } else {
             (Box::new([]), Box::new([]))
         };
+        self.finish(scratch, exact, chars, shingles, anchors, set, pos)
+    }
+
+    /// The sketch from the shingle hashes in `scratch` and the parts already made.
+    #[allow(clippy::too_many_arguments)] // a private step of `sketch_parts`
+    fn finish(
+        &self,
+        scratch: &mut Scratch,
+        exact: u128,
+        chars: u64,
+        shingles: u32,
+        anchors: Box<[u32]>,
+        set: Box<[u32]>,
+        pos: Box<[u16]>,
+    ) -> Sketch {
         // Both schemes take the minimum over the shingles, so repeated shingles
         // (the hashes are in text order, not deduplicated) change nothing.
         let hashes = &scratch.hashes;
@@ -746,6 +776,38 @@ impl Sketcher {
         s.hashes.dedup();
         s.hashes
     }
+}
+
+/// The number of distinct high halves (what the sketch's sets hold) among
+/// `hashes`, with `table` as scratch: linear probing in a table at most half
+/// full, addressed by the top bits (the hashes are uniformly spread).
+fn count_distinct(hashes: &[u64], table: &mut Vec<u64>) -> u32 {
+    // A slot holds a high half (below 2^32) or EMPTY.
+    const EMPTY: u64 = u64::MAX;
+    let bits = (2 * hashes.len())
+        .max(64)
+        .next_power_of_two()
+        .trailing_zeros();
+    table.clear();
+    table.resize(1 << bits, EMPTY);
+    let mask = (1usize << bits) - 1;
+    let mut distinct = 0;
+    for &h in hashes {
+        let v = h >> 32;
+        let mut i = (v >> (32 - bits.min(32))) as usize & mask;
+        loop {
+            match table.get(i).copied() {
+                Some(EMPTY) => {
+                    table[i] = v;
+                    distinct += 1;
+                    break;
+                }
+                Some(x) if x == v => break,
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+    distinct
 }
 
 /// Turns token hashes into the hashes of every run of `n` tokens (all of them
@@ -1237,7 +1299,49 @@ mod tests {
         want
     }
 
+    /// A sketch that keeps neither the set nor the anchors counts its shingles
+    /// in a table instead of sorting them: the same count, and the same rest.
+    #[test]
+    fn counting_the_shingles_without_the_set_changes_nothing() {
+        let whole = Sketcher::new(&DedupConfig::default()).unwrap();
+        let bare = Sketcher::new(&DedupConfig {
+            exact_verify: false,
+            containment: false,
+            ..DedupConfig::default()
+        })
+        .unwrap();
+        assert!(!bare.keep_set && !bare.anchors && whole.keep_set);
+        let mut texts = crate::seed_texts();
+        texts.push(String::new());
+        texts.push("كلمة ".repeat(500));
+        for text in texts {
+            let (a, b) = (whole.sketch_local(&text), bare.sketch_local(&text));
+            assert_eq!(a.shingles, whole.shingle_set(&text).len() as u32);
+            assert_eq!(
+                (a.shingles, &a.sig, &a.numbers, a.exact, a.chars),
+                (b.shingles, &b.sig, &b.numbers, b.exact, b.chars)
+            );
+        }
+    }
+
     proptest::proptest! {
+        /// Many values share a high half, or all of a table's top bits.
+        #[test]
+        fn distinct_counts_equal_a_sort(
+            v in proptest::collection::vec(proptest::num::u64::ANY, 0..3000),
+            crowd in 0u32..3,
+        ) {
+            let v: Vec<u64> = v.into_iter().map(|x| match crowd {
+                0 => x,
+                1 => x & 0xFFFF_0000_0000_0000 | x & 0xFFFF,
+                _ => x & 0x0000_00FF_FFFF_FFFF | 0x1234_5600_0000_0000,
+            }).collect();
+            let mut want: Vec<u64> = v.iter().map(|&x| x >> 32).collect();
+            want.sort_unstable();
+            want.dedup();
+            proptest::prop_assert_eq!(count_distinct(&v, &mut Vec::new()) as usize, want.len());
+        }
+
         #[test]
         fn character_shingles_equal_their_definition(
             // Arabic with marks, ASCII, punctuation, digits, whitespace of several
