@@ -527,7 +527,7 @@ pub struct Scratch {
     /// Scratch of the entries' sort.
     spill: Vec<u64>,
     /// The open-addressing table of [`count_distinct`].
-    seen: Vec<u64>,
+    seen: Vec<u32>,
 }
 
 impl Sketcher {
@@ -781,9 +781,10 @@ impl Sketcher {
 /// The number of distinct high halves (what the sketch's sets hold) among
 /// `hashes`, with `table` as scratch: linear probing in a table at most half
 /// full, addressed by the top bits (the hashes are uniformly spread).
-fn count_distinct(hashes: &[u64], table: &mut Vec<u64>) -> u32 {
-    // A slot holds a high half (below 2^32) or EMPTY.
-    const EMPTY: u64 = u64::MAX;
+fn count_distinct(hashes: &[u64], table: &mut Vec<u32>) -> u32 {
+    // A slot holds a high half or EMPTY; the high half equal to EMPTY is
+    // counted apart.
+    const EMPTY: u32 = u32::MAX;
     let bits = (2 * hashes.len())
         .max(64)
         .next_power_of_two()
@@ -791,10 +792,14 @@ fn count_distinct(hashes: &[u64], table: &mut Vec<u64>) -> u32 {
     table.clear();
     table.resize(1 << bits, EMPTY);
     let mask = (1usize << bits) - 1;
-    let mut distinct = 0;
+    let (mut distinct, mut empty_value) = (0, 0);
     for &h in hashes {
-        let v = h >> 32;
-        let mut i = (v >> (32 - bits.min(32))) as usize & mask;
+        let v = (h >> 32) as u32;
+        if v == EMPTY {
+            empty_value = 1;
+            continue;
+        }
+        let mut i = (u64::from(v) << 32 >> (64 - bits.min(64))) as usize & mask;
         loop {
             match table.get(i).copied() {
                 Some(EMPTY) => {
@@ -807,7 +812,7 @@ fn count_distinct(hashes: &[u64], table: &mut Vec<u64>) -> u32 {
             }
         }
     }
-    distinct
+    distinct + empty_value
 }
 
 /// Turns token hashes into the hashes of every run of `n` tokens (all of them
@@ -1329,11 +1334,13 @@ mod tests {
         #[test]
         fn distinct_counts_equal_a_sort(
             v in proptest::collection::vec(proptest::num::u64::ANY, 0..3000),
-            crowd in 0u32..3,
+            crowd in 0u32..4,
         ) {
             let v: Vec<u64> = v.into_iter().map(|x| match crowd {
                 0 => x,
                 1 => x & 0xFFFF_0000_0000_0000 | x & 0xFFFF,
+                2 if x & 1 == 0 => x | 0xFFFF_FFFF_0000_0000, // the table's empty mark
+                2 => x,
                 _ => x & 0x0000_00FF_FFFF_FFFF | 0x1234_5600_0000_0000,
             }).collect();
             let mut want: Vec<u64> = v.iter().map(|&x| x >> 32).collect();
