@@ -323,7 +323,7 @@ impl Checkpoints {
                 tmp,
                 data,
                 done,
-                hasher: xxhash_rust::xxh3::Xxh3::new(),
+                hasher: crate::hash::Stream64::default(),
                 size: 0,
                 buf: Vec::new(),
                 paths,
@@ -355,7 +355,7 @@ struct OpenShard {
     tmp: PathBuf,
     data: PathBuf,
     done: PathBuf,
-    hasher: xxhash_rust::xxh3::Xxh3,
+    hasher: crate::hash::Stream64,
     size: u64,
     buf: Vec<u8>,
     /// The shard's input files, as records name them.

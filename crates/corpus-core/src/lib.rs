@@ -30,6 +30,7 @@ pub mod config;
 pub mod dedup;
 pub mod document;
 mod error;
+mod hash;
 pub mod io;
 pub mod normalize;
 pub mod pipeline;

@@ -934,7 +934,7 @@ impl Analyzer {
         known: &Known<'_>,
     ) -> Result<(Seen, u128, u64)> {
         let (line_hash, fast_ours) = match &p {
-            Pending::Line(l) => (Some(xxhash_rust::xxh3::xxh3_64(&l.bytes)), None::<bool>),
+            Pending::Line(l) => (Some(crate::hash::long64(&l.bytes)), None::<bool>),
             Pending::Ready(_) => (None, Some(true)),
         };
         let (doc, truncated) = p.finish(input);
@@ -996,7 +996,7 @@ impl Analyzer {
     fn text_id(&self, doc: &Document, group: Option<&str>) -> u128 {
         let Some(g) = group else {
             // The one-shot hash: the streaming one buffers every byte first.
-            return xxhash_rust::xxh3::xxh3_128(doc.text.as_bytes());
+            return crate::hash::long128(doc.text.as_bytes());
         };
         let mut h = xxhash_rust::xxh3::Xxh3::new();
         h.update(doc.text.as_bytes());
@@ -2161,7 +2161,7 @@ fn kept_line(
     };
     let doc = match pending {
         Pending::Line(raw) => {
-            if xxhash_rust::xxh3::xxh3_64(&raw.bytes) != s.info.line_hash {
+            if crate::hash::long64(&raw.bytes) != s.info.line_hash {
                 return Err(changed(&raw.origin));
             }
             if !(s.info.general || want_doc) {
@@ -2197,7 +2197,7 @@ fn kept_line(
 /// What pass 2 checks a record that is not a JSON Lines line against (see
 /// [`DocInfo::line_hash`]): the hash of its text, which is what was analyzed.
 fn text_hash(doc: &Document) -> u64 {
-    xxhash_rust::xxh3::xxh3_64(doc.text.as_bytes())
+    crate::hash::long64(doc.text.as_bytes())
 }
 
 /// `raw` (a JSON object without our key) with `"ghirbal":{ours}` added last.

@@ -1,6 +1,6 @@
 use std::borrow::Cow;
 
-use xxhash_rust::xxh3::{xxh3_64_with_seed, xxh3_128_with_seed};
+use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use super::spread::sort_spread;
 use super::tokens::for_each_word;
@@ -591,7 +591,7 @@ impl Sketcher {
     /// [`layout_free`] form.
     pub fn exact_key(&self, key: &str) -> u128 {
         if memchr::memchr(b'\n', key.as_bytes()).is_none() {
-            return xxh3_128_with_seed(key.as_bytes(), self.seed);
+            return crate::hash::long128_seeded(key.as_bytes(), self.seed);
         }
         thread_local! {
             static FREE: std::cell::RefCell<String> = std::cell::RefCell::default();
@@ -599,7 +599,7 @@ impl Sketcher {
         FREE.with_borrow_mut(|free| {
             free.clear();
             push_layout_free(key, free);
-            xxh3_128_with_seed(free.as_bytes(), self.seed)
+            crate::hash::long128_seeded(free.as_bytes(), self.seed)
         })
     }
 

@@ -544,14 +544,14 @@ pub fn fingerprint_file(path: &Path) -> Result<String> {
 /// A file's fingerprint being computed from the bytes read so far, from its
 /// start (see [`Tallied`]): reading a corpus once gives its fingerprint too.
 pub(crate) struct Tally {
-    hash: xxhash_rust::xxh3::Xxh3,
+    hash: crate::hash::Stream64,
     bytes: u64,
 }
 
 impl Default for Tally {
     fn default() -> Self {
         Tally {
-            hash: xxhash_rust::xxh3::Xxh3::new(),
+            hash: crate::hash::Stream64::default(),
             bytes: 0,
         }
     }
