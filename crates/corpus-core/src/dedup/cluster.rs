@@ -261,17 +261,22 @@ pub fn cluster_report<M: Borrow<Member> + Sync>(
 
     // Exact duplicates: same key hash. Each group is a unit led by its champion,
     // the member the survivor policy prefers.
-    let mut by_hash: Vec<u32> = (0..n as u32).collect();
-    by_hash.par_sort_unstable_by_key(|&p| (m(p).sketch.exact, p));
+    // The keys are gathered first: a sort that looked each one up through the
+    // id order would miss the cache at every comparison.
+    let mut by_hash: Vec<(u128, u32)> = (0..n as u32)
+        .into_par_iter()
+        .map(|p| (m(p).sketch.exact, p))
+        .collect();
+    by_hash.par_sort_unstable();
     let mut unit_of = vec![0u32; n];
     let mut champions: Vec<u32> = Vec::new();
-    for group in by_hash.chunk_by(|&a, &b| m(a).sketch.exact == m(b).sketch.exact) {
+    for group in by_hash.chunk_by(|a, b| a.0 == b.0) {
         let champ = group
             .iter()
-            .copied()
+            .map(|&(_, p)| p)
             .min_by(|&a, &b| by_policy(a, b))
-            .unwrap_or(group[0]);
-        for &p in group {
+            .unwrap_or(group[0].1);
+        for &(_, p) in group {
             unit_of[p as usize] = champ;
         }
         champions.push(champ);
@@ -973,54 +978,74 @@ fn passage_run(cfg: &DedupConfig) -> usize {
         .max(1)
 }
 
-/// Bands whose keys are computed in one pass over the signatures: 16 rows of
-/// 32 bits fill one cache line.
-const BAND_GROUP_ROWS: usize = 16;
+/// Bands whose keys are computed in one pass over the signatures, at most:
+/// their columns of entries (8 bytes per representative each) are what such a
+/// pass holds in memory.
+const BANDS_PER_PASS: usize = 16;
+
+/// Members whose band entries one task computes: each task fills a piece of
+/// every band's column.
+const MEMBERS_PER_TASK: usize = 4096;
 
 /// LSH candidates among the representatives (`rep_pos[i]`: the id-order
 /// position of input `i`, `u32::MAX` for others), as sorted, unique pairs of
 /// positions.
 ///
 /// Signatures are read in memory order (input order, the order they were
-/// made in) rather than in id order, a few bands per pass: band keys of
-/// 200,000 documents read in id order cost a cache miss each.
+/// made in) rather than in id order, and each is read once for up to
+/// [`BANDS_PER_PASS`] bands: band keys of 200,000 documents read in id order
+/// cost a cache miss each, and a pass per band read every signature again.
 fn candidate_pairs<M: Borrow<Member> + Sync>(
     members: &[M],
     rep_pos: &[u32],
     (bands, rows): (usize, usize),
 ) -> Vec<(u32, u32)> {
     let reps = rep_pos.iter().filter(|&&p| p != u32::MAX).count();
-    let per_pass = (BAND_GROUP_ROWS / rows).max(1);
-    let groups: Vec<std::ops::Range<usize>> = (0..bands)
-        .step_by(per_pass)
-        .map(|b| b..(b + per_pass).min(bands))
-        .collect();
-    // Pairs packed in one u64 (smaller position high): sorting them is cheaper.
-    let mut pairs: Vec<u64> = groups
-        .into_par_iter()
-        .flat_map_iter(|group| {
-            let mut keys: Vec<Vec<u64>> = group.clone().map(|_| Vec::with_capacity(reps)).collect();
-            let rows_at = group.start * rows;
-            for (i, (m, &p)) in members.iter().zip(rep_pos).enumerate() {
-                // Signatures are scattered on the heap: the rows of the members
-                // ahead are fetched early (the records themselves are read in order).
-                if let Some(ahead) = members.get(i + AHEAD) {
-                    prefetch(ahead.borrow().sketch.sig.as_ptr().wrapping_add(rows_at));
+    let mut pairs: Vec<u64> = Vec::new();
+    let per_pass = bands.div_ceil(bands.div_ceil(BANDS_PER_PASS).max(1)).max(1);
+    for group in (0..bands).step_by(per_pass) {
+        let group = group..(group + per_pass).min(bands);
+        // Each task's pieces of the group's columns, in input order.
+        let pieces: Vec<Vec<Vec<u64>>> = members
+            .par_chunks(MEMBERS_PER_TASK)
+            .zip(rep_pos.par_chunks(MEMBERS_PER_TASK))
+            .map(|(ms, ps)| {
+                let mut columns: Vec<Vec<u64>> = group
+                    .clone()
+                    .map(|_| Vec::with_capacity(ms.len()))
+                    .collect();
+                for (i, (m, &p)) in ms.iter().zip(ps).enumerate() {
+                    // Signatures are scattered on the heap: the rows of the
+                    // members ahead are fetched early.
+                    if let Some(ahead) = ms.get(i + AHEAD) {
+                        let sig = &ahead.borrow().sketch.sig;
+                        prefetch(sig.as_ptr().wrapping_add(group.start * rows));
+                    }
+                    let m: &Member = m.borrow();
+                    if p == u32::MAX || m.sketch.shingles == 0 {
+                        continue;
+                    }
+                    for (column, band) in columns.iter_mut().zip(group.clone()) {
+                        column.push(band_entry(&m.sketch.sig[band * rows..(band + 1) * rows], p));
+                    }
                 }
-                let m: &Member = m.borrow();
-                if p == u32::MAX || m.sketch.shingles == 0 {
-                    continue;
-                }
-                for (k, band) in keys.iter_mut().zip(group.clone()) {
-                    k.push(band_entry(&m.sketch.sig[band * rows..(band + 1) * rows], p));
-                }
-            }
-            keys.into_iter().flat_map(|mut k| {
-                k.sort_unstable();
-                bucket_pairs(&k).into_iter().map(pack)
+                columns
             })
-        })
-        .collect();
+            .collect();
+        // Pairs packed in one u64 (smaller position high): sorting them is cheaper.
+        let found: Vec<u64> = (0..group.len())
+            .into_par_iter()
+            .flat_map_iter(|b| {
+                let mut keys: Vec<u64> = Vec::with_capacity(reps);
+                for piece in &pieces {
+                    keys.extend_from_slice(&piece[b]);
+                }
+                keys.sort_unstable();
+                bucket_pairs(&keys).into_iter().map(pack)
+            })
+            .collect();
+        pairs.extend(found);
+    }
     pairs.par_sort_unstable();
     pairs.dedup();
     pairs.into_iter().map(unpack).collect()
