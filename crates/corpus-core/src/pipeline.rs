@@ -1485,8 +1485,14 @@ fn drop_in_background<T: Send + 'static>(value: T) {
 impl Summary {
     /// Counts the documents' language labels into `languages`.
     fn count_languages(&mut self, langs: impl IntoIterator<Item = &'static str>) {
+        // Counted by the static codes first: an owned key per document would
+        // allocate 200,000 times for a handful of languages.
+        let mut counts: FastMap<&'static str, u64> = FastMap::default();
         for l in langs {
-            *self.languages.entry(l.to_owned()).or_default() += 1;
+            *counts.entry(l).or_default() += 1;
+        }
+        for (l, n) in counts {
+            *self.languages.entry(l.to_owned()).or_default() += n;
         }
     }
 
@@ -2109,28 +2115,48 @@ fn write_kept(
 }
 
 /// Runs `work` on the items of each batch `read` gives (an empty batch ends), on
-/// the pool; `take` gets each batch's results, in order. While a batch is worked
-/// on, the next one is read and the previous one taken, so that the sequential
-/// parts (reading, writing) leave no core idle.
+/// the pool; `take` gets each batch's results, in order, on a thread of its own
+/// (it must not use the pool). While a batch is worked on, the next one is read
+/// and the previous one taken, so that the sequential parts (reading, writing)
+/// leave no core idle and do not wait for each other.
 pub(crate) fn read_ahead<B: Send, R: Send>(
     mut read: impl FnMut() -> Result<Vec<B>> + Send,
     work: impl Fn(B) -> R + Sync,
     mut take: impl FnMut(Vec<R>) -> Result<()> + Send,
 ) -> Result<()> {
-    let mut batch = read()?;
-    let mut done: Option<Vec<R>> = None;
-    while !batch.is_empty() {
-        let (next, worked) = rayon::join(
-            || {
-                done.take().map_or(Ok(()), &mut take)?;
-                read()
-            },
-            || batch.into_par_iter().map(&work).collect::<Vec<_>>(),
-        );
-        batch = next?;
-        done = Some(worked);
-    }
-    done.map_or(Ok(()), take)
+    std::thread::scope(|scope| {
+        // One batch waits while the taker writes another: memory stays bounded.
+        let (to_taker, taken) = std::sync::mpsc::sync_channel::<Vec<R>>(1);
+        let taker = std::thread::Builder::new()
+            .name("ghirbal-take".into())
+            .spawn_scoped(scope, move || -> Result<()> {
+                for done in taken {
+                    take(done)?;
+                }
+                Ok(())
+            })
+            .map_err(|e| Error::Invariant(format!("cannot start the writing thread: {e}")))?;
+        let mut reading = || -> Result<()> {
+            let mut batch = read()?;
+            while !batch.is_empty() {
+                let (next, worked) = rayon::join(&mut read, || {
+                    batch.into_par_iter().map(&work).collect::<Vec<_>>()
+                });
+                if to_taker.send(worked).is_err() {
+                    return Ok(()); // the taker stopped on an error, returned below
+                }
+                batch = next?;
+            }
+            Ok(())
+        };
+        let read_result = reading();
+        drop(reading);
+        drop(to_taker);
+        let taken = taker
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        taken.and(read_result)
+    })
 }
 
 /// One record of pass 2 (`seen[i]`): its output line if it is kept, and the
