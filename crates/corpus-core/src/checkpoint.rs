@@ -38,8 +38,9 @@ use crate::{Error, Result};
 /// values that are numbers written as strings are numbers; 10: the records
 /// rejected for an id seen in an earlier shard, so that a resumed run can tell
 /// whether the shards before still give the same verdicts; 11: the corpus-level
-/// boilerplate model the records were analyzed with).
-const VERSION: u32 = 11;
+/// boilerplate model the records were analyzed with; 12: where each JSON Lines
+/// record's bytes are, for pass 2 to read them there).
+const VERSION: u32 = 12;
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
 struct Manifest {
@@ -472,6 +473,9 @@ fn write_seen(buf: &mut Vec<u8>, file: u32, s: &Seen) {
     buf.extend_from_slice(&m.chrome.to_le_bytes());
     put_rank(buf, m.rank.as_ref());
     buf.extend_from_slice(&info.line_hash.to_le_bytes());
+    let (at, len) = info.span.unwrap_or((u64::MAX, 0));
+    buf.extend_from_slice(&at.to_le_bytes());
+    buf.extend_from_slice(&len.to_le_bytes());
     buf.push(u8::from(info.general) | u8::from(info.truncated) << 1);
     put_bytes(buf, info.lang.as_bytes());
     buf.extend_from_slice(&info.lang_confidence.to_le_bytes());
@@ -486,6 +490,7 @@ fn read_seen(r: &mut Bytes<'_>, paths: &[Arc<Path>]) -> Option<Seen> {
     let chrome = r.u64()?;
     let rank = r.rank()?;
     let line_hash = r.u64()?;
+    let (at, len) = (r.u64()?, r.u32()?);
     let flags = r.u8()?;
     let lang = crate::pipeline::lang_code(std::str::from_utf8(r.bytes()?).ok()?)?;
     let lang_confidence = f32::from_le_bytes(r.arr()?);
@@ -503,6 +508,7 @@ fn read_seen(r: &mut Bytes<'_>, paths: &[Arc<Path>]) -> Option<Seen> {
         },
         info: DocInfo {
             line_hash,
+            span: (at != u64::MAX).then_some((at, len)),
             general: flags & 1 != 0,
             truncated: flags & 2 != 0,
             lang,

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// Where a record came from: file and 1-based line (0 for a whole-file document).
-#[derive(Clone, Debug, Eq, Hash)]
+#[derive(Clone, Debug, Eq)]
 pub struct Origin {
     /// The input file (`-` for standard input).
     pub path: Arc<Path>,
@@ -19,6 +19,13 @@ impl PartialEq for Origin {
         // same path, without comparing it component by component (pass 2
         // compares every record's place).
         self.line == other.line && (Arc::ptr_eq(&self.path, &other.path) || self.path == other.path)
+    }
+}
+
+impl std::hash::Hash for Origin {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.path.hash(state);
+        self.line.hash(state);
     }
 }
 

@@ -682,6 +682,10 @@ pub(crate) struct DocInfo {
     /// and writes any other record, only after checking that it still hashes the
     /// same.
     pub line_hash: u64,
+    /// Where a JSON Lines record's bytes are in its decoded file, and how many
+    /// (see [`crate::io::RawLine::offset`]): pass 2 reads a file whose offsets
+    /// are its own ([`crate::io::open_positional`]) there, in parallel.
+    pub span: Option<(u64, u32)>,
     /// Pass 2 must parse the record (not a plain JSON Lines record: text file,
     /// Parquet row, truncated text, or our key already present).
     pub general: bool,
@@ -933,9 +937,13 @@ impl Analyzer {
         input: &crate::io::InputConfig,
         known: &Known<'_>,
     ) -> Result<(Seen, u128, u64)> {
-        let (line_hash, fast_ours) = match &p {
-            Pending::Line(l) => (Some(crate::hash::long64(&l.bytes)), None::<bool>),
-            Pending::Ready(_) => (None, Some(true)),
+        let (line_hash, fast_ours, span) = match &p {
+            Pending::Line(l) => (
+                Some(crate::hash::long64(&l.bytes)),
+                None::<bool>,
+                u32::try_from(l.bytes.len()).ok().map(|n| (l.offset, n)),
+            ),
+            Pending::Ready(_) => (None, Some(true), None),
         };
         let (doc, truncated) = p.finish(input);
         let doc = doc?;
@@ -979,6 +987,7 @@ impl Analyzer {
             },
             info: DocInfo {
                 line_hash,
+                span,
                 general,
                 truncated,
                 lang,
@@ -2035,7 +2044,9 @@ fn write_kept_parquet(
 ///
 /// A plain JSON Lines record is not parsed again: its line is checked against
 /// the hash taken in pass 1 and copied with our key appended. Lines rejected in
-/// pass 1 (bad records, taken ids) are not in `seen` and are passed over.
+/// pass 1 (bad records, taken ids) are not in `seen` and are passed over. A
+/// file whose records' offsets are its own is read where they are, in chunks on
+/// the pool ([`write_kept_at`]); the others through the reader, in turn.
 fn write_kept(
     files: &[InputFile],
     cfg: &Config,
@@ -2049,69 +2060,259 @@ fn write_kept(
     for v in verdicts {
         sizes[v.cluster] += 1;
     }
+    let kept = Kept {
+        cfg,
+        seen,
+        verdicts,
+        sizes: &sizes,
+        wants_doc,
+    };
     let mut w = KeptJsonl::create(out, &cfg.output)?;
-    let mut next = 0usize; // index into `seen`, advanced for each document met
-    let mut reader = Reader::new(files.to_vec(), cfg.input.clone());
-    // The first error passed over since the last record found: if records then
-    // go missing, it is what this read met and the first one did not (a column
-    // converted only here). Errors of records pass 1 rejected are followed by
-    // records found, which clear it.
-    let mut passed_over: Option<String> = None;
-    // Records are matched to `seen` in order while reading (those rejected in
-    // pass 1 are passed over); formatting runs in parallel while the next batch
-    // is read; lines are written in order.
-    let mut read_batch = |reader: &mut Reader| -> Vec<(usize, Pending)> {
-        let mut batch = Vec::with_capacity(BATCH);
-        while batch.len() < BATCH {
-            let Some(pending) = reader.next_pending() else {
-                break;
-            };
-            let Some(s) = seen.get(next) else {
-                continue;
-            };
-            let origin = match &pending {
-                Pending::Line(raw) => &raw.origin,
-                Pending::Ready(Ok(doc)) => &doc.origin,
-                Pending::Ready(Err(e)) => {
-                    if passed_over.is_none() {
-                        passed_over = Some(e.to_string());
-                    }
-                    continue;
+    // `seen` holds each file's records in turn: `cursor` is where `f`'s start.
+    let mut cursor = 0usize;
+    // Files to read through the reader, and where their records start.
+    let (mut through_reader, mut from): (Vec<InputFile>, usize) = (Vec::new(), 0);
+    for f in files {
+        let records = seen[cursor..]
+            .iter()
+            .take_while(|s| *s.origin.path == *f.path)
+            .count();
+        let range = cursor..cursor + records;
+        cursor += records;
+        let positional = (records > 0 && seen[range.clone()].iter().all(|s| s.info.span.is_some()))
+            .then(|| crate::io::open_positional(f, &cfg.input))
+            .flatten();
+        match positional {
+            Some(file) => {
+                if !through_reader.is_empty() {
+                    let files = std::mem::take(&mut through_reader);
+                    kept.through_reader(files, from..range.start, &mut w, on_doc)?;
                 }
-            };
-            if *origin == s.origin {
-                batch.push((next, pending));
-                next += 1;
-                passed_over = None;
+                write_kept_at(&kept, &file, range, &mut w, on_doc)?;
+            }
+            None => {
+                if through_reader.is_empty() {
+                    from = range.start;
+                }
+                through_reader.push(f.clone());
             }
         }
-        batch
+    }
+    if !through_reader.is_empty() {
+        kept.through_reader(through_reader, from..cursor, &mut w, on_doc)?;
+    }
+    if cursor != seen.len() {
+        return Err(Error::Invariant(
+            "pass 1 kept records of a file pass 2 was not given".into(),
+        ));
+    }
+    w.finish()
+}
+
+/// What pass 2 writes each record from.
+struct Kept<'a> {
+    cfg: &'a Config,
+    seen: &'a [Seen],
+    verdicts: &'a [Verdict],
+    /// Cluster sizes, by the cluster's first member.
+    sizes: &'a [u64],
+    wants_doc: &'a (dyn Fn(usize) -> bool + Sync),
+}
+
+impl Kept<'_> {
+    /// One record: see [`kept_line`].
+    #[allow(clippy::type_complexity)] // a private helper's result, as `kept_line`'s
+    fn line(&self, i: usize, p: Pending) -> Result<(usize, Option<String>, Option<Document>)> {
+        kept_line(
+            self.cfg,
+            self.seen,
+            self.verdicts,
+            self.sizes,
+            i,
+            p,
+            (self.wants_doc)(i),
+        )
+    }
+
+    /// Pass 2 over `files` read through the reader, whose records are
+    /// `seen[records]`: each record read is matched to `seen` by its place (those
+    /// rejected in pass 1 are passed over).
+    fn through_reader(
+        &self,
+        files: Vec<InputFile>,
+        records: std::ops::Range<usize>,
+        w: &mut KeptJsonl,
+        on_doc: &mut (dyn FnMut(usize, &Document) + Send),
+    ) -> Result<()> {
+        let seen = &self.seen[..records.end];
+        let mut next = records.start;
+        let mut reader = Reader::new(files, self.cfg.input.clone());
+        // The first error passed over since the last record found: if records then
+        // go missing, it is what this read met and the first one did not (a column
+        // converted only here). Errors of records pass 1 rejected are followed by
+        // records found, which clear it.
+        let mut passed_over: Option<String> = None;
+        // Records are matched to `seen` in order while reading; formatting runs
+        // in parallel while the next batch is read; lines are written in order.
+        let mut read_batch = |reader: &mut Reader| -> Vec<(usize, Pending)> {
+            let mut batch = Vec::with_capacity(BATCH);
+            while batch.len() < BATCH {
+                let Some(pending) = reader.next_pending() else {
+                    break;
+                };
+                let Some(s) = seen.get(next) else {
+                    continue;
+                };
+                let origin = match &pending {
+                    Pending::Line(raw) => &raw.origin,
+                    Pending::Ready(Ok(doc)) => &doc.origin,
+                    Pending::Ready(Err(e)) => {
+                        if passed_over.is_none() {
+                            passed_over = Some(e.to_string());
+                        }
+                        continue;
+                    }
+                };
+                if *origin == s.origin {
+                    batch.push((next, pending));
+                    next += 1;
+                    passed_over = None;
+                }
+            }
+            batch
+        };
+        read_ahead(
+            || Ok(read_batch(&mut reader)),
+            |(i, p)| self.line(i, p),
+            |formatted| take_kept(formatted, w, on_doc),
+        )?;
+        if next != records.end {
+            return Err(match passed_over {
+                Some(e) => Error::Invariant(format!(
+                    "writing the kept records, the input read differently from the first pass: {e}"
+                )),
+                None => Error::Invariant("input changed during the run (fewer records)".into()),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Writes pass 2's results for a batch of records, in order.
+#[allow(clippy::type_complexity)] // `kept_line`'s results
+fn take_kept(
+    formatted: Vec<Result<(usize, Option<String>, Option<Document>)>>,
+    w: &mut KeptJsonl,
+    on_doc: &mut (dyn FnMut(usize, &Document) + Send),
+) -> Result<()> {
+    for r in formatted {
+        let (i, line, doc) = r?;
+        if let Some(doc) = doc {
+            on_doc(i, &doc);
+        }
+        if let Some(line) = line {
+            w.write_raw(&line)?;
+        }
+    }
+    Ok(())
+}
+
+/// Records of one JSON Lines file in a chunk of pass 2: read with one
+/// positional read.
+const CHUNK_RECORDS: usize = 512;
+
+/// Pass 2 over the records `seen[records]` of `path`, read from `file` where
+/// pass 1 found them ([`DocInfo::span`]): chunks of records are read and
+/// formatted on the pool, in parallel, and written in order. The lines between
+/// them (rejected records, blank lines) are read over, not looked at.
+fn write_kept_at(
+    kept: &Kept<'_>,
+    file: &std::fs::File,
+    records: std::ops::Range<usize>,
+    w: &mut KeptJsonl,
+    on_doc: &mut (dyn FnMut(usize, &Document) + Send),
+) -> Result<()> {
+    let seen = kept.seen;
+    let end = records.end;
+    let mut chunks = records
+        .step_by(CHUNK_RECORDS)
+        .map(|start| start..(start + CHUNK_RECORDS).min(end));
+    // A chunk's kept lines go into one block (one allocation to free, on the
+    // writing thread, instead of one a line), with where each line ends.
+    let chunk = |c: std::ops::Range<usize>| -> Result<KeptBlock> {
+        let span = |i: usize| seen[i].info.span.unwrap_or_default();
+        let (first, (last_at, last_len)) = (span(c.start).0, span(c.end - 1));
+        let mut bytes = vec![0u8; (last_at + u64::from(last_len)).saturating_sub(first) as usize];
+        read_at(file, &mut bytes, first).map_err(|e| {
+            Error::Invariant(format!(
+                "input changed during the run at {}: {e}",
+                seen[c.start].origin
+            ))
+        })?;
+        let mut out = KeptBlock::default();
+        for i in c {
+            let (at, len) = span(i);
+            let from = (at - first) as usize;
+            let raw = crate::io::RawLine {
+                origin: seen[i].origin.clone(),
+                offset: at,
+                bytes: bytes[from..from + len as usize].to_vec(),
+            };
+            let (i, line, doc) = kept.line(i, Pending::Line(raw))?;
+            if let Some(line) = line {
+                out.text.push_str(&line);
+                out.ends.push(out.text.len());
+            }
+            out.docs.extend(doc.map(|d| (i, d)));
+        }
+        Ok(out)
     };
     read_ahead(
-        || Ok(read_batch(&mut reader)),
-        |(i, p)| kept_line(cfg, seen, verdicts, &sizes, i, p, wants_doc(i)),
-        |formatted| {
-            for r in formatted {
-                let (i, line, doc) = r?;
-                if let Some(doc) = doc {
-                    on_doc(i, &doc);
+        || {
+            Ok(chunks
+                .by_ref()
+                .take(rayon::current_num_threads() * 4)
+                .collect())
+        },
+        chunk,
+        |done| {
+            for block in done {
+                let block = block?;
+                for (i, doc) in &block.docs {
+                    on_doc(*i, doc);
                 }
-                let Some(line) = line else { continue };
-                w.write_raw(&line)?;
+                let mut from = 0;
+                for &end in &block.ends {
+                    w.write_raw(&block.text[from..end])?;
+                    from = end;
+                }
             }
             Ok(())
         },
-    )?;
-    let written = w.finish()?;
-    if next != seen.len() {
-        return Err(match passed_over {
-            Some(e) => Error::Invariant(format!(
-                "writing the kept records, the input read differently from the first pass: {e}"
-            )),
-            None => Error::Invariant("input changed during the run (fewer records)".into()),
-        });
+    )
+}
+
+/// Pass 2's output for a chunk of records read by position.
+#[derive(Default)]
+struct KeptBlock {
+    /// The kept lines, one after the other (without line breaks).
+    text: String,
+    /// Where each line of `text` ends.
+    ends: Vec<usize>,
+    /// The documents parsed (see [`kept_line`]), by index into `seen`.
+    docs: Vec<(usize, Document)>,
+}
+
+/// Fills `buf` from `file` at `offset` (only Unix files are read by position:
+/// see [`crate::io::open_positional`]).
+fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    #[cfg(unix)]
+    return std::os::unix::fs::FileExt::read_exact_at(file, buf, offset);
+    #[cfg(not(unix))]
+    {
+        let _ = (file, buf, offset);
+        Err(std::io::ErrorKind::Unsupported.into())
     }
-    Ok(written)
 }
 
 /// Runs `work` on the items of each batch `read` gives (an empty batch ends), on
@@ -2136,7 +2337,7 @@ pub(crate) fn read_ahead<B: Send, R: Send>(
                 Ok(())
             })
             .map_err(|e| Error::Invariant(format!("cannot start the writing thread: {e}")))?;
-        let mut reading = || -> Result<()> {
+        let read_result = (|| -> Result<()> {
             let mut batch = read()?;
             while !batch.is_empty() {
                 let (next, worked) = rayon::join(&mut read, || {
@@ -2148,9 +2349,7 @@ pub(crate) fn read_ahead<B: Send, R: Send>(
                 batch = next?;
             }
             Ok(())
-        };
-        let read_result = reading();
-        drop(reading);
+        })();
         drop(to_taker);
         let taken = taker
             .join()

@@ -532,6 +532,37 @@ pub(crate) fn open_decompressed(
     Ok(Box::new(BufReader::with_capacity(capacity, dec)))
 }
 
+/// `f` opened for reading its records' bytes where pass 1 found them (see
+/// [`RawLine::offset`]), when those offsets are the file's own: a JSON Lines
+/// file read as it is, neither compressed nor transcoded (UTF-8 requested, no
+/// UTF-16 byte-order mark to override it, invalid bytes rejected), and not
+/// standard input. Only on Unix, whose files read at an offset without a seek.
+pub(crate) fn open_positional(f: &InputFile, cfg: &InputConfig) -> Option<File> {
+    if !cfg!(unix) {
+        return None;
+    }
+    let utf8 = matches!(
+        Requested::parse(&cfg.encoding),
+        Ok(Requested::Given(e)) if e == encoding_rs::UTF_8
+    );
+    if f.kind != InputKind::Jsonl
+        || f.spill.is_some()
+        || f.path.as_os_str() == "-"
+        || codec_of(&f.path.to_string_lossy()).is_some()
+        || !utf8
+        || cfg.invalid_bytes != InvalidBytes::Error
+    {
+        return None;
+    }
+    let mut file = File::open(&f.path).ok()?;
+    let mut head = [0u8; 2];
+    let n = file.read(&mut head).ok()?;
+    if n == 2 && matches!(head, [0xFF, 0xFE] | [0xFE, 0xFF]) {
+        return None;
+    }
+    Some(file)
+}
+
 /// `raw` read through the decoder of `codec`.
 fn decoder(
     raw: Box<dyn Read + Send>,
@@ -1040,7 +1071,8 @@ pub enum Pending {
 pub struct RawLine {
     /// Where it came from.
     pub origin: Origin,
-    /// Byte offset of the line in the decoded file.
+    /// Byte offset of `bytes` in the decoded file (after a byte-order mark that
+    /// opens the line).
     pub offset: u64,
     /// The line's bytes.
     pub bytes: Vec<u8>,
@@ -1234,7 +1266,7 @@ impl Reader {
                     path,
                     line: self.line_no,
                 },
-                offset: start,
+                offset: start + begin as u64,
                 bytes: body.to_vec(),
             }));
         }

@@ -543,18 +543,10 @@ pub fn fingerprint_file(path: &Path) -> Result<String> {
 
 /// A file's fingerprint being computed from the bytes read so far, from its
 /// start (see [`Tallied`]): reading a corpus once gives its fingerprint too.
+#[derive(Default)]
 pub(crate) struct Tally {
     hash: crate::hash::Stream64,
     bytes: u64,
-}
-
-impl Default for Tally {
-    fn default() -> Self {
-        Tally {
-            hash: crate::hash::Stream64::default(),
-            bytes: 0,
-        }
-    }
 }
 
 impl Tally {

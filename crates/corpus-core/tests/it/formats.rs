@@ -984,3 +984,81 @@ fn auto_reads_damaged_utf8_as_utf8() {
         assert_eq!(items[0].as_ref().unwrap().text, text);
     }
 }
+
+/// Pass 2 reads a plain JSON Lines file where pass 1 found each record, in
+/// parallel chunks; it must write what reading the file through the reader
+/// writes (as it does for the same lines gzip-compressed): with a byte-order
+/// mark opening the file and one opening a line, CRLF and blank lines, records
+/// rejected in pass 1 between kept ones, a record already carrying our key, a
+/// truncated text, exact copies, and enough records for several chunks.
+#[test]
+fn pass_two_by_position_writes_what_the_reader_writes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let words: Vec<Vec<String>> = (0..5)
+        .map(|n| seed(n).split_whitespace().map(str::to_owned).collect())
+        .collect();
+    // Each pair of records its own text (the words of a seed in an order of its
+    // own): the second of each pair an exact copy of the first.
+    let text_of = |k: usize| {
+        let mut w = words[k % 5].clone();
+        let mut state = k as u64 + 1;
+        for j in (1..w.len()).rev() {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            w.swap(j, (state >> 33) as usize % (j + 1));
+        }
+        w.join(" ")
+    };
+    let mut body = b"\xEF\xBB\xBF".to_vec();
+    for i in 0..1500 {
+        let text = text_of(i / 2);
+        let line = match i {
+            7 => "{\"id\": \"bad\", \"text\": ".to_owned(), // malformed: rejected
+            8 => rec("r3", &text),                          // a taken id: rejected
+            9 => json!({"id": "ours", "text": text, "ghirbal": {"x": 1}}).to_string(),
+            10 => rec("long", &big_text(3000)),
+            _ => rec(&format!("r{i}"), &text),
+        };
+        if i == 600 {
+            body.extend_from_slice(b"\xEF\xBB\xBF");
+        }
+        body.extend_from_slice(line.as_bytes());
+        body.extend_from_slice(if i % 2 == 0 { b"\r\n" } else { b"\n" });
+        if i % 97 == 0 {
+            body.extend_from_slice(b"\n  \t\r\n");
+        }
+    }
+    let plain = write(tmp.path(), "in.jsonl", &body);
+    let packed = write(tmp.path(), "in.jsonl.gz", &gz(&body));
+    let mut cfg = skip_cfg();
+    cfg.input.max_doc_bytes = Some(2000);
+    cfg.input.oversize = Oversize::Truncate;
+    let mut outputs = Vec::new();
+    for (name, input) in [("plain", &plain), ("packed", &packed)] {
+        let out = tmp.path().join(name);
+        let s = run_dedup(std::slice::from_ref(input), &out, &cfg, None).unwrap();
+        assert_eq!(s.counts.rejected, 2, "{name}");
+        outputs.push(std::fs::read(out.join("kept.jsonl")).unwrap());
+        // The audit's sampled members are read in pass 2 too: their texts and
+        // sets must be the same (its places name the file: left out).
+        let audit = std::fs::read_to_string(out.join("audit.json")).unwrap();
+        outputs.push(audit.replace("in.jsonl.gz", "in.jsonl").into_bytes());
+    }
+    let kept = String::from_utf8(outputs[0].clone()).unwrap();
+    assert!(
+        (700..760).contains(&kept.lines().count()),
+        "{}",
+        kept.lines().count()
+    );
+    assert!(kept.contains("\"id\":\"ours\"") && kept.contains("\"id\":\"long\""));
+    assert!(
+        outputs[0] == outputs[2],
+        "the two passes wrote different kept records"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&outputs[1]),
+        String::from_utf8_lossy(&outputs[3])
+    );
+    assert!(String::from_utf8_lossy(&outputs[1]).contains("text_start"));
+}
