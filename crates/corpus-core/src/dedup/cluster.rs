@@ -1,6 +1,7 @@
 use std::borrow::Borrow;
 use std::cell::RefCell;
 use std::cmp::Ordering;
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -269,7 +270,7 @@ pub fn cluster_report<M: Borrow<Member> + Sync>(
         .collect();
     by_hash.par_sort_unstable();
     let mut unit_of = vec![0u32; n];
-    let mut champions: Vec<u32> = Vec::new();
+    let mut champions: Vec<u32> = Vec::with_capacity(n);
     for group in by_hash.chunk_by(|a, b| a.0 == b.0) {
         let champ = group
             .iter()
@@ -281,7 +282,13 @@ pub fn cluster_report<M: Borrow<Member> + Sync>(
         }
         champions.push(champ);
     }
-    champions.sort_unstable();
+    // In the policy's order, which is how the assignment takes them: the ranks
+    // are a permutation of the positions, so each champion has a slot of its own.
+    let mut by_rank = vec![u32::MAX; n];
+    for &c in &champions {
+        by_rank[rank[c as usize] as usize] = c;
+    }
+    let champions: Vec<u32> = by_rank.into_iter().filter(|&c| c != u32::MAX).collect();
 
     let mut report = Report::default();
     lap.mark(&mut report, "exact");
@@ -342,41 +349,45 @@ pub fn cluster_report<M: Borrow<Member> + Sync>(
         ClusterMode::Components => components(&champions, &edges, &m, cfg, &by_policy, &mut parent),
     }
 
-    // Verdicts: every document follows its unit's champion.
+    // Verdicts: every document follows its unit's champion. Computed in
+    // parallel: a cluster's canonical id is its smallest position, its size a
+    // count, both the same in any order.
     let root = |p: u32| settle(p, unit_of[p as usize], parent[unit_of[p as usize] as usize]);
-    let roots: Vec<(u32, f64, Reason)> = (0..n as u32).map(root).collect();
-    let mut canonical = vec![u32::MAX; n];
-    for p in 0..n as u32 {
-        let r = roots[p as usize].0 as usize;
-        canonical[r] = canonical[r].min(p); // positions are in id order
+    let roots: Vec<(u32, f64, Reason)> = (0..n as u32).into_par_iter().map(root).collect();
+    let canonical: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(u32::MAX)).collect();
+    let size: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(0)).collect();
+    roots.par_iter().enumerate().for_each(|(p, &(r, _, _))| {
+        canonical[r as usize].fetch_min(p as u32, Relaxed); // positions are in id order
+        size[r as usize].fetch_add(1, Relaxed);
+    });
+    // The position of each input index, to give the verdicts in input order.
+    let mut position = vec![0u32; n];
+    for (p, &idx) in order.iter().enumerate() {
+        position[idx as usize] = p as u32;
     }
-    let mut size = vec![0u32; n];
-    for p in 0..n {
-        size[roots[p].0 as usize] += 1;
-    }
-    let mut verdicts = vec![None; n];
-    for p in 0..n as u32 {
-        let (r, sim, reason) = roots[p as usize];
-        let idx = order[p as usize] as usize;
-        let cluster = order[canonical[r as usize] as usize] as usize;
-        let (kept, reason, similarity) = outcome(
-            r == p,
-            size[r as usize],
-            m(p).sketch.exact == m(r).sketch.exact,
-            sim,
-            reason,
-        );
-        let v = Verdict {
-            cluster,
-            kept,
-            duplicate_of: (!kept).then(|| order[r as usize] as usize),
-            reason,
-            similarity,
-        };
-        verdicts[idx] = Some(v);
-    }
+    let verdicts: Vec<Verdict> = position
+        .par_iter()
+        .map(|&p| {
+            let (r, sim, reason) = roots[p as usize];
+            let cluster = order[canonical[r as usize].load(Relaxed) as usize] as usize;
+            let (kept, reason, similarity) = outcome(
+                r == p,
+                size[r as usize].load(Relaxed),
+                m(p).sketch.exact == m(r).sketch.exact,
+                sim,
+                reason,
+            );
+            Verdict {
+                cluster,
+                kept,
+                duplicate_of: (!kept).then(|| order[r as usize] as usize),
+                reason,
+                similarity,
+            }
+        })
+        .collect();
     lap.mark(&mut report, "assign");
-    (verdicts.into_iter().flatten().collect(), report)
+    (verdicts, report)
 }
 
 /// Where the document at `p` ends, given its unit's champion `c` (`p` itself, or
