@@ -5,7 +5,6 @@
 //! Standard input is spilled to a file first so that it can be read twice.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -2120,18 +2119,82 @@ struct Kept<'a> {
 }
 
 impl Kept<'_> {
-    /// One record: see [`kept_line`].
-    #[allow(clippy::type_complexity)] // a private helper's result, as `kept_line`'s
-    fn line(&self, i: usize, p: Pending) -> Result<(usize, Option<String>, Option<Document>)> {
-        kept_line(
-            self.cfg,
-            self.seen,
-            self.verdicts,
-            self.sizes,
-            i,
-            p,
-            (self.wants_doc)(i),
-        )
+    /// Whether record `i`'s line is copied as it is, with our key appended (a
+    /// plain JSON Lines record whose document nothing asks for), not parsed.
+    fn copies(&self, i: usize) -> bool {
+        !(self.seen[i].info.general || (self.wants_doc)(i))
+    }
+
+    /// Our key's value for record `i`.
+    fn ours(&self, i: usize, out: &mut String) {
+        let v = &self.verdicts[i];
+        out.push_str("{\"cluster\":");
+        push_json_str(out, &self.seen[v.cluster].member.id);
+        out.push_str(",\"cluster_size\":");
+        push_uint(out, self.sizes[v.cluster]);
+        out.push('}');
+    }
+
+    /// Record `i`, copied as it is ([`Kept::copies`]): `raw` is checked against
+    /// the hash pass 1 took, and when the record is kept its line, with our key
+    /// appended, goes to `out` (no line break).
+    fn copy(&self, i: usize, raw: &[u8], out: &mut String) -> Result<()> {
+        let s = &self.seen[i];
+        let changed = || Error::Invariant(format!("input changed during the run at {}", s.origin));
+        if crate::hash::long64(raw) != s.info.line_hash {
+            return Err(changed());
+        }
+        if self.verdicts[i].kept {
+            // Checked UTF-8 in pass 1, and the hash is the same.
+            let text = simdutf8::basic::from_utf8(raw).map_err(|_| changed())?;
+            append_our_key(out, text, &|o: &mut String| self.ours(i, o));
+        }
+        Ok(())
+    }
+
+    /// One record of pass 2 (`seen[i]`): its output line if it is kept, and the
+    /// parsed document when it is wanted or when the line cannot be copied as is.
+    #[allow(clippy::type_complexity)] // a private helper with two callers
+    fn line(
+        &self,
+        i: usize,
+        pending: Pending,
+    ) -> Result<(usize, Option<String>, Option<Document>)> {
+        let (s, v) = (&self.seen[i], &self.verdicts[i]);
+        let changed =
+            |at: &Origin| Error::Invariant(format!("input changed during the run at {at}"));
+        let doc = match pending {
+            Pending::Line(raw) if self.copies(i) => {
+                let mut line = String::new();
+                self.copy(i, &raw.bytes, &mut line)?;
+                return Ok((i, v.kept.then_some(line), None));
+            }
+            Pending::Line(raw) => {
+                if crate::hash::long64(&raw.bytes) != s.info.line_hash {
+                    return Err(changed(&raw.origin));
+                }
+                let origin = raw.origin.clone();
+                let (doc, _) = Pending::Line(raw).finish(&self.cfg.input);
+                doc.map_err(|_| changed(&origin))?
+            }
+            Pending::Ready(Ok(doc)) => {
+                if text_hash(&doc) != s.info.line_hash {
+                    return Err(changed(&doc.origin));
+                }
+                doc
+            }
+            Pending::Ready(Err(e)) => return Err(e),
+        };
+        if doc.id != s.member.id {
+            return Err(changed(&doc.origin));
+        }
+        let line = v.kept.then(|| {
+            let mut o = String::new();
+            self.ours(i, &mut o);
+            let input = &self.cfg.input;
+            with_our_key(&doc, &input.id_field, &input.text_field, &o)
+        });
+        Ok((i, line, Some(doc)))
     }
 
     /// Pass 2 over `files` read through the reader, whose records are
@@ -2253,10 +2316,20 @@ fn write_kept_at(
         for i in c {
             let (at, len) = span(i);
             let from = (at - first) as usize;
+            let raw = &bytes[from..from + len as usize];
+            if kept.copies(i) {
+                // Straight into the block: no copy of the line of its own.
+                let before = out.text.len();
+                kept.copy(i, raw, &mut out.text)?;
+                if out.text.len() > before {
+                    out.ends.push(out.text.len());
+                }
+                continue;
+            }
             let raw = crate::io::RawLine {
                 origin: seen[i].origin.clone(),
                 offset: at,
-                bytes: bytes[from..from + len as usize].to_vec(),
+                bytes: raw.to_vec(),
             };
             let (i, line, doc) = kept.line(i, Pending::Line(raw))?;
             if let Some(line) = line {
@@ -2356,67 +2429,6 @@ pub(crate) fn read_ahead<B: Send, R: Send>(
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         taken.and(read_result)
     })
-}
-
-/// One record of pass 2 (`seen[i]`): its output line if it is kept, and the
-/// parsed document when `want_doc` or when the line cannot be copied as is.
-#[allow(clippy::type_complexity)] // a private helper with one caller
-fn kept_line(
-    cfg: &Config,
-    seen: &[Seen],
-    verdicts: &[Verdict],
-    sizes: &[u64],
-    i: usize,
-    pending: Pending,
-    want_doc: bool,
-) -> Result<(usize, Option<String>, Option<Document>)> {
-    let (s, v) = (&seen[i], &verdicts[i]);
-    let changed = |at: &Origin| Error::Invariant(format!("input changed during the run at {at}"));
-    let ours = |line: &mut String| {
-        line.push_str("{\"cluster\":");
-        push_json_str(line, &seen[v.cluster].member.id);
-        line.push_str(",\"cluster_size\":");
-        let _ = write!(line, "{}", sizes[v.cluster]);
-        line.push('}');
-    };
-    let with_ours = |doc: &Document| {
-        let mut o = String::new();
-        ours(&mut o);
-        with_our_key(doc, &cfg.input.id_field, &cfg.input.text_field, &o)
-    };
-    let doc = match pending {
-        Pending::Line(raw) => {
-            if crate::hash::long64(&raw.bytes) != s.info.line_hash {
-                return Err(changed(&raw.origin));
-            }
-            if !(s.info.general || want_doc) {
-                if !v.kept {
-                    return Ok((i, None, None));
-                }
-                // Checked UTF-8 in pass 1, and the hash is the same.
-                let text =
-                    simdutf8::basic::from_utf8(&raw.bytes).map_err(|_| changed(&s.origin))?;
-                let mut line = String::with_capacity(text.len() + 64);
-                append_our_key(&mut line, text, &ours);
-                return Ok((i, Some(line), None));
-            }
-            let origin = raw.origin.clone();
-            let (doc, _) = Pending::Line(raw).finish(&cfg.input);
-            doc.map_err(|_| changed(&origin))?
-        }
-        Pending::Ready(Ok(doc)) => {
-            if text_hash(&doc) != s.info.line_hash {
-                return Err(changed(&doc.origin));
-            }
-            doc
-        }
-        Pending::Ready(Err(e)) => return Err(e),
-    };
-    if doc.id != s.member.id {
-        return Err(changed(&doc.origin));
-    }
-    let line = v.kept.then(|| with_ours(&doc));
-    Ok((i, line, Some(doc)))
 }
 
 /// What pass 2 checks a record that is not a JSON Lines line against (see
