@@ -2633,8 +2633,15 @@ mod tests {
                 similarity: 1.0,
             })
             .collect();
+        let kept = super::Kept {
+            cfg: &cfg,
+            seen: &seen,
+            verdicts: &verdicts,
+            sizes: &[1, 1],
+            wants_doc: &|_| false,
+        };
         let pass2 = |i: usize, p: Pending| {
-            super::kept_line(&cfg, &seen, &verdicts, &[1, 1], i, p, false)
+            kept.line(i, p)
                 .map(|(_, line, _)| line.is_some())
                 .map_err(|e| e.to_string())
         };
