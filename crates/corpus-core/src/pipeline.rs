@@ -2656,6 +2656,77 @@ mod tests {
         assert!(e.contains("input changed during the run at b.txt"), "{e}");
     }
 
+    /// Pass 2 reading a file where pass 1 found its records refuses one that
+    /// changed since: every record moved by a byte, or the file cut short. The
+    /// file as it was passes, and writes every record.
+    #[test]
+    fn pass_two_by_position_refuses_a_file_changed_since_pass_one() {
+        use crate::io::{InputFile, InputKind, KeptJsonl, OutputDir, Reader};
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("in.jsonl");
+        let body: String = crate::seed_texts()
+            .iter()
+            .enumerate()
+            .map(|(i, t)| serde_json::json!({"id": format!("d{i}"), "text": t}).to_string() + "\n")
+            .collect();
+        std::fs::write(&path, &body).unwrap();
+        let cfg = super::Config::default();
+        let file = InputFile {
+            path: path.clone(),
+            kind: InputKind::Jsonl,
+            text_id: None,
+            spill: None,
+        };
+        let analyzer = super::Analyzer::new(&cfg).unwrap();
+        let (texts, keys) = Default::default();
+        let known = super::Known {
+            seen: &[],
+            texts: &texts,
+            keys: &keys,
+        };
+        let mut reader = Reader::new(vec![file.clone()], cfg.input.clone());
+        let seen: Vec<super::Seen> = std::iter::from_fn(|| reader.next_pending())
+            .map(|p| analyzer.analyze_pending(p, &cfg.input, &known).unwrap().0)
+            .collect();
+        let n = seen.len();
+        assert!(n == 5 && seen.iter().all(|s| s.info.span.is_some()));
+        let verdicts: Vec<crate::dedup::Verdict> = (0..n)
+            .map(|i| crate::dedup::Verdict {
+                cluster: i,
+                kept: true,
+                duplicate_of: None,
+                reason: crate::dedup::Reason::Unique,
+                similarity: 1.0,
+            })
+            .collect();
+        let kept = super::Kept {
+            cfg: &cfg,
+            seen: &seen,
+            verdicts: &verdicts,
+            sizes: &vec![1; n],
+            wants_doc: &|_| false,
+        };
+        let pass2 = |bytes: &str, name: &str| {
+            std::fs::write(&path, bytes).unwrap();
+            let out = OutputDir::create(&tmp.path().join(name), false, &[]).unwrap();
+            let mut w = KeptJsonl::create(&out, &cfg.output).unwrap();
+            let f = crate::io::open_positional(&file, &cfg.input).expect("read by position");
+            let done = super::write_kept_at(&kept, &f, 0..n, &mut w, &mut |_, _| {});
+            done.and_then(|()| w.finish()).map_err(|e| e.to_string())
+        };
+        assert_eq!(pass2(&body, "same"), Ok(n as u64));
+        for (changed, name) in [
+            (format!(" {body}"), "moved"),
+            (
+                body.chars().take(body.chars().count() - 40).collect(),
+                "cut",
+            ),
+        ] {
+            let e = pass2(&changed, name).unwrap_err();
+            assert!(e.contains("input changed during the run at"), "{name}: {e}");
+        }
+    }
+
     /// A Parquet input whose bytes changed since its fingerprint was taken
     /// fails the run, naming it; an unchanged one passes. A JSON Lines input is
     /// guarded line by line instead and is not read again.

@@ -303,6 +303,22 @@ fn invalid_utf8_in_a_line_names_the_byte_offset() {
         "{:?}",
         items[1]
     );
+    // In a line opened by a byte-order mark (files joined with `cat`), the
+    // offset is still the bad byte's place in the file.
+    let mut joined = body.clone();
+    joined.push(b'\n');
+    let start = joined.len();
+    joined.extend_from_slice(b"\xEF\xBB\xBF");
+    joined.extend_from_slice(second);
+    let (items, _) = read_all(
+        &write(tmp.path(), "joined.jsonl", &joined),
+        InputConfig::default(),
+    );
+    let bad = start + 3 + second.iter().position(|&b| b == 0xC3).unwrap();
+    assert_eq!(
+        record_error(&items[2], 3),
+        format!("invalid UTF-8 at byte {bad}")
+    );
     // The reject gives the offset as a field too, beside the line.
     run_dedup(
         std::slice::from_ref(&p),
