@@ -2262,7 +2262,7 @@ impl Kept<'_> {
 }
 
 /// Writes pass 2's results for a batch of records, in order.
-#[allow(clippy::type_complexity)] // `kept_line`'s results
+#[allow(clippy::type_complexity)] // `Kept::line`'s results
 fn take_kept(
     formatted: Vec<Result<(usize, Option<String>, Option<Document>)>>,
     w: &mut KeptJsonl,
@@ -2372,7 +2372,7 @@ struct KeptBlock {
     text: String,
     /// Where each line of `text` ends.
     ends: Vec<usize>,
-    /// The documents parsed (see [`kept_line`]), by index into `seen`.
+    /// The documents parsed (see [`Kept::line`]), by index into `seen`.
     docs: Vec<(usize, Document)>,
 }
 
@@ -2613,33 +2613,9 @@ mod tests {
             }))
         };
         let cfg = super::Config::default();
-        let analyzer = super::Analyzer::new(&cfg).unwrap();
-        let (texts, keys) = Default::default();
-        let known = super::Known {
-            seen: &[],
-            texts: &texts,
-            keys: &keys,
-        };
-        let seen: Vec<super::Seen> = [line(&text), file(&text)]
-            .into_iter()
-            .map(|p| analyzer.analyze_pending(p, &cfg.input, &known).unwrap().0)
-            .collect();
-        let verdicts: Vec<crate::dedup::Verdict> = (0..2)
-            .map(|i| crate::dedup::Verdict {
-                cluster: i,
-                kept: true,
-                duplicate_of: None,
-                reason: crate::dedup::Reason::Unique,
-                similarity: 1.0,
-            })
-            .collect();
-        let kept = super::Kept {
-            cfg: &cfg,
-            seen: &seen,
-            verdicts: &verdicts,
-            sizes: &[1, 1],
-            wants_doc: &|_| false,
-        };
+        let seen = analyzed(&cfg, [line(&text), file(&text)].into_iter());
+        let unique = all_unique(seen.len());
+        let kept = kept_of(&cfg, &seen, &unique);
         let pass2 = |i: usize, p: Pending| {
             kept.line(i, p)
                 .map(|(_, line, _)| line.is_some())
@@ -2654,6 +2630,52 @@ mod tests {
         );
         let e = pass2(1, file(&edited)).unwrap_err();
         assert!(e.contains("input changed during the run at b.txt"), "{e}");
+    }
+
+    /// What pass 1 keeps of each record, analyzed with nothing known before.
+    fn analyzed(
+        cfg: &super::Config,
+        records: impl Iterator<Item = crate::io::Pending>,
+    ) -> Vec<super::Seen> {
+        let analyzer = super::Analyzer::new(cfg).unwrap();
+        let (texts, keys) = Default::default();
+        let known = super::Known {
+            seen: &[],
+            texts: &texts,
+            keys: &keys,
+        };
+        records
+            .map(|p| analyzer.analyze_pending(p, &cfg.input, &known).unwrap().0)
+            .collect()
+    }
+
+    /// Verdicts keeping each of `n` documents alone in its cluster, and the sizes.
+    fn all_unique(n: usize) -> (Vec<crate::dedup::Verdict>, Vec<u64>) {
+        let verdicts = (0..n)
+            .map(|i| crate::dedup::Verdict {
+                cluster: i,
+                kept: true,
+                duplicate_of: None,
+                reason: crate::dedup::Reason::Unique,
+                similarity: 1.0,
+            })
+            .collect();
+        (verdicts, vec![1; n])
+    }
+
+    /// Pass 2 over `seen` with the verdicts of [`all_unique`], no document wanted.
+    fn kept_of<'a>(
+        cfg: &'a super::Config,
+        seen: &'a [super::Seen],
+        (verdicts, sizes): &'a (Vec<crate::dedup::Verdict>, Vec<u64>),
+    ) -> super::Kept<'a> {
+        super::Kept {
+            cfg,
+            seen,
+            verdicts,
+            sizes,
+            wants_doc: &|_| false,
+        }
     }
 
     /// Pass 2 reading a file where pass 1 found its records refuses one that
@@ -2677,35 +2699,12 @@ mod tests {
             text_id: None,
             spill: None,
         };
-        let analyzer = super::Analyzer::new(&cfg).unwrap();
-        let (texts, keys) = Default::default();
-        let known = super::Known {
-            seen: &[],
-            texts: &texts,
-            keys: &keys,
-        };
         let mut reader = Reader::new(vec![file.clone()], cfg.input.clone());
-        let seen: Vec<super::Seen> = std::iter::from_fn(|| reader.next_pending())
-            .map(|p| analyzer.analyze_pending(p, &cfg.input, &known).unwrap().0)
-            .collect();
+        let seen = analyzed(&cfg, std::iter::from_fn(|| reader.next_pending()));
         let n = seen.len();
         assert!(n == 5 && seen.iter().all(|s| s.info.span.is_some()));
-        let verdicts: Vec<crate::dedup::Verdict> = (0..n)
-            .map(|i| crate::dedup::Verdict {
-                cluster: i,
-                kept: true,
-                duplicate_of: None,
-                reason: crate::dedup::Reason::Unique,
-                similarity: 1.0,
-            })
-            .collect();
-        let kept = super::Kept {
-            cfg: &cfg,
-            seen: &seen,
-            verdicts: &verdicts,
-            sizes: &vec![1; n],
-            wants_doc: &|_| false,
-        };
+        let unique = all_unique(n);
+        let kept = kept_of(&cfg, &seen, &unique);
         let pass2 = |bytes: &str, name: &str| {
             std::fs::write(&path, bytes).unwrap();
             let out = OutputDir::create(&tmp.path().join(name), false, &[]).unwrap();
