@@ -147,6 +147,28 @@ fn another_config_is_refused() {
     assert!(!out.exists());
 }
 
+/// Checkpoints another build wrote in an older format are refused with what
+/// to do, not as "another configuration" (rerunning would not help).
+#[test]
+fn checkpoints_of_another_format_are_refused_by_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = inputs(tmp.path());
+    let out = tmp.path().join("out");
+    interrupt(&files, &out, 1);
+    let manifest = tmp.path().join(".out.ckpt/manifest.json");
+    let mut m: serde_json::Value = serde_json::from_str(&read(&manifest)).unwrap();
+    m["version"] = serde_json::json!(11);
+    std::fs::write(&manifest, m.to_string()).unwrap();
+    let o = run(&files, &out, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("checkpoint format 11") && err.contains("start afresh"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
 /// Checkpoints left beside a finished output (a kill after the output was put
 /// in place, before they were removed) belong to a run that is done: a later
 /// run with other options replaces that output instead of being refused as

@@ -220,6 +220,15 @@ impl Checkpoints {
                 fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
                 return Self::open(output, cfg, inputs, model);
             }
+            if let Some(old) = old.as_ref().filter(|o| o.version != VERSION) {
+                return Err(Error::Config(format!(
+                    "{}: checkpoints of an interrupted run written by another ghirbal build \
+                     (checkpoint format {}, this build reads {VERSION}), which cannot be resumed; \
+                     delete this folder to start afresh",
+                    dir.display(),
+                    old.version
+                )));
+            }
             if old.as_ref() != Some(&manifest) {
                 return Err(Error::Config(format!(
                     "{}: checkpoints of an interrupted run with other inputs or another configuration; \
