@@ -1031,6 +1031,17 @@ fn read_line_capped(
     }
 }
 
+/// What to say of a "line" holding records ended by a lone carriage return (old
+/// Mac line ends), which JSON Lines does not break at: the file reads as one
+/// record, rejected, and the reason should say why.
+fn lone_cr_hint(line: &[u8]) -> &'static str {
+    if memchr::memmem::find(line, b"}\r{").is_some() {
+        " (records seem to end with a lone carriage return: JSON Lines ends each with \\n or \\r\\n)"
+    } else {
+        ""
+    }
+}
+
 /// Whether the line holds a `\uD800`..`\uDFFF` escape.
 fn has_surrogate_escape(line: &str) -> bool {
     line.as_bytes().windows(4).any(|w| {
@@ -1242,8 +1253,9 @@ impl Reader {
                 return record_err(
                     None,
                     format!(
-                        "record is {n} bytes, far over max_doc_bytes = {}",
-                        self.cfg.max_doc_bytes.unwrap_or(0)
+                        "record is {n} bytes, far over max_doc_bytes = {}{}",
+                        self.cfg.max_doc_bytes.unwrap_or(0),
+                        lone_cr_hint(&self.buf)
                     ),
                 );
             }
@@ -1322,7 +1334,7 @@ impl InputConfig {
             let hint = if e.to_string().contains("escape") && has_surrogate_escape(line) {
                 " (a lone UTF-16 surrogate escape cannot be text)"
             } else {
-                ""
+                lone_cr_hint(line.as_bytes())
             };
             record_err(format!("malformed JSON: {e}{hint}"))
         })?;

@@ -1078,3 +1078,37 @@ fn pass_two_by_position_writes_what_the_reader_writes() {
     );
     assert!(String::from_utf8_lossy(&outputs[1]).contains("text_start"));
 }
+
+/// A JSON Lines file whose records end with a lone carriage return (old Mac line
+/// ends) is one line: one record, rejected, and the reason says why, whether
+/// the "line" parses as JSON with trailing records or runs over the size cap.
+#[test]
+fn records_ended_by_a_lone_carriage_return_are_rejected_with_the_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Over 1 MiB in all: past the line cap of `max_doc_bytes = 1000` below.
+    let body: Vec<String> = (0..300)
+        .map(|i| rec(&format!("r{i}"), &seed(i % 5)))
+        .collect();
+    let p = write(tmp.path(), "mac.jsonl", body.join("\r").as_bytes());
+    let (items, _) = read_all(&p, InputConfig::default());
+    assert_eq!(items.len(), 1);
+    let reason = record_error(&items[0], 1);
+    assert!(
+        reason.starts_with("malformed JSON") && reason.contains("lone carriage return"),
+        "{reason}"
+    );
+    let capped = InputConfig {
+        max_doc_bytes: Some(1000),
+        ..InputConfig::default()
+    };
+    let (items, _) = read_all(&p, capped);
+    let reason = record_error(&items[0], 1);
+    assert!(
+        reason.contains("far over") && reason.contains("lone carriage return"),
+        "{reason}"
+    );
+    // Records ended by CRLF read one by one.
+    let p = write(tmp.path(), "dos.jsonl", body.join("\r\n").as_bytes());
+    let (items, _) = read_all(&p, InputConfig::default());
+    assert!(items.len() == 300 && items.iter().all(Result::is_ok));
+}
