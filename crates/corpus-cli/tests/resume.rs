@@ -141,10 +141,17 @@ fn another_config_is_refused() {
     let files = inputs(tmp.path());
     let out = tmp.path().join("out");
     interrupt(&files, &out, 1);
-    let o = run(&files, &out, &["--threshold", "0.5"]);
+    let err = refused(&files, &out, &["--threshold", "0.5"]);
+    assert!(err.contains("checkpoints of an interrupted run"), "{err}");
+}
+
+/// The message of a run of `files` into `out` (with `flags`) that is refused:
+/// exit 2, no output.
+fn refused(files: &[PathBuf], out: &Path, flags: &[&str]) -> String {
+    let o = run(files, out, flags);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("checkpoints of an interrupted run"));
     assert!(!out.exists());
+    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// Checkpoints another build wrote in an older format are refused with what
@@ -159,14 +166,11 @@ fn checkpoints_of_another_format_are_refused_by_name() {
     let mut m: serde_json::Value = serde_json::from_str(&read(&manifest)).unwrap();
     m["version"] = serde_json::json!(11);
     std::fs::write(&manifest, m.to_string()).unwrap();
-    let o = run(&files, &out, &[]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = refused(&files, &out, &[]);
     assert!(
         err.contains("checkpoint format 11") && err.contains("start afresh"),
         "{err}"
     );
-    assert!(!out.exists());
 }
 
 /// Checkpoints left beside a finished output (a kill after the output was put
