@@ -535,7 +535,7 @@ pub(crate) fn open_decompressed(
 /// `f` opened for reading its records' bytes where pass 1 found them (see
 /// [`RawLine::offset`]), when those offsets are the file's own: a JSON Lines
 /// file read as it is, neither compressed nor transcoded (UTF-8 requested, no
-/// UTF-16 byte-order mark to override it, invalid bytes rejected), and not
+/// other encoding's byte-order mark to override it, invalid bytes rejected), and not
 /// standard input. Only on Unix, whose files read at an offset without a seek.
 pub(crate) fn open_positional(f: &InputFile, cfg: &InputConfig) -> Option<File> {
     if !cfg!(unix) {
@@ -554,13 +554,15 @@ pub(crate) fn open_positional(f: &InputFile, cfg: &InputConfig) -> Option<File> 
     {
         return None;
     }
+    // A byte-order mark decides the encoding as the reader's decoder sees it
+    // (`Encoding::for_bom`): only UTF-8's (whose 3 bytes the reader counts) or none.
     let mut file = File::open(&f.path).ok()?;
-    let mut head = [0u8; 2];
+    let mut head = [0u8; 3];
     let n = file.read(&mut head).ok()?;
-    if n == 2 && matches!(head, [0xFF, 0xFE] | [0xFE, 0xFF]) {
-        return None;
+    match encoding_rs::Encoding::for_bom(&head[..n]) {
+        Some((e, _)) if e != encoding_rs::UTF_8 => None,
+        _ => Some(file),
     }
-    Some(file)
 }
 
 /// `raw` read through the decoder of `codec`.
