@@ -52,6 +52,15 @@ fn interrupt(inputs: &[PathBuf], out: &Path, shards: usize) {
     interrupt_with(inputs, out, shards, &[]);
 }
 
+/// A folder with the inputs and a run into its `out` killed after one shard.
+fn interrupted_once() -> (tempfile::TempDir, Vec<PathBuf>, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = inputs(tmp.path());
+    let out = tmp.path().join("out");
+    interrupt(&files, &out, 1);
+    (tmp, files, out)
+}
+
 /// [`interrupt`], with more options.
 fn interrupt_with(inputs: &[PathBuf], out: &Path, shards: usize, extra: &[&str]) {
     let done = out.with_file_name(format!(
@@ -137,10 +146,7 @@ fn an_interrupted_run_resumes_and_equals_an_uninterrupted_one() {
 
 #[test]
 fn another_config_is_refused() {
-    let tmp = tempfile::tempdir().unwrap();
-    let files = inputs(tmp.path());
-    let out = tmp.path().join("out");
-    interrupt(&files, &out, 1);
+    let (_tmp, files, out) = interrupted_once();
     let err = refused(&files, &out, &["--threshold", "0.5"]);
     assert!(err.contains("checkpoints of an interrupted run"), "{err}");
 }
@@ -158,10 +164,7 @@ fn refused(files: &[PathBuf], out: &Path, flags: &[&str]) -> String {
 /// to do, not as "another configuration" (rerunning would not help).
 #[test]
 fn checkpoints_of_another_format_are_refused_by_name() {
-    let tmp = tempfile::tempdir().unwrap();
-    let files = inputs(tmp.path());
-    let out = tmp.path().join("out");
-    interrupt(&files, &out, 1);
+    let (tmp, files, out) = interrupted_once();
     let manifest = tmp.path().join(".out.ckpt/manifest.json");
     let mut m: serde_json::Value = serde_json::from_str(&read(&manifest)).unwrap();
     m["version"] = serde_json::json!(11);
@@ -179,11 +182,8 @@ fn checkpoints_of_another_format_are_refused_by_name() {
 /// the resumption of "an interrupted run".
 #[test]
 fn checkpoints_left_by_a_finished_run_are_no_interrupted_run() {
-    let tmp = tempfile::tempdir().unwrap();
-    let files = inputs(tmp.path());
-    let out = tmp.path().join("out");
+    let (tmp, files, out) = interrupted_once();
     let ckpt = tmp.path().join(".out.ckpt");
-    interrupt(&files, &out, 1);
     let copy = |to: &Path| {
         std::fs::create_dir(to).unwrap();
         for e in std::fs::read_dir(&ckpt).unwrap() {
