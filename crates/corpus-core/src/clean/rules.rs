@@ -811,10 +811,7 @@ impl<'a> Ctx<'a> {
     /// Cuts line `i` whole, with its line break, for the rule named `rule`.
     fn cut_line_as(&mut self, i: usize, rule: &'static str) {
         let l = &self.lines[i];
-        let mut end = l.end;
-        if is_break(self.text, end) {
-            end += 1;
-        }
+        let end = l.end + break_len(self.text, l.end).unwrap_or(0);
         self.cuts.push(Cut {
             rule,
             start: l.start,
@@ -992,32 +989,57 @@ fn token_masks(block: &[u8]) -> (u32, u32) {
     }
 }
 
-/// The lines of `text`, without their breaks: a line ends at `\n` or at a
-/// lone `\r` (the line break of old Mac exports and some legacy Arabic
-/// systems). The `\r` of a `\r\n` stays on its line, as trailing whitespace
-/// the folds drop, so that every break is the one byte after its line
-/// ([`is_break`]). The breaks are found by the memchr crate's vector search
-/// (the standard library's byte search was a visible share of the rules'
-/// profile on long paragraphs).
-fn split_lines(text: &str) -> impl Iterator<Item = &str> {
+/// The lines of `text`, without their breaks, each with its byte offset: a
+/// line ends at `\n`, at a lone `\r` (the line break of old Mac exports and
+/// some legacy Arabic systems) or at U+2029 PARAGRAPH SEPARATOR (Word and
+/// CMS exports), as the normalizer's line breaks. The `\r` of a `\r\n` stays
+/// on its line, as trailing whitespace the folds drop ([`break_len`]). The
+/// breaks are found by the memchr crate's vector search (the standard
+/// library's byte search was a visible share of the rules' profile on long
+/// paragraphs); U+2029's lead byte, shared by common punctuation (quotes,
+/// dashes, `…`), is searched for only when `paragraphs` says the text has one
+/// ([`has_paragraph_breaks`]).
+fn split_lines(text: &str, paragraphs: bool) -> impl Iterator<Item = (usize, &str)> {
     let b = text.as_bytes();
+    let third = if paragraphs {
+        PARAGRAPH.as_bytes()[0]
+    } else {
+        b'\n'
+    };
     let mut from = 0;
-    memchr::memchr2_iter(b'\n', b'\r', b)
-        .filter(move |&i| b[i] == b'\n' || b.get(i + 1) != Some(&b'\n'))
+    memchr::memchr3_iter(b'\n', b'\r', third, b)
+        .filter_map(move |i| Some((i, break_len(text, i)?)))
         .map(Some)
         .chain([None])
-        .map(move |end| {
-            let end = end.unwrap_or(text.len());
-            let line = &text[from..end];
-            from = end + 1;
+        .map(move |brk| {
+            let (end, len) = brk.unwrap_or((text.len(), 0));
+            let line = (from, &text[from..end]);
+            from = end + len;
             line
         })
 }
 
-/// Whether byte `i` of `text` is a line break ([`split_lines`]): the byte just
-/// after a line, when the text goes on.
-fn is_break(text: &str, i: usize) -> bool {
-    matches!(text.as_bytes().get(i), Some(b'\n' | b'\r'))
+/// U+2029 PARAGRAPH SEPARATOR, a line break to the cleaner as to the normalizer.
+const PARAGRAPH: &str = "\u{2029}";
+
+/// Whether `text` has a U+2029 break. The searcher is built once: building
+/// one for each text was a visible cost.
+fn has_paragraph_breaks(text: &str) -> bool {
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(PARAGRAPH));
+    FINDER.find(text.as_bytes()).is_some()
+}
+
+/// The length in bytes of the line break ([`split_lines`]) at byte `i` of
+/// `text`, if one is there: 1 for `\n` and a lone `\r`, 3 for U+2029.
+fn break_len(text: &str, i: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    match b.get(i)? {
+        b'\n' => Some(1),
+        b'\r' if b.get(i + 1) != Some(&b'\n') => Some(1),
+        _ if b[i..].starts_with(PARAGRAPH.as_bytes()) => Some(PARAGRAPH.len()),
+        _ => None,
+    }
 }
 
 /// The lines of `text` (folded into `keys`) that `cuts` leave whole, with at
@@ -1042,11 +1064,7 @@ fn passages_of(
         if boilerplate::line_chars(key) < min_chars {
             continue;
         }
-        let end = if is_break(text, l.end) {
-            l.end + 1
-        } else {
-            l.end
-        };
+        let end = l.end + break_len(text, l.end).unwrap_or(0);
         // A line break the cuts already took stays theirs.
         let end = cuts.get(c).map_or(end, |cut| end.min(cut.start));
         out.push(Passage {
@@ -1273,12 +1291,15 @@ impl RuleSet {
     }
 
     /// [`RuleSet::lines`], setting `composes` when a line has a character that
-    /// may compose with the one before it.
+    /// may compose with the one before it, or the text has U+2029 breaks (the
+    /// key's breaks are then not the text's: both ask for the key to be
+    /// normalized from the cleaned text).
     fn lines_composing(&self, text: &str, composes: &mut bool) -> (Vec<Line>, String) {
         let mut lines = Vec::new();
         let mut keys = String::with_capacity(text.len());
-        let mut start = 0;
-        for raw in split_lines(text) {
+        let paragraphs = has_paragraph_breaks(text);
+        *composes |= paragraphs;
+        for (start, raw) in split_lines(text, paragraphs) {
             let end = start + raw.len();
             let kstart = keys.len();
             let words = self.folder.fold_into(raw, &mut keys, composes);
@@ -1296,7 +1317,6 @@ impl RuleSet {
             if end < text.len() {
                 keys.push('\n');
             }
-            start = end + 1;
         }
         (lines, keys)
     }
@@ -1358,8 +1378,7 @@ impl RuleSet {
         let mut composes = false;
         let (lines, keys) = self.lines_composing(text, &mut composes);
         let cuts = self.cuts_of(text, model, &lines, &keys);
-        if composes || memchr::memchr(b'\r', text.as_bytes()).is_some() || text.contains('\u{2029}')
-        {
+        if composes || memchr::memchr(b'\r', text.as_bytes()).is_some() {
             return (cuts, None);
         }
         if cuts.is_empty() {
@@ -1369,8 +1388,8 @@ impl RuleSet {
         let mut key = String::with_capacity(keys.len() + lines.len());
         let mut folded = lines.iter().peekable();
         let mut c = 0; // first cut that may still overlap
-        let mut start = 0;
-        for raw in split_lines(text) {
+        // A text with U+2029 breaks returned above (`composes`).
+        for (start, raw) in split_lines(text, false) {
             let end = start + raw.len();
             while c < cuts.len() && cuts[c].end <= start {
                 c += 1;
@@ -1387,7 +1406,6 @@ impl RuleSet {
             if end < text.len() && !cut_at(end, &cuts[c..]) {
                 key.push('\n');
             }
-            start = end + 1;
         }
         (cuts, Some(key))
     }
@@ -3018,6 +3036,11 @@ mod tests {
 
     /// Lines of a page for the property tests: text, chrome the rules cut,
     /// blank lines; and `extra`.
+    /// Whether byte `i` of `text` starts a line: the text's start or just after a break.
+    fn starts_a_line(text: &str, i: usize) -> bool {
+        i == 0 || text[..i].ends_with(['\n', '\r', PARAGRAPH.chars().next().unwrap()])
+    }
+
     fn page_lines(extra: &[&'static str]) -> Vec<&'static str> {
         let mut lines = vec![
             "وقال المتحدث باسم الوزارة إن الاجتماع تناول عددا من الملفات المهمة",
@@ -3058,7 +3081,7 @@ mod tests {
             proptest::prop_assert_eq!(&cuts, &rules.cuts(&text, None));
             let mut spans: Vec<(usize, usize)> = cuts.iter().map(|c| (c.start, c.end)).collect();
             for p in &passages {
-                proptest::prop_assert!(p.start == 0 || is_break(&text, p.start - 1));
+                proptest::prop_assert!(starts_a_line(&text, p.start));
                 proptest::prop_assert!(text.is_char_boundary(p.end));
                 let key = crate::normalize::Normalizer::new(
                     &crate::normalize::NormalizeConfig::profile(crate::normalize::Profile::Key),
@@ -3073,13 +3096,48 @@ mod tests {
         }
 
         #[test]
-        fn split_lines_is_split_at_newlines_and_lone_carriage_returns(
-            s in "[a\n\r\u{0627} ]{0,40}",
+        fn split_lines_is_split_at_newlines_lone_carriage_returns_and_paragraph_separators(
+            s in "[a\n\r\u{0627}\u{2029}\u{2028}\u{201C} ]{0,40}",
         ) {
-            let ours: Vec<&str> = split_lines(&s).collect();
-            // Each lone `\r` made a `\n` (one byte for one: the same offsets).
-            let lf = s.replace("\r\n", "\u{1}\n").replace('\r', "\n").replace('\u{1}', "\r");
-            proptest::prop_assert_eq!(ours, lf.split('\n').collect::<Vec<_>>());
+            let ours: Vec<(usize, &str)> = split_lines(&s, has_paragraph_breaks(&s)).collect();
+            let lines: Vec<&str> = ours.iter().map(|&(_, l)| l).collect();
+            let lf = s.replace("\r\n", "\u{1}").replace(['\r', '\u{2029}'], "\n").replace('\u{1}', "\r\n");
+            let theirs: Vec<&str> = lf.split('\n').map(|l| l.strip_suffix('\r').map_or(l, |l| l)).collect();
+            let ours_trimmed: Vec<&str> = lines.iter().map(|l| l.strip_suffix('\r').map_or(*l, |l| l)).collect();
+            proptest::prop_assert_eq!(ours_trimmed, theirs);
+            for &(start, line) in &ours {
+                // Each line is where it says, after a break (or at the start).
+                proptest::prop_assert_eq!(&s[start..start + line.len()], line);
+                proptest::prop_assert!(starts_a_line(&s, start));
+            }
+        }
+
+        /// A text whose paragraphs are separated by U+2029 is cut as the same
+        /// text with `\n`: the same rules cut the same lines and the same
+        /// passages are left, at offsets shifted by the longer breaks.
+        #[test]
+        fn paragraph_separators_are_cut_as_newlines(
+            lines in proptest::collection::vec(
+                proptest::sample::select(page_lines(&["pic.twitter.com/WLSvVRzrxX", "“اقتباس” — نص"])),
+                0..14,
+            ),
+        ) {
+            let rules = RuleSet::new(&CleanConfig::default()).unwrap();
+            let lf = lines.join("\n");
+            let ps = lines.join("\u{2029}");
+            let ((cuts, passages), (cuts_ps, passages_ps)) =
+                (rules.cuts_and_passages(&lf, None, 20), rules.cuts_and_passages(&ps, None, 20));
+            let as_lf = |t: &str| t.replace('\u{2029}', "\n");
+            let rule_and_text = |text: &str, c: &[Cut]| -> Vec<(&'static str, String)> {
+                c.iter().map(|c| (c.rule, as_lf(&text[c.start..c.end]))).collect()
+            };
+            proptest::prop_assert_eq!(rule_and_text(&ps, &cuts_ps), rule_and_text(&lf, &cuts));
+            let texts = |text: &str, p: &[Passage]| -> Vec<String> {
+                p.iter().map(|p| as_lf(&text[p.start..p.end])).collect()
+            };
+            proptest::prop_assert_eq!(texts(&ps, &passages_ps), texts(&lf, &passages));
+            proptest::prop_assert_eq!(as_lf(&super::super::apply(&ps, &cuts_ps)), super::super::apply(&lf, &cuts));
+            proptest::prop_assert_eq!(rules.line_hashes(&ps, 5), rules.line_hashes(&lf, 5));
         }
 
         /// A text whose line breaks are lone `\r` is cut as the same text with
