@@ -2465,37 +2465,32 @@ fn push_json_str(out: &mut String, s: &str) {
 }
 
 /// The record as read, with our fields added under [`OUR_KEY`] at the end.
-/// The original bytes are kept as they are unless the record already has our key.
+/// The original bytes are kept as they are; a key of ours the record already
+/// has (a kept line of an earlier run) is taken out first, its bytes alone.
 fn with_our_key(doc: &Document, id_field: &str, text_field: &str, ours_json: &str) -> String {
-    let ours: Value = serde_json::from_str(ours_json).unwrap_or(Value::Null);
-    let ours = &ours;
+    let append = |raw: &str| {
+        let mut out = String::with_capacity(raw.len() + ours_json.len() + 16);
+        append_our_key(&mut out, raw, &|o: &mut String| o.push_str(ours_json));
+        out
+    };
+    let tree = |mut m: serde_json::Map<String, Value>| {
+        let ours: Value = serde_json::from_str(ours_json).unwrap_or(Value::Null);
+        m.insert(OUR_KEY.into(), ours);
+        Value::Object(m).to_string()
+    };
     match &doc.raw {
-        Some(raw) => {
-            let trimmed = raw.trim_end();
-            let has_ours = serde_json::from_str::<serde_json::Map<String, Value>>(trimmed)
-                .map(|m| m.contains_key(OUR_KEY))
-                .unwrap_or(false);
-            if !has_ours && trimmed.ends_with('}') {
-                let body = &trimmed[..trimmed.len() - 1];
-                let sep = if body.trim_end().ends_with('{') {
-                    ""
-                } else {
-                    ","
-                };
-                format!("{body}{sep}\"{OUR_KEY}\":{ours_json}}}")
-            } else {
-                let mut m: serde_json::Map<String, Value> =
-                    serde_json::from_str(trimmed).unwrap_or_default();
-                m.insert(OUR_KEY.into(), ours.clone());
-                Value::Object(m).to_string()
-            }
-        }
+        Some(raw) if !raw_has_our_key(doc) => append(raw),
+        Some(raw) => match crate::io::quick::without_members(raw, OUR_KEY) {
+            Some(rest) => append(&rest),
+            // Read in pass 1, so well-formed; kept as a tree if the scanner
+            // ever disagrees.
+            None => tree(serde_json::from_str(raw.trim_end()).unwrap_or_default()),
+        },
         None => {
             let mut m = serde_json::Map::new();
             m.insert(id_field.into(), Value::String(doc.id.clone()));
             m.insert(text_field.into(), Value::String(doc.text.clone()));
-            m.insert(OUR_KEY.into(), ours.clone());
-            Value::Object(m).to_string()
+            tree(m)
         }
     }
 }

@@ -11,7 +11,7 @@ mod decode;
 pub(crate) mod direct;
 #[cfg(feature = "parquet")]
 mod parquet;
-mod quick;
+pub(crate) mod quick;
 mod read;
 mod write;
 

@@ -63,10 +63,47 @@ pub(crate) fn value_span(raw: &str, field: &str) -> Option<(usize, usize)> {
     found
 }
 
+/// The JSON object `raw` without its top-level members named `field`; every
+/// other byte (members, their separators, the whitespace around them) stays as
+/// it was, so numbers and escapes are not rewritten. `None` when `raw` is no
+/// well-formed object.
+pub(crate) fn without_members(raw: &str, field: &str) -> Option<String> {
+    // (key start, value end, whether it goes) of each member.
+    let mut members: Vec<(usize, usize, bool)> = Vec::new();
+    let mut p = Parser::new(raw);
+    p.members(true, |p, key| {
+        let at = p.key_at;
+        p.skip_value(0)?;
+        members.push((at, p.i, key == field));
+        Some(())
+    })?;
+    let (Some(first), Some(last)) = (members.first(), members.last()) else {
+        return Some(raw.to_owned());
+    };
+    let mut out = String::with_capacity(raw.len());
+    out.push_str(&raw[..first.0]);
+    let mut any_kept = false;
+    for (k, &(at, end, goes)) in members.iter().enumerate() {
+        if goes {
+            continue;
+        }
+        if any_kept {
+            // The separator written before this member (comma and whitespace).
+            out.push_str(&raw[members[k - 1].1..at]);
+        }
+        out.push_str(&raw[at..end]);
+        any_kept = true;
+    }
+    out.push_str(&raw[last.1..]);
+    Some(out)
+}
+
 struct Parser<'a> {
     s: &'a str,
     b: &'a [u8],
     i: usize,
+    /// Where the key of the member [`Parser::members`] is at starts.
+    key_at: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -75,6 +112,7 @@ impl<'a> Parser<'a> {
             s,
             b: s.as_bytes(),
             i: 0,
+            key_at: 0,
         }
     }
 
@@ -96,6 +134,7 @@ impl<'a> Parser<'a> {
         }
         loop {
             self.ws();
+            self.key_at = self.i;
             let key = self.key(decode)?;
             self.ws();
             self.eat(b':')?;
@@ -530,6 +569,37 @@ mod tests {
         }
     }
 
+    #[test]
+    fn without_members_takes_out_those_members_alone() {
+        let out = |raw: &str| without_members(raw, "ghirbal");
+        for (raw, want) in [
+            (
+                r#"{"id":1,"ghirbal":{"a":1},"text":"x"}"#,
+                r#"{"id":1,"text":"x"}"#,
+            ),
+            (r#"{"ghirbal":null, "id":1}"#, r#"{"id":1}"#),
+            (r#"{"id":1 , "ghirbal" : [1,{"b":2}] }"#, r#"{"id":1 }"#),
+            (r#"{"ghirbal":1}"#, r#"{}"#),
+            (r#" { "ghirbal":1 } "#, r#" {  } "#),
+            (r#"{}"#, r#"{}"#),
+            // Every copy, an escaped name too; a nested one stays.
+            (
+                r#"{"ghirbal":1,"x":{"ghirbal":2},"ghirbal":3,"n":1E400}"#,
+                r#"{"x":{"ghirbal":2},"n":1E400}"#,
+            ),
+            // The other members' bytes as they were.
+            (
+                r#"{"big":12345678901234567890123,"f":1.10,"e":1e2,"w":"é","ghirbal":{}}"#,
+                r#"{"big":12345678901234567890123,"f":1.10,"e":1e2,"w":"é"}"#,
+            ),
+        ] {
+            assert_eq!(out(raw).as_deref(), Some(want), "{raw}");
+        }
+        for bad in [r#"{"ghirbal":}"#, r#"["ghirbal"]"#, r#"{"a":1,}"#, ""] {
+            assert_eq!(out(bad), None, "{bad}");
+        }
+    }
+
     proptest::proptest! {
         /// Any object of random values, keys and spacing: decided the same as
         /// serde_json, or left to it.
@@ -554,6 +624,15 @@ mod tests {
                 .map(|(k, v, s)| format!("{s}\"{k}\"{s}:{s}{v}{s}"))
                 .collect();
             let line = format!("{{{}}}{trailing}", body.join(","));
+            // Taking out a field leaves what serde_json reads, without it.
+            if let Ok(mut tree) = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&line) {
+                let rest = without_members(&line, "meta");
+                proptest::prop_assert!(rest.is_some(), "{}", line);
+                tree.remove("meta");
+                let rest: serde_json::Map<String, serde_json::Value> =
+                    serde_json::from_str(&rest.unwrap()).unwrap();
+                proptest::prop_assert_eq!(rest, tree, "{}", line);
+            }
             if let Some(q) = fields(&line, "id", "text") {
                 let s = scan_serde(&line, "id", "text");
                 proptest::prop_assert!(s.is_some(), "{}", line);

@@ -1112,3 +1112,51 @@ fn records_ended_by_a_lone_carriage_return_are_rejected_with_the_reason() {
     let (items, _) = read_all(&p, InputConfig::default());
     assert!(items.len() == 300 && items.iter().all(Result::is_ok));
 }
+
+/// A kept line of an earlier run (or any record with a `ghirbal` key) keeps
+/// every other byte: its old key alone is taken out before ours is added, so
+/// numbers past 64 bits, `1.10`, `1e2` and escapes are written as they came,
+/// and a record serde_json cannot hold in a tree (`1E400`) gets one key, not two.
+/// Running dedup again on its own `kept.jsonl` writes the same file.
+#[test]
+fn a_record_with_our_key_keeps_its_other_bytes() {
+    // Three seeds that are no copies of each other (the first two are).
+    let text = |n: usize| serde_json::to_string(&seed(n)).unwrap();
+    let lines = [
+        format!(
+            r#"{{"id":"a","tweet_id":12345678901234567890123,"score":1.10,"z":1e2,"w":"\u00e9","text":{}}}"#,
+            text(0)
+        ),
+        format!(
+            r#"{{"id":"b","text":{},"ghirbal":null,"u":1E400}}"#,
+            text(3)
+        ),
+        format!(
+            r#"{{"ghirbal":{{"old":true}}, "id":"c","text":{}}}"#,
+            text(2)
+        ),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.jsonl");
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let cfg = Config::default();
+    run_dedup(&[input], &tmp.path().join("one"), &cfg, None).unwrap();
+    let kept = std::fs::read_to_string(tmp.path().join("one/kept.jsonl")).unwrap();
+    let ours = |id: &str| format!(r#""ghirbal":{{"cluster":"{id}","cluster_size":1}}}}"#);
+    let want = [
+        format!("{},{}", lines[0].strip_suffix('}').unwrap(), ours("a")),
+        format!(r#"{{"id":"b","text":{},"u":1E400,{}"#, text(3), ours("b")),
+        format!(r#"{{"id":"c","text":{},{}"#, text(2), ours("c")),
+    ];
+    assert_eq!(kept, want.join("\n") + "\n");
+    // Again, on the kept lines.
+    run_dedup(
+        &[tmp.path().join("one/kept.jsonl")],
+        &tmp.path().join("two"),
+        &cfg,
+        None,
+    )
+    .unwrap();
+    let again = std::fs::read_to_string(tmp.path().join("two/kept.jsonl")).unwrap();
+    assert_eq!(again, kept);
+}
