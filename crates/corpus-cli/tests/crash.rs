@@ -159,3 +159,39 @@ fn a_kill_between_the_two_renames_is_repaired() {
     check(&out, &reference, 0, Duration::ZERO);
     assert!(!aside.exists() && !tmp.path().join(".out.tmp-999999999").exists());
 }
+
+/// A killed run its parent has not reaped yet (a zombie) is dead: its
+/// temporary folder goes at the next run. A running process's stays.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_zombie_runs_temporary_folder_is_removed_a_live_ones_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = corpus(tmp.path());
+    let out = tmp.path().join("out");
+    let sleeper = || Command::new("sleep").arg("60").spawn().unwrap();
+    let (mut zombie, mut live) = (sleeper(), sleeper());
+    zombie.kill().unwrap();
+    // Not waited for: it stays a zombie until `wait` below.
+    let state = || {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", zombie.id())).unwrap();
+        stat.rsplit_once(')').unwrap().1.trim_start().chars().next()
+    };
+    let start = Instant::now();
+    while state() != Some('Z') {
+        assert!(start.elapsed() < Duration::from_secs(10), "no zombie");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let leftover = |p: &std::process::Child| {
+        let d = tmp.path().join(format!(".out.tmp-{}", p.id()));
+        std::fs::create_dir(&d).unwrap();
+        std::fs::write(d.join("kept.jsonl"), "{").unwrap();
+        d
+    };
+    let (dead, running) = (leftover(&zombie), leftover(&live));
+    assert!(dedup(&input, &out).status().unwrap().success());
+    assert!(!dead.exists(), "the zombie's folder stayed");
+    assert!(running.exists(), "a running process's folder went");
+    zombie.wait().unwrap();
+    live.kill().unwrap();
+    live.wait().unwrap();
+}

@@ -310,12 +310,27 @@ fn leftovers(path: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
 
 /// Whether the process that owns a leftover folder still runs. Where this
 /// cannot be known (no `/proc`), it is assumed to run, so nothing is touched.
+/// A killed run that its parent has not reaped yet (a zombie) keeps its
+/// `/proc` entry but is dead: its state in `/proc/PID/stat` tells.
 fn alive(pid: &str) -> bool {
     if pid.parse::<u32>().is_err() {
         return true;
     }
     let proc = Path::new("/proc");
-    !proc.is_dir() || proc.join(pid).exists()
+    if !proc.is_dir() {
+        return true;
+    }
+    match fs::read_to_string(proc.join(pid).join("stat")) {
+        Ok(stat) => !matches!(process_state(&stat), Some('Z' | 'X' | 'x')),
+        Err(_) => proc.join(pid).exists(),
+    }
+}
+
+/// The state letter of a `/proc/PID/stat` line: the field after the command
+/// name, which is in parentheses and may itself hold spaces and parentheses.
+fn process_state(stat: &str) -> Option<char> {
+    let (_, rest) = stat.rsplit_once(')')?;
+    rest.trim_start().chars().next()
 }
 
 /// Repairs what a killed run can leave beside an output folder. A run killed
