@@ -39,8 +39,9 @@ use crate::{Error, Result};
 /// rejected for an id seen in an earlier shard, so that a resumed run can tell
 /// whether the shards before still give the same verdicts; 11: the corpus-level
 /// boilerplate model the records were analyzed with; 12: where each JSON Lines
-/// record's bytes are, for pass 2 to read them there).
-const VERSION: u32 = 12;
+/// record's bytes are, for pass 2 to read them there; 13: a text whose key is
+/// empty is sketched as written).
+const VERSION: u32 = 13;
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
 struct Manifest {

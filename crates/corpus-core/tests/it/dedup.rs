@@ -633,6 +633,39 @@ fn copies_that_differ_only_in_line_layout_are_exact_duplicates() {
     );
 }
 
+/// A text of nothing but what the key drops (tatweel, diacritics, invisible
+/// marks) is compared as written: such texts are no exact copies of one
+/// another, two equal ones still are, and none is a copy of a real text.
+#[test]
+fn texts_the_key_empties_are_compared_as_written() {
+    use corpus_core::pipeline::{Outcome, dedup_documents};
+    let texts = [
+        "ـــــ",
+        "\u{64b}\u{64c}\u{64d}",
+        "ـ",
+        "\u{200b}\u{200f}ـ",
+        "ـ",
+        "\u{651}\u{652}\u{640}",
+    ];
+    let mut docs: Vec<Document> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| doc(&format!("m{i}"), t))
+        .collect();
+    docs.push(doc("seed", &crate::common::seed_texts()[0]));
+    let run = dedup_documents(docs.into_iter().map(Ok), &Config::default(), None).unwrap();
+    let removed: Vec<(&str, &str)> = run
+        .outcomes
+        .iter()
+        .zip(&run.ids)
+        .filter_map(|(o, id)| match o {
+            Outcome::Verdict(v) if !v.kept => Some((id.as_str(), v.reason.name())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(removed, [("m4", "exact")]);
+}
+
 /// A document that is all chrome (a lone sign-off, a share bar, a byline) is
 /// compared by its whole text: the real chrome lines of `boilerplate_gold`, each
 /// made a document, are not exact copies of one another (their cleaned keys are
