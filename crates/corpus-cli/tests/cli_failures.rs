@@ -192,3 +192,45 @@ fn an_output_under_a_file_names_the_file_as_no_folder() {
             .contains("\"id\": \"b\"")
     );
 }
+
+/// A `--config` file that asks for a stage another of its settings switches
+/// off is refused, as `--no-clean --boilerplate` is: a run must not go ahead
+/// and report a setting that did nothing.
+#[test]
+fn a_config_asking_for_a_stage_it_switches_off_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = input(tmp.path());
+    for (job, toml, names) in [
+        (
+            "dedup",
+            "[clean]\nenabled = false\n[clean.boilerplate]\nin_dedup = true\n",
+            ["in_dedup", "clean.enabled = false"],
+        ),
+        (
+            "dedup",
+            "[clean]\ndisable = [\"boilerplate\"]\n[clean.boilerplate]\nin_dedup = true\n",
+            ["in_dedup", "clean.disable"],
+        ),
+        (
+            "clean",
+            "[clean]\nenabled = false\n[clean.passages]\nenabled = true\n",
+            ["clean.passages.enabled", "clean.enabled = false"],
+        ),
+    ] {
+        let cfg = tmp.path().join("c.toml");
+        std::fs::write(&cfg, toml).unwrap();
+        let out = tmp.path().join("out");
+        let o = ghirbal(&[
+            job,
+            p.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--config",
+            cfg.to_str().unwrap(),
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{toml}: {err}");
+        assert!(names.iter().all(|n| err.contains(n)), "{toml}: {err}");
+        assert!(!out.exists());
+    }
+}

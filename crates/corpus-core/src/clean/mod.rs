@@ -94,7 +94,8 @@ impl CleanConfig {
     /// Checks rule names and thresholds.
     ///
     /// # Errors
-    /// [`Error::Config`] naming an unknown rule or a bad threshold.
+    /// [`Error::Config`] naming an unknown rule, a bad threshold, or a stage
+    /// asked for that another setting switches off.
     pub fn validate(&self) -> Result<()> {
         for name in &self.disable {
             if name != boilerplate::RULE && Rule::from_name(name).is_none() {
@@ -105,6 +106,29 @@ impl CleanConfig {
                     boilerplate::RULE
                 )));
             }
+        }
+        // A stage asked for and switched off by another setting is refused, as
+        // the CLI refuses `--no-clean --boilerplate`: a run must not report a
+        // setting that had no effect.
+        let off = if !self.enabled {
+            Some("clean.enabled = false")
+        } else if !self.boilerplate_enabled() {
+            Some("clean.boilerplate.enabled = false or clean.disable naming it")
+        } else {
+            None
+        };
+        if let (true, Some(off)) = (self.boilerplate.in_dedup, off) {
+            return Err(Error::Config(format!(
+                "clean.boilerplate.in_dedup asks for the corpus-level boilerplate pass, \
+                 which {off} switches off: set one or the other"
+            )));
+        }
+        if self.passages.enabled && !self.enabled {
+            return Err(Error::Config(
+                "clean.passages.enabled asks for repeated passages to be cut, which \
+                 clean.enabled = false switches off: set one or the other"
+                    .into(),
+            ));
         }
         self.boilerplate.validate()?;
         self.passages.validate()
