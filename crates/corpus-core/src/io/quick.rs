@@ -63,6 +63,18 @@ pub(crate) fn value_span(raw: &str, field: &str) -> Option<(usize, usize)> {
     found
 }
 
+/// Whether the top-level key `field` appears more than once in the JSON object
+/// `raw` (false also when `raw` is no well-formed object).
+pub(crate) fn repeats(raw: &str, field: &str) -> bool {
+    let mut n = 0;
+    let mut p = Parser::new(raw);
+    let walked = p.members(true, |p, key| {
+        n += usize::from(key == field);
+        p.skip_value(0)
+    });
+    walked.is_some() && n > 1
+}
+
 /// The JSON object `raw` without its top-level members named `field`; every
 /// other byte (members, their separators, the whitespace around them) stays as
 /// it was, so numbers and escapes are not rewritten. `None` when `raw` is no
@@ -567,6 +579,15 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn repeats_counts_top_level_keys_escaped_or_not() {
+        assert!(repeats(r#"{"text":"a","text":"b"}"#, "text"));
+        assert!(repeats(r#"{"t\u0065xt":"a","id":1,"text":"b"}"#, "text"));
+        assert!(!repeats(r#"{"text":"a","m":{"text":"b"}}"#, "text"));
+        assert!(!repeats(r#"{"text":"a","texts":"b"}"#, "text"));
+        assert!(!repeats(r#"{"text":"a","text":}"#, "text"));
     }
 
     #[test]

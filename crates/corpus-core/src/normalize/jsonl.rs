@@ -37,7 +37,8 @@ pub struct JsonlStats {
 ///
 /// # Errors
 /// [`Error::Record`] naming `path` and the 1-based line for a line that is not
-/// UTF-8 or not a JSON object, or whose `text_field` is missing or not a string (nothing is
+/// UTF-8 or not a JSON object, or whose `text_field` is missing, not a string or
+/// given more than once (nothing is
 /// written from that batch on); [`Error::Io`] when reading or writing fails.
 pub fn normalize_jsonl(
     normalizer: &Normalizer,
@@ -130,6 +131,12 @@ fn record(
             }));
         }
     };
+    if crate::io::quick::repeats(&line, field) {
+        // Readers disagree on which copy counts, and only one would be normalized.
+        return Err(bad(format!(
+            "field {field:?} appears more than once: the record is ambiguous"
+        )));
+    }
     let t0 = Instant::now();
     let norm = normalizer.normalize(&text);
     let spent = t0.elapsed();

@@ -80,6 +80,15 @@ fn bad_records_are_named_by_line() {
         (r#"{"id": 2}"#, r#"in.jsonl:3: missing field "text""#),
         (r#"[1, 2]"#, "in.jsonl:3: record is not a JSON object"),
         (r#"{"id": 2, "text": "x""#, "in.jsonl:3: malformed JSON"),
+        // Only one copy would be normalized, and readers differ on which counts.
+        (
+            r#"{"id": 3, "text": "ABC", "text": "DEF"}"#,
+            r#"in.jsonl:3: field "text" appears more than once: the record is ambiguous"#,
+        ),
+        (
+            r#"{"text": "ABC", "id": 3, "t\u0065xt": "DEF"}"#,
+            r#"in.jsonl:3: field "text" appears more than once"#,
+        ),
     ] {
         let e = run(&n, format!("{ok}\n\n{line}\n{ok}\n"), 2).unwrap_err();
         assert!(matches!(e, Error::Record { line: 3, .. }), "{e}");
