@@ -1,5 +1,6 @@
 //! The document model shared by every stage.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
@@ -32,11 +33,62 @@ impl std::hash::Hash for Origin {
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.line == 0 {
-            write!(f, "{}", self.path.display())
+            write!(f, "{}", path_text(&self.path))
         } else {
-            write!(f, "{}:{}", self.path.display(), self.line)
+            write!(f, "{}:{}", path_text(&self.path), self.line)
         }
     }
+}
+
+/// A path as text, without loss: a name that is not UTF-8 (a file named in a
+/// legacy encoding such as windows-1256) keeps each byte that is not as `\xhh`,
+/// so two such files are two ids and a message names the file it means.
+/// (`Path::display` makes every such byte U+FFFD.)
+pub fn path_text(p: &Path) -> Cow<'_, str> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        escaped(p.as_os_str().as_bytes())
+    }
+    #[cfg(not(unix))]
+    {
+        p.to_string_lossy()
+    }
+}
+
+/// The id of a text file at `p` (its path without the extension, relative to
+/// the folder given): [`path_text`] with `/` for `\`, the same on every system.
+pub(crate) fn id_of_path(p: &Path) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let b = p.as_os_str().as_bytes();
+        let slashed: Vec<u8> = b
+            .iter()
+            .map(|&c| if c == b'\\' { b'/' } else { c })
+            .collect();
+        escaped(&slashed).into_owned()
+    }
+    #[cfg(not(unix))]
+    {
+        p.to_string_lossy().replace('\\', "/")
+    }
+}
+
+/// `bytes` as text, each byte outside a valid UTF-8 sequence written `\xhh`.
+#[cfg(unix)]
+fn escaped(bytes: &[u8]) -> Cow<'_, str> {
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// Whether a text shows nothing: only whitespace and invisible format

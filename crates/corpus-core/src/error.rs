@@ -12,7 +12,7 @@ pub enum Error {
     /// Reading or writing a file failed.
     // The message carries the system's reason, so it is not also given as the
     // error's source (an error chain would print it twice).
-    #[error("{path}: {error}")]
+    #[error("{}: {error}", crate::document::path_text(path))]
     Io {
         /// The file or folder concerned (`-` for standard input/output).
         path: PathBuf,
@@ -21,7 +21,7 @@ pub enum Error {
     },
     /// One input record is bad (malformed JSON, missing text, ...). Under
     /// `on_error = "skip"` it becomes a reject and the run goes on.
-    #[error("{path}{}: {reason}", LineSuffix(*.line))]
+    #[error("{}{}: {reason}", crate::document::path_text(path), LineSuffix(*.line))]
     Record {
         /// The input file.
         path: PathBuf,
@@ -35,7 +35,7 @@ pub enum Error {
         reason: String,
     },
     /// Input that cannot be read any further (a truncated archive, undecodable bytes).
-    #[error("{path}: byte {offset}: {reason}")]
+    #[error("{}: byte {offset}: {reason}", crate::document::path_text(path))]
     Data {
         /// The input file.
         path: PathBuf,

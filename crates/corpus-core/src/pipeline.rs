@@ -415,7 +415,7 @@ fn mojibake_at_start(text: &str) -> u32 {
 pub(crate) fn id_is_place(id: &str, origin: &Origin) -> bool {
     // Compared piece by piece: the tallies call this for every record, and
     // formatting the place would allocate each time.
-    let path = origin.path.to_string_lossy();
+    let path = crate::document::path_text(&origin.path);
     let Some(rest) = id.strip_prefix(&*path) else {
         return false;
     };
@@ -511,7 +511,7 @@ impl Reject {
                 offset,
                 reason,
             } => Some(Reject {
-                file: path.display().to_string(),
+                file: crate::document::path_text(path).into_owned(),
                 line: *line,
                 offset: *offset,
                 reason: reason.clone(),
@@ -521,7 +521,7 @@ impl Reject {
                 offset,
                 reason,
             } => Some(Reject {
-                file: path.display().to_string(),
+                file: crate::document::path_text(path).into_owned(),
                 line: 0,
                 offset: Some(*offset),
                 reason: reason.clone(),

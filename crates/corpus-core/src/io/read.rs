@@ -251,7 +251,7 @@ pub fn list_inputs_noting(
             for (path, kind, key, link) in found {
                 let text_id = (kind == InputKind::Text).then(|| {
                     let rel = path.strip_prefix(input).unwrap_or(&path).with_extension("");
-                    rel.to_string_lossy().replace('\\', "/")
+                    crate::document::id_of_path(&rel)
                 });
                 ways.push(Way {
                     input: i,
@@ -268,12 +268,8 @@ pub fn list_inputs_noting(
             // A file given by name is read whatever its name: other names are
             // JSON Lines (`.ndjson`, standard input's spilled copy).
             let kind = kind_of(input).unwrap_or(InputKind::Jsonl);
-            let text_id = (kind == InputKind::Text).then(|| {
-                input
-                    .with_extension("")
-                    .to_string_lossy()
-                    .replace('\\', "/")
-            });
+            let text_id = (kind == InputKind::Text)
+                .then(|| crate::document::id_of_path(&input.with_extension("")));
             let key = file_key(Some(&meta), || {
                 std::fs::canonicalize(input).unwrap_or_else(|_| input.clone())
             });
@@ -814,7 +810,7 @@ impl Reader {
         let id = f
             .text_id
             .clone()
-            .unwrap_or_else(|| f.path.display().to_string());
+            .unwrap_or_else(|| crate::document::path_text(&f.path).into_owned());
         Ok(Document {
             id,
             text,

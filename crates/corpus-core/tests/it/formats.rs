@@ -1160,3 +1160,61 @@ fn a_record_with_our_key_keeps_its_other_bytes() {
     let again = std::fs::read_to_string(tmp.path().join("two/kept.jsonl")).unwrap();
     assert_eq!(again, kept);
 }
+
+/// Text files named in a legacy encoding (windows-1256 Arabic names, not
+/// UTF-8) keep distinct ids: each byte that is not UTF-8 is written `\xhh`, in
+/// ids and in the places rejects and messages name. Before, every such byte
+/// was U+FFFD, so two names of one length were one id ("duplicate id").
+#[cfg(unix)]
+#[test]
+fn text_files_named_in_a_legacy_encoding_keep_distinct_ids() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("names");
+    std::fs::create_dir(&dir).unwrap();
+    // سلام, كتاب (as long as the first), مدرسة and an empty one, in windows-1256.
+    let names: [&[u8]; 4] = [
+        b"\xd3\xe1\xc7\xe3",
+        b"\xdf\xca\xc7\xc8",
+        b"\xe3\xcf\xd1\xd3\xc9",
+        b"\xdd\xc7\xd1\xda",
+    ];
+    for (i, n) in names.iter().enumerate() {
+        let mut file = n.to_vec();
+        file.extend_from_slice(b".txt");
+        let text = if i < 3 { seed(i + 2) } else { String::new() };
+        std::fs::write(dir.join(OsStr::from_bytes(&file)), text).unwrap();
+    }
+    let cfg = Config {
+        on_error: OnError::Skip,
+        ..Config::default()
+    };
+    let out = tmp.path().join("out");
+    let summary = run_dedup(std::slice::from_ref(&dir), &out, &cfg, None).unwrap();
+    assert_eq!(
+        (
+            summary.counts.input,
+            summary.counts.kept,
+            summary.counts.rejected
+        ),
+        (4, 3, 1)
+    );
+    let mut ids: Vec<String> = crate::common::read_jsonl(&out.join("clusters.jsonl"))
+        .iter()
+        .map(|v| v["id"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    assert_eq!(
+        ids,
+        [
+            r"\xd3\xe1\xc7\xe3",
+            r"\xdf\xca\xc7\xc8",
+            r"\xe3\xcf\xd1\xd3\xc9"
+        ]
+    );
+    let rejects = crate::common::read_jsonl(&out.join("rejects.jsonl"));
+    let file = format!(r"{}/\xdd\xc7\xd1\xda.txt", dir.display());
+    assert_eq!(rejects[0]["file"], file, "{rejects:?}");
+    assert_eq!(rejects[0]["reason"], "empty text");
+}
