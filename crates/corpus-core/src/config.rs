@@ -181,6 +181,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// The most worker threads a job starts: a pool of thousands takes seconds to
+/// minutes to start (each thread's stack and start-up), far more than any
+/// machine's cores could use.
+pub const MAX_THREADS: usize = 1024;
+
 /// A whole job's configuration.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -195,7 +200,7 @@ pub struct Config {
     pub dedup: DedupConfig,
     /// Output files.
     pub output: OutputConfig,
-    /// Worker threads; 0 = one per core (default 0).
+    /// Worker threads; 0 = one per core (default 0); at most [`MAX_THREADS`].
     pub threads: usize,
     /// Bad records: fail (default) or skip.
     pub on_error: OnError,
@@ -334,8 +339,12 @@ impl Config {
     /// parallel first, then called a job that runs here too), `job` runs where it is.
     ///
     /// # Errors
-    /// [`Error::Config`] if the pool cannot start; otherwise what `job` returns.
+    /// [`Error::Config`] if the pool cannot start (or would have more than
+    /// [`MAX_THREADS`] threads); otherwise what `job` returns.
     pub fn in_pool<T: Send>(&self, job: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+        // Checked before the pool starts, which for a mistyped count would
+        // take minutes.
+        self.check_threads()?;
         let wanted = match self.threads {
             0 => std::thread::available_parallelism().map_or(1, usize::from),
             n => n,
@@ -350,6 +359,18 @@ impl Config {
             .install(job)
     }
 
+    /// [`Error::Config`] for more than [`MAX_THREADS`] threads.
+    fn check_threads(&self) -> Result<()> {
+        if self.threads > MAX_THREADS {
+            return Err(Error::Config(format!(
+                "threads = {} is more than {MAX_THREADS}: starting that many takes longer \
+                 than the work (0 = one per core)",
+                self.threads
+            )));
+        }
+        Ok(())
+    }
+
     /// Checks every section.
     ///
     /// # Errors
@@ -358,6 +379,7 @@ impl Config {
         self.input.validate()?;
         self.clean.validate()?;
         self.dedup.validate()?;
+        self.check_threads()?;
         if self.output.shard_size == Some(0) {
             return Err(Error::Config(
                 "output.shard_size must be at least 1 byte (leave it unset for one file)".into(),

@@ -239,6 +239,7 @@ pub(crate) fn notes(cfg: &Config, facts: &NoteFacts<'_>) -> Vec<String> {
         ));
     }
     notes.extend(cfg.clean.boilerplate.group_by.note(facts.ungrouped));
+    notes.extend(cfg.clean.switched_off_note());
     notes
 }
 

@@ -94,8 +94,7 @@ impl CleanConfig {
     /// Checks rule names and thresholds.
     ///
     /// # Errors
-    /// [`Error::Config`] naming an unknown rule, a bad threshold, or a stage
-    /// asked for that another setting switches off.
+    /// [`Error::Config`] naming an unknown rule or a bad threshold.
     pub fn validate(&self) -> Result<()> {
         for name in &self.disable {
             if name != boilerplate::RULE && Rule::from_name(name).is_none() {
@@ -107,31 +106,30 @@ impl CleanConfig {
                 )));
             }
         }
-        // A stage asked for and switched off by another setting is refused, as
-        // the CLI refuses `--no-clean --boilerplate`: a run must not report a
-        // setting that had no effect.
-        let off = if !self.enabled {
-            Some("clean.enabled = false")
-        } else if !self.boilerplate_enabled() {
-            Some("clean.boilerplate.enabled = false or clean.disable naming it")
-        } else {
-            None
-        };
-        if let (true, Some(off)) = (self.boilerplate.in_dedup, off) {
-            return Err(Error::Config(format!(
-                "clean.boilerplate.in_dedup asks for the corpus-level boilerplate pass, \
-                 which {off} switches off: set one or the other"
-            )));
-        }
-        if self.passages.enabled && !self.enabled {
-            return Err(Error::Config(
-                "clean.passages.enabled asks for repeated passages to be cut, which \
-                 clean.enabled = false switches off: set one or the other"
-                    .into(),
-            ));
-        }
         self.boilerplate.validate()?;
         self.passages.validate()
+    }
+
+    /// A note when a stage is asked for and another setting switches it off
+    /// (a configuration file's `in_dedup` under `--no-clean` or `--disable
+    /// boilerplate`): the layers are allowed, the later one wins, and the run
+    /// says what did not happen.
+    pub fn switched_off_note(&self) -> Option<String> {
+        let off = if !self.enabled {
+            "clean.enabled = false"
+        } else {
+            "the boilerplate stage is off"
+        };
+        if self.boilerplate.in_dedup && !self.boilerplate_enabled() {
+            return Some(format!(
+                "clean.boilerplate.in_dedup is set, but {off}: no corpus-level boilerplate was cut"
+            ));
+        }
+        (self.passages.enabled && !self.enabled).then(|| {
+            "clean.passages.enabled is set, but clean.enabled = false: no repeated passages \
+             were cut"
+                .to_owned()
+        })
     }
 
     /// True when the dedup job runs the corpus-level boilerplate stage too.
