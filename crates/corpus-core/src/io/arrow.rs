@@ -321,9 +321,13 @@ fn value(col: &Column, row: usize) -> std::result::Result<Value, &'static str> {
         }
         Column::Int(a) => Value::from(a.as_primitive::<Int64Type>().value(row)),
         Column::UInt(a) => Value::from(a.as_primitive::<UInt64Type>().value(row)),
-        Column::Float(a) => Number::from_f64(a.as_primitive::<Float64Type>().value(row))
-            .map(Value::Number)
-            .ok_or("is not a finite number")?,
+        Column::Float(a) => match a.as_primitive::<Float64Type>().value(row) {
+            // pandas' missing value, as NaN is in a dict's field.
+            f if f.is_nan() => Value::Null,
+            f => Number::from_f64(f)
+                .map(Value::Number)
+                .ok_or("is not a finite number")?,
+        },
         Column::Bool(a) => Value::Bool(a.as_boolean().value(row)),
     })
 }
@@ -401,17 +405,19 @@ mod tests {
     }
 
     #[test]
-    fn a_float_that_is_not_finite_is_no_record_and_a_list_no_field() {
+    fn an_infinite_float_is_no_record_nan_a_missing_value_and_a_list_no_field() {
         let b = batch(vec![(
             "f",
-            Arc::new(Float64Array::from(vec![f64::NAN, 1.0])) as ArrayRef,
+            Arc::new(Float64Array::from(vec![f64::INFINITY, f64::NAN, 1.0])) as ArrayRef,
         )]);
         let r = ArrowRecords::new(&b, &["f"]).expect("records");
         assert_eq!(
             r.fields(0),
             Err("field \"f\" is not a finite number".into())
         );
-        assert!(r.fields(1).is_ok());
+        // NaN is pandas' missing value, as in a dict's field.
+        assert_eq!(r.fields(1).expect("row 1")["f"], Value::Null);
+        assert!(r.fields(2).is_ok());
         let list = arrow_array::ListArray::from_iter_primitive::<Int64Type, _, _>(vec![Some(
             vec![Some(1)],
         )]);

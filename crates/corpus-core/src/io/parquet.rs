@@ -79,6 +79,17 @@ fn open_rows(path: &Path, rows: Option<&[u64]>) -> Result<ParquetRecordBatchRead
 /// The values of a column of any string type (or anything castable to one),
 /// `None` for a null. String columns are read in place, not cast first.
 fn strings(col: &ArrayRef) -> std::result::Result<Vec<Option<String>>, String> {
+    if col.data_type().is_floating() {
+        // As a float read from a table anywhere else: an integral value as an
+        // integer, NaN (pandas' missing value) as missing.
+        let floats = arrow_cast::cast(col, &DataType::Float64).map_err(|e| e.to_string())?;
+        let floats =
+            arrow_array::cast::AsArray::as_primitive::<arrow_array::types::Float64Type>(&floats);
+        return Ok(floats
+            .iter()
+            .map(|f| f.filter(|f| f.is_finite()).map(super::read::float_id_text))
+            .collect());
+    }
     let texts = match super::arrow::text_column(col) {
         Ok(Some(texts)) => texts,
         Ok(None) => return Ok(vec![None; col.len()]),

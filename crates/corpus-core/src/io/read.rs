@@ -868,9 +868,9 @@ impl Reader {
                 row.raw
             };
             Ok(Document {
-                id: row
-                    .id
-                    .unwrap_or_else(|| format!("{}:{}", path.display(), row.line)),
+                id: row.id.unwrap_or_else(|| {
+                    format!("{}:{}", crate::document::path_text(&path), row.line)
+                }),
                 text,
                 origin: Origin {
                     path: path.clone(),
@@ -1407,6 +1407,8 @@ impl InputConfig {
     ) -> Result<(Document, bool)> {
         let record_err = |reason: String| Error::record(&origin, reason);
         let mut text = match map.get_mut(&self.text_field) {
+            // One field for both: the id is read from it below.
+            Some(Value::String(s)) if self.id_field == self.text_field => s.clone(),
             Some(Value::String(s)) => std::mem::take(s),
             Some(other) => {
                 return Err(record_err(format!(
@@ -1522,17 +1524,23 @@ fn empty_id(field: &str) -> String {
 /// line (fields from a table or a dict), a float that is a whole number is
 /// written as the integer (a column of integer ids that a missing value made
 /// floats, as pandas does).
+/// The id text of a finite floating-point number read without its JSON text
+/// (a table's float column, a Python float): an integral one as an integer, so
+/// that the ids of a pandas column made float by a missing value read as the
+/// integers they were (`1.0` is `1`), else as serde_json writes it (`2.5`, `1e20`).
+pub(crate) fn float_id_text(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 {
+        return format!("{}", f as i64);
+    }
+    serde_json::Number::from_f64(f).map_or_else(|| f.to_string(), |n| n.to_string())
+}
+
 fn number_text(n: &serde_json::Number, line: Option<&str>, field: &str) -> String {
     if n.is_i64() || n.is_u64() {
         return n.to_string();
     }
     let Some(line) = line else {
-        return match n.as_f64() {
-            Some(f) if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 => {
-                format!("{}", f as i64)
-            }
-            _ => n.to_string(),
-        };
+        return n.as_f64().map_or_else(|| n.to_string(), float_id_text);
     };
     let fields: Option<std::collections::HashMap<String, &serde_json::value::RawValue>> =
         serde_json::from_str(line).ok();

@@ -1144,3 +1144,50 @@ fn the_audit_of_a_parquet_output_has_its_texts_and_exact_similarities() {
         );
     }
 }
+
+/// A float id column (a pandas column of integers made float by a missing
+/// value) reads as a table in memory reads it: an integral value as an
+/// integer, NaN as a missing id (the row's place), others as JSON writes them.
+#[test]
+fn float_ids_read_as_a_table_in_memory_reads_them() {
+    use arrow_array::Float64Array;
+    let tmp = tempfile::tempdir().unwrap();
+    let ids: ArrayRef = Arc::new(Float64Array::from(vec![1.0, 2.5, f64::NAN, 1e20]));
+    let texts: ArrayRef = Arc::new(StringArray::from((1..5).map(seed).collect::<Vec<String>>()));
+    let batch =
+        RecordBatch::try_from_iter([("doc_id", ids.clone()), ("body", texts.clone())]).unwrap();
+    let path = tmp.path().join("floats.parquet");
+    write_batch(&path, &batch, WriterProperties::default());
+    run(
+        std::slice::from_ref(&path),
+        &tmp.path().join("out"),
+        OutputFormat::Jsonl,
+    );
+    let from_file: Vec<String> = crate::common::read_jsonl(&tmp.path().join("out/clusters.jsonl"))
+        .iter()
+        .map(|v| v["id"].as_str().unwrap().to_owned())
+        .collect();
+    let mut from_file = from_file;
+    from_file.sort();
+    let place = format!("{}:3", path.display());
+    let mut want = vec![place, "1".into(), "1e+20".into(), "2.5".into()];
+    want.sort();
+    assert_eq!(from_file, want);
+    // The same rows in memory.
+    let records = corpus_core::io::ArrowRecords::new(&batch, &["doc_id", "body"]).unwrap();
+    let input = cfg();
+    let in_memory: Vec<String> = (0..4)
+        .map(|r| {
+            let map = records.fields(r).unwrap();
+            let origin = corpus_core::Origin {
+                path: path.as_path().into(),
+                line: r as u64 + 1,
+            };
+            let place = origin.to_string();
+            input.record_from_fields(map, origin, || place).unwrap().id
+        })
+        .collect();
+    let mut in_memory = in_memory;
+    in_memory.sort();
+    assert_eq!(in_memory, from_file);
+}
