@@ -162,8 +162,16 @@ const SIGNAL_EVERY: usize = 4096;
 /// table or batch, a pandas or polars frame: anything with
 /// `__arrow_c_stream__`), else the items of an iterable of strings and dicts.
 pub(crate) fn extract(docs: &Bound<'_, PyAny>, cfg: &Config) -> PyResult<Vec<Pending>> {
-    if let Some(chunks) = crate::arrow::chunks(docs)? {
-        return arrow_items(chunks, cfg);
+    match crate::arrow::chunks(docs) {
+        Ok(Some(chunks)) => return arrow_items(chunks, cfg),
+        Ok(None) => {}
+        // A frame with a column pyarrow cannot convert (an object column of
+        // mixed types): its rows as dicts, as `dedup_frame` reads them, so that
+        // a bad value is a bad record named by its row.
+        Err(e) if from_pyarrow(docs.py(), &e)? && docs.hasattr("columns")? => {
+            return extract(&docs.call_method1("to_dict", ("records",))?, cfg);
+        }
+        Err(e) => return Err(e),
     }
     let py = docs.py();
     let fields = cfg.record_fields();
@@ -210,7 +218,21 @@ fn arrow_items(chunks: Vec<ArrayRef>, cfg: &Config) -> PyResult<Vec<Pending>> {
     let fields = cfg.record_fields();
     let mut out = Vec::new();
     for rows in chunks.iter().filter_map(|c| c.as_struct_opt()) {
-        let records = ArrowRecords::new(&RecordBatch::from(rows.clone()), &fields)
+        // Not `RecordBatch::from`, which panics on a struct array with null
+        // rows: its columns as they are, the null rows marked below.
+        let schema = arrow_schema::Schema::new(
+            rows.fields()
+                .iter()
+                .map(|f| f.as_ref().clone().with_nullable(true))
+                .collect::<Vec<_>>(),
+        );
+        let batch = RecordBatch::try_new_with_options(
+            Arc::new(schema),
+            rows.columns().to_vec(),
+            &arrow_array::RecordBatchOptions::new().with_row_count(Some(rows.len())),
+        )
+        .map_err(|e| DataError::new_err(format!("the table cannot be read: {e}")))?;
+        let records = ArrowRecords::new(&batch, &fields)
             .map_err(crate::arrow::column_error(DataError::new_err))?;
         let records = Arc::new(records);
         out.extend((0..rows.len()).map(|r| match rows.is_null(r) {
@@ -244,8 +266,9 @@ impl<'py> ValueReader<'py> {
         kwargs.set_item("ensure_ascii", false)?;
         // NaN is not JSON: say so rather than fail later on "malformed JSON".
         kwargs.set_item("allow_nan", false)?;
-        // Dates and the like become strings rather than errors.
-        kwargs.set_item("default", py.get_type::<PyString>())?;
+        // Dates and the like become strings rather than errors; bytes and
+        // arrays, whose `str` is their repr, are errors (see `json_default`).
+        kwargs.set_item("default", json_default(py)?)?;
         let numbers = py.import("numbers")?;
         Ok(ValueReader {
             dumps: py.import("json")?.getattr("dumps")?,
@@ -266,6 +289,15 @@ impl<'py> ValueReader<'py> {
         let is_id = f == self.id_field;
         if let Some(value) = plain_value(v, is_id) {
             return Ok(Ok(value));
+        }
+        if let Ok(s) = v.cast::<PyString>() {
+            // A lone surrogate (text read with `errors="surrogateescape"`).
+            if let Err(e) = s.to_cow() {
+                return Ok(cannot(&format!("not valid Unicode: {e}")));
+            }
+        }
+        if is_numpy(v, "bool")? {
+            return Ok(Ok(Value::Bool(v.is_truthy()?)));
         }
         if is_pandas_missing(v)? {
             return Ok(Ok(Value::Null));
@@ -300,8 +332,10 @@ impl<'py> ValueReader<'py> {
             });
         }
         match self.dumps.call((v,), Some(&self.kwargs)) {
-            Ok(j) => Ok(match serde_json::from_str(&j.extract::<String>()?) {
-                Ok(value) => Ok(value),
+            Ok(j) => Ok(match j.cast::<PyString>().map(|j| j.to_cow()) {
+                Ok(Ok(j)) => serde_json::from_str(&j).or_else(|e| cannot(&e)),
+                // A lone surrogate inside a list or a dict.
+                Ok(Err(e)) => cannot(&format!("not valid Unicode: {e}")),
                 Err(e) => cannot(&e),
             }),
             // KeyboardInterrupt, SystemExit: not the record's fault.
@@ -309,6 +343,44 @@ impl<'py> ValueReader<'py> {
             Err(e) => Ok(cannot(&e)),
         }
     }
+}
+
+/// Whether `e` is one of pyarrow's own errors (a conversion it refused).
+fn from_pyarrow(py: Python<'_>, e: &PyErr) -> PyResult<bool> {
+    Ok(e.get_type(py).module()?.to_cow()?.starts_with("pyarrow"))
+}
+
+/// Whether `v` is of numpy's type `name` (`bool` also matches numpy 1's `bool_`).
+fn is_numpy(v: &Bound<'_, PyAny>, name: &str) -> PyResult<bool> {
+    let ty = v.get_type();
+    let ty_name = ty.name()?;
+    let ty_name = ty_name.to_cow()?;
+    Ok(ty_name.trim_end_matches('_') == name && ty.module()?.to_cow()? == "numpy")
+}
+
+/// `json.dumps`' `default`: a value JSON has no type for (a date, a UUID)
+/// becomes its `str`, but not bytes or an array, whose `str` is their repr
+/// (`b'...'`, `['a' 'b']`): those are a `TypeError`, so the record is rejected
+/// with the reason, as a list item of bytes or a binary column is.
+fn json_default(py: Python<'_>) -> PyResult<Bound<'_, pyo3::types::PyCFunction>> {
+    pyo3::types::PyCFunction::new_closure(
+        py,
+        None,
+        None,
+        |args: &Bound<'_, pyo3::types::PyTuple>, _kwargs| -> PyResult<String> {
+            let v = args.get_item(0)?;
+            let bytes_like = v.cast::<pyo3::types::PyBytes>().is_ok()
+                || v.cast::<pyo3::types::PyByteArray>().is_ok()
+                || v.cast::<pyo3::types::PyMemoryView>().is_ok();
+            if bytes_like || is_numpy(&v, "ndarray")? {
+                let ty = v.get_type().name()?;
+                return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                    "a value of type {ty} is no text (decode bytes, join arrays first)"
+                )));
+            }
+            Ok(v.str()?.to_cow()?.into_owned())
+        },
+    )
 }
 
 /// Whether `v` is pandas' `NA` or `NaT`, the missing values of a
@@ -493,8 +565,29 @@ pub(crate) fn warn_notes<'a>(
     notes: impl IntoIterator<Item = &'a String>,
 ) -> PyResult<()> {
     let cat = py.get_type::<pyo3::exceptions::PyUserWarning>();
+    let level = caller_level(py)?;
     for note in notes {
-        PyErr::warn(py, &cat, &std::ffi::CString::new(note.as_str())?, 2)?;
+        PyErr::warn(py, &cat, &std::ffi::CString::new(note.as_str())?, level)?;
     }
     Ok(())
+}
+
+/// The `stacklevel` of a warning that names the user's line: the first frame
+/// outward that is not the `ghirbal` package's own (a public function calls
+/// the core through one or two helpers, so no fixed level is right). Warnings
+/// filters by module and the once-per-place rule then see the caller's code.
+fn caller_level(py: Python<'_>) -> PyResult<i32> {
+    let getframe = py.import("sys")?.getattr("_getframe")?;
+    let mut level = 1;
+    // `_getframe(n)` is the frame `n` levels out from the innermost Python
+    // frame, which is stack level 1 to a warning raised from here.
+    while let Ok(frame) = getframe.call1((level - 1,)) {
+        let module = frame.getattr("f_globals")?.get_item("__name__")?;
+        let module = module.cast::<PyString>()?.to_cow()?.into_owned();
+        if module != "ghirbal" && !module.starts_with("ghirbal.") {
+            break;
+        }
+        level += 1;
+    }
+    Ok(level)
 }

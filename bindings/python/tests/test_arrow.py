@@ -114,7 +114,7 @@ def test_bad_rows_are_named_by_position(seed_docs: list[dict[str, str]]) -> None
         {
             "id": ["a", "b", "c"],
             "text": [seed_docs[0]["text"], None, seed_docs[1]["text"]],
-            "score": [1.0, 2.0, float("nan")],
+            "score": [1.0, 2.0, float("inf")],
         }
     )
     with pytest.raises(ghirbal.DataError, match=r"docs\[1\]"):
@@ -123,6 +123,12 @@ def test_bad_rows_are_named_by_position(seed_docs: list[dict[str, str]]) -> None
     assert r.reason == ["unique", "rejected", "rejected"]
     assert [i for i, _ in r.rejects] == [1, 2]
     assert "not a finite number" in r.rejects[1][1]
+    # NaN is a missing value (pandas' own), as in a dict: no record is rejected for it.
+    nan = t.set_column(2, "score", pa.array([1.0, 2.0, float("nan")]))
+    r = ghirbal.dedup(nan, on_error="skip", survivor="highest:score")
+    assert [i for i, _ in r.rejects] == [1]
+    dicts = [{"id": "a", "text": seed_docs[0]["text"], "score": 1.0}, None, {"id": "c", "text": seed_docs[1]["text"], "score": float("nan")}]
+    assert r.reason == ghirbal.dedup(dicts, on_error="skip", survivor="highest:score").reason
     # A column the job reads must hold values a record can: not lists.
     t = t.append_column("tags", pa.array([["x"], [], None]))
     # A fault of the data, not of the configuration.

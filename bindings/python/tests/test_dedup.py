@@ -309,6 +309,22 @@ def test_a_survivor_field_not_read_as_dates_warns(shared: Path, tmp_path: Path) 
         warnings.simplefilter("error")
         r = ghirbal.dedup(docs, survivor="earliest:date")
     assert r.summary["survivor_values"]["dates"] == 800
+    # Each warning names the caller's line, not ghirbal's own, through one
+    # helper (dedup) or two (dedup_files).
+    for call in (
+        lambda: ghirbal.dedup(docs, survivor="earliest:dat"),
+        lambda: ghirbal.dedup_files(
+            [shared / "corpora/arabic_news/saudinewsnet.jsonl"],
+            tmp_path / "o2",
+            survivor="earliest:dat",
+            overwrite=True,
+        ),
+    ):
+        with pytest.warns(UserWarning) as caught:
+            call()
+        assert [Path(w.filename).name for w in caught] == [Path(__file__).name], [
+            (w.filename, w.lineno) for w in caught
+        ]
 
 
 class Tag(str):
@@ -530,3 +546,24 @@ def test_dedup_releases_the_gil(seed_docs: list[dict[str, str]]) -> None:
     # Holding the GIL through the work would stall this loop for the whole run.
     assert worst_gap < elapsed / 2, (worst_gap, elapsed, ticks)
     assert ticks > 20
+
+
+def test_the_progress_line_covers_a_longer_one_and_waits_for_a_rate(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clock = [100.0]
+    monkeypatch.setattr(ghirbal.time, "monotonic", lambda: clock[0])
+    line = ghirbal._Line()
+    clock[0] += 3.0
+    line("count", 255_000)  # a long line: the counting pass, with its rate
+    clock[0] += 0.01
+    line("read", 2_048)  # the next pass's first report: too early for a rate
+    clock[0] += 1.0
+    line("read", 74_104)
+    line.end()
+    # What a terminal shows: each write over the one before, from the line's start.
+    shown = ""
+    for piece in capsys.readouterr().err.rstrip("\n").split("\r")[1:]:
+        shown = piece + shown[len(piece) :]
+        assert "(204,800/s)" not in shown, shown
+    assert shown.rstrip() == "ghirbal: 4 s, 74,104 records read (74,104/s)", shown

@@ -3,6 +3,7 @@ with a message naming the place."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,8 @@ def test_hierarchy() -> None:
         ({"survivor": "newest"}, "unknown survivor policy"),
         ({"dedup": {"bands": 4}}, "set both bands and rows"),
         ({"threads": -1}, "invalid value"),
+        # Refused before the pool starts, which would take minutes.
+        ({"threads": 100_000}, "threads = 100000 is more than 1024"),
         ({"survivor": "earliest:text"}, "a field other than the text"),
     ],
 )
@@ -98,6 +101,12 @@ def test_normalize_errors() -> None:
         ({"id": "a", "text": float("nan")}, 'docs[1]: field "text" is null, not a string'),
         ({"id": "a", "text": float("inf")}, 'docs[1]: field "text" cannot be read as JSON'),
         (b"bytes", "docs[1]: expected a str or a dict, got bytes"),
+        # A lone surrogate (text read with errors="surrogateescape") in a field.
+        ({"id": "a\udcff", "text": "نص"}, 'docs[1]: field "id" cannot be read as JSON: not valid Unicode'),
+        ({"id": "a", "text": "نص\udcff"}, 'docs[1]: field "text" cannot be read as JSON: not valid Unicode'),
+        # Bytes and arrays are no text: their str() would be their repr.
+        ({"id": "a", "text": "نص".encode()}, 'docs[1]: field "text" cannot be read as JSON'),
+        ({"id": b"a", "text": "نص"}, 'docs[1]: field "id" cannot be read as JSON'),
     ],
 )
 def test_bad_records_raise_data_error_naming_the_position(doc: object, words: str) -> None:
@@ -156,3 +165,50 @@ def test_a_dict_is_not_a_list_of_documents(seed_docs: list[dict[str, str]]) -> N
             ghirbal.clean(docs)  # type: ignore[arg-type]
     r = ghirbal.dedup([{"id": k, "text": v} for k, v in by_id.items()])
     assert r.ids == list(by_id)
+
+
+def test_numpy_values_read_as_their_json_would() -> None:
+    np = pytest.importorskip("numpy")
+    # An array is no text; a numpy bool is a bool (refused as an id, as True is).
+    with pytest.raises(ghirbal.DataError, match=r'docs\[1\]: field "text" cannot be read as JSON'):
+        ghirbal.dedup(["نص أول", {"id": "a", "text": np.array(["نص", "آخر"])}])
+    with pytest.raises(ghirbal.DataError, match=r'docs\[1\]: field "id" is a boolean'):
+        ghirbal.dedup(["نص أول", {"id": np.bool_(True), "text": "نص"}])
+
+
+def test_a_struct_column_with_null_rows_rejects_them(seed_docs: list[dict[str, str]]) -> None:
+    pa = pytest.importorskip("pyarrow")
+    rows = pa.array(
+        [seed_docs[0], None, seed_docs[2]],
+        pa.struct([("id", pa.string()), ("text", pa.string())]),
+    )
+    r = ghirbal.dedup(rows, on_error="skip")
+    assert r.reason == ["unique", "rejected", "unique"]
+    assert r.rejects == [(1, "expected a str or a dict, got null")]
+    with pytest.raises(ghirbal.DataError, match=r"docs\[1\]: expected a str or a dict, got null"):
+        ghirbal.dedup(rows)
+    cleaned = ghirbal.clean(rows, on_error="skip")
+    assert [len(c) for c in cleaned.cuts][1] == 0 and cleaned.rejects[0][0] == 1
+
+
+def test_a_frame_pyarrow_cannot_convert_is_read_by_rows(seed_docs: list[dict[str, str]]) -> None:
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    # An object column of mixed types: pyarrow refuses the whole column; the
+    # frame is then read row by row, and the bad row is named.
+    df = pd.DataFrame({"id": ["a", "b", "c"], "text": [seed_docs[0]["text"], 7, seed_docs[2]["text"]]})
+    r = ghirbal.dedup(df, on_error="skip")
+    assert r.reason == ["unique", "rejected", "unique"]
+    assert r.rejects == [(1, 'field "text" is a number, not a string')]
+    with pytest.raises(ghirbal.DataError, match=r"docs\[1\]"):
+        ghirbal.dedup(df)
+
+
+def test_one_field_for_id_and_text_reads_as_the_file_job_does(tmp_path: Path) -> None:
+    docs = [{"x": "نص أول للاختبار"}, {"x": "نص ثان مختلف تماما"}]
+    r = ghirbal.dedup(docs, id_field="x", text_field="x")
+    assert r.ids == [d["x"] for d in docs] and r.reason == ["unique", "unique"]
+    f = tmp_path / "in.jsonl"
+    f.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
+    s = ghirbal.dedup_files([f], tmp_path / "out", id_field="x", text_field="x")
+    assert s["counts"]["kept"] == 2 and s["counts"]["rejected"] == 0

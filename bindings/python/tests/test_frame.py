@@ -226,3 +226,23 @@ def test_a_row_without_an_id_is_not_taken_for_another(seed_docs) -> None:
     assert out.loc[2, "duplicate_of"] == 1 == out.loc[2, "cluster"]
     # Its id, "docs[1]", is no value of the column: missing where it names it.
     assert out.loc[1, "cluster"] is pd.NA
+
+
+def test_frames_say_why_a_row_was_rejected(seed_docs) -> None:
+    # A repeated id and an empty text under on_error="skip": each row says
+    # why, as the Spark jobs' ``rejected`` column does; the others say None.
+    df = pd.DataFrame(
+        {
+            "id": [1, 1, 2, 3],
+            "text": [seed_docs[0]["text"], seed_docs[2]["text"], "   ", seed_docs[3]["text"]],
+        }
+    )
+    out = ghirbal.dedup_frame(df, on_error="skip")
+    assert list(out["reason"]) == ["unique", "rejected", "rejected", "unique"]
+    why = list(out["rejected"])
+    assert why[0] is None and why[3] is None
+    assert why[1].startswith('duplicate id "1"') and why[2] == "empty text", why
+    cleaned = ghirbal.clean_frame(df, on_error="skip")
+    assert list(cleaned["rejected"]) == why
+    with pytest.raises(ValueError, match="rejected"):
+        ghirbal.dedup_frame(out.drop(columns=["cluster", "kept", "duplicate_of", "reason", "similarity", "lang"]))

@@ -99,6 +99,7 @@ class _Line:
         self.records = 0
         self.shown_at = 0.0
         self.shown = False
+        self.width = 0  # of the line last drawn, which a shorter one must cover
 
     def __call__(self, step: str, records: int) -> None:
         now = time.monotonic()
@@ -110,13 +111,21 @@ class _Line:
         if not throttled:
             self._draw(now)
 
+    #: Seconds into a pass before its rate is shown: its first report comes a
+    #: batch in, and a rate over a few milliseconds would be absurd.
+    SETTLE = 0.5
+
     def _draw(self, now: float) -> None:
         self.shown_at = now
-        rate = self.records / max(now - self.pass_start, 1e-3)
+        elapsed = now - self.pass_start
         said = self._SAID.get(self.step, self.step)
-        rate_said = f" ({rate:,.0f}/s)" if self.step in ("count", "read") else ""
-        line = f"{now - self.start:.0f} s, {self.records:,} {said}{rate_said}"
-        sys.stderr.write(f"\rghirbal: {line}  ")
+        rate_said = ""
+        if self.step in ("count", "read") and elapsed >= self.SETTLE:
+            rate_said = f" ({self.records / elapsed:,.0f}/s)"
+        line = f"ghirbal: {now - self.start:.0f} s, {self.records:,} {said}{rate_said}"
+        # Written over the last line: spaces cover what a longer one left.
+        sys.stderr.write(f"\r{line}{' ' * max(self.width - len(line), 0)}")
+        self.width = len(line)
         sys.stderr.flush()
         self.shown = True
 
@@ -257,7 +266,8 @@ def _by_count(counts: Mapping[str, int]) -> str:
 class DedupResult:
     """The outcome of :func:`dedup`: one entry per input document, in input order.
 
-    ``clusters[i]`` is the canonical cluster id (the smallest member id) and
+    ``clusters[i]`` is the canonical cluster id (the smallest member id, by
+    bytes: ``"10"`` before ``"9"``) and
     ``duplicate_of[i]`` the id of the kept document that ``docs[i]`` duplicates.
     ``reason[i]`` is ``unique``, ``survivor``, ``exact``, ``near_duplicate``,
     ``containment`` or ``rejected`` (bad record under ``on_error="skip"``; then
@@ -302,7 +312,10 @@ class DedupResult:
         return [i for i, k in zip(self.ids, self.kept) if k]
 
     def to_records(self) -> list[dict[str, Any]]:
-        """One dict per document, with the fields of ``clusters.jsonl``."""
+        """One dict per document, with the verdict fields of ``clusters.jsonl``
+        (``id``, ``cluster``, ``kept``, ``duplicate_of``, ``reason``,
+        ``similarity`` and ``lang``; a run in memory has no ``source`` line and
+        its ``similarity`` is not rounded to the file's four decimals)."""
         return [
             {
                 "id": i,
@@ -361,9 +374,10 @@ def dedup(
     pyarrow table or batch, a pandas or polars frame): row ``i`` is read as the
     dict of its values, from the columns the configuration reads, in place (a
     null is a missing value); or a column of texts that does (a pyarrow array, a
-    pandas or polars series), read as a list of strings. A lone string, a dict
-    or a pandas frame raises ``TypeError`` (iterating it would give its letters,
-    keys or column names; for a frame see :func:`dedup_frame`). Bad records raise
+    pandas or polars series), read as a list of strings. A lone string or a dict
+    raises ``TypeError`` (iterating it would give its letters or keys), and so
+    does a frame that does not export Arrow (pandas before 2.2, or without
+    pyarrow: iterating it would give its column names; see :func:`dedup_frame`). Bad records raise
     :class:`DataError` naming ``docs[i]``, or with ``on_error="skip"`` become
     ``rejected`` entries. The work runs without the GIL; the result does not
     depend on the order of ``docs``.
@@ -618,10 +632,10 @@ def clean_files(
 
 
 #: The columns :func:`dedup_frame` adds.
-_FRAME_VERDICTS = ("cluster", "kept", "duplicate_of", "reason", "similarity", "lang")
+_FRAME_VERDICTS = ("cluster", "kept", "duplicate_of", "reason", "similarity", "lang", "rejected")
 
 #: The columns :func:`clean_frame` adds (it also replaces the text column).
-_FRAME_CLEAN = ("cuts", "emptied")
+_FRAME_CLEAN = ("cuts", "emptied", "rejected")
 
 if find_spec("pandas") is not None:
 
@@ -712,6 +726,14 @@ if find_spec("pandas") is not None:
             dtype = "boolean"
         return pd.array(values, dtype=dtype)
 
+    def _rejected(df: Any, rejects: list[tuple[int, str]]) -> Any:
+        """Why each row was rejected (``None`` for the others), as a column of
+        ``df``: the ``rejected`` column the Spark jobs add."""
+        why: list[Optional[str]] = [None] * len(df)
+        for i, reason in rejects:
+            why[i] = reason
+        return _column(df, why, "object")
+
     def _column(df: Any, values: Any, dtype: Any) -> Any:
         """``values`` as a column of ``df`` of ``dtype``, an empty frame's too
         (``str``: pandas' default for strings, ``object`` before pandas 3)."""
@@ -730,7 +752,9 @@ if find_spec("pandas") is not None:
     ) -> Any:
         """:func:`dedup` on a pandas DataFrame: returns a copy of ``df`` with the
         columns ``cluster``, ``kept``, ``duplicate_of``, ``reason``,
-        ``similarity`` and ``lang`` added. ``config`` and ``options`` are those
+        ``similarity``, ``lang`` and ``rejected`` (why a bad row was rejected
+        under ``on_error="skip"``, else ``None``, as in
+        :func:`ghirbal.spark.dedup_spark`) added. ``config`` and ``options`` are those
         of :func:`dedup`; the columns are named by ``id_col`` and ``text_col``
         (``id_field=`` and ``text_field=`` raise ``TypeError``).
 
@@ -761,6 +785,7 @@ if find_spec("pandas") is not None:
             _column(df, r.reason, str),
             _column(df, r.similarity, "float64"),
             _column(df, r.lang, str),
+            _rejected(df, r.rejects),
         )
         for name, column in zip(_FRAME_VERDICTS, columns):
             out[name] = column
@@ -778,17 +803,23 @@ if find_spec("pandas") is not None:
         """:func:`clean` on a pandas DataFrame: returns a copy of ``df`` whose
         ``text_col`` holds the cleaned texts (``None`` for a row rejected under
         ``on_error="skip"``), with the columns ``cuts`` (the :class:`Cut` list of
-        each row) and ``emptied`` added. ``config`` and ``options`` are those of
+        each row), ``emptied`` and ``rejected`` (why a bad row was rejected, else
+        ``None``) added. ``config`` and ``options`` are those of
         :func:`clean`; the rows are read as in :func:`dedup_frame` (a
         ``group_by`` field goes with each row). A frame that already has a
-        ``cuts`` or ``emptied`` column raises ``ValueError``: rename it first."""
+        ``cuts``, ``emptied`` or ``rejected`` column raises ``ValueError``: rename
+        it first."""
         options = _frame_options("clean_frame", df, id_col, text_col, options, _FRAME_CLEAN)
         # The configuration clean() resolves, for the group_by field.
         rows = _frame_records(df, id_col, config, _clean_options(options))
         r = clean(rows, config=config, progress=progress, **options)
         out = df.copy()
         out[text_col] = _column(df, r.texts, str)
-        columns = (_column(df, r.cuts, "object"), _column(df, r.emptied, "bool"))
+        columns = (
+            _column(df, r.cuts, "object"),
+            _column(df, r.emptied, "bool"),
+            _rejected(df, r.rejects),
+        )
         for name, column in zip(_FRAME_CLEAN, columns):
             out[name] = column
         return out
