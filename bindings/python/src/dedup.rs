@@ -313,6 +313,11 @@ impl<'py> ValueReader<'py> {
             }
             let integral = v.call_method0("is_finite")?.is_truthy()?
                 && v.eq(v.call_method0("to_integral_value")?)?;
+            if is_id && !integral && v.call_method0("is_finite")?.is_truthy()? {
+                // Its digits, as a JSON Lines file's id keeps them as written: a
+                // double would make two such ids one.
+                return Ok(Ok(Value::String(v.str()?.to_cow()?.into_owned())));
+            }
             let py = v.py();
             let to = if integral {
                 py.get_type::<PyInt>()

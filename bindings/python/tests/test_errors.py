@@ -212,3 +212,16 @@ def test_one_field_for_id_and_text_reads_as_the_file_job_does(tmp_path: Path) ->
     f.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
     s = ghirbal.dedup_files([f], tmp_path / "out", id_field="x", text_field="x")
     assert s["counts"]["kept"] == 2 and s["counts"]["rejected"] == 0
+
+
+def test_decimal_ids_keep_their_digits() -> None:
+    from decimal import Decimal
+
+    # Two ids that one double would make one.
+    docs = [
+        {"id": Decimal("12345678901234567890.5"), "text": "نص أول للاختبار هنا"},
+        {"id": Decimal("12345678901234567890.25"), "text": "نص ثان مختلف تماما"},
+        {"id": Decimal("7"), "text": "نص ثالث لا يشبه غيره"},
+    ]
+    r = ghirbal.dedup(docs)
+    assert r.ids == ["12345678901234567890.5", "12345678901234567890.25", "7"]

@@ -250,3 +250,43 @@ fn a_stage_switched_off_by_another_setting_is_noted() {
         );
     }
 }
+
+/// A second run writing the same output while the first one runs is refused
+/// (exit 2, naming the output), not let write the same checkpoint shards; once
+/// the first is over, the same command runs.
+#[test]
+fn a_second_run_on_the_same_output_is_refused_while_the_first_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = input(tmp.path());
+    let out = tmp.path().join("out");
+    // The first run's lock, held here as a running job holds it.
+    let ckpt = tmp.path().join(".out.ckpt");
+    std::fs::create_dir(&ckpt).unwrap();
+    let held = std::fs::File::create(ckpt.join("lock")).unwrap();
+    held.lock().unwrap();
+    let args = [
+        "dedup",
+        p.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--on-error",
+        "skip",
+    ];
+    let o = ghirbal(&args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("another run is writing this output now") && err.contains("out"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    drop(held);
+    let o = ghirbal(&args);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.join("kept.jsonl").exists() && !ckpt.exists());
+}

@@ -132,10 +132,41 @@ pub(crate) fn shard_groups(files: &[InputFile]) -> Vec<std::ops::Range<usize>> {
 /// resume, such as those reading standard input).
 pub(crate) struct Checkpoints {
     dir: Option<PathBuf>,
+    /// The folder's `lock` file, locked while this run uses it: a second run
+    /// with the same output is refused rather than let write the same shards.
+    _lock: Option<fs::File>,
     /// The fingerprint of the corpus-level boilerplate model the run analyzes
     /// with, if any: it is counted over every input, so a change to one input
     /// can change the analysis of all of them.
     model: Option<u64>,
+}
+
+/// Locks the checkpoint folder `dir` of `output` for this run (the lock goes
+/// with the process, a killed one's too).
+///
+/// # Errors
+/// [`Error::Config`] when another run holds it: two runs writing one output
+/// would write the same shards. [`Error::Io`] if the lock file cannot be made.
+fn lock(dir: &Path, output: &Path) -> Result<fs::File> {
+    let path = dir.join("lock");
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => Err(Error::Config(format!(
+            "{}: another run is writing this output now (its checkpoints in {} are in \
+             use); wait for it to end, or write to another folder",
+            output.display(),
+            dir.display()
+        ))),
+        // A file system without locks (some network ones): the run goes on
+        // unguarded, as before there were locks, rather than not at all.
+        Err(fs::TryLockError::Error(_)) => Ok(file),
+    }
 }
 
 /// The checkpoint folder of an output folder.
@@ -187,6 +218,7 @@ impl Checkpoints {
     pub fn disabled() -> Self {
         Checkpoints {
             dir: None,
+            _lock: None,
             model: None,
         }
     }
@@ -212,6 +244,8 @@ impl Checkpoints {
             inputs: inputs.to_vec(),
         };
         let mpath = dir.join("manifest.json");
+        fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        let lock = lock(&dir, output)?;
         if mpath.exists() {
             let text = fs::read_to_string(&mpath).map_err(|e| Error::io(&mpath, e))?;
             let old: Option<Manifest> = serde_json::from_str(&text).ok();
@@ -219,6 +253,7 @@ impl Checkpoints {
                 // Left by a run killed between putting its output in place and
                 // removing its checkpoints: that run is done.
                 fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+                drop(lock);
                 return Self::open(output, cfg, inputs, model);
             }
             if let Some(old) = old.as_ref().filter(|o| o.version != VERSION) {
@@ -238,13 +273,13 @@ impl Checkpoints {
                 )));
             }
         } else {
-            fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
             let json = serde_json::to_string_pretty(&manifest)
                 .map_err(|e| Error::io(&mpath, std::io::Error::other(e)))?;
             write_atomic(&mpath, json.as_bytes())?;
         }
         Ok(Checkpoints {
             dir: Some(dir),
+            _lock: Some(lock),
             model,
         })
     }

@@ -344,6 +344,19 @@ const SIGNOFF: &[&str] = &["انتهى", "يتبع", "ends", "end"];
 const TIME_TAGS: &[&str] = &["ت م", "ت غ", "تم", "تغ", "بتوقيت مكة", "gmt", "utc"];
 
 /// Month and calendar words for datelines.
+/// The days of the week, as a news lede dates its story (`قال البنك الدولي،
+/// الأربعاء، إن …`).
+const WEEKDAYS: &[&str] = &[
+    "السبت",
+    "الأحد",
+    "الإثنين",
+    "الاثنين",
+    "الثلاثاء",
+    "الأربعاء",
+    "الخميس",
+    "الجمعة",
+];
+
 const MONTHS: &[&str] = &[
     "يناير",
     "فبراير",
@@ -664,6 +677,7 @@ struct Markers {
     signoff: Vec<String>,
     time_tags: Vec<String>,
     months: HashSet<String>,
+    weekdays: HashSet<String>,
     credit: Vec<String>,
     disclaimer: Needles,
     platforms: Needles,
@@ -1241,6 +1255,7 @@ impl RuleSet {
             signoff: fold_all(SIGNOFF),
             time_tags: fold_all(TIME_TAGS).iter().map(|s| letters(s)).collect(),
             months: fold_all(MONTHS).into_iter().collect(),
+            weekdays: fold_all(WEEKDAYS).into_iter().collect(),
             credit: fold_all(CREDIT).iter().map(|s| letters(s)).collect(),
             disclaimer: Needles::new(&fold_all(DISCLAIMER)),
             platforms: Needles::new(&fold_all(PLATFORMS)),
@@ -1821,10 +1836,12 @@ impl RuleSet {
     }
 
     fn read_more(&self, cx: &mut Ctx<'_>) {
+        let mut first = true; // no line before this one stands
         for i in 0..cx.lines.len() {
             if cx.dead[i] {
                 continue;
             }
+            let opens = std::mem::replace(&mut first, false);
             let k = cx.key(i);
             let words = cx.lines[i].words;
             // (a) a marker line, the headline it links, a glued timestamp.
@@ -1845,8 +1862,11 @@ impl RuleSet {
                 }
                 continue;
             }
-            // (b) a marker, a separator, a headline.
-            if let Some(rest) = self.marker_prefix(k) {
+            // (b) a marker, a separator, a headline; not the text's first
+            // line, which is the article's own headline (`شاهد.. ولي العهد
+            // يصل واشنطن`) when a corpus gives title and body together: a
+            // link to another story sits between paragraphs.
+            if let Some(rest) = self.marker_prefix(k).filter(|_| !opens) {
                 if is_headline(rest.trim(), count_words(rest.trim())) {
                     cx.cut_line(i, Rule::ReadMore);
                     continue;
@@ -2541,9 +2561,22 @@ impl RuleSet {
         if n - s < TEASER_MIN_RUN {
             return;
         }
+        // Other stories' ledes date them (`، الإثنين، أن …`): a run in which no
+        // line names a weekday is the article's own closing paragraphs (a
+        // feature's list of facts, an interview's last answers), which a
+        // heading-less article may also end with.
+        if !live[s..].iter().any(|&i| self.names_a_weekday(cx.key(i))) {
+            return;
+        }
         for &i in &live[s..] {
             cx.cut_line(i, Rule::TeaserRun);
         }
+    }
+
+    /// Whether key `k` has a weekday as a word of its own.
+    fn names_a_weekday(&self, k: &str) -> bool {
+        k.split(|c: char| !c.is_alphabetic())
+            .any(|t| self.m.weekdays.contains(t))
     }
 
     /// The [`Shape`] of line `i`. With `lede_only`, a line opened by a

@@ -117,6 +117,25 @@ fn seed_003_read_more_block_and_glued_timestamp_go() {
     );
 }
 
+/// A marker, a separator and a headline on the text's first line is the
+/// article's own headline (a corpus giving title and body together), not a
+/// link to another story: it stays. The same line between paragraphs goes.
+#[test]
+fn a_read_more_shaped_headline_on_the_first_line_stays() {
+    let Some(shared) = shared() else { return };
+    let body = news_doc(
+        &shared,
+        "ant_multisource.jsonl",
+        "ant-CN-internationalNews-154-20180320",
+    );
+    let title = "شاهد.. ولي العهد السعودي يصل واشنطن بزيارة رسمية";
+    let orig = format!("{title}\n{body}");
+    assert!(cleaned(&orig).starts_with(title));
+    let (first, rest) = body.split_once('\n').unwrap();
+    let inside = format!("{first}\n{title}\n{rest}");
+    assert!(!cleaned(&inside).contains(title));
+}
+
 #[test]
 fn seed_004_pic_link_and_attribution_go_post_stays() {
     let orig = seed("004");
@@ -313,6 +332,14 @@ fn teaser_run_takes_other_stories_ledes_after_the_article() {
     // them apart from the article; nothing is cut.
     let orig = doc("ant-SK-internationalNews-3552-20181019");
     assert_eq!(cleaned(&orig), cleaned_without(&orig, "teaser_run"));
+
+    // A BBC feature on Ibn Sina with its title on the first line (as many
+    // corpora give title and body): its closing paragraphs of facts open like
+    // ledes, but none names a weekday, as other stories' ledes do. They stay.
+    let title = "تعرف على \"أمير الأطباء\" ابن سينا الذي يحتفل به محرك البحث غوغل سنوياً";
+    let orig = format!("{title}\n{}", doc("ant-BB-middleEast-859-20180808"));
+    assert_eq!(cleaned(&orig), cleaned_without(&orig, "teaser_run"));
+    assert!(cleaned(&orig).contains("وبلغ مجموع الكتب التي ألفها"));
 }
 
 #[test]
