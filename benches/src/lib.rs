@@ -17,10 +17,10 @@ fn jsonl_texts(paths: &[PathBuf]) -> Vec<String> {
             continue;
         };
         for line in s.lines() {
-            if let Ok(v) = serde_json::from_str::<serde_json::Value>(line) {
-                if let Some(t) = v.get("text").and_then(|t| t.as_str()) {
-                    texts.push(t.to_owned());
-                }
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(line)
+                && let Some(t) = v.get("text").and_then(|t| t.as_str())
+            {
+                texts.push(t.to_owned());
             }
         }
     }

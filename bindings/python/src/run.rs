@@ -63,10 +63,10 @@ pub(crate) fn interruptible<T: Send>(
                 }
                 Err(RecvTimeoutError::Disconnected) => break,
             };
-            if raised.is_none() {
-                if let Err(e) = py.check_signals() {
-                    raised = Some(e);
-                }
+            if raised.is_none()
+                && let Err(e) = py.check_signals()
+            {
+                raised = Some(e);
             }
             if let (None, Some(f)) = (&raised, &progress) {
                 let (name, n) = match step {

@@ -246,11 +246,11 @@ fn count_passages(
             n += 1;
             counted(progress, n)?;
             // Pass 2 rejects a repeated id: it must not hold a passage either.
-            if let (Ok(doc), Some(found)) = (doc, found) {
-                if !ids.contains(&doc.id) {
-                    counter.add(&doc.id, &found)?;
-                    ids.insert(doc.id);
-                }
+            if let (Ok(doc), Some(found)) = (doc, found)
+                && !ids.contains(&doc.id)
+            {
+                counter.add(&doc.id, &found)?;
+                ids.insert(doc.id);
             }
             Ok(())
         },
@@ -352,7 +352,7 @@ fn run_clean_inner(
             readable += 1;
             // Settled by the first record that has an id.
             ids_all_places = ids_all_places && crate::pipeline::id_is_place(&doc.id, &doc.origin);
-            if input % BATCH as u64 == 0 {
+            if input.is_multiple_of(BATCH as u64) {
                 crate::pipeline::step(progress, crate::pipeline::Step::Read(input))?;
             }
             if let Some(e) = duplicate_id(&mut first_seen, &doc.id, &doc.origin) {

@@ -1851,10 +1851,10 @@ impl RuleSet {
                     let (kj, wj) = (cx.key(j), cx.lines[j].words);
                     if is_headline(kj, wj) && self.starts_with_ago(kj).is_none() {
                         cx.cut_line(j, Rule::ReadMore);
-                        if let Some(t) = cx.next_live(j) {
-                            if let Some(e) = self.starts_with_ago(cx.key(t)) {
-                                cx.cut_span(t, 0, e, Rule::ReadMore);
-                            }
+                        if let Some(t) = cx.next_live(j)
+                            && let Some(e) = self.starts_with_ago(cx.key(t))
+                        {
+                            cx.cut_span(t, 0, e, Rule::ReadMore);
                         }
                     } else if let Some(e) = self.starts_with_ago(kj) {
                         cx.cut_span(j, 0, e, Rule::ReadMore);
@@ -1866,11 +1866,11 @@ impl RuleSet {
             // line, which is the article's own headline (`شاهد.. ولي العهد
             // يصل واشنطن`) when a corpus gives title and body together: a
             // link to another story sits between paragraphs.
-            if let Some(rest) = self.marker_prefix(k).filter(|_| !opens) {
-                if is_headline(rest.trim(), count_words(rest.trim())) {
-                    cx.cut_line(i, Rule::ReadMore);
-                    continue;
-                }
+            if let Some(rest) = self.marker_prefix(k).filter(|_| !opens)
+                && is_headline(rest.trim(), count_words(rest.trim()))
+            {
+                cx.cut_line(i, Rule::ReadMore);
+                continue;
             }
             // (c) a trailing `...المزيد` stub. The line's last word is the
             // stub's last word, which is cheaper to check than finding `...`.
@@ -1906,10 +1906,10 @@ impl RuleSet {
             }
             let rest = k[m.len()..].trim_start();
             for sep in ["...", "..", ":", "-", "\"", ">", "|"] {
-                if let Some(r) = rest.strip_prefix(sep) {
-                    if !r.trim().is_empty() {
-                        return Some(r);
-                    }
+                if let Some(r) = rest.strip_prefix(sep)
+                    && !r.trim().is_empty()
+                {
+                    return Some(r);
                 }
             }
         }
@@ -1939,10 +1939,10 @@ impl RuleSet {
         if digits > 0 {
             let r = k[digits..].strip_prefix(' ')?;
             for u in &self.m.ago_en {
-                if let Some(r2) = r.strip_prefix(u.as_str()) {
-                    if let Some(r3) = r2.strip_prefix(" ago") {
-                        return Some(k.len() - r3.len());
-                    }
+                if let Some(r2) = r.strip_prefix(u.as_str())
+                    && let Some(r3) = r2.strip_prefix(" ago")
+                {
+                    return Some(k.len() - r3.len());
                 }
             }
         }
@@ -2350,13 +2350,12 @@ impl RuleSet {
                 from = p + len;
                 let at_word = p == 0 || k[..p].ends_with(' ');
                 let rest = k[p + len..].trim_start();
-                if at_word {
-                    if let Some(r) = rest.strip_prefix(':') {
-                        if tail_ok(&r.replace(',', " ")) {
-                            cx.cut_span(i, p, k.len(), Rule::TagList);
-                            return;
-                        }
-                    }
+                if at_word
+                    && let Some(r) = rest.strip_prefix(':')
+                    && tail_ok(&r.replace(',', " "))
+                {
+                    cx.cut_span(i, p, k.len(), Rule::TagList);
+                    return;
                 }
             }
         }
@@ -2543,10 +2542,10 @@ impl RuleSet {
                         if filter & 1 << (h >> 58) == 0 {
                             continue;
                         }
-                        if let Ok(j) = own.binary_search(&h) {
-                            if lines[j].1 != line {
-                                lines[j] = (lines[j].0 + 1, line);
-                            }
+                        if let Ok(j) = own.binary_search(&h)
+                            && lines[j].1 != line
+                        {
+                            lines[j] = (lines[j].0 + 1, line);
                         }
                     }
                 }

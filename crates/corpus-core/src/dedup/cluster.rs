@@ -956,14 +956,14 @@ fn decide(
         check.outcome = Err(Rejection::Numbers);
         return (check, None, 0.0);
     }
-    if let (Some(o), Err(()) | Ok(Reason::Containment)) = (own, link) {
-        if cfg.max_own_passages < 1.0 {
-            let small = a.set.len().min(b.set.len()) as f64;
-            let (own, missing) = o.own_passages(passage_run(cfg));
-            if own as f64 >= cfg.max_own_passages * small && 2 * own >= missing {
-                check.outcome = Err(Rejection::OwnPassages);
-                return (check, None, 0.0);
-            }
+    if let (Some(o), Err(()) | Ok(Reason::Containment)) = (own, link)
+        && cfg.max_own_passages < 1.0
+    {
+        let small = a.set.len().min(b.set.len()) as f64;
+        let (own, missing) = o.own_passages(passage_run(cfg));
+        if own as f64 >= cfg.max_own_passages * small && 2 * own >= missing {
+            check.outcome = Err(Rejection::OwnPassages);
+            return (check, None, 0.0);
         }
     }
     check.outcome = Ok(link.unwrap_or(Reason::Containment));

@@ -245,13 +245,12 @@ const AFTER: &[&str] = &["م", "ميلادي", "gmt", "utc"];
 /// The month named by the words at `w[i..]`, and how many words it takes.
 fn month_at(w: &[&str], i: usize) -> Option<(u32, usize)> {
     let word = *w.get(i)?;
-    if let Some(&next) = w.get(i + 1) {
-        if let Some(&(.., m)) = MONTH_PAIRS
+    if let Some(&next) = w.get(i + 1)
+        && let Some(&(.., m)) = MONTH_PAIRS
             .iter()
             .find(|(a, b, _)| *a == word && *b == next)
-        {
-            return Some((m, 2));
-        }
+    {
+        return Some((m, 2));
     }
     MONTHS
         .iter()

@@ -135,7 +135,7 @@ fn bits_in(marks: &[u64], s: usize, e: usize) -> impl Iterator<Item = (usize, u6
         if w == s / 64 {
             bits &= u64::MAX << (s % 64);
         }
-        if w == (e - 1) / 64 && e % 64 != 0 {
+        if w == (e - 1) / 64 && !e.is_multiple_of(64) {
             bits &= u64::MAX >> (64 - e % 64);
         }
         (w, bits)

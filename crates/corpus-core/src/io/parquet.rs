@@ -511,10 +511,10 @@ fn for_each_record(
         {
             return Ok(());
         }
-        if wanted(&line) {
-            if let Ok(serde_json::Value::Object(fields)) = serde_json::from_slice(&line) {
-                f(&fields);
-            }
+        if wanted(&line)
+            && let Ok(serde_json::Value::Object(fields)) = serde_json::from_slice(&line)
+        {
+            f(&fields);
         }
     }
 }
@@ -563,11 +563,11 @@ fn wide_integers<R: std::io::BufRead>(
             for_each_path(name, value, &mut |path, v| {
                 // A float this large is most likely an integer literal beyond
                 // UInt64 (and if not, its text is kept exactly anyway).
-                if let Value::Number(n) = v {
-                    if !n.is_i64() && (n.is_u64() || n.as_f64().is_some_and(|f| f.abs() >= 9.2e18))
-                    {
-                        wide.insert(path.to_owned(), true);
-                    }
+                if let Value::Number(n) = v
+                    && !n.is_i64()
+                    && (n.is_u64() || n.as_f64().is_some_and(|f| f.abs() >= 9.2e18))
+                {
+                    wide.insert(path.to_owned(), true);
                 }
             });
         }

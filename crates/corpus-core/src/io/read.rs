@@ -426,10 +426,10 @@ fn walk(
     passed: &mut Vec<PassedOver>,
 ) -> Result<()> {
     let real_dir = std::fs::canonicalize(dir).ok();
-    if let Some(real) = &real_dir {
-        if !seen.insert(real.clone()) {
-            return Ok(());
-        }
+    if let Some(real) = &real_dir
+        && !seen.insert(real.clone())
+    {
+        return Ok(());
     }
     let mut entries = std::fs::read_dir(dir)
         .and_then(|d| d.collect::<std::io::Result<Vec<_>>>())
@@ -1235,10 +1235,11 @@ impl Reader {
                 let mut d = lock(damage);
                 let mut bad = None;
                 while d.spots.front().is_some_and(|&(out, _)| out < self.offset) {
-                    if let Some((out, at)) = d.spots.pop_front() {
-                        if out >= start && bad.is_none() {
-                            bad = Some(at);
-                        }
+                    if let Some((out, at)) = d.spots.pop_front()
+                        && out >= start
+                        && bad.is_none()
+                    {
+                        bad = Some(at);
                     }
                 }
                 drop(d);

@@ -115,14 +115,14 @@ impl OutputDir {
             if !overwrite {
                 return Err(Error::OutputExists(path.to_path_buf()));
             }
-            if !meta.is_symlink() {
-                if let Some(other) = not_ours(path)? {
-                    return Err(refuse(format!(
-                        "it is not only the output of an earlier run (it holds {}), so \
+            if !meta.is_symlink()
+                && let Some(other) = not_ours(path)?
+            {
+                return Err(refuse(format!(
+                    "it is not only the output of an earlier run (it holds {}), so \
                          --overwrite would delete it; choose another output folder",
-                        other.display()
-                    )));
-                }
+                    other.display()
+                )));
             }
             if let Some(input) = input_inside(path, inputs) {
                 return Err(refuse(format!(
@@ -298,10 +298,10 @@ fn leftovers(path: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
             if !alive(pid) {
                 tmp.push(e.path());
             }
-        } else if let Some(pid) = f.strip_prefix(&old_prefix) {
-            if !alive(pid) {
-                old.push(e.path());
-            }
+        } else if let Some(pid) = f.strip_prefix(&old_prefix)
+            && !alive(pid)
+        {
+            old.push(e.path());
         }
     }
     old.sort();
@@ -522,15 +522,16 @@ impl KeptJsonl {
     /// # Errors
     /// [`Error::Io`] on a write failure.
     pub fn write_raw(&mut self, line: &str) -> Result<()> {
-        if let Some(limit) = self.shard_size {
-            if self.shard_bytes > 0 && self.shard_bytes + line.len() as u64 > limit {
-                self.shard += 1;
-                let next = self
-                    .dir
-                    .join(Self::name(self.ext, self.shard_size, self.shard));
-                std::mem::replace(&mut self.w, JsonlWriter::create(&next)?).finish()?;
-                self.shard_bytes = 0;
-            }
+        if let Some(limit) = self.shard_size
+            && self.shard_bytes > 0
+            && self.shard_bytes + line.len() as u64 > limit
+        {
+            self.shard += 1;
+            let next = self
+                .dir
+                .join(Self::name(self.ext, self.shard_size, self.shard));
+            std::mem::replace(&mut self.w, JsonlWriter::create(&next)?).finish()?;
+            self.shard_bytes = 0;
         }
         self.shard_bytes += line.len() as u64 + 1;
         self.written += 1;

@@ -85,16 +85,16 @@ fn round_trip(token: &str, table: &HashMap<char, u8>) -> Option<String> {
 /// strong token of the same kind, since alone they could be real text.
 fn repair_token(token: &str, weak: [bool; 2]) -> Option<(MojibakeKind, String, bool)> {
     let strong_1256 = token.chars().any(|c| matches!(c, '\u{0637}'..='\u{063A}'));
-    if strong_1256 || weak[0] {
-        if let Some(s) = round_trip(token, cp1256()) {
-            return Some((MojibakeKind::Windows1256, s, strong_1256));
-        }
+    if (strong_1256 || weak[0])
+        && let Some(s) = round_trip(token, cp1256())
+    {
+        return Some((MojibakeKind::Windows1256, s, strong_1256));
     }
     let strong_latin = token.chars().any(|c| matches!(c, '\u{00C2}'..='\u{00F4}'));
-    if strong_latin || weak[1] {
-        if let Some(s) = round_trip(token, cp1252()) {
-            return Some((MojibakeKind::Latin1, s, strong_latin));
-        }
+    if (strong_latin || weak[1])
+        && let Some(s) = round_trip(token, cp1252())
+    {
+        return Some((MojibakeKind::Latin1, s, strong_latin));
     }
     None
 }
