@@ -683,7 +683,8 @@ struct Markers {
     platforms: Needles,
     follow: Vec<String>,
     app: Needles,
-    app_action: Needles,
+    /// Matched as whole words: `حمل` is also inside `تحمل`, `حملة`.
+    app_action: HashSet<String>,
     post_shared: Vec<String>,
     conj_short: Vec<String>,
     /// Continuation markers with the hash of their first word.
@@ -1090,6 +1091,13 @@ fn passages_of(
     out
 }
 
+/// Whether key `k` has one of `words` as a word of its own (between
+/// characters that are not letters).
+fn has_word(k: &str, words: &HashSet<String>) -> bool {
+    k.split(|c: char| !c.is_alphabetic())
+        .any(|t| words.contains(t))
+}
+
 /// The items, sorted, each once.
 fn distinct<T: Ord>(items: impl Iterator<Item = T>) -> Vec<T> {
     let mut v: Vec<T> = items.collect();
@@ -1261,7 +1269,7 @@ impl RuleSet {
             platforms: Needles::new(&fold_all(PLATFORMS)),
             follow: fold_all(FOLLOW),
             app: Needles::new(&fold_all(APP)),
-            app_action: Needles::new(&fold_all(APP_ACTION)),
+            app_action: fold_all(APP_ACTION).into_iter().collect(),
             post_shared: fold_all(POST_SHARED),
             conj_short: fold_all(CONJ_SHORT),
             continuation: fold_all(CONTINUATION)
@@ -2456,7 +2464,8 @@ impl RuleSet {
             // "ما الفرق بين فيسبوك وتويتر؟"), unless it asks to follow.
             (platforms >= 2 && !ends_a_sentence(cx.raw(i))) || (follow && platforms >= 1)
         };
-        let app = near_end && words <= 30 && self.m.app.any_in(k) && self.m.app_action.any_in(k);
+        let app =
+            near_end && words <= 30 && self.m.app.any_in(k) && has_word(k, &self.m.app_action);
         bar || app
     }
 
@@ -2574,8 +2583,7 @@ impl RuleSet {
 
     /// Whether key `k` has a weekday as a word of its own.
     fn names_a_weekday(&self, k: &str) -> bool {
-        k.split(|c: char| !c.is_alphabetic())
-            .any(|t| self.m.weekdays.contains(t))
+        has_word(k, &self.m.weekdays)
     }
 
     /// The [`Shape`] of line `i`. With `lede_only`, a line opened by a
@@ -2863,6 +2871,35 @@ mod tests {
                 .iter()
                 .any(|c| c.rule == "share" && text[c.start..c.end].trim() == line);
             assert_eq!(cut, bar, "{line}");
+        }
+    }
+
+    /// An app promo near the end asks to download (`حمّل`, `تحميل`): the
+    /// action is a word of its own, not letters inside `تحمل` (carries) or
+    /// `حملة` (campaign) in a sentence that names an `تطبيق` (application)
+    /// of sanctions.
+    #[test]
+    fn an_app_promo_is_asked_for_in_words_of_its_own() {
+        let rules = RuleSet::new(&CleanConfig::default()).unwrap();
+        let lead = "أعلنت وزارة الدفاع اليوم عن تدريبات بحرية مشتركة مع عدد من الدول الحليفة.";
+        for (line, promo) in [
+            (
+                "أرسلت أستراليا سفينة حربية تحمل صواريخ موجهة إلى المنطقة الرامية إلى تطبيق العقوبات على كوريا الشمالية.",
+                false,
+            ),
+            (
+                "أطلقت الوزارة حملة لتطبيق القانون الجديد في المدن الكبرى.",
+                false,
+            ),
+            ("حمّل تطبيق الصحيفة على هاتفك الآن", true),
+            ("يمكنكم تحميل تطبيق بي بي سي عربي على هواتفكم", true),
+        ] {
+            let text = format!("{lead}\n{line}");
+            let cut = rules
+                .cuts(&text, None)
+                .iter()
+                .any(|c| c.rule == "share" && text[c.start..c.end].trim() == line);
+            assert_eq!(cut, promo, "{line}");
         }
     }
 

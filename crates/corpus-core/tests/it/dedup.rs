@@ -705,7 +705,10 @@ fn documents_cleaning_empties_are_compared_whole() {
             }
         }
     }
-    assert!(chrome.len() >= 20, "{}", chrome.len());
+    // 16 lines: a `للمزيد: …` link alone is no longer cut (on a text's first
+    // line it is the article's own headline), so fewer lines qualify than the
+    // 20 this asked for before.
+    assert!(chrome.len() >= 15, "{}", chrome.len());
     let mut all = chrome.clone();
     all.push(chrome[0].clone());
     let run = dedup_documents(
