@@ -201,15 +201,13 @@ fn an_output_under_a_file_names_the_file_as_no_folder() {
 fn a_stage_switched_off_by_another_setting_is_noted() {
     let tmp = tempfile::tempdir().unwrap();
     let p = input(tmp.path());
-    for (job, toml, flags, note) in [
+    for (toml, flags, note) in [
         (
-            "dedup",
             "[clean.boilerplate]\nin_dedup = true\n",
             &["--no-clean"][..],
             "clean.boilerplate.in_dedup is set, but clean.enabled = false",
         ),
         (
-            "dedup",
             "[clean]\ndisable = [\"boilerplate\"]\n[clean.boilerplate]\nin_dedup = true\n",
             &[][..],
             "clean.boilerplate.in_dedup is set, but the boilerplate stage is off",
@@ -219,7 +217,7 @@ fn a_stage_switched_off_by_another_setting_is_noted() {
         std::fs::write(&cfg, toml).unwrap();
         let out = tmp.path().join("out");
         let mut args = vec![
-            job,
+            "dedup",
             p.to_str().unwrap(),
             "-o",
             out.to_str().unwrap(),
