@@ -1198,6 +1198,14 @@ fn is_headline(k: &str, words: usize) -> bool {
         && !has_full_stop_inside(k)
 }
 
+/// Whether line `i` reads as a text's own headline: [`is_headline`], and not
+/// an item of a list (`* سؤال القارئ؟` over the reader's `Name – City` in a
+/// question-and-answer column).
+fn opens_as_headline(cx: &Ctx<'_>, i: usize) -> bool {
+    let k = cx.key(i);
+    !k.starts_with(['*', '-', '•']) && is_headline(k, cx.lines[i].words)
+}
+
 /// A sentence-ending `.` followed by more text (an ellipsis `..` is not one).
 fn has_full_stop_inside(k: &str) -> bool {
     let b = k.as_bytes();
@@ -2068,8 +2076,13 @@ impl RuleSet {
             return;
         };
         let last = *live.last().unwrap_or(&first);
-        if let Some(end) = self.glued_byline(cx.key(first)) {
-            cx.cut_span(first, 0, end, Rule::Byline);
+        // A text opened by its headline (a corpus giving title and body
+        // together) has its byline, or its lede with a glued one, under it.
+        let second = self.under_headline(cx, &live);
+        for lede in std::iter::once(first).chain(second) {
+            if let Some(end) = self.glued_byline(cx.key(lede)) {
+                cx.cut_span(lede, 0, end, Rule::Byline);
+            }
         }
         let edges: Vec<usize> = {
             let mut e = live.iter().take(2).copied().collect::<Vec<_>>();
@@ -2086,17 +2099,24 @@ impl RuleSet {
                 cx.cut_line(i, Rule::Byline);
                 continue;
             }
-            if i == first || i == last {
-                let neighbour = if i == first {
-                    cx.next_live(i)
-                } else {
+            if i == first || i == last || Some(i) == second {
+                let neighbour = if i == last && i != first && Some(i) != second {
                     cx.prev_live(i)
+                } else {
+                    cx.next_live(i)
                 };
                 if self.is_byline_beside(cx, i, neighbour) {
                     cx.cut_line(i, Rule::Byline);
                 }
             }
         }
+    }
+
+    /// The second of the `live` lines when the first is a headline and a
+    /// third follows: where a byline stands in a text opened by its title.
+    fn under_headline(&self, cx: &Ctx<'_>, live: &[usize]) -> Option<usize> {
+        let (&first, &second) = (live.first()?, live.get(1)?);
+        (live.len() >= 3 && opens_as_headline(cx, first)).then_some(second)
     }
 
     /// End (folded bytes) of a glued `Name- Outlet- City:` prefix on the lede `k`.
@@ -2152,10 +2172,21 @@ impl RuleSet {
         if now[0] != before[0] && self.glued_byline(cx.key(now[0])).is_some() {
             return true;
         }
-        // The first or last line with its neighbour (`NONE` where there is none).
+        // The line under a headline first line ([`RuleSet::under_headline`]).
+        let headed = |e: &[usize; 6]| (e[2] != NONE && opens_as_headline(cx, e[0])).then_some(e[1]);
+        if let Some(second) = headed(now)
+            && headed(before) != Some(second)
+            && self.glued_byline(cx.key(second)).is_some()
+        {
+            return true;
+        }
+        // The first or last line, or the one under a headline, with its
+        // neighbour (`NONE` where there is none).
         let standing = |e: &[usize; 6], i: usize| {
             if i == e[0] {
                 Some(e[1])
+            } else if headed(e) == Some(i) {
+                Some(e[2])
             } else if i == e[3] {
                 Some(e[4])
             } else {

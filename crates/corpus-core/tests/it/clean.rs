@@ -136,6 +136,30 @@ fn a_read_more_shaped_headline_on_the_first_line_stays() {
     assert!(!cleaned(&inside).contains(title));
 }
 
+/// A text opened by its own headline has its byline under it: the byline
+/// goes, the headline stays. A reader's `Name – City` under a listed
+/// question (`* …؟`) in a question-and-answer column is no byline.
+#[test]
+fn a_byline_under_the_texts_headline_goes() {
+    let Some(shared) = shared() else { return };
+    let body = news_doc(
+        &shared,
+        "saudinewsnet.jsonl",
+        "saudinewsnet-2015-07-31-00030",
+    );
+    let title = "شاهد.. ملياردير سعودي يعطِّل السير في لندن لغسل سيارته الخارقة";
+    let clean = cleaned(&format!("{title}\n{body}"));
+    assert!(clean.starts_with(title), "{clean}");
+    assert!(!clean.contains("عمر إبراهيم – عين اليوم"), "{clean}");
+    assert!(!cleaned(&body).contains("عمر إبراهيم – عين اليوم"));
+    let column = news_doc(
+        &shared,
+        "saudinewsnet.jsonl",
+        "saudinewsnet-2015-08-08-00832",
+    );
+    assert!(cleaned(&column).contains("راشد الدوسري - الدمام"));
+}
+
 #[test]
 fn seed_004_pic_link_and_attribution_go_post_stays() {
     let orig = seed("004");
