@@ -2122,7 +2122,9 @@ impl RuleSet {
     /// End (folded bytes) of a glued `Name- Outlet- City:` prefix on the lede `k`.
     #[inline(always)]
     fn glued_byline(&self, k: &str) -> Option<usize> {
-        let colon = k.find(':').filter(|&c| c <= 120)?;
+        // The colon is within the first 120 bytes: a paragraph is not searched
+        // to its end (an ASCII byte, so the cut is at a character boundary).
+        let colon = memchr::memchr(b':', &k.as_bytes()[..k.len().min(121)])?;
         let parts: Vec<&str> = k[..colon].split('-').map(str::trim).collect();
         let ok = parts.len() == 3
             && parts.iter().all(|p| {
@@ -2174,18 +2176,19 @@ impl RuleSet {
         }
         // The line under a headline first line ([`RuleSet::under_headline`]).
         let headed = |e: &[usize; 6]| (e[2] != NONE && opens_as_headline(cx, e[0])).then_some(e[1]);
-        if let Some(second) = headed(now)
-            && headed(before) != Some(second)
+        let (headed_before, headed_now) = (headed(before), headed(now));
+        if let Some(second) = headed_now
+            && headed_before != Some(second)
             && self.glued_byline(cx.key(second)).is_some()
         {
             return true;
         }
-        // The first or last line, or the one under a headline, with its
-        // neighbour (`NONE` where there is none).
-        let standing = |e: &[usize; 6], i: usize| {
+        // The first or last line, or the one under a headline (`under`), with
+        // its neighbour (`NONE` where there is none).
+        let standing = |e: &[usize; 6], under: Option<usize>, i: usize| {
             if i == e[0] {
                 Some(e[1])
-            } else if headed(e) == Some(i) {
+            } else if under == Some(i) {
                 Some(e[2])
             } else if i == e[3] {
                 Some(e[4])
@@ -2199,8 +2202,8 @@ impl RuleSet {
             .filter(|&i| i != NONE)
             .any(|i| {
                 (!judged(before, i) && self.is_byline_line(cx, i))
-                    || standing(now, i).is_some_and(|j| {
-                        standing(before, i) != Some(j)
+                    || standing(now, headed_now, i).is_some_and(|j| {
+                        standing(before, headed_before, i) != Some(j)
                             && self.is_byline_beside(cx, i, Some(j).filter(|&j| j != NONE))
                     })
             })
