@@ -1222,7 +1222,13 @@ fn is_url_token(t: &str) -> bool {
     has(t, "://")
         || t.starts_with("www.")
         || EMBED_HOSTS.iter().any(|h| t.starts_with(h))
-        || (t.contains('.') && t.contains('/') && t.is_ascii() && !t.starts_with('/'))
+        || (t.contains('.')
+            && t.contains('/')
+            && t.is_ascii()
+            && !t.starts_with('/')
+            // Code (`<script>mocha.run();</script>`, `src="vendor/a.js">`) is
+            // no address, though it has dots and slashes.
+            && !t.contains(['<', '>', '(', ')', ';', '{', '}', '"']))
 }
 
 impl RuleSet {
@@ -2934,6 +2940,32 @@ mod tests {
                 .iter()
                 .any(|c| c.rule == "share" && text[c.start..c.end].trim() == line);
             assert_eq!(cut, promo, "{line}");
+        }
+    }
+
+    /// A line of code in a programming tutorial has dots and slashes but no
+    /// address: `link_line` leaves it; a line of addresses still goes.
+    #[test]
+    fn code_is_no_link_line() {
+        let rules = RuleSet::new(&CleanConfig::default()).unwrap();
+        let lead =
+            "This tutorial shows how to run the tests in the browser with a few lines of markup.";
+        let tail = "Open the page and the results appear below the heading, one line per test.";
+        for (line, link) in [
+            ("<script>mocha.run();</script>", false),
+            (
+                r#"data-cover-adapter="vendor/mocha-blanket.js"></script>"#,
+                false,
+            ),
+            ("example.com/tests/run.html", true),
+            ("https://example.com/a/b", true),
+        ] {
+            let text = format!("{lead}\n{line}\n{tail}");
+            let cut = rules
+                .cuts(&text, None)
+                .iter()
+                .any(|c| c.rule == "link_line" && text[c.start..c.end].trim() == line);
+            assert_eq!(cut, link, "{line}");
         }
     }
 
