@@ -78,6 +78,7 @@ pub(crate) fn id_of_path(p: &Path) -> String {
 /// `bytes` as text, each byte outside a valid UTF-8 sequence written `\xhh`.
 #[cfg(unix)]
 fn escaped(bytes: &[u8]) -> Cow<'_, str> {
+    use std::fmt::Write;
     if let Ok(s) = std::str::from_utf8(bytes) {
         return Cow::Borrowed(s);
     }
@@ -85,7 +86,8 @@ fn escaped(bytes: &[u8]) -> Cow<'_, str> {
     for chunk in bytes.utf8_chunks() {
         out.push_str(chunk.valid());
         for b in chunk.invalid() {
-            out.push_str(&format!("\\x{b:02x}"));
+            // Writing to a String cannot fail.
+            let _ = write!(out, "\\x{b:02x}");
         }
     }
     Cow::Owned(out)

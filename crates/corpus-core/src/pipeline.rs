@@ -1059,11 +1059,21 @@ impl Analyzer {
 
     /// [`Analyzer::key`] with the document's group already read.
     fn key_in(&self, doc: &Document, group: Option<&str>) -> (String, u64) {
+        let (key, removed) = self.cleaned_key(doc, group);
+        if key.is_empty() {
+            // Nothing but what the key drops (diacritics, tatweel, invisible
+            // marks): compared as written, or every such text would be an
+            // exact copy of every other.
+            return (doc.text.clone(), removed);
+        }
+        (key, removed)
+    }
+
+    /// The key of the cleaned text, or of the whole text when cleaning leaves
+    /// nothing, and the characters cleaning removed.
+    fn cleaned_key(&self, doc: &Document, group: Option<&str>) -> (String, u64) {
         let Some(c) = &self.cleaner else {
-            return (
-                or_as_written(self.key.normalize(&doc.text).into_owned(), doc),
-                0,
-            );
+            return (self.key.normalize(&doc.text).into_owned(), 0);
         };
         let model = self
             .boilerplate
@@ -1088,21 +1098,9 @@ impl Analyzer {
         if key.is_empty() && !cuts.is_empty() {
             // All of it is chrome: compared whole, or every such page (a lone
             // sign-off, a row of dashes) would be an exact copy of every other.
-            let whole = self.key.normalize(&doc.text).into_owned();
-            return (or_as_written(whole, doc), removed as u64);
+            return (self.key.normalize(&doc.text).into_owned(), removed as u64);
         }
-        (or_as_written(key, doc), removed as u64)
-    }
-}
-
-/// `key`, or the document's text as written when the key is empty: a text of
-/// nothing but what the key drops (diacritics, tatweel, invisible marks) is
-/// compared as it is, or every such text would be an exact copy of every other.
-fn or_as_written(key: String, doc: &Document) -> String {
-    if key.is_empty() {
-        doc.text.clone()
-    } else {
-        key
+        (key, removed as u64)
     }
 }
 

@@ -1858,12 +1858,12 @@ impl RuleSet {
     }
 
     fn read_more(&self, cx: &mut Ctx<'_>) {
-        let mut first = true; // no line before this one stands
+        let first = cx.live().next();
         for i in 0..cx.lines.len() {
             if cx.dead[i] {
                 continue;
             }
-            let opens = std::mem::replace(&mut first, false);
+            let opens = Some(i) == first; // no line before this one stands
             let k = cx.key(i);
             let words = cx.lines[i].words;
             // (a) a marker line, the headline it links, a glued timestamp.
@@ -2106,10 +2106,10 @@ impl RuleSet {
                 continue;
             }
             if i == first || i == last || Some(i) == second {
-                let neighbour = if i == last && i != first && Some(i) != second {
-                    cx.prev_live(i)
-                } else {
+                let neighbour = if i == first || Some(i) == second {
                     cx.next_live(i)
+                } else {
+                    cx.prev_live(i)
                 };
                 if self.is_byline_beside(cx, i, neighbour) {
                     cx.cut_line(i, Rule::Byline);
@@ -2886,6 +2886,21 @@ mod tests {
         }
     }
 
+    /// Whether `rule` cuts `line`, whole, standing between the paragraphs
+    /// `lead` and `tail` (`tail` empty: `line` ends the text).
+    fn cuts_whole(rules: &RuleSet, rule: &str, lead: &str, line: &str, tail: &str) -> bool {
+        let text = [lead, line, tail]
+            .iter()
+            .filter(|l| !l.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join("\n");
+        rules
+            .cuts(&text, None)
+            .iter()
+            .any(|c| c.rule == rule && text[c.start..c.end].trim() == line)
+    }
+
     /// A share bar lists platforms; a sentence that names two of them is the
     /// article's (it was cut, and a one-sentence record emptied). The Okaz bar
     /// of boilerplate_gold's README and a "follow us" line are still cut.
@@ -2905,12 +2920,7 @@ mod tests {
             ("Facebook Twitter WhatsApp Email", true),
             ("تابعونا على تويتر.", true),
         ] {
-            let text = format!("{lead}\n{line}\n{tail}");
-            let cut = rules
-                .cuts(&text, None)
-                .iter()
-                .any(|c| c.rule == "share" && text[c.start..c.end].trim() == line);
-            assert_eq!(cut, bar, "{line}");
+            assert_eq!(cuts_whole(&rules, "share", lead, line, tail), bar, "{line}");
         }
     }
 
@@ -2934,12 +2944,7 @@ mod tests {
             ("حمّل تطبيق الصحيفة على هاتفك الآن", true),
             ("يمكنكم تحميل تطبيق بي بي سي عربي على هواتفكم", true),
         ] {
-            let text = format!("{lead}\n{line}");
-            let cut = rules
-                .cuts(&text, None)
-                .iter()
-                .any(|c| c.rule == "share" && text[c.start..c.end].trim() == line);
-            assert_eq!(cut, promo, "{line}");
+            assert_eq!(cuts_whole(&rules, "share", lead, line, ""), promo, "{line}");
         }
     }
 
@@ -2960,12 +2965,11 @@ mod tests {
             ("example.com/tests/run.html", true),
             ("https://example.com/a/b", true),
         ] {
-            let text = format!("{lead}\n{line}\n{tail}");
-            let cut = rules
-                .cuts(&text, None)
-                .iter()
-                .any(|c| c.rule == "link_line" && text[c.start..c.end].trim() == line);
-            assert_eq!(cut, link, "{line}");
+            assert_eq!(
+                cuts_whole(&rules, "link_line", lead, line, tail),
+                link,
+                "{line}"
+            );
         }
     }
 

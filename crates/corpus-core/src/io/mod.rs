@@ -27,7 +27,7 @@ pub use read::{
     InputConfig, InputFile, InputKind, Oversize, PassedOver, Pending, RawLine, Reader, list_inputs,
     list_inputs_noting, stdin_decompressed,
 };
-pub(crate) use read::{codec_suffix_of_head, json_type, open_positional, utf8_string};
+pub(crate) use read::{ambiguous, codec_suffix_of_head, json_type, open_positional, utf8_string};
 pub use write::{
     JsonlWriter, KeptFormat, KeptJsonl, OutputDir, OutputFormat, fingerprint_file, recover,
 };

@@ -1343,9 +1343,7 @@ impl InputConfig {
         if let Some(name) = fields::repeated(line, [&self.text_field, &self.id_field]) {
             // Readers disagree on which copy counts (the last in a JSON tree, the
             // first in others), and the record is written back with both.
-            return Err(record_err(format!(
-                "field {name:?} appears more than once: the record is ambiguous"
-            )));
+            return Err(record_err(ambiguous(name)));
         }
         self.record_of(map, Some(line), origin, default_id)
     }
@@ -1525,10 +1523,15 @@ fn empty_id(field: &str) -> String {
 /// line (fields from a table or a dict), a float that is a whole number is
 /// written as the integer (a column of integer ids that a missing value made
 /// floats, as pandas does).
+/// Why a record giving `field` more than once is rejected.
+pub(crate) fn ambiguous(field: &str) -> String {
+    format!("field {field:?} appears more than once: the record is ambiguous")
+}
+
 /// The id text of a finite floating-point number read without its JSON text
 /// (a table's float column, a Python float): an integral one as an integer, so
 /// that the ids of a pandas column made float by a missing value read as the
-/// integers they were (`1.0` is `1`), else as serde_json writes it (`2.5`, `1e20`).
+/// integers they were (`1.0` is `1`), else as serde_json writes it (`2.5`, `1e+20`).
 pub(crate) fn float_id_text(f: f64) -> String {
     if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 {
         return format!("{}", f as i64);

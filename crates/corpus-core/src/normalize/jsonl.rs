@@ -133,9 +133,7 @@ fn record(
     };
     if crate::io::quick::repeats(&line, field) {
         // Readers disagree on which copy counts, and only one would be normalized.
-        return Err(bad(format!(
-            "field {field:?} appears more than once: the record is ambiguous"
-        )));
+        return Err(bad(crate::io::ambiguous(field)));
     }
     let t0 = Instant::now();
     let norm = normalizer.normalize(&text);
