@@ -123,17 +123,14 @@ fn seed_003_read_more_block_and_glued_timestamp_go() {
 #[test]
 fn a_read_more_shaped_headline_on_the_first_line_stays() {
     let Some(shared) = shared() else { return };
-    let body = news_doc(
-        &shared,
-        "ant_multisource.jsonl",
-        "ant-CN-internationalNews-154-20180320",
-    );
-    let title = "شاهد.. ولي العهد السعودي يصل واشنطن بزيارة رسمية";
-    let orig = format!("{title}\n{body}");
-    assert!(cleaned(&orig).starts_with(title));
+    let id = "ant-CN-internationalNews-154-20180320";
+    let (title, orig) = titled_news_doc(&shared, "ant_multisource.jsonl", id);
+    assert!(title.starts_with("شاهد.."), "{title}");
+    assert!(cleaned(&orig).starts_with(&title));
+    let body = news_doc(&shared, "ant_multisource.jsonl", id);
     let (first, rest) = body.split_once('\n').unwrap();
     let inside = format!("{first}\n{title}\n{rest}");
-    assert!(!cleaned(&inside).contains(title));
+    assert!(!cleaned(&inside).contains(&title));
 }
 
 /// A text opened by its own headline has its byline under it: the byline
@@ -142,15 +139,12 @@ fn a_read_more_shaped_headline_on_the_first_line_stays() {
 #[test]
 fn a_byline_under_the_texts_headline_goes() {
     let Some(shared) = shared() else { return };
-    let body = news_doc(
-        &shared,
-        "saudinewsnet.jsonl",
-        "saudinewsnet-2015-07-31-00030",
-    );
-    let title = "شاهد.. ملياردير سعودي يعطِّل السير في لندن لغسل سيارته الخارقة";
-    let clean = cleaned(&format!("{title}\n{body}"));
-    assert!(clean.starts_with(title), "{clean}");
+    let id = "saudinewsnet-2015-07-31-00030";
+    let (title, titled) = titled_news_doc(&shared, "saudinewsnet.jsonl", id);
+    let clean = cleaned(&titled);
+    assert!(clean.starts_with(&title), "{clean}");
     assert!(!clean.contains("عمر إبراهيم – عين اليوم"), "{clean}");
+    let body = news_doc(&shared, "saudinewsnet.jsonl", id);
     assert!(!cleaned(&body).contains("عمر إبراهيم – عين اليوم"));
     let column = news_doc(
         &shared,
@@ -230,11 +224,24 @@ fn sub_line_signoff_and_odd_input_do_not_panic() {
 
 /// The text of document `id` in ../shared/corpora/arabic_news/`file`.
 fn news_doc(shared: &Path, file: &str, id: &str) -> String {
+    news_field(shared, file, id, "text")
+}
+
+/// Field `field` of document `id` in ../shared/corpora/arabic_news/`file`.
+fn news_field(shared: &Path, file: &str, id: &str, field: &str) -> String {
     read_jsonl(&shared.join("corpora/arabic_news").join(file))
         .into_iter()
         .find(|d| d["id"] == id)
-        .and_then(|d| d["text"].as_str().map(str::to_owned))
-        .unwrap_or_else(|| panic!("{id} missing from {file}"))
+        .and_then(|d| d[field].as_str().map(str::to_owned))
+        .unwrap_or_else(|| panic!("{id} has no {field} in {file}"))
+}
+
+/// Document `id` with its `title` on the first line, as corpora that give
+/// title and body together have it; and the title.
+fn titled_news_doc(shared: &Path, file: &str, id: &str) -> (String, String) {
+    let title = news_field(shared, file, id, "title");
+    let text = format!("{title}\n{}", news_doc(shared, file, id));
+    (title, text)
 }
 
 fn cleaned_without(text: &str, rule: &str) -> String {
@@ -360,8 +367,11 @@ fn teaser_run_takes_other_stories_ledes_after_the_article() {
     // A BBC feature on Ibn Sina with its title on the first line (as many
     // corpora give title and body): its closing paragraphs of facts open like
     // ledes, but none names a weekday, as other stories' ledes do. They stay.
-    let title = "تعرف على \"أمير الأطباء\" ابن سينا الذي يحتفل به محرك البحث غوغل سنوياً";
-    let orig = format!("{title}\n{}", doc("ant-BB-middleEast-859-20180808"));
+    let (_, orig) = titled_news_doc(
+        &shared,
+        "ant_multisource.jsonl",
+        "ant-BB-middleEast-859-20180808",
+    );
     assert_eq!(cleaned(&orig), cleaned_without(&orig, "teaser_run"));
     assert!(cleaned(&orig).contains("وبلغ مجموع الكتب التي ألفها"));
 }
