@@ -311,9 +311,9 @@ impl<'py> ValueReader<'py> {
             if v.call_method0("is_nan")?.is_truthy()? {
                 return Ok(Ok(Value::Null));
             }
-            let integral = v.call_method0("is_finite")?.is_truthy()?
-                && v.eq(v.call_method0("to_integral_value")?)?;
-            if is_id && !integral && v.call_method0("is_finite")?.is_truthy()? {
+            let finite = v.call_method0("is_finite")?.is_truthy()?;
+            let integral = finite && v.eq(v.call_method0("to_integral_value")?)?;
+            if is_id && finite && !integral {
                 // Its digits, as a JSON Lines file's id keeps them as written: a
                 // double would make two such ids one.
                 return Ok(Ok(Value::String(v.str()?.to_cow()?.into_owned())));
@@ -570,8 +570,12 @@ pub(crate) fn warn_notes<'a>(
     notes: impl IntoIterator<Item = &'a String>,
 ) -> PyResult<()> {
     let cat = py.get_type::<pyo3::exceptions::PyUserWarning>();
-    let level = caller_level(py)?;
+    let mut level = None; // found at the first note: most runs have none
     for note in notes {
+        let level = match level {
+            Some(l) => l,
+            None => *level.insert(caller_level(py)?),
+        };
         PyErr::warn(py, &cat, &std::ffi::CString::new(note.as_str())?, level)?;
     }
     Ok(())
